@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { appConfig, ConfigError } from '@app/common';
+import { createApp } from './bootstrap.js';
+
+const logger = new Logger('Bootstrap');
+
+/**
+ * Nest's own shutdown hooks re-raise the signal after closing, so the process ends "killed by SIGTERM";
+ * orchestrators and our tests expect a clean exit code once the graceful close has finished.
+ */
+function exitCleanlyOn(app: INestApplication, signals: NodeJS.Signals[]): void {
+  for (const signal of signals) {
+    process.once(signal, () => {
+      logger.log(`${signal} received: closing`);
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error('Shutdown failed', error instanceof Error ? error.stack : String(error));
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+try {
+  const app = await createApp();
+  const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  exitCleanlyOn(app, ['SIGTERM', 'SIGINT']);
+  await app.listen(config.port, config.host);
+  logger.log(`Listening on ${await app.getUrl()} (API docs at /api/docs)`);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}

@@ -1,0 +1,23 @@
+import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import type { AuthUser } from '../auth/auth-user.js';
+
+/**
+ * Limits are kept per signed-in user: behind one corporate NAT every employee shares an IP. Anonymous routes
+ * (login, register) fall back to the client IP as Express resolves it under TRUST_PROXY_HOPS, so a spoofed
+ * X-Forwarded-For from outside the trusted hops is ignored.
+ */
+@Injectable()
+export class UserThrottlerGuard extends ThrottlerGuard {
+  protected override async getTracker(req: Request): Promise<string> {
+    const user = req.user as AuthUser | undefined;
+    return user ? `user:${user.id}` : `ip:${req.ip ?? 'unknown'}`;
+  }
+
+  /** The library names the header after the throttler (`Retry-After-stream`); clients look for `Retry-After`. */
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    context.switchToHttp().getResponse<Response>().setHeader('Retry-After', Math.max(1, detail.timeToBlockExpire));
+    return super.throwThrottlingException(context, detail);
+  }
+}

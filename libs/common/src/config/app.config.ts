@@ -1,0 +1,24 @@
+import { registerAs } from '@nestjs/config';
+import { EnvReader, type Env } from './env-reader.js';
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+
+export function parseAppConfig(env: Env) {
+  const read = new EnvReader(env);
+  return {
+    nodeEnv: read.oneOf('NODE_ENV', NODE_ENVS, 'development'),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
+    host: read.string('HOST', '0.0.0.0'),
+    port: read.int('PORT', 3000, { min: 0, max: 65535 }),
+    dataDir: read.string('DATA_DIR', './data'),
+    corsOrigins: read.list('CORS_ORIGINS'),
+    /** Number of reverse-proxy hops whose X-Forwarded-For is trusted; 0 trusts none. */
+    trustProxyHops: read.int('TRUST_PROXY_HOPS', 0, { max: 10 }),
+    bodyLimit: read.string('BODY_LIMIT', '1mb'),
+    shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, { max: 600_000 }),
+  };
+}
+
+export const appConfig = registerAs('app', () => parseAppConfig(process.env));
+export type AppConfig = ReturnType<typeof parseAppConfig>;

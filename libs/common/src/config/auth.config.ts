@@ -1,0 +1,56 @@
+import { registerAs } from '@nestjs/config';
+import { devSecret } from './dev-secret.js';
+import { ConfigError, EnvReader, type Env } from './env-reader.js';
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
+
+/** A 32-byte key given as 64 hex characters or as base64. */
+function parseKey(variable: string, raw: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new ConfigError(variable, 'must be 32 bytes, as 64 hex characters or base64');
+  return key;
+}
+
+function parseKeyId(variable: string, raw: string): string {
+  if (!KEY_ID.test(raw)) throw new ConfigError(variable, 'key ids are 1-16 letters, digits, "-" or "_"');
+  return raw;
+}
+
+/** `ENCRYPTION_PREVIOUS_KEYS=id1:key1,id2:key2`: retired keys still accepted for decryption during a rotation. */
+function parsePreviousKeys(read: EnvReader): Map<string, Buffer> {
+  const keys = new Map<string, Buffer>();
+  for (const entry of read.list('ENCRYPTION_PREVIOUS_KEYS')) {
+    const separator = entry.indexOf(':');
+    if (separator < 1) throw new ConfigError('ENCRYPTION_PREVIOUS_KEYS', 'entries must look like keyId:key');
+    const id = parseKeyId('ENCRYPTION_PREVIOUS_KEYS', entry.slice(0, separator));
+    keys.set(id, parseKey('ENCRYPTION_PREVIOUS_KEYS', entry.slice(separator + 1)));
+  }
+  return keys;
+}
+
+export function parseAuthConfig(env: Env) {
+  const read = new EnvReader(env);
+  const production = read.string('NODE_ENV') === 'production';
+  const dataDir = read.string('DATA_DIR', './data');
+  const required = (variable: string) => {
+    if (production) throw new ConfigError(variable, 'is required when NODE_ENV=production');
+  };
+
+  const jwtSecret = read.string('JWT_SECRET');
+  if (jwtSecret !== undefined && jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  if (jwtSecret === undefined) required('JWT_SECRET');
+
+  const encryptionKey = read.string('ENCRYPTION_KEY');
+  if (encryptionKey === undefined) required('ENCRYPTION_KEY');
+
+  return {
+    jwtSecret: jwtSecret ?? devSecret(dataDir, 'JWT_SECRET', 48).toString('base64'),
+    jwtExpiresInSeconds: read.durationSeconds('JWT_EXPIRES_IN', '1h'),
+    encryptionKeyId: parseKeyId('ENCRYPTION_KEY_ID', read.string('ENCRYPTION_KEY_ID', 'k1')),
+    encryptionKey: encryptionKey ? parseKey('ENCRYPTION_KEY', encryptionKey) : devSecret(dataDir, 'ENCRYPTION_KEY', 32),
+    previousEncryptionKeys: parsePreviousKeys(read),
+  };
+}
+
+export const authConfig = registerAs('auth', () => parseAuthConfig(process.env));
+export type AuthConfig = ReturnType<typeof parseAuthConfig>;

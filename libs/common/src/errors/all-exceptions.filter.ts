@@ -1,0 +1,76 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { AppError } from './app.error.js';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  code?: string;
+  errorId?: string;
+}
+
+/** Errors raised by Express middleware (body-parser) before Nest routing; they carry a 4xx status and a type. */
+interface MiddlewareError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  expose?: boolean;
+}
+
+const MIDDLEWARE_MESSAGES: Record<string, string> = {
+  'entity.parse.failed': 'Malformed JSON body',
+  'entity.too.large': 'Request body is too large',
+  'encoding.unsupported': 'Unsupported content encoding',
+  'charset.unsupported': 'Unsupported charset',
+  'request.aborted': 'Request aborted',
+};
+
+function httpExceptionMessage(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}
+
+/** The one place that shapes error bodies: `{statusCode, error, message}` for every failure, an errorId for 5xx. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (response.headersSent) {
+      // An SSE stream already started: nothing can be answered any more, only the connection closed.
+      response.end();
+      return;
+    }
+    response.status(body.statusCode).json(body);
+  }
+
+  toBody(exception: unknown): ErrorBody {
+    if (exception instanceof AppError) {
+      return this.body(exception.status, exception.message, exception.code);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status < 500) return this.body(status, httpExceptionMessage(exception));
+    }
+    const middleware = exception as MiddlewareError | undefined;
+    const status = middleware?.status ?? middleware?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return this.body(status, MIDDLEWARE_MESSAGES[middleware?.type ?? ''] ?? STATUS_CODES[status] ?? 'Bad request');
+    }
+    const errorId = randomUUID();
+    this.logger.error(`Unhandled error ${errorId}`, exception instanceof Error ? exception.stack : String(exception));
+    return { ...this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error'), errorId };
+  }
+
+  private body(statusCode: number, message: string, code?: string): ErrorBody {
+    return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(code && { code }) };
+  }
+}

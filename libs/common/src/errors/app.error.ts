@@ -1,0 +1,34 @@
+import { HttpStatus } from '@nestjs/common';
+
+/** Stable codes clients can branch on; the HTTP status of each lives in one table. */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
+  EMAIL_TAKEN: HttpStatus.CONFLICT,
+  INVALID_CREDENTIALS: HttpStatus.UNAUTHORIZED,
+  UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
+  USER_NOT_FOUND: HttpStatus.NOT_FOUND,
+  SESSION_NOT_FOUND: HttpStatus.NOT_FOUND,
+  MESSAGE_NOT_FOUND: HttpStatus.NOT_FOUND,
+  UNKNOWN_PROVIDER: HttpStatus.BAD_REQUEST,
+  PROVIDER_NOT_CONFIGURED: HttpStatus.BAD_REQUEST,
+  CREDENTIAL_NOT_FOUND: HttpStatus.NOT_FOUND,
+  UPSTREAM_URL_REJECTED: HttpStatus.BAD_REQUEST,
+  MODEL_REQUIRED: HttpStatus.BAD_REQUEST,
+} as const satisfies Record<string, HttpStatus>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** A domain error: services throw these, the global filter turns them into HTTP answers. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): HttpStatus {
+    return ERROR_STATUS[this.code];
+  }
+}

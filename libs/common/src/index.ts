@@ -1,0 +1,4 @@
+export * from './config/index.js';
+export * from './crypto/secret-cipher.js';
+export * from './errors/all-exceptions.filter.js';
+export * from './errors/app.error.js';

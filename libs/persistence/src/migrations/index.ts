@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+
+/** Explicit, ordered list: no globs (there is no __dirname under ESM, and a glob hides what runs). */
+export const MIGRATIONS = [InitialSchema1764000000000];

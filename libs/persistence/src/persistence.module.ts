@@ -1,0 +1,32 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { databaseConfig } from '@app/common';
+import { buildDataSourceOptions } from './data-source.options.js';
+import { ENTITIES } from './entities/index.js';
+import { ChatSessionsRepository } from './repositories/chat-sessions.repository.js';
+import { MessagesRepository } from './repositories/messages.repository.js';
+import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
+import { UsersRepository } from './repositories/users.repository.js';
+
+const REPOSITORIES = [UsersRepository, ProviderCredentialsRepository, ChatSessionsRepository, MessagesRepository];
+
+/** The database connection and our intention-named repositories; nothing else touches TypeORM. */
+@Module({})
+export class PersistenceModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: PersistenceModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [databaseConfig.KEY],
+          useFactory: (config: ConfigType<typeof databaseConfig>) => buildDataSourceOptions(config),
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+      ],
+      providers: REPOSITORIES,
+      exports: REPOSITORIES,
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import type { TestApp } from '../helpers/test-app.js';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  auth: { Authorization: string };
+}
+
+export function buildRegistration(overrides: Partial<{ email: string; password: string; displayName: string }> = {}) {
+  return { email: `user-${randomUUID()}@example.com`, password: 'correct horse battery', ...overrides };
+}
+
+/** Registers a fresh user through the real API and returns its token. */
+export async function registerUser(testApp: TestApp, overrides = {}): Promise<TestUser> {
+  const registration = buildRegistration(overrides);
+  const response = await testApp.http().post('/api/auth/register').send(registration).expect(201);
+  const token = response.body.accessToken as string;
+  return { id: response.body.user.id, email: registration.email, password: registration.password, token, auth: { Authorization: `Bearer ${token}` } };
+}

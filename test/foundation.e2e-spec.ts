@@ -1,0 +1,58 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { registerUser } from './factories/user.factory.js';
+import { bootTestApp, MAIN_JS, TEST_ENV } from './helpers/test-app.js';
+import { createTestDatabase } from './helpers/test-database.js';
+
+function startWith(env: Record<string, string>) {
+  return spawnSync(process.execPath, [MAIN_JS], {
+    env: { PATH: process.env.PATH, ...TEST_ENV, PGLITE_DATA_DIR: 'memory://', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+describe('start-up and persistence (e2e)', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://nope' }, 'DATABASE_URL'],
+    [{ ENCRYPTION_KEY: 'too-short' }, 'ENCRYPTION_KEY'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: '' }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', ENCRYPTION_KEY: '' }, 'ENCRYPTION_KEY'],
+    [{ CHAT_HISTORY_MAX_MESSAGES: '0' }, 'CHAT_HISTORY_MAX_MESSAGES'],
+  ])('refuses to start with %j and names %s', (env, variable) => {
+    const result = startWith(env);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`Invalid configuration: ${variable}`);
+  });
+
+  it('keeps data across a restart on the same database', async () => {
+    const database =
+      process.env.TEST_DATABASE_URL === undefined
+        ? { kind: 'pglite' as const, env: { PGLITE_DATA_DIR: mkdtempSync(join(tmpdir(), 'pglite-')) }, drop: async () => undefined }
+        : await createTestDatabase();
+    const first = await bootTestApp({}, database);
+    const user = await registerUser(first);
+    await first.close({ dropDatabase: false });
+
+    const second = await bootTestApp({}, database);
+    try {
+      const login = await second.http().post('/api/auth/login').send({ email: user.email, password: user.password });
+      expect(login.status).toBe(200);
+      expect(login.body.user.id).toBe(user.id);
+    } finally {
+      await second.close();
+      if (database.kind === 'pglite') rmSync(database.env.PGLITE_DATA_DIR!, { recursive: true, force: true });
+    }
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    const app = await bootTestApp();
+    expect(await app.stop('SIGTERM')).toBe(0);
+    await app.close();
+  });
+});

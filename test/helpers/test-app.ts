@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** The built server: e2e suites run the production artifact (`npm run build` happens before `npm test`). */
+export const MAIN_JS = resolve('dist/apps/api/apps/api/src/main.js');
+
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  HOST: '127.0.0.1',
+  JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
+  ENCRYPTION_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  LOG_LEVEL: 'warn',
+};
+
+export interface TestApp {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  db: TestDatabase;
+  process: ChildProcess;
+  /** Everything the server wrote to stdout and stderr so far. */
+  output(): string;
+  http(): ReturnType<typeof request>;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Stops the server and drops its database (unless told to keep it for a restart). */
+  close(options?: { dropDatabase?: boolean }): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+async function waitUntilServing(url: string, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`The server exited with ${child.exitCode}:\n${output()}`);
+    try {
+      await fetch(`${url}/api/auth/me`);
+      return;
+    } catch {
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  }
+  throw new Error(`The server did not start within ${timeoutMs} ms:\n${output()}`);
+}
+
+/** Starts the real server on a free port with TEST_ENV plus `env`, against a fresh database unless given one. */
+export async function bootTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp> {
+  const db = database ?? (await createTestDatabase());
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [MAIN_JS], {
+    env: { PATH: process.env.PATH, ...TEST_ENV, DATA_DIR: dataDir, ...db.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  await waitUntilServing(url, child, () => output);
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  return {
+    url,
+    db,
+    process: child,
+    output: () => output,
+    http: () => request(url),
+    stop,
+    async close({ dropDatabase = true } = {}) {
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await stop();
+      clearTimeout(killer);
+      rmSync(dataDir, { recursive: true, force: true });
+      if (dropDatabase) await db.drop();
+    },
+  };
+}
