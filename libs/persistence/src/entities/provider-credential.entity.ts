@@ -21,7 +21,7 @@ export class ProviderCredentialEntity {
   @Column({ name: 'api_key_encrypted', type: 'text', nullable: true })
   apiKeyEncrypted: string | null;
 
-  /** Last characters of the key, kept so listings can show a masked key without decrypting. */
+  /** The masked key (`sk-…abcd`), kept so responses never need to decrypt. */
   @Column({ name: 'api_key_hint', type: 'varchar', length: 32, nullable: true })
   apiKeyHint: string | null;
 

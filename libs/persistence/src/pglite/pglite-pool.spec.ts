@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { PGlite } from '@electric-sql/pglite';
+import { openPglite, PglitePool } from './pglite-pool.js';
+
+type Client = { query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount?: number; command?: string }> };
+
+describe('PglitePool', () => {
+  let db: PGlite;
+  let pool: PglitePool;
+  const acquire = () =>
+    new Promise<{ client: Client; release: () => void }>((resolve, reject) =>
+      pool.connect((error, client, release) => (error ? reject(error) : resolve({ client: client as unknown as Client, release }))),
+    );
+
+  beforeAll(async () => {
+    db = await openPglite('memory://');
+    pool = new PglitePool(db);
+    await db.exec('CREATE TABLE t (id int primary key, v text)');
+  });
+  afterAll(() => db.close());
+
+  it('reports the command and affected rows the way pg does', async () => {
+    const { client, release } = await acquire();
+    await client.query('INSERT INTO t VALUES ($1, $2), ($3, $4)', [1, 'a', 2, 'b']);
+    const update = await client.query('UPDATE t SET v = $1 WHERE id > $2', ['z', 0]);
+    expect(update.command).toBe('UPDATE');
+    expect(update.rowCount).toBe(2);
+    release();
+  });
+
+  it('hands the connection to one holder at a time, so a transaction is not interleaved', async () => {
+    const first = await acquire();
+    await first.client.query('BEGIN');
+    await first.client.query('UPDATE t SET v = $1 WHERE id = $2', ['in-tx', 1]);
+    let secondGotIt = false;
+    const second = acquire().then((holder) => {
+      secondGotIt = true;
+      return holder;
+    });
+    await new Promise((done) => setTimeout(done, 50));
+    expect(secondGotIt).toBe(false);
+    await first.client.query('ROLLBACK');
+    first.release();
+    const holder = await second;
+    const { rows } = await holder.client.query('SELECT v FROM t WHERE id = $1', [1]);
+    expect(rows[0]!.v).toBe('z');
+    holder.release();
+  });
+
+  it('ignores a second release of the same holder', async () => {
+    const holder = await acquire();
+    holder.release();
+    holder.release();
+    const next = await acquire();
+    next.release();
+  });
+});
