@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createParser } from 'eventsource-parser';
+import { deltaText, type FakeLlmServer, parseBehaviour, startFakeLlm } from './fake-llm.server.js';
+
+const PATHS = {
+  openai: { path: '/v1/chat/completions', headers: { authorization: 'Bearer k' } },
+  anthropic: { path: '/v1/messages', headers: { 'x-api-key': 'k' } },
+  gemini: { path: '/v1beta/models/MODEL:streamGenerateContent?alt=sse', headers: { 'x-goog-api-key': 'k' } },
+} as const;
+
+describe('fake LLM server', () => {
+  let fake: FakeLlmServer;
+
+  const call = (provider: keyof typeof PATHS, model: string, extra: { headers?: Record<string, string>; signal?: AbortSignal } = {}) =>
+    fetch(fake.url + PATHS[provider].path.replace('MODEL', encodeURIComponent(model)), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...PATHS[provider].headers, ...extra.headers },
+      body: JSON.stringify({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
+      signal: extra.signal,
+    });
+
+  const events = async (response: Response) => {
+    const parsed: { event?: string; data: string }[] = [];
+    const parser = createParser({ onEvent: (message) => parsed.push({ event: message.event, data: message.data }) });
+    parser.feed(await response.text());
+    return parsed;
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeLlm({ port: 0 });
+  });
+  afterAll(() => fake.close());
+  beforeEach(() => fake.reset());
+
+  it('parses knobs from the model name over the defaults', () => {
+    expect(parseBehaviour('fake:deltas=3,delay=20,fail=429,retry=2,unknown=1,first=x', { deltas: 9, firstDelayMs: 5 })).toEqual({
+      deltas: 3,
+      delayMs: 20,
+      firstDelayMs: 5,
+      failStatus: 429,
+      retryAfter: 2,
+    });
+    expect(parseBehaviour('gpt-4o')).toEqual({ deltas: 8, delayMs: 0, firstDelayMs: 0 });
+  });
+
+  it('streams OpenAI chunks, the finish chunk, the usage chunk and [DONE]', async () => {
+    const parsed = await events(await call('openai', 'fake:deltas=3'));
+    expect(parsed.at(-1)!.data).toBe('[DONE]');
+    const chunks = parsed.slice(0, -1).map((e) => JSON.parse(e.data));
+    expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
+    expect(chunks.slice(1, 4).map((c) => c.choices[0].delta.content)).toEqual([deltaText(0), deltaText(1), deltaText(2)]);
+    expect(chunks[4].choices[0].finish_reason).toBe('stop');
+    expect(chunks[5]).toEqual(expect.objectContaining({ choices: [], usage: expect.objectContaining({ completion_tokens: 3 }) }));
+  });
+
+  it('streams Anthropic message events in order', async () => {
+    const parsed = await events(await call('anthropic', 'fake:deltas=2'));
+    expect(parsed.map((e) => e.event)).toEqual([
+      'message_start',
+      'content_block_start',
+      'ping',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    expect(JSON.parse(parsed[6]!.data).usage.output_tokens).toBe(2);
+  });
+
+  it('streams Gemini candidates and finishes with usage metadata', async () => {
+    const parsed = (await events(await call('gemini', 'fake:deltas=2'))).map((e) => JSON.parse(e.data));
+    expect(parsed.map((c) => c.candidates[0].content.parts[0].text).join('')).toBe(deltaText(0) + deltaText(1));
+    expect(parsed.at(-1)).toEqual(expect.objectContaining({ usageMetadata: expect.objectContaining({ candidatesTokenCount: 2 }) }));
+    expect(parsed.at(-1).candidates[0].finishReason).toBe('STOP');
+    expect(fake.requests[0]!.model).toBe('fake:deltas=2');
+  });
+
+  it.each([
+    ['openai', 401, { error: expect.objectContaining({ code: 'invalid_api_key' }) }],
+    ['anthropic', 429, { type: 'error', error: expect.objectContaining({ type: 'rate_limit_error' }) }],
+    ['gemini', 500, { error: expect.objectContaining({ code: 500, status: 'INTERNAL' }) }],
+  ] as const)('fails %s with status %s in its own error shape', async (provider, status, body) => {
+    const response = await call(provider, `fake:fail=${status},retry=4`);
+    expect(response.status).toBe(status);
+    expect(response.headers.get('retry-after')).toBe('4');
+    expect(await response.json()).toEqual(body);
+  });
+
+  it('refuses a request without a key', async () => {
+    const response = await call('anthropic', 'fake', { headers: { 'x-api-key': '' } });
+    expect(response.status).toBe(401);
+  });
+
+  it('breaks the connection mid-stream and stops without the end marker on request', async () => {
+    await expect(call('openai', 'fake:deltas=5,break=2').then((r) => r.text())).rejects.toThrow();
+    const stopped = await events(await call('openai', 'fake:deltas=5,stop=2'));
+    expect(stopped.map((e) => e.data)).not.toContain('[DONE]');
+    expect(fake.requests[1]!.deltasWritten).toBe(2);
+  });
+
+  it('records a client that gives up on a hung or slow request', async () => {
+    const controller = new AbortController();
+    const hung = call('openai', 'fake:hang=1', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await expect(hung).rejects.toThrow();
+    await fake.requests[0]!.closed;
+    expect(fake.requests[0]!.closedEarly).toBe(true);
+
+    const slow = new AbortController();
+    const response = await call('openai', 'fake:deltas=100,delay=20', { signal: slow.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    slow.abort();
+    await fake.requests[1]!.closed;
+    expect(fake.requests[1]!.closedEarly).toBe(true);
+    expect(fake.requests[1]!.deltasWritten).toBeLessThan(100);
+  });
+});

@@ -1,0 +1,393 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** How one reply behaves; set per request through the model name (`fake:deltas=5,delay=20`) or per server. */
+export interface FakeLlmBehaviour {
+  /** Number of content deltas. */
+  deltas: number;
+  /** Milliseconds between deltas; 0 writes the whole reply at once. */
+  delayMs: number;
+  /** Milliseconds before the response headers. */
+  firstDelayMs: number;
+  /** Answer with this status and the provider's error body instead of streaming. */
+  failStatus?: number;
+  /** With a failure: the Retry-After header, in seconds. */
+  retryAfter?: number;
+  /** Destroy the socket after this many deltas (a connection reset). */
+  breakAfter?: number;
+  /** End the response cleanly after this many deltas, without the provider's end marker. */
+  stopAfter?: number;
+  /** Stream non-JSON garbage. */
+  garbage?: boolean;
+  /** Never answer at all. */
+  hang?: boolean;
+  /** Send this many deltas, then go silent forever. */
+  hangAfter?: number;
+}
+
+export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
+
+export interface RecordedRequest {
+  provider: FakeProvider;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: any;
+  model: string;
+  /** The client closed the connection before the reply was complete. */
+  closedEarly: boolean;
+  /** Resolves once the connection is done with, either way. */
+  closed: Promise<void>;
+  deltasWritten: number;
+  text: string;
+}
+
+export interface FakeLlmServer {
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface FakeLlmOptions {
+  port?: number;
+  host?: string;
+  defaults?: Partial<FakeLlmBehaviour>;
+  /** How many requests to keep in `requests`; 0 keeps none (benchmarks). */
+  maxRecorded?: number;
+}
+
+const WORDS = ['The', 'quick', 'brown', 'fox', 'jumps', 'over', 'the', 'lazy', 'dog', 'while', 'streaming', 'tokens'];
+
+/** The text of delta `i`: a fixed word list cycled, so tests can compute any expected reply. */
+export function deltaText(i: number): string {
+  return `${WORDS[i % WORDS.length]} `;
+}
+
+const BASE_BEHAVIOUR: FakeLlmBehaviour = { deltas: 8, delayMs: 0, firstDelayMs: 0 };
+
+const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void> = {
+  deltas: (b, v) => (b.deltas = v),
+  delay: (b, v) => (b.delayMs = v),
+  first: (b, v) => (b.firstDelayMs = v),
+  fail: (b, v) => (b.failStatus = v),
+  retry: (b, v) => (b.retryAfter = v),
+  break: (b, v) => (b.breakAfter = v),
+  stop: (b, v) => (b.stopAfter = v),
+  garbage: (b, v) => (b.garbage = v > 0),
+  hang: (b, v) => (b.hang = v > 0),
+  hangAfter: (b, v) => (b.hangAfter = v),
+};
+
+/** `fake:deltas=5,delay=20` → behaviour; unknown knobs and non-numeric values are ignored. */
+export function parseBehaviour(model: string, defaults: Partial<FakeLlmBehaviour> = {}): FakeLlmBehaviour {
+  const behaviour = { ...BASE_BEHAVIOUR, ...defaults };
+  const separator = model.indexOf(':');
+  if (separator < 0) return behaviour;
+  for (const pair of model.slice(separator + 1).split(',')) {
+    const [name, raw] = pair.split('=');
+    const value = Number(raw);
+    const apply = name === undefined ? undefined : KNOBS[name.trim()];
+    if (apply && Number.isFinite(value)) apply(behaviour, value);
+  }
+  return behaviour;
+}
+
+/** Rough and deterministic: a quarter of the prompt's characters. */
+function promptTokens(body: any): number {
+  return Math.max(1, Math.ceil(JSON.stringify(body?.messages ?? body?.contents ?? '').length / 4));
+}
+
+/** One provider's wire format: how a reply starts, how each delta looks, how it ends, how it fails. */
+interface WireFormat {
+  provider: FakeProvider;
+  model(path: string, body: any): string;
+  hasKey(request: IncomingMessage, url: URL): boolean;
+  streams(body: any, path: string): boolean;
+  head(model: string, prompt: number): string;
+  delta(model: string, text: string): string;
+  tail(model: string, prompt: number, completion: number, body: any): string;
+  complete(model: string, text: string, prompt: number, completion: number): object;
+  error(status: number): object;
+}
+
+const sse = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+const bearer = (request: IncomingMessage) => /^Bearer \S+/.test(request.headers.authorization ?? '');
+
+const OPENAI_ERRORS: Record<number, [string, string]> = {
+  400: ['invalid_request_error', 'invalid_request'],
+  401: ['invalid_request_error', 'invalid_api_key'],
+  403: ['invalid_request_error', 'permission_denied'],
+  404: ['invalid_request_error', 'model_not_found'],
+  429: ['requests', 'rate_limit_exceeded'],
+};
+
+const openai: WireFormat = {
+  provider: 'openai',
+  model: (_path, body) => String(body?.model ?? ''),
+  hasKey: bearer,
+  streams: (body) => body?.stream === true,
+  head: (model) => sse(openaiChunk(model, { role: 'assistant', content: '' }, null)),
+  delta: (model, text) => sse(openaiChunk(model, { content: text }, null)),
+  tail: (model, prompt, completion, body) =>
+    sse(openaiChunk(model, {}, 'stop')) +
+    (body?.stream_options?.include_usage
+      ? sse({ ...openaiChunk(model, {}, null), choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } })
+      : '') +
+    'data: [DONE]\n\n',
+  complete: (model, text, prompt, completion) => ({
+    id: `chatcmpl-${randomUUID()}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    system_fingerprint: null,
+    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+  }),
+  error: (status) => {
+    const [type, code] = OPENAI_ERRORS[status] ?? ['server_error', 'server_error'];
+    return { error: { message: `Fake upstream failure (${status}) for testing`, type, param: null, code } };
+  },
+};
+
+function openaiChunk(model: string, delta: object, finish: string | null) {
+  return {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    system_fingerprint: null,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  };
+}
+
+const ANTHROPIC_ERRORS: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  529: 'overloaded_error',
+};
+
+const anthropic: WireFormat = {
+  provider: 'anthropic',
+  model: (_path, body) => String(body?.model ?? ''),
+  hasKey: (request) => typeof request.headers['x-api-key'] === 'string' && request.headers['x-api-key'] !== '',
+  streams: (body) => body?.stream === true,
+  head: (model, prompt) =>
+    event('message_start', {
+      type: 'message_start',
+      message: {
+        id: 'msg_fake',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: prompt, output_tokens: 1 },
+      },
+    }) +
+    event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) +
+    event('ping', { type: 'ping' }),
+  delta: (_model, text) => event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
+  tail: (_model, _prompt, completion) =>
+    event('content_block_stop', { type: 'content_block_stop', index: 0 }) +
+    event('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: completion } }) +
+    event('message_stop', { type: 'message_stop' }),
+  complete: (model, text, prompt, completion) => ({
+    id: 'msg_fake',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: prompt, output_tokens: completion },
+  }),
+  error: (status) => ({ type: 'error', error: { type: ANTHROPIC_ERRORS[status] ?? 'api_error', message: `Fake upstream failure (${status}) for testing` } }),
+};
+
+const GEMINI_STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  503: 'UNAVAILABLE',
+};
+
+const GEMINI_ROUTE = /\/models\/(.+):(streamGenerateContent|generateContent)$/;
+
+const gemini: WireFormat = {
+  provider: 'gemini',
+  model: (path) => decodeURIComponent(GEMINI_ROUTE.exec(path)?.[1] ?? ''),
+  hasKey: (request, url) => Boolean(request.headers['x-goog-api-key'] || url.searchParams.get('key')),
+  streams: (_body, path) => path.endsWith(':streamGenerateContent'),
+  head: () => '',
+  delta: (model, text) => sse({ candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }], modelVersion: model }),
+  tail: (model, prompt, completion) =>
+    sse({
+      candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: { promptTokenCount: prompt, candidatesTokenCount: completion, totalTokenCount: prompt + completion },
+      modelVersion: model,
+    }),
+  complete: (model, text, prompt, completion) => ({
+    candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: { promptTokenCount: prompt, candidatesTokenCount: completion, totalTokenCount: prompt + completion },
+    modelVersion: model,
+  }),
+  error: (status) => ({ error: { code: status, message: `Fake upstream failure (${status}) for testing`, status: GEMINI_STATUS[status] ?? 'INTERNAL' } }),
+};
+
+function formatFor(method: string, path: string): WireFormat | undefined {
+  if (method !== 'POST') return undefined;
+  if (path.endsWith('/chat/completions')) return openai;
+  if (path.endsWith('/messages')) return anthropic;
+  if (GEMINI_ROUTE.test(path)) return gemini;
+  return undefined;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+/** Streams one reply according to its behaviour, recording what was written and whether the client left early. */
+function streamReply(format: WireFormat, model: string, body: any, behaviour: FakeLlmBehaviour, response: ServerResponse, record: RecordedRequest) {
+  const prompt = promptTokens(body);
+  const limit = Math.min(behaviour.deltas, behaviour.breakAfter ?? Infinity, behaviour.stopAfter ?? Infinity, behaviour.hangAfter ?? Infinity);
+  let timer: NodeJS.Timeout | undefined;
+  response.on('close', () => clearTimeout(timer));
+
+  response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+  if (behaviour.garbage) {
+    response.end('data: {this is not json\n\ndata: \u0000\u0001garbage\n\n');
+    return;
+  }
+
+  const finish = () => {
+    if (behaviour.breakAfter !== undefined) return void response.socket?.destroy();
+    if (behaviour.hangAfter !== undefined) return; // silence, until the client gives up
+    if (behaviour.stopAfter !== undefined) return void response.end();
+    response.end(format.tail(model, prompt, record.deltasWritten, body));
+  };
+  const write = (text: string) => {
+    record.deltasWritten += 1;
+    record.text += text;
+    return format.delta(model, text);
+  };
+
+  if (behaviour.delayMs === 0) {
+    let payload = format.head(model, prompt);
+    for (let i = 0; i < limit; i++) payload += write(deltaText(i));
+    response.write(payload);
+    return finish();
+  }
+  response.write(format.head(model, prompt));
+  let i = 0;
+  const next = () => {
+    if (response.destroyed) return;
+    if (i >= limit) return finish();
+    response.write(write(deltaText(i++)));
+    timer = setTimeout(next, behaviour.delayMs);
+  };
+  next();
+}
+
+export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlmServer> {
+  const requests: RecordedRequest[] = [];
+  const maxRecorded = options.maxRecorded ?? 1000;
+  const sockets = new Set<Socket>();
+
+  const server = createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const path = url.pathname;
+    if (request.method === 'GET' && path.endsWith('/models')) {
+      return sendJson(response, 200, { object: 'list', data: [{ id: 'fake', object: 'model', created: 1700000000, owned_by: 'fake-llm' }] });
+    }
+    const format = formatFor(request.method ?? 'GET', path);
+    if (!format) return sendJson(response, 404, { error: { message: `No fake route for ${request.method} ${path}` } });
+
+    let body: any;
+    try {
+      body = JSON.parse(await readBody(request));
+    } catch {
+      return sendJson(response, 400, format.error(400));
+    }
+    const model = format.model(path, body);
+    let markClosed!: () => void;
+    const record: RecordedRequest = {
+      provider: format.provider,
+      path,
+      headers: request.headers,
+      body,
+      model,
+      closedEarly: false,
+      closed: new Promise<void>((resolve) => (markClosed = resolve)),
+      deltasWritten: 0,
+      text: '',
+    };
+    if (maxRecorded > 0) {
+      requests.push(record);
+      if (requests.length > maxRecorded) requests.shift();
+    }
+    response.on('close', () => {
+      record.closedEarly = !response.writableFinished;
+      markClosed();
+    });
+
+    const behaviour = parseBehaviour(model, options.defaults);
+    if (!format.hasKey(request, url)) return sendJson(response, 401, format.error(401));
+    if (behaviour.hang) return;
+    const respond = () => {
+      if (response.destroyed) return;
+      if (behaviour.failStatus) {
+        const headers: Record<string, string> = behaviour.retryAfter !== undefined ? { 'Retry-After': String(behaviour.retryAfter) } : {};
+        return sendJson(response, behaviour.failStatus, format.error(behaviour.failStatus), headers);
+      }
+      if (!format.streams(body, path)) {
+        const text = Array.from({ length: behaviour.deltas }, (_, i) => deltaText(i)).join('');
+        record.deltasWritten = behaviour.deltas;
+        record.text = text;
+        return sendJson(response, 200, format.complete(model, text, promptTokens(body), behaviour.deltas));
+      }
+      streamReply(format, model, body, behaviour, response, record);
+    };
+    if (behaviour.firstDelayMs > 0) setTimeout(respond, behaviour.firstDelayMs);
+    else respond();
+  });
+  server.keepAliveTimeout = 65_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    requests,
+    reset: () => void requests.splice(0),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
