@@ -50,6 +50,18 @@ describe('start-up and persistence (e2e)', () => {
     }
   });
 
+  it('answers liveness and readiness probes without a token', async () => {
+    const app = await bootTestApp();
+    try {
+      const live = await app.http().get('/api/health').expect(200);
+      expect(live.body.status).toBe('ok');
+      const ready = await app.http().get('/api/health/ready').expect(200);
+      expect(ready.body.info.database.status).toBe('up');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('shuts down cleanly on SIGTERM', async () => {
     const app = await bootTestApp();
     expect(await app.stop('SIGTERM')).toBe(0);

@@ -15,6 +15,8 @@ export const TEST_ENV = {
   JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
   ENCRYPTION_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
   LOG_LEVEL: 'warn',
+  // Suites open many streams quickly; the limit itself is tested with its own setting in throttling.e2e-spec.
+  THROTTLE_STREAM_LIMIT: '10000',
 };
 
 export interface TestApp {

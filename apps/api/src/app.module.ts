@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { appConfig, authConfig, chatConfig, databaseConfig, SecretCipher, upstreamConfig } from '@app/common';
+import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { AiModule } from '@app/ai';
+import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
 import { AuthModule } from './auth/auth.module.js';
+import { ChatModule } from './chat/chat.module.js';
+import { HealthModule } from './health/health.module.js';
+import { ProvidersModule } from './providers/providers.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
 
 @Module({
@@ -12,10 +17,19 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
       ignoreEnvFile: true,
       load: [appConfig, authConfig, chatConfig, databaseConfig, upstreamConfig],
     }),
+    CommonModule,
     PersistenceModule.forRoot(),
+    AiModule.forRootAsync({
+      inject: [upstreamConfig.KEY],
+      useFactory: (config: ConfigType<typeof upstreamConfig>) => config,
+    }),
+    // Guards run in registration order: authentication first, so throttling can key on the user.
     AuthModule,
     ThrottlingModule,
+    ProvidersModule,
+    SessionsModule,
+    ChatModule,
+    HealthModule,
   ],
-  providers: [SecretCipher],
 })
 export class AppModule {}

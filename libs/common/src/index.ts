@@ -2,3 +2,4 @@ export * from './config/index.js';
 export * from './crypto/secret-cipher.js';
 export * from './errors/all-exceptions.filter.js';
 export * from './errors/app.error.js';
+export * from './common.module.js';

@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   CREDENTIAL_NOT_FOUND: HttpStatus.NOT_FOUND,
   UPSTREAM_URL_REJECTED: HttpStatus.BAD_REQUEST,
   MODEL_REQUIRED: HttpStatus.BAD_REQUEST,
+  NOT_READY: HttpStatus.SERVICE_UNAVAILABLE,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Starts the built server on a fresh embedded database and runs the README's quick start with curl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+data_dir="$(mktemp -d)"
+port=3917
+log="$data_dir/server.log"
+PORT=$port HOST=127.0.0.1 DATA_DIR="$data_dir" node dist/apps/api/apps/api/src/main.js >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$data_dir"' EXIT
+
+for _ in $(seq 1 60); do
+  curl -sf -o /dev/null "http://127.0.0.1:$port/api/docs-json" && break
+  sleep 0.5
+done
+
+base="http://127.0.0.1:$port/api"
+token=$(curl -sf -X POST "$base/auth/register" -H 'Content-Type: application/json' \
+  -d '{"email":"smoke@example.com","password":"smoke-test-password"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken')
+
+stream=$(curl -sN -X POST "$base/chat/stream" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d '{"message":"hello from curl","provider":"echo"}')
+echo "$stream"
+
+grep -q '^event: session$' <<<"$stream"
+grep -q '^event: message$' <<<"$stream"
+grep -q '^event: done$' <<<"$stream"
+grep -q 'curl' <<<"$stream"
+curl -sf "$base/chat/sessions" -H "Authorization: Bearer $token" | grep -q 'hello from curl'
+echo "smoke test passed"

@@ -1,0 +1,131 @@
+import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Observable, type Subscription } from 'rxjs';
+import { type ChatProvider, type ChatRequest, UpstreamError } from '@app/ai';
+import { chatConfig } from '@app/common';
+import { type FinishedReply, MessagesRepository } from '@app/persistence';
+import { ChatEventWriter, HEARTBEAT, type Usage } from './chat-events.js';
+
+export interface GenerationPlan {
+  sessionId: string;
+  providerId: string;
+  provider: ChatProvider;
+  request: ChatRequest;
+}
+
+interface Failure {
+  code: string;
+  message: string;
+}
+
+function describeFailure(error: unknown): Failure {
+  if (error instanceof UpstreamError) return { code: error.code, message: error.message };
+  return { code: 'internal_error', message: 'The reply could not be generated' };
+}
+
+/**
+ * Runs one reply: saves it as `streaming`, relays the provider's deltas as SSE events, and ends every path
+ * (completion, upstream failure, client gone) with the reply saved and marked before the stream closes.
+ */
+@Injectable()
+export class GenerationRunner {
+  private readonly logger = new Logger(GenerationRunner.name);
+
+  constructor(
+    private readonly messages: MessagesRepository,
+    @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
+  ) {}
+
+  run(plan: GenerationPlan): Observable<MessageEvent> {
+    return new Observable<MessageEvent>((subscriber) => {
+      const events = new ChatEventWriter();
+      const upstream = new AbortController();
+      const chunks: string[] = [];
+      const startedAt = performance.now();
+      let usage: Usage | null = null;
+      let messageId: string | undefined;
+      let upstreamSubscription: Subscription | undefined;
+      let settled = false;
+      const heartbeat = setInterval(() => subscriber.next(HEARTBEAT), this.config.heartbeatMs);
+
+      /** Saves the reply once, whatever ends it; a second call (abort racing completion) does nothing. */
+      const settle = async (reply: Pick<FinishedReply, 'status' | 'errorCode' | 'error'>): Promise<boolean> => {
+        if (settled) return false;
+        settled = true;
+        clearInterval(heartbeat);
+        if (!messageId) return true;
+        try {
+          await this.messages.finishReply(messageId, {
+            ...reply,
+            content: chunks.join(''),
+            responseTimeMs: Math.round(performance.now() - startedAt),
+            promptTokens: usage?.promptTokens ?? null,
+            completionTokens: usage?.completionTokens ?? null,
+          });
+          return true;
+        } catch (error) {
+          this.logger.error(`Could not save reply ${messageId}`, error instanceof Error ? error.stack : String(error));
+          return false;
+        }
+      };
+
+      const fail = (failure: Failure) => {
+        void settle({ status: 'error', errorCode: failure.code, error: failure.message }).then(() => {
+          subscriber.next(events.error(failure.code, failure.message, messageId));
+          subscriber.complete();
+        });
+      };
+
+      const complete = () => {
+        void settle({ status: 'complete' }).then((saved) => {
+          if (!saved) return fail({ code: 'persistence_error', message: 'The reply was generated but could not be saved' });
+          subscriber.next(events.done(messageId!, usage, Math.round(performance.now() - startedAt)));
+          subscriber.complete();
+        });
+      };
+
+      const relay = () => {
+        subscriber.next(events.session(plan.sessionId, messageId!));
+        upstreamSubscription = plan.provider.stream(plan.request, upstream.signal).subscribe({
+          next: (delta) => {
+            if (delta.type === 'text') {
+              chunks.push(delta.text);
+              subscriber.next(events.message(delta.text));
+            } else if (delta.type === 'usage') {
+              usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
+            }
+          },
+          error: (error: unknown) => {
+            if (!(error instanceof UpstreamError)) this.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
+            fail(describeFailure(error));
+          },
+          complete,
+        });
+      };
+
+      this.messages.startReply(plan.sessionId, plan.providerId, plan.request.model).then(
+        (reply) => {
+          messageId = reply.id;
+          if (subscriber.closed) void settle({ status: 'aborted' });
+          else relay();
+        },
+        (error: unknown) => {
+          this.logger.error('Could not start a reply', error instanceof Error ? error.stack : String(error));
+          settled = true;
+          clearInterval(heartbeat);
+          subscriber.next(events.error('persistence_error', 'The reply could not be started'));
+          subscriber.complete();
+        },
+      );
+
+      // Runs when the client goes away (Nest unsubscribes) as well as after completion; only the first matters.
+      return () => {
+        clearInterval(heartbeat);
+        if (settled) return;
+        upstream.abort();
+        upstreamSubscription?.unsubscribe();
+        void settle({ status: 'aborted', errorCode: 'client_disconnected', error: 'The client disconnected before the reply finished' });
+      };
+    });
+  }
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals';
+import type { MessageEntity } from '@app/persistence';
+import { selectHistory } from './history.js';
+
+const message = (role: MessageEntity['role'], content: string) => ({ role, content }) as MessageEntity;
+
+/** 30 turns, oldest first: user 0, assistant 0, user 1, ... */
+const conversation = Array.from({ length: 30 }, (_, i) => [message('user', `question ${i}`), message('assistant', `answer ${i}`)]).flat();
+const newestFirst = [...conversation].reverse();
+
+describe('selectHistory', () => {
+  it('keeps the latest turns, oldest first, within the budget', () => {
+    const budget = 'question 29'.length + 'answer 28'.length + 'question 28'.length;
+    expect(selectHistory(newestFirst.slice(1), budget)).toEqual([
+      { role: 'user', content: 'question 28' },
+      { role: 'assistant', content: 'answer 28' },
+      { role: 'user', content: 'question 29' },
+    ]);
+  });
+
+  it('returns everything when it fits', () => {
+    const history = selectHistory(newestFirst, 1_000_000);
+    expect(history).toHaveLength(60);
+    expect(history[0]).toEqual({ role: 'user', content: 'question 0' });
+    expect(history.at(-1)).toEqual({ role: 'assistant', content: 'answer 29' });
+  });
+
+  it('always sends the newest message, even over budget', () => {
+    expect(selectHistory([message('user', 'x'.repeat(500))], 10)).toEqual([{ role: 'user', content: 'x'.repeat(500) }]);
+  });
+
+  it('never opens on an assistant turn and skips empty replies', () => {
+    const turns = [message('user', 'again?'), message('assistant', ''), message('user', 'hi'), message('assistant', 'old answer')];
+    expect(selectHistory(turns, 1000)).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'user', content: 'again?' },
+    ]);
+    expect(selectHistory([message('user', 'q'), message('assistant', 'a'.repeat(100))], 50)).toEqual([{ role: 'user', content: 'q' }]);
+  });
+});

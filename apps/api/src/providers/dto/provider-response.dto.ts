@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ProviderCredentialEntity } from '@app/persistence';
+import type { ProviderInfo } from '@app/ai';
+
+export class ModelInfoDto {
+  @ApiProperty({ example: 'gpt-4o-mini' }) id: string;
+  @ApiPropertyOptional() description?: string;
+}
+
+export class ProviderSummaryDto {
+  @ApiProperty({ example: 'openai' }) id: string;
+  @ApiProperty({ example: 'OpenAI' }) label: string;
+  @ApiProperty({ enum: ['openai', 'anthropic', 'gemini', 'echo'], description: 'Wire format spoken' }) kind: string;
+  @ApiProperty({ description: 'Whether you have saved settings for it' }) configured: boolean;
+  @ApiProperty() requiresKey: boolean;
+  @ApiProperty() requiresBaseUrl: boolean;
+  @ApiPropertyOptional({ nullable: true }) defaultBaseUrl: string | null;
+  @ApiProperty({ type: [ModelInfoDto] }) models: ModelInfoDto[];
+}
+
+export class ProviderListDto {
+  @ApiProperty({ type: [ProviderSummaryDto] }) providers: ProviderSummaryDto[];
+}
+
+export class CredentialResponseDto {
+  @ApiProperty({ example: 'openai' }) provider: string;
+  @ApiPropertyOptional({ nullable: true, example: 'sk-…abcd', description: 'Masked; the key itself is never returned' })
+  apiKey: string | null;
+  @ApiPropertyOptional({ nullable: true }) baseUrl: string | null;
+  @ApiPropertyOptional({ nullable: true }) defaultModel: string | null;
+  @ApiProperty() updatedAt: Date;
+}
+
+export class CredentialDeletedDto {
+  @ApiProperty() provider: string;
+  @ApiProperty({ example: true }) deleted: true;
+}
+
+export function mapCredential(credential: ProviderCredentialEntity): CredentialResponseDto {
+  return {
+    provider: credential.provider,
+    apiKey: credential.apiKeyHint,
+    baseUrl: credential.baseUrl,
+    defaultModel: credential.defaultModel,
+    updatedAt: credential.updatedAt,
+  };
+}
+
+export function mapProvider(info: ProviderInfo, configured: boolean): ProviderSummaryDto {
+  return {
+    id: info.id,
+    label: info.label,
+    kind: info.kind,
+    configured,
+    requiresKey: info.requiresKey,
+    requiresBaseUrl: info.requiresBaseUrl,
+    defaultBaseUrl: info.defaultBaseUrl ?? null,
+    models: info.models.map(({ id, description }) => ({ id, ...(description && { description }) })),
+  };
+}

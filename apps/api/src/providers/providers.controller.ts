@@ -1,0 +1,49 @@
+import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { PROVIDER_IDS, type ProviderId } from '@app/ai';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { CredentialDeletedDto, CredentialResponseDto, mapCredential, mapProvider, ProviderListDto } from './dto/provider-response.dto.js';
+import { UpsertCredentialDto } from './dto/upsert-credential.dto.js';
+import { ParseProviderPipe } from './parse-provider.pipe.js';
+import { ProvidersService } from './providers.service.js';
+
+const ProviderParam = () => Param('provider', ParseProviderPipe);
+
+@ApiTags('providers')
+@ApiBearerAuth()
+@Controller('providers')
+export class ProvidersController {
+  constructor(private readonly providers: ProvidersService) {}
+
+  @Get()
+  @ApiOkResponse({ type: ProviderListDto, description: 'Every provider the gateway speaks, whether you configured it, and known models' })
+  async list(@CurrentUser() user: AuthUser): Promise<ProviderListDto> {
+    return { providers: (await this.providers.list(user.id)).map(({ info, configured }) => mapProvider(info, configured)) };
+  }
+
+  @Get(':provider')
+  @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
+  @ApiOkResponse({ type: CredentialResponseDto })
+  @ApiNotFoundResponse({ description: 'Nothing saved for this provider' })
+  async get(@CurrentUser() user: AuthUser, @ProviderParam() provider: ProviderId): Promise<CredentialResponseDto> {
+    return mapCredential(await this.providers.get(user.id, provider));
+  }
+
+  @Put(':provider')
+  @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
+  @ApiOkResponse({ type: CredentialResponseDto })
+  @ApiBadRequestResponse({ description: 'Unknown provider, missing key, or a base URL that is not allowed' })
+  async upsert(@CurrentUser() user: AuthUser, @ProviderParam() provider: ProviderId, @Body() dto: UpsertCredentialDto): Promise<CredentialResponseDto> {
+    return mapCredential(await this.providers.upsert(user.id, provider, dto));
+  }
+
+  @Delete(':provider')
+  @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
+  @ApiOkResponse({ type: CredentialDeletedDto })
+  @ApiNotFoundResponse({ description: 'Nothing saved for this provider' })
+  async remove(@CurrentUser() user: AuthUser, @ProviderParam() provider: ProviderId): Promise<CredentialDeletedDto> {
+    await this.providers.remove(user.id, provider);
+    return { provider, deleted: true };
+  }
+}

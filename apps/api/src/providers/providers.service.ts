@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { getProviderInfo, PROVIDER_IDS, type ProviderId, type ProviderInfo, UpstreamHttpClient } from '@app/ai';
+import { AppError, maskSecret, SecretCipher } from '@app/common';
+import { ProviderCredentialsRepository, type ProviderCredentialEntity } from '@app/persistence';
+
+export interface CredentialInput {
+  apiKey?: string;
+  baseUrl?: string;
+  defaultModel?: string;
+}
+
+/** What a strategy needs to reach a user's provider: always that user's own key with that user's own URL. */
+export interface ResolvedEndpoint {
+  info: ProviderInfo;
+  apiKey?: string;
+  baseUrl: string;
+  defaultModel?: string;
+}
+
+@Injectable()
+export class ProvidersService {
+  constructor(
+    private readonly credentials: ProviderCredentialsRepository,
+    private readonly cipher: SecretCipher,
+    private readonly http: UpstreamHttpClient,
+  ) {}
+
+  async list(userId: string): Promise<{ info: ProviderInfo; configured: boolean }[]> {
+    const configured = new Set((await this.credentials.listOwned(userId)).map((credential) => credential.provider));
+    return PROVIDER_IDS.map((id) => ({ info: getProviderInfo(id), configured: configured.has(id) }));
+  }
+
+  async get(userId: string, provider: ProviderId): Promise<ProviderCredentialEntity> {
+    const credential = await this.credentials.findOwned(userId, provider);
+    if (!credential) throw new AppError('CREDENTIAL_NOT_FOUND', `No settings saved for ${provider}`);
+    return credential;
+  }
+
+  async upsert(userId: string, provider: ProviderId, input: CredentialInput): Promise<ProviderCredentialEntity> {
+    const info = getProviderInfo(provider);
+    const existing = await this.credentials.findOwned(userId, provider);
+    const baseUrl = input.baseUrl ?? null;
+    if (info.requiresBaseUrl && !baseUrl) throw new AppError('VALIDATION_FAILED', `baseUrl is required for ${provider}`);
+    if (baseUrl) await this.assertReachable(baseUrl);
+    if (info.requiresKey && !input.apiKey && !existing?.apiKeyEncrypted) {
+      throw new AppError('VALIDATION_FAILED', `apiKey is required for ${provider}`);
+    }
+    const key = input.apiKey
+      ? { apiKeyEncrypted: this.cipher.encrypt(input.apiKey), apiKeyHint: maskSecret(input.apiKey) }
+      : { apiKeyEncrypted: existing?.apiKeyEncrypted ?? null, apiKeyHint: existing?.apiKeyHint ?? null };
+    return this.credentials.upsertOwned(userId, provider, { ...key, baseUrl, defaultModel: input.defaultModel ?? null });
+  }
+
+  async remove(userId: string, provider: ProviderId): Promise<void> {
+    if (!(await this.credentials.deleteOwned(userId, provider))) {
+      throw new AppError('CREDENTIAL_NOT_FOUND', `No settings saved for ${provider}`);
+    }
+  }
+
+  /** Decrypts the caller's own key for one upstream call; providers that need settings fail with 400 without them. */
+  async resolveEndpoint(userId: string, provider: ProviderId): Promise<ResolvedEndpoint> {
+    const info = getProviderInfo(provider);
+    const credential = await this.credentials.findOwned(userId, provider);
+    if (!credential && info.kind !== 'echo') {
+      throw new AppError('PROVIDER_NOT_CONFIGURED', `${info.label} is not configured: save your settings with PUT /api/providers/${provider}`);
+    }
+    const baseUrl = credential?.baseUrl ?? info.defaultBaseUrl ?? '';
+    return {
+      info,
+      baseUrl,
+      ...(credential?.apiKeyEncrypted && { apiKey: this.cipher.decrypt(credential.apiKeyEncrypted) }),
+      ...(credential?.defaultModel && { defaultModel: credential.defaultModel }),
+    };
+  }
+
+  private async assertReachable(baseUrl: string): Promise<void> {
+    try {
+      await this.http.assertSafeUrl(baseUrl);
+    } catch (error) {
+      throw new AppError('UPSTREAM_URL_REJECTED', `baseUrl is not allowed: ${error instanceof Error ? error.message : 'rejected'}`);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { Observable } from 'rxjs';
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatTurn {
+  role: ChatRole;
+  content: string;
+}
+
+/** Everything a strategy needs for one upstream call; credentials are already decrypted by the caller. */
+export interface ChatRequest {
+  model: string;
+  messages: ChatTurn[];
+  temperature?: number;
+  maxTokens?: number;
+  apiKey?: string;
+  /** Always set: the user's own base URL or the provider's default. */
+  baseUrl: string;
+}
+
+export type ChatDelta =
+  | { type: 'text'; text: string }
+  | { type: 'usage'; promptTokens: number; completionTokens: number }
+  | { type: 'finish'; reason: string };
+
+/** Wire formats we speak; several provider ids share one kind (all OpenAI-compatible ones). */
+export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'echo';
+
+export interface ChatProvider {
+  readonly kind: ProviderKind;
+  /**
+   * Cold Observable: subscribing starts the upstream request, unsubscribing or aborting `signal` cancels it.
+   * Errors are always UpstreamError.
+   */
+  stream(request: ChatRequest, signal: AbortSignal): Observable<ChatDelta>;
+}
+
+export const CHAT_PROVIDERS = Symbol('CHAT_PROVIDERS');

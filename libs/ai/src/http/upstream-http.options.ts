@@ -1,0 +1,10 @@
+export interface UpstreamHttpOptions {
+  allowHttp: boolean;
+  allowedHosts: string[];
+  connectTimeoutMs: number;
+  firstTokenTimeoutMs: number;
+  idleTimeoutMs: number;
+  totalTimeoutMs: number;
+}
+
+export const UPSTREAM_HTTP_OPTIONS = Symbol('UPSTREAM_HTTP_OPTIONS');

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import type { ChatDelta, ChatProvider, ChatRequest } from '../chat-provider.interface.js';
+import { errorFromStreamType } from '../http/upstream-errors.mapper.js';
+import { UpstreamHttpClient } from '../http/upstream-http.client.js';
+import { decodeEvents, joinUrl } from './sse-decoder.js';
+
+const API_VERSION = '2023-06-01';
+const DEFAULT_MAX_TOKENS = 4096;
+
+interface AnthropicEvent {
+  type: string;
+  message?: { usage?: { input_tokens?: number } };
+  delta?: { type?: string; text?: string; stop_reason?: string | null };
+  usage?: { output_tokens?: number };
+  error?: { type?: string; message?: string };
+}
+
+/** Anthropic Messages API streaming: system prompt apart, text in content_block_delta, usage split over two events. */
+@Injectable()
+export class AnthropicStrategy implements ChatProvider {
+  readonly kind = 'anthropic';
+
+  constructor(private readonly http: UpstreamHttpClient) {}
+
+  stream(request: ChatRequest, signal: AbortSignal): Observable<ChatDelta> {
+    const system = request.messages.filter((turn) => turn.role === 'system').map((turn) => turn.content);
+    const events = this.http.streamEvents(
+      {
+        url: joinUrl(request.baseUrl, '/messages'),
+        headers: { 'anthropic-version': API_VERSION, ...(request.apiKey && { 'x-api-key': request.apiKey }) },
+        body: {
+          model: request.model,
+          max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
+          stream: true,
+          messages: request.messages.filter((turn) => turn.role !== 'system').map(({ role, content }) => ({ role, content })),
+          ...(system.length > 0 && { system: system.join('\n\n') }),
+          ...(request.temperature !== undefined && { temperature: Math.min(request.temperature, 1) }),
+        },
+      },
+      signal,
+    );
+    let promptTokens = 0;
+    return decodeEvents(events, (message, emit) => {
+      const event = JSON.parse(message.data) as AnthropicEvent;
+      switch (event.type) {
+        case 'message_start':
+          promptTokens = event.message?.usage?.input_tokens ?? 0;
+          return;
+        case 'content_block_delta':
+          if (event.delta?.type === 'text_delta' && event.delta.text) emit({ type: 'text', text: event.delta.text });
+          return;
+        case 'message_delta':
+          if (event.delta?.stop_reason) emit({ type: 'finish', reason: event.delta.stop_reason });
+          emit({ type: 'usage', promptTokens, completionTokens: event.usage?.output_tokens ?? 0 });
+          return;
+        case 'message_stop':
+          return true;
+        case 'error':
+          throw errorFromStreamType(event.error?.type, event.error?.message);
+        default:
+          return;
+      }
+    });
+  }
+}

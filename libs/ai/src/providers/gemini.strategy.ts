@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import type { ChatDelta, ChatProvider, ChatRequest } from '../chat-provider.interface.js';
+import { UpstreamHttpClient } from '../http/upstream-http.client.js';
+import { decodeEvents, joinUrl } from './sse-decoder.js';
+
+interface GeminiChunk {
+  candidates?: { content?: { parts?: { text?: string }[] }; finishReason?: string }[];
+  usageMetadata?: { promptTokenCount?: number; candidatesTokenCount?: number };
+  error?: { message?: string; status?: string };
+}
+
+/** Gemini streamGenerateContent over SSE. The key goes in a header, never in the URL, so it cannot reach a log. */
+@Injectable()
+export class GeminiStrategy implements ChatProvider {
+  readonly kind = 'gemini';
+
+  constructor(private readonly http: UpstreamHttpClient) {}
+
+  stream(request: ChatRequest, signal: AbortSignal): Observable<ChatDelta> {
+    const system = request.messages.filter((turn) => turn.role === 'system').map((turn) => ({ text: turn.content }));
+    const events = this.http.streamEvents(
+      {
+        url: joinUrl(request.baseUrl, `/models/${encodeURIComponent(request.model)}:streamGenerateContent?alt=sse`),
+        headers: request.apiKey ? { 'x-goog-api-key': request.apiKey } : {},
+        body: {
+          contents: request.messages
+            .filter((turn) => turn.role !== 'system')
+            .map((turn) => ({ role: turn.role === 'assistant' ? 'model' : 'user', parts: [{ text: turn.content }] })),
+          ...(system.length > 0 && { systemInstruction: { parts: system } }),
+          generationConfig: {
+            ...(request.temperature !== undefined && { temperature: request.temperature }),
+            ...(request.maxTokens !== undefined && { maxOutputTokens: request.maxTokens }),
+          },
+        },
+      },
+      signal,
+    );
+    return decodeEvents(events, (message, emit) => {
+      const chunk = JSON.parse(message.data) as GeminiChunk;
+      const candidate = chunk.candidates?.[0];
+      for (const part of candidate?.content?.parts ?? []) if (part.text) emit({ type: 'text', text: part.text });
+      if (!candidate?.finishReason) return;
+      emit({ type: 'finish', reason: candidate.finishReason });
+      const usage = chunk.usageMetadata;
+      if (usage) emit({ type: 'usage', promptTokens: usage.promptTokenCount ?? 0, completionTokens: usage.candidatesTokenCount ?? 0 });
+      return true;
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import type { ChatDelta, ChatProvider, ChatRequest } from '../chat-provider.interface.js';
+import { errorFromStreamType } from '../http/upstream-errors.mapper.js';
+import { UpstreamHttpClient } from '../http/upstream-http.client.js';
+import { decodeEvents, joinUrl } from './sse-decoder.js';
+
+interface OpenAiChunk {
+  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  error?: { type?: string; message?: string };
+}
+
+/** OpenAI chat.completions streaming, spoken by OpenAI and every OpenAI-compatible provider. */
+@Injectable()
+export class OpenAiStrategy implements ChatProvider {
+  readonly kind = 'openai';
+
+  constructor(private readonly http: UpstreamHttpClient) {}
+
+  stream(request: ChatRequest, signal: AbortSignal): Observable<ChatDelta> {
+    const events = this.http.streamEvents(
+      {
+        url: joinUrl(request.baseUrl, '/chat/completions'),
+        headers: request.apiKey ? { authorization: `Bearer ${request.apiKey}` } : {},
+        body: {
+          model: request.model,
+          messages: request.messages,
+          stream: true,
+          stream_options: { include_usage: true },
+          ...(request.temperature !== undefined && { temperature: request.temperature }),
+          ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
+        },
+      },
+      signal,
+    );
+    return decodeEvents(events, (message, emit) => {
+      if (message.data === '[DONE]') return true;
+      const chunk = JSON.parse(message.data) as OpenAiChunk;
+      if (chunk.error) throw errorFromStreamType(chunk.error.type, chunk.error.message);
+      const choice = chunk.choices?.[0];
+      if (choice?.delta?.content) emit({ type: 'text', text: choice.delta.content });
+      if (choice?.finish_reason) emit({ type: 'finish', reason: choice.finish_reason });
+      if (chunk.usage) {
+        emit({ type: 'usage', promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 });
+      }
+    });
+  }
+}
