@@ -1,9 +1,10 @@
 import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
 import { EMPTY, type Observable } from 'rxjs';
 import { type ProviderId, ProviderRegistry } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
-import { type ChatSessionEntity, ChatSessionsRepository, MessagesRepository } from '@app/persistence';
+import { MessagesRepository, type NewTurn } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ProvidersService } from '../providers/providers.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -17,8 +18,7 @@ const DEFAULT_TITLE = 'New chat';
 @Injectable()
 export class ChatService {
   constructor(
-    private readonly sessionsService: SessionsService,
-    private readonly sessions: ChatSessionsRepository,
+    private readonly sessions: SessionsService,
     private readonly messages: MessagesRepository,
     private readonly providers: ProvidersService,
     private readonly registry: ProviderRegistry,
@@ -31,7 +31,7 @@ export class ChatService {
    * the session belongs to the caller, the provider is configured, a model is known.
    */
   async stream(user: AuthUser, dto: StreamChatDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
-    const existing = dto.sessionId ? await this.sessionsService.get(user.id, dto.sessionId) : undefined;
+    const existing = dto.sessionId ? await this.sessions.get(user.id, dto.sessionId) : undefined;
     const providerId = (dto.provider ?? existing?.provider) as ProviderId | undefined;
     if (!providerId) throw new AppError('VALIDATION_FAILED', 'provider is required to start a new session');
 
@@ -40,40 +40,32 @@ export class ChatService {
       dto.model ?? (existing?.provider === providerId ? existing.model : undefined) ?? endpoint.defaultModel ?? endpoint.info.defaultModel;
     if (!model) throw new AppError('MODEL_REQUIRED', `model is required: ${endpoint.info.label} has no default model saved`);
 
+    // The new question is the newest turn; earlier ones come from the session, newest first.
+    const question = { role: 'user' as const, content: dto.message };
+    const earlier = existing ? await this.messages.latestTurnsOwned(user.id, existing.id, this.config.historyMaxMessages - 1) : [];
     // A client that left during the checks gets nothing written: no session, no question without an answer.
     if (clientGone.aborted) return EMPTY;
-    const session = await this.openSession(user.id, existing, { providerId, model, message: dto.message, mode: dto.mode });
-    await this.messages.append(session.id, 'user', dto.message);
-    const latest = await this.messages.latestOwned(user.id, session.id, this.config.historyMaxMessages);
 
+    const turn: NewTurn = {
+      userId: user.id,
+      sessionId: existing?.id ?? randomUUID(),
+      ...(!existing && { newSession: { title: dto.message.trim().slice(0, TITLE_LENGTH) || DEFAULT_TITLE, mode: dto.mode ?? 'normal' } }),
+      provider: providerId,
+      model,
+      userMessageId: randomUUID(),
+      content: dto.message,
+      replyId: randomUUID(),
+    };
     return this.runner.run({
-      sessionId: session.id,
-      providerId,
+      turn,
       provider: this.registry.forProvider(providerId),
       request: {
         model,
-        messages: selectHistory(latest, this.config.historyMaxChars),
+        messages: selectHistory([question, ...earlier], this.config.historyMaxChars),
         temperature: dto.temperature ?? this.config.defaultTemperature,
         baseUrl: endpoint.baseUrl,
         ...(endpoint.apiKey && { apiKey: endpoint.apiKey }),
       },
     });
-  }
-
-  private async openSession(
-    userId: string,
-    existing: ChatSessionEntity | undefined,
-    turn: { providerId: string; model: string; message: string; mode?: string },
-  ): Promise<ChatSessionEntity> {
-    if (!existing) {
-      return this.sessions.createOwned(userId, {
-        title: turn.message.trim().slice(0, TITLE_LENGTH) || DEFAULT_TITLE,
-        provider: turn.providerId,
-        model: turn.model,
-        mode: turn.mode ?? 'normal',
-      });
-    }
-    await this.sessions.recordTurn(userId, existing.id, turn.providerId, turn.model);
-    return existing;
   }
 }

@@ -1,14 +1,13 @@
 import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { Observable, type Subscription } from 'rxjs';
+import { Observable } from 'rxjs';
 import { type ChatProvider, type ChatRequest, UpstreamError } from '@app/ai';
 import { chatConfig } from '@app/common';
-import { type FinishedReply, MessagesRepository } from '@app/persistence';
+import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
 import { ChatEventWriter, HEARTBEAT, type Usage } from './chat-events.js';
 
 export interface GenerationPlan {
-  sessionId: string;
-  providerId: string;
+  turn: NewTurn;
   provider: ChatProvider;
   request: ChatRequest;
 }
@@ -24,8 +23,9 @@ function describeFailure(error: unknown): Failure {
 }
 
 /**
- * Runs one reply: saves it as `streaming`, relays the provider's deltas as SSE events, and ends every path
- * (completion, upstream failure, client gone) with the reply saved and marked before the stream closes.
+ * Runs one reply: relays the provider's deltas as SSE events and ends every path (completion, upstream
+ * failure, client gone) with the reply saved and marked before the stream closes. The turn's rows are written
+ * while the provider is already being asked, so the database is not on the way to the first token.
  */
 @Injectable()
 export class GenerationRunner {
@@ -33,6 +33,7 @@ export class GenerationRunner {
 
   constructor(
     private readonly messages: MessagesRepository,
+    private readonly turns: ChatTurnsRepository,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}
 
@@ -43,19 +44,25 @@ export class GenerationRunner {
       const chunks: string[] = [];
       const startedAt = performance.now();
       let usage: Usage | null = null;
-      let messageId: string | undefined;
-      let upstreamSubscription: Subscription | undefined;
       let settled = false;
+      const { replyId, sessionId } = plan.turn;
       const heartbeat = setInterval(() => subscriber.next(HEARTBEAT), this.config.heartbeatMs);
+      const written = this.turns.beginTurn(plan.turn).then(
+        () => true,
+        (error: unknown) => {
+          this.logger.error(`Could not write turn ${replyId}`, error instanceof Error ? error.stack : String(error));
+          return false;
+        },
+      );
 
       /** Saves the reply once, whatever ends it; a second call (abort racing completion) does nothing. */
       const settle = async (reply: Pick<FinishedReply, 'status' | 'errorCode' | 'error'>): Promise<boolean> => {
         if (settled) return false;
         settled = true;
         clearInterval(heartbeat);
-        if (!messageId) return true;
+        if (!(await written)) return false;
         try {
-          await this.messages.finishReply(messageId, {
+          await this.messages.finishReply(replyId, {
             ...reply,
             content: chunks.join(''),
             responseTimeMs: Math.round(performance.now() - startedAt),
@@ -64,14 +71,14 @@ export class GenerationRunner {
           });
           return true;
         } catch (error) {
-          this.logger.error(`Could not save reply ${messageId}`, error instanceof Error ? error.stack : String(error));
+          this.logger.error(`Could not save reply ${replyId}`, error instanceof Error ? error.stack : String(error));
           return false;
         }
       };
 
       const fail = (failure: Failure) => {
         void settle({ status: 'error', errorCode: failure.code, error: failure.message }).then(() => {
-          subscriber.next(events.error(failure.code, failure.message, messageId));
+          subscriber.next(events.error(failure.code, failure.message, replyId));
           subscriber.complete();
         });
       };
@@ -79,51 +86,40 @@ export class GenerationRunner {
       const complete = () => {
         void settle({ status: 'complete' }).then((saved) => {
           if (!saved) return fail({ code: 'persistence_error', message: 'The reply was generated but could not be saved' });
-          subscriber.next(events.done(messageId!, usage, Math.round(performance.now() - startedAt)));
+          subscriber.next(events.done(replyId, usage, Math.round(performance.now() - startedAt)));
           subscriber.complete();
         });
       };
 
-      const relay = () => {
-        subscriber.next(events.session(plan.sessionId, messageId!));
-        upstreamSubscription = plan.provider.stream(plan.request, upstream.signal).subscribe({
-          next: (delta) => {
-            if (delta.type === 'text') {
-              chunks.push(delta.text);
-              subscriber.next(events.message(delta.text));
-            } else if (delta.type === 'usage') {
-              usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
-            }
-          },
-          error: (error: unknown) => {
-            if (!(error instanceof UpstreamError)) this.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
-            fail(describeFailure(error));
-          },
-          complete,
-        });
-      };
-
-      this.messages.startReply(plan.sessionId, plan.providerId, plan.request.model).then(
-        (reply) => {
-          messageId = reply.id;
-          if (subscriber.closed) void settle({ status: 'aborted' });
-          else relay();
+      subscriber.next(events.session(sessionId, replyId));
+      const upstreamSubscription = plan.provider.stream(plan.request, upstream.signal).subscribe({
+        next: (delta) => {
+          if (delta.type === 'text') {
+            chunks.push(delta.text);
+            subscriber.next(events.message(delta.text));
+          } else if (delta.type === 'usage') {
+            usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
+          }
         },
-        (error: unknown) => {
-          this.logger.error('Could not start a reply', error instanceof Error ? error.stack : String(error));
-          settled = true;
-          clearInterval(heartbeat);
-          subscriber.next(events.error('persistence_error', 'The reply could not be started'));
-          subscriber.complete();
+        error: (error: unknown) => {
+          if (!(error instanceof UpstreamError)) this.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
+          fail(describeFailure(error));
         },
-      );
+        complete,
+      });
+      void written.then((ok) => {
+        if (ok || settled) return;
+        upstream.abort();
+        upstreamSubscription.unsubscribe();
+        fail({ code: 'persistence_error', message: 'The conversation could not be saved' });
+      });
 
       // Runs when the client goes away (Nest unsubscribes) as well as after completion; only the first matters.
       return () => {
         clearInterval(heartbeat);
         if (settled) return;
         upstream.abort();
-        upstreamSubscription?.unsubscribe();
+        upstreamSubscription.unsubscribe();
         void settle({ status: 'aborted', errorCode: 'client_disconnected', error: 'The client disconnected before the reply finished' });
       };
     });

@@ -7,7 +7,7 @@ import type { MessageEntity } from '@app/persistence';
  * The newest message is always sent. Empty replies (failed before any text) carry nothing and are skipped, and
  * the window never opens on an assistant turn, which several providers reject.
  */
-export function selectHistory(newestFirst: readonly MessageEntity[], maxChars: number): ChatTurn[] {
+export function selectHistory(newestFirst: readonly Pick<MessageEntity, 'role' | 'content'>[], maxChars: number): ChatTurn[] {
   const picked: ChatTurn[] = [];
   let used = 0;
   for (const message of newestFirst) {

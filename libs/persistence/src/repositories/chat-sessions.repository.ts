@@ -3,13 +3,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ChatSessionEntity } from '../entities/chat-session.entity.js';
 
-export interface NewSession {
-  title: string;
-  provider: string;
-  model: string;
-  mode: string;
-}
-
 /** Keyset cursor: the last row of the previous page. */
 export interface SessionCursor {
   updatedAt: Date;
@@ -20,12 +13,14 @@ export interface SessionCursor {
 export class ChatSessionsRepository {
   constructor(@InjectRepository(ChatSessionEntity) private readonly sessions: Repository<ChatSessionEntity>) {}
 
-  createOwned(userId: string, session: NewSession): Promise<ChatSessionEntity> {
-    return this.sessions.save(this.sessions.create({ userId, ...session }));
-  }
-
-  findOwned(userId: string, sessionId: string): Promise<ChatSessionEntity | null> {
-    return this.sessions.findOneBy({ id: sessionId, userId });
+  /** Plain SQL: continuing a session reads it before the first token. */
+  async findOwned(userId: string, sessionId: string): Promise<ChatSessionEntity | null> {
+    const rows: ChatSessionEntity[] = await this.sessions.manager.query(
+      `SELECT id, user_id AS "userId", title, provider, model, mode, created_at AS "createdAt", updated_at AS "updatedAt"
+         FROM chat_sessions WHERE id = $1 AND user_id = $2`,
+      [sessionId, userId],
+    );
+    return rows[0] ?? null;
   }
 
   /** Newest first; fetches one extra row so the caller knows whether a next page exists. */
@@ -45,11 +40,6 @@ export class ChatSessionsRepository {
   async renameOwned(userId: string, sessionId: string, title: string): Promise<ChatSessionEntity | null> {
     const result = await this.sessions.update({ id: sessionId, userId }, { title });
     return (result.affected ?? 0) > 0 ? this.findOwned(userId, sessionId) : null;
-  }
-
-  /** Provider and model follow the latest turn, and the session moves to the top of the list. */
-  async recordTurn(userId: string, sessionId: string, provider: string, model: string): Promise<void> {
-    await this.sessions.update({ id: sessionId, userId }, { provider, model });
   }
 
   async deleteOwned(userId: string, sessionId: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { MessageEntity, type MessageRole, type MessageStatus } from '../entities/message.entity.js';
+import { MessageEntity, type MessageStatus } from '../entities/message.entity.js';
 
 export interface FinishedReply {
   content: string;
@@ -14,25 +14,24 @@ export interface FinishedReply {
 }
 
 /**
- * Messages are reached through their session, so every read joins the session and checks its owner; writes
- * are only issued by the chat flow after the session was found for that owner.
+ * Messages are reached through their session, so every read joins the session and checks its owner. Turns are
+ * written by ChatTurnsRepository; replies are finished here by their id, which only the running generation knows.
  */
 @Injectable()
 export class MessagesRepository {
   constructor(@InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>) {}
 
-  append(sessionId: string, role: MessageRole, content: string, extra: Partial<MessageEntity> = {}): Promise<MessageEntity> {
-    return this.messages.save(this.messages.create({ sessionId, role, content, status: 'complete', ...extra }));
-  }
-
-  startReply(sessionId: string, provider: string, model: string): Promise<MessageEntity> {
-    return this.append(sessionId, 'assistant', '', { status: 'streaming', provider, model });
-  }
-
-  /** Only a reply still streaming is finalised, so a late second finish (abort racing completion) is a no-op. */
+  /**
+   * Only a reply still streaming is finalised, so a late second finish (abort racing completion) is a no-op.
+   * Plain SQL: this runs once per reply, on the way to the `done` event.
+   */
   async finishReply(messageId: string, reply: FinishedReply): Promise<boolean> {
-    const result = await this.messages.update({ id: messageId, status: 'streaming' }, reply);
-    return (result.affected ?? 0) > 0;
+    const [, updated] = (await this.messages.manager.query(
+      `UPDATE messages SET content = $2, status = $3, error_code = $4, error = $5, response_time_ms = $6, prompt_tokens = $7, completion_tokens = $8
+        WHERE id = $1 AND status = 'streaming'`,
+      [messageId, reply.content, reply.status, reply.errorCode ?? null, reply.error ?? null, reply.responseTimeMs, reply.promptTokens ?? null, reply.completionTokens ?? null],
+    )) as [unknown, number];
+    return updated > 0;
   }
 
   listOwned(userId: string, sessionId: string): Promise<MessageEntity[]> {
@@ -44,24 +43,25 @@ export class MessagesRepository {
       .getMany();
   }
 
-  /** The latest `limit` messages of the session, newest first (the caller trims to its budget and reverses). */
-  latestOwned(userId: string, sessionId: string, limit: number): Promise<MessageEntity[]> {
-    return this.messages
-      .createQueryBuilder('m')
-      .innerJoin('m.session', 's', 's.user_id = :userId', { userId })
-      .where('m.session_id = :sessionId', { sessionId })
-      .andWhere(`m.status <> 'streaming'`)
-      .orderBy('m.created_at', 'DESC')
-      .limit(limit)
-      .getMany();
+  /** Role and content of the latest `limit` finished messages, newest first: the raw material of a prompt. */
+  latestTurnsOwned(userId: string, sessionId: string, limit: number): Promise<Pick<MessageEntity, 'role' | 'content'>[]> {
+    return this.messages.manager.query(
+      `SELECT m.role, m.content FROM messages m JOIN chat_sessions s ON s.id = m.session_id AND s.user_id = $1
+        WHERE m.session_id = $2 AND m.status <> 'streaming' ORDER BY m.created_at DESC LIMIT $3`,
+      [userId, sessionId, limit],
+    );
   }
 
-  /** Start-up sweep: a reply left `streaming` by a crash or kill has no generation any more. */
-  async abortOrphanedReplies(): Promise<number> {
-    const result = await this.messages.update(
-      { status: 'streaming' },
-      { status: 'aborted', errorCode: 'interrupted', error: 'The server stopped while this reply was being generated' },
-    );
-    return result.affected ?? 0;
+  /**
+   * A reply still `streaming` after the longest a generation may run has lost its generation (crash, kill,
+   * lost connection). The age bound keeps this safe while other replicas are generating.
+   */
+  async abortStaleReplies(startedBefore: Date): Promise<number> {
+    const [, updated] = (await this.messages.manager.query(
+      `UPDATE messages SET status = 'aborted', error_code = 'interrupted', error = 'The server stopped while this reply was being generated'
+        WHERE status = 'streaming' AND created_at < $1`,
+      [startedBefore],
+    )) as [unknown, number];
+    return updated;
   }
 }

@@ -19,8 +19,15 @@ export class ProviderCredentialsRepository {
     return this.credentials.findOneByOrFail({ userId, provider });
   }
 
-  findOwned(userId: string, provider: string): Promise<ProviderCredentialEntity | null> {
-    return this.credentials.findOneBy({ userId, provider });
+  /** Plain SQL: every chat turn reads its credential before the first token. */
+  async findOwned(userId: string, provider: string): Promise<ProviderCredentialEntity | null> {
+    const rows: ProviderCredentialEntity[] = await this.credentials.manager.query(
+      `SELECT id, user_id AS "userId", provider, api_key_encrypted AS "apiKeyEncrypted", api_key_hint AS "apiKeyHint",
+              base_url AS "baseUrl", default_model AS "defaultModel", created_at AS "createdAt", updated_at AS "updatedAt"
+         FROM provider_credentials WHERE user_id = $1 AND provider = $2`,
+      [userId, provider],
+    );
+    return rows[0] ?? null;
   }
 
   listOwned(userId: string): Promise<ProviderCredentialEntity[]> {

@@ -1,0 +1,356 @@
+/**
+ * `npm run bench` (about 8 minutes on 2 cores) and `npm run bench:quick` (under a minute).
+ *
+ * Follows shared/BENCH-METHOD: the fake upstream and the built gateway run as their own processes; this process
+ * is the load client, reading real SSE from both the upstream directly and through the gateway, interleaved.
+ * Writes bench/results/<time>.json and bench/results/latest.md.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { agent, gaps, percentile, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
+
+const QUICK = process.argv.includes('--quick');
+const DELTAS = 64;
+const PACE_MS = 20;
+const FAKE_PORT = 4610;
+const GATEWAY_PORT = 4620;
+const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CLOCK_TICKS_PER_SECOND = 100;
+
+type Db = 'pglite' | 'postgres';
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+function start(script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (code && code !== 0) console.error(`${script} exited with ${code ?? signal}`);
+  });
+  return child;
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300 && child.exitCode === null; i++) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+}
+
+/** Resident memory (bytes) and CPU time (ms) of a process, from /proc. */
+function processStats(pid: number): { rss: number; cpuMs: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const cpuMs = ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
+  return { rss, cpuMs };
+}
+
+const model = (deltas: number, delayMs: number) => (delayMs ? `fake:deltas=${deltas},delay=${delayMs}` : `fake:deltas=${deltas}`);
+
+function directTarget(deltas: number, delayMs: number): Target {
+  return {
+    url: `http://127.0.0.1:${FAKE_PORT}/v1/chat/completions`,
+    headers: { authorization: 'Bearer bench-key' },
+    body: () => ({ model: model(deltas, delayMs), stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'bench' }] }),
+    isDelta: (_event, data) => data !== '[DONE]' && Boolean((JSON.parse(data) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content),
+    isEnd: (_event, data) => data === '[DONE]',
+  };
+}
+
+function gatewayTarget(token: string, deltas: number, delayMs: number): Target {
+  return {
+    url: `http://127.0.0.1:${GATEWAY_PORT}/api/chat/stream`,
+    headers: { authorization: `Bearer ${token}` },
+    body: () => ({ message: 'bench', provider: 'openai', model: model(deltas, delayMs) }),
+    isDelta: (event, data) => event === 'message' && typeof (JSON.parse(data) as { content?: string }).content === 'string',
+    isEnd: (event) => event === 'done',
+  };
+}
+
+interface Gateway {
+  child: ChildProcess;
+  token: string;
+  dropDatabase(): Promise<void>;
+}
+
+async function startGateway(db: Db): Promise<Gateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
+  let databaseEnv: Record<string, string> = { PGLITE_DATA_DIR: join(dataDir, 'pglite') };
+  let dropDatabase = async () => undefined;
+  if (db === 'postgres') {
+    const name = `bench_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+    await admin.end();
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${name}`;
+    databaseEnv = { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: '20' };
+    dropDatabase = async () => {
+      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+    };
+  }
+  const child = start('dist/apps/api/apps/api/src/main.js', {
+    NODE_ENV: 'production',
+    PORT: String(GATEWAY_PORT),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0001',
+    ENCRYPTION_KEY: 'ab'.repeat(32),
+    UPSTREAM_ALLOW_HTTP: 'true',
+    ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
+    THROTTLE_STREAM_LIMIT: '1000000',
+    THROTTLE_DEFAULT_LIMIT: '1000000',
+    ...databaseEnv,
+  });
+  const base = `http://127.0.0.1:${GATEWAY_PORT}/api`;
+  await waitFor(`${base}/health`, child);
+  const json = { 'content-type': 'application/json' };
+  const registered = await fetch(`${base}/auth/register`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'bench-password' }),
+  });
+  const { accessToken } = (await registered.json()) as { accessToken: string };
+  const saved = await fetch(`${base}/providers/openai`, {
+    method: 'PUT',
+    headers: { ...json, authorization: `Bearer ${accessToken}` },
+    body: JSON.stringify({ apiKey: 'sk-bench-key', baseUrl: `http://127.0.0.1:${FAKE_PORT}/v1` }),
+  });
+  if (saved.status !== 200) throw new Error(`could not configure the provider: ${await saved.text()}`);
+  return {
+    child,
+    token: accessToken,
+    dropDatabase: async () => {
+      await dropDatabase();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const errorsOf = (runs: StreamTiming[]) => runs.filter((run) => run.error);
+const median = (values: number[]) => percentile(values, 50);
+
+/** Figure 1: added latency at concurrency 1 against the zero-delay upstream, direct and gateway interleaved. */
+async function addedLatency(gateway: Gateway) {
+  const rounds = QUICK ? 1 : 3;
+  const perRound = QUICK ? 40 : 200;
+  const direct = directTarget(DELTAS, 0);
+  const through = gatewayTarget(gateway.token, DELTAS, 0);
+  await runStreams(through, 30, 1); // warm-up: JIT, connection pools, prepared statements
+  const p50s: number[] = [];
+  const p99s: number[] = [];
+  const errors: string[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const directTimes: number[] = [];
+    const gatewayTimes: number[] = [];
+    for (let i = 0; i < perRound; i++) {
+      const d = await runStreams(direct, 1, 1);
+      const g = await runStreams(through, 1, 1);
+      directTimes.push(total(d[0]!));
+      gatewayTimes.push(total(g[0]!));
+      errors.push(...[...d, ...g].flatMap((run) => (run.error ? [run.error] : [])));
+    }
+    p50s.push(percentile(gatewayTimes, 50) - percentile(directTimes, 50));
+    p99s.push(percentile(gatewayTimes, 99) - percentile(directTimes, 99));
+  }
+  return { addedP50Ms: round(median(p50s)), addedP99Ms: round(median(p99s)), rounds, streamsPerRound: perRound, errors: errors.length };
+}
+
+/** Figure 2: added time-to-first-token and added gap between deltas against the paced upstream. */
+async function pacedOverhead(gateway: Gateway, concurrency: number) {
+  const streams = QUICK || concurrency >= 1000 ? concurrency : concurrency * 2;
+  const count = concurrency === 1 ? (QUICK ? 5 : 20) : streams;
+  const direct = await runStreams(directTarget(DELTAS, PACE_MS), count, concurrency);
+  const through = await runStreams(gatewayTarget(gateway.token, DELTAS, PACE_MS), count, concurrency);
+  const ok = (runs: StreamTiming[]) => runs.filter((run) => !run.error);
+  const ttfts = (runs: StreamTiming[]) => ok(runs).map(ttft);
+  const allGaps = (runs: StreamTiming[]) => ok(runs).flatMap(gaps);
+  return {
+    concurrency,
+    streams: through.length,
+    addedTtftP50Ms: round(percentile(ttfts(through), 50) - percentile(ttfts(direct), 50)),
+    addedTtftP95Ms: round(percentile(ttfts(through), 95) - percentile(ttfts(direct), 95)),
+    addedTtftP99Ms: round(percentile(ttfts(through), 99) - percentile(ttfts(direct), 99)),
+    addedGapP50Ms: round(percentile(allGaps(through), 50) - percentile(allGaps(direct), 50)),
+    addedGapP99Ms: round(percentile(allGaps(through), 99) - percentile(allGaps(direct), 99)),
+    errors: errorsOf(through).length + errorsOf(direct).length,
+    firstError: errorsOf(through)[0]?.error ?? errorsOf(direct)[0]?.error,
+  };
+}
+
+/** Figure 3: open streams held with every delta on time; resident memory per open stream at that point. */
+async function sustained(gateway: Gateway) {
+  const levels = QUICK ? [200] : [1000, 2500, 5000];
+  const deltas = QUICK ? 20 : 100;
+  const pace = 100;
+  const results = [];
+  for (const level of levels) {
+    const pid = gateway.child.pid!;
+    const baseline = processStats(pid).rss;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, processStats(pid).rss)), 100);
+    const runs = await runStreams(gatewayTarget(gateway.token, deltas, pace), level, level);
+    clearInterval(sampler);
+    const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
+    const worstGap = Math.max(...runs.filter((run) => !run.error).flatMap(gaps));
+    const held = failed.length / level < 0.001 && worstGap <= 10 * pace;
+    results.push({
+      streams: level,
+      held,
+      failed: failed.length,
+      worstGapMs: round(worstGap),
+      gapP99Ms: round(percentile(runs.flatMap(gaps), 99)),
+      rssPerStreamKiB: round((peak - baseline) / level / 1024, 1),
+      firstError: failed[0]?.error,
+    });
+    await sleep(1000);
+  }
+  return results;
+}
+
+/** Figure 4: relayed deltas per second at saturation (no pacing) and gateway CPU per 1,000 deltas. */
+async function saturation(gateway: Gateway) {
+  const deltasPerStream = QUICK ? 500 : 2000;
+  const streams = QUICK ? 10 : 120;
+  const concurrency = 24;
+  const pid = gateway.child.pid!;
+  const before = processStats(pid).cpuMs;
+  const startedAt = performance.now();
+  const runs = await runStreams(gatewayTarget(gateway.token, deltasPerStream, 0), streams, concurrency);
+  const seconds = (performance.now() - startedAt) / 1000;
+  const relayed = runs.reduce((sum, run) => sum + run.deltas.length, 0);
+  const cpuMs = processStats(pid).cpuMs - before;
+  return {
+    deltasPerSecond: Math.round(relayed / seconds),
+    cpuMsPer1000Deltas: round((cpuMs / relayed) * 1000, 3),
+    relayed,
+    errors: errorsOf(runs).length,
+  };
+}
+
+/** Figure 5: what a chat turn costs in database writes: a one-delta reply, gateway minus direct. */
+async function dbCostPerTurn(gateway: Gateway) {
+  const n = QUICK ? 20 : 200;
+  const direct = await runStreams(directTarget(1, 0), n, 1);
+  const through = await runStreams(gatewayTarget(gateway.token, 1, 0), n, 1);
+  return { turnOverheadP50Ms: round(percentile(through.map(total), 50) - percentile(direct.map(total), 50)) };
+}
+
+async function benchDatabase(db: Db) {
+  const gateway = await startGateway(db);
+  try {
+    const result: Record<string, unknown> = { db };
+    console.error(`[${db}] added latency`);
+    result.addedLatency = await addedLatency(gateway);
+    console.error(`[${db}] database cost per turn`);
+    result.dbCost = await dbCostPerTurn(gateway);
+    const concurrencies = QUICK ? [1, 100] : db === 'postgres' ? [1, 100, 1000] : [1, 100];
+    result.paced = [];
+    for (const concurrency of concurrencies) {
+      console.error(`[${db}] paced overhead at ${concurrency}`);
+      (result.paced as unknown[]).push(await pacedOverhead(gateway, concurrency));
+    }
+    console.error(`[${db}] saturation`);
+    result.saturation = await saturation(gateway);
+    if (db === 'postgres' || QUICK) {
+      console.error(`[${db}] sustained streams`);
+      result.sustained = await sustained(gateway);
+    }
+    return result;
+  } finally {
+    await stop(gateway.child);
+    await gateway.dropDatabase();
+  }
+}
+
+function markdown(report: { machine: Record<string, unknown>; results: Record<string, any>[]; startedAt: string; quick: boolean }): string {
+  const lines = [
+    `# Benchmark results${report.quick ? ' (quick run)' : ''}`,
+    '',
+    `Run ${report.startedAt} on ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}.`,
+    `Method: shared/BENCH-METHOD.md — fake upstream (${DELTAS} deltas; paced runs every ${PACE_MS} ms) and gateway as separate processes, one load client reading real SSE, direct and gateway interleaved. Produced by \`npm run bench${report.quick ? ':quick' : ''}\`.`,
+    '',
+    '| figure | PGlite | PostgreSQL | target |',
+    '|---|---|---|---|',
+  ];
+  const by = (db: Db) => report.results.find((result) => result.db === db) ?? {};
+  const cell = (db: Db, pick: (r: any) => unknown) => {
+    try {
+      const value = pick(by(db));
+      return value === undefined ? '—' : String(value);
+    } catch {
+      return '—';
+    }
+  };
+  const row = (name: string, pick: (r: any) => unknown, target: string) => lines.push(`| ${name} | ${cell('pglite', pick)} | ${cell('postgres', pick)} | ${target} |`);
+  row('added latency p50, c=1, zero-delay (ms)', (r) => r.addedLatency.addedP50Ms, '≤ 1.5 (Portkey 2.37, LiteLLM 4.34, Bifrost 0.44)');
+  row('added latency p99, c=1, zero-delay (ms)', (r) => r.addedLatency.addedP99Ms, '');
+  for (const c of [1, 100, 1000]) {
+    row(`added TTFT p50 / p99, c=${c} (ms)`, (r) => {
+      const p = r.paced.find((x: any) => x.concurrency === c);
+      return p ? `${p.addedTtftP50Ms} / ${p.addedTtftP99Ms}` : undefined;
+    }, c === 100 ? '≤ 2 / ≤ 10' : '');
+    row(`added gap between deltas p50 / p99, c=${c} (ms)`, (r) => {
+      const p = r.paced.find((x: any) => x.concurrency === c);
+      return p ? `${p.addedGapP50Ms} / ${p.addedGapP99Ms}` : undefined;
+    }, '');
+  }
+  row('relayed deltas per second (saturation)', (r) => r.saturation.deltasPerSecond, '≥ 30,000');
+  row('gateway CPU per 1,000 deltas (ms)', (r) => r.saturation.cpuMsPer1000Deltas, '');
+  row('database cost per chat turn, p50 (ms)', (r) => r.dbCost.turnOverheadP50Ms, '');
+  lines.push('', '## Sustained open streams (100 ms pacing; held = every delta, no gap over 1 s, errors under 0.1 %)', '');
+  lines.push('| database | streams | held | failed | worst gap (ms) | gap p99 (ms) | RSS per stream (KiB) |', '|---|---|---|---|---|---|---|');
+  for (const result of report.results) {
+    for (const level of result.sustained ?? []) {
+      lines.push(`| ${result.db} | ${level.streams} | ${level.held ? 'yes' : 'no'} | ${level.failed} | ${level.worstGapMs} | ${level.gapP99Ms} | ${level.rssPerStreamKiB} |`);
+    }
+  }
+  lines.push('', 'Targets for sustained streams: ≥ 5,000 on 2 cores at ≤ 50 KiB each. The load client shares the 2 cores with the gateway and the fake upstream.', '');
+  return lines.join('\n');
+}
+
+async function main() {
+  const startedAt = new Date().toISOString();
+  const fake = start('dist/apps/fake-llm/apps/fake-llm/src/main.js', { FAKE_LLM_PORT: String(FAKE_PORT), FAKE_LLM_HOST: '127.0.0.1' });
+  try {
+    await waitFor(`http://127.0.0.1:${FAKE_PORT}/v1/models`, fake);
+    const results = [];
+    // The quick run checks the embedded default only; the full run covers both. BENCH_DBS=postgres picks one.
+    const dbs = (process.env.BENCH_DBS?.split(',') as Db[] | undefined) ?? (QUICK ? ['pglite'] : ['pglite', 'postgres']);
+    for (const db of dbs) {
+      results.push(await benchDatabase(db));
+    }
+    const machine = { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version };
+    const report = { startedAt, quick: QUICK, machine, results };
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(`bench/results/${startedAt.replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}.json`, JSON.stringify(report, null, 2));
+    const md = markdown(report);
+    writeFileSync(QUICK ? 'bench/results/latest-quick.md' : 'bench/results/latest.md', md);
+    console.log(md);
+  } finally {
+    await stop(fake);
+    await agent.close();
+  }
+}
+
+await main();

@@ -1,0 +1,79 @@
+import { createParser } from 'eventsource-parser';
+import { Agent, request } from 'undici';
+
+/** What one stream looked like from the client: when it started, when each content delta arrived. */
+export interface StreamTiming {
+  startedAt: number;
+  /** Arrival times (ms, performance.now) of each content delta. */
+  deltas: number[];
+  endedAt: number;
+  error?: string;
+}
+
+export interface Target {
+  url: string;
+  headers: Record<string, string>;
+  body: (i: number) => unknown;
+  /** Whether an SSE event carries one content delta. */
+  isDelta: (event: string | undefined, data: string) => boolean;
+  /** Whether an SSE event ends the stream successfully. */
+  isEnd: (event: string | undefined, data: string) => boolean;
+}
+
+export const agent = new Agent({ connections: null, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0, pipelining: 0 });
+
+/** Streams one request and times every delta, reading real SSE with the same parser for every target. */
+export async function timeStream(target: Target, i: number): Promise<StreamTiming> {
+  const timing: StreamTiming = { startedAt: performance.now(), deltas: [], endedAt: 0 };
+  let ended = false;
+  try {
+    const response = await request(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...target.headers },
+      body: JSON.stringify(target.body(i)),
+      dispatcher: agent,
+    });
+    if (response.statusCode !== 200) {
+      timing.error = `HTTP ${response.statusCode}: ${(await response.body.text()).slice(0, 120)}`;
+    } else {
+      const parser = createParser({
+        onEvent: (message) => {
+          if (target.isDelta(message.event, message.data)) timing.deltas.push(performance.now());
+          else if (target.isEnd(message.event, message.data)) ended = true;
+          else if (message.event === 'error') timing.error = message.data.slice(0, 120);
+        },
+      });
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+      if (!ended && !timing.error) timing.error = 'stream ended without its end marker';
+    }
+  } catch (error) {
+    timing.error = error instanceof Error ? error.message : String(error);
+  }
+  timing.endedAt = performance.now();
+  return timing;
+}
+
+/** Runs `total` streams with at most `concurrency` open at once. */
+export async function runStreams(target: Target, total: number, concurrency: number): Promise<StreamTiming[]> {
+  const results: StreamTiming[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      results.push(await timeStream(target, i));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  return results;
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export const ttft = (timing: StreamTiming) => (timing.deltas[0] ?? timing.endedAt) - timing.startedAt;
+export const total = (timing: StreamTiming) => timing.endedAt - timing.startedAt;
+export const gaps = (timing: StreamTiming) => timing.deltas.slice(1).map((at, i) => at - timing.deltas[i]!);
