@@ -54,17 +54,22 @@ export async function timeStream(target: Target, i: number): Promise<StreamTimin
   return timing;
 }
 
-/** Runs `total` streams with at most `concurrency` open at once. */
-export async function runStreams(target: Target, total: number, concurrency: number): Promise<StreamTiming[]> {
+/**
+ * Runs `total` streams with at most `concurrency` open at once. With `rampMs`, the workers start spread over that
+ * time, so arrivals are steady rather than one burst of `concurrency` requests in the same millisecond.
+ */
+export async function runStreams(target: Target, total: number, concurrency: number, rampMs = 0): Promise<StreamTiming[]> {
   const results: StreamTiming[] = [];
   let next = 0;
-  const worker = async () => {
+  const workers = Math.min(concurrency, total);
+  const worker = async (index: number) => {
+    if (rampMs > 0) await new Promise((done) => setTimeout(done, (index * rampMs) / workers));
     while (next < total) {
       const i = next++;
       results.push(await timeStream(target, i));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  await Promise.all(Array.from({ length: workers }, (_, index) => worker(index)));
   return results;
 }
 

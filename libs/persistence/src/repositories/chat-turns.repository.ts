@@ -15,7 +15,7 @@ export interface NewTurn {
 }
 
 /**
- * Writes the start of a chat turn in one transaction: the session (created, or moved to the top with the turn's
+ * Writes the start of a chat turn at once: the session (created, or moved to the top with the turn's
  * provider and model), the user's message, and the reply as `streaming`. Ids come from the caller, so the chat
  * stream can announce them and start the upstream call while these writes are in flight.
  */
@@ -23,30 +23,27 @@ export interface NewTurn {
 export class ChatTurnsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /**
+   * One statement, so one round trip and atomic without an explicit transaction. The reply is stamped one
+   * microsecond after the question, so the two always sort in order.
+   */
   async beginTurn(turn: NewTurn): Promise<void> {
-    await this.dataSource.transaction(async (db) => {
-      if (turn.newSession) {
-        await db.query(
-          `INSERT INTO chat_sessions (id, user_id, title, provider, model, mode) VALUES ($1, $2, $3, $4, $5, $6)`,
-          [turn.sessionId, turn.userId, turn.newSession.title, turn.provider, turn.model, turn.newSession.mode],
-        );
-      } else {
-        const [, updated] = (await db.query(
-          `UPDATE chat_sessions SET provider = $3, model = $4, updated_at = now() WHERE id = $1 AND user_id = $2`,
-          [turn.sessionId, turn.userId, turn.provider, turn.model],
-        )) as [unknown, number];
-        if (updated !== 1) throw new Error('The session disappeared while the turn was starting');
-      }
-      // Two statements, so each row gets its own clock_timestamp() and the reply sorts after the question.
-      await db.query(`INSERT INTO messages (id, session_id, role, content, status) VALUES ($1, $2, 'user', $3, 'complete')`, [
-        turn.userMessageId,
-        turn.sessionId,
-        turn.content,
-      ]);
-      await db.query(
-        `INSERT INTO messages (id, session_id, role, content, status, provider, model) VALUES ($1, $2, 'assistant', '', 'streaming', $3, $4)`,
-        [turn.replyId, turn.sessionId, turn.provider, turn.model],
-      );
-    });
+    const session = turn.newSession
+      ? `INSERT INTO chat_sessions (id, user_id, title, provider, model, mode) VALUES ($1, $2, $8, $3, $4, $9) RETURNING id`
+      : `UPDATE chat_sessions SET provider = $3, model = $4, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING id`;
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH at AS (SELECT clock_timestamp() AS t),
+            s AS (${session}),
+            question AS (
+              INSERT INTO messages (id, session_id, role, content, status, created_at)
+              SELECT $5, s.id, 'user', $6, 'complete', at.t FROM s, at RETURNING id)
+       INSERT INTO messages (id, session_id, role, content, status, provider, model, created_at)
+       SELECT $7, s.id, 'assistant', '', 'streaming', $3, $4, at.t + interval '1 microsecond' FROM s, at RETURNING id`,
+      [
+        ...[turn.sessionId, turn.userId, turn.provider, turn.model, turn.userMessageId, turn.content, turn.replyId],
+        ...(turn.newSession ? [turn.newSession.title, turn.newSession.mode] : []),
+      ],
+    );
+    if (rows.length !== 1) throw new Error('The session disappeared while the turn was starting');
   }
 }
