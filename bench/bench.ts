@@ -217,7 +217,7 @@ async function sustained(gateway: Gateway) {
     const runs = await runStreams(gatewayTarget(gateway.token, deltas, pace), level, level);
     clearInterval(sampler);
     const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
-    const worstGap = Math.max(...runs.filter((run) => !run.error).flatMap(gaps));
+    const worstGap = runs.filter((run) => !run.error).flatMap(gaps).reduce((worst, gap) => Math.max(worst, gap), 0);
     const held = failed.length / level < 0.001 && worstGap <= 10 * pace;
     results.push({
       streams: level,

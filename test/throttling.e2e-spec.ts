@@ -7,7 +7,7 @@ describe('stream throttling (e2e)', () => {
   let api: TestApp;
 
   beforeAll(async () => {
-    api = await bootTestApp({ THROTTLE_STREAM_LIMIT: '3' });
+    api = await bootTestApp({ THROTTLE_STREAM_LIMIT: '3', LOGIN_LIMIT_PER_ACCOUNT: '3', LOGIN_LIMIT_PER_IP: '6' });
   });
   afterAll(() => api.close());
 
@@ -24,5 +24,21 @@ describe('stream throttling (e2e)', () => {
     expect((await start(bob.token)).status).toBe(200);
     // Other routes are not counted against the stream limit.
     await api.http().get('/api/chat/sessions').set(alice.auth).expect(200);
+  });
+
+  it('limits password guessing per account and per client address', async () => {
+    const victim = await registerUser(api);
+    const other = await registerUser(api);
+    const login = (email: string, password = 'wrong password') => api.http().post('/api/auth/login').send({ email, password });
+    for (let i = 0; i < 3; i++) expect((await login(victim.email.toUpperCase())).status).toBe(401);
+    const locked = await login(victim.email);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(locked.body).toEqual(expect.objectContaining({ statusCode: 429, error: 'Too Many Requests' }));
+    // Another account from the same address still gets an answer, until the per-address limit (6) is used up.
+    expect((await login(other.email, other.password)).status).toBe(200);
+    expect((await login(other.email)).status).toBe(401);
+    expect((await login(`nobody-${Date.now()}@example.com`)).status).toBe(401);
+    expect((await login(`nobody-else-${Date.now()}@example.com`)).status).toBe(429);
   });
 });

@@ -6,6 +6,7 @@ import { PersistenceModule } from '@app/persistence';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
@@ -18,6 +19,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
       load: [appConfig, authConfig, chatConfig, databaseConfig, upstreamConfig],
     }),
     CommonModule,
+    ObservabilityModule,
     PersistenceModule.forRoot(),
     AiModule.forRootAsync({
       inject: [upstreamConfig.KEY],

@@ -3,25 +3,34 @@ import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { AllExceptionsFilter, appConfig, LOG_LEVELS, validateConfig } from '@app/common';
+import helmet from 'helmet';
+import { AllExceptionsFilter, appConfig, parseAppConfig, validateConfig } from '@app/common';
 import { AppModule } from './app.module.js';
+import { httpMetrics } from './observability/http-metrics.middleware.js';
+import { Metrics } from './observability/metrics.js';
+import { createRootLogger, PinoLoggerService } from './observability/pino.logger.js';
+import { requestLogging } from './observability/request-logging.middleware.js';
 
 /** Everything main.ts and the e2e tests share, so tests exercise the app exactly as it runs. */
 export async function createApp(): Promise<NestExpressApplication> {
   validateConfig(process.env);
+  const rootLogger = createRootLogger(parseAppConfig(process.env).logLevel);
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bodyParser: false,
-    bufferLogs: true,
+    logger: new PinoLoggerService(rootLogger),
     forceCloseConnections: true,
   });
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
-  app.useLogger(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1));
+  app.use(requestLogging(rootLogger));
+  app.use(httpMetrics(app.get(Metrics)));
 
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
+  // The app speaks plain HTTP behind a TLS-terminating proxy (or on localhost): no upgrade of sub-requests.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: false });
-  app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }] });
+  app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),

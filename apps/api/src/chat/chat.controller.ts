@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkRespons
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
-import { StreamThrottle } from '../throttling/stream-throttle.decorator.js';
+import { StreamThrottle } from '../throttling/throttle.decorators.js';
 import { ChatService } from './chat.service.js';
 import { StreamChatDto } from './dto/stream-chat.dto.js';
 

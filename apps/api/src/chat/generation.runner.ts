@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Observable } from 'rxjs';
-import { type ChatProvider, type ChatRequest, UpstreamError } from '@app/ai';
+import { type ChatProvider, type ChatRequest, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
 import { chatConfig } from '@app/common';
 import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
+import { Metrics } from '../observability/metrics.js';
 import { ChatEventWriter, HEARTBEAT, type Usage } from './chat-events.js';
 
 export interface GenerationPlan {
@@ -15,6 +16,11 @@ export interface GenerationPlan {
 interface Failure {
   code: string;
   message: string;
+}
+
+/** Metric label for a model: catalogued models by name, anything a user typed as `other` (bounded cardinality). */
+function modelLabel(provider: ProviderId, model: string): string {
+  return getProviderInfo(provider).models.some((known) => known.id === model) ? model : 'other';
 }
 
 function describeFailure(error: unknown): Failure {
@@ -34,6 +40,7 @@ export class GenerationRunner {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly turns: ChatTurnsRepository,
+    private readonly metrics: Metrics,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}
 
@@ -46,6 +53,9 @@ export class GenerationRunner {
       let usage: Usage | null = null;
       let settled = false;
       const { replyId, sessionId } = plan.turn;
+      const provider = plan.turn.provider as ProviderId;
+      const labels = { provider, model: modelLabel(provider, plan.request.model) };
+      this.metrics.activeStreams.inc();
       const heartbeat = setInterval(() => subscriber.next(HEARTBEAT), this.config.heartbeatMs);
       const written = this.turns.beginTurn(plan.turn).then(
         () => true,
@@ -60,6 +70,7 @@ export class GenerationRunner {
         if (settled) return false;
         settled = true;
         clearInterval(heartbeat);
+        this.record(labels, reply.status, reply.errorCode, chunks.length, usage);
         if (!(await written)) return false;
         try {
           await this.messages.finishReply(replyId, {
@@ -95,6 +106,7 @@ export class GenerationRunner {
       const upstreamSubscription = plan.provider.stream(plan.request, upstream.signal).subscribe({
         next: (delta) => {
           if (delta.type === 'text') {
+            if (chunks.length === 0) this.metrics.timeToFirstToken.observe({ provider }, (performance.now() - startedAt) / 1000);
             chunks.push(delta.text);
             subscriber.next(events.message(delta.text));
           } else if (delta.type === 'usage') {
@@ -123,5 +135,17 @@ export class GenerationRunner {
         void settle({ status: 'aborted', errorCode: 'client_disconnected', error: 'The client disconnected before the reply finished' });
       };
     });
+  }
+
+  /** Counted once per reply rather than per delta, to keep the relay loop free of metric updates. */
+  private record(labels: { provider: string; model: string }, status: string, errorCode: string | null | undefined, deltas: number, usage: Usage | null) {
+    this.metrics.activeStreams.dec();
+    this.metrics.generations.inc({ provider: labels.provider, status });
+    this.metrics.deltas.inc(labels, deltas);
+    if (usage) {
+      this.metrics.tokens.inc({ ...labels, kind: 'prompt' }, usage.promptTokens);
+      this.metrics.tokens.inc({ ...labels, kind: 'completion' }, usage.completionTokens);
+    }
+    if (status === 'error' && errorCode?.startsWith('upstream_')) this.metrics.upstreamErrors.inc({ provider: labels.provider, code: errorCode });
   }
 }

@@ -1,28 +1,32 @@
 import { type ExecutionContext, Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
-import { chatConfig } from '@app/common';
-import { STREAM_THROTTLE } from './stream-throttle.decorator.js';
+import { type ThrottlerGetTrackerFunction, ThrottlerModule } from '@nestjs/throttler';
+import type { Request } from 'express';
+import { authConfig, chatConfig } from '@app/common';
+import { LOGIN_THROTTLE, STREAM_THROTTLE } from './throttle.decorators.js';
 import { UserThrottlerGuard } from './user-throttler.guard.js';
 
-const isStreamRoute = (context: ExecutionContext): boolean =>
-  Reflect.getMetadata(STREAM_THROTTLE, context.getHandler()) === true;
+const MINUTE_MS = 60_000;
+const marked = (key: string) => (context: ExecutionContext) => Reflect.getMetadata(key, context.getHandler()) !== true;
+
+/** The e-mail being tried, normalised as accounts are; requests without one share a single bucket. */
+const loginAccount: ThrottlerGetTrackerFunction = (req) => {
+  const email = ((req as Request).body as { email?: unknown } | undefined)?.email;
+  return `account:${typeof email === 'string' ? email.trim().toLowerCase().slice(0, 320) : '?'}`;
+};
 
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [chatConfig.KEY],
-      useFactory: (config: ConfigType<typeof chatConfig>) => ({
+      inject: [chatConfig.KEY, authConfig.KEY],
+      useFactory: (chat: ConfigType<typeof chatConfig>, auth: ConfigType<typeof authConfig>) => ({
         errorMessage: 'Too many requests: slow down and retry after the time given in Retry-After',
         throttlers: [
-          { name: 'default', ttl: 60_000, limit: config.requestLimitPerMinute },
-          {
-            name: 'stream',
-            ttl: config.streamLimitWindowMs,
-            limit: config.streamLimitPerMinute,
-            skipIf: (context) => !isStreamRoute(context),
-          },
+          { name: 'default', ttl: MINUTE_MS, limit: chat.requestLimitPerMinute },
+          { name: 'stream', ttl: chat.streamLimitWindowMs, limit: chat.streamLimitPerMinute, skipIf: marked(STREAM_THROTTLE) },
+          { name: 'login-account', ttl: MINUTE_MS, limit: auth.loginLimitPerAccount, skipIf: marked(LOGIN_THROTTLE), getTracker: loginAccount },
+          { name: 'login-ip', ttl: MINUTE_MS, limit: auth.loginLimitPerIp, skipIf: marked(LOGIN_THROTTLE), getTracker: (req) => `ip:${(req as Request).ip}` },
         ],
       }),
     }),

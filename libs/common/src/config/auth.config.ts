@@ -49,6 +49,9 @@ export function parseAuthConfig(env: Env) {
     encryptionKeyId: parseKeyId('ENCRYPTION_KEY_ID', read.string('ENCRYPTION_KEY_ID', 'k1')),
     encryptionKey: encryptionKey ? parseKey('ENCRYPTION_KEY', encryptionKey) : devSecret(dataDir, 'ENCRYPTION_KEY', 32),
     previousEncryptionKeys: parsePreviousKeys(read),
+    /** Login attempts per minute for one e-mail address, and for one client address. */
+    loginLimitPerAccount: read.int('LOGIN_LIMIT_PER_ACCOUNT', 10, { min: 1, max: 10_000 }),
+    loginLimitPerIp: read.int('LOGIN_LIMIT_PER_IP', 30, { min: 1, max: 100_000 }),
   };
 }
 
