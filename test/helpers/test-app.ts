@@ -17,6 +17,7 @@ export const TEST_ENV = {
   LOG_LEVEL: 'warn',
   // Suites open many streams quickly; the limit itself is tested with its own setting in throttling.e2e-spec.
   THROTTLE_STREAM_LIMIT: '10000',
+  CHAT_MAX_CONCURRENT_PER_USER: '1000',
 };
 
 export interface TestApp {

@@ -10,6 +10,7 @@ import { ProvidersService } from '../providers/providers.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { StreamChatDto } from './dto/stream-chat.dto.js';
 import { GenerationRunner } from './generation.runner.js';
+import { GenerationTracker } from './generation.tracker.js';
 import { selectHistory } from './history.js';
 
 const TITLE_LENGTH = 50;
@@ -23,6 +24,7 @@ export class ChatService {
     private readonly providers: ProvidersService,
     private readonly registry: ProviderRegistry,
     private readonly runner: GenerationRunner,
+    private readonly tracker: GenerationTracker,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}
 
@@ -31,6 +33,10 @@ export class ChatService {
    * the session belongs to the caller, the provider is configured, a model is known.
    */
   async stream(user: AuthUser, dto: StreamChatDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
+    if (!this.tracker.accepting) throw new AppError('SHUTTING_DOWN', 'The server is shutting down; retry on another instance');
+    if (this.tracker.runningFor(user.id) >= this.config.maxConcurrentPerUser) {
+      throw new AppError('TOO_MANY_GENERATIONS', `You already have ${this.config.maxConcurrentPerUser} replies being generated; wait for one to finish`);
+    }
     const existing = dto.sessionId ? await this.sessions.get(user.id, dto.sessionId) : undefined;
     const providerId = (dto.provider ?? existing?.provider) as ProviderId | undefined;
     if (!providerId) throw new AppError('VALIDATION_FAILED', 'provider is required to start a new session');

@@ -6,6 +6,7 @@ import { chatConfig } from '@app/common';
 import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
 import { Metrics } from '../observability/metrics.js';
 import { ChatEventWriter, HEARTBEAT, type Usage } from './chat-events.js';
+import { GenerationTracker } from './generation.tracker.js';
 
 export interface GenerationPlan {
   turn: NewTurn;
@@ -41,6 +42,7 @@ export class GenerationRunner {
     private readonly messages: MessagesRepository,
     private readonly turns: ChatTurnsRepository,
     private readonly metrics: Metrics,
+    private readonly tracker: GenerationTracker,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}
 
@@ -71,21 +73,21 @@ export class GenerationRunner {
         settled = true;
         clearInterval(heartbeat);
         this.record(labels, reply.status, reply.errorCode, chunks.length, usage);
-        if (!(await written)) return false;
         try {
-          await this.messages.finishReply(replyId, {
-            ...reply,
-            content: chunks.join(''),
-            responseTimeMs: Math.round(performance.now() - startedAt),
-            promptTokens: usage?.promptTokens ?? null,
-            completionTokens: usage?.completionTokens ?? null,
-          });
-          return true;
-        } catch (error) {
-          this.logger.error(`Could not save reply ${replyId}`, error instanceof Error ? error.stack : String(error));
-          return false;
+          return await this.save(replyId, reply, written, chunks, usage, startedAt);
+        } finally {
+          untrack();
         }
       };
+      const untrack = this.tracker.add(replyId, plan.turn.userId, () => {
+        if (settled) return Promise.resolve();
+        upstream.abort();
+        upstreamSubscription.unsubscribe();
+        return settle({ status: 'aborted', errorCode: 'server_shutdown', error: 'The server shut down before the reply finished' }).then(() => {
+          subscriber.next(events.error('server_shutdown', 'The server is shutting down; the partial reply was saved', replyId));
+          subscriber.complete();
+        });
+      });
 
       const fail = (failure: Failure) => {
         void settle({ status: 'error', errorCode: failure.code, error: failure.message }).then(() => {
@@ -135,6 +137,31 @@ export class GenerationRunner {
         void settle({ status: 'aborted', errorCode: 'client_disconnected', error: 'The client disconnected before the reply finished' });
       };
     });
+  }
+
+  /** Finishes the reply's row once the turn's rows exist; false when either write failed. */
+  private async save(
+    replyId: string,
+    reply: Pick<FinishedReply, 'status' | 'errorCode' | 'error'>,
+    written: Promise<boolean>,
+    chunks: string[],
+    usage: Usage | null,
+    startedAt: number,
+  ): Promise<boolean> {
+    if (!(await written)) return false;
+    try {
+      await this.messages.finishReply(replyId, {
+        ...reply,
+        content: chunks.join(''),
+        responseTimeMs: Math.round(performance.now() - startedAt),
+        promptTokens: usage?.promptTokens ?? null,
+        completionTokens: usage?.completionTokens ?? null,
+      });
+      return true;
+    } catch (error) {
+      this.logger.error(`Could not save reply ${replyId}`, error instanceof Error ? error.stack : String(error));
+      return false;
+    }
   }
 
   /** Counted once per reply rather than per delta, to keep the relay loop free of metric updates. */

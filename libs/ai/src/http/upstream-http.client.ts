@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
@@ -25,7 +25,7 @@ const blocked = (what: string) => new UpstreamError('upstream_blocked', `${what}
  * first-token, idle and total timeouts, and cancels the request the moment its subscriber goes away.
  */
 @Injectable()
-export class UpstreamHttpClient implements OnModuleDestroy {
+export class UpstreamHttpClient implements OnApplicationShutdown {
   private readonly allowlist: UpstreamAllowlist;
   private readonly agent: Agent;
 
@@ -40,7 +40,8 @@ export class UpstreamHttpClient implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Only after the shutdown drain: replies still running during the grace period need their connections. */
+  async onApplicationShutdown(): Promise<void> {
     await this.agent.destroy();
   }
 

@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   UPSTREAM_URL_REJECTED: HttpStatus.BAD_REQUEST,
   MODEL_REQUIRED: HttpStatus.BAD_REQUEST,
   NOT_READY: HttpStatus.SERVICE_UNAVAILABLE,
+  SHUTTING_DOWN: HttpStatus.SERVICE_UNAVAILABLE,
+  TOO_MANY_GENERATIONS: HttpStatus.TOO_MANY_REQUESTS,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

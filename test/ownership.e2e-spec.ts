@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { registerUser, type TestUser } from './factories/user.factory.js';
+import { readStream } from './helpers/sse-client.js';
+import { bootTestApp, type TestApp } from './helpers/test-app.js';
+
+type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
+
+/** How to fill each path parameter with user A's resource; a route with any other parameter fails the suite. */
+interface Fixture {
+  id: string;
+  provider: string;
+}
+
+/** Routes keyed by the caller, not by a resource id: B acting there touches only B's own data. */
+const CALLER_SCOPED = new Set(['put /api/providers/{provider}']);
+
+/** A body that passes validation, so a 404 cannot hide behind a 400. */
+const BODIES: Record<string, unknown> = {
+  'put /api/chat/sessions/{id}/title': { title: 'taken over' },
+};
+
+describe('ownership matrix (e2e)', () => {
+  let api: TestApp;
+  let alice: TestUser;
+  let bob: TestUser;
+  let fixture: Fixture;
+
+  const snapshot = async () => ({
+    session: (await api.http().get(`/api/chat/sessions/${fixture.id}`).set(alice.auth).expect(200)).body,
+    messages: (await api.http().get(`/api/chat/sessions/${fixture.id}/messages`).set(alice.auth).expect(200)).body,
+    credential: (await api.http().get(`/api/providers/${fixture.provider}`).set(alice.auth).expect(200)).body,
+  });
+
+  beforeAll(async () => {
+    api = await bootTestApp();
+    alice = await registerUser(api);
+    bob = await registerUser(api);
+    const stream = await readStream(`${api.url}/api/chat/stream`, { token: alice.token, body: { message: "alice's secret plans", provider: 'echo' } });
+    await api.http().put('/api/providers/openai').set(alice.auth).send({ apiKey: 'sk-alice-key-0000' }).expect(200);
+    fixture = { id: stream.events[0]!.data.sessionId, provider: 'openai' };
+  });
+  afterAll(() => api.close());
+
+  it("answers 404 to another user on every route that takes an id, and leaves the owner's data as it was", async () => {
+    const before = await snapshot();
+    const document = (await api.http().get('/api/docs-json').expect(200)).body as { paths: Record<string, Partial<Record<Method, unknown>>> };
+    const checked: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      const params = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
+      if (params.length === 0) continue;
+      for (const method of Object.keys(operations) as Method[]) {
+        const route = `${method} ${path}`;
+        if (CALLER_SCOPED.has(route)) continue;
+        const url = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+          if (!(name in fixture)) throw new Error(`${route}: no owner fixture for path parameter "${name}"; add one to this suite`);
+          return fixture[name as keyof Fixture];
+        });
+        const response = await api.http()[method](url).set(bob.auth).send(BODIES[route] ?? {});
+        expect([route, response.status]).toEqual([route, 404]);
+        expect(response.body).toEqual(expect.objectContaining({ statusCode: 404, error: 'Not Found', message: expect.any(String) }));
+        checked.push(route);
+      }
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(6);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("refuses to stream into another user's session and does not leak it in listings", async () => {
+    const hijack = await readStream(`${api.url}/api/chat/stream`, { token: bob.token, body: { message: 'hi', provider: 'echo', sessionId: fixture.id } });
+    expect(hijack.status).toBe(404);
+    const listing = await api.http().get('/api/chat/sessions').set(bob.auth).expect(200);
+    expect(JSON.stringify(listing.body)).not.toContain(fixture.id);
+    const providers = await api.http().get('/api/providers').set(bob.auth).expect(200);
+    expect(providers.body.providers.find((p: { id: string }) => p.id === 'openai').configured).toBe(false);
+  });
+});

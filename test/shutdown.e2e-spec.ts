@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
+import { registerUser } from './factories/user.factory.js';
+import { readStream, type StreamResult } from './helpers/sse-client.js';
+import { bootTestApp } from './helpers/test-app.js';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+
+const SHORT = 'fake:deltas=8,delay=100';
+const LONG = 'fake:deltas=400,delay=50';
+
+describe('graceful shutdown (e2e)', () => {
+  let fake: FakeLlmServer;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm({ port: 0 });
+    database =
+      process.env.TEST_DATABASE_URL === undefined
+        ? { kind: 'pglite', env: { PGLITE_DATA_DIR: mkdtempSync(join(tmpdir(), 'pglite-')) }, drop: async () => undefined }
+        : await createTestDatabase();
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await database?.drop();
+    if (database?.kind === 'pglite') rmSync(database.env.PGLITE_DATA_DIR!, { recursive: true, force: true });
+  });
+
+  it('on SIGTERM with 50 streams in flight: refuses new work, lets short replies finish, saves the rest as aborted, exits 0', async () => {
+    const env = { ...FAKE_UPSTREAM_ENV, SHUTDOWN_GRACE_MS: '2000' };
+    const api = await bootTestApp(env, database);
+    const user = await registerUser(api);
+    await configureFakeProvider(api, user, 'openai', fake.url);
+
+    const started: Promise<void>[] = [];
+    const streams: Promise<StreamResult>[] = [];
+    for (let i = 0; i < 50; i++) {
+      let markStarted!: () => void;
+      started.push(new Promise((resolve) => (markStarted = resolve)));
+      streams.push(
+        readStream(`${api.url}/api/chat/stream`, {
+          token: user.token,
+          body: { message: `stream ${i}`, provider: 'openai', model: i % 2 === 0 ? SHORT : LONG },
+          until: (event) => {
+            if (event.event === 'message') markStarted();
+            return false;
+          },
+        }),
+      );
+    }
+    await Promise.all(started);
+    const exitCode = api.stop('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(fetch(`${api.url}/api/health`)).rejects.toThrow();
+
+    const results = await Promise.all(streams);
+    expect(await exitCode).toBe(0);
+    const short = results.filter((_, i) => i % 2 === 0);
+    const long = results.filter((_, i) => i % 2 === 1);
+    for (const result of short) expect(result.events.at(-1)!.event).toBe('done');
+    for (const result of long) expect(result.events.at(-1)!.data).toEqual(expect.objectContaining({ code: 'server_shutdown' }));
+
+    // Every reply is saved and marked, as a restarted server shows.
+    const again = await bootTestApp(env, database);
+    try {
+      const login = await again.http().post('/api/auth/login').send({ email: user.email, password: user.password }).expect(200);
+      const auth = { Authorization: `Bearer ${login.body.accessToken}` };
+      for (const [i, result] of results.entries()) {
+        const sessionId = result.events[0]!.data.sessionId;
+        const { body } = await again.http().get(`/api/chat/sessions/${sessionId}/messages`).set(auth).expect(200);
+        const reply = body.messages[1];
+        if (i % 2 === 0) expect(reply).toEqual(expect.objectContaining({ status: 'complete', content: result.text }));
+        else {
+          expect(reply).toEqual(expect.objectContaining({ status: 'aborted', errorCode: 'server_shutdown' }));
+          expect(reply.content).toBe(result.text);
+          expect(reply.content.length).toBeGreaterThan(0);
+        }
+      }
+    } finally {
+      await again.close({ dropDatabase: false });
+    }
+  });
+});
