@@ -15,7 +15,7 @@ describe('observability (e2e)', () => {
   let api: TestApp;
 
   beforeAll(async () => {
-    api = await bootTestApp({ LOG_LEVEL: 'log', METRICS_TOKEN: 'scrape-token-123' });
+    api = await bootTestApp({ LOG_LEVEL: 'log', METRICS_TOKEN: 'scrape-token-123', CORS_ORIGINS: 'https://portal.example.com' });
   });
   afterAll(() => api.close());
 
@@ -46,6 +46,13 @@ describe('observability (e2e)', () => {
     expect(stream.headers.get('x-accel-buffering')).toBe('no');
     expect(stream.headers.get('x-content-type-options')).toBe('nosniff');
     expect(stream.events.at(-1)!.event).toBe('done');
+  });
+
+  it('answers CORS only for the configured origins', async () => {
+    const allowed = await api.http().options('/api/chat/sessions').set('Origin', 'https://portal.example.com').set('Access-Control-Request-Method', 'GET');
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://portal.example.com');
+    const other = await api.http().options('/api/chat/sessions').set('Origin', 'https://evil.example.net').set('Access-Control-Request-Method', 'GET');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('serves Prometheus metrics to a scraper with the token only', async () => {

@@ -19,6 +19,9 @@ interface Failure {
   message: string;
 }
 
+/** About a minute in all: long enough for a database failover, short enough to end before the sweep. */
+const SAVE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
+
 /** Metric label for a model: catalogued models by name, anything a user typed as `other` (bounded cardinality). */
 function modelLabel(provider: ProviderId, model: string): string {
   return getProviderInfo(provider).models.some((known) => known.id === model) ? model : 'other';
@@ -139,7 +142,10 @@ export class GenerationRunner {
     });
   }
 
-  /** Finishes the reply's row once the turn's rows exist; false when either write failed. */
+  /**
+   * Finishes the reply's row once the turn's rows exist; false when either write failed. A failed final write
+   * is retried in the background (the client is told now), so a database outage leaves no reply `streaming`.
+   */
   private async save(
     replyId: string,
     reply: Pick<FinishedReply, 'status' | 'errorCode' | 'error'>,
@@ -149,19 +155,35 @@ export class GenerationRunner {
     startedAt: number,
   ): Promise<boolean> {
     if (!(await written)) return false;
+    const row: FinishedReply = {
+      ...reply,
+      content: chunks.join(''),
+      responseTimeMs: Math.round(performance.now() - startedAt),
+      promptTokens: usage?.promptTokens ?? null,
+      completionTokens: usage?.completionTokens ?? null,
+    };
     try {
-      await this.messages.finishReply(replyId, {
-        ...reply,
-        content: chunks.join(''),
-        responseTimeMs: Math.round(performance.now() - startedAt),
-        promptTokens: usage?.promptTokens ?? null,
-        completionTokens: usage?.completionTokens ?? null,
-      });
+      await this.messages.finishReply(replyId, row);
       return true;
     } catch (error) {
-      this.logger.error(`Could not save reply ${replyId}`, error instanceof Error ? error.stack : String(error));
+      this.logger.error(`Could not save reply ${replyId}; retrying in the background`, error instanceof Error ? error.stack : String(error));
+      void this.retrySave(replyId, row);
       return false;
     }
+  }
+
+  private async retrySave(replyId: string, row: FinishedReply): Promise<void> {
+    for (const delayMs of SAVE_RETRY_DELAYS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      try {
+        await this.messages.finishReply(replyId, row);
+        this.logger.warn(`Saved reply ${replyId} after the database came back`);
+        return;
+      } catch {
+        // still down: the next, longer wait follows
+      }
+    }
+    this.logger.error(`Gave up saving reply ${replyId}; the stale-reply sweep will mark it aborted`);
   }
 
   /** Counted once per reply rather than per delta, to keep the relay loop free of metric updates. */

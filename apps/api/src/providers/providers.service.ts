@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { getProviderInfo, PROVIDER_IDS, type ProviderId, type ProviderInfo, UpstreamHttpClient } from '@app/ai';
 import { AppError, maskSecret, SecretCipher } from '@app/common';
 import { ProviderCredentialsRepository, type ProviderCredentialEntity } from '@app/persistence';
@@ -19,6 +19,8 @@ export interface ResolvedEndpoint {
 
 @Injectable()
 export class ProvidersService {
+  private readonly logger = new Logger(ProvidersService.name);
+
   constructor(
     private readonly credentials: ProviderCredentialsRepository,
     private readonly cipher: SecretCipher,
@@ -64,13 +66,30 @@ export class ProvidersService {
     if (!credential && info.kind !== 'echo') {
       throw new AppError('PROVIDER_NOT_CONFIGURED', `${info.label} is not configured: save your settings with PUT /api/providers/${provider}`);
     }
-    const baseUrl = credential?.baseUrl ?? info.defaultBaseUrl ?? '';
+    const sealed = credential?.apiKeyEncrypted;
+    const apiKey = sealed ? this.unseal(provider, sealed) : undefined;
+    if (sealed && apiKey && this.cipher.needsRotation(sealed)) this.reseal(userId, provider, sealed, apiKey);
     return {
       info,
-      baseUrl,
-      ...(credential?.apiKeyEncrypted && { apiKey: this.cipher.decrypt(credential.apiKeyEncrypted) }),
+      baseUrl: credential?.baseUrl ?? info.defaultBaseUrl ?? '',
+      ...(apiKey && { apiKey }),
       ...(credential?.defaultModel && { defaultModel: credential.defaultModel }),
     };
+  }
+
+  private unseal(provider: ProviderId, sealed: string): string {
+    try {
+      return this.cipher.decrypt(sealed);
+    } catch {
+      throw new AppError('CREDENTIAL_UNREADABLE', `Your saved ${provider} key was sealed with a retired encryption key: save it again`);
+    }
+  }
+
+  /** Key rotation happens on use: a key sealed with a retired ENCRYPTION_KEY is sealed again with the current one. */
+  private reseal(userId: string, provider: ProviderId, sealed: string, apiKey: string): void {
+    this.credentials.resealOwned(userId, provider, sealed, this.cipher.encrypt(apiKey)).catch((error: unknown) => {
+      this.logger.warn(`Could not re-seal a ${provider} key: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   private async assertReachable(baseUrl: string): Promise<void> {

@@ -33,6 +33,12 @@ describe('AllExceptionsFilter', () => {
     });
   });
 
+  it('answers 503 when the database cannot be reached', () => {
+    for (const error of [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), new Error('Connection terminated unexpectedly'), Object.assign(new Error('x'), { driverError: { code: '57P01' } })]) {
+      expect(filter.toBody(error)).toEqual({ statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; retry shortly', code: 'DATABASE_UNAVAILABLE' });
+    }
+  });
+
   it('hides the detail of anything else behind a 500 with an error id', () => {
     for (const error of [new Error('db password is hunter2'), new InternalServerErrorException('secret'), 'thrown string', new HttpException('x', 502)]) {
       const body = filter.toBody(error);

@@ -28,6 +28,16 @@ const MIDDLEWARE_MESSAGES: Record<string, string> = {
   'request.aborted': 'Request aborted',
 };
 
+/** Driver failures that mean "the database cannot be reached right now", not a bug: answered 503. */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections|the database system is (starting up|shutting down)/i;
+
+function isDatabaseUnavailable(exception: unknown): boolean {
+  const error = exception as { code?: unknown; message?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = error?.driverError?.code ?? error?.code;
+  return (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || (typeof error?.message === 'string' && UNAVAILABLE_MESSAGE.test(error.message));
+}
+
 function httpExceptionMessage(exception: HttpException): string {
   const response = exception.getResponse();
   if (typeof response === 'string') return response;
@@ -64,6 +74,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const status = middleware?.status ?? middleware?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return this.body(status, MIDDLEWARE_MESSAGES[middleware?.type ?? ''] ?? STATUS_CODES[status] ?? 'Bad request');
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
+      return this.body(HttpStatus.SERVICE_UNAVAILABLE, 'The database is unavailable; retry shortly', 'DATABASE_UNAVAILABLE');
     }
     const errorId = randomUUID();
     this.logger.error(`Unhandled error ${errorId}`, exception instanceof Error ? exception.stack : String(exception));

@@ -30,6 +30,11 @@ export class ProviderCredentialsRepository {
     return rows[0] ?? null;
   }
 
+  /** Re-seals a key under the current encryption key (rotation); the key itself is unchanged. */
+  async resealOwned(userId: string, provider: string, sealedFrom: string, sealedTo: string): Promise<void> {
+    await this.credentials.update({ userId, provider, apiKeyEncrypted: sealedFrom }, { apiKeyEncrypted: sealedTo });
+  }
+
   listOwned(userId: string): Promise<ProviderCredentialEntity[]> {
     return this.credentials.find({ where: { userId }, order: { provider: 'ASC' } });
   }

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { firstValueFrom, toArray } from 'rxjs';
+import { UpstreamError } from '../upstream.errors.js';
+import { UpstreamHttpClient } from './upstream-http.client.js';
+import type { UpstreamHttpOptions } from './upstream-http.options.js';
+
+const options = (overrides: Partial<UpstreamHttpOptions> = {}): UpstreamHttpOptions => ({
+  allowHttp: true,
+  allowedHosts: [],
+  connectTimeoutMs: 1000,
+  firstTokenTimeoutMs: 1000,
+  idleTimeoutMs: 1000,
+  totalTimeoutMs: 5000,
+  ...overrides,
+});
+
+describe('UpstreamHttpClient', () => {
+  let server: Server;
+  let port: number;
+  let hits = 0;
+
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      hits += 1;
+      res.writeHead(302, { Location: 'http://169.254.169.254/latest/meta-data/' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const collect = (client: UpstreamHttpClient, url: string) =>
+    firstValueFrom(client.streamEvents({ url, headers: {}, body: {} }, new AbortController().signal).pipe(toArray()));
+
+  it('refuses, at connect time, a host name that resolves to a private address: nothing reaches the server', async () => {
+    const client = new UpstreamHttpClient(options());
+    const before = hits;
+    await expect(collect(client, `http://localhost:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ code: 'upstream_blocked' }));
+    await expect(collect(client, `http://127.0.0.1:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ code: 'upstream_blocked' }));
+    await expect(collect(client, `http://[::ffff:127.0.0.1]:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ code: 'upstream_blocked' }));
+    expect(hits).toBe(before);
+    await expect(client.assertSafeUrl(`http://localhost:${port}`)).rejects.toBeInstanceOf(UpstreamError);
+    await client.onApplicationShutdown();
+  });
+
+  it('refuses http when only https is allowed, and URLs carrying credentials', async () => {
+    const client = new UpstreamHttpClient(options({ allowHttp: false, allowedHosts: ['127.0.0.1'] }));
+    await expect(client.assertSafeUrl(`http://127.0.0.1:${port}`)).rejects.toThrow(/Only https:/);
+    await expect(client.assertSafeUrl('https://user:pass@example.com')).rejects.toThrow(/credentials/);
+    await client.onApplicationShutdown();
+  });
+
+  it('lets an allowlisted address through but never follows a redirect (to metadata or anywhere)', async () => {
+    const client = new UpstreamHttpClient(options({ allowedHosts: ['127.0.0.1'] }));
+    const before = hits;
+    await expect(collect(client, `http://localhost:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ code: 'upstream_error', status: 302 }));
+    expect(hits).toBe(before + 1);
+    await client.assertSafeUrl(`http://127.0.0.1:${port}`);
+    await client.onApplicationShutdown();
+  });
+});

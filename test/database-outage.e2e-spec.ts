@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
+import { registerUser } from './factories/user.factory.js';
+import { eventually } from './helpers/eventually.js';
+import { readStream } from './helpers/sse-client.js';
+import { bootTestApp, type TestApp } from './helpers/test-app.js';
+
+/** Needs a database server to take away: runs in the PostgreSQL pass of CI (TEST_DATABASE_URL). */
+const onPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+
+onPostgres('database outage during a stream (e2e)', () => {
+  let api: TestApp;
+  let fake: FakeLlmServer;
+  let admin: pg.Client;
+  let database: string;
+
+  const cutDatabase = async () => {
+    await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
+  };
+  const restoreDatabase = () => admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`);
+
+  beforeAll(async () => {
+    fake = await startFakeLlm({ port: 0 });
+    api = await bootTestApp(FAKE_UPSTREAM_ENV);
+    database = new URL(api.db.env.DATABASE_URL!).pathname.slice(1);
+    admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await restoreDatabase();
+    await admin?.end();
+    await api?.close();
+    await fake?.close();
+  });
+
+  it('ends the stream with an error event, answers 503 meanwhile, recovers, and leaves no reply streaming', async () => {
+    const user = await registerUser(api);
+    await configureFakeProvider(api, user, 'openai', fake.url);
+    let cut: Promise<void> | undefined;
+    const stream = await readStream(`${api.url}/api/chat/stream`, {
+      token: user.token,
+      body: { message: 'during an outage', provider: 'openai', model: 'fake:deltas=20,delay=50' },
+      until: (event, events) => {
+        if (event.event === 'message' && events.filter((e) => e.event === 'message').length === 3) cut = cutDatabase();
+        return false;
+      },
+    });
+    await cut;
+    expect(stream.events.at(-1)).toEqual(expect.objectContaining({ event: 'error', data: expect.objectContaining({ code: 'persistence_error' }) }));
+
+    const during = await api.http().get('/api/chat/sessions').set(user.auth);
+    expect(during.status).toBe(503);
+    expect(during.body).toEqual(expect.objectContaining({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' }));
+    expect((await api.http().get('/api/health/ready')).status).toBe(503);
+
+    await restoreDatabase();
+    const sessionId = stream.events[0]!.data.sessionId;
+    const reply = await eventually(async () => {
+      const { body } = await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).expect(200);
+      expect(body.messages[1].status).not.toBe('streaming');
+      return body.messages[1];
+    }, 15_000);
+    expect(reply).toEqual(expect.objectContaining({ status: 'complete', content: stream.text }));
+    await api.http().get('/api/health/ready').expect(200);
+    const after = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'back again', provider: 'echo' } });
+    expect(after.events.at(-1)!.event).toBe('done');
+  });
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { configureFakeProvider, FAKE_KEY, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
+import { registerUser } from './factories/user.factory.js';
+import { readStream } from './helpers/sse-client.js';
+import { bootTestApp } from './helpers/test-app.js';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+
+const OLD_KEY = '11'.repeat(32);
+const NEW_KEY = '22'.repeat(32);
+
+describe('encryption key rotation (e2e)', () => {
+  let fake: FakeLlmServer;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm({ port: 0 });
+    database =
+      process.env.TEST_DATABASE_URL === undefined
+        ? { kind: 'pglite', env: { PGLITE_DATA_DIR: mkdtempSync(join(tmpdir(), 'pglite-')) }, drop: async () => undefined }
+        : await createTestDatabase();
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await database?.drop();
+    if (database?.kind === 'pglite') rmSync(database.env.PGLITE_DATA_DIR!, { recursive: true, force: true });
+  });
+
+  it('keeps stored keys usable across a rotation and re-seals them with the new key on use', async () => {
+    const chat = async (env: Record<string, string>, login: { email: string; password: string }) => {
+      const api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ...env }, database);
+      try {
+        const token = (await api.http().post('/api/auth/login').send({ email: login.email, password: login.password }).expect(200)).body.accessToken as string;
+        fake.reset();
+        const result = await readStream(`${api.url}/api/chat/stream`, { token, body: { message: 'key?', provider: 'openai', model: 'fake:deltas=2' } });
+        return { result, sentKey: fake.requests[0]?.headers.authorization };
+      } finally {
+        await api.close({ dropDatabase: false });
+      }
+    };
+
+    const first = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ENCRYPTION_KEY: OLD_KEY, ENCRYPTION_KEY_ID: 'k1' }, database);
+    const user = await registerUser(first);
+    await configureFakeProvider(first, user, 'openai', fake.url);
+    await first.close({ dropDatabase: false });
+
+    // Rotation: the new key is current, the old one is still accepted for reading.
+    const rotated = await chat({ ENCRYPTION_KEY: NEW_KEY, ENCRYPTION_KEY_ID: 'k2', ENCRYPTION_PREVIOUS_KEYS: `k1:${OLD_KEY}` }, user);
+    expect(rotated.result.events.at(-1)!.event).toBe('done');
+    expect(rotated.sentKey).toBe(`Bearer ${FAKE_KEY}`);
+
+    // The old key retired: the credential works only if it was re-sealed with the new one.
+    const retired = await chat({ ENCRYPTION_KEY: NEW_KEY, ENCRYPTION_KEY_ID: 'k2' }, user);
+    expect(retired.result.events.at(-1)!.event).toBe('done');
+    expect(retired.sentKey).toBe(`Bearer ${FAKE_KEY}`);
+
+    // A key sealed with a key that is gone altogether is a clear 400, not a server error.
+    const lost = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ENCRYPTION_KEY: '33'.repeat(32), ENCRYPTION_KEY_ID: 'k3' }, database);
+    try {
+      const token = (await lost.http().post('/api/auth/login').send({ email: user.email, password: user.password }).expect(200)).body.accessToken as string;
+      const refused = await readStream(`${lost.url}/api/chat/stream`, { token, body: { message: 'key?', provider: 'openai', model: 'fake:deltas=2' } });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual(expect.objectContaining({ code: 'CREDENTIAL_UNREADABLE' }));
+    } finally {
+      await lost.close({ dropDatabase: false });
+    }
+  });
+});
