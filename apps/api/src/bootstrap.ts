@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { AllExceptionsFilter, appConfig, parseAppConfig, validateConfig } from '@app/common';
 import { AppModule } from './app.module.js';
 import { httpMetrics } from './observability/http-metrics.middleware.js';
@@ -36,7 +38,21 @@ export async function createApp(): Promise<NestExpressApplication> {
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
   setUpSwagger(app);
+  answerProtocolErrorsInJson(app.getHttpServer() as Server);
   return app;
+}
+
+/**
+ * Requests Node's HTTP parser rejects (headers over its size limit, malformed request lines) never reach Nest;
+ * answer them in the same JSON error shape instead of Node's empty reply.
+ */
+function answerProtocolErrorsInJson(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message: status === 431 ? 'Request headers are too large' : 'Malformed HTTP request' });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
 }
 
 function setUpSwagger(app: INestApplication): void {
