@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
@@ -54,7 +55,13 @@ describe('graceful shutdown (e2e)', () => {
     await Promise.all(started);
     const exitCode = api.stop('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await expect(fetch(`${api.url}/api/health`)).rejects.toThrow();
+    // No new connection is accepted any more.
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(api.url).port), '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve('accepted')));
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
 
     const results = await Promise.all(streams);
     expect(await exitCode).toBe(0);

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { appConfig } from '@app/common';
 import { GenerationTracker } from './generation.tracker.js';
 
-const FLUSH_POLL_MS = 20;
+const IDLE_REAP_MS = 20;
 const FLUSH_LIMIT_MS = 2_000;
 
 /**
@@ -25,22 +25,22 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    // A keep-alive connection whose response just ended must not carry new requests in: close it once idle.
+    const reaper = server && setInterval(() => server.closeIdleConnections(), IDLE_REAP_MS);
     server?.closeIdleConnections();
-    const { finished, stopped } = await this.tracker.drain(this.config.shutdownGraceMs);
-    if (finished + stopped > 0) this.logger.log(`Shutdown: ${finished} repl${finished === 1 ? 'y' : 'ies'} finished, ${stopped} stopped and saved as aborted`);
-    if (server) await this.untilFlushed(server, closed);
+    try {
+      const { finished, stopped } = await this.tracker.drain(this.config.shutdownGraceMs);
+      if (finished + stopped > 0) this.logger.log(`Shutdown: ${finished} repl${finished === 1 ? 'y' : 'ies'} finished, ${stopped} stopped and saved as aborted`);
+      // The stopped streams are still writing their last event; Nest force-closes every connection next.
+      await this.until(closed, FLUSH_LIMIT_MS);
+    } finally {
+      clearInterval(reaper);
+    }
   }
 
-  /**
-   * The last events of the stopped streams are still being written; Nest force-closes every connection next.
-   * Connections become idle once their response has ended, so closing idle ones until none is left lets each
-   * client get its final event.
-   */
-  private async untilFlushed(server: Server, closed: Promise<void>): Promise<void> {
-    const reaper = setInterval(() => server.closeIdleConnections(), FLUSH_POLL_MS);
+  private async until(done: Promise<void>, limitMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_LIMIT_MS)))]);
-    clearInterval(reaper);
+    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
     clearTimeout(timer);
   }
 }
