@@ -5,10 +5,19 @@ import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
 
-/** How to fill each path parameter with user A's resource; a route with any other parameter fails the suite. */
+/** User A's resources, by the kind of id a route takes; a route whose parameter has no entry fails the suite. */
 interface Fixture {
-  id: string;
+  sessionId: string;
+  keyId: string;
   provider: string;
+}
+
+/** Which of A's resources a path parameter names, by route family. */
+function ownerValue(path: string, name: string, fixture: Fixture): string | undefined {
+  if (name === 'provider') return fixture.provider;
+  if (name === 'id' && path.startsWith('/api/keys/')) return fixture.keyId;
+  if (name === 'id' && path.startsWith('/api/chat/sessions/')) return fixture.sessionId;
+  return undefined;
 }
 
 /** Routes keyed by the caller, not by a resource id: B acting there touches only B's own data. */
@@ -26,9 +35,10 @@ describe('ownership matrix (e2e)', () => {
   let fixture: Fixture;
 
   const snapshot = async () => ({
-    session: (await api.http().get(`/api/chat/sessions/${fixture.id}`).set(alice.auth).expect(200)).body,
-    messages: (await api.http().get(`/api/chat/sessions/${fixture.id}/messages`).set(alice.auth).expect(200)).body,
+    session: (await api.http().get(`/api/chat/sessions/${fixture.sessionId}`).set(alice.auth).expect(200)).body,
+    messages: (await api.http().get(`/api/chat/sessions/${fixture.sessionId}/messages`).set(alice.auth).expect(200)).body,
     credential: (await api.http().get(`/api/providers/${fixture.provider}`).set(alice.auth).expect(200)).body,
+    keys: (await api.http().get('/api/keys').set(alice.auth).expect(200)).body,
   });
 
   beforeAll(async () => {
@@ -37,7 +47,8 @@ describe('ownership matrix (e2e)', () => {
     bob = await registerUser(api);
     const stream = await readStream(`${api.url}/api/chat/stream`, { token: alice.token, body: { message: "alice's secret plans", provider: 'echo' } });
     await api.http().put('/api/providers/openai').set(alice.auth).send({ apiKey: 'sk-alice-key-0000' }).expect(200);
-    fixture = { id: stream.events[0]!.data.sessionId, provider: 'openai' };
+    const key = await api.http().post('/api/keys').set(alice.auth).send({ name: "alice's key" }).expect(201);
+    fixture = { sessionId: stream.events[0]!.data.sessionId, keyId: key.body.id, provider: 'openai' };
   });
   afterAll(() => api.close());
 
@@ -52,8 +63,9 @@ describe('ownership matrix (e2e)', () => {
         const route = `${method} ${path}`;
         if (CALLER_SCOPED.has(route)) continue;
         const url = path.replace(/\{(\w+)\}/g, (_, name: string) => {
-          if (!(name in fixture)) throw new Error(`${route}: no owner fixture for path parameter "${name}"; add one to this suite`);
-          return fixture[name as keyof Fixture];
+          const value = ownerValue(path, name, fixture);
+          if (value === undefined) throw new Error(`${route}: no owner fixture for path parameter "${name}"; add one to this suite`);
+          return value;
         });
         const response = await api.http()[method](url).set(bob.auth).send(BODIES[route] ?? {});
         expect([route, response.status]).toEqual([route, 404]);
@@ -61,15 +73,15 @@ describe('ownership matrix (e2e)', () => {
         checked.push(route);
       }
     }
-    expect(checked.length).toBeGreaterThanOrEqual(6);
+    expect(checked).toEqual(expect.arrayContaining(['delete /api/keys/{id}', 'put /api/chat/sessions/{id}/title', 'get /api/providers/{provider}']));
     expect(await snapshot()).toEqual(before);
   });
 
   it("refuses to stream into another user's session and does not leak it in listings", async () => {
-    const hijack = await readStream(`${api.url}/api/chat/stream`, { token: bob.token, body: { message: 'hi', provider: 'echo', sessionId: fixture.id } });
+    const hijack = await readStream(`${api.url}/api/chat/stream`, { token: bob.token, body: { message: 'hi', provider: 'echo', sessionId: fixture.sessionId } });
     expect(hijack.status).toBe(404);
     const listing = await api.http().get('/api/chat/sessions').set(bob.auth).expect(200);
-    expect(JSON.stringify(listing.body)).not.toContain(fixture.id);
+    expect(JSON.stringify(listing.body)).not.toContain(fixture.sessionId);
     const providers = await api.http().get('/api/providers').set(bob.auth).expect(200);
     expect(providers.body.providers.find((p: { id: string }) => p.id === 'openai').configured).toBe(false);
   });

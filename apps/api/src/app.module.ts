@@ -3,10 +3,12 @@ import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { AiModule } from '@app/ai';
 import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
@@ -25,6 +27,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
       inject: [upstreamConfig.KEY],
       useFactory: (config: ConfigType<typeof upstreamConfig>) => config,
     }),
+    ApiKeysModule,
     // Guards run in registration order: authentication first, so throttling can key on the user.
     AuthModule,
     ThrottlingModule,
@@ -32,6 +35,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     SessionsModule,
     ChatModule,
     HealthModule,
+    OpenAiModule,
   ],
 })
 export class AppModule {}

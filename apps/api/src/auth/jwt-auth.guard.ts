@@ -1,19 +1,41 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
 import { AppError } from '@app/common';
+import { API_KEY_PREFIX } from '../api-keys/api-key.secret.js';
+import { ApiKeysService } from '../api-keys/api-keys.service.js';
+import { ALLOW_API_KEY } from './allow-api-key.decorator.js';
 import { IS_PUBLIC } from './public.decorator.js';
 
-/** Global guard: every route needs a valid access token unless marked @Public(). */
+const BEARER = /^Bearer (\S+)$/;
+
+/**
+ * The one place that reads credentials: every route needs a valid access token unless marked @Public(); routes
+ * marked @AllowApiKey() also take a personal API key in the same Authorization header.
+ */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeysService,
+  ) {
     super();
   }
 
-  override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return isPublic ? true : super.canActivate(context);
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (!token?.startsWith(API_KEY_PREFIX)) return super.canActivate(context) as Promise<boolean>;
+    if (!this.reflector.getAllAndOverride<boolean>(ALLOW_API_KEY, targets)) {
+      throw new AppError('UNAUTHENTICATED', 'API keys are accepted on the chat and /v1 routes only; sign in for this one');
+    }
+    const user = await this.apiKeys.authenticate(token);
+    if (!user) throw new AppError('UNAUTHENTICATED', 'A valid access token is required');
+    request.user = user;
+    return true;
   }
 
   override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {

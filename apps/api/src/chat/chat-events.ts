@@ -8,27 +8,35 @@ export interface Usage {
   completionTokens: number;
 }
 
+/** Turns one generation's moments into wire events; one implementation per protocol the gateway speaks. */
+export interface ReplyEncoder {
+  start(sessionId: string, messageId: string): MessageEvent;
+  delta(content: string): MessageEvent;
+  done(messageId: string, usage: Usage | null, responseTimeMs: number): MessageEvent[];
+  error(code: StreamErrorCode, error: string, messageId?: string): MessageEvent[];
+}
+
 /**
  * The wire protocol of a chat stream, in one place: `session`, then `message` per delta, then `done` or
  * `error`. Ids number the events of one generation, so a client can say where it stopped.
  */
-export class ChatEventWriter {
+export class ChatEventWriter implements ReplyEncoder {
   private seq = 0;
 
-  session(sessionId: string, messageId: string): MessageEvent {
+  start(sessionId: string, messageId: string): MessageEvent {
     return this.event('session', { sessionId, messageId });
   }
 
-  message(content: string): MessageEvent {
+  delta(content: string): MessageEvent {
     return this.event('message', { content });
   }
 
-  done(messageId: string, usage: Usage | null, responseTimeMs: number): MessageEvent {
-    return this.event('done', { messageId, usage, responseTimeMs });
+  done(messageId: string, usage: Usage | null, responseTimeMs: number): MessageEvent[] {
+    return [this.event('done', { messageId, usage, responseTimeMs })];
   }
 
-  error(code: StreamErrorCode, error: string, messageId?: string): MessageEvent {
-    return this.event('error', { error, code, ...(messageId && { messageId }) });
+  error(code: StreamErrorCode, error: string, messageId?: string): MessageEvent[] {
+    return [this.event('error', { error, code, ...(messageId && { messageId }) })];
   }
 
   private event(type: string, data: object): MessageEvent {

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, type MessageEvent, RequestMetho
 import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
+import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { StreamThrottle } from '../throttling/throttle.decorators.js';
 import { ChatService } from './chat.service.js';
@@ -18,6 +19,7 @@ const STREAM_DESCRIPTION = [
 
 @ApiTags('chat')
 @ApiBearerAuth()
+@AllowApiKey()
 @Controller('chat')
 export class ChatController {
   constructor(private readonly chat: ChatService) {}

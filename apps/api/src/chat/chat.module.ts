@@ -11,6 +11,7 @@ import { StaleReplySweeper } from './stale-reply.sweeper.js';
 @Module({
   imports: [ProvidersModule, SessionsModule],
   controllers: [ChatController],
+  exports: [ChatService],
   providers: [ChatService, GenerationRunner, GenerationTracker, GracefulShutdown, StaleReplySweeper],
 })
 export class ChatModule {}

@@ -5,13 +5,15 @@ import { type ChatProvider, type ChatRequest, getProviderInfo, type ProviderId, 
 import { chatConfig } from '@app/common';
 import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
 import { Metrics } from '../observability/metrics.js';
-import { ChatEventWriter, HEARTBEAT, type Usage } from './chat-events.js';
+import { HEARTBEAT, type ReplyEncoder, type Usage } from './chat-events.js';
 import { GenerationTracker } from './generation.tracker.js';
 
 export interface GenerationPlan {
   turn: NewTurn;
   provider: ChatProvider;
   request: ChatRequest;
+  /** The wire format: our chat protocol, or OpenAI's chunks for /v1. */
+  encoder: ReplyEncoder;
 }
 
 interface Failure {
@@ -51,7 +53,8 @@ export class GenerationRunner {
 
   run(plan: GenerationPlan): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
-      const events = new ChatEventWriter();
+      const events = plan.encoder;
+      const emitAll = (list: MessageEvent[]) => list.forEach((event) => subscriber.next(event));
       const upstream = new AbortController();
       const chunks: string[] = [];
       const startedAt = performance.now();
@@ -87,14 +90,14 @@ export class GenerationRunner {
         upstream.abort();
         upstreamSubscription.unsubscribe();
         return settle({ status: 'aborted', errorCode: 'server_shutdown', error: 'The server shut down before the reply finished' }).then(() => {
-          subscriber.next(events.error('server_shutdown', 'The server is shutting down; the partial reply was saved', replyId));
+          emitAll(events.error('server_shutdown', 'The server is shutting down; the partial reply was saved', replyId));
           subscriber.complete();
         });
       });
 
       const fail = (failure: Failure) => {
         void settle({ status: 'error', errorCode: failure.code, error: failure.message }).then(() => {
-          subscriber.next(events.error(failure.code, failure.message, replyId));
+          emitAll(events.error(failure.code, failure.message, replyId));
           subscriber.complete();
         });
       };
@@ -102,18 +105,18 @@ export class GenerationRunner {
       const complete = () => {
         void settle({ status: 'complete' }).then((saved) => {
           if (!saved) return fail({ code: 'persistence_error', message: 'The reply was generated but could not be saved' });
-          subscriber.next(events.done(replyId, usage, Math.round(performance.now() - startedAt)));
+          emitAll(events.done(replyId, usage, Math.round(performance.now() - startedAt)));
           subscriber.complete();
         });
       };
 
-      subscriber.next(events.session(sessionId, replyId));
+      subscriber.next(events.start(sessionId, replyId));
       const upstreamSubscription = plan.provider.stream(plan.request, upstream.signal).subscribe({
         next: (delta) => {
           if (delta.type === 'text') {
             if (chunks.length === 0) this.metrics.timeToFirstToken.observe({ provider }, (performance.now() - startedAt) / 1000);
             chunks.push(delta.text);
-            subscriber.next(events.message(delta.text));
+            subscriber.next(events.delta(delta.text));
           } else if (delta.type === 'usage') {
             usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
           }

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
+import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ListSessionsQueryDto, RenameSessionDto } from './dto/session-requests.dto.js';
 import { DeletedDto, mapMessage, mapSession, MessageListDto, SessionPageDto, SessionResponseDto } from './dto/session-response.dto.js';
@@ -11,6 +12,7 @@ const SessionId = () => Param('id', new ParseUUIDPipe({ version: undefined }));
 @ApiTags('sessions')
 @ApiBearerAuth()
 @ApiNotFoundResponse({ description: 'No such session for this user' })
+@AllowApiKey()
 @Controller('chat/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}

@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { AppError } from './app.error.js';
@@ -46,20 +46,39 @@ function httpExceptionMessage(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
-/** The one place that shapes error bodies: `{statusCode, error, message}` for every failure, an errorId for 5xx. */
+const OPENAI_TYPE_BY_STATUS: Record<number, string> = {
+  401: 'authentication_error',
+  403: 'permission_error',
+  429: 'rate_limit_error',
+};
+
+/** OpenAI's error shape, `{error: {message, type, param, code}}`, which OpenAI clients map to their error classes. */
+export function toOpenAiError(body: ErrorBody) {
+  const type = OPENAI_TYPE_BY_STATUS[body.statusCode] ?? (body.statusCode >= 500 ? 'server_error' : 'invalid_request_error');
+  return { error: { message: body.message, type, param: null, code: body.code?.toLowerCase() ?? null } };
+}
+
+/** The OpenAI-compatible API answers errors in OpenAI's shape; everything else in ours. */
+const OPENAI_ROUTES = /^\/v1\//;
+
+/**
+ * The one place that shapes error bodies: `{statusCode, error, message}` for every failure (OpenAI's shape under
+ * /v1), an errorId for 5xx.
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
     const body = this.toBody(exception);
     if (response.headersSent) {
-      // An SSE stream already started: nothing can be answered any more, only the connection closed.
+      // A stream already started: nothing can be answered any more, only the connection closed.
       response.end();
       return;
     }
-    response.status(body.statusCode).json(body);
+    response.status(body.statusCode).json(OPENAI_ROUTES.test(http.getRequest<Request>().path) ? toOpenAiError(body) : body);
   }
 
   toBody(exception: unknown): ErrorBody {

@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+import { ApiKeys1764100000000 } from './1764100000000-api-keys.js';
 
 /** Explicit, ordered list: no globs (there is no __dirname under ESM, and a glob hides what runs). */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, ApiKeys1764100000000];

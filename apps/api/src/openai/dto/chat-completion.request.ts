@@ -1,0 +1,48 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+
+export const OPENAI_ROLES = ['system', 'developer', 'user', 'assistant'] as const;
+
+export class StreamOptionsDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() include_usage?: boolean;
+}
+
+export class ChatCompletionMessageDto {
+  @ApiProperty({ enum: OPENAI_ROLES }) @IsIn(OPENAI_ROLES) role: (typeof OPENAI_ROLES)[number];
+
+  /** A string, or content parts of which the text ones are used. */
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }] })
+  @Allow() // its two shapes are checked by OpenAiRequestPipe
+  content: string | { type: string; text?: string }[];
+}
+
+/** OpenAI's request body; fields we do not use (n, top_p, tools, …) are accepted and ignored, as OpenAI clients send them. */
+export class ChatCompletionRequestDto {
+  @ApiProperty({ example: 'openai/gpt-4o-mini', description: '`provider/model`, or a bare model name of a provider you configured' })
+  @IsString()
+  @Length(1, 300)
+  model: string;
+
+  @ApiProperty({ type: [ChatCompletionMessageDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => ChatCompletionMessageDto)
+  messages: ChatCompletionMessageDto[];
+
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() stream?: boolean;
+
+  @ApiPropertyOptional({ type: StreamOptionsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StreamOptionsDto)
+  stream_options?: StreamOptionsDto;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 2 }) @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number;
+
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(1_000_000) max_tokens?: number;
+
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(1_000_000) max_completion_tokens?: number;
+}

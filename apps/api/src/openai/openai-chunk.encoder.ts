@@ -1,0 +1,58 @@
+import type { MessageEvent } from '@nestjs/common';
+import type { ReplyEncoder, Usage } from '../chat/chat-events.js';
+
+/** OpenAI's error `type` for one of our stream error codes. */
+function errorType(code: string): string {
+  if (code === 'upstream_auth') return 'authentication_error';
+  if (code === 'upstream_rate_limited') return 'rate_limit_error';
+  if (code === 'upstream_bad_request') return 'invalid_request_error';
+  return 'server_error';
+}
+
+/** A generation as OpenAI `chat.completion.chunk` events, ending with `[DONE]`, the way OpenAI clients read it. */
+export class OpenAiChunkEncoder implements ReplyEncoder {
+  private id = '';
+  private readonly created = Math.floor(Date.now() / 1000);
+
+  constructor(
+    private readonly model: string,
+    private readonly includeUsage: boolean,
+  ) {}
+
+  start(_sessionId: string, messageId: string): MessageEvent {
+    this.id = `chatcmpl-${messageId}`;
+    return this.chunk({ role: 'assistant', content: '' }, null);
+  }
+
+  delta(content: string): MessageEvent {
+    return this.chunk({ content }, null);
+  }
+
+  done(_messageId: string, usage: Usage | null): MessageEvent[] {
+    const events = [this.chunk({}, 'stop')];
+    if (this.includeUsage) {
+      events.push({ data: { ...this.base(), choices: [], usage: openAiUsage(usage) } });
+    }
+    events.push({ data: '[DONE]' });
+    return events;
+  }
+
+  error(code: string, message: string): MessageEvent[] {
+    return [{ data: { error: { message, type: errorType(code), param: null, code } } }];
+  }
+
+  private base() {
+    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, system_fingerprint: null };
+  }
+
+  private chunk(delta: object, finish: string | null): MessageEvent {
+    return { data: { ...this.base(), choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] } };
+  }
+}
+
+export function openAiUsage(usage: Usage | null) {
+  const prompt = usage?.promptTokens ?? 0;
+  const completion = usage?.completionTokens ?? 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+

@@ -1,0 +1,41 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { StreamThrottle } from '../throttling/throttle.decorators.js';
+import { ChatCompletionRequestDto } from './dto/chat-completion.request.js';
+import { OpenAiRequestPipe } from './openai-request.pipe.js';
+import { writeOpenAiStream } from './openai-sse.writer.js';
+import { OpenAiService } from './openai.service.js';
+
+/** Typed as an interface so the global (strict) validation pipe leaves the body to OpenAiRequestPipe. */
+type ChatCompletionRequest = Pick<ChatCompletionRequestDto, keyof ChatCompletionRequestDto>;
+
+/** The OpenAI API shape, so any OpenAI client can use the gateway with a personal API key. */
+@ApiTags('openai-compatible')
+@ApiBearerAuth()
+@AllowApiKey()
+@Controller('v1')
+export class OpenAiController {
+  constructor(private readonly openai: OpenAiService) {}
+
+  @Get('models')
+  @ApiOkResponse({ description: 'OpenAI model list: `provider/model` for the providers you can use' })
+  async models(@CurrentUser() user: AuthUser) {
+    const created = Math.floor(Date.now() / 1000);
+    return { object: 'list', data: (await this.openai.models(user.id)).map((model) => ({ ...model, object: 'model', created })) };
+  }
+
+  @Post('chat/completions')
+  @HttpCode(HttpStatus.OK)
+  @StreamThrottle()
+  @ApiBody({ type: ChatCompletionRequestDto })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiOkResponse({ description: 'A chat.completion, or with `stream: true` chat.completion.chunk events ending with `data: [DONE]`' })
+  async complete(@CurrentUser() user: AuthUser, @Body(OpenAiRequestPipe) request: ChatCompletionRequest, @Res() response: Response): Promise<void> {
+    if (request.stream) return writeOpenAiStream(response, await this.openai.stream(user, request));
+    response.json(await this.openai.complete(user, request, response));
+  }
+}
