@@ -7,6 +7,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MessagingModule } from './messaging/messaging.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
@@ -36,6 +37,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     ChatModule,
     HealthModule,
     OpenAiModule,
+    MessagingModule,
   ],
 })
 export class AppModule {}

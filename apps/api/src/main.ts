@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { appConfig, ConfigError } from '@app/common';
 import { createApp } from './bootstrap.js';
 
@@ -30,6 +31,11 @@ try {
   const app = await createApp();
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   exitCleanlyOn(app, ['SIGTERM', 'SIGINT']);
+  if (config.natsUrl) {
+    // A queue group: with several replicas, each message is handled by exactly one of them.
+    app.connectMicroservice<MicroserviceOptions>({ transport: Transport.NATS, options: { servers: [config.natsUrl], queue: 'llm-chat-backend' } });
+    await app.startAllMicroservices();
+  }
   await app.listen(config.port, config.host);
   logger.log(`Listening on ${await app.getUrl()} (API docs at /api/docs)`);
 } catch (error) {

@@ -10,6 +10,11 @@ import type { AuthUser } from '../auth/auth-user.js';
  */
 @Injectable()
 export class UserThrottlerGuard extends ThrottlerGuard {
+  /** HTTP clients only: services calling over NATS are limited per user by the generation limit instead. */
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    return context.getType() === 'http' ? super.canActivate(context) : Promise.resolve(true);
+  }
+
   protected override async getTracker(req: Request): Promise<string> {
     const user = req.user as AuthUser | undefined;
     return user ? `user:${user.id}` : `ip:${req.ip ?? 'unknown'}`;

@@ -17,6 +17,8 @@ export function parseAppConfig(env: Env) {
     trustProxyHops: read.int('TRUST_PROXY_HOPS', 0, { max: 10 }),
     bodyLimit: read.string('BODY_LIMIT', '1mb'),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, { max: 600_000 }),
+    /** When set, the chat is also served over NATS (message patterns chat.stream, chat.sessions.list). */
+    natsUrl: read.url('NATS_URL', ['nats:', 'tls:']),
     /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
     metricsToken: read.string('METRICS_TOKEN'),
   };
