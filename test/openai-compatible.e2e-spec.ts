@@ -64,6 +64,15 @@ describe('OpenAI-compatible API with personal API keys, through the official ope
     expect(sessions.body.sessions[0]).toEqual(expect.objectContaining({ title: 'Hello', provider: 'openai', model: 'fake:deltas=5' }));
   });
 
+  it('records nothing when the client sends store: false', async () => {
+    const before = (await api.http().get('/api/chat/sessions?limit=100').set(user.auth).expect(200)).body.sessions.length;
+    const completion = await client.chat.completions.create({ model: 'openai/fake:deltas=2', messages: [{ role: 'user', content: 'off the record' }], store: false });
+    expect(completion.choices[0]!.message.content).toBe(expectedText(2));
+    const after = (await api.http().get('/api/chat/sessions?limit=100').set(user.auth).expect(200)).body.sessions;
+    expect(after.length).toBe(before);
+    expect(JSON.stringify(after)).not.toContain('off the record');
+  });
+
   it('streams chunks through any provider, with the usage chunk when asked', async () => {
     const stream = await client.chat.completions.create({
       model: 'anthropic/fake:deltas=7',

@@ -28,6 +28,8 @@ export interface TurnSpec {
   mode?: string;
   temperature?: number;
   maxTokens?: number;
+  /** Record the turn (default); OpenAI clients may opt out with `store: false`. */
+  persist?: boolean;
 }
 
 @Injectable()
@@ -94,6 +96,7 @@ export class ChatService {
         replyId: randomUUID(),
       },
       encoder,
+      persist: spec.persist ?? true,
       provider: this.registry.forProvider(spec.providerId),
       request: {
         model: spec.model,

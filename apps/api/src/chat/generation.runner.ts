@@ -14,6 +14,8 @@ export interface GenerationPlan {
   request: ChatRequest;
   /** The wire format: our chat protocol, or OpenAI's chunks for /v1. */
   encoder: ReplyEncoder;
+  /** False when the client asked not to be recorded (OpenAI's `store: false`): nothing is written. */
+  persist: boolean;
 }
 
 interface Failure {
@@ -65,7 +67,7 @@ export class GenerationRunner {
       const labels = { provider, model: modelLabel(provider, plan.request.model) };
       this.metrics.activeStreams.inc();
       const heartbeat = setInterval(() => subscriber.next(HEARTBEAT), this.config.heartbeatMs);
-      const written = this.turns.beginTurn(plan.turn).then(
+      const written = (plan.persist ? this.turns.beginTurn(plan.turn) : Promise.resolve()).then(
         () => true,
         (error: unknown) => {
           this.logger.error(`Could not write turn ${replyId}`, error instanceof Error ? error.stack : String(error));
@@ -80,7 +82,7 @@ export class GenerationRunner {
         clearInterval(heartbeat);
         this.record(labels, reply.status, reply.errorCode, chunks.length, usage);
         try {
-          return await this.save(replyId, reply, written, chunks, usage, startedAt);
+          return plan.persist ? await this.save(replyId, reply, written, chunks, usage, startedAt) : true;
         } finally {
           untrack();
         }

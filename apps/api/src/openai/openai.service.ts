@@ -80,6 +80,7 @@ export class OpenAiService {
         earlier: turns.reverse(),
         temperature: request.temperature,
         maxTokens: request.max_completion_tokens ?? request.max_tokens,
+        persist: request.store !== false,
       },
       encoder,
     );

@@ -45,4 +45,9 @@ export class ChatCompletionRequestDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(1_000_000) max_tokens?: number;
 
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(1_000_000) max_completion_tokens?: number;
+
+  @ApiPropertyOptional({ default: true, description: 'false: the call is not recorded as a session' })
+  @IsOptional()
+  @IsBoolean()
+  store?: boolean;
 }
