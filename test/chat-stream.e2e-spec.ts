@@ -57,9 +57,10 @@ describe('chat stream (e2e)', () => {
 
   it('writes events in the SSE wire format, with an id line each', async () => {
     const result = await stream({ message: 'wire', provider: 'echo' });
-    expect(result.raw).toMatch(/^(\n)?event: session\nid: 1\ndata: \{"sessionId":"[0-9a-f-]{36}","messageId":"[0-9a-f-]{36}"\}\n\n/);
-    expect(result.raw).toMatch(/event: message\nid: 2\ndata: \{"content":".+"\}\n\n/);
-    expect(result.raw).toMatch(/event: done\nid: \d+\ndata: \{.*\}\n\n$/);
+    const replyId = result.events[0]!.data.messageId as string;
+    expect(result.raw).toMatch(new RegExp(`^(\\n)?event: session\\nid: ${replyId}:1\\ndata: \\{"sessionId":"[0-9a-f-]{36}","messageId":"${replyId}"\\}\\n\\n`));
+    expect(result.raw).toMatch(new RegExp(`event: message\\nid: ${replyId}:2\\ndata: \\{"content":".+"\\}\\n\\n`));
+    expect(result.raw).toMatch(new RegExp(`event: done\\nid: ${replyId}:\\d+\\ndata: \\{.*\\}\\n\\n$`));
   });
 
   it.each(['openai', 'anthropic', 'gemini'] as const)('relays a full %s reply and saves exactly what the client received', async (provider) => {

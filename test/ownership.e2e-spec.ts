@@ -8,6 +8,7 @@ type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
 /** User A's resources, by the kind of id a route takes; a route whose parameter has no entry fails the suite. */
 interface Fixture {
   sessionId: string;
+  messageId: string;
   keyId: string;
   provider: string;
 }
@@ -17,6 +18,7 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
   if (name === 'provider') return fixture.provider;
   if (name === 'id' && path.startsWith('/api/keys/')) return fixture.keyId;
   if (name === 'id' && path.startsWith('/api/chat/sessions/')) return fixture.sessionId;
+  if (name === 'messageId') return fixture.messageId;
   return undefined;
 }
 
@@ -24,9 +26,11 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
 const CALLER_SCOPED = new Set(['put /api/providers/{provider}']);
 
 /** A body that passes validation, so a 404 cannot hide behind a 400. */
-const BODIES: Record<string, unknown> = {
+const bodies = (fixture: Fixture): Record<string, unknown> => ({
   'put /api/chat/sessions/{id}/title': { title: 'taken over' },
-};
+  'put /api/chat/sessions/{id}/branch': { messageId: fixture.messageId },
+  'post /api/chat/sessions/{id}/messages/{messageId}/edit': { content: 'taken over' },
+});
 
 describe('ownership matrix (e2e)', () => {
   let api: TestApp;
@@ -48,7 +52,9 @@ describe('ownership matrix (e2e)', () => {
     const stream = await readStream(`${api.url}/api/chat/stream`, { token: alice.token, body: { message: "alice's secret plans", provider: 'echo' } });
     await api.http().put('/api/providers/openai').set(alice.auth).send({ apiKey: 'sk-alice-key-0000' }).expect(200);
     const key = await api.http().post('/api/keys').set(alice.auth).send({ name: "alice's key" }).expect(201);
-    fixture = { sessionId: stream.events[0]!.data.sessionId, keyId: key.body.id, provider: 'openai' };
+    const sessionId = stream.events[0]!.data.sessionId;
+    const [question] = (await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(alice.auth).expect(200)).body.messages;
+    fixture = { sessionId, messageId: question.id, keyId: key.body.id, provider: 'openai' };
   });
   afterAll(() => api.close());
 
@@ -67,13 +73,22 @@ describe('ownership matrix (e2e)', () => {
           if (value === undefined) throw new Error(`${route}: no owner fixture for path parameter "${name}"; add one to this suite`);
           return value;
         });
-        const response = await api.http()[method](url).set(bob.auth).send(BODIES[route] ?? {});
+        const response = await api.http()[method](url).set(bob.auth).send(bodies(fixture)[route] ?? {});
         expect([route, response.status]).toEqual([route, 404]);
         expect(response.body).toEqual(expect.objectContaining({ statusCode: 404, error: 'Not Found', message: expect.any(String) }));
         checked.push(route);
       }
     }
-    expect(checked).toEqual(expect.arrayContaining(['delete /api/keys/{id}', 'put /api/chat/sessions/{id}/title', 'get /api/providers/{provider}']));
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        'delete /api/keys/{id}',
+        'put /api/chat/sessions/{id}/title',
+        'get /api/providers/{provider}',
+        'get /api/chat/sessions/{id}/stream',
+        'post /api/chat/sessions/{id}/stop',
+        'post /api/chat/sessions/{id}/messages/{messageId}/edit',
+      ]),
+    );
     expect(await snapshot()).toEqual(before);
   });
 

@@ -11,6 +11,7 @@ import { MessagingModule } from './messaging/messaging.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
+import { RedisModule } from './redis/redis.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
 
@@ -24,6 +25,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     CommonModule,
     ObservabilityModule,
     PersistenceModule.forRoot(),
+    RedisModule,
     AiModule.forRootAsync({
       inject: [upstreamConfig.KEY],
       useFactory: (config: ConfigType<typeof upstreamConfig>) => config,

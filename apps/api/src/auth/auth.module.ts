@@ -9,6 +9,7 @@ import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JWT_ALGORITHM, JwtStrategy } from './jwt.strategy.js';
 import { PasswordHasher } from './password.hasher.js';
+import { StreamTokens } from './stream-tokens.js';
 
 @Module({
   imports: [
@@ -23,6 +24,7 @@ import { PasswordHasher } from './password.hasher.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, JwtStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [AuthService, PasswordHasher, JwtStrategy, StreamTokens, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  exports: [StreamTokens],
 })
 export class AuthModule {}

@@ -6,19 +6,23 @@ import { AppError } from '@app/common';
 import { API_KEY_PREFIX } from '../api-keys/api-key.secret.js';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { ALLOW_API_KEY } from './allow-api-key.decorator.js';
+import { ALLOW_STREAM_TOKEN } from './allow-stream-token.decorator.js';
 import { IS_PUBLIC } from './public.decorator.js';
+import { StreamTokens } from './stream-tokens.js';
 
 const BEARER = /^Bearer (\S+)$/;
 
 /**
  * The one place that reads credentials: every route needs a valid access token unless marked @Public(); routes
- * marked @AllowApiKey() also take a personal API key in the same Authorization header.
+ * marked @AllowApiKey() also take a personal API key in the same Authorization header, and routes marked
+ * @AllowStreamToken() a stream token for their session in `?token=`.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
+    private readonly streamTokens: StreamTokens,
   ) {
     super();
   }
@@ -29,6 +33,13 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<Request>();
+    const streamToken = request.query.token;
+    if (streamToken !== undefined && this.reflector.getAllAndOverride<boolean>(ALLOW_STREAM_TOKEN, targets)) {
+      const grant = typeof streamToken === 'string' ? this.streamTokens.verify(streamToken) : null;
+      if (!grant || grant.sessionId !== request.params.id) throw new AppError('UNAUTHENTICATED', 'The stream token is invalid, expired, or for another session');
+      request.user = { id: grant.userId };
+      return true;
+    }
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (!token?.startsWith(API_KEY_PREFIX)) return super.canActivate(context) as Promise<boolean>;
     if (!this.reflector.getAllAndOverride<boolean>(ALLOW_API_KEY, targets)) {

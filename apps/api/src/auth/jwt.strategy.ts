@@ -9,8 +9,7 @@ import type { AuthUser } from './auth-user.js';
 export const JWT_ALGORITHM = 'HS256';
 
 interface AccessTokenPayload {
-  sub: string;
-  email: string;
+  sub?: unknown;
 }
 
 /**
@@ -31,6 +30,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(payload: AccessTokenPayload): AuthUser | false {
-    return typeof payload.sub === 'string' && typeof payload.email === 'string' ? { id: payload.sub, email: payload.email } : false;
+    return typeof payload.sub === 'string' ? { id: payload.sub } : false;
   }
 }

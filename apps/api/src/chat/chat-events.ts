@@ -1,7 +1,11 @@
 import type { MessageEvent } from '@nestjs/common';
+import { Observable } from 'rxjs';
 
 /** Error codes of the `error` event: the upstream ones, plus our own failures. */
 export type StreamErrorCode = string;
+
+/** Why a reply was stopped before its end, as its `done` event and saved row tell. */
+export type StopReason = 'user' | 'client_disconnected';
 
 export interface Usage {
   promptTokens: number;
@@ -12,18 +16,40 @@ export interface Usage {
 export interface ReplyEncoder {
   start(sessionId: string, messageId: string): MessageEvent;
   delta(content: string): MessageEvent;
-  done(messageId: string, usage: Usage | null, responseTimeMs: number): MessageEvent[];
+  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[];
   error(code: StreamErrorCode, error: string, messageId?: string): MessageEvent[];
+}
+
+/** Where a client is in a generation's events: what an event id says, and what Last-Event-ID sends back. */
+export interface EventPosition {
+  generationId: string;
+  seq: number;
+}
+
+const EVENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,9})$/i;
+
+/** `<generation id>:<sequence number>`, or null when it is not one of our event ids. */
+export function parseEventId(raw: string): EventPosition | null {
+  const match = EVENT_ID.exec(raw.trim());
+  return match ? { generationId: match[1]!.toLowerCase(), seq: Number(match[2]) } : null;
+}
+
+/** `done` and `error` end a generation's events. */
+export function isFinal(event: MessageEvent): boolean {
+  return event.type === 'done' || event.type === 'error';
 }
 
 /**
  * The wire protocol of a chat stream, in one place: `session`, then `message` per delta, then `done` or
- * `error`. Ids number the events of one generation, so a client can say where it stopped.
+ * `error`. Event ids name the generation and number its events, so a client that reconnects with
+ * Last-Event-ID gets exactly the events it missed, even if the session has started another reply since.
  */
 export class ChatEventWriter implements ReplyEncoder {
+  private generationId = '';
   private seq = 0;
 
   start(sessionId: string, messageId: string): MessageEvent {
+    this.generationId = messageId;
     return this.event('session', { sessionId, messageId });
   }
 
@@ -31,8 +57,8 @@ export class ChatEventWriter implements ReplyEncoder {
     return this.event('message', { content });
   }
 
-  done(messageId: string, usage: Usage | null, responseTimeMs: number): MessageEvent[] {
-    return [this.event('done', { messageId, usage, responseTimeMs })];
+  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[] {
+    return [this.event('done', { messageId, usage, responseTimeMs, ...(stopped && { stopped: true, reason: stopped }) })];
   }
 
   error(code: StreamErrorCode, error: string, messageId?: string): MessageEvent[] {
@@ -40,9 +66,21 @@ export class ChatEventWriter implements ReplyEncoder {
   }
 
   private event(type: string, data: object): MessageEvent {
-    return { type, id: String(++this.seq), data };
+    return { type, id: `${this.generationId}:${++this.seq}`, data };
   }
 }
 
 /** SSE comment lines keep proxies from cutting an idle stream; clients ignore them. */
 export const HEARTBEAT: MessageEvent = { comment: 'keep-alive' };
+
+/** One client's view of a generation: its events, with a heartbeat between them for as long as it is open. */
+export function withHeartbeat(events: Observable<MessageEvent>, everyMs: number): Observable<MessageEvent> {
+  return new Observable<MessageEvent>((subscriber) => {
+    const heartbeat = setInterval(() => subscriber.next(HEARTBEAT), everyMs);
+    const subscription = events.subscribe(subscriber);
+    return () => {
+      clearInterval(heartbeat);
+      subscription.unsubscribe();
+    };
+  });
+}

@@ -1,30 +1,35 @@
 import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { EMPTY, type Observable } from 'rxjs';
+import { EMPTY, Observable } from 'rxjs';
 import { type ChatTurn, type ProviderId, ProviderRegistry } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
 import { type ChatSessionEntity, MessagesRepository } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ProvidersService, type ResolvedEndpoint } from '../providers/providers.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { ChatEventWriter, type ReplyEncoder } from './chat-events.js';
-import type { StreamChatDto } from './dto/stream-chat.dto.js';
-import { GenerationRunner } from './generation.runner.js';
+import { ChatEventWriter, type EventPosition, type ReplyEncoder, withHeartbeat } from './chat-events.js';
+import type { EditMessageDto, GenerationOptionsDto, StreamChatDto } from './dto/stream-chat.dto.js';
+import { type Generation, GenerationRunner } from './generation.runner.js';
+import { GenerationStore } from './generation.store.js';
 import { GenerationTracker } from './generation.tracker.js';
 import { selectHistory } from './history.js';
 
 const TITLE_LENGTH = 50;
 const DEFAULT_TITLE = 'New chat';
 
-/** One chat turn, however it arrived: the question to save and answer, and what came before it (newest first). */
+/** One chat turn, however it arrived. */
 export interface TurnSpec {
   existing?: ChatSessionEntity;
   providerId: ProviderId;
   endpoint: ResolvedEndpoint;
   model: string;
-  question: string;
-  earlier: ChatTurn[];
+  /** The user's new message to record; absent when regenerating the answer to one already recorded. */
+  question?: string;
+  /** Where the turn joins the conversation tree (see NewTurn.parentId). */
+  parentId: string | null;
+  /** What the provider is asked to answer, newest first: the message to answer, then what came before it. */
+  context: ChatTurn[];
   mode?: string;
   temperature?: number;
   maxTokens?: number;
@@ -32,6 +37,17 @@ export interface TurnSpec {
   persist?: boolean;
 }
 
+interface Target {
+  providerId: ProviderId;
+  endpoint: ResolvedEndpoint;
+  model: string;
+}
+
+/**
+ * Starts, follows and stops the replies of chat sessions. Everything that can be refused is checked before a
+ * stream starts, so refusals are plain JSON errors: the session and message belong to the caller, the provider
+ * is configured, a model is known, no other reply of the session is running.
+ */
 @Injectable()
 export class ChatService {
   constructor(
@@ -41,38 +57,81 @@ export class ChatService {
     private readonly registry: ProviderRegistry,
     private readonly runner: GenerationRunner,
     private readonly tracker: GenerationTracker,
+    private readonly store: GenerationStore,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}
 
-  /**
-   * Everything that can be refused is checked before the stream starts, so refusals are plain JSON errors:
-   * the session belongs to the caller, the provider is configured, a model is known.
-   */
-  async stream(user: AuthUser, dto: StreamChatDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
+  /** A new message, in a new session or at the end of the branch shown of an existing one. */
+  async send(user: AuthUser, dto: StreamChatDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
     this.assertCanStart(user);
     const existing = dto.sessionId ? await this.sessions.get(user.id, dto.sessionId) : undefined;
-    const providerId = (dto.provider ?? existing?.provider) as ProviderId | undefined;
-    if (!providerId) throw new AppError('VALIDATION_FAILED', 'provider is required to start a new session');
+    const target = await this.resolveTarget(user, dto, existing);
+    const branch = existing ? await this.messages.branchOwned(user.id, existing.id, this.config.historyMaxMessages - 1) : [];
+    const spec: TurnSpec = {
+      existing,
+      ...target,
+      question: dto.message,
+      parentId: branch[0]?.id ?? null,
+      context: [{ role: 'user', content: dto.message }, ...branch],
+      mode: dto.mode,
+      temperature: dto.temperature,
+    };
+    return this.attach(await this.startUnlessGone(user, spec, clientGone), dto.detach === true);
+  }
 
-    const endpoint = await this.providers.resolveEndpoint(user.id, providerId);
-    const model =
-      dto.model ?? (existing?.provider === providerId ? existing.model : undefined) ?? endpoint.defaultModel ?? endpoint.info.defaultModel;
-    if (!model) throw new AppError('MODEL_REQUIRED', `model is required: ${endpoint.info.label} has no default model saved`);
-    const earlier = existing ? await this.messages.latestTurnsOwned(user.id, existing.id, this.config.historyMaxMessages - 1) : [];
-    // A client that left during the checks gets nothing written: no session, no question without an answer.
-    if (clientGone.aborted) return EMPTY;
-    return this.start(
-      user,
-      { existing, providerId, endpoint, model, question: dto.message, earlier, mode: dto.mode, temperature: dto.temperature },
-      new ChatEventWriter(),
-    );
+  /** A new answer to the last question of the branch shown; the previous answer stays as a sibling version. */
+  async regenerate(user: AuthUser, sessionId: string, dto: GenerationOptionsDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
+    this.assertCanStart(user);
+    const existing = await this.sessions.get(user.id, sessionId);
+    const branch = await this.messages.branchOwned(user.id, sessionId, this.config.historyMaxMessages + 1);
+    const question = branch.find((message) => message.role === 'user');
+    if (!question) throw new AppError('NOTHING_TO_REGENERATE', 'This session has no question to answer again');
+    const context = branch.slice(branch.indexOf(question));
+    const spec: TurnSpec = { existing, ...(await this.resolveTarget(user, dto, existing)), parentId: question.id, context, temperature: dto.temperature };
+    return this.attach(await this.startUnlessGone(user, spec, clientGone), dto.detach === true);
+  }
+
+  /** Your message rewritten: a new version beside the old one, answered from the same point of the conversation. */
+  async edit(user: AuthUser, sessionId: string, messageId: string, dto: EditMessageDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
+    this.assertCanStart(user);
+    const existing = await this.sessions.get(user.id, sessionId);
+    const original = await this.messages.findOwned(user.id, sessionId, messageId);
+    if (!original) throw new AppError('MESSAGE_NOT_FOUND', 'Message not found');
+    if (original.role !== 'user') throw new AppError('MESSAGE_NOT_EDITABLE', 'Only your own messages can be edited; regenerate a reply instead');
+    const before = original.parentId ? await this.messages.branchOwned(user.id, sessionId, this.config.historyMaxMessages - 1, original.parentId) : [];
+    const spec: TurnSpec = {
+      existing,
+      ...(await this.resolveTarget(user, dto, existing)),
+      question: dto.content,
+      parentId: original.parentId,
+      context: [{ role: 'user', content: dto.content }, ...before],
+      temperature: dto.temperature,
+    };
+    return this.attach(await this.startUnlessGone(user, spec, clientGone), dto.detach === true);
   }
 
   /** A turn whose history the client sent (the OpenAI-compatible API): recorded as a new session. */
-  async startWithHistory(user: AuthUser, spec: Omit<TurnSpec, 'existing' | 'endpoint'>, encoder: ReplyEncoder): Promise<Observable<MessageEvent>> {
+  async startWithHistory(user: AuthUser, spec: Omit<TurnSpec, 'existing' | 'endpoint' | 'parentId'>, encoder: ReplyEncoder): Promise<Observable<MessageEvent>> {
     this.assertCanStart(user);
     const endpoint = await this.providers.resolveEndpoint(user.id, spec.providerId);
-    return this.start(user, { ...spec, endpoint, earlier: spec.earlier.slice(0, this.config.historyMaxMessages - 1) }, encoder);
+    const context = spec.context.slice(0, this.config.historyMaxMessages);
+    return this.attach(await this.start(user, { ...spec, endpoint, parentId: null, context }, encoder, false), false);
+  }
+
+  /**
+   * The session's running reply from where the client is (all of it without a position), then live; or its
+   * latest reply if none runs. Null when there is nothing to send. Following never stops the reply.
+   */
+  async follow(user: AuthUser, sessionId: string, after?: EventPosition): Promise<Observable<MessageEvent> | null> {
+    await this.sessions.get(user.id, sessionId);
+    const events = await this.store.follow(sessionId, after);
+    return events && withHeartbeat(events, this.config.heartbeatMs);
+  }
+
+  /** Stops the session's running reply wherever it runs; resolves once the partial reply is saved. Idempotent. */
+  async stop(user: AuthUser, sessionId: string): Promise<boolean> {
+    await this.sessions.get(user.id, sessionId);
+    return (await this.tracker.stopSession(sessionId, 'user')) || this.store.stopElsewhere(sessionId);
   }
 
   private assertCanStart(user: AuthUser): void {
@@ -82,30 +141,62 @@ export class ChatService {
     }
   }
 
-  private start(user: AuthUser, spec: TurnSpec, encoder: ReplyEncoder): Observable<MessageEvent> {
-    const { existing, endpoint } = spec;
-    return this.runner.run({
+  /** The provider and model asked for, else the session's, else the saved default. */
+  private async resolveTarget(user: AuthUser, dto: GenerationOptionsDto, existing?: ChatSessionEntity): Promise<Target> {
+    const providerId = (dto.provider ?? existing?.provider) as ProviderId | undefined;
+    if (!providerId) throw new AppError('VALIDATION_FAILED', 'provider is required to start a new session');
+    const endpoint = await this.providers.resolveEndpoint(user.id, providerId);
+    const model =
+      dto.model ?? (existing?.provider === providerId ? existing.model : undefined) ?? endpoint.defaultModel ?? endpoint.info.defaultModel;
+    if (!model) throw new AppError('MODEL_REQUIRED', `model is required: ${endpoint.info.label} has no default model saved`);
+    return { providerId, endpoint, model };
+  }
+
+  /** A client that left during the checks gets nothing written: no session, no question without an answer. */
+  private async startUnlessGone(user: AuthUser, spec: TurnSpec, clientGone: AbortSignal): Promise<Generation | null> {
+    return clientGone.aborted ? null : this.start(user, spec, new ChatEventWriter(), true);
+  }
+
+  private start(user: AuthUser, spec: TurnSpec, encoder: ReplyEncoder, shared: boolean): Promise<Generation> {
+    const { existing, endpoint, question } = spec;
+    return this.runner.start({
       turn: {
         userId: user.id,
         sessionId: existing?.id ?? randomUUID(),
-        ...(!existing && { newSession: { title: spec.question.trim().slice(0, TITLE_LENGTH) || DEFAULT_TITLE, mode: spec.mode ?? 'normal' } }),
+        ...(!existing && { newSession: { title: question?.trim().slice(0, TITLE_LENGTH) || DEFAULT_TITLE, mode: spec.mode ?? 'normal' } }),
         provider: spec.providerId,
         model: spec.model,
-        userMessageId: randomUUID(),
-        content: spec.question,
+        parentId: spec.parentId,
+        ...(question !== undefined && { question: { id: randomUUID(), content: question } }),
         replyId: randomUUID(),
       },
       encoder,
       persist: spec.persist ?? true,
+      shared,
       provider: this.registry.forProvider(spec.providerId),
       request: {
         model: spec.model,
-        messages: selectHistory([{ role: 'user', content: spec.question }, ...spec.earlier], this.config.historyMaxChars),
+        messages: selectHistory(spec.context, this.config.historyMaxChars),
         temperature: spec.temperature ?? this.config.defaultTemperature,
         ...(spec.maxTokens !== undefined && { maxTokens: spec.maxTokens }),
         baseUrl: endpoint.baseUrl,
         ...(endpoint.apiKey && { apiKey: endpoint.apiKey }),
       },
+    });
+  }
+
+  /**
+   * The requesting client's stream: the generation's events with heartbeats. Its disconnect stops the reply,
+   * unless it detached, in which case the reply is finished and saved for whoever follows the session.
+   */
+  private attach(generation: Generation | null, detach: boolean): Observable<MessageEvent> {
+    if (!generation) return EMPTY;
+    return new Observable<MessageEvent>((subscriber) => {
+      const subscription = withHeartbeat(generation.events, this.config.heartbeatMs).subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        if (!detach && !generation.ended) void generation.stop('client_disconnected');
+      };
     });
   }
 }

@@ -1,12 +1,13 @@
-import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import { Observable } from 'rxjs';
+import { Injectable, Logger, type MessageEvent } from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import { type ChatProvider, type ChatRequest, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
-import { chatConfig } from '@app/common';
+import { AppError } from '@app/common';
 import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
 import { Metrics } from '../observability/metrics.js';
-import { HEARTBEAT, type ReplyEncoder, type Usage } from './chat-events.js';
-import { GenerationTracker } from './generation.tracker.js';
+import type { ReplyEncoder, Usage } from './chat-events.js';
+import { GenerationLog } from './generation-log.js';
+import { GenerationStore } from './generation.store.js';
+import { type StopCause, GenerationTracker } from './generation.tracker.js';
 
 export interface GenerationPlan {
   turn: NewTurn;
@@ -16,12 +17,31 @@ export interface GenerationPlan {
   encoder: ReplyEncoder;
   /** False when the client asked not to be recorded (OpenAI's `store: false`): nothing is written. */
   persist: boolean;
+  /** The session's one generation, which clients can reattach to and stop from anywhere (our chat protocol only). */
+  shared: boolean;
+}
+
+/** A reply being generated. It runs to its end whether or not anyone watches; clients attach to its events. */
+export interface Generation {
+  readonly id: string;
+  readonly ended: boolean;
+  /** Every event from the first, then the live ones, until the end. */
+  readonly events: Observable<MessageEvent>;
+  /** Ends it early and saves what it has; resolves once saved, with false if it had already ended. */
+  stop(cause: StopCause): Promise<boolean>;
 }
 
 interface Failure {
   code: string;
   message: string;
 }
+
+/** How an early stop is recorded on the reply. */
+const STOPPED: Record<StopCause, Failure> = {
+  user: { code: 'stopped', message: 'Stopped by the user' },
+  client_disconnected: { code: 'client_disconnected', message: 'The client disconnected before the reply finished' },
+  shutdown: { code: 'server_shutdown', message: 'The server shut down before the reply finished' },
+};
 
 /** About a minute in all: long enough for a database failover, short enough to end before the sweep. */
 const SAVE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
@@ -37,9 +57,9 @@ function describeFailure(error: unknown): Failure {
 }
 
 /**
- * Runs one reply: relays the provider's deltas as SSE events and ends every path (completion, upstream
- * failure, client gone) with the reply saved and marked before the stream closes. The turn's rows are written
- * while the provider is already being asked, so the database is not on the way to the first token.
+ * Runs one reply: relays the provider's deltas as events into the generation's log and ends every path
+ * (completion, upstream failure, stop) with the reply saved and marked before the last event. The turn's rows
+ * are written while the provider is already being asked, so the database is not on the way to the first token.
  */
 @Injectable()
 export class GenerationRunner {
@@ -50,101 +70,108 @@ export class GenerationRunner {
     private readonly turns: ChatTurnsRepository,
     private readonly metrics: Metrics,
     private readonly tracker: GenerationTracker,
-    @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
+    private readonly store: GenerationStore,
   ) {}
 
-  run(plan: GenerationPlan): Observable<MessageEvent> {
-    return new Observable<MessageEvent>((subscriber) => {
-      const events = plan.encoder;
-      const emitAll = (list: MessageEvent[]) => list.forEach((event) => subscriber.next(event));
-      const upstream = new AbortController();
-      const chunks: string[] = [];
-      const startedAt = performance.now();
-      let usage: Usage | null = null;
-      let settled = false;
-      const { replyId, sessionId } = plan.turn;
-      const provider = plan.turn.provider as ProviderId;
-      const labels = { provider, model: modelLabel(provider, plan.request.model) };
-      this.metrics.activeStreams.inc();
-      const heartbeat = setInterval(() => subscriber.next(HEARTBEAT), this.config.heartbeatMs);
-      const written = (plan.persist ? this.turns.beginTurn(plan.turn) : Promise.resolve()).then(
-        () => true,
-        (error: unknown) => {
-          this.logger.error(`Could not write turn ${replyId}`, error instanceof Error ? error.stack : String(error));
-          return false;
-        },
-      );
+  /** Starts the reply now; refused (409) while another reply of the same session runs. */
+  async start(plan: GenerationPlan): Promise<Generation> {
+    const { replyId, sessionId } = plan.turn;
+    if (plan.shared && !(await this.store.claim(sessionId, replyId))) {
+      throw new AppError('GENERATION_IN_PROGRESS', 'A reply is already being generated in this session: wait for it, or stop it first');
+    }
+    const log = new GenerationLog(replyId, sessionId);
+    if (plan.shared) this.store.publish(log);
 
-      /** Saves the reply once, whatever ends it; a second call (abort racing completion) does nothing. */
-      const settle = async (reply: Pick<FinishedReply, 'status' | 'errorCode' | 'error'>): Promise<boolean> => {
-        if (settled) return false;
-        settled = true;
-        clearInterval(heartbeat);
-        this.record(labels, reply.status, reply.errorCode, chunks.length, usage);
-        try {
-          return plan.persist ? await this.save(replyId, reply, written, chunks, usage, startedAt) : true;
-        } finally {
-          untrack();
+    const events = plan.encoder;
+    const emitAll = (list: MessageEvent[]) => list.forEach((event) => log.append(event));
+    const upstream = new AbortController();
+    const chunks: string[] = [];
+    const startedAt = performance.now();
+    let usage: Usage | null = null;
+    let settled = false;
+    const provider = plan.turn.provider as ProviderId;
+    const labels = { provider, model: modelLabel(provider, plan.request.model) };
+    this.metrics.activeStreams.inc();
+    const written = (plan.persist ? this.turns.beginTurn(plan.turn) : Promise.resolve()).then(
+      () => true,
+      (error: unknown) => {
+        this.logger.error(`Could not write turn ${replyId}`, error instanceof Error ? error.stack : String(error));
+        return false;
+      },
+    );
+
+    /** Saves the reply once, whatever ends it; a second call (a stop racing completion) does nothing. */
+    const settle = async (reply: Pick<FinishedReply, 'status' | 'errorCode' | 'error'>): Promise<boolean> => {
+      if (settled) return false;
+      settled = true;
+      this.record(labels, reply.status, reply.errorCode, chunks.length, usage);
+      try {
+        return plan.persist ? await this.save(replyId, reply, written, chunks, usage, startedAt) : true;
+      } finally {
+        untrack();
+      }
+    };
+
+    const fail = (failure: Failure) => {
+      void settle({ status: 'error', errorCode: failure.code, error: failure.message }).then(() => {
+        emitAll(events.error(failure.code, failure.message, replyId));
+        log.end();
+      });
+    };
+
+    const complete = () => {
+      void settle({ status: 'complete' }).then((saved) => {
+        if (!saved) return fail({ code: 'persistence_error', message: 'The reply was generated but could not be saved' });
+        emitAll(events.done(replyId, usage, Math.round(performance.now() - startedAt)));
+        log.end();
+      });
+    };
+
+    const stop = async (cause: StopCause): Promise<boolean> => {
+      if (settled) return false;
+      upstream.abort();
+      upstreamSubscription.unsubscribe();
+      const { code, message } = STOPPED[cause];
+      await settle({ status: 'aborted', errorCode: code, error: message });
+      if (cause === 'shutdown') emitAll(events.error(code, 'The server is shutting down; the partial reply was saved', replyId));
+      else emitAll(events.done(replyId, usage, Math.round(performance.now() - startedAt), cause));
+      log.end();
+      return true;
+    };
+    const untrack = this.tracker.add(replyId, plan.turn.userId, sessionId, stop);
+
+    log.append(events.start(sessionId, replyId));
+    const upstreamSubscription = plan.provider.stream(plan.request, upstream.signal).subscribe({
+      next: (delta) => {
+        if (delta.type === 'text') {
+          if (chunks.length === 0) this.metrics.timeToFirstToken.observe({ provider }, (performance.now() - startedAt) / 1000);
+          chunks.push(delta.text);
+          log.append(events.delta(delta.text));
+        } else if (delta.type === 'usage') {
+          usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
         }
-      };
-      const untrack = this.tracker.add(replyId, plan.turn.userId, () => {
-        if (settled) return Promise.resolve();
-        upstream.abort();
-        upstreamSubscription.unsubscribe();
-        return settle({ status: 'aborted', errorCode: 'server_shutdown', error: 'The server shut down before the reply finished' }).then(() => {
-          emitAll(events.error('server_shutdown', 'The server is shutting down; the partial reply was saved', replyId));
-          subscriber.complete();
-        });
-      });
-
-      const fail = (failure: Failure) => {
-        void settle({ status: 'error', errorCode: failure.code, error: failure.message }).then(() => {
-          emitAll(events.error(failure.code, failure.message, replyId));
-          subscriber.complete();
-        });
-      };
-
-      const complete = () => {
-        void settle({ status: 'complete' }).then((saved) => {
-          if (!saved) return fail({ code: 'persistence_error', message: 'The reply was generated but could not be saved' });
-          emitAll(events.done(replyId, usage, Math.round(performance.now() - startedAt)));
-          subscriber.complete();
-        });
-      };
-
-      subscriber.next(events.start(sessionId, replyId));
-      const upstreamSubscription = plan.provider.stream(plan.request, upstream.signal).subscribe({
-        next: (delta) => {
-          if (delta.type === 'text') {
-            if (chunks.length === 0) this.metrics.timeToFirstToken.observe({ provider }, (performance.now() - startedAt) / 1000);
-            chunks.push(delta.text);
-            subscriber.next(events.delta(delta.text));
-          } else if (delta.type === 'usage') {
-            usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
-          }
-        },
-        error: (error: unknown) => {
-          if (!(error instanceof UpstreamError)) this.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
-          fail(describeFailure(error));
-        },
-        complete,
-      });
-      void written.then((ok) => {
-        if (ok || settled) return;
-        upstream.abort();
-        upstreamSubscription.unsubscribe();
-        fail({ code: 'persistence_error', message: 'The conversation could not be saved' });
-      });
-
-      // Runs when the client goes away (Nest unsubscribes) as well as after completion; only the first matters.
-      return () => {
-        clearInterval(heartbeat);
-        if (settled) return;
-        upstream.abort();
-        upstreamSubscription.unsubscribe();
-        void settle({ status: 'aborted', errorCode: 'client_disconnected', error: 'The client disconnected before the reply finished' });
-      };
+      },
+      error: (error: unknown) => {
+        if (!(error instanceof UpstreamError)) this.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
+        fail(describeFailure(error));
+      },
+      complete,
     });
+    void written.then((ok) => {
+      if (ok || settled) return;
+      upstream.abort();
+      upstreamSubscription.unsubscribe();
+      fail({ code: 'persistence_error', message: 'The conversation could not be saved' });
+    });
+
+    return {
+      id: replyId,
+      get ended() {
+        return log.ended;
+      },
+      events: log.watch(),
+      stop,
+    };
   }
 
   /**

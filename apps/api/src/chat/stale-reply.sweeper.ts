@@ -2,10 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { ConfigType } from '@nestjs/config';
 import { upstreamConfig } from '@app/common';
 import { MessagesRepository } from '@app/persistence';
+import { longestGenerationMs } from './generation.store.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
-/** Beyond the total timeout: the time a reply may take to be saved after its generation ended. */
-const SAVE_GRACE_MS = 60_000;
 
 /**
  * No reply may stay `streaming` forever: after a crash or a kill, whatever was still streaming is marked
@@ -33,7 +32,7 @@ export class StaleReplySweeper implements OnApplicationBootstrap, OnModuleDestro
 
   private async sweep(): Promise<void> {
     try {
-      const swept = await this.messages.abortStaleReplies(new Date(Date.now() - this.upstream.totalTimeoutMs - SAVE_GRACE_MS));
+      const swept = await this.messages.abortStaleReplies(new Date(Date.now() - longestGenerationMs(this.upstream)));
       if (swept > 0) this.logger.warn(`Marked ${swept} interrupted repl${swept === 1 ? 'y' : 'ies'} as aborted`);
     } catch (error) {
       this.logger.error('Sweeping interrupted replies failed', error instanceof Error ? error.stack : String(error));

@@ -35,7 +35,7 @@ export class ChatMessagesController {
   @MessagePattern('chat.stream')
   async stream(@Payload() message: ChatStreamMessageDto): Promise<Observable<ChatStreamEvent>> {
     const user = await this.authorise(message.auth);
-    const events = await this.chat.stream(user, message.request, NEVER_ABORTED);
+    const events = await this.chat.send(user, message.request, NEVER_ABORTED);
     return events.pipe(
       filter((event) => event.type !== undefined),
       map((event) => ({ event: event.type!, data: event.data })),

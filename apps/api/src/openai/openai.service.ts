@@ -77,7 +77,7 @@ export class OpenAiService {
         providerId,
         model,
         question: question.content,
-        earlier: turns.reverse(),
+        context: [question, ...turns.reverse()],
         temperature: request.temperature,
         maxTokens: request.max_completion_tokens ?? request.max_tokens,
         persist: request.store !== false,

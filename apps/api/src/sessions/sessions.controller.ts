@@ -1,13 +1,14 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
-import { ListSessionsQueryDto, RenameSessionDto } from './dto/session-requests.dto.js';
+import { ListMessagesQueryDto, ListSessionsQueryDto, RenameSessionDto, SelectBranchDto } from './dto/session-requests.dto.js';
 import { DeletedDto, mapMessage, mapSession, MessageListDto, SessionPageDto, SessionResponseDto } from './dto/session-response.dto.js';
-import { SessionsService } from './sessions.service.js';
+import { SessionId } from './session-id.param.js';
+import { type ListedMessage, SessionsService } from './sessions.service.js';
 
-const SessionId = () => Param('id', new ParseUUIDPipe({ version: undefined }));
+const toMessageList = (listed: ListedMessage[]): MessageListDto => ({ messages: listed.map(({ message, siblingIds }) => mapMessage(message, siblingIds)) });
 
 @ApiTags('sessions')
 @ApiBearerAuth()
@@ -31,9 +32,15 @@ export class SessionsController {
   }
 
   @Get(':id/messages')
-  @ApiOkResponse({ type: MessageListDto, description: 'Oldest first' })
-  async messages(@CurrentUser() user: AuthUser, @SessionId() id: string): Promise<MessageListDto> {
-    return { messages: (await this.sessions.messagesOf(user.id, id)).map(mapMessage) };
+  @ApiOkResponse({ type: MessageListDto, description: 'Oldest first: the branch shown, or every version with view=all' })
+  async messages(@CurrentUser() user: AuthUser, @SessionId() id: string, @Query() query: ListMessagesQueryDto): Promise<MessageListDto> {
+    return toMessageList(await this.sessions.messagesOf(user.id, id, query.view));
+  }
+
+  @Put(':id/branch')
+  @ApiOkResponse({ type: MessageListDto, description: 'The branch now shown; the next message continues it' })
+  async selectBranch(@CurrentUser() user: AuthUser, @SessionId() id: string, @Body() dto: SelectBranchDto): Promise<MessageListDto> {
+    return toMessageList(await this.sessions.selectBranch(user.id, id, dto.messageId));
   }
 
   @Put(':id/title')

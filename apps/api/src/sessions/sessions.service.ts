@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { ChatSessionsRepository, type ChatSessionEntity, type MessageEntity, MessagesRepository } from '@app/persistence';
+import { ConversationTree } from './conversation-tree.js';
 import { decodeCursor, encodeCursor } from './session-cursor.js';
+
+export interface ListedMessage {
+  message: MessageEntity;
+  siblingIds: string[];
+}
 
 export interface SessionPage {
   sessions: ChatSessionEntity[];
@@ -28,9 +34,21 @@ export class SessionsService {
     return session;
   }
 
-  async messagesOf(userId: string, sessionId: string): Promise<MessageEntity[]> {
+  /** The branch shown (`branch`) or every message (`all`), oldest first, each with the versions of its turn. */
+  async messagesOf(userId: string, sessionId: string, view: 'branch' | 'all'): Promise<ListedMessage[]> {
+    const session = await this.get(userId, sessionId);
+    const tree = new ConversationTree(await this.messages.listOwned(userId, sessionId));
+    const listed = view === 'all' ? tree.messages : tree.branchTo(session.activeMessageId);
+    return listed.map((message) => ({ message, siblingIds: tree.versionsOf(message) }));
+  }
+
+  /** Shows the branch through `messageId`, continued with its newest replies; returns that branch. */
+  async selectBranch(userId: string, sessionId: string, messageId: string): Promise<ListedMessage[]> {
     await this.get(userId, sessionId);
-    return this.messages.listOwned(userId, sessionId);
+    const tree = new ConversationTree(await this.messages.listOwned(userId, sessionId));
+    if (!tree.has(messageId)) throw new AppError('MESSAGE_NOT_FOUND', 'Message not found');
+    await this.sessions.setActiveMessage(userId, sessionId, tree.newestLeafFrom(messageId));
+    return this.messagesOf(userId, sessionId, 'branch');
   }
 
   async rename(userId: string, sessionId: string, title: string): Promise<ChatSessionEntity> {

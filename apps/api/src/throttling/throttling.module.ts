@@ -4,6 +4,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { type ThrottlerGetTrackerFunction, ThrottlerModule } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { authConfig, chatConfig } from '@app/common';
+import { RedisConnections } from '../redis/redis.connections.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { LOGIN_THROTTLE, STREAM_THROTTLE } from './throttle.decorators.js';
 import { UserThrottlerGuard } from './user-throttler.guard.js';
 
@@ -19,8 +21,9 @@ const loginAccount: ThrottlerGetTrackerFunction = (req) => {
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [chatConfig.KEY, authConfig.KEY],
-      useFactory: (chat: ConfigType<typeof chatConfig>, auth: ConfigType<typeof authConfig>) => ({
+      inject: [chatConfig.KEY, authConfig.KEY, RedisConnections],
+      useFactory: (chat: ConfigType<typeof chatConfig>, auth: ConfigType<typeof authConfig>, redis: RedisConnections) => ({
+        ...(redis.client && { storage: new RedisThrottlerStorage(redis.client) }),
         errorMessage: 'Too many requests: slow down and retry after the time given in Retry-After',
         throttlers: [
           { name: 'default', ttl: MINUTE_MS, limit: chat.requestLimitPerMinute },

@@ -19,6 +19,8 @@ export function parseAppConfig(env: Env) {
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, { max: 600_000 }),
     /** When set, the chat is also served over NATS (message patterns chat.stream, chat.sessions.list). */
     natsUrl: read.url('NATS_URL', ['nats:', 'tls:']),
+    /** When set, replicas share throttling counters, generation events (resume) and stop requests through Redis. */
+    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
     /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
     metricsToken: read.string('METRICS_TOKEN'),
   };

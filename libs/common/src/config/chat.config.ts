@@ -10,6 +10,8 @@ export function parseChatConfig(env: Env) {
     heartbeatMs: read.int('SSE_HEARTBEAT_MS', 15_000, { min: 100, max: 600_000 }),
     /** Replies one user may have generating at once, per server process. */
     maxConcurrentPerUser: read.int('CHAT_MAX_CONCURRENT_PER_USER', 10, { min: 1, max: 100_000 }),
+    /** How long a finished generation's events stay available to clients that reconnect. */
+    generationRetentionMs: read.int('GENERATION_RETENTION_MS', 300_000, { min: 1000, max: 86_400_000 }),
     streamLimitPerMinute: read.int('THROTTLE_STREAM_LIMIT', 20, { min: 1, max: 1_000_000 }),
     streamLimitWindowMs: read.int('THROTTLE_STREAM_TTL_MS', 60_000, { min: 1000, max: 86_400_000 }),
     requestLimitPerMinute: read.int('THROTTLE_DEFAULT_LIMIT', 600, { min: 1, max: 1_000_000 }),

@@ -26,6 +26,10 @@ export class ChatSessionEntity {
   @Column({ type: 'varchar', length: 32, default: 'normal' })
   mode: string;
 
+  /** The newest message of the branch being shown; a new turn continues from it. */
+  @Column({ name: 'active_message_id', type: 'uuid', nullable: true })
+  activeMessageId: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -10,6 +10,7 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 @Entity('messages')
 @Index('IDX_messages_session_created', ['sessionId', 'createdAt'])
+@Index('IDX_messages_parent', ['parentId'])
 export class MessageEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -20,6 +21,14 @@ export class MessageEntity {
   @ManyToOne(() => ChatSessionEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'session_id', foreignKeyConstraintName: 'FK_messages_session' })
   session?: Relation<ChatSessionEntity>;
+
+  /** The message this one follows; siblings (same parent) are the versions of one turn. Null opens the conversation. */
+  @Column({ name: 'parent_id', type: 'uuid', nullable: true })
+  parentId: string | null;
+
+  @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'parent_id', foreignKeyConstraintName: 'FK_messages_parent' })
+  parent?: Relation<MessageEntity>;
 
   @Column({ type: 'varchar', length: 16 })
   role: MessageRole;

@@ -6,7 +6,6 @@ import { ApiKeyEntity } from '../entities/api-key.entity.js';
 export interface ApiKeyOwner {
   keyId: string;
   userId: string;
-  email: string;
 }
 
 @Injectable()
@@ -29,9 +28,7 @@ export class ApiKeysRepository {
   /** The authentication lookup: by the secret's hash, which is the credential itself. Marks the key used. */
   async useKey(secretHash: string): Promise<ApiKeyOwner | null> {
     const [rows] = (await this.keys.manager.query(
-      `UPDATE api_keys k SET last_used_at = now() FROM users u
-        WHERE k.secret_hash = $1 AND u.id = k.user_id
-        RETURNING k.id AS "keyId", k.user_id AS "userId", u.email`,
+      `UPDATE api_keys k SET last_used_at = now() WHERE k.secret_hash = $1 RETURNING k.id AS "keyId", k.user_id AS "userId"`,
       [secretHash],
     )) as [ApiKeyOwner[], number];
     return rows[0] ?? null;

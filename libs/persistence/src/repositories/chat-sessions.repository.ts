@@ -16,7 +16,8 @@ export class ChatSessionsRepository {
   /** Plain SQL: continuing a session reads it before the first token. */
   async findOwned(userId: string, sessionId: string): Promise<ChatSessionEntity | null> {
     const rows: ChatSessionEntity[] = await this.sessions.manager.query(
-      `SELECT id, user_id AS "userId", title, provider, model, mode, created_at AS "createdAt", updated_at AS "updatedAt"
+      `SELECT id, user_id AS "userId", title, provider, model, mode, active_message_id AS "activeMessageId",
+              created_at AS "createdAt", updated_at AS "updatedAt"
          FROM chat_sessions WHERE id = $1 AND user_id = $2`,
       [sessionId, userId],
     );
@@ -40,6 +41,11 @@ export class ChatSessionsRepository {
   async renameOwned(userId: string, sessionId: string, title: string): Promise<ChatSessionEntity | null> {
     const result = await this.sessions.update({ id: sessionId, userId }, { title });
     return (result.affected ?? 0) > 0 ? this.findOwned(userId, sessionId) : null;
+  }
+
+  /** Shows another branch: `leafId` must be a message of this session (the caller picked it from the session's messages). */
+  async setActiveMessage(userId: string, sessionId: string, leafId: string): Promise<void> {
+    await this.sessions.update({ id: sessionId, userId }, { activeMessageId: leafId });
   }
 
   async deleteOwned(userId: string, sessionId: string): Promise<boolean> {

@@ -9,15 +9,17 @@ export interface NewTurn {
   newSession?: { title: string; mode: string };
   provider: string;
   model: string;
-  userMessageId: string;
-  content: string;
+  /** Where the turn joins the conversation: the new question's parent, or the message re-answered when there is none. */
+  parentId: string | null;
+  /** The user's new message; absent when regenerating the answer to `parentId`. */
+  question?: { id: string; content: string };
   replyId: string;
 }
 
 /**
- * Writes the start of a chat turn at once: the session (created, or moved to the top with the turn's
- * provider and model), the user's message, and the reply as `streaming`. Ids come from the caller, so the chat
- * stream can announce them and start the upstream call while these writes are in flight.
+ * Writes the start of a chat turn at once: the session (created, or moved to the top with the turn's provider,
+ * model and the new reply as the branch shown), the user's message, and the reply as `streaming`. Ids come from
+ * the caller, so the chat stream can announce them and start the upstream call while these writes are in flight.
  */
 @Injectable()
 export class ChatTurnsRepository {
@@ -28,21 +30,28 @@ export class ChatTurnsRepository {
    * microsecond after the question, so the two always sort in order.
    */
   async beginTurn(turn: NewTurn): Promise<void> {
+    const params: unknown[] = [turn.sessionId, turn.userId, turn.provider, turn.model, turn.replyId, turn.parentId];
+    const param = (value: unknown) => `$${params.push(value)}`;
     const session = turn.newSession
-      ? `INSERT INTO chat_sessions (id, user_id, title, provider, model, mode) VALUES ($1, $2, $8, $3, $4, $9) RETURNING id`
-      : `UPDATE chat_sessions SET provider = $3, model = $4, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING id`;
+      ? `INSERT INTO chat_sessions (id, user_id, title, provider, model, mode, active_message_id)
+           VALUES ($1, $2, ${param(turn.newSession.title)}, $3, $4, ${param(turn.newSession.mode)}, $5) RETURNING id`
+      : `UPDATE chat_sessions SET provider = $3, model = $4, active_message_id = $5, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING id`;
+    const questionId = turn.question && `${param(turn.question.id)}::uuid`;
+    const question = turn.question
+      ? `question AS (
+           INSERT INTO messages (id, session_id, parent_id, role, content, status, created_at)
+           SELECT ${questionId}, s.id, $6::uuid, 'user', ${param(turn.question.content)}, 'complete', at.t FROM s, at RETURNING id),`
+      : '';
+    const replyParent = questionId ?? '$6::uuid';
     const rows: unknown[] = await this.dataSource.query(
       `WITH at AS (SELECT clock_timestamp() AS t),
             s AS (${session}),
-            question AS (
-              INSERT INTO messages (id, session_id, role, content, status, created_at)
-              SELECT $5, s.id, 'user', $6, 'complete', at.t FROM s, at RETURNING id)
-       INSERT INTO messages (id, session_id, role, content, status, provider, model, created_at)
-       SELECT $7, s.id, 'assistant', '', 'streaming', $3, $4, at.t + interval '1 microsecond' FROM s, at RETURNING id`,
-      [
-        ...[turn.sessionId, turn.userId, turn.provider, turn.model, turn.userMessageId, turn.content, turn.replyId],
-        ...(turn.newSession ? [turn.newSession.title, turn.newSession.mode] : []),
-      ],
+            ${question}
+            reply AS (
+              INSERT INTO messages (id, session_id, parent_id, role, content, status, provider, model, created_at)
+              SELECT $5, s.id, ${replyParent}, 'assistant', '', 'streaming', $3, $4, at.t + interval '1 microsecond' FROM s, at RETURNING id)
+       SELECT id FROM reply`,
+      params,
     );
     if (rows.length !== 1) throw new Error('The session disappeared while the turn was starting');
   }

@@ -3,6 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { MessageEntity, type MessageStatus } from '../entities/message.entity.js';
 
+export type BranchMessage = Pick<MessageEntity, 'id' | 'parentId' | 'role' | 'content'>;
+
 export interface FinishedReply {
   content: string;
   status: Exclude<MessageStatus, 'streaming'>;
@@ -43,13 +45,31 @@ export class MessagesRepository {
       .getMany();
   }
 
-  /** Role and content of the latest `limit` finished messages, newest first: the raw material of a prompt. */
-  latestTurnsOwned(userId: string, sessionId: string, limit: number): Promise<Pick<MessageEntity, 'role' | 'content'>[]> {
+  /**
+   * The branch that ends at `leafId` (by default the session's active message), newest first, at most `limit`
+   * messages: the raw material of a prompt. Walks parent links, so other branches never leak into it.
+   */
+  branchOwned(userId: string, sessionId: string, limit: number, leafId?: string | null): Promise<BranchMessage[]> {
     return this.messages.manager.query(
-      `SELECT m.role, m.content FROM messages m JOIN chat_sessions s ON s.id = m.session_id AND s.user_id = $1
-        WHERE m.session_id = $2 AND m.status <> 'streaming' ORDER BY m.created_at DESC LIMIT $3`,
-      [userId, sessionId, limit],
+      `WITH RECURSIVE branch AS (
+         SELECT m.id, m.parent_id, m.role, m.content, 1 AS depth
+           FROM chat_sessions s JOIN messages m ON m.id = COALESCE($3::uuid, s.active_message_id) AND m.session_id = s.id
+          WHERE s.id = $2 AND s.user_id = $1
+         UNION ALL
+         SELECT p.id, p.parent_id, p.role, p.content, branch.depth + 1
+           FROM branch JOIN messages p ON p.id = branch.parent_id
+          WHERE branch.depth < $4)
+       SELECT id, parent_id AS "parentId", role, content FROM branch ORDER BY depth`,
+      [userId, sessionId, leafId ?? null, limit],
     );
+  }
+
+  findOwned(userId: string, sessionId: string, messageId: string): Promise<MessageEntity | null> {
+    return this.messages
+      .createQueryBuilder('m')
+      .innerJoin('m.session', 's', 's.user_id = :userId', { userId })
+      .where('m.session_id = :sessionId AND m.id = :messageId', { sessionId, messageId })
+      .getOne();
   }
 
   /**

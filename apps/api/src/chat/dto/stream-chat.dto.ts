@@ -1,20 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { PROVIDER_IDS, type ProviderId } from '@app/ai';
 
 export const MAX_MESSAGE_CHARS = 32_000;
 
-export class StreamChatDto {
-  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_CHARS, example: 'Hello!' })
-  @IsString()
-  @Length(1, MAX_MESSAGE_CHARS, { message: `message must be between 1 and ${MAX_MESSAGE_CHARS} characters` })
-  message: string;
+const messageLength = { message: `message must be between 1 and ${MAX_MESSAGE_CHARS} characters` };
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Continue this session; omit to start a new one' })
-  @IsOptional()
-  @IsUUID('all', { message: 'sessionId must be a UUID' })
-  sessionId?: string;
-
+/** What every request that starts a reply may say about it. */
+export class GenerationOptionsDto {
   @ApiPropertyOptional({ enum: PROVIDER_IDS, description: "Defaults to the session's provider" })
   @IsOptional()
   @IsIn(PROVIDER_IDS, { message: `provider must be one of ${PROVIDER_IDS.join(', ')}` })
@@ -26,16 +19,43 @@ export class StreamChatDto {
   @Length(1, 200)
   model?: string;
 
-  @ApiPropertyOptional({ example: 'normal', maxLength: 32 })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[a-z0-9_-]{1,32}$/, { message: 'mode must be 1-32 lower-case letters, digits, "-" or "_"' })
-  mode?: string;
-
   @ApiPropertyOptional({ minimum: 0, maximum: 2, example: 0.7 })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(2)
   temperature?: number;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'true: the reply goes on being generated and saved if this connection drops; reattach with GET /api/chat/sessions/{id}/stream',
+  })
+  @IsOptional()
+  @IsBoolean()
+  detach?: boolean;
+}
+
+export class StreamChatDto extends GenerationOptionsDto {
+  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_CHARS, example: 'Hello!' })
+  @IsString()
+  @Length(1, MAX_MESSAGE_CHARS, messageLength)
+  message: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Continue this session; omit to start a new one' })
+  @IsOptional()
+  @IsUUID('all', { message: 'sessionId must be a UUID' })
+  sessionId?: string;
+
+  @ApiPropertyOptional({ example: 'normal', maxLength: 32 })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9_-]{1,32}$/, { message: 'mode must be 1-32 lower-case letters, digits, "-" or "_"' })
+  mode?: string;
+}
+
+export class EditMessageDto extends GenerationOptionsDto {
+  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_CHARS, description: 'The new text of your message' })
+  @IsString()
+  @Length(1, MAX_MESSAGE_CHARS, messageLength)
+  content: string;
 }

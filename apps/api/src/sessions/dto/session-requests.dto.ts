@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 
 export class ListSessionsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
@@ -24,4 +24,19 @@ export class RenameSessionDto {
   @Length(1, 200, { message: 'title must be between 1 and 200 characters' })
   @Matches(/\S/, { message: 'title must not be blank' })
   title: string;
+}
+
+export const MESSAGE_VIEWS = ['branch', 'all'] as const;
+
+export class ListMessagesQueryDto {
+  @ApiPropertyOptional({ enum: MESSAGE_VIEWS, default: 'branch', description: '`branch`: the conversation shown; `all`: every version of every turn' })
+  @IsOptional()
+  @IsIn(MESSAGE_VIEWS, { message: `view must be one of ${MESSAGE_VIEWS.join(', ')}` })
+  view: (typeof MESSAGE_VIEWS)[number] = 'branch';
+}
+
+export class SelectBranchDto {
+  @ApiProperty({ format: 'uuid', description: 'A message of the session, typically one of `siblingIds`; the branch continues with its newest replies' })
+  @IsUUID('all', { message: 'messageId must be a UUID' })
+  messageId: string;
 }

@@ -20,6 +20,9 @@ export class SessionPageDto {
 
 export class MessageResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'The message this one follows' }) parentId: string | null;
+  @ApiProperty({ type: [String], description: 'Every version of this turn (edits, regenerations), oldest first, itself included' })
+  siblingIds: string[];
   @ApiProperty({ enum: MESSAGE_ROLES }) role: string;
   @ApiProperty() content: string;
   @ApiProperty({ enum: MESSAGE_STATUSES }) status: string;
@@ -47,7 +50,7 @@ export function mapSession(session: ChatSessionEntity): SessionResponseDto {
   return { id, title, provider, model, mode, createdAt, updatedAt };
 }
 
-export function mapMessage(message: MessageEntity): MessageResponseDto {
-  const { id, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
-  return { id, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt };
+export function mapMessage(message: MessageEntity, siblingIds: string[]): MessageResponseDto {
+  const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
+  return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt };
 }

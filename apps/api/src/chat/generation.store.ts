@@ -1,0 +1,40 @@
+import type { MessageEvent } from '@nestjs/common';
+import type { UpstreamConfig } from '@app/common';
+import type { Observable } from 'rxjs';
+import type { EventPosition } from './chat-events.js';
+import type { GenerationLog } from './generation-log.js';
+
+/**
+ * Where the generations of chat sessions can be found by any request: the one running in a session (at most
+ * one), the events of the latest one for clients that reconnect, and the way to stop it. In process memory by
+ * default; in Redis when REDIS_URL is set, so every replica sees every generation.
+ */
+export abstract class GenerationStore {
+  /** Makes `generationId` the session's running generation; false when another one is still running. */
+  abstract claim(sessionId: string, generationId: string): Promise<boolean>;
+
+  /** Shares a claimed generation's events while it runs and for the retention time after; releases the claim when it ends. */
+  abstract publish(log: GenerationLog): void;
+
+  /**
+   * The events of the session's running or latest generation, after `after` when it names that generation
+   * (all of them otherwise), live until it ends; null when there is nothing to send.
+   */
+  abstract follow(sessionId: string, after?: EventPosition): Promise<Observable<MessageEvent> | null>;
+
+  /** Stops the session's generation when another process runs it; true once stopped, false when none was running. */
+  abstract stopElsewhere(sessionId: string): Promise<boolean>;
+}
+
+export interface GenerationStoreSettings {
+  /** How long a finished generation stays readable. */
+  retentionMs: number;
+  /** The longest a generation can hold its session: it cannot outlive the upstream's total timeout and its save. */
+  maxRunMs: number;
+}
+
+/** Beyond the upstream's total timeout: the time a reply may take to be saved after its generation ended. */
+const SAVE_GRACE_MS = 60_000;
+
+/** The longest a generation can run, saved: after this, a reply still `streaming` has lost its generation. */
+export const longestGenerationMs = (upstream: UpstreamConfig) => upstream.totalTimeoutMs + SAVE_GRACE_MS;

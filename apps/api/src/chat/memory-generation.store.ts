@@ -1,0 +1,54 @@
+import type { MessageEvent } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import type { EventPosition } from './chat-events.js';
+import type { GenerationLog } from './generation-log.js';
+import { GenerationStore, type GenerationStoreSettings } from './generation.store.js';
+
+/** Finished generations kept at most, whatever their age: the retention time must not become unbounded memory. */
+export const MAX_RETAINED_GENERATIONS = 10_000;
+
+/** The single-process store: generations live in this process's memory. */
+export class MemoryGenerationStore extends GenerationStore {
+  private readonly running = new Map<string, string>();
+  /** The latest generation of each session, running or finished; finished ones in the order they ended. */
+  private readonly latest = new Map<string, GenerationLog>();
+  private readonly finished = new Set<GenerationLog>();
+
+  constructor(private readonly settings: GenerationStoreSettings) {
+    super();
+  }
+
+  async claim(sessionId: string, generationId: string): Promise<boolean> {
+    if (this.running.has(sessionId)) return false;
+    this.running.set(sessionId, generationId);
+    return true;
+  }
+
+  publish(log: GenerationLog): void {
+    this.latest.set(log.sessionId, log);
+    log.watch(log.length).subscribe({ complete: () => this.retire(log) });
+  }
+
+  async follow(sessionId: string, after?: EventPosition): Promise<Observable<MessageEvent> | null> {
+    const log = this.latest.get(sessionId);
+    if (!log) return null;
+    const skip = after?.generationId === log.generationId ? after.seq : 0;
+    return log.ended && skip >= log.length ? null : log.watch(skip);
+  }
+
+  async stopElsewhere(): Promise<boolean> {
+    return false;
+  }
+
+  private retire(log: GenerationLog): void {
+    if (this.running.get(log.sessionId) === log.generationId) this.running.delete(log.sessionId);
+    this.finished.add(log);
+    if (this.finished.size > MAX_RETAINED_GENERATIONS) this.forget(this.finished.values().next().value!);
+    setTimeout(() => this.forget(log), this.settings.retentionMs).unref();
+  }
+
+  private forget(log: GenerationLog): void {
+    this.finished.delete(log);
+    if (this.latest.get(log.sessionId) === log) this.latest.delete(log.sessionId);
+  }
+}
