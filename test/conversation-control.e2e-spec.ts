@@ -13,7 +13,13 @@ const SLOW = 'fake:deltas=60,delay=25';
 const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 const messageCount = (events: SseEvent[]) => events.filter((event) => event.event === 'message').length;
 
-describe('conversation control: stop, follow and resume, regenerate, edit (e2e)', () => {
+/** The in-process generation store always; the Redis one too where a Redis server is given (CI). */
+const STORES: [string, Record<string, string>][] = [
+  ['in memory', {}],
+  ...(process.env.TEST_REDIS_URL ? [['in Redis', { REDIS_URL: process.env.TEST_REDIS_URL }] as [string, Record<string, string>]] : []),
+];
+
+describe.each(STORES)('conversation control with generations %s: stop, follow and resume, regenerate, edit (e2e)', (_store, storeEnv) => {
   let api: TestApp;
   let fake: FakeLlmServer;
   let user: TestUser;
@@ -41,7 +47,7 @@ describe('conversation control: stop, follow and resume, regenerate, edit (e2e)'
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, SSE_HEARTBEAT_MS: '500' });
+    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, SSE_HEARTBEAT_MS: '500', ...storeEnv });
     [user, other] = await Promise.all([registerUser(api), registerUser(api)]);
     await configureFakeProvider(api, user, 'openai', fake.url);
   });

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
+import { registerUser, type TestUser } from './factories/user.factory.js';
+import { eventually } from './helpers/eventually.js';
+import { readStream, type SseEvent } from './helpers/sse-client.js';
+import { bootTestApp, type TestApp } from './helpers/test-app.js';
+
+/**
+ * Two replicas behind an imaginary load balancer, sharing the real PostgreSQL and Redis. Needs both: CI sets
+ * TEST_DATABASE_URL and TEST_REDIS_URL; a fresh machine without them skips this suite.
+ */
+const REDIS_URL = process.env.TEST_REDIS_URL;
+const shared = process.env.TEST_DATABASE_URL && REDIS_URL ? describe : describe.skip;
+
+const SLOW = 'fake:deltas=60,delay=25';
+const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
+const messageCount = (events: SseEvent[]) => events.filter((event) => event.event === 'message').length;
+const seqOf = (event: SseEvent) => Number(event.id!.split(':')[1]);
+
+shared('two replicas on PostgreSQL and Redis (e2e)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let fake: FakeLlmServer;
+  let user: TestUser;
+
+  const send = (replica: TestApp, who: TestUser, body: Record<string, unknown>, until?: (event: SseEvent, events: SseEvent[]) => boolean) =>
+    readStream(`${replica.url}/api/chat/stream`, { token: who.token, body: { provider: 'openai', ...body }, until });
+  const messagesOf = async (replica: TestApp, sessionId: string) =>
+    (await replica.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).expect(200)).body.messages as any[];
+
+  beforeAll(async () => {
+    fake = await startFakeLlm({ port: 0 });
+    const env = { ...FAKE_UPSTREAM_ENV, REDIS_URL: REDIS_URL!, THROTTLE_STREAM_LIMIT: '20' };
+    a = await bootTestApp(env);
+    b = await bootTestApp(env, a.db);
+    user = await registerUser(a);
+    await configureFakeProvider(b, user, 'openai', fake.url);
+  });
+  afterAll(async () => {
+    await b?.close({ dropDatabase: false });
+    await a?.close();
+    await fake?.close();
+  });
+
+  it('both replicas are ready, Redis included', async () => {
+    for (const replica of [a, b]) {
+      const ready = await replica.http().get('/api/health/ready').expect(200);
+      expect(ready.body.info).toEqual(expect.objectContaining({ database: expect.any(Object), redis: { status: 'up' } }));
+    }
+  });
+
+  it('a reply started on A resumes on B with Last-Event-ID, without a lost or repeated event', async () => {
+    const started = await send(a, user, { message: 'long story', model: SLOW, detach: true }, (_, events) => messageCount(events) === 5);
+    const { sessionId, messageId } = started.events[0]!.data;
+    const resumed = await readStream(`${b.url}/api/chat/sessions/${sessionId}/stream`, {
+      method: 'GET',
+      token: user.token,
+      headers: { 'Last-Event-ID': started.events.at(-1)!.id! },
+    });
+    const all = [...started.events, ...resumed.events];
+    expect(all.map(seqOf)).toEqual(all.map((_, index) => index + 1));
+    expect(started.text + resumed.text).toBe(expectedText(60));
+    expect(resumed.events.at(-1)).toEqual(expect.objectContaining({ event: 'done', data: expect.objectContaining({ messageId }) }));
+    await eventually(async () => expect((await messagesOf(b, sessionId)).at(-1)).toEqual(expect.objectContaining({ status: 'complete', content: expectedText(60) })));
+  });
+
+  it('refuses a second reply in the same session on the other replica with 409', async () => {
+    const started = await send(a, user, { message: 'busy', model: SLOW, detach: true }, (_, events) => messageCount(events) === 2);
+    const { sessionId } = started.events[0]!.data;
+    const conflict = await send(b, user, { message: 'me too', sessionId });
+    expect(conflict.status).toBe(409);
+    await b.http().post(`/api/chat/sessions/${sessionId}/stop`).set(user.auth).expect(200);
+  });
+
+  it('a stop on B ends the generation running on A, and A saves the partial reply', async () => {
+    fake.reset();
+    const original = send(a, user, { message: 'go on', model: SLOW });
+    await eventually(() => expect(fake.requests[0]?.deltasWritten ?? 0).toBeGreaterThan(3));
+    const sessionId = (await b.http().get('/api/chat/sessions?limit=1').set(user.auth).expect(200)).body.sessions[0].id;
+
+    expect((await b.http().post(`/api/chat/sessions/${sessionId}/stop`).set(user.auth).expect(200)).body).toEqual({ stopped: true });
+    const sent = await original;
+    expect(sent.events.at(-1)).toEqual(expect.objectContaining({ event: 'done', data: expect.objectContaining({ stopped: true, reason: 'user' }) }));
+    await fake.requests[0]!.closed;
+    expect(fake.requests[0]!.closedEarly).toBe(true);
+    expect((await messagesOf(b, sessionId)).at(-1)).toEqual(expect.objectContaining({ status: 'aborted', errorCode: 'stopped', content: sent.text }));
+    expect((await b.http().post(`/api/chat/sessions/${sessionId}/stop`).set(user.auth).expect(200)).body).toEqual({ stopped: false });
+  });
+
+  it('holds the stream limit across replicas: 21 requests spread over A and B, the 21st is 429', async () => {
+    const limited = await registerUser(b);
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const result = await readStream(`${(i % 2 === 0 ? a : b).url}/api/chat/stream`, { token: limited.token, body: { message: `hi ${i}`, provider: 'echo' } });
+      statuses.push(result.status);
+      if (result.status === 429) expect(Number(result.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect(statuses).toEqual([...Array<number>(20).fill(200), 429]);
+  });
+});
