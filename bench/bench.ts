@@ -120,6 +120,8 @@ async function startGateway(db: Db): Promise<Gateway> {
     ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
     THROTTLE_STREAM_LIMIT: '1000000',
     THROTTLE_DEFAULT_LIMIT: '1000000',
+    // One load-test user opens every stream: the per-user cap on running replies would refuse the sustained levels.
+    CHAT_MAX_CONCURRENT_PER_USER: '100000',
     ...databaseEnv,
   });
   const base = `http://127.0.0.1:${GATEWAY_PORT}/api`;
