@@ -40,9 +40,14 @@ function decode(generationId: string, raw: string): StoredEvent {
   return { seq, event: { id: `${generationId}:${seq}`, type, data } };
 }
 
+interface ChannelListeners {
+  handlers: Set<(message: string) => void>;
+  ready: Promise<unknown>;
+}
+
 /** Subscriptions on the one pub/sub connection, shared by every listener of a channel. */
 class Channels {
-  private readonly listeners = new Map<string, { handlers: Set<(message: string) => void>; ready: Promise<unknown> }>();
+  private readonly listeners = new Map<string, ChannelListeners>();
 
   constructor(private readonly connection: Redis) {
     connection.on('message', (channel: string, message: string) => this.listeners.get(channel)?.handlers.forEach((handle) => handle(message)));
@@ -52,7 +57,15 @@ class Channels {
   async listen(channel: string, handle: (message: string) => void): Promise<() => void> {
     let entry = this.listeners.get(channel);
     if (!entry) {
-      entry = { handlers: new Set(), ready: this.connection.subscribe(channel) };
+      const created: ChannelListeners = {
+        handlers: new Set(),
+        // A failed subscription is forgotten, so the next listener tries again instead of inheriting the failure.
+        ready: this.connection.subscribe(channel).catch((error: unknown) => {
+          if (this.listeners.get(channel) === created) this.listeners.delete(channel);
+          throw error;
+        }),
+      };
+      entry = created;
       this.listeners.set(channel, entry);
     }
     const { handlers, ready } = entry;
@@ -88,8 +101,11 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     this.channels = new Channels(connections.subscriber);
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.channels.listen(STOP_CHANNEL, (sessionId) => void this.tracker.stopSession(sessionId, 'user'));
+  /** Not awaited: with Redis down at start-up the server still starts (and reports not ready); ioredis subscribes once it connects. */
+  onModuleInit(): void {
+    this.channels.listen(STOP_CHANNEL, (sessionId) => void this.tracker.stopSession(sessionId, 'user')).catch((error: unknown) => {
+      this.logger.error(`Could not listen for stop requests: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   async claim(sessionId: string, generationId: string): Promise<boolean> {
