@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_KEY, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser } from './factories/user.factory.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp } from './helpers/test-app.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createPersistentTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 const OLD_KEY = '11'.repeat(32);
 const NEW_KEY = '22'.repeat(32);
@@ -18,15 +15,11 @@ describe('encryption key rotation (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    database =
-      process.env.TEST_DATABASE_URL === undefined
-        ? { kind: 'pglite', env: { PGLITE_DATA_DIR: mkdtempSync(join(tmpdir(), 'pglite-')) }, drop: async () => undefined }
-        : await createTestDatabase();
+    database = await createPersistentTestDatabase();
   });
   afterAll(async () => {
     await fake?.close();
     await database?.drop();
-    if (database?.kind === 'pglite') rmSync(database.env.PGLITE_DATA_DIR!, { recursive: true, force: true });
   });
 
   it('keeps stored keys usable across a rotation and re-seals them with the new key on use', async () => {

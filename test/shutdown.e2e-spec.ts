@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser } from './factories/user.factory.js';
 import { readStream, type StreamResult } from './helpers/sse-client.js';
 import { bootTestApp } from './helpers/test-app.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createPersistentTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 const SHORT = 'fake:deltas=8,delay=100';
 const LONG = 'fake:deltas=400,delay=50';
@@ -19,15 +16,11 @@ describe('graceful shutdown (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    database =
-      process.env.TEST_DATABASE_URL === undefined
-        ? { kind: 'pglite', env: { PGLITE_DATA_DIR: mkdtempSync(join(tmpdir(), 'pglite-')) }, drop: async () => undefined }
-        : await createTestDatabase();
+    database = await createPersistentTestDatabase();
   });
   afterAll(async () => {
     await fake?.close();
     await database?.drop();
-    if (database?.kind === 'pglite') rmSync(database.env.PGLITE_DATA_DIR!, { recursive: true, force: true });
   });
 
   it('on SIGTERM with 50 streams in flight: refuses new work, lets short replies finish, saves the rest as aborted, exits 0', async () => {

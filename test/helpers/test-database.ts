@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 
 /**
@@ -26,6 +29,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     env: { DATABASE_URL: url.toString() },
     drop: () => withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/** Like createTestDatabase, but PGlite on disk rather than in memory, so the data survives a server restart. */
+export async function createPersistentTestDatabase(): Promise<TestDatabase> {
+  if (process.env.TEST_DATABASE_URL !== undefined) return createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'pglite-'));
+  return { kind: 'pglite', env: { PGLITE_DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
 async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
