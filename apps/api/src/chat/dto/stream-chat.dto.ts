@@ -1,10 +1,17 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { PROVIDER_IDS, type ProviderId } from '@app/ai';
 
 export const MAX_MESSAGE_CHARS = 32_000;
 
-const messageLength = { message: `message must be between 1 and ${MAX_MESSAGE_CHARS} characters` };
+/** The text of a user's message, as every request that writes one validates it. */
+const MessageText = (description: string, example?: string) =>
+  applyDecorators(
+    ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_CHARS, description, ...(example && { example }) }),
+    IsString(),
+    Length(1, MAX_MESSAGE_CHARS, { message: `message must be between 1 and ${MAX_MESSAGE_CHARS} characters` }),
+  );
 
 /** What every request that starts a reply may say about it. */
 export class GenerationOptionsDto {
@@ -36,9 +43,7 @@ export class GenerationOptionsDto {
 }
 
 export class StreamChatDto extends GenerationOptionsDto {
-  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_CHARS, example: 'Hello!' })
-  @IsString()
-  @Length(1, MAX_MESSAGE_CHARS, messageLength)
+  @MessageText('Your message', 'Hello!')
   message: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Continue this session; omit to start a new one' })
@@ -54,8 +59,6 @@ export class StreamChatDto extends GenerationOptionsDto {
 }
 
 export class EditMessageDto extends GenerationOptionsDto {
-  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_CHARS, description: 'The new text of your message' })
-  @IsString()
-  @Length(1, MAX_MESSAGE_CHARS, messageLength)
+  @MessageText('The new text of your message')
   content: string;
 }
