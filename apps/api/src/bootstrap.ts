@@ -8,6 +8,7 @@ import { type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AllExceptionsFilter, appConfig, parseAppConfig, validateConfig } from '@app/common';
 import { AppModule } from './app.module.js';
+import { coalescePipedWrites } from './chat/coalesced-writes.js';
 import { httpMetrics } from './observability/http-metrics.middleware.js';
 import { Metrics } from './observability/metrics.js';
 import { createRootLogger, PinoLoggerService } from './observability/pino.logger.js';
@@ -25,6 +26,7 @@ export async function createApp(): Promise<NestExpressApplication> {
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   app.use(requestLogging(rootLogger));
   app.use(httpMetrics(app.get(Metrics)));
+  app.use(coalescePipedWrites);
 
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.set('trust proxy', config.trustProxyHops);
