@@ -92,7 +92,8 @@ export class GenerationRunner {
     const provider = plan.turn.provider as ProviderId;
     const labels = { provider, model: modelLabel(provider, plan.request.model) };
     this.metrics.activeStreams.inc();
-    const written = (plan.persist ? this.turns.beginTurn(plan.turn) : Promise.resolve()).then(
+    // The turn's write is sent once the provider's request has gone out: the first token never waits behind it.
+    const written = new Promise((sent) => setImmediate(sent)).then(() => (plan.persist ? this.turns.beginTurn(plan.turn) : undefined)).then(
       () => true,
       (error: unknown) => {
         this.logger.error(`Could not write turn ${replyId}`, error instanceof Error ? error.stack : String(error));
