@@ -98,4 +98,21 @@ shared('two replicas on PostgreSQL and Redis (e2e)', () => {
     }
     expect(statuses).toEqual([...Array<number>(20).fill(200), 429]);
   });
+
+  it('a key changed or deleted on A is what B uses next, though B keeps settings in memory', async () => {
+    const owner = await registerUser(a);
+    const keyOfLastCall = () => fake.requests.at(-1)!.headers.authorization;
+    await configureFakeProvider(a, owner, 'openai', fake.url, { apiKey: 'sk-first-key-of-this-test-0001' });
+    expect((await send(b, owner, { message: 'one', model: 'fake:deltas=2' })).status).toBe(200);
+    expect(keyOfLastCall()).toBe('Bearer sk-first-key-of-this-test-0001');
+
+    await configureFakeProvider(a, owner, 'openai', fake.url, { apiKey: 'sk-second-key-of-this-test-002' });
+    await eventually(async () => {
+      expect((await send(b, owner, { message: 'two', model: 'fake:deltas=2' })).status).toBe(200);
+      expect(keyOfLastCall()).toBe('Bearer sk-second-key-of-this-test-002');
+    });
+
+    await a.http().delete('/api/providers/openai').set(owner.auth).expect(200);
+    await eventually(async () => expect((await send(b, owner, { message: 'three', model: 'fake:deltas=2' })).status).toBe(400));
+  });
 });

@@ -2,6 +2,7 @@ import { Logger, type MessageEvent, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { AppError } from '@app/common';
+import type { RedisChannels } from '../redis/redis-channels.js';
 import type { RedisConnections } from '../redis/redis.connections.js';
 import { type EventPosition, isFinal } from './chat-events.js';
 import type { GenerationLog } from './generation-log.js';
@@ -40,45 +41,6 @@ function decode(generationId: string, raw: string): StoredEvent {
   return { seq, event: { id: `${generationId}:${seq}`, type, data } };
 }
 
-interface ChannelListeners {
-  handlers: Set<(message: string) => void>;
-  ready: Promise<unknown>;
-}
-
-/** Subscriptions on the one pub/sub connection, shared by every listener of a channel. */
-class Channels {
-  private readonly listeners = new Map<string, ChannelListeners>();
-
-  constructor(private readonly connection: Redis) {
-    connection.on('message', (channel: string, message: string) => this.listeners.get(channel)?.handlers.forEach((handle) => handle(message)));
-  }
-
-  /** Resolves once Redis delivers the channel's messages to `handle`; call the result to stop listening. */
-  async listen(channel: string, handle: (message: string) => void): Promise<() => void> {
-    let entry = this.listeners.get(channel);
-    if (!entry) {
-      const created: ChannelListeners = {
-        handlers: new Set(),
-        // A failed subscription is forgotten, so the next listener tries again instead of inheriting the failure.
-        ready: this.connection.subscribe(channel).catch((error: unknown) => {
-          if (this.listeners.get(channel) === created) this.listeners.delete(channel);
-          throw error;
-        }),
-      };
-      entry = created;
-      this.listeners.set(channel, entry);
-    }
-    const { handlers, ready } = entry;
-    handlers.add(handle);
-    await ready;
-    return () => {
-      if (!handlers.delete(handle) || handlers.size > 0 || this.listeners.get(channel)?.handlers !== handlers) return;
-      this.listeners.delete(channel);
-      this.connection.unsubscribe(channel).catch(() => undefined);
-    };
-  }
-}
-
 /**
  * The store for several replicas: claims and the latest generation per session are keys, each generation's
  * events a Redis stream (replay after any event id) plus a channel (live events), and stop requests a
@@ -88,7 +50,7 @@ class Channels {
 export class RedisGenerationStore extends GenerationStore implements OnModuleInit {
   private readonly logger = new Logger(RedisGenerationStore.name);
   private readonly redis: Redis;
-  private readonly channels: Channels;
+  private readonly channels: RedisChannels;
   private failing = false;
 
   constructor(
@@ -98,7 +60,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
   ) {
     super();
     this.redis = connections.client!;
-    this.channels = new Channels(connections.subscriber);
+    this.channels = connections.channels;
   }
 
   /** Not awaited: with Redis down at start-up the server still starts (and reports not ready); ioredis subscribes once it connects. */

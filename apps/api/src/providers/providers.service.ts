@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { getProviderInfo, PROVIDER_IDS, type ProviderId, type ProviderInfo, UpstreamHttpClient } from '@app/ai';
 import { AppError, maskSecret, SecretCipher } from '@app/common';
 import { ProviderCredentialsRepository, type ProviderCredentialEntity } from '@app/persistence';
+import { CredentialCache } from './credential-cache.js';
 
 export interface CredentialInput {
   apiKey?: string;
@@ -23,6 +24,7 @@ export class ProvidersService {
 
   constructor(
     private readonly credentials: ProviderCredentialsRepository,
+    private readonly cache: CredentialCache,
     private readonly cipher: SecretCipher,
     private readonly http: UpstreamHttpClient,
   ) {}
@@ -50,19 +52,21 @@ export class ProvidersService {
     const key = input.apiKey
       ? { apiKeyEncrypted: this.cipher.encrypt(input.apiKey), apiKeyHint: maskSecret(input.apiKey) }
       : { apiKeyEncrypted: existing?.apiKeyEncrypted ?? null, apiKeyHint: existing?.apiKeyHint ?? null };
-    return this.credentials.upsertOwned(userId, provider, { ...key, baseUrl, defaultModel: input.defaultModel ?? null });
+    const saved = await this.credentials.upsertOwned(userId, provider, { ...key, baseUrl, defaultModel: input.defaultModel ?? null });
+    await this.cache.forget(userId, provider);
+    return saved;
   }
 
   async remove(userId: string, provider: ProviderId): Promise<void> {
-    if (!(await this.credentials.deleteOwned(userId, provider))) {
-      throw new AppError('CREDENTIAL_NOT_FOUND', `No settings saved for ${provider}`);
-    }
+    const deleted = await this.credentials.deleteOwned(userId, provider);
+    await this.cache.forget(userId, provider);
+    if (!deleted) throw new AppError('CREDENTIAL_NOT_FOUND', `No settings saved for ${provider}`);
   }
 
   /** Decrypts the caller's own key for one upstream call; providers that need settings fail with 400 without them. */
   async resolveEndpoint(userId: string, provider: ProviderId): Promise<ResolvedEndpoint> {
     const info = getProviderInfo(provider);
-    const credential = await this.credentials.findOwned(userId, provider);
+    const credential = await this.cache.find(userId, provider);
     if (!credential && info.kind !== 'echo') {
       throw new AppError('PROVIDER_NOT_CONFIGURED', `${info.label} is not configured: save your settings with PUT /api/providers/${provider}`);
     }
@@ -87,7 +91,8 @@ export class ProvidersService {
 
   /** Key rotation happens on use: a key sealed with a retired ENCRYPTION_KEY is sealed again with the current one. */
   private reseal(userId: string, provider: ProviderId, sealed: string, apiKey: string): void {
-    this.credentials.resealOwned(userId, provider, sealed, this.cipher.encrypt(apiKey)).catch((error: unknown) => {
+    const resealed = this.credentials.resealOwned(userId, provider, sealed, this.cipher.encrypt(apiKey));
+    resealed.then(() => this.cache.forget(userId, provider)).catch((error: unknown) => {
       this.logger.warn(`Could not re-seal a ${provider} key: ${error instanceof Error ? error.message : String(error)}`);
     });
   }

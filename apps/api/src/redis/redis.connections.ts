@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { ConfigType } from '@nestjs/config';
 import { Redis } from 'ioredis';
 import { appConfig } from '@app/common';
+import { RedisChannels } from './redis-channels.js';
 
 /**
  * The Redis connections of this process when REDIS_URL is set: one for commands (auto-pipelined, so the
@@ -13,15 +14,18 @@ export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisConnections.name);
   readonly client: Redis | null;
   private subscriberConnection?: Redis;
+  private channelsOfThisProcess?: RedisChannels;
 
   constructor(@Inject(appConfig.KEY) config: ConfigType<typeof appConfig>) {
     this.client = config.redisUrl ? this.watch(new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 })) : null;
   }
 
-  get subscriber(): Redis {
+  /** Pub/sub channels, on the one connection this process subscribes with. */
+  get channels(): RedisChannels {
     if (!this.client) throw new Error('Redis is not configured');
     this.subscriberConnection ??= this.watch(this.client.duplicate());
-    return this.subscriberConnection;
+    this.channelsOfThisProcess ??= new RedisChannels(this.subscriberConnection);
+    return this.channelsOfThisProcess;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,0 +1,72 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type ProviderCredentialEntity, ProviderCredentialsRepository } from '@app/persistence';
+import { RedisConnections } from '../redis/redis.connections.js';
+
+const CHANGES_CHANNEL = 'providers:changed';
+/** A bound for what a missed announcement (Redis reconnecting) can leave stale. */
+const TTL_MS = 60_000;
+const MAX_ENTRIES = 10_000;
+
+interface Entry {
+  credential: ProviderCredentialEntity | null;
+  expiresAt: number;
+}
+
+/**
+ * The saved provider settings that chat turns read, kept in memory: reading them was on the way to every
+ * reply's first token. The key stays sealed here as in the database. A change made by this process is seen at
+ * once; with REDIS_URL set, every replica hears of it at once too, and only a missed announcement can leave an
+ * entry stale, for at most a minute.
+ */
+@Injectable()
+export class CredentialCache implements OnModuleInit {
+  private readonly logger = new Logger(CredentialCache.name);
+  private readonly entries = new Map<string, Entry>();
+  /** Counts forgets, so that a read begun before one does not bring the old row back. */
+  private forgets = 0;
+
+  constructor(
+    private readonly credentials: ProviderCredentialsRepository,
+    private readonly redis: RedisConnections,
+  ) {}
+
+  /** Not awaited, like the stop channel: with Redis down at start-up the server still starts. */
+  onModuleInit(): void {
+    if (!this.redis.client) return;
+    this.redis.channels.listen(CHANGES_CHANNEL, (key) => this.forgetLocally(key)).catch((error: unknown) => {
+      this.logger.error(`Could not listen for provider setting changes: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  async find(userId: string, provider: string): Promise<ProviderCredentialEntity | null> {
+    const key = cacheKey(userId, provider);
+    const cached = this.entries.get(key);
+    if (cached && cached.expiresAt > Date.now()) return cached.credential;
+    const forgetsBefore = this.forgets;
+    const credential = await this.credentials.findOwned(userId, provider);
+    if (this.forgets === forgetsBefore) this.remember(key, credential);
+    return credential;
+  }
+
+  /** Call after the settings were written or deleted. */
+  async forget(userId: string, provider: string): Promise<void> {
+    const key = cacheKey(userId, provider);
+    this.forgetLocally(key);
+    await this.redis.client?.publish(CHANGES_CHANNEL, key).catch((error: unknown) => {
+      this.logger.warn(`Could not tell other replicas about a settings change: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  private remember(key: string, credential: ProviderCredentialEntity | null): void {
+    this.entries.delete(key);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { credential, expiresAt: Date.now() + TTL_MS });
+  }
+
+  private forgetLocally(key: string): void {
+    this.forgets++;
+    this.entries.delete(key);
+  }
+}
+
+const cacheKey = (userId: string, provider: string) => `${userId}:${provider}`;

@@ -1,0 +1,40 @@
+import type { Redis } from 'ioredis';
+
+interface ChannelListeners {
+  handlers: Set<(message: string) => void>;
+  ready: Promise<unknown>;
+}
+
+/** Subscriptions on the one pub/sub connection, shared by every listener of a channel. */
+export class RedisChannels {
+  private readonly listeners = new Map<string, ChannelListeners>();
+
+  constructor(private readonly connection: Redis) {
+    connection.on('message', (channel: string, message: string) => this.listeners.get(channel)?.handlers.forEach((handle) => handle(message)));
+  }
+
+  /** Resolves once Redis delivers the channel's messages to `handle`; call the result to stop listening. */
+  async listen(channel: string, handle: (message: string) => void): Promise<() => void> {
+    let entry = this.listeners.get(channel);
+    if (!entry) {
+      const created: ChannelListeners = {
+        handlers: new Set(),
+        // A failed subscription is forgotten, so the next listener tries again instead of inheriting the failure.
+        ready: this.connection.subscribe(channel).catch((error: unknown) => {
+          if (this.listeners.get(channel) === created) this.listeners.delete(channel);
+          throw error;
+        }),
+      };
+      entry = created;
+      this.listeners.set(channel, entry);
+    }
+    const { handlers, ready } = entry;
+    handlers.add(handle);
+    await ready;
+    return () => {
+      if (!handlers.delete(handle) || handlers.size > 0 || this.listeners.get(channel)?.handlers !== handlers) return;
+      this.listeners.delete(channel);
+      this.connection.unsubscribe(channel).catch(() => undefined);
+    };
+  }
+}
