@@ -75,6 +75,19 @@ describe('auth (e2e)', () => {
     expectError(response.body, 401);
   });
 
+  it('refuses tokens that never expire, and a token it accepted before once it has expired', async () => {
+    const user = await registerUser(api);
+    const forever = jwt.sign({ sub: user.id, email: user.email }, TEST_ENV.JWT_SECRET, { noTimestamp: true });
+    await api.http().get('/api/auth/me').set('Authorization', `Bearer ${forever}`).expect(401);
+
+    // Verified tokens are remembered: the second request must still check the expiry.
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = jwt.sign({ sub: user.id, email: user.email, exp: expiresAt }, TEST_ENV.JWT_SECRET);
+    await api.http().get('/api/auth/me').set('Authorization', `Bearer ${shortLived}`).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+    await api.http().get('/api/auth/me').set('Authorization', `Bearer ${shortLived}`).expect(401);
+  });
+
   it('answers malformed JSON with 400 and oversized bodies with 413', async () => {
     const malformed = await api.http().post('/api/auth/login').set('Content-Type', 'application/json').send('{"email":');
     expect(malformed.status).toBe(400);

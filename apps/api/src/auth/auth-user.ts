@@ -2,3 +2,10 @@
 export interface AuthUser {
   id: string;
 }
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by the auth guard on every route that is not public. */
+    user?: AuthUser;
+  }
+}

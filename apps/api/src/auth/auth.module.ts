@@ -2,18 +2,16 @@ import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { authConfig } from '@app/common';
+import { AccessTokens, JWT_ALGORITHM } from './access-tokens.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
-import { JWT_ALGORITHM, JwtStrategy } from './jwt.strategy.js';
 import { PasswordHasher } from './password.hasher.js';
 import { StreamTokens } from './stream-tokens.js';
 
 @Module({
   imports: [
-    PassportModule,
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: ConfigType<typeof authConfig>) => ({
@@ -24,7 +22,7 @@ import { StreamTokens } from './stream-tokens.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, JwtStrategy, StreamTokens, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [AuthService, PasswordHasher, AccessTokens, StreamTokens, { provide: APP_GUARD, useClass: JwtAuthGuard }],
   exports: [StreamTokens],
 })
 export class AuthModule {}

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
 import { AppError, authConfig } from '@app/common';
 import { UsersRepository, type UserEntity } from '@app/persistence';
+import { AccessTokens } from './access-tokens.js';
 import type { AuthUser } from './auth-user.js';
 import { PasswordHasher } from './password.hasher.js';
 
@@ -17,7 +17,7 @@ export class AuthService {
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
-    private readonly jwt: JwtService,
+    private readonly accessTokens: AccessTokens,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
@@ -47,7 +47,7 @@ export class AuthService {
   }
 
   private async issue(user: UserEntity): Promise<IssuedSession> {
-    const accessToken = await this.jwt.signAsync({ sub: user.id, email: user.email });
+    const accessToken = await this.accessTokens.issue(user);
     return { user, accessToken, expiresIn: this.config.jwtExpiresInSeconds };
   }
 }

@@ -1,16 +1,16 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { AppError } from '@app/common';
 import { API_KEY_PREFIX } from '../api-keys/api-key.secret.js';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
+import { AccessTokens } from './access-tokens.js';
 import { ALLOW_API_KEY } from './allow-api-key.decorator.js';
 import { ALLOW_STREAM_TOKEN } from './allow-stream-token.decorator.js';
 import { IS_PUBLIC } from './public.decorator.js';
 import { StreamTokens } from './stream-tokens.js';
 
-const BEARER = /^Bearer (\S+)$/;
+const BEARER = /^Bearer +(\S+)$/i;
 
 /**
  * The one place that reads credentials: every route needs a valid access token unless marked @Public(); routes
@@ -18,16 +18,15 @@ const BEARER = /^Bearer (\S+)$/;
  * @AllowStreamToken() a stream token for their session in `?token=`.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
+export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
+    private readonly accessTokens: AccessTokens,
     private readonly apiKeys: ApiKeysService,
     private readonly streamTokens: StreamTokens,
-  ) {
-    super();
-  }
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     // Messages from other services carry their credential in the payload (see ChatMessagesController).
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
@@ -41,18 +40,12 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       return true;
     }
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    if (!token?.startsWith(API_KEY_PREFIX)) return super.canActivate(context) as Promise<boolean>;
-    if (!this.reflector.getAllAndOverride<boolean>(ALLOW_API_KEY, targets)) {
+    if (token?.startsWith(API_KEY_PREFIX) && !this.reflector.getAllAndOverride<boolean>(ALLOW_API_KEY, targets)) {
       throw new AppError('UNAUTHENTICATED', 'API keys are accepted on the chat and /v1 routes only; sign in for this one');
     }
-    const user = await this.apiKeys.authenticate(token);
+    const user = !token ? null : token.startsWith(API_KEY_PREFIX) ? await this.apiKeys.authenticate(token) : this.accessTokens.verify(token);
     if (!user) throw new AppError('UNAUTHENTICATED', 'A valid access token is required');
     request.user = user;
     return true;
-  }
-
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error || !user) throw new AppError('UNAUTHENTICATED', 'A valid access token is required');
-    return user;
   }
 }

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createHmac } from 'node:crypto';
 import { authConfig } from '@app/common';
-import { JWT_ALGORITHM } from './jwt.strategy.js';
+import { JWT_ALGORITHM } from './access-tokens.js';
 
 const AUDIENCE = 'chat-session-stream';
 export const STREAM_TOKEN_TTL_SECONDS = 60;

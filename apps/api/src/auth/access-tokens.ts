@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { AuthUser } from './auth-user.js';
+
+export const JWT_ALGORITHM = 'HS256';
+
+/** Enough for every token in use at once on a large deployment; past it, the oldest is verified again. */
+const MAX_REMEMBERED = 10_000;
+
+interface Verified {
+  user: AuthUser;
+  expiresAtMs: number;
+}
+
+/**
+ * Access tokens are stateless: one signed with our pinned algorithm and not expired is trusted without a
+ * database read, which keeps authentication off the path to a reply's first token. Tokens are short-lived
+ * (JWT_EXPIRES_IN). A token already verified is remembered until it expires, so a client's later requests
+ * cost a lookup instead of a signature check and a JSON parse.
+ */
+@Injectable()
+export class AccessTokens {
+  private readonly verified = new Map<string, Verified>();
+
+  constructor(private readonly jwt: JwtService) {}
+
+  issue(user: { id: string; email: string }): Promise<string> {
+    return this.jwt.signAsync({ sub: user.id, email: user.email });
+  }
+
+  /** Who the token is for, or null: malformed, tampered, expired, or without a subject. */
+  verify(token: string): AuthUser | null {
+    const known = this.verified.get(token);
+    if (known && known.expiresAtMs > Date.now()) return known.user;
+    this.verified.delete(token);
+    let payload: { sub?: unknown; exp?: unknown };
+    try {
+      payload = this.jwt.verify(token);
+    } catch {
+      return null;
+    }
+    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
+    const user = { id: payload.sub };
+    if (this.verified.size >= MAX_REMEMBERED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { user, expiresAtMs: payload.exp * 1000 });
+    return user;
+  }
+}
