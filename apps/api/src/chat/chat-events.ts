@@ -54,7 +54,7 @@ export class ChatEventWriter implements ReplyEncoder {
   }
 
   delta(content: string): MessageEvent {
-    return this.event('message', { content });
+    return this.event('message', content);
   }
 
   done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[] {
@@ -65,8 +65,30 @@ export class ChatEventWriter implements ReplyEncoder {
     return [this.event('error', { error, code, ...(messageId && { messageId }) })];
   }
 
-  private event(type: string, data: object): MessageEvent {
-    return { type, id: `${this.generationId}:${++this.seq}`, data };
+  private event(type: string, data: object | string): MessageEvent {
+    return new ChatEvent(type, this.generationId, ++this.seq, data);
+  }
+}
+
+/**
+ * One event as a running reply keeps it for clients that reconnect: a reply can have thousands, and thousands
+ * of replies run at once, so its id and a delta's `{content}` are built when read rather than stored.
+ */
+class ChatEvent implements MessageEvent {
+  constructor(
+    readonly type: string,
+    private readonly generationId: string,
+    private readonly seq: number,
+    /** A delta's text, or the event's data. */
+    private readonly payload: object | string,
+  ) {}
+
+  get id(): string {
+    return `${this.generationId}:${this.seq}`;
+  }
+
+  get data(): object {
+    return typeof this.payload === 'string' ? { content: this.payload } : this.payload;
   }
 }
 
