@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Agent, request } from 'undici';
-import { coalescePipedWrites } from './coalesced-writes.js';
+import { coalescePipedWrites, WriteCoalescer } from './coalesced-writes.js';
 
 /** What the server saw of its socket while a stream was piped into the response. */
 interface Observed {
@@ -55,5 +55,39 @@ describe('coalescePipedWrites', () => {
       { corkedAfterTicks: 1, corkedAfterTheTurn: 0 },
       { corkedAfterTicks: 1, corkedAfterTheTurn: 0 },
     ]);
+  });
+});
+
+describe('WriteCoalescer', () => {
+  it('lets the first write of a turn go at once and holds the ones after it until the turn ends', async () => {
+    const seen: number[] = [];
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      const coalescer = new WriteCoalescer(res);
+      const socket = res.socket!;
+      coalescer.beforeWrite();
+      res.write('event: alone\n\n');
+      afterTicks(5, () => {
+        seen.push(socket.writableCorked);
+        coalescer.beforeWrite();
+        res.write('event: second\n\n');
+        coalescer.beforeWrite();
+        res.write('event: third\n\n');
+        afterTicks(5, () => seen.push(socket.writableCorked));
+        setImmediate(() => {
+          seen.push(socket.writableCorked);
+          res.end();
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await request(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      expect(await response.body.text()).toBe('event: alone\n\nevent: second\n\nevent: third\n\n');
+      expect(seen).toEqual([0, 1, 0]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

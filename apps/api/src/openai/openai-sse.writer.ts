@@ -1,7 +1,7 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
-import { coalesceWrites } from '../chat/coalesced-writes.js';
+import { WriteCoalescer } from '../chat/coalesced-writes.js';
 
 /**
  * /v1/chat/completions answers JSON or, with `stream: true`, SSE in OpenAI's shape (`data:` lines only, then
@@ -16,10 +16,10 @@ export function writeOpenAiStream(response: Response, events: Observable<Message
     Connection: 'keep-alive',
   });
   response.flushHeaders();
-  const beforeWrite = coalesceWrites(response);
+  const coalescer = new WriteCoalescer(response);
   const subscription = events.subscribe({
     next: (event) => {
-      beforeWrite();
+      coalescer.beforeWrite();
       if (event.comment !== undefined) response.write(`: ${event.comment}\n\n`);
       else response.write(`data: ${typeof event.data === 'string' ? event.data : JSON.stringify(event.data)}\n\n`);
     },
