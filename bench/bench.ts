@@ -19,6 +19,9 @@ const FAKE_PORT = 4610;
 const GATEWAY_PORT = 4620;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLOCK_TICKS_PER_SECOND = 100;
+const SUSTAINED_PACE_MS = 100;
+/** Issue #7: the streams held before the p99 delay added between deltas passes 50 ms. */
+const SUSTAINED_MAX_ADDED_DELAY_MS = 50;
 
 type Db = 'pglite' | 'postgres';
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -205,28 +208,34 @@ async function pacedOverhead(gateway: Gateway, concurrency: number, burst = fals
   };
 }
 
-/** Figure 3: open streams held with every delta on time; resident memory per open stream at that point. */
+/**
+ * Figure 3: open streams held with every delta on time; resident memory per open stream at that point. The
+ * streams start spread over half a stream's duration, as a population of users arrives, so all of them are
+ * open together for the second half; a burst of arrivals is figure 2's burst row.
+ */
 async function sustained(gateway: Gateway) {
   const levels = QUICK ? [200] : [1000, 2500, 5000];
-  const deltas = QUICK ? 20 : 100;
-  const pace = 100;
+  const deltas = QUICK ? 20 : 200;
+  const pace = SUSTAINED_PACE_MS;
   const results = [];
   for (const level of levels) {
     const pid = gateway.child.pid!;
     const baseline = processStats(pid).rss;
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, processStats(pid).rss)), 100);
-    const runs = await runStreams(gatewayTarget(gateway.token, deltas, pace), level, level);
+    const runs = await runStreams(gatewayTarget(gateway.token, deltas, pace), level, level, (deltas * pace) / 2);
     clearInterval(sampler);
     const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
-    const worstGap = runs.filter((run) => !run.error).flatMap(gaps).reduce((worst, gap) => Math.max(worst, gap), 0);
-    const held = failed.length / level < 0.001 && worstGap <= 10 * pace;
+    const allGaps = runs.filter((run) => !run.error).flatMap(gaps);
+    const worstGap = allGaps.reduce((worst, gap) => Math.max(worst, gap), 0);
+    const addedDelayP99 = percentile(allGaps, 99) - pace;
+    const held = failed.length / level < 0.001 && worstGap <= 10 * pace && addedDelayP99 <= SUSTAINED_MAX_ADDED_DELAY_MS;
     results.push({
       streams: level,
       held,
       failed: failed.length,
       worstGapMs: round(worstGap),
-      gapP99Ms: round(percentile(runs.flatMap(gaps), 99)),
+      addedDelayP99Ms: round(addedDelayP99),
       rssPerStreamKiB: round((peak - baseline) / level / 1024, 1),
       firstError: failed[0]?.error,
     });
@@ -323,11 +332,15 @@ function markdown(report: { machine: Record<string, unknown>; results: Record<st
   row('relayed deltas per second (saturation)', (r) => r.saturation.deltasPerSecond, '≥ 30,000');
   row('gateway CPU per 1,000 deltas (ms)', (r) => r.saturation.cpuMsPer1000Deltas, '');
   row('database cost per chat turn, p50 (ms)', (r) => r.dbCost.turnOverheadP50Ms, '');
-  lines.push('', '## Sustained open streams (100 ms pacing; held = every delta, no gap over 1 s, errors under 0.1 %)', '');
-  lines.push('| database | streams | held | failed | worst gap (ms) | gap p99 (ms) | RSS per stream (KiB) |', '|---|---|---|---|---|---|---|');
+  lines.push(
+    '',
+    `## Sustained open streams (${SUSTAINED_PACE_MS} ms pacing, starts spread over half a stream; held = every delta, errors under 0.1 %, added delay p99 at most ${SUSTAINED_MAX_ADDED_DELAY_MS} ms, no gap over ${10 * SUSTAINED_PACE_MS} ms)`,
+    '',
+  );
+  lines.push('| database | streams | held | failed | worst gap (ms) | added delay p99 (ms) | RSS per stream (KiB) |', '|---|---|---|---|---|---|---|');
   for (const result of report.results) {
     for (const level of result.sustained ?? []) {
-      lines.push(`| ${result.db} | ${level.streams} | ${level.held ? 'yes' : 'no'} | ${level.failed} | ${level.worstGapMs} | ${level.gapP99Ms} | ${level.rssPerStreamKiB} |`);
+      lines.push(`| ${result.db} | ${level.streams} | ${level.held ? 'yes' : 'no'} | ${level.failed} | ${level.worstGapMs} | ${level.addedDelayP99Ms} | ${level.rssPerStreamKiB} |`);
     }
   }
   lines.push('', 'Targets for sustained streams: ≥ 5,000 on 2 cores at ≤ 50 KiB each. The load client shares the 2 cores with the gateway and the fake upstream.', '');
