@@ -103,6 +103,13 @@ describe('chat stream (e2e)', () => {
     expect(answer.content.length).toBeLessThan(expectedText(200).length);
   });
 
+  it('lets a slow reply run past the idle timeout as long as each delta comes within it', async () => {
+    // 8 deltas 400 ms apart: 3.2 s in all, against a 1.5 s idle timeout that every delta restarts.
+    const result = await stream({ message: 'slow', provider: 'openai', model: 'fake:deltas=8,delay=400' });
+    expect(result.events.at(-1)!.event).toBe('done');
+    expect(result.events.filter((event) => event.event === 'message')).toHaveLength(8);
+  });
+
   it.each([
     ['fail=401', 'upstream_auth'],
     ['fail=429,retry=7', 'upstream_rate_limited'],

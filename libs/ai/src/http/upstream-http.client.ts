@@ -59,25 +59,29 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
     return new Observable<EventSourceMessage>((subscriber) => {
       const controller = new AbortController();
       let timeout: UpstreamError | undefined;
-      let idleTimer: NodeJS.Timeout | undefined;
       const expire = (error: UpstreamError) => {
         timeout = error;
         controller.abort();
       };
-      const armIdle = (ms: number, what: string) => {
-        clearTimeout(idleTimer);
-        idleTimer = setTimeout(() => expire(new UpstreamError('upstream_timeout', `The provider sent nothing for ${ms} ms (${what})`)), ms);
-      };
+      const silenceFor = (ms: number, what: string) =>
+        setTimeout(() => expire(new UpstreamError('upstream_timeout', `The provider sent nothing for ${ms} ms (${what})`)), ms);
       const totalTimer = setTimeout(
         () => expire(new UpstreamError('upstream_timeout', `The reply took longer than ${this.options.totalTimeoutMs} ms`)),
         this.options.totalTimeoutMs,
       );
       const onAbort = () => controller.abort();
       signal.addEventListener('abort', onAbort, { once: true });
-      armIdle(this.options.firstTokenTimeoutMs, 'waiting for the first token');
+      let idleTimer = silenceFor(this.options.firstTokenTimeoutMs, 'waiting for the first token');
+      let receiving = false;
 
       this.pump(call, controller.signal, (message) => {
-        armIdle(this.options.idleTimeoutMs, 'between tokens');
+        // Restarted, not re-created, for every event: this runs once per delta.
+        if (receiving) idleTimer.refresh();
+        else {
+          receiving = true;
+          clearTimeout(idleTimer);
+          idleTimer = silenceFor(this.options.idleTimeoutMs, 'between tokens');
+        }
         subscriber.next(message);
       }).then(
         () => subscriber.complete(),
