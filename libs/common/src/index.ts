@@ -3,3 +3,4 @@ export * from './crypto/secret-cipher.js';
 export * from './errors/all-exceptions.filter.js';
 export * from './errors/app.error.js';
 export * from './common.module.js';
+export * from './cache/expiring-map.js';

@@ -1,16 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { ExpiringMap } from '@app/common';
 import type { AuthUser } from './auth-user.js';
 
 export const JWT_ALGORITHM = 'HS256';
 
 /** Enough for every token in use at once on a large deployment; past it, the oldest is verified again. */
 const MAX_REMEMBERED = 10_000;
-
-interface Verified {
-  user: AuthUser;
-  expiresAtMs: number;
-}
 
 /**
  * Access tokens are stateless: one signed with our pinned algorithm and not expired is trusted without a
@@ -20,7 +16,7 @@ interface Verified {
  */
 @Injectable()
 export class AccessTokens {
-  private readonly verified = new Map<string, Verified>();
+  private readonly verified = new ExpiringMap<string, AuthUser>(MAX_REMEMBERED);
 
   constructor(private readonly jwt: JwtService) {}
 
@@ -31,8 +27,7 @@ export class AccessTokens {
   /** Who the token is for, or null: malformed, tampered, expired, or without a subject. */
   verify(token: string): AuthUser | null {
     const known = this.verified.get(token);
-    if (known && known.expiresAtMs > Date.now()) return known.user;
-    this.verified.delete(token);
+    if (known) return known;
     let payload: { sub?: unknown; exp?: unknown };
     try {
       payload = this.jwt.verify(token);
@@ -41,8 +36,7 @@ export class AccessTokens {
     }
     if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
     const user = { id: payload.sub };
-    if (this.verified.size >= MAX_REMEMBERED) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, { user, expiresAtMs: payload.exp * 1000 });
+    this.verified.set(token, user, payload.exp * 1000);
     return user;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ExpiringMap } from '@app/common';
 import { type ProviderCredentialEntity, ProviderCredentialsRepository } from '@app/persistence';
 import { RedisConnections } from '../redis/redis.connections.js';
 
@@ -6,11 +7,6 @@ const CHANGES_CHANNEL = 'providers:changed';
 /** A bound for what a missed announcement (Redis reconnecting) can leave stale. */
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
-
-interface Entry {
-  credential: ProviderCredentialEntity | null;
-  expiresAt: number;
-}
 
 /**
  * The saved provider settings that chat turns read, kept in memory: reading them was on the way to every
@@ -21,7 +17,7 @@ interface Entry {
 @Injectable()
 export class CredentialCache implements OnModuleInit {
   private readonly logger = new Logger(CredentialCache.name);
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new ExpiringMap<string, ProviderCredentialEntity | null>(MAX_ENTRIES);
   /** Counts forgets, so that a read begun before one does not bring the old row back. */
   private forgets = 0;
 
@@ -41,10 +37,10 @@ export class CredentialCache implements OnModuleInit {
   async find(userId: string, provider: string): Promise<ProviderCredentialEntity | null> {
     const key = cacheKey(userId, provider);
     const cached = this.entries.get(key);
-    if (cached && cached.expiresAt > Date.now()) return cached.credential;
+    if (cached !== undefined) return cached;
     const forgetsBefore = this.forgets;
     const credential = await this.credentials.findOwned(userId, provider);
-    if (this.forgets === forgetsBefore) this.remember(key, credential);
+    if (this.forgets === forgetsBefore) this.entries.set(key, credential, Date.now() + TTL_MS);
     return credential;
   }
 
@@ -55,12 +51,6 @@ export class CredentialCache implements OnModuleInit {
     await this.redis.client?.publish(CHANGES_CHANNEL, key).catch((error: unknown) => {
       this.logger.warn(`Could not tell other replicas about a settings change: ${error instanceof Error ? error.message : String(error)}`);
     });
-  }
-
-  private remember(key: string, credential: ProviderCredentialEntity | null): void {
-    this.entries.delete(key);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { credential, expiresAt: Date.now() + TTL_MS });
   }
 
   private forgetLocally(key: string): void {
