@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
+import { finished } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Observable } from 'rxjs';
 import { Agent, request } from 'undici';
@@ -73,6 +74,7 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
       signal.addEventListener('abort', onAbort, { once: true });
       let idleTimer = silenceFor(this.options.firstTokenTimeoutMs, 'waiting for the first token');
       let receiving = false;
+      let settled = false;
 
       this.pump(call, controller.signal, (message) => {
         // Restarted, not re-created, for every event: this runs once per delta.
@@ -84,15 +86,22 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
         }
         subscriber.next(message);
       }).then(
-        () => subscriber.complete(),
-        (error: unknown) => subscriber.error(timeout ?? this.toUpstreamError(error)),
+        () => {
+          settled = true;
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          settled = true;
+          subscriber.error(timeout ?? this.toUpstreamError(error));
+        },
       );
 
       return () => {
         clearTimeout(idleTimer);
         clearTimeout(totalTimer);
         signal.removeEventListener('abort', onAbort);
-        controller.abort();
+        // Aborting builds a DOMException with a stack: only a request still under way needs it.
+        if (!settled) controller.abort();
       };
     });
   }
@@ -117,7 +126,19 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
     const parser = createParser({ onEvent });
     // A multi-byte character can be split across chunks: decode in streaming mode.
     const decoder = new TextDecoder();
-    for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+    const body = response.body;
+    // 'data' events rather than `for await`: a paced provider sends a chunk per delta, and each turn of an async
+    // iterator costs promises that this loop runs for every one of them.
+    await new Promise<void>((resolve, reject) => {
+      body.on('data', (chunk: Buffer) => {
+        try {
+          parser.feed(decoder.decode(chunk, { stream: true }));
+        } catch (error) {
+          body.destroy(error as Error);
+        }
+      });
+      finished(body, (error) => (error ? reject(error) : resolve()));
+    });
   }
 
   private parseUrl(raw: string): URL {
