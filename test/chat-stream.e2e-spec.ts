@@ -35,6 +35,8 @@ describe('chat stream (e2e)', () => {
     expect(result.headers.get('content-type')).toContain('text/event-stream');
     expect(result.headers.get('cache-control')).toContain('no-cache');
     expect(result.headers.get('x-accel-buffering')).toBe('no');
+    // Clients learn when the connection will be closed as idle, so they do not reuse it just as it closes.
+    expect(result.headers.get('keep-alive')).toBe('timeout=5');
     const names = eventNames(result);
     expect(names[0]).toBe('session');
     expect(names.at(-1)).toBe('done');

@@ -74,12 +74,15 @@ describe('OpenAI-compatible API with personal API keys, through the official ope
   });
 
   it('streams chunks through any provider, with the usage chunk when asked', async () => {
-    const stream = await client.chat.completions.create({
-      model: 'anthropic/fake:deltas=7',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'Stream please' }] }],
-      stream: true,
-      stream_options: { include_usage: true },
-    });
+    const { data: stream, response } = await client.chat.completions
+      .create({
+        model: 'anthropic/fake:deltas=7',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Stream please' }] }],
+        stream: true,
+        stream_options: { include_usage: true },
+      })
+      .withResponse();
+    expect(response.headers.get('keep-alive')).toBe('timeout=5');
     let content = '';
     let usage: OpenAI.CompletionUsage | undefined | null;
     let finish: string | null | undefined;

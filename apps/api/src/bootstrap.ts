@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { AllExceptionsFilter, appConfig, parseAppConfig, validateConfig } from '@app/common';
 import { AppModule } from './app.module.js';
 import { coalescePipedWrites } from './chat/coalesced-writes.js';
+import { keepAliveHint } from './chat/keep-alive-hint.js';
 import { httpMetrics } from './observability/http-metrics.middleware.js';
 import { Metrics } from './observability/metrics.js';
 import { createRootLogger, PinoLoggerService } from './observability/pino.logger.js';
@@ -27,6 +28,7 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.use(requestLogging(rootLogger));
   app.use(httpMetrics(app.get(Metrics)));
   app.use(coalescePipedWrites);
+  app.use(keepAliveHint(app.getHttpServer()));
 
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.set('trust proxy', config.trustProxyHops);
