@@ -85,6 +85,19 @@ function gatewayTarget(token: string, deltas: number, delayMs: number): Target {
   };
 }
 
+/**
+ * The OpenAI-compatible route with `store: false`: the same relay with nothing written, which is what the
+ * gateways in BENCH-METHOD's table measure (none of them keeps the conversation).
+ */
+function unrecordedTarget(token: string, deltas: number, delayMs: number): Target {
+  return {
+    ...directTarget(deltas, delayMs),
+    url: `http://127.0.0.1:${GATEWAY_PORT}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${token}` },
+    body: () => ({ model: `openai/${model(deltas, delayMs)}`, stream: true, store: false, messages: [{ role: 'user', content: 'bench' }] }),
+  };
+}
+
 interface Gateway {
   child: ChildProcess;
   token: string;
@@ -155,30 +168,44 @@ async function startGateway(db: Db): Promise<Gateway> {
 const errorsOf = (runs: StreamTiming[]) => runs.filter((run) => run.error);
 const median = (values: number[]) => percentile(values, 50);
 
-/** Figure 1: added latency at concurrency 1 against the zero-delay upstream, direct and gateway interleaved. */
-async function addedLatency(gateway: Gateway) {
+/**
+ * Figure 1: added latency at concurrency 1 against the zero-delay upstream, direct and gateway interleaved, and
+ * the gateway's CPU time per request (steadier than latency on a shared machine).
+ */
+async function addedLatency(gateway: Gateway, through: Target) {
   const rounds = QUICK ? 1 : 3;
   const perRound = QUICK ? 40 : 200;
   const direct = directTarget(DELTAS, 0);
-  const through = gatewayTarget(gateway.token, DELTAS, 0);
   await runStreams(through, 30, 1); // warm-up: JIT, connection pools, prepared statements
   const p50s: number[] = [];
   const p99s: number[] = [];
+  const cpuPerRequest: number[] = [];
   const errors: string[] = [];
   for (let r = 0; r < rounds; r++) {
     const directTimes: number[] = [];
     const gatewayTimes: number[] = [];
+    let gatewayCpuMs = 0;
     for (let i = 0; i < perRound; i++) {
       const d = await runStreams(direct, 1, 1);
+      const cpuBefore = processStats(gateway.child.pid!).cpuMs;
       const g = await runStreams(through, 1, 1);
+      gatewayCpuMs += processStats(gateway.child.pid!).cpuMs - cpuBefore;
       directTimes.push(total(d[0]!));
       gatewayTimes.push(total(g[0]!));
       errors.push(...[...d, ...g].flatMap((run) => (run.error ? [run.error] : [])));
     }
     p50s.push(percentile(gatewayTimes, 50) - percentile(directTimes, 50));
     p99s.push(percentile(gatewayTimes, 99) - percentile(directTimes, 99));
+    cpuPerRequest.push(gatewayCpuMs / perRound);
   }
-  return { addedP50Ms: round(median(p50s)), addedP99Ms: round(median(p99s)), rounds, streamsPerRound: perRound, errors: errors.length };
+  return {
+    addedP50Ms: round(median(p50s)),
+    addedP99Ms: round(median(p99s)),
+    gatewayCpuMsPerRequest: round(median(cpuPerRequest)),
+    rounds,
+    streamsPerRound: perRound,
+    errors: errors.length,
+  };
 }
 
 /**
@@ -277,7 +304,9 @@ async function benchDatabase(db: Db) {
   try {
     const result: Record<string, unknown> = { db };
     console.error(`[${db}] added latency`);
-    result.addedLatency = await addedLatency(gateway);
+    result.addedLatency = await addedLatency(gateway, gatewayTarget(gateway.token, DELTAS, 0));
+    console.error(`[${db}] added latency, not recorded`);
+    result.addedLatencyUnrecorded = await addedLatency(gateway, unrecordedTarget(gateway.token, DELTAS, 0));
     console.error(`[${db}] database cost per turn`);
     result.dbCost = await dbCostPerTurn(gateway);
     const concurrencies = QUICK ? [1, 100] : db === 'postgres' ? [1, 100, 1000] : [1, 100];
@@ -323,6 +352,9 @@ function markdown(report: { machine: Record<string, unknown>; results: Record<st
   const row = (name: string, pick: (r: any) => unknown, target: string) => lines.push(`| ${name} | ${cell('pglite', pick)} | ${cell('postgres', pick)} | ${target} |`);
   row('added latency p50, c=1, zero-delay (ms)', (r) => r.addedLatency.addedP50Ms, '≤ 1.5 (Portkey 2.37, LiteLLM 4.34, Bifrost 0.44)');
   row('added latency p99, c=1, zero-delay (ms)', (r) => r.addedLatency.addedP99Ms, '');
+  row('gateway CPU per chat turn, c=1 (ms)', (r) => r.addedLatency.gatewayCpuMsPerRequest, '');
+  row('added latency p50 / p99, c=1, `/v1` with `store: false` (nothing written) (ms)', (r) => `${r.addedLatencyUnrecorded.addedP50Ms} / ${r.addedLatencyUnrecorded.addedP99Ms}`, '');
+  row('gateway CPU per `/v1` request, `store: false`, c=1 (ms)', (r) => r.addedLatencyUnrecorded.gatewayCpuMsPerRequest, '');
   for (const [c, burst] of [[1, false], [100, false], [1000, false], [100, true]] as const) {
     const label = burst ? `a burst of ${c} arriving at once` : `c=${c}`;
     const pick = (r: any) => r.paced.find((x: any) => x.concurrency === c && x.burst === burst);
