@@ -247,11 +247,14 @@ async function sustained(gateway: Gateway) {
   const results = [];
   for (const level of levels) {
     const pid = gateway.child.pid!;
-    const baseline = processStats(pid).rss;
+    const { rss: baseline, cpuMs: cpuBefore } = processStats(pid);
+    const startedAt = performance.now();
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, processStats(pid).rss)), 100);
     const runs = await runStreams(gatewayTarget(gateway.token, deltas, pace), level, level, (deltas * pace) / 2);
     clearInterval(sampler);
+    const cpuMs = processStats(pid).cpuMs - cpuBefore;
+    const relayed = runs.reduce((sum, run) => sum + run.deltas.length, 0);
     const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
     const allGaps = runs.filter((run) => !run.error).flatMap(gaps);
     const worstGap = allGaps.reduce((worst, gap) => Math.max(worst, gap), 0);
@@ -264,6 +267,9 @@ async function sustained(gateway: Gateway) {
       worstGapMs: round(worstGap),
       addedDelayP99Ms: round(addedDelayP99),
       rssPerStreamKiB: round((peak - baseline) / level / 1024, 1),
+      // Paced deltas arrive one by one, so each costs a read and a write of its own: far more than at saturation.
+      cpuMsPer1000Deltas: round((cpuMs / relayed) * 1000),
+      gatewayBusyPercent: round((cpuMs / (performance.now() - startedAt)) * 100, 0),
       firstError: failed[0]?.error,
     });
     await sleep(1000);
@@ -369,10 +375,13 @@ function markdown(report: { machine: Record<string, unknown>; results: Record<st
     `## Sustained open streams (${SUSTAINED_PACE_MS} ms pacing, starts spread over half a stream; held = every delta, errors under 0.1 %, added delay p99 at most ${SUSTAINED_MAX_ADDED_DELAY_MS} ms, no gap over ${10 * SUSTAINED_PACE_MS} ms)`,
     '',
   );
-  lines.push('| database | streams | held | failed | worst gap (ms) | added delay p99 (ms) | RSS per stream (KiB) |', '|---|---|---|---|---|---|---|');
+  lines.push(
+    '| database | streams | held | failed | worst gap (ms) | added delay p99 (ms) | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | gateway busy (% of a core) |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
   for (const result of report.results) {
     for (const level of result.sustained ?? []) {
-      lines.push(`| ${result.db} | ${level.streams} | ${level.held ? 'yes' : 'no'} | ${level.failed} | ${level.worstGapMs} | ${level.addedDelayP99Ms} | ${level.rssPerStreamKiB} |`);
+      lines.push(`| ${result.db} | ${level.streams} | ${level.held ? 'yes' : 'no'} | ${level.failed} | ${level.worstGapMs} | ${level.addedDelayP99Ms} | ${level.rssPerStreamKiB} | ${level.cpuMsPer1000Deltas} | ${level.gatewayBusyPercent} |`);
     }
   }
   lines.push('', 'Targets for sustained streams: ≥ 5,000 on 2 cores at ≤ 50 KiB each. The load client shares the 2 cores with the gateway and the fake upstream.', '');
