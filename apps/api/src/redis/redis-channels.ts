@@ -20,7 +20,7 @@ export class RedisChannels {
       const created: ChannelListeners = {
         handlers: new Set(),
         // A failed subscription is forgotten, so the next listener tries again instead of inheriting the failure.
-        ready: this.connection.subscribe(channel).catch((error: unknown) => {
+        ready: this.readyCheckDone().then(() => this.connection.subscribe(channel)).catch((error: unknown) => {
           if (this.listeners.get(channel) === created) this.listeners.delete(channel);
           throw error;
         }),
@@ -36,5 +36,24 @@ export class RedisChannels {
       this.listeners.delete(channel);
       this.connection.unsubscribe(channel).catch(() => undefined);
     };
+  }
+
+  /**
+   * ioredis (5.x) writes SUBSCRIBE at once on a connection that is up but still running its ready check, and
+   * the check (INFO) then fails in subscriber mode: the connection is dropped, and the one that replaces it is
+   * not subscribed, silently. In any other state SUBSCRIBE waits in the offline queue, which is safe.
+   */
+  private readyCheckDone(): Promise<void> {
+    const connection = this.connection;
+    if (connection.status !== 'connect') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        connection.off('ready', done);
+        connection.off('close', done);
+        resolve();
+      };
+      connection.once('ready', done);
+      connection.once('close', done);
+    });
   }
 }
