@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { RedisChannels } from './redis-channels.js';
 
@@ -39,7 +40,9 @@ withRedis('RedisChannels on a real Redis', () => {
     await new RedisChannels(subscriber).listen(channel, (message) => received.push(message));
     expect(await heard(publisher, channel, received)).toBe(true);
 
-    await publisher.client('KILL', 'TYPE', 'pubsub');
+    // Only this connection: other processes on the same Redis keep theirs.
+    const { localAddress, localPort } = subscriber.stream as Socket;
+    expect(await publisher.client('KILL', 'ADDR', `${localAddress}:${localPort}`)).toBe(1);
     expect(await heard(publisher, channel, received)).toBe(true);
   });
 
