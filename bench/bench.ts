@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (about 8 minutes on 2 cores) and `npm run bench:quick` (under a minute).
+ * `npm run bench` (6 to 10 minutes on 2 cores) and `npm run bench:quick` (under a minute).
  *
  * Follows shared/BENCH-METHOD: the fake upstream and the built gateway run as their own processes; this process
  * is the load client, reading real SSE from both the upstream directly and through the gateway, interleaved.
@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { agent, gaps, percentile, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
+import { agent, gaps, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
 
 const QUICK = process.argv.includes('--quick');
 const DELTAS = 64;
@@ -254,7 +254,7 @@ async function sustained(gateway: Gateway) {
     const runs = await runStreams(gatewayTarget(gateway.token, deltas, pace), level, level, (deltas * pace) / 2);
     clearInterval(sampler);
     const cpuMs = processStats(pid).cpuMs - cpuBefore;
-    const relayed = runs.reduce((sum, run) => sum + run.deltas.length, 0);
+    const relayed = relayedDeltas(runs);
     const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
     const allGaps = runs.filter((run) => !run.error).flatMap(gaps);
     const worstGap = allGaps.reduce((worst, gap) => Math.max(worst, gap), 0);
@@ -287,7 +287,7 @@ async function saturation(gateway: Gateway) {
   const startedAt = performance.now();
   const runs = await runStreams(gatewayTarget(gateway.token, deltasPerStream, 0), streams, concurrency);
   const seconds = (performance.now() - startedAt) / 1000;
-  const relayed = runs.reduce((sum, run) => sum + run.deltas.length, 0);
+  const relayed = relayedDeltas(runs);
   const cpuMs = processStats(pid).cpuMs - before;
   return {
     deltasPerSecond: Math.round(relayed / seconds),

@@ -86,3 +86,4 @@ export function percentile(values: number[], p: number): number {
 export const ttft = (timing: StreamTiming) => (timing.deltas[0] ?? timing.endedAt) - timing.startedAt;
 export const total = (timing: StreamTiming) => timing.endedAt - timing.startedAt;
 export const gaps = (timing: StreamTiming) => timing.deltas.slice(1).map((at, i) => at - timing.deltas[i]!);
+export const relayedDeltas = (runs: StreamTiming[]) => runs.reduce((sum, run) => sum + run.deltas.length, 0);
