@@ -21,10 +21,11 @@ export interface Target {
 }
 
 /**
- * Kept-alive connections follow the server's `Keep-Alive: timeout=` hint (closed 2 s before it), so no request is
- * sent on a socket the gateway is closing as idle; that reset used to count as a failure in the sustained levels.
+ * Connections are kept alive, as any real client's are, one request at a time (undici's `pipelining: 0`, used
+ * here before, turned keep-alive off: every request paid a new connection). Idle ones are closed before the
+ * server's `Keep-Alive: timeout=` hint runs out, so no request is sent on a socket the gateway is closing.
  */
-export const agent = new Agent({ connections: null, headersTimeout: 0, bodyTimeout: 0, pipelining: 0 });
+export const agent = new Agent({ connections: null, headersTimeout: 0, bodyTimeout: 0 });
 
 /** Streams one request and times every delta, reading real SSE with the same parser for every target. */
 export async function timeStream(target: Target, i: number): Promise<StreamTiming> {
