@@ -68,6 +68,19 @@ function processStats(pid: number): { rss: number; cpuMs: number } {
   return { rss, cpuMs };
 }
 
+/** The CPU time (ms) each process spends from now until the returned function is called. */
+function cpuSince(...pids: number[]): () => number[] {
+  const before = pids.map((pid) => processStats(pid).cpuMs);
+  return () => pids.map((pid, i) => processStats(pid).cpuMs - before[i]!);
+}
+
+/**
+ * The gateway's CPU per relayed delta over the fake upstream's for the same deltas. The upstream's work per delta
+ * is fixed, so this ratio holds still while this shared machine's speed drifts (CPU per delta alone has varied 2x
+ * between runs of the same build).
+ */
+const perUpstreamCpu = (gatewayCpuMs: number, upstreamCpuMs: number) => round(gatewayCpuMs / upstreamCpuMs, 1);
+
 const model = (deltas: number, delayMs: number) => (delayMs ? `fake:deltas=${deltas},delay=${delayMs}` : `fake:deltas=${deltas}`);
 
 function directTarget(deltas: number, delayMs: number): Target {
@@ -105,11 +118,13 @@ function unrecordedTarget(token: string, deltas: number, delayMs: number): Targe
 
 interface Gateway {
   child: ChildProcess;
+  /** The fake upstream the gateway's provider settings point at. */
+  upstreamPid: number;
   token: string;
   dropDatabase(): Promise<void>;
 }
 
-async function startGateway(db: Db): Promise<Gateway> {
+async function startGateway(db: Db, upstream: ChildProcess): Promise<Gateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
   let databaseEnv: Record<string, string> = { PGLITE_DATA_DIR: join(dataDir, 'pglite') };
   let dropDatabase = async () => undefined;
@@ -162,6 +177,7 @@ async function startGateway(db: Db): Promise<Gateway> {
   if (saved.status !== 200) throw new Error(`could not configure the provider: ${await saved.text()}`);
   return {
     child,
+    upstreamPid: upstream.pid!,
     token: accessToken,
     dropDatabase: async () => {
       await dropDatabase();
@@ -253,13 +269,14 @@ async function sustained(gateway: Gateway) {
   const results = [];
   for (const level of levels) {
     const pid = gateway.child.pid!;
-    const { rss: baseline, cpuMs: cpuBefore } = processStats(pid);
+    const baseline = processStats(pid).rss;
+    const cpu = cpuSince(pid, gateway.upstreamPid);
     const startedAt = performance.now();
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, processStats(pid).rss)), 100);
     const runs = await runStreams(gatewayTarget(gateway.token, deltas, pace), level, level, (deltas * pace) / 2);
     clearInterval(sampler);
-    const cpuMs = processStats(pid).cpuMs - cpuBefore;
+    const [cpuMs, upstreamCpuMs] = cpu() as [number, number];
     const relayed = relayedDeltas(runs);
     const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
     const allGaps = runs.filter((run) => !run.error).flatMap(gaps);
@@ -275,6 +292,7 @@ async function sustained(gateway: Gateway) {
       rssPerStreamKiB: round((peak - baseline) / level / 1024, 1),
       // Paced deltas arrive one by one, so each costs a read and a write of its own: far more than at saturation.
       cpuMsPer1000Deltas: round((cpuMs / relayed) * 1000),
+      cpuPerUpstreamCpu: perUpstreamCpu(cpuMs, upstreamCpuMs),
       gatewayBusyPercent: round((cpuMs / (performance.now() - startedAt)) * 100, 0),
       firstError: failed[0]?.error,
     });
@@ -288,16 +306,16 @@ async function saturation(gateway: Gateway) {
   const deltasPerStream = QUICK ? 500 : 2000;
   const streams = QUICK ? 10 : 120;
   const concurrency = 24;
-  const pid = gateway.child.pid!;
-  const before = processStats(pid).cpuMs;
+  const cpu = cpuSince(gateway.child.pid!, gateway.upstreamPid);
   const startedAt = performance.now();
   const runs = await runStreams(gatewayTarget(gateway.token, deltasPerStream, 0), streams, concurrency);
   const seconds = (performance.now() - startedAt) / 1000;
   const relayed = relayedDeltas(runs);
-  const cpuMs = processStats(pid).cpuMs - before;
+  const [cpuMs, upstreamCpuMs] = cpu() as [number, number];
   return {
     deltasPerSecond: Math.round(relayed / seconds),
     cpuMsPer1000Deltas: round((cpuMs / relayed) * 1000, 3),
+    cpuPerUpstreamCpu: perUpstreamCpu(cpuMs, upstreamCpuMs),
     relayed,
     errors: errorsOf(runs).length,
   };
@@ -311,8 +329,8 @@ async function dbCostPerTurn(gateway: Gateway) {
   return { turnOverheadP50Ms: round(percentile(through.map(total), 50) - percentile(direct.map(total), 50)) };
 }
 
-async function benchDatabase(db: Db) {
-  const gateway = await startGateway(db);
+async function benchDatabase(db: Db, upstream: ChildProcess) {
+  const gateway = await startGateway(db, upstream);
   try {
     const result: Record<string, unknown> = { db };
     console.error(`[${db}] added latency`);
@@ -375,6 +393,7 @@ function markdown(report: { machine: Record<string, unknown>; results: Record<st
   }
   row('relayed deltas per second (saturation)', (r) => r.saturation.deltasPerSecond, '≥ 30,000');
   row('gateway CPU per 1,000 deltas (ms)', (r) => r.saturation.cpuMsPer1000Deltas, '');
+  row('gateway CPU per relayed delta ÷ the fake upstream’s, saturation', (r) => r.saturation.cpuPerUpstreamCpu, '');
   row('database cost per chat turn, p50 (ms)', (r) => r.dbCost.turnOverheadP50Ms, '');
   lines.push(
     '',
@@ -382,12 +401,12 @@ function markdown(report: { machine: Record<string, unknown>; results: Record<st
     '',
   );
   lines.push(
-    '| database | streams | held | failed | worst gap (ms) | added delay p99 (ms) | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | gateway busy (% of a core) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| database | streams | held | failed | worst gap (ms) | added delay p99 (ms) | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of a core) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const result of report.results) {
     for (const level of result.sustained ?? []) {
-      lines.push(`| ${result.db} | ${level.streams} | ${level.held ? 'yes' : 'no'} | ${level.failed} | ${level.worstGapMs} | ${level.addedDelayP99Ms} | ${level.rssPerStreamKiB} | ${level.cpuMsPer1000Deltas} | ${level.gatewayBusyPercent} |`);
+      lines.push(`| ${result.db} | ${level.streams} | ${level.held ? 'yes' : 'no'} | ${level.failed} | ${level.worstGapMs} | ${level.addedDelayP99Ms} | ${level.rssPerStreamKiB} | ${level.cpuMsPer1000Deltas} | ${level.cpuPerUpstreamCpu} | ${level.gatewayBusyPercent} |`);
     }
   }
   lines.push('', 'Targets for sustained streams: ≥ 5,000 on 2 cores at ≤ 50 KiB each. The load client shares the 2 cores with the gateway and the fake upstream.', '');
@@ -403,7 +422,7 @@ async function main() {
     // The quick run checks the embedded default only; the full run covers both. BENCH_DBS=postgres picks one.
     const dbs = (process.env.BENCH_DBS?.split(',') as Db[] | undefined) ?? (QUICK ? ['pglite'] : ['pglite', 'postgres']);
     for (const db of dbs) {
-      results.push(await benchDatabase(db));
+      results.push(await benchDatabase(db, fake));
     }
     const machine = { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version };
     const report = { startedAt, quick: QUICK, machine, results };
