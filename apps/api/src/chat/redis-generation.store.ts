@@ -6,6 +6,7 @@ import type { RedisChannels } from '../redis/redis-channels.js';
 import type { RedisConnections } from '../redis/redis.connections.js';
 import { type EventPosition, isFinal } from './chat-events.js';
 import type { GenerationLog } from './generation-log.js';
+import { RedisEventBatcher } from './redis-event-batcher.js';
 import { GenerationStore, type GenerationStoreSettings } from './generation.store.js';
 import type { GenerationTracker } from './generation.tracker.js';
 
@@ -15,7 +16,10 @@ const STOP_WAIT_MS = 10_000;
 
 const runningKey = (sessionId: string) => `chat:session:${sessionId}:running`;
 const latestKey = (sessionId: string) => `chat:session:${sessionId}:latest`;
-/** A Redis stream whose entry ids are `0-<seq>`: XRANGE from an event id gives exactly the events after it. */
+/**
+ * A Redis stream whose entries hold a batch of events each, with the id `0-<seq of the batch's last event>`:
+ * XRANGE from an event id gives the batch holding the next event and every later one.
+ */
 const eventsKey = (generationId: string) => `chat:generation:${generationId}:events`;
 const eventsChannel = (generationId: string) => `chat:generation:${generationId}`;
 
@@ -36,21 +40,23 @@ interface StoredEvent {
 
 const encode = (seq: number, event: MessageEvent) => JSON.stringify({ seq, type: event.type, data: event.data });
 
-function decode(generationId: string, raw: string): StoredEvent {
-  const { seq, type, data } = JSON.parse(raw) as { seq: number; type: string; data: object };
-  return { seq, event: { id: `${generationId}:${seq}`, type, data } };
+/** A stream entry or channel message: a JSON array of encoded events. */
+function decode(generationId: string, raw: string): StoredEvent[] {
+  const batch = JSON.parse(raw) as { seq: number; type: string; data: object }[];
+  return batch.map(({ seq, type, data }) => ({ seq, event: { id: `${generationId}:${seq}`, type, data } }));
 }
 
 /**
  * The store for several replicas: claims and the latest generation per session are keys, each generation's
  * events a Redis stream (replay after any event id) plus a channel (live events), and stop requests a
  * channel every replica listens to. The replica that runs a generation streams to its own client from memory;
- * Redis carries the events for everyone else.
+ * Redis carries the events for everyone else, in batches (`RedisEventBatcher`).
  */
 export class RedisGenerationStore extends GenerationStore implements OnModuleInit {
   private readonly logger = new Logger(RedisGenerationStore.name);
   private readonly redis: Redis;
   private readonly channels: RedisChannels;
+  private readonly batcher: RedisEventBatcher;
   private failing = false;
 
   constructor(
@@ -61,6 +67,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     super();
     this.redis = connections.client!;
     this.channels = connections.channels;
+    this.batcher = new RedisEventBatcher(this.redis, this.report);
   }
 
   /** Not awaited: with Redis down at start-up the server still starts (and reports not ready); ioredis subscribes once it connects. */
@@ -83,17 +90,16 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
   publish(log: GenerationLog): void {
     const { generationId, sessionId } = log;
     const key = eventsKey(generationId);
+    const channel = eventsChannel(generationId);
     let seq = 0;
     log.watch().subscribe({
       next: (event) => {
-        const payload = encode(++seq, event);
-        // One connection, so Redis applies these in the order they are sent: the stream never misses an event
-        // that a listener already received from the channel.
-        this.redis.xadd(key, `0-${seq}`, 'e', payload).catch(this.report);
-        this.redis.publish(eventsChannel(generationId), payload).catch(this.report);
-        if (seq === 1) this.redis.pexpire(key, this.settings.maxRunMs + this.settings.retentionMs).catch(this.report);
+        seq++;
+        this.batcher.add(key, channel, seq, encode(seq, event), seq === 1 ? this.settings.maxRunMs + this.settings.retentionMs : undefined);
       },
       complete: () => {
+        // The last events first: one connection, so Redis applies them before the claim is released.
+        this.batcher.flush();
         this.redis.pexpire(key, this.settings.retentionMs).catch(this.report);
         this.redis.pexpire(latestKey(sessionId), this.settings.retentionMs).catch(this.report);
         this.redis.eval(RELEASE, 1, runningKey(sessionId), generationId).catch(this.report);
@@ -107,7 +113,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     const skip = after?.generationId === generationId ? after.seq : 0;
     const last = await this.lastEvent(generationId);
     if (last && isFinal(last.event) && last.seq <= skip) return null;
-    return this.tail(generationId, skip);
+    return this.tail(sessionId, generationId, skip);
   }
 
   async stopElsewhere(sessionId: string): Promise<boolean> {
@@ -116,8 +122,8 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     let settle!: (stopped: boolean) => void;
     const outcome = new Promise<boolean>((resolve) => (settle = resolve));
     const stopListening = await this.channels.listen(eventsChannel(generationId), (raw) => {
-      const { event } = decode(generationId, raw);
-      if (isFinal(event)) settle(event.type === 'done' && (event.data as { stopped?: boolean }).stopped === true);
+      const final = decode(generationId, raw).find(({ event }) => isFinal(event))?.event;
+      if (final) settle(final.type === 'done' && (final.data as { stopped?: boolean }).stopped === true);
     });
     const timer = setTimeout(() => settle(false), STOP_WAIT_MS);
     try {
@@ -132,7 +138,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
   }
 
   /** The events after `skip` from the stream, then live ones from the channel, without a gap or a repeat. */
-  private tail(generationId: string, skip: number): Observable<MessageEvent> {
+  private tail(sessionId: string, generationId: string, skip: number): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       let seen = skip;
       let live = false;
@@ -146,18 +152,19 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
       let stopListening: (() => void) | undefined;
       const start = async () => {
         stopListening = await this.channels.listen(eventsChannel(generationId), (raw) => {
-          const stored = decode(generationId, raw);
-          if (live) deliver(stored);
-          else early.push(stored);
+          const batch = decode(generationId, raw);
+          if (live) batch.forEach(deliver);
+          else early.push(...batch);
         });
         if (subscriber.closed) return stopListening();
         const key = eventsKey(generationId);
         const entries = await this.redis.xrange(key, `(0-${skip}`, '+');
-        entries.forEach(([, fields]) => deliver(decode(generationId, fields[1]!)));
+        entries.forEach(([, fields]) => decode(generationId, fields[1]!).forEach(deliver));
         early.forEach(deliver);
         live = true;
-        // The stream expired between the check and now: it has ended long ago, there is nothing to wait for.
-        if (entries.length === 0 && early.length === 0 && (await this.redis.exists(key)) === 0) subscriber.complete();
+        // Nothing yet: a generation that has just started (its first events wait in a batch) is still the
+        // session's latest; one that is not any more has expired or been replaced, and nothing will come.
+        if (entries.length === 0 && early.length === 0 && (await this.redis.get(latestKey(sessionId))) !== generationId) subscriber.complete();
       };
       start().catch((error: unknown) => subscriber.error(error));
       return () => stopListening?.();
@@ -166,7 +173,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
 
   private async lastEvent(generationId: string): Promise<StoredEvent | undefined> {
     const [entry] = await this.redis.xrevrange(eventsKey(generationId), '+', '-', 'COUNT', 1);
-    return entry && decode(generationId, entry[1][1]!);
+    return entry && decode(generationId, entry[1][1]!).at(-1);
   }
 
   /** Logged once per outage: a live reply is not interrupted because others could not follow it. */

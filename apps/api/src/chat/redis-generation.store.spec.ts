@@ -1,0 +1,96 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import type { MessageEvent } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import type { Observable } from 'rxjs';
+import type { appConfig } from '@app/common';
+import { RedisConnections } from '../redis/redis.connections.js';
+import { GenerationLog } from './generation-log.js';
+import { GenerationTracker } from './generation.tracker.js';
+import { SHARE_EVERY_MS } from './redis-event-batcher.js';
+import { RedisGenerationStore } from './redis-generation.store.js';
+
+/** Needs a real server (TEST_REDIS_URL, as in CI). */
+const REDIS_URL = process.env.TEST_REDIS_URL;
+const suite = REDIS_URL ? describe : describe.skip;
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const delta = (n: number): MessageEvent => ({ type: 'message', data: { content: `d${n}` } });
+const done: MessageEvent = { type: 'done', data: { usage: null } };
+
+/** Everything a follower receives until the generation's events end. */
+function collect(events: Observable<MessageEvent>): Promise<MessageEvent[]> {
+  const received: MessageEvent[] = [];
+  return new Promise((resolve, reject) => events.subscribe({ next: (event) => received.push(event), error: reject, complete: () => resolve(received) }));
+}
+
+suite('Redis generation store: events shared between replicas', () => {
+  const replicas: RedisConnections[] = [];
+  const replica = () => {
+    const connections = new RedisConnections({ redisUrl: REDIS_URL } as ConfigType<typeof appConfig>);
+    replicas.push(connections);
+    return { connections, store: new RedisGenerationStore(connections, new GenerationTracker(), { retentionMs: 60_000, maxRunMs: 60_000 }) };
+  };
+  afterAll(() => Promise.all(replicas.map((connections) => connections.onApplicationShutdown())));
+
+  async function running(store: RedisGenerationStore) {
+    const sessionId = randomUUID();
+    const generationId = randomUUID();
+    expect(await store.claim(sessionId, generationId)).toBe(true);
+    const log = new GenerationLog(generationId, sessionId);
+    store.publish(log);
+    return { sessionId, generationId, log };
+  }
+
+  it('shares a burst of events as one entry, and a follower on another replica gets each event after its position once, in order', async () => {
+    const a = replica();
+    const b = replica();
+    const { sessionId, generationId, log } = await running(a.store);
+    for (let n = 1; n <= 50; n++) log.append(delta(n));
+    await sleep(SHARE_EVERY_MS * 5);
+    expect(await a.connections.client!.xlen(`chat:generation:${generationId}:events`)).toBe(1);
+
+    const followed = collect((await b.store.follow(sessionId, { generationId, seq: 10 }))!);
+    for (let n = 51; n <= 60; n++) log.append(delta(n));
+    log.append(done);
+    log.end();
+    const received = await followed;
+    expect(received.map((event) => event.id)).toEqual(Array.from({ length: 51 }, (_, i) => `${generationId}:${i + 11}`));
+    expect(received.at(-2)!.data).toEqual({ content: 'd60' });
+    expect(received.at(-1)!.type).toBe('done');
+  });
+
+  it('a follower that arrives before the first batch is sent waits for it instead of ending with nothing', async () => {
+    const a = replica();
+    const b = replica();
+    // B's connections are up already, as on a replica in service, so it follows well within the batch delay.
+    await b.connections.client!.ping();
+    (await b.connections.channels.listen('chat:warm-up', () => undefined))();
+    const { sessionId, log } = await running(a.store);
+    log.append(delta(1));
+    const following = await b.store.follow(sessionId);
+    expect(following).not.toBeNull();
+    const followed = collect(following!);
+    // The follower has read the stream and found it empty, while the first event still waits in its batch.
+    await sleep(SHARE_EVERY_MS / 2);
+    log.append(done);
+    log.end();
+    expect((await followed).map((event) => event.type)).toEqual(['message', 'done']);
+  });
+
+  it('sends the last events at the end, before the session is free again', async () => {
+    const a = replica();
+    const { sessionId, generationId, log } = await running(a.store);
+    log.append(delta(1));
+    log.append(done);
+    log.end();
+    const redis = a.connections.client!;
+    while ((await redis.get(`chat:session:${sessionId}:running`)) !== null) await sleep(1);
+    const [[, fields]] = (await redis.xrevrange(`chat:generation:${generationId}:events`, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    expect(JSON.parse(fields![1]!)).toEqual([
+      { seq: 1, type: 'message', data: { content: 'd1' } },
+      { seq: 2, type: 'done', data: { usage: null } },
+    ]);
+    expect(await a.store.follow(sessionId, { generationId, seq: 2 })).toBeNull();
+  });
+});
