@@ -21,7 +21,6 @@ end
 return #KEYS`;
 
 interface Waiting {
-  streamKey: string;
   channel: string;
   lastSeq: number;
   /** Already-encoded events, joined into a JSON array when sent. */
@@ -36,6 +35,7 @@ interface Waiting {
  * relay itself (a paced delta arrives alone, so nothing shared its commands).
  */
 export class RedisEventBatcher {
+  /** By stream key. */
   private readonly waiting = new Map<string, Waiting>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -48,7 +48,7 @@ export class RedisEventBatcher {
   add(streamKey: string, channel: string, seq: number, encoded: string, expireMs?: number): void {
     let waiting = this.waiting.get(streamKey);
     if (!waiting) {
-      waiting = { streamKey, channel, lastSeq: seq, events: [], expireMs };
+      waiting = { channel, lastSeq: seq, events: [], expireMs };
       this.waiting.set(streamKey, waiting);
     }
     waiting.lastSeq = seq;
@@ -66,7 +66,7 @@ export class RedisEventBatcher {
     if (this.waiting.size === 0) return;
     const keys: string[] = [];
     const args: (string | number)[] = [];
-    for (const { streamKey, channel, lastSeq, events, expireMs } of this.waiting.values()) {
+    for (const [streamKey, { channel, lastSeq, events, expireMs }] of this.waiting) {
       keys.push(streamKey);
       args.push(channel, lastSeq, expireMs ?? '', `[${events.join(',')}]`);
     }
