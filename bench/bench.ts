@@ -212,9 +212,9 @@ async function addedLatency(gateway: Gateway, through: Target) {
     let gatewayCpuMs = 0;
     for (let i = 0; i < perRound; i++) {
       const d = await runStreams(direct, 1, 1);
-      const cpuBefore = processStats(gateway.child.pid!).cpuMs;
+      const cpu = cpuSince(gateway.child.pid!);
       const g = await runStreams(through, 1, 1);
-      gatewayCpuMs += processStats(gateway.child.pid!).cpuMs - cpuBefore;
+      gatewayCpuMs += cpu()[0]!;
       directTimes.push(total(d[0]!));
       gatewayTimes.push(total(g[0]!));
       errors.push(...[...d, ...g].flatMap((run) => (run.error ? [run.error] : [])));

@@ -157,8 +157,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
           else early.push(...batch);
         });
         if (subscriber.closed) return stopListening();
-        const key = eventsKey(generationId);
-        const entries = await this.redis.xrange(key, `(0-${skip}`, '+');
+        const entries = await this.redis.xrange(eventsKey(generationId), `(0-${skip}`, '+');
         entries.forEach(([, fields]) => decode(generationId, fields[1]!).forEach(deliver));
         early.forEach(deliver);
         live = true;
