@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerUser } from './factories/user.factory.js';
@@ -24,6 +25,7 @@ describe('start-up and persistence (e2e)', () => {
     [{ NODE_ENV: 'production', JWT_SECRET: '' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', ENCRYPTION_KEY: '' }, 'ENCRYPTION_KEY'],
     [{ CHAT_HISTORY_MAX_MESSAGES: '0' }, 'CHAT_HISTORY_MAX_MESSAGES'],
+    [{ LISTEN_BACKLOG: '0' }, 'LISTEN_BACKLOG'],
   ])('refuses to start with %j and names %s', (env, variable) => {
     const result = startWith(env);
     expect(result.status).toBe(1);
@@ -58,6 +60,42 @@ describe('start-up and persistence (e2e)', () => {
       const ready = await app.http().get('/api/health/ready').expect(200);
       expect(ready.body.info.database.status).toBe('up');
     } finally {
+      await app.close();
+    }
+  });
+
+  it('queues a burst of 1,000 connections that arrive while it is busy, then serves every one', async () => {
+    const burst = 1000;
+    const app = await bootTestApp();
+    const sockets: Socket[] = [];
+    try {
+      // A stopped server accepts nothing: only the kernel's queue for it (the listen backlog) can take the burst.
+      app.process.kill('SIGSTOP');
+      let connected = 0;
+      for (let i = 0; i < burst; i++) {
+        const socket = connect(Number(new URL(app.url).port), '127.0.0.1', () => connected++);
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+      }
+      for (let waited = 0; connected < burst && waited < 3000; waited += 50) await new Promise((done) => setTimeout(done, 50));
+      expect(connected).toBe(burst);
+
+      app.process.kill('SIGCONT');
+      const statuses = await Promise.all(
+        sockets.map(
+          (socket) =>
+            new Promise<string>((done) => {
+              let response = '';
+              socket.on('data', (chunk: Buffer) => (response += chunk.toString()));
+              socket.on('close', () => done(response.split('\r\n')[0]!));
+              socket.write('GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+            }),
+        ),
+      );
+      expect(new Set(statuses)).toEqual(new Set(['HTTP/1.1 200 OK']));
+    } finally {
+      app.process.kill('SIGCONT');
+      sockets.forEach((socket) => socket.destroy());
       await app.close();
     }
   });

@@ -8,6 +8,9 @@ import { createApp } from './bootstrap.js';
 
 const logger = new Logger('Bootstrap');
 
+/** Nest hands arguments after the host on to Node's `server.listen(port, host, backlog)`; its types stop at the host. */
+type ListenWithBacklog = (port: number, host: string, backlog: number) => Promise<unknown>;
+
 /**
  * Nest's own shutdown hooks re-raise the signal after closing, so the process ends "killed by SIGTERM";
  * orchestrators and our tests expect a clean exit code once the graceful close has finished.
@@ -36,7 +39,7 @@ try {
     app.connectMicroservice<MicroserviceOptions>({ transport: Transport.NATS, options: { servers: [config.natsUrl], queue: 'llm-chat-backend' } });
     await app.startAllMicroservices();
   }
-  await app.listen(config.port, config.host);
+  await (app.listen as unknown as ListenWithBacklog).call(app, config.port, config.host, config.listenBacklog);
   logger.log(`Listening on ${await app.getUrl()} (API docs at /api/docs)`);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -377,7 +377,8 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     socket.on('close', () => sockets.delete(socket));
   });
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  // The gateway under benchmark opens thousands of connections to it within seconds: Node's backlog of 511 drops some.
+  await new Promise<void>((resolve) => server.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: 4096 }, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,

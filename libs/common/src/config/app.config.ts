@@ -11,6 +11,12 @@ export function parseAppConfig(env: Env) {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     host: read.string('HOST', '0.0.0.0'),
     port: read.int('PORT', 3000, { min: 0, max: 65535 }),
+    /**
+     * Connections the kernel completes and queues while the server is busy, before it drops new ones (capped by
+     * net.core.somaxconn). Node's 511 overflowed under 500 new streams a second: those clients waited out SYN
+     * retries and timed out.
+     */
+    listenBacklog: read.int('LISTEN_BACKLOG', 4096, { min: 1, max: 65535 }),
     dataDir: read.string('DATA_DIR', './data'),
     corsOrigins: read.list('CORS_ORIGINS'),
     /** Number of reverse-proxy hops whose X-Forwarded-For is trusted; 0 trusts none. */
