@@ -71,9 +71,10 @@ describe('start-up and persistence (e2e)', () => {
     try {
       // A stopped server accepts nothing: only the kernel's queue for it (the listen backlog) can take the burst.
       app.process.kill('SIGSTOP');
+      const port = Number(new URL(app.url).port);
       let connected = 0;
       for (let i = 0; i < burst; i++) {
-        const socket = connect(Number(new URL(app.url).port), '127.0.0.1', () => connected++);
+        const socket = connect(port, '127.0.0.1', () => connected++);
         socket.on('error', () => undefined);
         sockets.push(socket);
       }
