@@ -249,15 +249,15 @@ async function pacedOverhead(gateway: Gateway, concurrency: number, burst = fals
   const allGaps = (runs: StreamTiming[]) => ok(runs).flatMap(gaps);
   const figures: Record<'ttftP50' | 'ttftP95' | 'ttftP99' | 'gapP50' | 'gapP99', number[]> = { ttftP50: [], ttftP95: [], ttftP99: [], gapP50: [], gapP99: [] };
   const errors: StreamTiming[] = [];
+  const directThenGateway = async (n: number) => {
+    const direct = await runStreams(directTarget(DELTAS, PACE_MS), n, concurrency, ramp);
+    return { direct, through: await runStreams(gatewayTarget(gateway.token, DELTAS, PACE_MS), n, concurrency, ramp) };
+  };
   // A first round at a new concurrency opens the connections it needs (client, upstream, database pool): the
   // figure is for a server already serving that many streams, as figure 1's is for a warm one.
-  if (concurrency >= 100 && !burst) {
-    await runStreams(directTarget(DELTAS, PACE_MS), concurrency, concurrency, ramp);
-    await runStreams(gatewayTarget(gateway.token, DELTAS, PACE_MS), concurrency, concurrency, ramp);
-  }
+  if (concurrency >= 100 && !burst) await directThenGateway(concurrency);
   for (let round = 0; round < rounds; round++) {
-    const direct = await runStreams(directTarget(DELTAS, PACE_MS), count, concurrency, ramp);
-    const through = await runStreams(gatewayTarget(gateway.token, DELTAS, PACE_MS), count, concurrency, ramp);
+    const { direct, through } = await directThenGateway(count);
     const added = (values: (runs: StreamTiming[]) => number[], p: number) => percentile(values(through), p) - percentile(values(direct), p);
     figures.ttftP50.push(added(ttfts, 50));
     figures.ttftP95.push(added(ttfts, 95));
