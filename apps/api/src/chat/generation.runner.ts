@@ -92,8 +92,8 @@ export class GenerationRunner {
     const provider = plan.turn.provider as ProviderId;
     const labels = { provider, model: modelLabel(provider, plan.request.model) };
     this.metrics.activeStreams.inc();
-    // The turn's write is sent once the provider's request has gone out: the first token never waits behind it.
-    const written = new Promise((sent) => setImmediate(sent)).then(() => (plan.persist ? this.turns.beginTurn(plan.turn) : undefined)).then(
+    let sendTurn!: () => void;
+    const written = new Promise<void>((send) => (sendTurn = send)).then(() => (plan.persist ? this.turns.beginTurn(plan.turn) : undefined)).then(
       () => true,
       (error: unknown) => {
         this.logger.error(`Could not write turn ${replyId}`, error instanceof Error ? error.stack : String(error));
@@ -158,6 +158,10 @@ export class GenerationRunner {
       },
       complete,
     });
+    // The turn's write leaves after the provider's request, so the first token never waits behind it (with PGlite
+    // the write is the database's own work on this thread). On a kept-alive connection undici writes the request
+    // from a setImmediate of its own, queued by the subscribe above: this one, queued after it, runs after it.
+    setImmediate(sendTurn);
     void written.then((ok) => {
       if (ok || settled) return;
       upstream.abort();
