@@ -47,6 +47,33 @@ describe('PglitePool', () => {
     holder.release();
   });
 
+  it('prepares each parameterized statement once and then only executes it', async () => {
+    const { client, release } = await acquire();
+    const sql = 'SELECT v FROM t WHERE id = $1';
+    for (const id of [1, 2, 1]) await client.query(sql, [id]);
+    const { rows } = await client.query('SELECT statement FROM pg_prepared_statements WHERE statement = $1', [sql]);
+    expect(rows).toHaveLength(1);
+    release();
+  });
+
+  it('stops preparing past 500 distinct statements, and still runs the rest', async () => {
+    const { client, release } = await acquire();
+    for (let n = 0; n < 510; n++) {
+      const { rows } = await client.query(`SELECT $1::int + ${n} AS sum`, [1]);
+      expect(rows[0]!.sum).toBe(n + 1);
+    }
+    const { rows } = await client.query('SELECT count(*) AS prepared FROM pg_prepared_statements');
+    expect(Number(rows[0]!.prepared)).toBe(500);
+    release();
+  });
+
+  it('returns values the way pg does with PostgreSQL', async () => {
+    const { client, release } = await acquire();
+    const { rows } = await client.query('SELECT count(*) AS n, now() AS at, $1::uuid AS id FROM t', ['6f1c2b9e-8a4d-4c3b-9e2f-1a2b3c4d5e6f']);
+    expect(rows[0]).toEqual({ n: '2', at: expect.any(Date), id: '6f1c2b9e-8a4d-4c3b-9e2f-1a2b3c4d5e6f' });
+    release();
+  });
+
   it('ignores a second release of the same holder', async () => {
     const holder = await acquire();
     holder.release();
