@@ -82,3 +82,20 @@ describe('PglitePool', () => {
     next.release();
   });
 });
+
+describe('PglitePool when PGlite goes away', () => {
+  it('reports a connection error on the pool instead of crashing the process', async () => {
+    const db = await openPglite('memory://');
+    const pool = new PglitePool(db);
+    const errors: unknown[] = [];
+    pool.on('error', (error) => errors.push(error));
+    const { client, release } = await new Promise<{ client: Client; release: () => void }>((resolve, reject) =>
+      pool.connect((error, client, release) => (error ? reject(error) : resolve({ client: client as unknown as Client, release }))),
+    );
+    await client.query('SELECT 1');
+    release();
+    await db.close();
+    await expect(client.query('SELECT $1::int', [1])).rejects.toThrow();
+    expect(errors.length).toBeGreaterThan(0);
+  });
+});

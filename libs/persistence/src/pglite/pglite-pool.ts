@@ -20,9 +20,12 @@ class PgliteClient extends EventEmitter {
   private readonly client: pg.Client;
   private readonly statementNames = new Map<string, string>();
 
-  constructor(db: PGlite) {
+  constructor(db: PGlite, pool: EventEmitter) {
     super();
     this.client = new pg.Client(createPgConfig(db));
+    // As with pg.Pool: a connection error goes to whoever holds the client (TypeORM's query runner listens), else to
+    // the pool, which TypeORM logs; unheard, it would crash the process.
+    this.client.on('error', (error) => (this.listenerCount('error') > 0 ? this : pool).emit('error', error));
   }
 
   async connect(): Promise<void> {
@@ -58,7 +61,7 @@ export class PglitePool extends EventEmitter {
 
   constructor(private readonly db: PGlite) {
     super();
-    this.client = new PgliteClient(db);
+    this.client = new PgliteClient(db, this);
     // The first holder waits for the connection; if it cannot be made, every holder is told.
     this.tail = this.client.connect();
   }
