@@ -4,13 +4,15 @@ import { openPglite, PglitePool } from './pglite-pool.js';
 
 type Client = { query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount?: number; command?: string }> };
 
+const acquireFrom = (pool: PglitePool) =>
+  new Promise<{ client: Client; release: () => void }>((resolve, reject) =>
+    pool.connect((error, client, release) => (error ? reject(error) : resolve({ client: client as unknown as Client, release }))),
+  );
+
 describe('PglitePool', () => {
   let db: PGlite;
   let pool: PglitePool;
-  const acquire = () =>
-    new Promise<{ client: Client; release: () => void }>((resolve, reject) =>
-      pool.connect((error, client, release) => (error ? reject(error) : resolve({ client: client as unknown as Client, release }))),
-    );
+  const acquire = () => acquireFrom(pool);
 
   beforeAll(async () => {
     db = await openPglite('memory://');
@@ -89,9 +91,7 @@ describe('PglitePool when PGlite goes away', () => {
     const pool = new PglitePool(db);
     const errors: unknown[] = [];
     pool.on('error', (error) => errors.push(error));
-    const { client, release } = await new Promise<{ client: Client; release: () => void }>((resolve, reject) =>
-      pool.connect((error, client, release) => (error ? reject(error) : resolve({ client: client as unknown as Client, release }))),
-    );
+    const { client, release } = await acquireFrom(pool);
     await client.query('SELECT 1');
     release();
     await db.close();

@@ -44,8 +44,10 @@ class PgliteClient extends EventEmitter {
   }
 
   private statementName(sql: string): string | undefined {
-    let name = this.statementNames.get(sql);
-    if (!name && this.statementNames.size < MAX_PREPARED_STATEMENTS) this.statementNames.set(sql, (name = `s${this.statementNames.size}`));
+    const known = this.statementNames.get(sql);
+    if (known || this.statementNames.size >= MAX_PREPARED_STATEMENTS) return known;
+    const name = `s${this.statementNames.size}`;
+    this.statementNames.set(sql, name);
     return name;
   }
 }
