@@ -23,8 +23,12 @@ export type ChatDelta =
   | { type: 'usage'; promptTokens: number; completionTokens: number }
   | { type: 'finish'; reason: string };
 
-/** Wire formats we speak; several provider ids share one kind (all OpenAI-compatible ones). */
-export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'echo';
+/**
+ * Wire formats we speak; several provider ids share one kind (all OpenAI-compatible ones). The one list: the
+ * type, the API documentation's enum and the registry's start-up check all derive from it.
+ */
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'echo'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 export interface ChatProvider {
   readonly kind: ProviderKind;

@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
+import { PROVIDER_KINDS } from './chat-provider.interface.js';
 import { getProviderInfo, isProviderId, PROVIDER_IDS } from './provider-catalog.js';
 
 describe('provider catalog', () => {
   it('gives every provider a wire format and, unless custom or echo, an https default endpoint', () => {
     for (const id of PROVIDER_IDS) {
       const info = getProviderInfo(id);
-      expect(['openai', 'anthropic', 'gemini', 'echo']).toContain(info.kind);
+      expect(PROVIDER_KINDS).toContain(info.kind);
       if (id === 'custom') expect(info.requiresBaseUrl).toBe(true);
       else if (id !== 'echo' && id !== 'ollama') expect(info.defaultBaseUrl).toMatch(/^https:\/\//);
     }

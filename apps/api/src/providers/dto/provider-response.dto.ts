@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ProviderCredentialEntity } from '@app/persistence';
-import type { ProviderInfo } from '@app/ai';
+import { PROVIDER_KINDS, type ProviderInfo } from '@app/ai';
 
 export class ModelInfoDto {
   @ApiProperty({ example: 'gpt-4o-mini' }) id: string;
@@ -10,7 +10,7 @@ export class ModelInfoDto {
 export class ProviderSummaryDto {
   @ApiProperty({ example: 'openai' }) id: string;
   @ApiProperty({ example: 'OpenAI' }) label: string;
-  @ApiProperty({ enum: ['openai', 'anthropic', 'gemini', 'echo'], description: 'Wire format spoken' }) kind: string;
+  @ApiProperty({ enum: PROVIDER_KINDS, description: 'Wire format spoken' }) kind: string;
   @ApiProperty({ description: 'Whether you have saved settings for it' }) configured: boolean;
   @ApiProperty() requiresKey: boolean;
   @ApiProperty() requiresBaseUrl: boolean;
