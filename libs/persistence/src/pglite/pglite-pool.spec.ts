@@ -76,12 +76,21 @@ describe('PglitePool', () => {
     release();
   });
 
-  it('ignores a second release of the same holder', async () => {
-    const holder = await acquire();
-    holder.release();
-    holder.release();
-    const next = await acquire();
-    next.release();
+  it('ignores a second release of the same holder: it cannot release the next holder', async () => {
+    const first = await acquire();
+    first.release();
+    const second = await acquire();
+    first.release();
+    let thirdGotIt = false;
+    const third = acquire().then((holder) => {
+      thirdGotIt = true;
+      return holder;
+    });
+    await new Promise((done) => setTimeout(done, 50));
+    expect(thirdGotIt).toBe(false);
+    second.release();
+    (await third).release();
+    expect(thirdGotIt).toBe(true);
   });
 });
 

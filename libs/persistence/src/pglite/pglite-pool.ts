@@ -70,14 +70,8 @@ export class PglitePool extends EventEmitter {
 
   connect(callback: ConnectCallback): void {
     let release!: Release;
-    const released = new Promise<void>((resolve) => {
-      let done = false;
-      release = () => {
-        if (done) return;
-        done = true;
-        resolve();
-      };
-    });
+    // Each holder has a promise of its own: releasing it twice resolves it twice, which cannot free the next holder.
+    const released = new Promise<void>((resolve) => (release = () => resolve()));
     const previous = this.tail;
     this.tail = previous.then(() => released);
     previous.then(
