@@ -17,19 +17,11 @@ function startWith(env: Record<string, string>) {
 }
 
 describe('start-up and persistence (e2e)', () => {
-  it.each([
-    [{ PORT: 'abc' }, 'PORT'],
-    [{ DATABASE_URL: 'mysql://nope' }, 'DATABASE_URL'],
-    [{ ENCRYPTION_KEY: 'too-short' }, 'ENCRYPTION_KEY'],
-    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
-    [{ NODE_ENV: 'production', JWT_SECRET: '' }, 'JWT_SECRET'],
-    [{ NODE_ENV: 'production', ENCRYPTION_KEY: '' }, 'ENCRYPTION_KEY'],
-    [{ CHAT_HISTORY_MAX_MESSAGES: '0' }, 'CHAT_HISTORY_MAX_MESSAGES'],
-    [{ LISTEN_BACKLOG: '0' }, 'LISTEN_BACKLOG'],
-  ])('refuses to start with %j and names %s', (env, variable) => {
-    const result = startWith(env);
+  // Each variable's rule is covered by libs/common/src/config/validate-config.spec.ts; this proves the process refuses.
+  it('refuses to start with an invalid variable, exits 1 and names it', () => {
+    const result = startWith({ PORT: 'abc' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`Invalid configuration: ${variable}`);
+    expect(result.stderr).toContain('Invalid configuration: PORT');
   });
 
   it('keeps data across a restart on the same database', async () => {
