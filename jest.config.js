@@ -7,6 +7,7 @@ const shared = { testEnvironment: 'node', rootDir: '.', moduleFileExtensions: ['
 
 export default {
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/skipped-suites.reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/apps/', '<rootDir>/libs/'], testRegex: '.*\\.spec\\.ts$' },
     { ...shared, displayName: 'e2e', roots: ['<rootDir>/test/'], testRegex: '.*\\.e2e-spec\\.ts$' },

@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { readStream } from './helpers/sse-client.js';
+import { describeWhen } from './helpers/suite-requirements.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 /** Debian's Chromium (`.ci/run` installs it); without one, as on a fresh machine, this suite is skipped. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const withBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
+const withBrowser = describeWhen(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
 
 // The closed network refuses Chromium's own background connections; these flags keep it from trying.
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
