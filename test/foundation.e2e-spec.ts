@@ -26,6 +26,7 @@ describe('start-up and persistence (e2e)', () => {
     [{ NODE_ENV: 'production', ENCRYPTION_KEY: '' }, 'ENCRYPTION_KEY'],
     [{ CHAT_HISTORY_MAX_MESSAGES: '0' }, 'CHAT_HISTORY_MAX_MESSAGES'],
     [{ LISTEN_BACKLOG: '0' }, 'LISTEN_BACKLOG'],
+    [{ ALLOWED_UPSTREAM_HOSTS: '127.0.0.1, 10.0.0.5:99999' }, 'ALLOWED_UPSTREAM_HOSTS'],
   ])('refuses to start with %j and names %s', (env, variable) => {
     const result = startWith(env);
     expect(result.status).toBe(1);
