@@ -5,8 +5,8 @@ import ipaddr from 'ipaddr.js';
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
 /**
- * Special-purpose IPv6 ranges (IANA registry) that ipaddr.js's range() files under 'unicast'. Every range it does
- * name is refused as a whole (see isBlockedV6), which already covers the rest of both IANA registries.
+ * Special-purpose IPv6 ranges (IANA registry) that ipaddr.js's range() files under 'unicast'. The ranges it does
+ * name cover the rest of both IANA registries; isBlockedV6 refuses them (judging mapped and NAT64 by their IPv4).
  */
 const UNNAMED_V6: [ipaddr.IPv6, number][] = [
   // IPv4-compatible (RFC 4291, deprecated): `::a.b.c.d` may still reach a.b.c.d through an automatic tunnel.
