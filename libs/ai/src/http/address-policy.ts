@@ -1,102 +1,104 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import type { AllowedUpstreamHost } from '@app/common';
+import ipaddr from 'ipaddr.js';
 
-/** Address ranges no user-supplied URL may reach: loopback, private, link-local (cloud metadata), CGNAT, ... */
-const BLOCKED_V4: [string, number][] = [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.88.99.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-];
-const BLOCKED_V6: [string, number][] = [
-  ['::', 128],
-  ['::1', 128],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+/**
+ * Special-purpose IPv6 ranges (IANA registry) that ipaddr.js's range() files under 'unicast'. The ranges it does
+ * name cover the rest of both IANA registries; isBlockedV6 refuses them (judging mapped and NAT64 by their IPv4).
+ */
+const UNNAMED_V6: [ipaddr.IPv6, number][] = [
+  // IPv4-compatible (RFC 4291, deprecated): `::a.b.c.d` may still reach a.b.c.d through an automatic tunnel.
+  ipaddr.IPv6.parseCIDR('::/96'),
+  // Discard-only 100::/64 (RFC 6666) and the dummy prefix 100:0:0:1::/64 (RFC 9780).
+  ipaddr.IPv6.parseCIDR('100::/63'),
 ];
 
-function blockList(v4: [string, number][], v6: [string, number][]): BlockList {
-  const list = new BlockList();
-  for (const [network, prefix] of v4) list.addSubnet(network, prefix, 'ipv4');
-  for (const [network, prefix] of v6) list.addSubnet(network, prefix, 'ipv6');
-  return list;
-}
+/** Only the well-known /96 carries the destination in its last 32 bits; the local-use /48 is refused outright. */
+const NAT64_WELL_KNOWN = ipaddr.IPv6.parseCIDR('64:ff9b::/96');
 
-const BLOCKED = blockList(BLOCKED_V4, BLOCKED_V6);
-
-/** Expands an IPv6 address to its eight 16-bit groups (handles `::` and a dotted IPv4 tail). */
-function ipv6Groups(address: string): number[] {
-  let text = address.toLowerCase();
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number];
-    text = text.slice(0, -dotted[1]!.length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+/**
+ * Reads an address the way the socket will. ipaddr.js reads `::a.b.c.d` as `::ffff:a.b.c.d` where Node and WHATWG
+ * URL read `::a.b.c.d` (IPv4-compatible), so an IPv6 address is first rewritten by WHATWG URL into its canonical
+ * hex form. Anything Node would not connect to as an address (host names, zone ids, odd IPv4 spellings) is undefined.
+ */
+export function parseAddress(address: string): Address | undefined {
+  const family = isIP(address);
+  if (family === 4) return ipaddr.IPv4.parse(address);
+  if (family !== 6) return undefined;
+  try {
+    return ipaddr.IPv6.parse(new URL(`http://[${address}]/`).hostname.slice(1, -1));
+  } catch {
+    return undefined;
   }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const middle = tail === undefined ? [] : Array(8 - left.length - right.length).fill('0');
-  return [...left, ...middle, ...right].map((group) => parseInt(group || '0', 16));
 }
 
 /**
- * The IPv4 address an IPv6 address carries, if any: IPv4-mapped (::ffff:a.b.c.d, also written in hex),
- * IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16). Each would reach the IPv4 host.
+ * Every IPv4 range ipaddr.js names is special-purpose (private, loopback, link-local/metadata, CGNAT, benchmarking,
+ * documentation, 6to4 relay, multicast, reserved, broadcast, and the anycast AS112 and AMT blocks, where no model
+ * provider lives): only plain unicast passes.
  */
-function embeddedIpv4(address: string): string | undefined {
-  const g = ipv6Groups(address);
-  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
-  if (zeros(0, 5) && (g[5] === 0xffff || g[5] === 0) && (g[6]! !== 0 || g[7]! > 1)) return v4(g[6]!, g[7]!);
-  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return v4(g[6]!, g[7]!);
-  if (g[0] === 0x2002) return v4(g[1]!, g[2]!);
-  return undefined;
+function isBlockedV4(address: ipaddr.IPv4): boolean {
+  return address.range() !== 'unicast';
 }
 
+/**
+ * IPv4-mapped and well-known NAT64 addresses are judged by the IPv4 address they reach. Everything else that is
+ * special-purpose is refused whole, including translation forms whose embedded IPv4 looks public:
+ * - IPv4-translated `::ffff:0:a.b.c.d` (SIIT) and local-use NAT64 `64:ff9b:1::/48` reach whatever the local
+ *   translator maps them to;
+ * - 6to4 `2002::/16`: the embedded IPv4 is only the tunnel end; the host part behind it is that site's network, and
+ *   when the embedded address is one of ours it is our network, so a public embedded IPv4 is no proof of safety
+ *   (6to4 is deprecated, RFC 7526; no provider publishes such an address);
+ * - Teredo `2001::/32` (inside the refused IETF block 2001::/23): the same, through a Teredo relay.
+ */
+function isBlockedV6(address: ipaddr.IPv6): boolean {
+  if (address.isIPv4MappedAddress()) return isBlockedV4(address.toIPv4Address());
+  if (address.match(NAT64_WELL_KNOWN)) return isBlockedV4(ipaddr.fromByteArray(address.toByteArray().slice(12)) as ipaddr.IPv4);
+  return address.range() !== 'unicast' || UNNAMED_V6.some((range) => address.match(range));
+}
+
+/** True for anything a user-supplied URL may not reach, and for anything that is not an address at all. */
 export function isBlockedAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return BLOCKED.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const embedded = embeddedIpv4(address);
-  if (embedded !== undefined && BLOCKED.check(embedded, 'ipv4')) return true;
-  return BLOCKED.check(address, 'ipv6');
+  const parsed = parseAddress(address);
+  if (parsed === undefined) return true;
+  return parsed.kind() === 'ipv4' ? isBlockedV4(parsed as ipaddr.IPv4) : isBlockedV6(parsed as ipaddr.IPv6);
 }
 
-/** The operator's exceptions (`ALLOWED_UPSTREAM_HOSTS`): host names, addresses or CIDR ranges. */
+/**
+ * The operator's exceptions (`ALLOWED_UPSTREAM_HOSTS`, parsed and checked at start-up): host names or address
+ * ranges, each on one port when the entry names one, otherwise on every port.
+ */
 export class UpstreamAllowlist {
-  private readonly hostnames = new Set<string>();
-  private readonly ranges = new BlockList();
+  private readonly names: { name: string; port?: number }[] = [];
+  private readonly ranges: { range: [Address, number]; port?: number }[] = [];
 
-  constructor(entries: readonly string[]) {
-    for (const entry of entries.map((value) => value.trim().toLowerCase().replace(/^\[|\]$/g, '')).filter(Boolean)) {
-      const [network, prefix] = entry.split('/') as [string, string | undefined];
-      const family = isIP(network);
-      if (family === 0) this.hostnames.add(entry);
-      else if (prefix === undefined) this.ranges.addAddress(network, family === 4 ? 'ipv4' : 'ipv6');
-      else this.ranges.addSubnet(network, Number(prefix), family === 4 ? 'ipv4' : 'ipv6');
+  constructor(entries: readonly AllowedUpstreamHost[]) {
+    for (const entry of entries) {
+      if ('name' in entry) {
+        this.names.push({ name: entry.name.toLowerCase(), port: entry.port });
+        continue;
+      }
+      const network = parseAddress(entry.network);
+      // The config parser accepts only what parseAddress reads; this guards a caller that skipped it.
+      if (network === undefined) throw new Error(`Not an address: ${entry.network}`);
+      this.ranges.push({ range: [network, entry.prefix], port: entry.port });
     }
   }
 
-  allowsHost(hostname: string): boolean {
-    return this.hostnames.has(hostname.toLowerCase());
+  allowsHost(hostname: string, port: number): boolean {
+    const name = hostname.toLowerCase();
+    return this.names.some((entry) => entry.name === name && (entry.port === undefined || entry.port === port));
   }
 
-  allowsAddress(address: string): boolean {
-    const family = isIP(address);
-    return family !== 0 && this.ranges.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  allowsAddress(address: string, port: number): boolean {
+    const parsed = parseAddress(address);
+    if (parsed === undefined) return false;
+    // An IPv4-mapped address is its IPv4 address: a `127.0.0.1` entry also admits `::ffff:127.0.0.1`.
+    const plain = parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed;
+    return this.ranges.some(
+      ({ range, port: only }) => range[0].kind() === plain.kind() && plain.match(range) && (only === undefined || only === port),
+    );
   }
 }

@@ -1,10 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { firstValueFrom, toArray } from 'rxjs';
+import { parseAllowedUpstreamHost } from '@app/common';
 import { UpstreamError } from '../upstream.errors.js';
-import { UpstreamHttpClient } from './upstream-http.client.js';
+import { UNREACHABLE_MESSAGE, UpstreamHttpClient } from './upstream-http.client.js';
 import type { UpstreamHttpOptions } from './upstream-http.options.js';
+
+const allow = (...entries: string[]) => entries.map((entry) => parseAllowedUpstreamHost('ALLOWED_UPSTREAM_HOSTS', entry));
+const unreachable = expect.objectContaining({ code: 'upstream_error', message: UNREACHABLE_MESSAGE });
+const ANY_ADDRESS = /\d+\.\d+\.\d+\.\d+|[0-9a-f]*:[0-9a-f]*:[0-9a-f:]*/i;
+
+/** A port nothing listens on: bound, read and closed again. */
+async function closedPort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 const options = (overrides: Partial<UpstreamHttpOptions> = {}): UpstreamHttpOptions => ({
   allowHttp: true,
@@ -37,23 +51,55 @@ describe('UpstreamHttpClient', () => {
   it('refuses, at connect time, a host name that resolves to a private address: nothing reaches the server', async () => {
     const client = new UpstreamHttpClient(options());
     const before = hits;
-    await expect(collect(client, `http://localhost:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ code: 'upstream_blocked' }));
-    await expect(collect(client, `http://127.0.0.1:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ code: 'upstream_blocked' }));
-    await expect(collect(client, `http://[::ffff:127.0.0.1]:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ code: 'upstream_blocked' }));
+    await expect(collect(client, `http://localhost:${port}/v1/chat/completions`)).rejects.toEqual(unreachable);
+    await expect(collect(client, `http://127.0.0.1:${port}/v1/chat/completions`)).rejects.toEqual(unreachable);
+    await expect(collect(client, `http://[::ffff:127.0.0.1]:${port}/v1/chat/completions`)).rejects.toEqual(unreachable);
+    await expect(collect(client, `http://[::ffff:0:7f00:1]:${port}/v1/chat/completions`)).rejects.toEqual(unreachable);
     expect(hits).toBe(before);
     await expect(client.assertSafeUrl(`http://localhost:${port}`)).rejects.toBeInstanceOf(UpstreamError);
     await client.onApplicationShutdown();
   });
 
+  it('allows an address allow-listed with a port on that port only, at save and at connect time', async () => {
+    const client = new UpstreamHttpClient(options({ allowedHosts: allow(`127.0.0.1:${port}`, `localhost:${port}`) }));
+    const before = hits;
+    await expect(collect(client, `http://127.0.0.1:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ status: 302 }));
+    await expect(collect(client, `http://localhost:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ status: 302 }));
+    expect(hits).toBe(before + 2);
+    await client.assertSafeUrl(`http://127.0.0.1:${port}/v1`);
+    const other = await closedPort();
+    await expect(collect(client, `http://127.0.0.1:${other}/v1/chat/completions`)).rejects.toEqual(unreachable);
+    await expect(collect(client, `http://localhost:${other}/v1/chat/completions`)).rejects.toEqual(unreachable);
+    await expect(client.assertSafeUrl(`http://127.0.0.1:${other}/v1`)).rejects.toEqual(unreachable);
+    await expect(client.assertSafeUrl(`http://localhost:${other}/v1`)).rejects.toEqual(unreachable);
+    await client.onApplicationShutdown();
+  });
+
+  it('tells a refused address, a closed port and a failed name lookup apart by nothing, and names no address', async () => {
+    const client = new UpstreamHttpClient(options({ allowedHosts: allow('127.0.0.1') }));
+    const closed = await closedPort();
+    const failures = await Promise.all(
+      [`http://127.0.0.1:${closed}/v1`, 'http://10.0.0.1/v1', 'http://[::1]:8080/v1', 'http://name-that-does-not-exist.invalid/v1'].map((url) =>
+        collect(client, url).then(() => undefined, (error: UpstreamError) => ({ code: error.code, message: error.message })),
+      ),
+    );
+    expect(failures).toEqual(Array(4).fill({ code: 'upstream_error', message: UNREACHABLE_MESSAGE }));
+    expect(UNREACHABLE_MESSAGE).not.toMatch(ANY_ADDRESS);
+    for (const url of ['http://10.0.0.1/v1', 'http://[::1]:8080/v1', 'http://name-that-does-not-exist.invalid/v1', 'http://[2002:7f00:1::]/']) {
+      await expect(client.assertSafeUrl(url)).rejects.toEqual(unreachable);
+    }
+    await client.onApplicationShutdown();
+  });
+
   it('refuses http when only https is allowed, and URLs carrying credentials', async () => {
-    const client = new UpstreamHttpClient(options({ allowHttp: false, allowedHosts: ['127.0.0.1'] }));
+    const client = new UpstreamHttpClient(options({ allowHttp: false, allowedHosts: allow('127.0.0.1') }));
     await expect(client.assertSafeUrl(`http://127.0.0.1:${port}`)).rejects.toThrow(/Only https:/);
     await expect(client.assertSafeUrl('https://user:pass@example.com')).rejects.toThrow(/credentials/);
     await client.onApplicationShutdown();
   });
 
   it('lets an allowlisted address through but never follows a redirect (to metadata or anywhere)', async () => {
-    const client = new UpstreamHttpClient(options({ allowedHosts: ['127.0.0.1'] }));
+    const client = new UpstreamHttpClient(options({ allowedHosts: allow('127.0.0.1') }));
     const before = hits;
     await expect(collect(client, `http://localhost:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ code: 'upstream_error', status: 302 }));
     expect(hits).toBe(before + 1);

@@ -1,10 +1,10 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { finished } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Observable } from 'rxjs';
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
 import { UpstreamError } from '../upstream.errors.js';
 import { isBlockedAddress, UpstreamAllowlist } from './address-policy.js';
 import { errorFromStatus, redactSecrets } from './upstream-errors.mapper.js';
@@ -18,7 +18,17 @@ export interface UpstreamCall {
 
 const MAX_ERROR_BODY = 16 * 1024;
 
-const blocked = (what: string) => new UpstreamError('upstream_blocked', `${what} is a private, loopback or reserved address and is not allowed`);
+/**
+ * What a user is told for every failure to reach the provider: a refused address, a refused or reset connection,
+ * an unreachable network, a failed name lookup. One text and one code, so the answers cannot map our internal
+ * network (which names resolve, to what, which ports are open); the detail goes to the server log.
+ */
+export const UNREACHABLE_MESSAGE = 'The provider could not be reached, or the connection to it failed';
+
+/** A destination the address policy refuses; its message (name, address, port) is for the log only. */
+class RefusedDestination extends Error {}
+
+const portOf = (port: string, protocol: string) => Number(port) || (protocol === 'https:' ? 443 : 80);
 
 /**
  * The one HTTP path to model providers. It refuses private addresses at connect time (the socket connects to
@@ -27,13 +37,16 @@ const blocked = (what: string) => new UpstreamError('upstream_blocked', `${what}
  */
 @Injectable()
 export class UpstreamHttpClient implements OnApplicationShutdown {
+  private readonly logger = new Logger(UpstreamHttpClient.name);
   private readonly allowlist: UpstreamAllowlist;
   private readonly agent: Agent;
+  /** One connector per destination port: the lookup hook sees only the name, and an allow-list entry may name a port. */
+  private readonly connectors = new Map<number, buildConnector.connector>();
 
   constructor(@Inject(UPSTREAM_HTTP_OPTIONS) private readonly options: UpstreamHttpOptions) {
     this.allowlist = new UpstreamAllowlist(options.allowedHosts);
     this.agent = new Agent({
-      connect: { lookup: this.guardedLookup, timeout: options.connectTimeoutMs },
+      connect: this.guardedConnect,
       // Our own timers below know first-token from idle; undici's body timeout would cut long replies.
       headersTimeout: 0,
       bodyTimeout: 0,
@@ -46,13 +59,21 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
     await this.agent.destroy();
   }
 
-  /** For saving a base URL: the same checks a connection would make, with a readable error. */
+  /**
+   * For saving a base URL: the same checks a connection would make. A malformed URL is said as such (the user
+   * wrote it); a refused or unresolvable destination gets the one fixed message a failed connection gets.
+   */
   async assertSafeUrl(raw: string): Promise<void> {
     const url = this.parseUrl(raw);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (this.allowlist.allowsHost(host)) return;
-    const addresses = isIP(host) ? [host] : (await this.resolve(host)).map((entry) => entry.address);
-    for (const address of addresses) this.checkAddress(host, address);
+    const port = portOf(url.port, url.protocol);
+    if (this.allowlist.allowsHost(host, port)) return;
+    try {
+      const addresses = isIP(host) ? [host] : (await this.resolve(host)).map((entry) => entry.address);
+      for (const address of addresses) this.checkAddress(host, address, port);
+    } catch (error) {
+      throw this.toUpstreamError(error);
+    }
   }
 
   /** POSTs JSON and emits the server-sent events of the response. */
@@ -108,10 +129,6 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
 
   private async pump(call: UpstreamCall, signal: AbortSignal, onEvent: (message: EventSourceMessage) => void): Promise<void> {
     const url = this.parseUrl(call.url);
-    const literal = url.hostname.replace(/^\[|\]$/g, '');
-    // Node skips the lookup hook for literal addresses, so those are checked here.
-    if (isIP(literal)) this.checkAddress(literal, literal);
-
     const response = await request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...call.headers },
@@ -156,45 +173,75 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
     return url;
   }
 
-  private checkAddress(host: string, address: string): void {
-    if (this.allowlist.allowsHost(host) || this.allowlist.allowsAddress(address)) return;
-    if (isBlockedAddress(address)) throw blocked(host === address ? address : `${host} (${address})`);
+  private checkAddress(host: string, address: string, port: number): void {
+    if (this.allowlist.allowsHost(host, port) || this.allowlist.allowsAddress(address, port)) return;
+    if (isBlockedAddress(address)) {
+      throw new RefusedDestination(`${host === address ? address : `${host} (${address})`} port ${port} is special-purpose and not allow-listed on that port`);
+    }
   }
 
   private resolve(host: string): Promise<LookupAddress[]> {
-    return new Promise((resolve, reject) =>
-      dnsLookup(host, { all: true, verbatim: true }, (error, addresses) =>
-        error ? reject(new UpstreamError('upstream_error', `Could not resolve ${host}`)) : resolve(addresses),
-      ),
-    );
+    return new Promise((resolve, reject) => dnsLookup(host, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
   }
 
-  /** Resolves every address of the host and refuses the connection if any of them is private. */
-  private readonly guardedLookup: LookupFunction = (hostname, options, callback) => {
-    this.resolve(hostname).then(
-      (addresses) => {
-        try {
-          for (const entry of addresses) this.checkAddress(hostname, entry.address);
-        } catch (error) {
-          return callback(error as NodeJS.ErrnoException, '', 0);
-        }
-        if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-        const first = addresses.find((entry) => !options.family || entry.family === options.family) ?? addresses[0]!;
-        callback(null, first.address, first.family);
-      },
-      (error: NodeJS.ErrnoException) => callback(error, '', 0),
-    );
+  /**
+   * Every connection starts here. A literal address is checked directly (Node skips the lookup hook for those);
+   * a name goes through the guarded lookup of the destination port's connector.
+   */
+  private readonly guardedConnect: buildConnector.connector = (options, callback) => {
+    const port = portOf(options.port, options.protocol);
+    const host = options.hostname.replace(/^\[|\]$/g, '');
+    try {
+      if (isIP(host)) this.checkAddress(host, host, port);
+    } catch (error) {
+      return callback(error as Error, null);
+    }
+    let connector = this.connectors.get(port);
+    if (!connector) {
+      connector = buildConnector({ lookup: this.guardedLookup(port), timeout: this.options.connectTimeoutMs });
+      this.connectors.set(port, connector);
+    }
+    connector(options, callback);
   };
 
+  /**
+   * Resolves every address of the host and refuses the connection if any of them is refused on this port. The
+   * socket connects to an address from this very answer, so DNS rebinding cannot slip past.
+   */
+  private guardedLookup(port: number): LookupFunction {
+    return (hostname, options, callback) => {
+      this.resolve(hostname).then(
+        (addresses) => {
+          try {
+            for (const entry of addresses) this.checkAddress(hostname, entry.address, port);
+          } catch (error) {
+            return callback(error as NodeJS.ErrnoException, '', 0);
+          }
+          if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+          const first = addresses.find((entry) => !options.family || entry.family === options.family) ?? addresses[0]!;
+          callback(null, first.address, first.family);
+        },
+        (error: NodeJS.ErrnoException) => callback(error, '', 0),
+      );
+    };
+  }
+
+  /**
+   * Our own errors pass as they are; a timeout stays a timeout (it tells no more than the clock does); every
+   * other failure of the transport is the one fixed UNREACHABLE_MESSAGE, with the detail in the log.
+   */
   private toUpstreamError(error: unknown): UpstreamError {
     if (error instanceof UpstreamError) return error;
     const cause = (error as { cause?: unknown })?.cause;
     if (cause instanceof UpstreamError) return cause;
-    const code = (error as { code?: string })?.code;
+    const { code, name, message } = (error ?? {}) as { code?: string; name?: string; message?: string };
     if (code === 'UND_ERR_CONNECT_TIMEOUT') return new UpstreamError('upstream_timeout', 'Connecting to the provider timed out');
-    if (code === 'ECONNREFUSED') return new UpstreamError('upstream_error', 'The provider refused the connection');
-    const message = error instanceof Error ? redactSecrets(error.message).slice(0, 200) : 'unknown failure';
-    return new UpstreamError('upstream_error', `The connection to the provider failed: ${message}`);
+    // An abort is ours (the caller left or stopped the reply), not a failure worth a log line.
+    if (name !== 'AbortError') {
+      const detail = `${code ? `${code}: ` : ''}${message ?? String(error)}`;
+      this.logger.warn(`Could not reach the provider: ${redactSecrets(detail).slice(0, 300)}`);
+    }
+    return new UpstreamError('upstream_error', UNREACHABLE_MESSAGE);
   }
 }
 

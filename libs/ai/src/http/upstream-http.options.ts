@@ -1,6 +1,8 @@
+import type { AllowedUpstreamHost } from '@app/common';
+
 export interface UpstreamHttpOptions {
   allowHttp: boolean;
-  allowedHosts: string[];
+  allowedHosts: AllowedUpstreamHost[];
   connectTimeoutMs: number;
   firstTokenTimeoutMs: number;
   idleTimeoutMs: number;

@@ -22,6 +22,7 @@ describe('validateConfig', () => {
     [{ NODE_ENV: 'production', ENCRYPTION_KEY: '' }, 'ENCRYPTION_KEY'],
     [{ CHAT_HISTORY_MAX_MESSAGES: '0' }, 'CHAT_HISTORY_MAX_MESSAGES'],
     [{ LISTEN_BACKLOG: '0' }, 'LISTEN_BACKLOG'],
+    [{ ALLOWED_UPSTREAM_HOSTS: '127.0.0.1, 10.0.0.5:99999' }, 'ALLOWED_UPSTREAM_HOSTS'],
   ])('refuses %j and names %s', (env, variable) => {
     expect(() => validateConfig({ ...BASE, ...env })).toThrow(`Invalid configuration: ${variable}`);
   });
