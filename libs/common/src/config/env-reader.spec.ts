@@ -22,6 +22,15 @@ describe('EnvReader', () => {
     expect(() => read({ D: 'soon' }).durationSeconds('D', '1h')).toThrow(/D must be a duration/);
   });
 
+  it('parses byte sizes as body-parser counts them, and refuses anything else', () => {
+    expect(read({}).bytes('S', '1mb')).toBe(1024 * 1024);
+    expect(read({ S: '512KB' }).bytes('S', '1mb')).toBe(512 * 1024);
+    expect(read({ S: '2048' }).bytes('S', '1mb')).toBe(2048);
+    expect(read({ S: '1.5kb' }).bytes('S', '1mb')).toBe(1536);
+    expect(() => read({ S: 'huge' }).bytes('S', '1mb')).toThrow(/S must be a size/);
+    expect(() => read({ S: '0' }).bytes('S', '1mb')).toThrow(/S must be between 1 and/);
+  });
+
   it('checks URL protocols', () => {
     expect(read({ U: 'postgres://x@h/db' }).url('U', ['postgres:'])).toBe('postgres://x@h/db');
     expect(() => read({ U: 'mysql://x' }).url('U', ['postgres:'])).toThrow(/U must use postgres:/);
