@@ -15,8 +15,11 @@ interface Attempt {
   authorization?: string;
 }
 
-/** Every route of the API, with its path parameters left for the generator to fill. */
+/** Every route of the API (all controllers' @Get/@Post/@Put/@Delete/@Sse), with path parameters left to fill. */
 const ROUTES: { method: Method; path: string }[] = [
+  { method: 'get', path: '/api/health' },
+  { method: 'get', path: '/api/health/ready' },
+  { method: 'get', path: '/metrics' },
   { method: 'post', path: '/api/auth/register' },
   { method: 'post', path: '/api/auth/login' },
   { method: 'get', path: '/api/auth/me' },
@@ -25,9 +28,15 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'put', path: '/api/providers/:provider' },
   { method: 'delete', path: '/api/providers/:provider' },
   { method: 'post', path: '/api/chat/stream' },
+  { method: 'post', path: '/api/chat/sessions/:id/regenerate' },
+  { method: 'post', path: '/api/chat/sessions/:id/messages/:messageId/edit' },
+  { method: 'get', path: '/api/chat/sessions/:id/stream' },
+  { method: 'post', path: '/api/chat/sessions/:id/stream-token' },
+  { method: 'post', path: '/api/chat/sessions/:id/stop' },
   { method: 'get', path: '/api/chat/sessions' },
   { method: 'get', path: '/api/chat/sessions/:id' },
   { method: 'get', path: '/api/chat/sessions/:id/messages' },
+  { method: 'put', path: '/api/chat/sessions/:id/branch' },
   { method: 'put', path: '/api/chat/sessions/:id/title' },
   { method: 'delete', path: '/api/chat/sessions/:id' },
   { method: 'post', path: '/api/keys' },
@@ -37,10 +46,18 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'post', path: '/v1/chat/completions' },
 ];
 
-const RUNS = 1100;
+const RUNS = 3000;
+const HOSTILE_RUNS = 2500;
+const MAX_DEPTH = 32;
+
+/** Text no field may carry: a NUL or an unpaired surrogate, alone or inside ordinary text. */
+const illFormedText = fc
+  .tuple(fc.string({ maxLength: 8 }), fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\ude00\ud83d', '\u0000\u0000'), fc.string({ maxLength: 8 }))
+  .map(([before, bad, after]) => before + bad + after);
 
 /** Values that are wrong in type, size or shape for any of our fields. */
 const junk = fc.oneof(
+  illFormedText,
   fc.anything({ maxDepth: 2, maxKeys: 4 }),
   fc.string({ maxLength: 40 }),
   fc.constantFrom('', ' ', 'null', '__proto__', 'constructor', '../../etc/passwd', "' OR 1=1 --", '\u0000', 'x'.repeat(40_000)),
@@ -59,13 +76,110 @@ const bodyArbitrary = fc.oneof(
   junk,
 );
 
-const idArbitrary = fc.oneof(fc.uuid(), fc.string({ maxLength: 20 }), fc.constantFrom('..', '%00', 'null', '-1', '0'.repeat(300)));
+/** Ids are percent-encoded, except raw escapes (starting with %), sent as they are: NUL, an encoded lone surrogate. */
+const idArbitrary = fc.oneof(
+  fc.uuid(),
+  fc.string({ maxLength: 20 }),
+  fc.constantFrom('..', '%00', 'a%00b', '%ED%A0%80', '%C0%80', 'null', '-1', '0'.repeat(300), '\u0000'),
+);
+const encodeId = (id: string) => (id.startsWith('%') ? id : encodeText(id));
+
+const LONE_SURROGATE = /([\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])/;
+const hex = (byte: number) => `%${byte.toString(16).toUpperCase()}`;
+/** encodeURIComponent, but a lone surrogate (which it refuses) is written as its 3 bytes, which are not UTF-8. */
+function encodeText(text: string): string {
+  return text
+    .split(LONE_SURROGATE)
+    .map((part, index) => {
+      if (index % 2 === 0) return encodeURIComponent(part);
+      const unit = part.charCodeAt(0);
+      return hex(0xe0 | (unit >> 12)) + hex(0x80 | ((unit >> 6) & 0x3f)) + hex(0x80 | (unit & 0x3f));
+    })
+    .join('');
+}
 const providerArbitrary = fc.oneof(fc.constantFrom('openai', 'echo', 'custom', 'OPENAI', 'nope'), fc.string({ minLength: 1, maxLength: 20 }));
 const queryArbitrary = fc.oneof(
   fc.constant(''),
-  fc.record({ limit: junk, cursor: junk }).map(({ limit, cursor }) => `?limit=${encodeURIComponent(String(limit))}&cursor=${encodeURIComponent(String(cursor))}`),
-  fc.string({ maxLength: 30 }).map((text) => `?${encodeURIComponent(text)}=${encodeURIComponent(text)}`),
+  fc.record({ limit: junk, cursor: junk }).map(({ limit, cursor }) => `?limit=${encodeText(String(limit))}&cursor=${encodeText(String(cursor))}`),
+  fc.string({ maxLength: 30 }).map((text) => `?${encodeText(text)}=${encodeText(text)}`),
+  fc.constantFrom('?cursor=%00', '?limit=1%00', '?token=%ED%A0%80', '?lastEventId=a%00b', '?view=all%00', '?%00=1'),
 );
+
+type Nesting = 'array' | 'object' | 'mixed';
+
+/** JSON text nested `levels` deep, written as text: JSON.stringify itself overflows the stack on such values. */
+function nestedJson(levels: number, kind: Nesting): string {
+  let open = '';
+  let close = '';
+  for (let level = 0; level < levels; level++) {
+    const array = kind === 'array' || (kind === 'mixed' && level % 2 === 0);
+    open += array ? '[' : '{"a":';
+    close = (array ? ']' : '}') + close;
+  }
+  return `${open}1${close}`;
+}
+
+/** A well-formed body of each JSON route: hostile parts go into these, so they pass everything but the rule tested. */
+function validBodies(email: string): Record<string, Record<string, unknown>> {
+  return {
+    '/api/auth/register': { email: `fuzz-${email}`, password: 'correct horse battery', displayName: 'Fuzz' },
+    '/api/auth/login': { email, password: 'not the password' },
+    '/api/providers/:provider': { defaultModel: 'gpt-4o-mini', baseUrl: 'https://127.0.0.1/v1' },
+    '/api/chat/stream': { message: 'hi', provider: 'echo', model: 'echo-1' },
+    '/api/chat/sessions/:id/regenerate': { provider: 'echo', model: 'echo-1' },
+    '/api/chat/sessions/:id/messages/:messageId/edit': { content: 'again', provider: 'echo' },
+    '/api/chat/sessions/:id/branch': { messageId: '00000000-0000-4000-8000-000000000000' },
+    '/api/chat/sessions/:id/title': { title: 'a title' },
+    '/api/keys': { name: 'a key' },
+    '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },
+  };
+}
+const BODY_ROUTES = ROUTES.filter((route) => route.method === 'post' || route.method === 'put');
+
+interface HostileAttempt extends Attempt {
+  /** What the server must answer: a 400 for this reason, or anything but a 5xx. */
+  expect: 'too deep' | 'ill-formed text' | 'no 5xx';
+}
+
+/**
+ * Otherwise valid requests with one hostile part: nesting at, just beyond and far beyond the depth limit (arrays,
+ * objects, both), in a new field or in place of a valid one; or a NUL or lone surrogate in a field's value or name.
+ */
+function hostileAttempts(token: string, sessionId: string, email: string) {
+  const bodies = validBodies(email);
+  const depth = fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: MAX_DEPTH - 3, max: MAX_DEPTH + 3 }) },
+    { weight: 2, arbitrary: fc.integer({ min: MAX_DEPTH + 4, max: 5_000 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 100_000 }) },
+  );
+  const deep = fc.record({ kind: fc.constant('deep' as const), levels: depth, nesting: fc.constantFrom<Nesting>('array', 'object', 'mixed'), inPlace: fc.boolean() });
+  const text = fc.record({ kind: fc.constant('text' as const), bad: illFormedText, asKey: fc.boolean() });
+  return fc
+    .record({
+      route: fc.constantFrom(...BODY_ROUTES),
+      id: fc.oneof(fc.constant(sessionId), fc.uuid({ version: 4 })),
+      messageId: fc.uuid({ version: 4 }),
+      provider: fc.constantFrom('openai', 'anthropic', 'custom'),
+      hostile: fc.oneof(deep, text),
+      field: fc.nat(),
+    })
+    .map(({ route, id, messageId, provider, hostile, field }): HostileAttempt => {
+      const path = route.path.replace(':id', id).replace(':messageId', messageId).replace(':provider', provider);
+      const body = { ...(bodies[route.path] ?? {}) };
+      const keys = Object.keys(body);
+      const key = keys.length > 0 && (hostile.kind === 'deep' ? hostile.inPlace : !hostile.asKey) ? keys[field % keys.length]! : 'extra';
+      const authorization = `Bearer ${token}`;
+      if (hostile.kind === 'deep') {
+        // The body object is itself one level: `levels` more inside it.
+        const raw = JSON.stringify({ ...body, [key]: '\u0001' }).replace('"\\u0001"', nestedJson(hostile.levels, hostile.nesting));
+        return { method: route.method, path, raw, authorization, expect: hostile.levels + 1 > MAX_DEPTH ? 'too deep' : 'no 5xx' };
+      }
+      if (hostile.asKey) body[hostile.bad] = 'x';
+      else body[key] = hostile.bad;
+      // Routes without a body parameter never look at the body: only the ones that read it must refuse it.
+      return { method: route.method, path, body, authorization, expect: route.path in bodies ? 'ill-formed text' : 'no 5xx' };
+    });
+}
 
 function attempts(token: string) {
   return fc
@@ -83,7 +197,8 @@ function attempts(token: string) {
       ),
     })
     .map(({ route, id, provider, query, body, raw, auth }): Attempt => {
-      const path = route.path.replace(':id', encodeURIComponent(id)).replace(':provider', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
+      const path =
+        route.path.replace(':id', encodeId(id)).replace(':messageId', encodeId(id)).replace(':provider', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
       return { method: route.method, path, ...(raw === undefined ? { body } : { raw }), authorization: auth };
     })
     // A well-formed echo stream is a legitimate request, not bad input: those are exercised elsewhere.
@@ -103,32 +218,59 @@ describe('fuzzing every route with bad input (e2e)', () => {
   });
   afterAll(() => api?.close());
 
-  it(`answers ${RUNS} generated bad requests with JSON 4xx errors, never a 5xx or a hang, and keeps the data intact`, async () => {
+  /** Sends one attempt and checks what every answer must be: never a 5xx, errors in the one error shape. */
+  async function send(attempt: Attempt) {
+    let request = api.http()[attempt.method](attempt.path).timeout(10_000);
+    if (attempt.authorization) request = request.set('Authorization', attempt.authorization);
+    // Bodies go out as JSON text we serialise ourselves: superagent cannot send a bare number or string.
+    const text = attempt.raw ?? (attempt.body === undefined || attempt.method === 'get' || attempt.method === 'delete' ? undefined : JSON.stringify(attempt.body));
+    if (text !== undefined) request = request.set('Content-Type', 'application/json').send(text);
+    const response = await request;
+    // Never a server error; a request the generator happened to make valid (a listing with a stray query
+    // parameter, a regenerated reply) may succeed, every other answer is a 4xx in the one error shape.
+    expect([attempt, response.status < 500]).toEqual([attempt, true]);
+    // A reply that started is never cut by a server fault either.
+    if (response.headers['content-type']?.includes('text/event-stream')) expect([attempt, response.text]).toEqual([attempt, expect.not.stringMatching(/internal_error|persistence_error/)]);
+    if (response.status < 400) return response;
+    // A 431 comes from the HTTP parser, before any route is known: it always has the standard shape.
+    if (attempt.path.startsWith('/v1/') && response.status !== 431) expect(response.body).toEqual({ error: expect.objectContaining({ message: expect.any(String), type: expect.any(String) }) });
+    else expect(response.body).toEqual(expect.objectContaining({ statusCode: response.status, error: expect.any(String), message: expect.any(String) }));
+    return response;
+  }
+
+  it(`answers ${RUNS} generated bad requests with JSON 4xx errors, never a 5xx or a hang`, async () => {
     let sent = 0;
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(attempts(user.token), async (attempt) => {
-        let request = api.http()[attempt.method](attempt.path).timeout(5_000);
-        if (attempt.authorization) request = request.set('Authorization', attempt.authorization);
-        // Bodies go out as JSON text we serialise ourselves: superagent cannot send a bare number or string.
-        const text = attempt.raw ?? (attempt.method === 'get' || attempt.method === 'delete' ? undefined : JSON.stringify(attempt.body));
-        if (text !== undefined) request = request.set('Content-Type', 'application/json').send(text);
-        const response = await request;
+        const response = await send(attempt);
         sent += 1;
-        // Never a server error; a request the generator happened to make valid (a listing with a stray query
-        // parameter) may succeed, every other answer is a 4xx in the one error shape.
-        expect([attempt, response.status < 500]).toEqual([attempt, true]);
-        if (response.status < 400) return;
-        refused += 1;
-        // A 431 comes from the HTTP parser, before any route is known: it always has the standard shape.
-        if (attempt.path.startsWith('/v1/') && response.status !== 431) expect(response.body).toEqual({ error: expect.objectContaining({ message: expect.any(String), type: expect.any(String) }) });
-        else expect(response.body).toEqual(expect.objectContaining({ statusCode: response.status, error: expect.any(String), message: expect.any(String) }));
+        if (response.status >= 400) refused += 1;
       }),
       { numRuns: RUNS, seed: 20261125, endOnFailure: true },
     );
-    expect(sent).toBeGreaterThanOrEqual(1000);
+    expect(sent).toBe(RUNS);
     expect(refused / sent).toBeGreaterThan(0.8);
+  });
 
+  it(`refuses ${HOSTILE_RUNS} otherwise valid requests with deep nesting, NUL or lone surrogates as 400, never a 5xx`, async () => {
+    const seen = { 'too deep': 0, 'ill-formed text': 0, 'no 5xx': 0 };
+    await fc.assert(
+      fc.asyncProperty(hostileAttempts(user.token, sessionId, user.email), async (attempt) => {
+        const response = await send(attempt);
+        seen[attempt.expect] += 1;
+        if (attempt.expect === 'no 5xx') return;
+        const message = attempt.expect === 'too deep' ? `JSON body is nested deeper than ${MAX_DEPTH} levels` : expect.stringMatching(/must not contain NUL characters or unpaired surrogates$/);
+        const body = attempt.path.startsWith('/v1/') ? response.body.error : response.body;
+        expect([attempt, response.status, body.message]).toEqual([attempt, 400, message]);
+      }),
+      { numRuns: HOSTILE_RUNS, seed: 20261201, endOnFailure: true },
+    );
+    // Each kind was exercised in earnest, not filtered away.
+    expect(Math.min(seen['too deep'], seen['ill-formed text'], seen['no 5xx'])).toBeGreaterThan(HOSTILE_RUNS / 10);
+  });
+
+  it('kept the data intact through all of it', async () => {
     const messages = await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).expect(200);
     expect(messages.body.messages.map((m: { role: string; status: string }) => [m.role, m.status])).toEqual([
       ['user', 'complete'],
@@ -142,5 +284,9 @@ describe('fuzzing every route with bad input (e2e)', () => {
       streaming.push(...(body.messages as { status: string }[]).filter((m) => m.status === 'streaming'));
     }
     expect(streaming).toEqual([]);
+    // Nothing hostile was stored: no session title, message or key carries a NUL or a lone surrogate.
+    const stored = JSON.stringify([sessions.body, (await api.http().get('/api/keys').set(user.auth).expect(200)).body]);
+    // JSON.stringify writes NUL and only unpaired surrogates as escapes.
+    expect(stored).not.toMatch(/\\u0000|\\ud[89a-f]/i);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type ClientProxy, ClientsModule, Transport } from '@nestjs/microservices';
+import { connect } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
@@ -37,7 +38,8 @@ withNats('chat over NATS for other Nest services (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, NATS_URL: NATS_URL! });
+    // A small body limit, so the size rule for messages can be shown below the NATS server's own limit.
+    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, NATS_URL: NATS_URL!, BODY_LIMIT: '64kb' });
     user = await registerUser(api);
     await configureFakeProvider(api, user, 'openai', fake.url);
     apiKey = (await api.http().post('/api/keys').set(user.auth).send({ name: 'reporting service' }).expect(201)).body.key;
@@ -84,5 +86,40 @@ withNats('chat over NATS for other Nest services (e2e)', () => {
     await expect(firstValueFrom(chat.send('chat.stream', { auth: { apiKey: otherKey }, request: { message: 'hi', sessionId: session } }))).rejects.toEqual(
       expect.objectContaining({ statusCode: 404 }),
     );
+  });
+
+  it('refuses hostile payloads (too deep, too large, NUL, lone surrogates) in the HTTP error shape, before calling the provider', async () => {
+    fake.reset();
+    // What a Nest client cannot even serialise: 20,000 levels (40 KB), sent as raw bytes in the Nest packet format.
+    const raw = await connect({ servers: NATS_URL! });
+    try {
+      const deep = `{"pattern":"chat.stream","data":{"auth":{"apiKey":"${apiKey}"},"request":{"message":"hi","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}},"id":"${randomUUID()}"}`;
+      const started = Date.now();
+      const answer = (await raw.request('chat.stream', deep, { timeout: 5_000 })).json<{ err?: unknown }>();
+      expect(answer.err).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Message payload is nested deeper than 32 levels' });
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      await raw.close();
+    }
+    await expect(firstValueFrom(chat.send('chat.stream', { auth: { apiKey }, request: { message: 'x'.repeat(70_000), provider: 'openai' } }))).rejects.toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'Message payload is larger than 65536 bytes',
+    });
+    const refusals = [
+      [{ auth: { apiKey }, request: { message: 'a\u0000b', provider: 'openai', model: 'fake:deltas=2' } }, 'request.message'],
+      [{ auth: { apiKey }, request: { message: 'a\ud800b', provider: 'openai', model: 'fake:deltas=2' } }, 'request.message'],
+      [{ auth: { apiKey }, request: { message: 'hi', provider: 'openai', model: 'fake:deltas=2\u0000' } }, 'request.model'],
+      [{ auth: { apiKey: `${apiKey}\udc00` }, request: { message: 'hi', provider: 'openai' } }, 'auth.apiKey'],
+    ] as const;
+    for (const [payload, field] of refusals) {
+      await expect(firstValueFrom(chat.send('chat.stream', payload))).rejects.toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'VALIDATION_FAILED',
+        message: `${field} must not contain NUL characters or unpaired surrogates`,
+      });
+    }
+    expect(fake.requests).toEqual([]);
   });
 });

@@ -1,12 +1,13 @@
 import { type INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { AllExceptionsFilter, appConfig, parseAppConfig, validateConfig } from '@app/common';
+import { AllExceptionsFilter, appConfig, checkJsonLimits, type JsonLimits, parseAppConfig, validateConfig, WellFormedTextPipe } from '@app/common';
 import { AppModule } from './app.module.js';
 import { coalescePipedWrites } from './chat/coalesced-writes.js';
 import { keepAliveHint } from './chat/keep-alive-hint.js';
@@ -30,7 +31,9 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.use(coalescePipedWrites);
   app.use(keepAliveHint(app.getHttpServer()));
 
-  app.useBodyParser('json', { limit: config.bodyLimit });
+  // Nest's types reserve `verify` for its rawBody option, which this app does not use; body-parser takes it as is.
+  const verify = refuseJsonBeyond({ maxBytes: config.bodyLimit, maxDepth: config.bodyMaxDepth });
+  app.useBodyParser('json', { limit: config.bodyLimit, verify } as NestExpressBodyParserOptionsFor<'json'>);
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
   // The app speaks plain HTTP behind a TLS-terminating proxy (or on localhost): no upgrade of sub-requests.
@@ -39,11 +42,25 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(
+    new WellFormedTextPipe(),
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
   setUpSwagger(app);
   answerProtocolErrorsInJson(app.getHttpServer() as Server);
   return app;
+}
+
+/**
+ * body-parser's hook between reading a body and parsing it: refuses a body nested deeper than the limit (400),
+ * at constant cost per byte, before JSON.parse, class-transformer or validation see it. JSON between systems is
+ * UTF-8 (RFC 8259), and the scan counts UTF-8 bytes: other charsets are refused (415).
+ */
+function refuseJsonBeyond(limits: JsonLimits) {
+  return (_request: IncomingMessage, _response: ServerResponse, body: Buffer, encoding: string | null): void => {
+    if (encoding !== null && encoding !== 'utf-8') throw Object.assign(new Error('JSON must be UTF-8'), { status: 415, type: 'charset.unsupported' });
+    const refusal = checkJsonLimits(body, limits);
+    if (refusal) throw refusal;
+  };
 }
 
 /**

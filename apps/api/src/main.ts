@@ -5,6 +5,7 @@ import type { ConfigType } from '@nestjs/config';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { appConfig, ConfigError } from '@app/common';
 import { createApp } from './bootstrap.js';
+import { JsonLimitsDeserializer } from './messaging/json-limits.deserializer.js';
 
 const logger = new Logger('Bootstrap');
 
@@ -36,7 +37,14 @@ try {
   exitCleanlyOn(app, ['SIGTERM', 'SIGINT']);
   if (config.natsUrl) {
     // A queue group: with several replicas, each message is handled by exactly one of them.
-    app.connectMicroservice<MicroserviceOptions>({ transport: Transport.NATS, options: { servers: [config.natsUrl], queue: 'llm-chat-backend' } });
+    app.connectMicroservice<MicroserviceOptions>({
+      transport: Transport.NATS,
+      options: {
+        servers: [config.natsUrl],
+        queue: 'llm-chat-backend',
+        deserializer: new JsonLimitsDeserializer({ maxBytes: config.bodyLimit, maxDepth: config.bodyMaxDepth }),
+      },
+    });
     await app.startAllMicroservices();
   }
   await (app.listen as unknown as ListenWithBacklog).call(app, config.port, config.host, config.listenBacklog);

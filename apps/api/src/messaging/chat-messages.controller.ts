@@ -1,13 +1,14 @@
 import { Controller, UseFilters, UsePipes, ValidationPipe } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { filter, map, type Observable } from 'rxjs';
-import { AppError } from '@app/common';
+import { AppError, WellFormedTextPipe } from '@app/common';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatService } from '../chat/chat.service.js';
 import { mapSession, type SessionResponseDto } from '../sessions/dto/session-response.dto.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ChatStreamMessageDto, type MessageAuthDto, SessionsListMessageDto } from './chat-messages.dto.js';
+import { RefusedPayloadPipe } from './refused-payload.pipe.js';
 import { RpcErrorsFilter } from './rpc-errors.filter.js';
 
 export interface ChatStreamEvent {
@@ -24,7 +25,8 @@ const NEVER_ABORTED = new AbortController().signal;
  */
 @Controller()
 @UseFilters(RpcErrorsFilter)
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+// The HTTP app's global pipes do not reach message handlers: the same input rules are applied here, in order.
+@UsePipes(new RefusedPayloadPipe(), new WellFormedTextPipe(), new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class ChatMessagesController {
   constructor(
     private readonly apiKeys: ApiKeysService,

@@ -21,7 +21,13 @@ export function parseAppConfig(env: Env) {
     corsOrigins: read.list('CORS_ORIGINS'),
     /** Number of reverse-proxy hops whose X-Forwarded-For is trusted; 0 trusts none. */
     trustProxyHops: read.int('TRUST_PROXY_HOPS', 0, { max: 10 }),
-    bodyLimit: read.string('BODY_LIMIT', '1mb'),
+    /** Largest JSON body, and NATS message, in bytes. */
+    bodyLimit: read.bytes('BODY_LIMIT', '1mb', { max: 1024 ** 3 }),
+    /**
+     * Deepest nesting of arrays and objects in a JSON body or NATS message, checked on the raw bytes before
+     * parsing: deeper values would overflow the stack of the recursive steps after parsing.
+     */
+    bodyMaxDepth: read.int('BODY_MAX_DEPTH', 32, { min: 1, max: 1000 }),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, { max: 600_000 }),
     /** When set, the chat is also served over NATS (message patterns chat.stream, chat.sessions.list). */
     natsUrl: read.url('NATS_URL', ['nats:', 'tls:']),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { parseAppConfig } from './app.config.js';
 import { parseAuthConfig } from './auth.config.js';
 import { ConfigError, EnvReader } from './env-reader.js';
 
@@ -20,6 +21,22 @@ describe('EnvReader', () => {
     expect(read({ D: '15m' }).durationSeconds('D', '1h')).toBe(900);
     expect(read({}).durationSeconds('D', '1h')).toBe(3600);
     expect(() => read({ D: 'soon' }).durationSeconds('D', '1h')).toThrow(/D must be a duration/);
+  });
+
+  it('parses byte sizes as body-parser counts them, and refuses anything else', () => {
+    expect(read({}).bytes('S', '1mb')).toBe(1024 * 1024);
+    expect(read({ S: '512KB' }).bytes('S', '1mb')).toBe(512 * 1024);
+    expect(read({ S: '2048' }).bytes('S', '1mb')).toBe(2048);
+    expect(read({ S: '1.5kb' }).bytes('S', '1mb')).toBe(1536);
+    expect(() => read({ S: 'huge' }).bytes('S', '1mb')).toThrow(/S must be a size/);
+    expect(() => read({ S: '0' }).bytes('S', '1mb')).toThrow(/S must be between 1 and/);
+  });
+
+  it('reads the body limits: BODY_LIMIT in bytes, BODY_MAX_DEPTH between 1 and 1000', () => {
+    expect(parseAppConfig({})).toEqual(expect.objectContaining({ bodyLimit: 1024 * 1024, bodyMaxDepth: 32 }));
+    expect(parseAppConfig({ BODY_LIMIT: '64kb', BODY_MAX_DEPTH: '8' })).toEqual(expect.objectContaining({ bodyLimit: 65536, bodyMaxDepth: 8 }));
+    expect(() => parseAppConfig({ BODY_MAX_DEPTH: '0' })).toThrow(/BODY_MAX_DEPTH must be between 1 and 1000/);
+    expect(() => parseAppConfig({ BODY_LIMIT: 'lots' })).toThrow(/BODY_LIMIT must be a size/);
   });
 
   it('checks URL protocols', () => {

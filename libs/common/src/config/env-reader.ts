@@ -76,6 +76,17 @@ export class EnvReader {
     return raw;
   }
 
+  /** Sizes like `1mb`, `512kb`, `2048` or `100b` (units of 1024, as body-parser counts them), returned in bytes. */
+  bytes(name: string, fallback: string, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}): number {
+    const raw = this.string(name, fallback);
+    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(raw);
+    if (!match) throw new ConfigError(name, `must be a size such as 100kb, 1mb or 1048576, got "${raw}"`);
+    const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb' | 'gb'];
+    const value = Math.floor(Number(match[1]) * unit);
+    if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} bytes, got ${value}`);
+    return value;
+  }
+
   /** Durations like `15m`, `1h`, `3600` (seconds) or `900s`, returned in seconds. */
   durationSeconds(name: string, fallback: string): number {
     const raw = this.string(name, fallback);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { BadRequestException, HttpException, InternalServerErrorException, Logger } from '@nestjs/common';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
+import { JsonLimitError } from '../input/json-limits.js';
 import { AppError } from './app.error.js';
 
 const filter = new AllExceptionsFilter();
@@ -23,6 +24,12 @@ describe('AllExceptionsFilter', () => {
       error: 'Bad Request',
       message: 'a is bad; b is bad',
     });
+  });
+
+  it('answers a JSON limit refusal with its status and the message naming the limit', () => {
+    // As body-parser passes it on: its own properties added, the status kept.
+    const refusal = Object.assign(new JsonLimitError(400, 'entity.too.deep', 'JSON body is nested deeper than 32 levels'), { expose: true, body: '[[[' });
+    expect(filter.toBody(refusal)).toEqual({ statusCode: 400, error: 'Bad Request', message: 'JSON body is nested deeper than 32 levels' });
   });
 
   it('answers body-parser failures with their 4xx status and a fixed message', () => {

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import { JsonLimitError } from '../input/json-limits.js';
 import { AppError } from './app.error.js';
 
 export interface ErrorBody {
@@ -89,6 +90,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const status = exception.getStatus();
       if (status < 500) return this.body(status, httpExceptionMessage(exception));
     }
+    // Its message names the configured limit and nothing of the body.
+    if (exception instanceof JsonLimitError) return this.body(exception.status, exception.message);
     const middleware = exception as MiddlewareError | undefined;
     const status = middleware?.status ?? middleware?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {

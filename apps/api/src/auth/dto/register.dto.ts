@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsEmailAddress } from '../is-email-address.decorator.js';
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com' })
-  @IsEmail({}, { message: 'email must be a valid e-mail address' })
+  @ApiProperty({ example: 'ada@example.com', format: 'email' })
+  @IsEmailAddress()
   @MaxLength(320)
   email: string;
 
