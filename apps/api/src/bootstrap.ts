@@ -2,10 +2,9 @@ import { type INestApplication, RequestMethod, ValidationPipe } from '@nestjs/co
 import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { type Server, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AllExceptionsFilter, appConfig, checkJsonLimits, type JsonLimits, parseAppConfig, validateConfig, WellFormedTextPipe } from '@app/common';
 import { AppModule } from './app.module.js';
