@@ -36,7 +36,7 @@ onPostgres('database outage during a stream (e2e)', () => {
     await fake?.close();
   });
 
-  it('ends the stream with an error event, answers 503 meanwhile, recovers, and leaves no reply streaming', async () => {
+  it('tells the client the save is delayed, answers 503 meanwhile, recovers, and saves the reply complete', async () => {
     const user = await registerUser(api);
     await configureFakeProvider(api, user, 'openai', fake.url);
     let cut: Promise<void> | undefined;
@@ -49,7 +49,11 @@ onPostgres('database outage during a stream (e2e)', () => {
       },
     });
     await cut;
-    expect(stream.events.at(-1)).toEqual(expect.objectContaining({ event: 'error', data: expect.objectContaining({ code: 'persistence_error' }) }));
+    // The reply is complete but cannot be saved yet: the client is told the save is delayed, not that it failed.
+    const sessionId = stream.events[0]!.data.sessionId;
+    const replyId = stream.events[0]!.data.messageId;
+    expect(stream.events.at(-1)).toEqual({ event: 'error', id: expect.any(String), data: expect.objectContaining({ code: 'persistence_delayed', messageId: replyId }) });
+    expect(stream.events.filter((event) => event.event === 'message')).toHaveLength(20);
 
     const during = await api.http().get('/api/chat/sessions').set(user.auth);
     expect(during.status).toBe(503);
@@ -57,7 +61,6 @@ onPostgres('database outage during a stream (e2e)', () => {
     expect((await api.http().get('/api/health/ready')).status).toBe(503);
 
     await restoreDatabase();
-    const sessionId = stream.events[0]!.data.sessionId;
     const reply = await eventually(async () => {
       const { body } = await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).expect(200);
       expect(body.messages[1].status).not.toBe('streaming');
