@@ -24,6 +24,8 @@ export interface FakeLlmBehaviour {
   hang?: boolean;
   /** Send this many deltas, then go silent forever. */
   hangAfter?: number;
+  /** With a failure: the error message quotes the key the request carried, spelt out, and internals of its own. */
+  leakKey?: boolean;
 }
 
 export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
@@ -78,6 +80,7 @@ const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void
   garbage: (b, v) => (b.garbage = v > 0),
   hang: (b, v) => (b.hang = v > 0),
   hangAfter: (b, v) => (b.hangAfter = v),
+  leak: (b, v) => (b.leakKey = v > 0),
 };
 
 /** `fake:deltas=5,delay=20` → behaviour; unknown knobs and non-numeric values are ignored. */
@@ -109,7 +112,8 @@ interface WireFormat {
   delta(model: string, text: string): string;
   tail(model: string, prompt: number, completion: number, body: any): string;
   complete(model: string, text: string, prompt: number, completion: number): object;
-  error(status: number): object;
+  /** The provider's error body, with its usual message unless one is given. */
+  error(status: number, message?: string): object;
 }
 
 const sse = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
@@ -146,9 +150,9 @@ const openai: WireFormat = {
     choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
     usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
   }),
-  error: (status) => {
+  error: (status, message) => {
     const [type, code] = OPENAI_ERRORS[status] ?? ['server_error', 'server_error'];
-    return { error: { message: `Fake upstream failure (${status}) for testing`, type, param: null, code } };
+    return { error: { message: message ?? `Fake upstream failure (${status}) for testing`, type, param: null, code } };
   },
 };
 
@@ -209,7 +213,7 @@ const anthropic: WireFormat = {
     stop_sequence: null,
     usage: { input_tokens: prompt, output_tokens: completion },
   }),
-  error: (status) => ({ type: 'error', error: { type: ANTHROPIC_ERRORS[status] ?? 'api_error', message: `Fake upstream failure (${status}) for testing` } }),
+  error: (status, message) => ({ type: 'error', error: { type: ANTHROPIC_ERRORS[status] ?? 'api_error', message: message ?? `Fake upstream failure (${status}) for testing` } }),
 };
 
 const GEMINI_STATUS: Record<number, string> = {
@@ -241,7 +245,7 @@ const gemini: WireFormat = {
     usageMetadata: { promptTokenCount: prompt, candidatesTokenCount: completion, totalTokenCount: prompt + completion },
     modelVersion: model,
   }),
-  error: (status) => ({ error: { code: status, message: `Fake upstream failure (${status}) for testing`, status: GEMINI_STATUS[status] ?? 'INTERNAL' } }),
+  error: (status, message) => ({ error: { code: status, message: message ?? `Fake upstream failure (${status}) for testing`, status: GEMINI_STATUS[status] ?? 'INTERNAL' } }),
 };
 
 function formatFor(method: string, path: string): WireFormat | undefined {
@@ -309,6 +313,18 @@ function streamReply(format: WireFormat, model: string, body: any, behaviour: Fa
   next();
 }
 
+/** The credential a request carried, in whichever place its provider expects it. */
+function presentedKey(request: IncomingMessage, url: URL): string {
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const header = request.headers['x-api-key'] ?? request.headers['x-goog-api-key'];
+  return bearer ?? (typeof header === 'string' ? header : undefined) ?? url.searchParams.get('key') ?? '';
+}
+
+/** What a careless provider might answer: the caller's key spelt out a character at a time, and its own internals. */
+export function leakyMessage(key: string): string {
+  return `Incorrect API key provided: ${[...key].join(' ')}. Internal: shard db-7.corp.internal rejected tenant 42`;
+}
+
 export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlmServer> {
   const requests: RecordedRequest[] = [];
   const maxRecorded = options.maxRecorded ?? 1000;
@@ -358,7 +374,8 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       if (response.destroyed) return;
       if (behaviour.failStatus) {
         const headers: Record<string, string> = behaviour.retryAfter !== undefined ? { 'Retry-After': String(behaviour.retryAfter) } : {};
-        return sendJson(response, behaviour.failStatus, format.error(behaviour.failStatus), headers);
+        const message = behaviour.leakKey ? leakyMessage(presentedKey(request, url)) : undefined;
+        return sendJson(response, behaviour.failStatus, format.error(behaviour.failStatus, message), headers);
       }
       if (!format.streams(body, path)) {
         const text = Array.from({ length: behaviour.deltas }, (_, i) => deltaText(i)).join('');
