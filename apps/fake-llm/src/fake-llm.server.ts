@@ -26,6 +26,8 @@ export interface FakeLlmBehaviour {
   hangAfter?: number;
   /** With a failure: the error message quotes the key the request carried, spelt out, and internals of its own. */
   leakKey?: boolean;
+  /** Send this many deltas, then the provider's in-stream error event (a failure inside a 200 stream). */
+  errorAfter?: number;
 }
 
 export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
@@ -81,6 +83,7 @@ const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void
   hang: (b, v) => (b.hang = v > 0),
   hangAfter: (b, v) => (b.hangAfter = v),
   leak: (b, v) => (b.leakKey = v > 0),
+  errorAfter: (b, v) => (b.errorAfter = v),
 };
 
 /** `fake:deltas=5,delay=20` → behaviour; unknown knobs and non-numeric values are ignored. */
@@ -272,9 +275,17 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 }
 
 /** Streams one reply according to its behaviour, recording what was written and whether the client left early. */
-function streamReply(format: WireFormat, model: string, body: any, behaviour: FakeLlmBehaviour, response: ServerResponse, record: RecordedRequest) {
+function streamReply(
+  format: WireFormat,
+  model: string,
+  body: any,
+  behaviour: FakeLlmBehaviour,
+  response: ServerResponse,
+  record: RecordedRequest,
+  errorMessage: string | undefined,
+) {
   const prompt = promptTokens(body);
-  const limit = Math.min(behaviour.deltas, behaviour.breakAfter ?? Infinity, behaviour.stopAfter ?? Infinity, behaviour.hangAfter ?? Infinity);
+  const limit = Math.min(behaviour.deltas, behaviour.breakAfter ?? Infinity, behaviour.stopAfter ?? Infinity, behaviour.hangAfter ?? Infinity, behaviour.errorAfter ?? Infinity);
   let timer: NodeJS.Timeout | undefined;
   response.on('close', () => clearTimeout(timer));
 
@@ -288,6 +299,7 @@ function streamReply(format: WireFormat, model: string, body: any, behaviour: Fa
     if (behaviour.breakAfter !== undefined) return void response.socket?.destroy();
     if (behaviour.hangAfter !== undefined) return; // silence, until the client gives up
     if (behaviour.stopAfter !== undefined) return void response.end();
+    if (behaviour.errorAfter !== undefined) return void response.end(streamedError(format, errorMessage));
     response.end(format.tail(model, prompt, record.deltasWritten, body));
   };
   const write = (text: string) => {
@@ -311,6 +323,12 @@ function streamReply(format: WireFormat, model: string, body: any, behaviour: Fa
     timer = setTimeout(next, behaviour.delayMs);
   };
   next();
+}
+
+/** A server error reported inside a 200 stream, as the provider does it (Gemini has no such event; its stream just ends). */
+function streamedError(format: WireFormat, message: string | undefined): string {
+  const error = format.error(500, message);
+  return format.provider === 'anthropic' ? event('error', error) : sse(error);
 }
 
 /** The credential a request carried, in whichever place its provider expects it. */
@@ -370,11 +388,11 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const behaviour = parseBehaviour(model, options.defaults);
     if (!format.hasKey(request, url)) return sendJson(response, 401, format.error(401));
     if (behaviour.hang) return;
+    const message = behaviour.leakKey ? leakyMessage(presentedKey(request, url)) : undefined;
     const respond = () => {
       if (response.destroyed) return;
       if (behaviour.failStatus) {
         const headers: Record<string, string> = behaviour.retryAfter !== undefined ? { 'Retry-After': String(behaviour.retryAfter) } : {};
-        const message = behaviour.leakKey ? leakyMessage(presentedKey(request, url)) : undefined;
         return sendJson(response, behaviour.failStatus, format.error(behaviour.failStatus, message), headers);
       }
       if (!format.streams(body, path)) {
@@ -383,7 +401,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         record.text = text;
         return sendJson(response, 200, format.complete(model, text, promptTokens(body), behaviour.deltas));
       }
-      streamReply(format, model, body, behaviour, response, record);
+      streamReply(format, model, body, behaviour, response, record, message);
     };
     if (behaviour.firstDelayMs > 0) setTimeout(respond, behaviour.firstDelayMs);
     else respond();
