@@ -71,4 +71,23 @@ onPostgres('database outage during a stream (e2e)', () => {
     const after = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'back again', provider: 'echo' } });
     expect(after.events.at(-1)!.event).toBe('done');
   });
+
+  it('says persistence_error at once, and marks the reply failed, when the database refuses the reply itself', async () => {
+    const user = await registerUser(api);
+    await configureFakeProvider(api, user, 'openai', fake.url);
+    const own = new pg.Client({ connectionString: api.db.env.DATABASE_URL });
+    await own.connect();
+    // The fake's replies say "fox"; the question does not: the turn is written, the finished reply refused.
+    await own.query(`ALTER TABLE messages ADD CONSTRAINT no_fox CHECK (content NOT LIKE '%fox%') NOT VALID`);
+    try {
+      const stream = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'refused', provider: 'openai', model: 'fake:deltas=5' } });
+      const replyId = stream.events[0]!.data.messageId;
+      expect(stream.events.at(-1)).toEqual({ event: 'error', id: expect.any(String), data: expect.objectContaining({ code: 'persistence_error', messageId: replyId }) });
+      const { body } = await api.http().get(`/api/chat/sessions/${stream.events[0]!.data.sessionId}/messages`).set(user.auth).expect(200);
+      expect(body.messages[1]).toEqual(expect.objectContaining({ id: replyId, status: 'error', errorCode: 'persistence_error', content: '' }));
+    } finally {
+      await own.query('ALTER TABLE messages DROP CONSTRAINT no_fox');
+      await own.end();
+    }
+  });
 });

@@ -49,6 +49,13 @@ const STOPPED: Record<StopCause, Failure> = {
  */
 type SaveOutcome = 'saved' | 'retrying' | 'failed';
 
+/** The reply's row itself is refused (SQLSTATE class 22, data exception, or 23, constraint): writing it again cannot help. */
+function refusesRow(error: unknown): boolean {
+  const failure = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = failure?.driverError?.code ?? failure?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
 /** About a minute in all: long enough for a database failover, short enough to end before the sweep. */
 const SAVE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 
@@ -215,10 +222,20 @@ export class GenerationRunner {
       await this.messages.finishReply(replyId, row);
       return 'saved';
     } catch (error) {
+      if (refusesRow(error)) return this.markUnsaved(replyId, row, error);
       this.logger.error(`Could not save reply ${replyId}; retrying in the background`, error instanceof Error ? error.stack : String(error));
       void this.retrySave(replyId, row);
       return 'retrying';
     }
+  }
+
+  /** A reply the database refuses is marked failed, without its text, rather than retried in vain and left `streaming`. */
+  private async markUnsaved(replyId: string, row: FinishedReply, error: unknown): Promise<SaveOutcome> {
+    this.logger.error(`The database refused reply ${replyId}; marking it failed`, error instanceof Error ? error.stack : String(error));
+    const marker: FinishedReply = { ...row, content: '', status: 'error', errorCode: 'persistence_error', error: 'The reply was generated but could not be saved' };
+    // If even this fails, the stale-reply sweep marks the reply aborted.
+    await this.messages.finishReply(replyId, marker).catch(() => undefined);
+    return 'failed';
   }
 
   private async retrySave(replyId: string, row: FinishedReply): Promise<void> {
