@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
-import { registerUser } from './factories/user.factory.js';
+import { registerUser, signAccessToken } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
@@ -58,6 +59,9 @@ onPostgres('database outage during a stream (e2e)', () => {
     const during = await api.http().get('/api/chat/sessions').set(user.auth);
     expect(during.status).toBe(503);
     expect(during.body).toEqual(expect.objectContaining({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' }));
+    // A signed token of a user this server has not seen lately cannot be checked: 503, not 401 or 500.
+    const unchecked = await api.http().get('/api/auth/me').set('Authorization', `Bearer ${signAccessToken(randomUUID())}`);
+    expect(unchecked.body).toEqual(expect.objectContaining({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' }));
     expect((await api.http().get('/api/health/ready')).status).toBe(503);
 
     await restoreDatabase();

@@ -4,13 +4,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
-import { registerUser, type TestUser } from './factories/user.factory.js';
+import { registerUser, signAccessToken, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp, TEST_ENV, type TestApp } from './helpers/test-app.js';
-
-/** An access token signed exactly as the server signs its own (HS256, our secret), for any subject. */
-const accessToken = (sub: string) => jwt.sign({ sub, email: 'ghost@example.com' }, TEST_ENV.JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
 
 /** A stream token signed as the server signs them: a key derived from JWT_SECRET, its own audience. */
 const streamToken = (sub: string, sessionId: string) =>
@@ -83,13 +80,13 @@ describe('tokens of users that do not exist (e2e)', () => {
   });
 
   it('answers 401 on every route to a validly signed token for a user id that no row has', async () => {
-    await expectRefusedEverywhere(api, fake, accessToken(randomUUID()), randomUUID(), randomUUID());
+    await expectRefusedEverywhere(api, fake, signAccessToken(randomUUID()), randomUUID(), randomUUID());
   });
 
   it.each(['admin', '1', "' OR 1=1 --", '00000000-0000-0000-0000-00000000000g', 'a'.repeat(64)])(
     'answers 401 on every route to a validly signed token whose subject %p is not a user id',
     async (sub) => {
-      await expectRefusedEverywhere(api, fake, accessToken(sub), randomUUID(), randomUUID());
+      await expectRefusedEverywhere(api, fake, signAccessToken(sub), randomUUID(), randomUUID());
     },
   );
 
