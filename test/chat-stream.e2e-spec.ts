@@ -132,6 +132,32 @@ describe('chat stream (e2e)', () => {
     expect(answer).toEqual(expect.objectContaining({ status: 'error', errorCode: code }));
   });
 
+  it.each([
+    ['openai', 'fail=401', 'upstream_auth'],
+    ['anthropic', 'fail=400', 'upstream_bad_request'],
+    ['gemini', 'fail=500', 'upstream_error'],
+    ['openai', 'deltas=3,errorAfter=2', 'upstream_error'],
+    ['anthropic', 'deltas=3,errorAfter=2', 'upstream_error'],
+  ] as const)("never shows the user what the %s upstream's error (%s) says: our code and fixed message; the log has it redacted", async (provider, knobs, code) => {
+    const spelledKey = [...FAKE_KEY].join(' ');
+    const logged = () => api.output().split('db-7.corp.internal rejected tenant 42').length - 1;
+    const loggedBefore = logged();
+    const result = await stream({ message: 'leak', provider, model: `fake:${knobs},leak=1` });
+    const last = result.events.at(-1)!;
+    expect(last).toEqual(expect.objectContaining({ event: 'error', data: expect.objectContaining({ code }) }));
+    const [, answer] = await messagesOf(result.events[0]!.data.sessionId);
+    expect(answer).toEqual(expect.objectContaining({ status: 'error', errorCode: code, error: last.data.error }));
+    // The same fixed sentence for the code whatever the provider said.
+    const plain = await stream({ message: 'plain', provider, model: `fake:${knobs}` });
+    expect(plain.events.at(-1)!.data.error).toBe(last.data.error);
+    for (const seen of [JSON.stringify(result.events), JSON.stringify(answer)]) {
+      for (const leak of [spelledKey, FAKE_KEY, 'db-7.corp', 'tenant 42', 'Incorrect API key']) expect(seen).not.toContain(leak);
+    }
+    await eventually(() => expect(logged()).toBe(loggedBefore + 1));
+    expect(api.output()).not.toContain(spelledKey);
+    expect(api.output()).not.toContain(FAKE_KEY);
+  });
+
   it('sends heartbeat comments while the upstream is silent', async () => {
     const result = await stream({ message: 'slow start', provider: 'openai', model: 'fake:deltas=2,first=900' });
     expect(result.raw).toContain(': keep-alive\n\n');

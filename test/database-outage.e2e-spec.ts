@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
-import { registerUser } from './factories/user.factory.js';
+import { registerUser, signAccessToken } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
@@ -36,7 +37,7 @@ onPostgres('database outage during a stream (e2e)', () => {
     await fake?.close();
   });
 
-  it('ends the stream with an error event, answers 503 meanwhile, recovers, and leaves no reply streaming', async () => {
+  it('tells the client the save is delayed, answers 503 meanwhile, recovers, and saves the reply complete', async () => {
     const user = await registerUser(api);
     await configureFakeProvider(api, user, 'openai', fake.url);
     let cut: Promise<void> | undefined;
@@ -49,15 +50,21 @@ onPostgres('database outage during a stream (e2e)', () => {
       },
     });
     await cut;
-    expect(stream.events.at(-1)).toEqual(expect.objectContaining({ event: 'error', data: expect.objectContaining({ code: 'persistence_error' }) }));
+    // The reply is complete but cannot be saved yet: the client is told the save is delayed, not that it failed.
+    const sessionId = stream.events[0]!.data.sessionId;
+    const replyId = stream.events[0]!.data.messageId;
+    expect(stream.events.at(-1)).toEqual({ event: 'error', id: expect.any(String), data: expect.objectContaining({ code: 'persistence_delayed', messageId: replyId }) });
+    expect(stream.events.filter((event) => event.event === 'message')).toHaveLength(20);
 
     const during = await api.http().get('/api/chat/sessions').set(user.auth);
     expect(during.status).toBe(503);
     expect(during.body).toEqual(expect.objectContaining({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' }));
+    // A signed token of a user this server has not seen lately cannot be checked: 503, not 401 or 500.
+    const unchecked = await api.http().get('/api/auth/me').set('Authorization', `Bearer ${signAccessToken(randomUUID())}`);
+    expect(unchecked.body).toEqual(expect.objectContaining({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' }));
     expect((await api.http().get('/api/health/ready')).status).toBe(503);
 
     await restoreDatabase();
-    const sessionId = stream.events[0]!.data.sessionId;
     const reply = await eventually(async () => {
       const { body } = await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).expect(200);
       expect(body.messages[1].status).not.toBe('streaming');
@@ -67,5 +74,24 @@ onPostgres('database outage during a stream (e2e)', () => {
     await api.http().get('/api/health/ready').expect(200);
     const after = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'back again', provider: 'echo' } });
     expect(after.events.at(-1)!.event).toBe('done');
+  });
+
+  it('says persistence_error at once, and marks the reply failed, when the database refuses the reply itself', async () => {
+    const user = await registerUser(api);
+    await configureFakeProvider(api, user, 'openai', fake.url);
+    const own = new pg.Client({ connectionString: api.db.env.DATABASE_URL });
+    await own.connect();
+    // The fake's replies say "fox"; the question does not: the turn is written, the finished reply refused.
+    await own.query(`ALTER TABLE messages ADD CONSTRAINT no_fox CHECK (content NOT LIKE '%fox%') NOT VALID`);
+    try {
+      const stream = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'refused', provider: 'openai', model: 'fake:deltas=5' } });
+      const replyId = stream.events[0]!.data.messageId;
+      expect(stream.events.at(-1)).toEqual({ event: 'error', id: expect.any(String), data: expect.objectContaining({ code: 'persistence_error', messageId: replyId }) });
+      const { body } = await api.http().get(`/api/chat/sessions/${stream.events[0]!.data.sessionId}/messages`).set(user.auth).expect(200);
+      expect(body.messages[1]).toEqual(expect.objectContaining({ id: replyId, status: 'error', errorCode: 'persistence_error', content: '' }));
+    } finally {
+      await own.query('ALTER TABLE messages DROP CONSTRAINT no_fox');
+      await own.end();
+    }
   });
 });

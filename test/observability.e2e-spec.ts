@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { registerUser } from './factories/user.factory.js';
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { buildRegistration, registerUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
@@ -71,5 +73,72 @@ describe('observability (e2e)', () => {
     expect(metrics).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/api\/chat\/stream",status="200"\} [1-9]/);
     expect(metrics).not.toMatch(/route="\/api\/chat\/sessions\/[0-9a-f]{8}-/);
   });
+
+  it('never logs a credential: password, provider key, personal API key, or a token in any token-like query parameter', async () => {
+    const password = `planted-password-${randomBytes(8).toString('hex')}`;
+    const user = await registerUser(api, { password });
+    await api.http().post('/api/auth/login').send({ email: user.email, password }).expect(200);
+    await api.http().post('/api/auth/login').send({ email: user.email, password: `${password}-wrong` }).expect(401);
+    const providerKey = `sk-planted-provider-${randomBytes(8).toString('hex')}`;
+    await api.http().put('/api/providers/openai').set(user.auth).send({ apiKey: providerKey }).expect(200);
+    const apiKey = (await api.http().post('/api/keys').set(user.auth).send({ name: 'planted' }).expect(201)).body.key as string;
+    await api.http().get('/v1/models').set('Authorization', `Bearer ${apiKey}`).expect(200);
+
+    // The access token in every query parameter a client or proxy might put one in: any case, repeated, encoded
+    // (the route refuses unknown parameters with 400, and that answer is logged too).
+    const queries = ['access_token', 'token', 'api_key', 'key', 'ACCESS_TOKEN', 'Api_Key', 'access%5Ftoken', 'ac%63ess_token', 'token[]'];
+    for (const name of queries) await api.http().get(`/api/chat/sessions?limit=5&${name}=${user.token}`).set(user.auth);
+    await api.http().get(`/api/chat/sessions?token=x&token=${user.token}&key=${user.token}`).set(user.auth);
+
+    await eventually(() => expect(logLines(api).filter((line) => /\[redacted\]/.test(line.req?.url ?? '')).length).toBeGreaterThanOrEqual(queries.length + 1));
+    const output = api.output();
+    for (const secret of [password, providerKey, apiKey, user.token, user.token.split('.')[2]!]) expect(output).not.toContain(secret);
+  });
 });
 
+/** A failing statement needs a database the test can make refuse values: the PostgreSQL pass (TEST_DATABASE_URL). */
+const onPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+
+onPostgres('secrets in failed database statements (e2e)', () => {
+  let api: TestApp;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    api = await bootTestApp({ LOG_LEVEL: 'log' });
+    db = new pg.Client({ connectionString: api.db.env.DATABASE_URL });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db?.end();
+    await api?.close();
+  });
+
+  it('logs a failed statement through the JSON logger without its parameters (hashes, sealed keys, chat text, e-mails)', async () => {
+    const user = await registerUser(api);
+    const apiKey = (await api.http().post('/api/keys').set(user.auth).send({ name: 'planted' }).expect(201)).body.key as string;
+    // Constraints the statements below break, each carrying a secret as a parameter.
+    await db.query(`ALTER TABLE users ADD CONSTRAINT planted_users CHECK (display_name <> 'refuse me') NOT VALID`);
+    await db.query(`ALTER TABLE provider_credentials ADD CONSTRAINT planted_credentials CHECK (default_model IS DISTINCT FROM 'refuse-me') NOT VALID`);
+    await db.query(`ALTER TABLE api_keys ADD CONSTRAINT planted_keys CHECK (last_used_at IS NULL) NOT VALID`);
+    await db.query(`ALTER TABLE messages ADD CONSTRAINT planted_messages CHECK (content NOT LIKE '%refuse me%') NOT VALID`);
+
+    const registration = buildRegistration({ displayName: 'refuse me', password: `planted-password-${randomBytes(8).toString('hex')}` });
+    const providerKey = `sk-planted-provider-${randomBytes(8).toString('hex')}`;
+    const chatText = `refuse me: planted chat text ${randomBytes(8).toString('hex')}`;
+    await api.http().post('/api/auth/register').send(registration);
+    await api.http().put('/api/providers/openai').set(user.auth).send({ apiKey: providerKey, defaultModel: 'refuse-me' });
+    await api.http().get('/v1/models').set('Authorization', `Bearer ${apiKey}`);
+    const chat = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: chatText, provider: 'echo' } });
+    expect(chat.events.at(-1)).toEqual(expect.objectContaining({ event: 'error', data: expect.objectContaining({ code: 'persistence_error' }) }));
+
+    const failures = await eventually(() => {
+      const lines = logLines(api).filter((line) => /query failed/.test(line.msg ?? ''));
+      expect(lines.length).toBeGreaterThanOrEqual(4);
+      return lines;
+    });
+    expect(failures[0]).toEqual(expect.objectContaining({ level: 50, context: 'Database', msg: expect.stringContaining('planted_') }));
+    const output = api.output();
+    const secrets = [registration.email, registration.password, providerKey, apiKey, createHash('sha256').update(apiKey).digest('hex'), chatText, 'planted chat text'];
+    for (const secret of [...secrets, '$argon2', 'PARAMETERS']) expect(output).not.toContain(secret);
+  });
+});

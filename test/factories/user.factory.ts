@@ -1,5 +1,6 @@
+import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
-import type { TestApp } from '../helpers/test-app.js';
+import { TEST_ENV, type TestApp } from '../helpers/test-app.js';
 
 export interface TestUser {
   id: string;
@@ -19,4 +20,9 @@ export async function registerUser(testApp: TestApp, overrides = {}): Promise<Te
   const response = await testApp.http().post('/api/auth/register').send(registration).expect(201);
   const token = response.body.accessToken as string;
   return { id: response.body.user.id, email: registration.email, password: registration.password, token, auth: { Authorization: `Bearer ${token}` } };
+}
+
+/** An access token signed exactly as the server signs its own (HS256, the test secret), for any subject. */
+export function signAccessToken(sub: string): string {
+  return jwt.sign({ sub, email: 'ghost@example.com' }, TEST_ENV.JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
 }

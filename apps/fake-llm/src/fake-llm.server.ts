@@ -24,6 +24,10 @@ export interface FakeLlmBehaviour {
   hang?: boolean;
   /** Send this many deltas, then go silent forever. */
   hangAfter?: number;
+  /** With a failure: the error message quotes the key the request carried, spelt out, and internals of its own. */
+  leakKey?: boolean;
+  /** Send this many deltas, then the provider's in-stream error event (a failure inside a 200 stream). */
+  errorAfter?: number;
 }
 
 export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
@@ -78,6 +82,8 @@ const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void
   garbage: (b, v) => (b.garbage = v > 0),
   hang: (b, v) => (b.hang = v > 0),
   hangAfter: (b, v) => (b.hangAfter = v),
+  leak: (b, v) => (b.leakKey = v > 0),
+  errorAfter: (b, v) => (b.errorAfter = v),
 };
 
 /** `fake:deltas=5,delay=20` → behaviour; unknown knobs and non-numeric values are ignored. */
@@ -109,7 +115,8 @@ interface WireFormat {
   delta(model: string, text: string): string;
   tail(model: string, prompt: number, completion: number, body: any): string;
   complete(model: string, text: string, prompt: number, completion: number): object;
-  error(status: number): object;
+  /** The provider's error body, with its usual message unless one is given. */
+  error(status: number, message?: string): object;
 }
 
 const sse = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
@@ -146,9 +153,9 @@ const openai: WireFormat = {
     choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
     usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
   }),
-  error: (status) => {
+  error: (status, message) => {
     const [type, code] = OPENAI_ERRORS[status] ?? ['server_error', 'server_error'];
-    return { error: { message: `Fake upstream failure (${status}) for testing`, type, param: null, code } };
+    return { error: { message: message ?? `Fake upstream failure (${status}) for testing`, type, param: null, code } };
   },
 };
 
@@ -209,7 +216,7 @@ const anthropic: WireFormat = {
     stop_sequence: null,
     usage: { input_tokens: prompt, output_tokens: completion },
   }),
-  error: (status) => ({ type: 'error', error: { type: ANTHROPIC_ERRORS[status] ?? 'api_error', message: `Fake upstream failure (${status}) for testing` } }),
+  error: (status, message) => ({ type: 'error', error: { type: ANTHROPIC_ERRORS[status] ?? 'api_error', message: message ?? `Fake upstream failure (${status}) for testing` } }),
 };
 
 const GEMINI_STATUS: Record<number, string> = {
@@ -241,7 +248,7 @@ const gemini: WireFormat = {
     usageMetadata: { promptTokenCount: prompt, candidatesTokenCount: completion, totalTokenCount: prompt + completion },
     modelVersion: model,
   }),
-  error: (status) => ({ error: { code: status, message: `Fake upstream failure (${status}) for testing`, status: GEMINI_STATUS[status] ?? 'INTERNAL' } }),
+  error: (status, message) => ({ error: { code: status, message: message ?? `Fake upstream failure (${status}) for testing`, status: GEMINI_STATUS[status] ?? 'INTERNAL' } }),
 };
 
 function formatFor(method: string, path: string): WireFormat | undefined {
@@ -268,9 +275,17 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 }
 
 /** Streams one reply according to its behaviour, recording what was written and whether the client left early. */
-function streamReply(format: WireFormat, model: string, body: any, behaviour: FakeLlmBehaviour, response: ServerResponse, record: RecordedRequest) {
+function streamReply(
+  format: WireFormat,
+  model: string,
+  body: any,
+  behaviour: FakeLlmBehaviour,
+  response: ServerResponse,
+  record: RecordedRequest,
+  errorMessage: string | undefined,
+) {
   const prompt = promptTokens(body);
-  const limit = Math.min(behaviour.deltas, behaviour.breakAfter ?? Infinity, behaviour.stopAfter ?? Infinity, behaviour.hangAfter ?? Infinity);
+  const limit = Math.min(behaviour.deltas, behaviour.breakAfter ?? Infinity, behaviour.stopAfter ?? Infinity, behaviour.hangAfter ?? Infinity, behaviour.errorAfter ?? Infinity);
   let timer: NodeJS.Timeout | undefined;
   response.on('close', () => clearTimeout(timer));
 
@@ -284,6 +299,7 @@ function streamReply(format: WireFormat, model: string, body: any, behaviour: Fa
     if (behaviour.breakAfter !== undefined) return void response.socket?.destroy();
     if (behaviour.hangAfter !== undefined) return; // silence, until the client gives up
     if (behaviour.stopAfter !== undefined) return void response.end();
+    if (behaviour.errorAfter !== undefined) return void response.end(streamedError(format, errorMessage));
     response.end(format.tail(model, prompt, record.deltasWritten, body));
   };
   const write = (text: string) => {
@@ -307,6 +323,24 @@ function streamReply(format: WireFormat, model: string, body: any, behaviour: Fa
     timer = setTimeout(next, behaviour.delayMs);
   };
   next();
+}
+
+/** A server error reported inside a 200 stream, as the provider does it (Gemini has no such event; its stream just ends). */
+function streamedError(format: WireFormat, message: string | undefined): string {
+  const error = format.error(500, message);
+  return format.provider === 'anthropic' ? event('error', error) : sse(error);
+}
+
+/** The credential a request carried, in whichever place its provider expects it. */
+function presentedKey(request: IncomingMessage, url: URL): string {
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const header = request.headers['x-api-key'] ?? request.headers['x-goog-api-key'];
+  return bearer ?? (typeof header === 'string' ? header : undefined) ?? url.searchParams.get('key') ?? '';
+}
+
+/** What a careless provider might answer: the caller's key spelt out a character at a time, and its own internals. */
+export function leakyMessage(key: string): string {
+  return `Incorrect API key provided: ${[...key].join(' ')}. Internal: shard db-7.corp.internal rejected tenant 42`;
 }
 
 export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlmServer> {
@@ -354,11 +388,12 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const behaviour = parseBehaviour(model, options.defaults);
     if (!format.hasKey(request, url)) return sendJson(response, 401, format.error(401));
     if (behaviour.hang) return;
+    const message = behaviour.leakKey ? leakyMessage(presentedKey(request, url)) : undefined;
     const respond = () => {
       if (response.destroyed) return;
       if (behaviour.failStatus) {
         const headers: Record<string, string> = behaviour.retryAfter !== undefined ? { 'Retry-After': String(behaviour.retryAfter) } : {};
-        return sendJson(response, behaviour.failStatus, format.error(behaviour.failStatus), headers);
+        return sendJson(response, behaviour.failStatus, format.error(behaviour.failStatus, message), headers);
       }
       if (!format.streams(body, path)) {
         const text = Array.from({ length: behaviour.deltas }, (_, i) => deltaText(i)).join('');
@@ -366,7 +401,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         record.text = text;
         return sendJson(response, 200, format.complete(model, text, promptTokens(body), behaviour.deltas));
       }
-      streamReply(format, model, body, behaviour, response, record);
+      streamReply(format, model, body, behaviour, response, record, message);
     };
     if (behaviour.firstDelayMs > 0) setTimeout(respond, behaviour.firstDelayMs);
     else respond();

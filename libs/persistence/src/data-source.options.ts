@@ -1,7 +1,8 @@
-import type { DataSourceOptions, LoggerOptions } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { openPglite, pgliteDriver } from './pglite/pglite-pool.js';
+import { QueryLogger } from './query.logger.js';
 
 export interface DatabaseSettings {
   /** A PostgreSQL connection string; absent means the embedded PGlite database. */
@@ -22,7 +23,8 @@ export async function buildDataSourceOptions(settings: DatabaseSettings): Promis
     synchronize: false,
     installExtensions: false,
     uuidExtension: 'pgcrypto',
-    logging: (settings.logQueries ? 'all' : ['error', 'warn', 'migration']) as LoggerOptions,
+    // Ours, not TypeORM's: theirs prints failed statements with their parameters (secrets, chat text) to stdout.
+    logger: new QueryLogger(settings.logQueries),
   } as const;
   if (settings.url) {
     return { ...common, url: settings.url, poolSize: settings.poolSize, applicationName: 'llm-chat-backend' };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { isUUID } from 'class-validator';
 import { ExpiringMap } from '@app/common';
 import type { AuthUser } from './auth-user.js';
 
@@ -24,7 +25,7 @@ export class AccessTokens {
     return this.jwt.signAsync({ sub: user.id, email: user.email });
   }
 
-  /** Who the token is for, or null: malformed, tampered, expired, or without a subject. */
+  /** Who the token is for, or null: malformed, tampered, expired, or without a user id as its subject. */
   verify(token: string): AuthUser | null {
     const known = this.verified.get(token);
     if (known) return known;
@@ -34,7 +35,8 @@ export class AccessTokens {
     } catch {
       return null;
     }
-    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
+    // A subject that is not a user id can name no user; refused here, it never reaches a uuid column.
+    if (typeof payload.sub !== 'string' || !isUUID(payload.sub) || typeof payload.exp !== 'number') return null;
     const user = { id: payload.sub };
     this.verified.set(token, user, payload.exp * 1000);
     return user;

@@ -7,6 +7,7 @@ import { AccessTokens, JWT_ALGORITHM } from './access-tokens.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { KnownUsers } from './known-users.js';
 import { PasswordHasher } from './password.hasher.js';
 import { StreamTokens } from './stream-tokens.js';
 
@@ -22,7 +23,7 @@ import { StreamTokens } from './stream-tokens.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, AccessTokens, StreamTokens, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [AuthService, PasswordHasher, AccessTokens, StreamTokens, KnownUsers, { provide: APP_GUARD, useClass: JwtAuthGuard }],
   exports: [StreamTokens],
 })
 export class AuthModule {}

@@ -5,8 +5,10 @@ import { AppError } from '@app/common';
 import { API_KEY_PREFIX } from '../api-keys/api-key.secret.js';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { AccessTokens } from './access-tokens.js';
+import type { AuthUser } from './auth-user.js';
 import { ALLOW_API_KEY } from './allow-api-key.decorator.js';
 import { ALLOW_STREAM_TOKEN } from './allow-stream-token.decorator.js';
+import { KnownUsers } from './known-users.js';
 import { IS_PUBLIC } from './public.decorator.js';
 import { StreamTokens } from './stream-tokens.js';
 
@@ -24,6 +26,7 @@ export class JwtAuthGuard implements CanActivate {
     private readonly accessTokens: AccessTokens,
     private readonly apiKeys: ApiKeysService,
     private readonly streamTokens: StreamTokens,
+    private readonly knownUsers: KnownUsers,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,7 +38,9 @@ export class JwtAuthGuard implements CanActivate {
     const streamToken = request.query.token;
     if (streamToken !== undefined && this.reflector.getAllAndOverride<boolean>(ALLOW_STREAM_TOKEN, targets)) {
       const grant = typeof streamToken === 'string' ? this.streamTokens.verify(streamToken) : null;
-      if (!grant || grant.sessionId !== request.params.id) throw new AppError('UNAUTHENTICATED', 'The stream token is invalid, expired, or for another session');
+      if (!grant || grant.sessionId !== request.params.id || !(await this.knownUsers.exists(grant.userId))) {
+        throw new AppError('UNAUTHENTICATED', 'The stream token is invalid, expired, or for another session');
+      }
       request.user = { id: grant.userId };
       return true;
     }
@@ -43,9 +48,15 @@ export class JwtAuthGuard implements CanActivate {
     if (token?.startsWith(API_KEY_PREFIX) && !this.reflector.getAllAndOverride<boolean>(ALLOW_API_KEY, targets)) {
       throw new AppError('UNAUTHENTICATED', 'API keys are accepted on the chat and /v1 routes only; sign in for this one');
     }
-    const user = !token ? null : token.startsWith(API_KEY_PREFIX) ? await this.apiKeys.authenticate(token) : this.accessTokens.verify(token);
+    // An API key is deleted with its user (foreign key), so finding the key proves the user; a signed token does not.
+    const user = !token ? null : token.startsWith(API_KEY_PREFIX) ? await this.apiKeys.authenticate(token) : await this.signedUser(token);
     if (!user) throw new AppError('UNAUTHENTICATED', 'A valid access token is required');
     request.user = user;
     return true;
+  }
+
+  private async signedUser(token: string): Promise<AuthUser | null> {
+    const user = this.accessTokens.verify(token);
+    return user && (await this.knownUsers.exists(user.id)) ? user : null;
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
+import { isUUID } from 'class-validator';
 import { createHmac } from 'node:crypto';
 import { authConfig } from '@app/common';
 import { JWT_ALGORITHM } from './access-tokens.js';
@@ -41,7 +42,7 @@ export class StreamTokens {
   verify(token: string): StreamGrant | null {
     try {
       const payload = this.jwt.verify<{ sub?: unknown; sid?: unknown }>(token, { secret: this.secret, algorithms: [JWT_ALGORITHM], audience: AUDIENCE });
-      return typeof payload.sub === 'string' && typeof payload.sid === 'string' ? { userId: payload.sub, sessionId: payload.sid } : null;
+      return typeof payload.sub === 'string' && isUUID(payload.sub) && typeof payload.sid === 'string' ? { userId: payload.sub, sessionId: payload.sid } : null;
     } catch {
       return null;
     }

@@ -43,6 +43,19 @@ const STOPPED: Record<StopCause, Failure> = {
   shutdown: { code: 'server_shutdown', message: 'The server shut down before the reply finished' },
 };
 
+/**
+ * What became of a reply's final write: saved; failed now but being retried in the background (the database may
+ * come back); or never to be saved (the turn's rows were not written, so there is no row to finish).
+ */
+type SaveOutcome = 'saved' | 'retrying' | 'failed';
+
+/** The reply's row itself is refused (SQLSTATE class 22, data exception, or 23, constraint): writing it again cannot help. */
+function refusesRow(error: unknown): boolean {
+  const failure = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = failure?.driverError?.code ?? failure?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
 /** About a minute in all: long enough for a database failover, short enough to end before the sweep. */
 const SAVE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 
@@ -102,12 +115,12 @@ export class GenerationRunner {
     );
 
     /** Saves the reply once, whatever ends it; a second call (a stop racing completion) does nothing. */
-    const settle = async (reply: Pick<FinishedReply, 'status' | 'errorCode' | 'error'>): Promise<boolean> => {
-      if (settled) return false;
+    const settle = async (reply: Pick<FinishedReply, 'status' | 'errorCode' | 'error'>): Promise<SaveOutcome> => {
+      if (settled) return 'failed';
       settled = true;
       this.record(labels, reply.status, reply.errorCode, chunks.length, usage);
       try {
-        return plan.persist ? await this.save(replyId, reply, written, chunks, usage, startedAt) : true;
+        return plan.persist ? await this.save(replyId, reply, written, chunks, usage, startedAt) : 'saved';
       } finally {
         untrack();
       }
@@ -121,8 +134,13 @@ export class GenerationRunner {
     };
 
     const complete = () => {
-      void settle({ status: 'complete' }).then((saved) => {
-        if (!saved) return fail({ code: 'persistence_error', message: 'The reply was generated but could not be saved' });
+      void settle({ status: 'complete' }).then((outcome) => {
+        // persistence_error only when the reply will not be saved; while a retry may still save it, the client is
+        // told that, and the session's messages show the outcome (complete once saved, aborted by the sweep if not).
+        if (outcome === 'failed') return fail({ code: 'persistence_error', message: 'The reply was generated but could not be saved' });
+        if (outcome === 'retrying') {
+          return fail({ code: 'persistence_delayed', message: "The reply was generated but not saved yet; it is being saved as soon as the database is back: read the session's messages for it" });
+        }
         emitAll(events.done(replyId, usage, Math.round(performance.now() - startedAt)));
         log.end();
       });
@@ -180,8 +198,9 @@ export class GenerationRunner {
   }
 
   /**
-   * Finishes the reply's row once the turn's rows exist; false when either write failed. A failed final write
-   * is retried in the background (the client is told now), so a database outage leaves no reply `streaming`.
+   * Finishes the reply's row once the turn's rows exist. A failed final write is retried in the background
+   * (`retrying`; the client is told so at once), so a database outage leaves no reply `streaming`; without the
+   * turn's rows there is nothing to finish (`failed`).
    */
   private async save(
     replyId: string,
@@ -190,8 +209,8 @@ export class GenerationRunner {
     chunks: string[],
     usage: Usage | null,
     startedAt: number,
-  ): Promise<boolean> {
-    if (!(await written)) return false;
+  ): Promise<SaveOutcome> {
+    if (!(await written)) return 'failed';
     const row: FinishedReply = {
       ...reply,
       content: chunks.join(''),
@@ -201,12 +220,22 @@ export class GenerationRunner {
     };
     try {
       await this.messages.finishReply(replyId, row);
-      return true;
+      return 'saved';
     } catch (error) {
+      if (refusesRow(error)) return this.markUnsaved(replyId, row, error);
       this.logger.error(`Could not save reply ${replyId}; retrying in the background`, error instanceof Error ? error.stack : String(error));
       void this.retrySave(replyId, row);
-      return false;
+      return 'retrying';
     }
+  }
+
+  /** A reply the database refuses is marked failed, without its text, rather than retried in vain and left `streaming`. */
+  private async markUnsaved(replyId: string, row: FinishedReply, error: unknown): Promise<SaveOutcome> {
+    this.logger.error(`The database refused reply ${replyId}; marking it failed`, error instanceof Error ? error.stack : String(error));
+    const marker: FinishedReply = { ...row, content: '', status: 'error', errorCode: 'persistence_error', error: 'The reply was generated but could not be saved' };
+    // If even this fails, the stale-reply sweep marks the reply aborted.
+    await this.messages.finishReply(replyId, marker).catch(() => undefined);
+    return 'failed';
   }
 
   private async retrySave(replyId: string, row: FinishedReply): Promise<void> {

@@ -8,6 +8,42 @@ import { requestContext } from './request-context.js';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
+ * Query parameters whose value is a credential: stream tokens (`token`), OAuth-style `access_token`, provider-style
+ * `key` and `api_key`, and any other name that says token, key or secret. Matched on the decoded name without
+ * qs's bracket suffixes, since Express reads `ac%63ess_token` and `token[]` as those names too.
+ */
+const SECRET_PARAMETER = /token|key|secret|password/i;
+
+const PLAIN_NAME = /^[\w.-]{1,64}$/;
+
+function decodedName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).replace(/\[.*$/, '');
+  } catch {
+    // Not decodable: Express keeps such a name as it is; an unreadable name is treated as a secret one.
+    return 'key';
+  }
+}
+
+/** The URL as logged: every credential-like query parameter's value replaced, however often it is repeated. */
+export function redactUrl(url: string): string {
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const parameters = url
+    .slice(start + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const name = equals < 0 ? pair : pair.slice(0, equals);
+      const decoded = decodedName(name);
+      if (!SECRET_PARAMETER.test(decoded)) return pair;
+      // A name that is not a plain word may carry the value itself (`token%3D<jwt>`): neither is logged then.
+      return `${PLAIN_NAME.test(decoded) ? name : '[redacted]'}=[redacted]`;
+    });
+  return `${url.slice(0, start)}?${parameters.join('&')}`;
+}
+
+/**
  * One JSON line per request with its id (taken from X-Request-Id when it is sane, else generated, and echoed
  * back), status, duration and the user when known; the id then follows every line logged while serving it.
  */
@@ -26,7 +62,7 @@ export function requestLogging(root: Logger) {
     },
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&](?:token|key|api_key)=)[^&]+/gi, '$1[redacted]') }),
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });

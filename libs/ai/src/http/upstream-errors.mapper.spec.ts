@@ -1,7 +1,22 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
 import { errorFromStatus, errorFromStreamType, parseRetryAfter, redactSecrets } from './upstream-errors.mapper.js';
 
+/** Captures what goes through Nest's logger, where the app's JSON logger sits. */
+function captureLogs(): string[] {
+  const lines: string[] = [];
+  const capture = (...parts: unknown[]) => void lines.push(parts.map(String).join(' '));
+  const service: LoggerService = { log: capture, error: capture, warn: capture, debug: capture, verbose: capture, fatal: capture };
+  Logger.overrideLogger(service);
+  return lines;
+}
+
 describe('upstream error mapping', () => {
+  beforeEach(() => void captureLogs());
+  afterEach(() => {
+    Logger.overrideLogger(new ConsoleLogger());
+  });
+
   it.each([
     [401, 'upstream_auth'],
     [403, 'upstream_auth'],
@@ -16,13 +31,20 @@ describe('upstream error mapping', () => {
     expect(errorFromStatus(status, '{}').code).toBe(code);
   });
 
-  it("summarises the provider's message and never echoes keys or the raw body", () => {
-    const body = JSON.stringify({ error: { message: 'Incorrect API key provided: sk-proj-abcdef123456. Find your key at https://x?key=AIzaSyA1234567890abc', internal: 'stack trace here' } });
+  it("tells the user a fixed message per code, never the provider's text; the text goes to the log, redacted", () => {
+    const lines = captureLogs();
+    const spacedKey = 's k - p r o j - a b c d e f 1 2 3 4 5 6';
+    const body = JSON.stringify({ error: { message: `Incorrect API key provided: ${spacedKey}; internal host db-7.corp, sk-proj-abcdef123456`, internal: 'stack trace here' } });
     const error = errorFromStatus(401, body);
-    expect(error.message).toBe('The provider answered HTTP 401: Incorrect API key provided: sk-… Find your key at https://x?key=…');
-    expect(error.message).not.toContain('stack trace');
-    expect(errorFromStatus(500, '<html>gateway exploded</html>').message).toBe('The provider answered HTTP 500');
-    expect(errorFromStatus(400, JSON.stringify({ error: { message: 'x'.repeat(500) } })).message.length).toBeLessThan(260);
+    expect(error.message).toBe('The provider did not accept the API key: check it in your provider settings');
+    expect(errorFromStatus(400, body).message).toBe(errorFromStatus(400, '{}').message);
+    expect(errorFromStatus(500, '<html>gateway exploded</html>').message).toBe('The provider failed to answer');
+    expect(lines[0]).toContain('HTTP 401 (upstream_auth)');
+    expect(lines[0]).toContain('internal host db-7.corp');
+    expect(lines.join('\n')).toContain('gateway exploded');
+    for (const leak of [spacedKey, 'abcdef123456', 'a b c d e f', 'stack trace here']) expect(lines.join('\n')).not.toContain(leak);
+    errorFromStatus(400, JSON.stringify({ error: { message: 'x'.repeat(5000) } }));
+    expect(lines.at(-1)!.length).toBeLessThan(300);
   });
 
   it('reads Retry-After as seconds or as a date', () => {
@@ -31,10 +53,13 @@ describe('upstream error mapping', () => {
     expect(parseRetryAfter('soon')).toBeUndefined();
   });
 
-  it('maps errors reported inside a stream by their type', () => {
+  it('maps errors reported inside a stream by their type, with the fixed message of the code', () => {
+    const lines = captureLogs();
     expect(errorFromStreamType('overloaded_error', 'Overloaded').code).toBe('upstream_rate_limited');
-    expect(errorFromStreamType('authentication_error', 'bad key').code).toBe('upstream_auth');
+    const auth = errorFromStreamType('authentication_error', 'bad key s k - a n t - 0 1 2 3 4 5 6 7 8 9 here');
+    expect(auth).toEqual(expect.objectContaining({ code: 'upstream_auth', message: 'The provider did not accept the API key: check it in your provider settings' }));
     expect(errorFromStreamType(undefined, undefined).code).toBe('upstream_error');
+    expect(lines[1]).toContain('bad key … here');
   });
 
   it('redacts bearer tokens and key parameters', () => {

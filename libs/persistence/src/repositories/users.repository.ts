@@ -32,4 +32,9 @@ export class UsersRepository {
   findSelf(userId: string): Promise<UserEntity | null> {
     return this.users.findOneBy({ id: userId });
   }
+
+  /** Whether the account still exists: the authentication check for signed tokens, a primary-key probe. */
+  exists(userId: string): Promise<boolean> {
+    return this.users.existsBy({ id: userId });
+  }
 }
