@@ -190,6 +190,7 @@ withSharedDatabase('a replica killed mid-reply, with Redis (e2e)', () => {
   it('stop on a session whose replica died answers stopped, saves the reply aborted, and frees the session at once', async () => {
     const { sessionId, messageId } = await runningOnA();
     await killA();
+    const follower = readStream(`${b.url}/api/chat/sessions/${sessionId}/stream`, { method: 'GET', token: user.token });
 
     const { result: stop, ms } = await timed(() => b.http().post(`/api/chat/sessions/${sessionId}/stop`).set(user.auth));
     expect(stop.status).toBe(200);
@@ -197,6 +198,8 @@ withSharedDatabase('a replica killed mid-reply, with Redis (e2e)', () => {
     expect(ms).toBeLessThan(FAST_MS);
     const { messages } = (await b.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).expect(200)).body;
     expect(messages.find((message: { id: string }) => message.id === messageId)).toEqual(expect.objectContaining({ status: 'aborted', errorCode: 'interrupted' }));
+    // A follower waiting for the dead replica's events ends as the row says.
+    expect((await follower).events.at(-1)).toEqual(expect.objectContaining({ event: 'error', data: expect.objectContaining({ code: 'interrupted', messageId }) }));
 
     const next = await send(b, { message: 'at once', sessionId, model: 'fake:deltas=2' });
     expect(next.status).toBe(200);

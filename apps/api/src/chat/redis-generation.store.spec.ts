@@ -114,14 +114,17 @@ suite('Redis generation store: events shared between replicas', () => {
     log.end();
   });
 
-  it('a stop for a generation whose owner is gone has it abandoned and frees the session at once', async () => {
+  it('a stop for a generation whose owner is gone has it abandoned, ends its followers and frees the session at once', async () => {
     const a = replica();
     const { sessionId, generationId, log } = await running(a.store);
     await a.connections.onApplicationShutdown();
     const b = replica();
+    const followed = collect((await b.store.follow(sessionId))!);
     const abandoned: string[] = [];
     expect(await b.store.stopElsewhere(sessionId, async (id) => void abandoned.push(id))).toBe(true);
     expect(abandoned).toEqual([generationId]);
+    // Its followers end as its row says, instead of waiting for an owner that is gone.
+    expect(await followed).toEqual([{ id: `${generationId}:1`, type: 'error', data: expect.objectContaining({ code: 'interrupted', messageId: generationId }) }]);
     expect(await b.store.claim(sessionId, randomUUID())).toBe(true);
     expect(await b.store.stopElsewhere(randomUUID(), async (id) => void abandoned.push(id))).toBe(false);
     expect(abandoned).toHaveLength(1);

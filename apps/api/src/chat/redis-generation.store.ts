@@ -172,6 +172,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
       // and its lease has not expired yet. Its reply is marked before the session is free for the next one.
       this.logger.warn(`Generation ${generationId} of session ${sessionId} has no live owner; marking it aborted`);
       await abandon(generationId);
+      await this.command(this.endAbandoned(generationId), `stop session ${sessionId}`);
       await this.command(this.redis.eval(RELEASE, 1, key, lease), `stop session ${sessionId}`);
       return true;
     } finally {
@@ -225,6 +226,16 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
         stopListening?.();
       };
     });
+  }
+
+  /** Gives a generation whose owner died the final event it never sent, so its followers end as its row says. */
+  private async endAbandoned(generationId: string): Promise<void> {
+    const last = await this.lastEvent(generationId);
+    if (last && isFinal(last.event)) return;
+    const seq = (last?.seq ?? 0) + 1;
+    const event: MessageEvent = { type: 'error', data: { error: INTERRUPTED, code: 'interrupted', messageId: generationId } };
+    this.batcher.add(eventsKey(generationId), eventsChannel(generationId), seq, encode(seq, event), this.settings.retentionMs);
+    this.batcher.flush();
   }
 
   private async lastEvent(generationId: string): Promise<StoredEvent | undefined> {
@@ -284,6 +295,8 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
 }
 
 const RESUME_UNAVAILABLE = 'The live events of this reply are unavailable for now; reconnect to resume';
+/** As the reply is saved (the stale-reply sweep's words). */
+const INTERRUPTED = 'The server stopped while this reply was being generated';
 
 /** `pending`, or a rejection once `ms` have passed. */
 function withTimeout<T>(pending: Promise<T>, ms: number): Promise<T> {
