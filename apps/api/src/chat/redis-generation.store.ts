@@ -1,4 +1,4 @@
-import { Logger, type MessageEvent, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Logger, type MessageEvent, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
@@ -71,7 +71,7 @@ function decode(generationId: string, raw: string): StoredEvent[] {
  * channel every replica listens to. The replica that runs a generation streams to its own client from memory;
  * Redis carries the events for everyone else, in batches (`RedisEventBatcher`).
  */
-export class RedisGenerationStore extends GenerationStore implements OnModuleInit, OnModuleDestroy {
+export class RedisGenerationStore extends GenerationStore implements OnModuleInit {
   private readonly logger = new Logger(RedisGenerationStore.name);
   private readonly redis: Redis;
   private readonly channels: RedisChannels;
@@ -105,10 +105,6 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     this.hearingStops.catch((error: unknown) => {
       this.logger.error(`Could not listen for stop requests: ${error instanceof Error ? error.message : String(error)}`);
     });
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.renewTimer);
   }
 
   async claim(sessionId: string, generationId: string): Promise<boolean> {
@@ -248,12 +244,15 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     try {
       return await pending;
     } catch (error) {
-      this.logger.error(`Could not ${what}: Redis: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Could not ${what}: Redis: ${error instanceof Error ? error.message : String(error)}`);
       throw new AppError('DEPENDENCY_UNAVAILABLE', 'Replies cannot be started, followed or stopped right now: the coordination store is unavailable; retry shortly');
     }
   }
 
-  /** Keeps a lease of this process alive while its generation runs: one timer renews them all. */
+  /**
+   * Keeps a lease of this process alive while its generation runs: one timer renews them all, and stops with the
+   * last of them (so it runs through a shutdown's grace period, while replies still finish).
+   */
   private hold(key: string, lease: string): void {
     this.leases.set(key, lease);
     this.renewTimer ??= setInterval(() => this.renew(), this.settings.leaseMs / 3).unref();
