@@ -18,7 +18,7 @@ const withSharedDatabase = hasRedisServer && process.env.TEST_DATABASE_URL ? des
 
 /** Long enough to catch a request that waits for Redis (ioredis's retries took 3-8 s); not a speed target. */
 const FAST_MS = 2_500;
-const SLOW = 'fake:deltas=200,delay=25';
+const SLOW = 'fake:deltas=400,delay=25'; // 10 s: still running whatever the test does meanwhile
 const messageCount = (events: SseEvent[]) => events.filter((event) => event.event === 'message').length;
 
 /** The answer, and how long it took. */
@@ -127,7 +127,7 @@ withOwnRedis('a Redis outage (e2e)', () => {
     await eventually(async () => {
       const { messages } = (await app.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).expect(200)).body;
       expect(messages.find((message: { id: string }) => message.id === messageId)).toEqual(expect.objectContaining({ status: 'complete' }));
-    }, 15_000);
+    }, 20_000);
     await redis.restart();
   });
 });
