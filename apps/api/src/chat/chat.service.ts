@@ -130,12 +130,13 @@ export class ChatService {
 
   /**
    * Stops the session's running reply wherever it runs; resolves once the partial reply is saved. Idempotent.
-   * A reply whose replica died is marked `aborted` (as the stale-reply sweep would) and its session freed at once.
+   * A reply whose replica died is marked `aborted` (as the stale-reply sweep would) and its session freed at once,
+   * also once its lease has expired.
    */
   async stop(user: AuthUser, sessionId: string): Promise<boolean> {
     await this.sessions.get(user.id, sessionId);
     if (await this.tracker.stopSession(sessionId, 'user')) return true;
-    return this.store.stopElsewhere(sessionId, async (replyId) => void (await this.messages.abortInterruptedReply(user.id, sessionId, replyId)));
+    return this.store.stopElsewhere(sessionId, (replyId) => this.messages.abortInterruptedReply(user.id, sessionId, replyId));
   }
 
   private assertCanStart(user: AuthUser): void {

@@ -29,8 +29,8 @@ export abstract class GenerationStore {
   abstract stopElsewhere(sessionId: string, abandon: AbandonGeneration): Promise<boolean>;
 }
 
-/** Marks the reply of a generation whose process is gone, so that nothing waits for it any more. */
-export type AbandonGeneration = (generationId: string) => Promise<void>;
+/** Marks the reply of a generation whose process is gone, so that nothing waits for it any more; false if it had ended. */
+export type AbandonGeneration = (generationId: string) => Promise<boolean>;
 
 export interface GenerationStoreSettings {
   /** How long a finished generation stays readable. */

@@ -121,12 +121,13 @@ suite('Redis generation store: events shared between replicas', () => {
     const b = replica();
     const followed = collect((await b.store.follow(sessionId))!);
     const abandoned: string[] = [];
-    expect(await b.store.stopElsewhere(sessionId, async (id) => void abandoned.push(id))).toBe(true);
+    const abandon = async (id: string) => abandoned.push(id) > 0;
+    expect(await b.store.stopElsewhere(sessionId, abandon)).toBe(true);
     expect(abandoned).toEqual([generationId]);
     // Its followers end as its row says, instead of waiting for an owner that is gone.
     expect(await followed).toEqual([{ id: `${generationId}:1`, type: 'error', data: expect.objectContaining({ code: 'interrupted', messageId: generationId }) }]);
     expect(await b.store.claim(sessionId, randomUUID())).toBe(true);
-    expect(await b.store.stopElsewhere(randomUUID(), async (id) => void abandoned.push(id))).toBe(false);
+    expect(await b.store.stopElsewhere(randomUUID(), abandon)).toBe(false);
     expect(abandoned).toHaveLength(1);
     log.end();
   });
@@ -144,6 +145,20 @@ suite('Redis generation store: events shared between replicas', () => {
     expect(await a.connections.client!.client('KILL', 'ADDR', `${localAddress}:${localPort}`)).toBe(1);
     await ended;
     expect(received.at(-1)).toEqual({ id: `${generationId}:1`, type: 'error', data: expect.objectContaining({ code: 'resume_unavailable', messageId: generationId }) });
+    log.end();
+  });
+
+  it('a stop after the lease of a dead owner has expired still has its generation abandoned, once', async () => {
+    const a = replica(1_000);
+    const { sessionId, generationId, log } = await running(a.store);
+    await a.connections.onApplicationShutdown();
+    const b = replica();
+    while ((await b.connections.client!.exists(`chat:session:${sessionId}:running`)) === 1) await sleep(50);
+    const abandoned: string[] = [];
+    const abandon = async (id: string) => abandoned.push(id) > 0;
+    expect(await b.store.stopElsewhere(sessionId, abandon)).toBe(true);
+    expect(await b.store.stopElsewhere(sessionId, abandon)).toBe(false); // it has its final event now
+    expect(abandoned).toEqual([generationId]);
     log.end();
   });
 });

@@ -41,6 +41,8 @@ end
 return 0`;
 /** Releases the claim only if it is still this generation's (it may have expired and been taken since). */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** The session's latest generation (KEYS[2]) if nothing holds the session (KEYS[1]): it cannot be running. */
+const LATEST_IF_FREE = `if redis.call('EXISTS', KEYS[1]) == 1 then return false end return redis.call('GET', KEYS[2])`;
 /**
  * Extends every lease of this process that it still holds (KEYS[i] holding ARGV[i + 1]) by ARGV[1] ms, in one
  * call whatever the number of generations; answers the positions of the leases it no longer holds.
@@ -150,7 +152,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
   async stopElsewhere(sessionId: string, abandon: AbandonGeneration): Promise<boolean> {
     const key = runningKey(sessionId);
     const lease = await this.command(this.redis.get(key), `stop session ${sessionId}`);
-    if (!lease) return false;
+    if (!lease) return this.abandonExpired(sessionId, abandon);
     const [generationId, ownerId] = lease.split(' ') as [string, string];
     let settle!: (stopped: boolean) => void;
     const outcome = new Promise<boolean>((resolve) => (settle = resolve));
@@ -222,6 +224,22 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
         stopListening?.();
       };
     });
+  }
+
+  /**
+   * Nothing holds the session. If its latest generation never sent its final event, its owner died and the lease
+   * has expired since; its reply would stay `streaming` until the stale-reply sweep: marked now instead.
+   */
+  private async abandonExpired(sessionId: string, abandon: AbandonGeneration): Promise<boolean> {
+    const what = `stop session ${sessionId}`;
+    const generationId = (await this.command(this.redis.eval(LATEST_IF_FREE, 2, runningKey(sessionId), latestKey(sessionId)), what)) as string | null;
+    if (!generationId) return false;
+    const last = await this.command(this.lastEvent(generationId), what);
+    // A final event, or a reply its owner saved although it could not share its end: nothing to stop.
+    if ((last && isFinal(last.event)) || !(await abandon(generationId))) return false;
+    this.logger.warn(`Generation ${generationId} of session ${sessionId} lost its owner; marked it aborted`);
+    await this.command(this.endAbandoned(generationId), what);
+    return true;
   }
 
   /** Gives a generation whose owner died the final event it never sent, so its followers end as its row says. */
