@@ -302,11 +302,14 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     }, this.report);
   }
 
-  /** Logged once per outage: a live reply is not interrupted because others could not follow it. */
+  /**
+   * Logged once per outage: a live reply is not interrupted because others could not follow it, nor because its
+   * lease could not be renewed.
+   */
   private readonly report = (error: unknown) => {
     if (this.failing) return;
     this.failing = true;
-    this.logger.error(`Could not share generation events through Redis: ${error instanceof Error ? error.message : String(error)}`);
+    this.logger.error(`Could not share generation events or renew leases through Redis: ${error instanceof Error ? error.message : String(error)}`);
     setTimeout(() => (this.failing = false), 60_000).unref();
   };
 }
