@@ -8,6 +8,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiProduces,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
@@ -38,6 +39,9 @@ const STREAM_DESCRIPTION = [
   'Comment lines (`: keep-alive`) are sent every 15 s. Refusals before the stream starts are JSON errors.',
 ].join('\n');
 
+/** With REDIS_URL, the routes that start, follow or stop a reply need Redis. */
+const REDIS_DOWN = 'Redis (REDIS_URL) is unavailable: code DEPENDENCY_UNAVAILABLE; retry shortly';
+
 /** A route that starts a reply: streamed, throttled, refused with JSON before the stream starts. */
 const StartsReply = (path: string) =>
   applyDecorators(
@@ -48,6 +52,7 @@ const StartsReply = (path: string) =>
     ApiOkResponse({ description: STREAM_DESCRIPTION, content: { 'text/event-stream': { schema: { type: 'string' } } } }),
     ApiBadRequestResponse({ description: 'Invalid body, or the provider is not configured' }),
     ApiTooManyRequestsResponse({ description: 'Per-user stream limit reached; see Retry-After' }),
+    ApiServiceUnavailableResponse({ description: REDIS_DOWN }),
   );
 
 @ApiTags('chat')
@@ -97,7 +102,12 @@ export class ChatController {
   @AllowStreamToken()
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event' })
-  @ApiOkResponse({ description: `The session's running reply (or its latest one), from the start or after Last-Event-ID, then live.\n${STREAM_DESCRIPTION}` })
+  @ApiOkResponse({
+    description:
+      `The session's running reply (or its latest one), from the start or after Last-Event-ID, then live.\n${STREAM_DESCRIPTION}\n` +
+      'If its live events stop coming (Redis lost), the stream ends with `event: error` code `resume_unavailable`: reconnect with Last-Event-ID.',
+  })
+  @ApiServiceUnavailableResponse({ description: REDIS_DOWN })
   @ApiNoContentResponse({ description: 'No reply is running or recent, or there is nothing after Last-Event-ID' })
   @ApiBadRequestResponse({ description: 'Last-Event-ID is not an event id of this API' })
   @ApiUnauthorizedResponse({ description: 'No access token, API key or valid stream token for this session' })
@@ -130,8 +140,12 @@ export class ChatController {
 
   @Post('sessions/:id/stop')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: StopResultDto, description: 'Answered once the partial reply is saved; followers get `done` with `stopped: true`' })
+  @ApiOkResponse({
+    type: StopResultDto,
+    description: 'Answered once the partial reply is saved; followers get `done` with `stopped: true`. A reply whose replica died is saved `aborted` (`interrupted`) and its session freed.',
+  })
   @ApiNotFoundResponse({ description: 'No such session for this user' })
+  @ApiServiceUnavailableResponse({ description: REDIS_DOWN })
   async stop(@CurrentUser() user: AuthUser, @SessionId() id: string): Promise<StopResultDto> {
     return { stopped: await this.chat.stop(user, id) };
   }

@@ -128,10 +128,15 @@ export class ChatService {
     return events && withHeartbeat(events, this.config.heartbeatMs);
   }
 
-  /** Stops the session's running reply wherever it runs; resolves once the partial reply is saved. Idempotent. */
+  /**
+   * Stops the session's running reply wherever it runs; resolves once the partial reply is saved. Idempotent.
+   * A reply whose replica died is marked `aborted` (as the stale-reply sweep would) and its session freed at once,
+   * also once its lease has expired.
+   */
   async stop(user: AuthUser, sessionId: string): Promise<boolean> {
     await this.sessions.get(user.id, sessionId);
-    return (await this.tracker.stopSession(sessionId, 'user')) || this.store.stopElsewhere(sessionId);
+    if (await this.tracker.stopSession(sessionId, 'user')) return true;
+    return this.store.stopElsewhere(sessionId, (replyId) => this.messages.abortInterruptedReply(user.id, sessionId, replyId));
   }
 
   private assertCanStart(user: AuthUser): void {

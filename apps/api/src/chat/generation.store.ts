@@ -22,15 +22,23 @@ export abstract class GenerationStore {
    */
   abstract follow(sessionId: string, after?: EventPosition): Promise<Observable<MessageEvent> | null>;
 
-  /** Stops the session's generation when another process runs it; true once stopped, false when none was running. */
-  abstract stopElsewhere(sessionId: string): Promise<boolean>;
+  /**
+   * Stops the session's generation when another process runs it; true once stopped, false when none was running.
+   * When the process that ran it is gone, `abandon` marks its reply, then the session is released.
+   */
+  abstract stopElsewhere(sessionId: string, abandon: AbandonGeneration): Promise<boolean>;
 }
+
+/** Marks the reply of a generation whose process is gone, so that nothing waits for it any more; false if it had ended. */
+export type AbandonGeneration = (generationId: string) => Promise<boolean>;
 
 export interface GenerationStoreSettings {
   /** How long a finished generation stays readable. */
   retentionMs: number;
   /** The longest a generation can hold its session: it cannot outlive the upstream's total timeout and its save. */
   maxRunMs: number;
+  /** How long a session stays held by a generation whose process stopped renewing it (crashed, killed). */
+  leaseMs: number;
 }
 
 /** Beyond the upstream's total timeout: the time a reply may take to be saved after its generation ended. */

@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import type { MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { Redis } from 'ioredis';
 import type { Observable } from 'rxjs';
 import type { appConfig } from '@app/common';
 import { RedisConnections } from '../redis/redis.connections.js';
@@ -26,10 +28,12 @@ function collect(events: Observable<MessageEvent>): Promise<MessageEvent[]> {
 
 suite('Redis generation store: events shared between replicas', () => {
   const replicas: RedisConnections[] = [];
-  const replica = () => {
+  const replica = (leaseMs = 60_000) => {
     const connections = new RedisConnections({ redisUrl: REDIS_URL } as ConfigType<typeof appConfig>);
     replicas.push(connections);
-    return { connections, store: new RedisGenerationStore(connections, new GenerationTracker(), { retentionMs: 60_000, maxRunMs: 60_000 }) };
+    const store = new RedisGenerationStore(connections, new GenerationTracker(), { retentionMs: 60_000, maxRunMs: 60_000, leaseMs });
+    store.onModuleInit();
+    return { connections, store };
   };
   afterAll(() => Promise.all(replicas.map((connections) => connections.onApplicationShutdown())));
 
@@ -92,5 +96,69 @@ suite('Redis generation store: events shared between replicas', () => {
       { seq: 2, type: 'done', data: { usage: null } },
     ]);
     expect(await a.store.follow(sessionId, { generationId, seq: 2 })).toBeNull();
+  });
+
+  it('renews a lease while its generation runs; once its owner is gone, the lease expires and the session is free', async () => {
+    const a = replica(1_000);
+    const { sessionId, log } = await running(a.store);
+    const redis = a.connections.client!;
+    await sleep(2_000); // twice the lease
+    expect(await redis.pttl(`chat:session:${sessionId}:running`)).toBeGreaterThan(0);
+    expect(await redis.pttl(`chat:session:${sessionId}:running`)).toBeLessThanOrEqual(1_000);
+
+    await a.connections.onApplicationShutdown(); // as a killed process: nothing renews the lease any more
+    const b = replica(1_000);
+    const started = Date.now();
+    while (!(await b.store.claim(sessionId, randomUUID()))) await sleep(50);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    log.end();
+  });
+
+  it('a stop for a generation whose owner is gone has it abandoned, ends its followers and frees the session at once', async () => {
+    const a = replica();
+    const { sessionId, generationId, log } = await running(a.store);
+    await a.connections.onApplicationShutdown();
+    const b = replica();
+    const followed = collect((await b.store.follow(sessionId))!);
+    const abandoned: string[] = [];
+    const abandon = async (id: string) => abandoned.push(id) > 0;
+    expect(await b.store.stopElsewhere(sessionId, abandon)).toBe(true);
+    expect(abandoned).toEqual([generationId]);
+    // Its followers end as its row says, instead of waiting for an owner that is gone.
+    expect(await followed).toEqual([{ id: `${generationId}:1`, type: 'error', data: expect.objectContaining({ code: 'interrupted', messageId: generationId }) }]);
+    expect(await b.store.claim(sessionId, randomUUID())).toBe(true);
+    expect(await b.store.stopElsewhere(randomUUID(), abandon)).toBe(false);
+    expect(abandoned).toHaveLength(1);
+    log.end();
+  });
+
+  it('a follower whose connection to Redis drops gets resume_unavailable, with the id of its last event, and the end', async () => {
+    const a = replica();
+    const b = replica();
+    const { sessionId, generationId, log } = await running(a.store);
+    log.append(delta(1));
+    const received: MessageEvent[] = [];
+    const ended = new Promise<void>((resolve) => (b.store.follow(sessionId).then((events) => events!.subscribe({ next: (event) => received.push(event), complete: resolve }))));
+    while (received.length === 0) await sleep(10);
+    // Only B's pub/sub connection: other processes on the same Redis keep theirs.
+    const { localAddress, localPort } = (b.connections as unknown as { subscriberConnection: Redis }).subscriberConnection.stream as Socket;
+    expect(await a.connections.client!.client('KILL', 'ADDR', `${localAddress}:${localPort}`)).toBe(1);
+    await ended;
+    expect(received.at(-1)).toEqual({ id: `${generationId}:1`, type: 'error', data: expect.objectContaining({ code: 'resume_unavailable', messageId: generationId }) });
+    log.end();
+  });
+
+  it('a stop after the lease of a dead owner has expired still has its generation abandoned, once', async () => {
+    const a = replica(1_000);
+    const { sessionId, generationId, log } = await running(a.store);
+    await a.connections.onApplicationShutdown();
+    const b = replica();
+    while ((await b.connections.client!.exists(`chat:session:${sessionId}:running`)) === 1) await sleep(50);
+    const abandoned: string[] = [];
+    const abandon = async (id: string) => abandoned.push(id) > 0;
+    expect(await b.store.stopElsewhere(sessionId, abandon)).toBe(true);
+    expect(await b.store.stopElsewhere(sessionId, abandon)).toBe(false); // it has its final event now
+    expect(abandoned).toEqual([generationId]);
+    log.end();
   });
 });

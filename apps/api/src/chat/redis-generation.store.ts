@@ -1,19 +1,25 @@
 import { Logger, type MessageEvent, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { AppError } from '@app/common';
 import type { RedisChannels } from '../redis/redis-channels.js';
-import type { RedisConnections } from '../redis/redis.connections.js';
+import { REDIS_COMMAND_TIMEOUT_MS, type RedisConnections } from '../redis/redis.connections.js';
 import { type EventPosition, isFinal } from './chat-events.js';
 import type { GenerationLog } from './generation-log.js';
 import { RedisEventBatcher } from './redis-event-batcher.js';
-import { GenerationStore, type GenerationStoreSettings } from './generation.store.js';
+import { type AbandonGeneration, GenerationStore, type GenerationStoreSettings } from './generation.store.js';
 import type { GenerationTracker } from './generation.tracker.js';
 
-const STOP_CHANNEL = 'chat:stop';
 /** How long a stop request waits for the replica that runs the generation to save it and say so. */
 const STOP_WAIT_MS = 10_000;
 
+/** Each process hears stop requests for its own generations on a channel of its own. */
+const stopChannel = (ownerId: string) => `chat:stop:${ownerId}`;
+/**
+ * The session's lease: `<generation id> <owner id>` while a generation runs, for GENERATION_LEASE_MS, renewed
+ * by its owner while it runs. A process that dies stops renewing, and the session is free again soon after.
+ */
 const runningKey = (sessionId: string) => `chat:session:${sessionId}:running`;
 const latestKey = (sessionId: string) => `chat:session:${sessionId}:latest`;
 /**
@@ -23,15 +29,30 @@ const latestKey = (sessionId: string) => `chat:session:${sessionId}:latest`;
 const eventsKey = (generationId: string) => `chat:generation:${generationId}:events`;
 const eventsChannel = (generationId: string) => `chat:generation:${generationId}`;
 
-/** Claims the session and names the generation its latest, or does neither when another one runs. */
+/**
+ * Takes the session's lease (ARGV[1], for ARGV[2] ms) and names the generation (ARGV[4]) its latest, or does
+ * neither when another one runs.
+ */
 const CLAIM = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+  redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3])
   return 1
 end
 return 0`;
 /** Releases the claim only if it is still this generation's (it may have expired and been taken since). */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** The session's latest generation (KEYS[2]) if nothing holds the session (KEYS[1]): it cannot be running. */
+const LATEST_IF_FREE = `if redis.call('EXISTS', KEYS[1]) == 1 then return false end return redis.call('GET', KEYS[2])`;
+/**
+ * Extends every lease of this process that it still holds (KEYS[i] holding ARGV[i + 1]) by ARGV[1] ms, in one
+ * call whatever the number of generations; answers the positions of the leases it no longer holds.
+ */
+const RENEW = `
+local lost = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[i + 1] then redis.call('PEXPIRE', key, ARGV[1]) else lost[#lost + 1] = i end
+end
+return lost`;
 
 interface StoredEvent {
   seq: number;
@@ -58,6 +79,14 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
   private readonly channels: RedisChannels;
   private readonly batcher: RedisEventBatcher;
   private failing = false;
+  /** This process, as the owner named in its leases. */
+  private readonly ownerId = randomUUID();
+  /** The leases of this process's running generations: lease key → value. */
+  private readonly leases = new Map<string, string>();
+  private renewTimer: NodeJS.Timeout | undefined;
+  /** Settles once this process hears its stop requests; until then it cannot take a lease it could be asked to stop. */
+  private hearingStops: Promise<unknown> = new Promise(() => undefined);
+  private hearsStops = false;
 
   constructor(
     connections: RedisConnections,
@@ -72,19 +101,23 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
 
   /** Not awaited: with Redis down at start-up the server still starts (and reports not ready); ioredis subscribes once it connects. */
   onModuleInit(): void {
-    this.channels.listen(STOP_CHANNEL, (sessionId) => void this.tracker.stopSession(sessionId, 'user')).catch((error: unknown) => {
+    this.hearingStops = this.channels.listen(stopChannel(this.ownerId), (sessionId) => void this.tracker.stopSession(sessionId, 'user')).then(
+      () => (this.hearsStops = true),
+    );
+    this.hearingStops.catch((error: unknown) => {
       this.logger.error(`Could not listen for stop requests: ${error instanceof Error ? error.message : String(error)}`);
     });
   }
 
   async claim(sessionId: string, generationId: string): Promise<boolean> {
-    const { maxRunMs, retentionMs } = this.settings;
-    try {
-      return (await this.redis.eval(CLAIM, 2, runningKey(sessionId), latestKey(sessionId), generationId, maxRunMs, maxRunMs + retentionMs)) === 1;
-    } catch (error) {
-      this.logger.error(`Could not claim session ${sessionId}`, error instanceof Error ? error.stack : String(error));
-      throw new AppError('REDIS_UNAVAILABLE', 'Replies cannot start right now: the coordination store is unavailable; retry shortly');
-    }
+    const { leaseMs, maxRunMs, retentionMs } = this.settings;
+    const key = runningKey(sessionId);
+    const lease = `${generationId} ${this.ownerId}`;
+    // A stop request finds a lease's owner by its subscription: without one, the owner would look dead.
+    if (!this.hearsStops) await this.command(withTimeout(this.hearingStops, REDIS_COMMAND_TIMEOUT_MS), `claim session ${sessionId}`);
+    const claimed = (await this.command(this.redis.eval(CLAIM, 2, key, latestKey(sessionId), lease, leaseMs, maxRunMs + retentionMs, generationId), `claim session ${sessionId}`)) === 1;
+    if (claimed) this.hold(key, lease);
+    return claimed;
   }
 
   publish(log: GenerationLog): void {
@@ -102,23 +135,25 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
         this.batcher.flush();
         this.redis.pexpire(key, this.settings.retentionMs).catch(this.report);
         this.redis.pexpire(latestKey(sessionId), this.settings.retentionMs).catch(this.report);
-        this.redis.eval(RELEASE, 1, runningKey(sessionId), generationId).catch(this.report);
+        this.release(runningKey(sessionId));
       },
     });
   }
 
   async follow(sessionId: string, after?: EventPosition): Promise<Observable<MessageEvent> | null> {
-    const generationId = await this.redis.get(latestKey(sessionId));
+    const generationId = await this.command(this.redis.get(latestKey(sessionId)), `follow session ${sessionId}`);
     if (!generationId) return null;
     const skip = after?.generationId === generationId ? after.seq : 0;
-    const last = await this.lastEvent(generationId);
+    const last = await this.command(this.lastEvent(generationId), `follow session ${sessionId}`);
     if (last && isFinal(last.event) && last.seq <= skip) return null;
     return this.tail(sessionId, generationId, skip);
   }
 
-  async stopElsewhere(sessionId: string): Promise<boolean> {
-    const generationId = await this.redis.get(runningKey(sessionId));
-    if (!generationId) return false;
+  async stopElsewhere(sessionId: string, abandon: AbandonGeneration): Promise<boolean> {
+    const key = runningKey(sessionId);
+    const lease = await this.command(this.redis.get(key), `stop session ${sessionId}`);
+    if (!lease) return this.abandonExpired(sessionId, abandon);
+    const [generationId, ownerId] = lease.split(' ') as [string, string];
     let settle!: (stopped: boolean) => void;
     const outcome = new Promise<boolean>((resolve) => (settle = resolve));
     const stopListening = await this.channels.listen(eventsChannel(generationId), (raw) => {
@@ -128,16 +163,27 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     const timer = setTimeout(() => settle(false), STOP_WAIT_MS);
     try {
       // It may have ended while we started listening: then there is nothing left to stop.
-      if ((await this.redis.get(runningKey(sessionId))) !== generationId) return false;
-      await this.redis.publish(STOP_CHANNEL, sessionId);
-      return await outcome;
+      if ((await this.command(this.redis.get(key), `stop session ${sessionId}`)) !== lease) return false;
+      const heard = await this.command(this.redis.publish(stopChannel(ownerId), sessionId), `stop session ${sessionId}`);
+      if (heard > 0) return await outcome;
+      // Nobody listens on the owner's channel: its process is gone (its subscription died with its connection)
+      // and its lease has not expired yet. Its reply is marked before the session is free for the next one.
+      this.logger.warn(`Generation ${generationId} of session ${sessionId} has no live owner; marking it aborted`);
+      await abandon(generationId);
+      await this.command(this.endAbandoned(generationId), `stop session ${sessionId}`);
+      await this.command(this.redis.eval(RELEASE, 1, key, lease), `stop session ${sessionId}`);
+      return true;
     } finally {
       clearTimeout(timer);
       stopListening();
     }
   }
 
-  /** The events after `skip` from the stream, then live ones from the channel, without a gap or a repeat. */
+  /**
+   * The events after `skip` from the stream, then live ones from the channel, without a gap or a repeat. If the
+   * events stop coming from Redis (its connection drops), the follower gets `resume_unavailable` and the end, so
+   * it reconnects with the id of the last event it has, rather than waiting for events that will never come.
+   */
   private tail(sessionId: string, generationId: string, skip: number): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       let seen = skip;
@@ -149,6 +195,13 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
         subscriber.next(event);
         if (isFinal(event)) subscriber.complete();
       };
+      const unavailable = () => {
+        if (subscriber.closed) return;
+        // The id repeats the last event's, so a client's Last-Event-ID still says where it is.
+        subscriber.next({ id: `${generationId}:${seen}`, type: 'error', data: { error: RESUME_UNAVAILABLE, code: 'resume_unavailable', messageId: generationId } });
+        subscriber.complete();
+      };
+      const stopWatching = this.channels.watchDrop(unavailable);
       let stopListening: (() => void) | undefined;
       const start = async () => {
         stopListening = await this.channels.listen(eventsChannel(generationId), (raw) => {
@@ -165,9 +218,38 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
         // session's latest; one that is not any more has expired or been replaced, and nothing will come.
         if (entries.length === 0 && early.length === 0 && (await this.redis.get(latestKey(sessionId))) !== generationId) subscriber.complete();
       };
-      start().catch((error: unknown) => subscriber.error(error));
-      return () => stopListening?.();
+      start().catch(unavailable);
+      return () => {
+        stopWatching();
+        stopListening?.();
+      };
     });
+  }
+
+  /**
+   * Nothing holds the session. If its latest generation never sent its final event, its owner died and the lease
+   * has expired since; its reply would stay `streaming` until the stale-reply sweep: marked now instead.
+   */
+  private async abandonExpired(sessionId: string, abandon: AbandonGeneration): Promise<boolean> {
+    const what = `stop session ${sessionId}`;
+    const generationId = (await this.command(this.redis.eval(LATEST_IF_FREE, 2, runningKey(sessionId), latestKey(sessionId)), what)) as string | null;
+    if (!generationId) return false;
+    const last = await this.command(this.lastEvent(generationId), what);
+    // A final event, or a reply its owner saved although it could not share its end: nothing to stop.
+    if ((last && isFinal(last.event)) || !(await abandon(generationId))) return false;
+    this.logger.warn(`Generation ${generationId} of session ${sessionId} lost its owner; marked it aborted`);
+    await this.command(this.endAbandoned(generationId), what);
+    return true;
+  }
+
+  /** Gives a generation whose owner died the final event it never sent, so its followers end as its row says. */
+  private async endAbandoned(generationId: string): Promise<void> {
+    const last = await this.lastEvent(generationId);
+    if (last && isFinal(last.event)) return;
+    const seq = (last?.seq ?? 0) + 1;
+    const event: MessageEvent = { type: 'error', data: { error: INTERRUPTED, code: 'interrupted', messageId: generationId } };
+    this.batcher.add(eventsKey(generationId), eventsChannel(generationId), seq, encode(seq, event), this.settings.retentionMs);
+    this.batcher.flush();
   }
 
   private async lastEvent(generationId: string): Promise<StoredEvent | undefined> {
@@ -175,11 +257,70 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     return entry && decode(generationId, entry[1][1]!).at(-1);
   }
 
-  /** Logged once per outage: a live reply is not interrupted because others could not follow it. */
+  /** Runs a Redis command for a request; while Redis is down the request is refused with a 503. */
+  private async command<T>(pending: Promise<T>, what: string): Promise<T> {
+    try {
+      return await pending;
+    } catch (error) {
+      this.logger.warn(`Could not ${what}: Redis: ${error instanceof Error ? error.message : String(error)}`);
+      throw new AppError('DEPENDENCY_UNAVAILABLE', 'Replies cannot be started, followed or stopped right now: the coordination store is unavailable; retry shortly');
+    }
+  }
+
+  /**
+   * Keeps a lease of this process alive while its generation runs: one timer renews them all, and stops with the
+   * last of them (so it runs through a shutdown's grace period, while replies still finish).
+   */
+  private hold(key: string, lease: string): void {
+    this.leases.set(key, lease);
+    this.renewTimer ??= setInterval(() => this.renew(), this.settings.leaseMs / 3).unref();
+  }
+
+  private release(key: string): void {
+    const lease = this.leases.get(key);
+    if (lease === undefined) return;
+    this.leases.delete(key);
+    if (this.leases.size === 0) {
+      clearInterval(this.renewTimer);
+      this.renewTimer = undefined;
+    }
+    this.redis.eval(RELEASE, 1, key, lease).catch(this.report);
+  }
+
+  private renew(): void {
+    const keys = [...this.leases.keys()];
+    if (keys.length === 0) return;
+    const leases = keys.map((key) => this.leases.get(key)!);
+    this.redis.eval(RENEW, keys.length, ...keys, this.settings.leaseMs, ...leases).then((lost) => {
+      for (const position of lost as number[]) {
+        const key = keys[position - 1]!;
+        // Expired during an outage, or released by a stop that found no owner: the session may run another reply.
+        if (this.leases.get(key) !== leases[position - 1]) continue;
+        this.leases.delete(key);
+        this.logger.warn(`Lost the lease of ${key.split(':')[2]} while its generation runs; it no longer keeps other replies out`);
+      }
+    }, this.report);
+  }
+
+  /**
+   * Logged once per outage: a live reply is not interrupted because others could not follow it, nor because its
+   * lease could not be renewed.
+   */
   private readonly report = (error: unknown) => {
     if (this.failing) return;
     this.failing = true;
-    this.logger.error(`Could not share generation events through Redis: ${error instanceof Error ? error.message : String(error)}`);
+    this.logger.error(`Could not share generation events or renew leases through Redis: ${error instanceof Error ? error.message : String(error)}`);
     setTimeout(() => (this.failing = false), 60_000).unref();
   };
+}
+
+const RESUME_UNAVAILABLE = 'The live events of this reply are unavailable for now; reconnect to resume';
+/** As the reply is saved (the stale-reply sweep's words). */
+const INTERRUPTED = 'The server stopped while this reply was being generated';
+
+/** `pending`, or a rejection once `ms` have passed. */
+function withTimeout<T>(pending: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
 }

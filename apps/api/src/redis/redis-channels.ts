@@ -8,9 +8,25 @@ interface ChannelListeners {
 /** Subscriptions on the one pub/sub connection, shared by every listener of a channel. */
 export class RedisChannels {
   private readonly listeners = new Map<string, ChannelListeners>();
+  private readonly dropWatchers = new Set<() => void>();
 
   constructor(private readonly connection: Redis) {
     connection.on('message', (channel: string, message: string) => this.listeners.get(channel)?.handlers.forEach((handle) => handle(message)));
+    connection.on('close', () => {
+      const watchers = [...this.dropWatchers];
+      this.dropWatchers.clear();
+      watchers.forEach((dropped) => dropped());
+    });
+  }
+
+  /**
+   * Calls `dropped` once if the connection closes. ioredis subscribes again when it is back, but whatever was
+   * published in between is lost: a listener that must not miss a message has to start over.
+   * Call the result to stop watching.
+   */
+  watchDrop(dropped: () => void): () => void {
+    this.dropWatchers.add(dropped);
+    return () => this.dropWatchers.delete(dropped);
   }
 
   /** Resolves once Redis delivers the channel's messages to `handle`; call the result to stop listening. */

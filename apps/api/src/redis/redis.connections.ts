@@ -5,6 +5,12 @@ import { appConfig } from '@app/common';
 import { RedisChannels } from './redis-channels.js';
 
 /**
+ * A command that Redis has not answered by then fails, so a hung Redis (stopped, partitioned) costs a request
+ * at most this long instead of hanging it. Far above any healthy round trip, even with the bench's load.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+
+/**
  * The Redis connections of this process when REDIS_URL is set: one for commands (auto-pipelined, so the
  * many small writes of running generations share round trips) and one for pub/sub, which Redis reserves
  * a connection for. Without REDIS_URL everything that would use them stays in process memory.
@@ -16,14 +22,34 @@ export class RedisConnections implements OnApplicationShutdown {
   private subscriberConnection?: Redis;
   private channelsOfThisProcess?: RedisChannels;
 
+  /**
+   * Commands wait for the first connection (start-up), bounded by the command timeout; once it has connected they
+   * fail at once while it is down (no offline queue), so a route that needs Redis answers 503 at once during an
+   * outage instead of after ioredis's retries, and one that does not is never held up by it.
+   */
   constructor(@Inject(appConfig.KEY) config: ConfigType<typeof appConfig>) {
-    this.client = config.redisUrl ? this.watch(new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 })) : null;
+    if (!config.redisUrl) {
+      this.client = null;
+      return;
+    }
+    const client = new Redis(config.redisUrl, { enableAutoPipelining: true, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
+    client.once('ready', () => (client.options.enableOfflineQueue = false));
+    this.client = this.watch(client);
   }
 
-  /** Pub/sub channels, on the one connection this process subscribes with. */
+  /** True while commands can be sent: connected and through ioredis's ready check. */
+  get available(): boolean {
+    return this.client?.status === 'ready';
+  }
+
+  /**
+   * Pub/sub channels, on the one connection this process subscribes with. Unlike commands, a subscription made
+   * while the connection is down waits for it (offline queue, no retry limit) and ioredis renews it after every
+   * reconnect: the subscriptions a process makes at start-up must hold for its whole life.
+   */
   get channels(): RedisChannels {
     if (!this.client) throw new Error('Redis is not configured');
-    this.subscriberConnection ??= this.watch(this.client.duplicate());
+    this.subscriberConnection ??= this.watch(this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined }));
     this.channelsOfThisProcess ??= new RedisChannels(this.subscriberConnection);
     return this.channelsOfThisProcess;
   }

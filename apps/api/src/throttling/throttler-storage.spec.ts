@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisConnections } from '../redis/redis.connections.js';
+import { FailoverThrottlerStorage } from './failover-throttler.storage.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
@@ -80,6 +82,40 @@ describe('memory throttler storage sweep', () => {
       expect((storage as unknown as { windows: Map<string, unknown> }).windows.size).toBe(2);
       expect(await storage.increment('blocked', 1_000, 1, 3_600_000, 'default')).toMatchObject({ isBlocked: true });
       expect(await storage.increment('idle', 1_000, 1, 1_000, 'default')).toMatchObject({ totalHits: 1, isBlocked: false });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('failover throttler storage', () => {
+  const record = { totalHits: 99, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 };
+  const setUp = (available: boolean, answer: () => Promise<typeof record>) => {
+    const redis = { available };
+    const shared = { increment: jest.fn(answer) };
+    const storage = new FailoverThrottlerStorage(redis as unknown as RedisConnections, shared, new MemoryThrottlerStorage());
+    return { redis, shared, storage };
+  };
+
+  it("counts in this process while Redis is not connected, and in Redis again once it is", async () => {
+    const { redis, shared, storage } = setUp(false, () => Promise.resolve(record));
+    expect(await storage.increment('a', 60_000, 5, 60_000, 'default')).toMatchObject({ totalHits: 1 });
+    expect(await storage.increment('a', 60_000, 5, 60_000, 'default')).toMatchObject({ totalHits: 2 });
+    expect(shared.increment).not.toHaveBeenCalled();
+    redis.available = true;
+    expect(await storage.increment('a', 60_000, 5, 60_000, 'default')).toEqual(record);
+  });
+
+  it('a failed or timed-out call is counted in this process, and Redis is left alone for a few seconds', async () => {
+    jest.useFakeTimers({ now: Date.parse('2026-01-01T00:00:00Z') });
+    try {
+      const { shared, storage } = setUp(true, () => Promise.reject(new Error('Command timed out')));
+      expect(await storage.increment('a', 60_000, 5, 60_000, 'default')).toMatchObject({ totalHits: 1 });
+      expect(await storage.increment('a', 60_000, 5, 60_000, 'default')).toMatchObject({ totalHits: 2 });
+      expect(shared.increment).toHaveBeenCalledTimes(1);
+      jest.setSystemTime(Date.now() + 5_000);
+      await storage.increment('a', 60_000, 5, 60_000, 'default');
+      expect(shared.increment).toHaveBeenCalledTimes(2);
     } finally {
       jest.useRealTimers();
     }

@@ -5,6 +5,7 @@ import { type ThrottlerGetTrackerFunction, ThrottlerModule } from '@nestjs/throt
 import type { Request } from 'express';
 import { authConfig, chatConfig } from '@app/common';
 import { RedisConnections } from '../redis/redis.connections.js';
+import { FailoverThrottlerStorage } from './failover-throttler.storage.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { LOGIN_THROTTLE, STREAM_THROTTLE } from './throttle.decorators.js';
@@ -24,7 +25,9 @@ const loginAccount: ThrottlerGetTrackerFunction = (req) => {
     ThrottlerModule.forRootAsync({
       inject: [chatConfig.KEY, authConfig.KEY, RedisConnections],
       useFactory: (chat: ConfigType<typeof chatConfig>, auth: ConfigType<typeof authConfig>, redis: RedisConnections) => ({
-        storage: redis.client ? new RedisThrottlerStorage(redis.client) : new MemoryThrottlerStorage(),
+        storage: redis.client
+          ? new FailoverThrottlerStorage(redis, new RedisThrottlerStorage(redis.client), new MemoryThrottlerStorage())
+          : new MemoryThrottlerStorage(),
         errorMessage: 'Too many requests: slow down and retry after the time given in Retry-After',
         throttlers: [
           { name: 'default', ttl: MINUTE_MS, limit: chat.requestLimitPerMinute },

@@ -12,6 +12,8 @@ export function parseChatConfig(env: Env) {
     maxConcurrentPerUser: read.int('CHAT_MAX_CONCURRENT_PER_USER', 10, { min: 1, max: 100_000 }),
     /** How long a finished generation's events stay available to clients that reconnect. */
     generationRetentionMs: read.int('GENERATION_RETENTION_MS', 300_000, { min: 1000, max: 86_400_000 }),
+    /** With Redis: how long a session stays locked by a reply whose replica died; its live owner renews it every third of this. */
+    generationLeaseMs: read.int('GENERATION_LEASE_MS', 15_000, { min: 1000, max: 600_000 }),
     streamLimitPerMinute: read.int('THROTTLE_STREAM_LIMIT', 20, { min: 1, max: 1_000_000 }),
     streamLimitWindowMs: read.int('THROTTLE_STREAM_TTL_MS', 60_000, { min: 1000, max: 86_400_000 }),
     requestLimitPerMinute: read.int('THROTTLE_DEFAULT_LIMIT', 600, { min: 1, max: 1_000_000 }),

@@ -26,7 +26,7 @@ export const ERROR_STATUS = {
   GENERATION_IN_PROGRESS: HttpStatus.CONFLICT,
   NOTHING_TO_REGENERATE: HttpStatus.CONFLICT,
   MESSAGE_NOT_EDITABLE: HttpStatus.BAD_REQUEST,
-  REDIS_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  DEPENDENCY_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -77,11 +77,23 @@ export class MessagesRepository {
    * lost connection). The age bound keeps this safe while other replicas are generating.
    */
   async abortStaleReplies(startedBefore: Date): Promise<number> {
-    const [, updated] = (await this.messages.manager.query(
-      `UPDATE messages SET status = 'aborted', error_code = 'interrupted', error = 'The server stopped while this reply was being generated'
-        WHERE status = 'streaming' AND created_at < $1`,
-      [startedBefore],
-    )) as [unknown, number];
+    const [, updated] = (await this.messages.manager.query(`${MARK_INTERRUPTED} WHERE status = 'streaming' AND created_at < $1`, [startedBefore])) as [
+      unknown,
+      number,
+    ];
     return updated;
   }
+
+  /** One reply that lost its generation, known to be lost now (no live process holds its session): marked as the sweep would. */
+  async abortInterruptedReply(userId: string, sessionId: string, messageId: string): Promise<boolean> {
+    const [, updated] = (await this.messages.manager.query(
+      `${MARK_INTERRUPTED} WHERE id = $1 AND session_id = $2 AND status = 'streaming'
+        AND EXISTS (SELECT 1 FROM chat_sessions s WHERE s.id = $2 AND s.user_id = $3)`,
+      [messageId, sessionId, userId],
+    )) as [unknown, number];
+    return updated > 0;
+  }
 }
+
+/** How a reply whose generation was lost is saved: what it had is kept, its status says it did not finish. */
+const MARK_INTERRUPTED = `UPDATE messages SET status = 'aborted', error_code = 'interrupted', error = 'The server stopped while this reply was being generated'`;
