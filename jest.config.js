@@ -10,6 +10,13 @@ export default {
   reporters: ['default', '<rootDir>/test/skipped-suites.reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/apps/', '<rootDir>/libs/'], testRegex: '.*\\.spec\\.ts$' },
-    { ...shared, displayName: 'e2e', roots: ['<rootDir>/test/'], testRegex: '.*\\.e2e-spec\\.ts$' },
+    {
+      ...shared,
+      displayName: 'e2e',
+      roots: ['<rootDir>/test/'],
+      testRegex: '.*\\.e2e-spec\\.ts$',
+      globalSetup: '<rootDir>/test/global-setup.js',
+      globalTeardown: '<rootDir>/test/global-teardown.js',
+    },
   ],
 };

@@ -4,7 +4,7 @@ import { configureFakeProvider, FAKE_KEY, FAKE_UPSTREAM_ENV } from './factories/
 import { registerUser } from './factories/user.factory.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp } from './helpers/test-app.js';
-import { createPersistentTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 const OLD_KEY = '11'.repeat(32);
 const NEW_KEY = '22'.repeat(32);
@@ -15,7 +15,7 @@ describe('encryption key rotation (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    database = await createPersistentTestDatabase();
+    database = await createTestDatabase();
   });
   afterAll(async () => {
     await fake?.close();

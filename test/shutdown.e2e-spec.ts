@@ -5,7 +5,7 @@ import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.f
 import { registerUser } from './factories/user.factory.js';
 import { readStream, type StreamResult } from './helpers/sse-client.js';
 import { bootTestApp } from './helpers/test-app.js';
-import { createPersistentTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 const SHORT = 'fake:deltas=8,delay=100';
 const LONG = 'fake:deltas=400,delay=50';
@@ -16,7 +16,7 @@ describe('graceful shutdown (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    database = await createPersistentTestDatabase();
+    database = await createTestDatabase();
   });
   afterAll(async () => {
     await fake?.close();

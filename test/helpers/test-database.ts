@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
 /**
  * With TEST_DATABASE_URL set (CI points it at the real PostgreSQL), each suite gets a database of its own,
- * created here and dropped afterwards, so suites never see each other's rows. Without it, the embedded PGlite
- * runs in memory.
+ * created here and dropped afterwards, so suites never see each other's rows. Without it, each server gets an
+ * embedded PGlite of its own: a copy of the template the e2e global set-up migrated once (test/helpers/pglite-template.ts),
+ * since a fresh PGlite costs an initdb (seconds of CPU) and every server would pay it. On disk, so it also
+ * survives a restart of the server.
  */
 export interface TestDatabase {
   env: Record<string, string>;
@@ -15,11 +17,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** Where test/global-setup.ts leaves the migrated PGlite data directory for this run. */
+export const PGLITE_TEMPLATE_VARIABLE = 'TEST_PGLITE_TEMPLATE';
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL;
-  if (!adminUrl) {
-    return { kind: 'pglite', env: { PGLITE_DATA_DIR: 'memory://' }, drop: async () => undefined };
-  }
+  if (!adminUrl) return copyPgliteTemplate();
   const name = `chat_test_${randomBytes(6).toString('hex')}`;
   await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
   const url = new URL(adminUrl);
@@ -31,11 +34,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** Like createTestDatabase, but PGlite on disk rather than in memory, so the data survives a server restart. */
-export async function createPersistentTestDatabase(): Promise<TestDatabase> {
-  if (process.env.TEST_DATABASE_URL !== undefined) return createTestDatabase();
+/** A fresh, empty PGlite data directory (the template is made from one). */
+export function emptyPgliteDatabase(): TestDatabase {
   const dataDir = mkdtempSync(join(tmpdir(), 'pglite-'));
   return { kind: 'pglite', env: { PGLITE_DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+function copyPgliteTemplate(): TestDatabase {
+  const template = process.env[PGLITE_TEMPLATE_VARIABLE];
+  if (!template) throw new Error(`${PGLITE_TEMPLATE_VARIABLE} is not set: e2e suites run through jest's e2e project, whose global set-up makes it`);
+  const database = emptyPgliteDatabase();
+  cpSync(template, database.env.PGLITE_DATA_DIR!, { recursive: true });
+  return database;
 }
 
 async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
