@@ -7,19 +7,15 @@ import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.f
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream, type SseEvent } from './helpers/sse-client.js';
+import { describeWith, REDIS } from './helpers/suite-requirements.js';
 import { bootTestApp, TEST_ENV, type TestApp } from './helpers/test-app.js';
 
 const SLOW = 'fake:deltas=60,delay=25';
 const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 const messageCount = (events: SseEvent[]) => events.filter((event) => event.event === 'message').length;
 
-/** The in-process generation store always; the Redis one too where a Redis server is given (CI). */
-const STORES: [string, Record<string, string>][] = [
-  ['in memory', {}],
-  ...(process.env.TEST_REDIS_URL ? [['in Redis', { REDIS_URL: process.env.TEST_REDIS_URL }] as [string, Record<string, string>]] : []),
-];
-
-describe.each(STORES)('conversation control with generations %s: stop, follow and resume, regenerate, edit (e2e)', (_store, storeEnv) => {
+/** The suite, against the in-process generation store or (given REDIS_URL) the Redis one. */
+const conversationControl = (storeEnv: Record<string, string>) => () => {
   let api: TestApp;
   let fake: FakeLlmServer;
   let user: TestUser;
@@ -284,4 +280,9 @@ describe.each(STORES)('conversation control with generations %s: stop, follow an
       await api.http().put(`/api/chat/sessions/${sessionId}/branch`).set(user.auth).send({ messageId: '00000000-0000-4000-8000-000000000000' }).expect(404);
     });
   });
-});
+};
+
+const NAME = 'stop, follow and resume, regenerate, edit (e2e)';
+describe(`conversation control with generations in memory: ${NAME}`, conversationControl({}));
+// The Redis store too where a Redis server is given (CI).
+describeWith(REDIS)(`conversation control with generations in Redis: ${NAME}`, conversationControl({ REDIS_URL: process.env.TEST_REDIS_URL ?? '' }));

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
@@ -6,10 +6,11 @@ import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.f
 import { registerUser, signAccessToken } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
+import { describeWith, POSTGRES } from './helpers/suite-requirements.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 /** Needs a database server to take away: runs in the PostgreSQL pass of CI (TEST_DATABASE_URL). */
-const onPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+const onPostgres = describeWith(POSTGRES);
 
 onPostgres('database outage during a stream (e2e)', () => {
   let api: TestApp;

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type ClientProxy, ClientsModule, Transport } from '@nestjs/microservices';
@@ -9,11 +9,12 @@ import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
+import { describeWith, NATS } from './helpers/suite-requirements.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 /** Needs a NATS server: CI starts one and sets TEST_NATS_URL; a fresh machine without one skips this suite. */
 const NATS_URL = process.env.TEST_NATS_URL;
-const withNats = NATS_URL ? describe : describe.skip;
+const withNats = describeWith(NATS);
 const CHAT = 'CHAT_SERVICE';
 
 /** The calling service: a separate Nest application that only knows the chat's message patterns. */

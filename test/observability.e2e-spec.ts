@@ -4,6 +4,7 @@ import pg from 'pg';
 import { buildRegistration, registerUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
+import { describeWith, POSTGRES } from './helpers/suite-requirements.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 const logLines = (api: TestApp) =>
@@ -97,7 +98,7 @@ describe('observability (e2e)', () => {
 });
 
 /** A failing statement needs a database the test can make refuse values: the PostgreSQL pass (TEST_DATABASE_URL). */
-const onPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+const onPostgres = describeWith(POSTGRES);
 
 onPostgres('secrets in failed database statements (e2e)', () => {
   let api: TestApp;

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
-import { hasRedisServer, OwnRedis } from './helpers/redis-server.js';
+import { OwnRedis, REDIS_SERVER } from './helpers/redis-server.js';
 import { readStream, type SseEvent, type StreamResult } from './helpers/sse-client.js';
+import { describeWith, POSTGRES } from './helpers/suite-requirements.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 /**
@@ -12,9 +13,8 @@ import { bootTestApp, type TestApp } from './helpers/test-app.js';
  * one), so it needs only the `redis-server` binary. The killed-replica suite also needs a database two
  * processes can share: it runs in the PostgreSQL pass of CI (TEST_DATABASE_URL).
  */
-if (!hasRedisServer) console.warn('redis-faults.e2e-spec: skipped, no redis-server binary on PATH');
-const withOwnRedis = hasRedisServer ? describe : describe.skip;
-const withSharedDatabase = hasRedisServer && process.env.TEST_DATABASE_URL ? describe : describe.skip;
+const withOwnRedis = describeWith(REDIS_SERVER);
+const withSharedDatabase = describeWith(REDIS_SERVER, POSTGRES);
 
 /** Long enough to catch a request that waits for Redis (ioredis's retries took 3-8 s); not a speed target. */
 const FAST_MS = 2_500;

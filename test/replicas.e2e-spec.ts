@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream, type SseEvent } from './helpers/sse-client.js';
+import { describeWith, POSTGRES, REDIS } from './helpers/suite-requirements.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 /**
@@ -11,7 +12,7 @@ import { bootTestApp, type TestApp } from './helpers/test-app.js';
  * TEST_DATABASE_URL and TEST_REDIS_URL; a fresh machine without them skips this suite.
  */
 const REDIS_URL = process.env.TEST_REDIS_URL;
-const shared = process.env.TEST_DATABASE_URL && REDIS_URL ? describe : describe.skip;
+const shared = describeWith(POSTGRES, REDIS);
 
 const SLOW = 'fake:deltas=60,delay=25';
 const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');

@@ -7,6 +7,7 @@ import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.f
 import { registerUser, signAccessToken, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
+import { describeWith, POSTGRES } from './helpers/suite-requirements.js';
 import { bootTestApp, TEST_ENV, type TestApp } from './helpers/test-app.js';
 
 /** A stream token signed as the server signs them: a key derived from JWT_SECRET, its own audience. */
@@ -100,7 +101,7 @@ describe('tokens of users that do not exist (e2e)', () => {
 });
 
 /** Deleting an account needs SQL against the server's own database: runs in the PostgreSQL pass (TEST_DATABASE_URL). */
-const onPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+const onPostgres = describeWith(POSTGRES);
 
 onPostgres('tokens of a deleted user (e2e)', () => {
   let api: TestApp;

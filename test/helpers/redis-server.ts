@@ -1,8 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { Requirement } from './suite-requirements.js';
 import { freePort } from './test-app.js';
 
 /** Whether `redis-server` can be started here: suites that take Redis away need their own. */
-export const hasRedisServer = !spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error;
+export const REDIS_SERVER: Requirement = {
+  available: !spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error,
+  missing: 'no redis-server binary on PATH: needs one of its own to kill',
+};
 
 /**
  * A Redis of the suite's own, on a free port, that the suite may kill and start again on the same port (the

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, expect, it } from '@jest/globals';
 import type { MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Observable } from 'rxjs';
 import type { appConfig } from '@app/common';
+import { describeWith, REDIS } from '../../../../test/helpers/suite-requirements.js';
 import { RedisConnections } from '../redis/redis.connections.js';
 import { GenerationLog } from './generation-log.js';
 import { GenerationTracker } from './generation.tracker.js';
@@ -14,7 +15,7 @@ import { RedisGenerationStore } from './redis-generation.store.js';
 
 /** Needs a real server (TEST_REDIS_URL, as in CI). */
 const REDIS_URL = process.env.TEST_REDIS_URL;
-const suite = REDIS_URL ? describe : describe.skip;
+const suite = describeWith(REDIS);
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const delta = (n: number): MessageEvent => ({ type: 'message', data: { content: `d${n}` } });

@@ -1,13 +1,14 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
+import { describeWith, REDIS } from '../../../../test/helpers/suite-requirements.js';
 import { RedisChannels } from './redis-channels.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 /** Needs a real Redis (TEST_REDIS_URL, as in CI); a fresh machine without one skips it. */
-const withRedis = REDIS_URL ? describe : describe.skip;
+const withRedis = describeWith(REDIS);
 
 /** Publishes until the listener hears it: a subscription that Redis lost would never hear any. */
 async function heard(publisher: Redis, channel: string, received: string[]): Promise<boolean> {

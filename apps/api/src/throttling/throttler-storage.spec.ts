@@ -6,6 +6,7 @@ import type { RedisConnections } from '../redis/redis.connections.js';
 import { FailoverThrottlerStorage } from './failover-throttler.storage.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { describeWith, REDIS } from '../../../../test/helpers/suite-requirements.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 const redis = REDIS_URL ? new Redis(REDIS_URL) : undefined;
@@ -14,10 +15,7 @@ afterAll(() => redis?.disconnect());
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** The same contract for both storages; Redis needs a real server (TEST_REDIS_URL, as in CI). */
-const storages: [string, () => ThrottlerStorage][] = [['memory', () => new MemoryThrottlerStorage()]];
-if (redis) storages.push(['redis', () => new RedisThrottlerStorage(redis)]);
-
-describe.each(storages)('%s throttler storage', (_name, create) => {
+const storageContract = (create: () => ThrottlerStorage) => () => {
   const tracker = () => `tracker-${randomUUID()}`;
 
   it('counts the hits of a window and reports the time it has left', async () => {
@@ -67,7 +65,10 @@ describe.each(storages)('%s throttler storage', (_name, create) => {
     expect(await storage.increment(alice, 60_000, 1, 60_000, 'default')).toMatchObject({ totalHits: 1, isBlocked: false });
     expect(await storage.increment(bob, 60_000, 1, 60_000, 'stream')).toMatchObject({ totalHits: 1, isBlocked: false });
   });
-});
+};
+
+describe('memory throttler storage', storageContract(() => new MemoryThrottlerStorage()));
+describeWith(REDIS)('redis throttler storage', storageContract(() => new RedisThrottlerStorage(redis!)));
 
 describe('memory throttler storage sweep', () => {
   it('drops ended windows but keeps a tracker that is still blocked', async () => {
