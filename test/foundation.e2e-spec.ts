@@ -1,11 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { registerUser } from './factories/user.factory.js';
-import { bootTestApp, MAIN_JS, TEST_ENV } from './helpers/test-app.js';
+import { bootTestApp, MAIN_JS, TEST_ENV, type TestApp } from './helpers/test-app.js';
 import { createTestDatabase } from './helpers/test-database.js';
 
 function startWith(env: Record<string, string>) {
@@ -25,10 +22,7 @@ describe('start-up and persistence (e2e)', () => {
   });
 
   it('keeps data across a restart on the same database', async () => {
-    const database =
-      process.env.TEST_DATABASE_URL === undefined
-        ? { kind: 'pglite' as const, env: { PGLITE_DATA_DIR: mkdtempSync(join(tmpdir(), 'pglite-')) }, drop: async () => undefined }
-        : await createTestDatabase();
+    const database = await createTestDatabase();
     const first = await bootTestApp({}, database);
     const user = await registerUser(first);
     await first.close({ dropDatabase: false });
@@ -40,25 +34,27 @@ describe('start-up and persistence (e2e)', () => {
       expect(login.body.user.id).toBe(user.id);
     } finally {
       await second.close();
-      if (database.kind === 'pglite') rmSync(database.env.PGLITE_DATA_DIR!, { recursive: true, force: true });
     }
   });
+});
+
+// One server for these, in order: each start costs seconds of CPU. The last one stops it.
+describe('a running server (e2e)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await bootTestApp();
+  });
+  afterAll(() => app?.close());
 
   it('answers liveness and readiness probes without a token', async () => {
-    const app = await bootTestApp();
-    try {
-      const live = await app.http().get('/api/health').expect(200);
-      expect(live.body.status).toBe('ok');
-      const ready = await app.http().get('/api/health/ready').expect(200);
-      expect(ready.body.info.database.status).toBe('up');
-    } finally {
-      await app.close();
-    }
+    const live = await app.http().get('/api/health').expect(200);
+    expect(live.body.status).toBe('ok');
+    const ready = await app.http().get('/api/health/ready').expect(200);
+    expect(ready.body.info.database.status).toBe('up');
   });
 
   it('queues a burst of 1,000 connections that arrive while it is busy, then serves every one', async () => {
     const burst = 1000;
-    const app = await bootTestApp();
     const sockets: Socket[] = [];
     try {
       // A stopped server accepts nothing: only the kernel's queue for it (the listen backlog) can take the burst.
@@ -89,13 +85,10 @@ describe('start-up and persistence (e2e)', () => {
     } finally {
       app.process.kill('SIGCONT');
       sockets.forEach((socket) => socket.destroy());
-      await app.close();
     }
   });
 
-  it('shuts down cleanly on SIGTERM', async () => {
-    const app = await bootTestApp();
+  it('shuts down cleanly on SIGTERM, after serving all that', async () => {
     expect(await app.stop('SIGTERM')).toBe(0);
-    await app.close();
   });
 });

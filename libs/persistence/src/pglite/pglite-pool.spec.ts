@@ -9,17 +9,23 @@ const acquireFrom = (pool: PglitePool) =>
     pool.connect((error, client, release) => (error ? reject(error) : resolve({ client: client as unknown as Client, release }))),
   );
 
+// One database for the file: a fresh PGlite runs initdb, seconds of CPU. The last suite closes it.
+let db: PGlite;
+beforeAll(async () => {
+  db = await openPglite('memory://');
+});
+afterAll(async () => {
+  if (!db.closed) await db.close();
+});
+
 describe('PglitePool', () => {
-  let db: PGlite;
   let pool: PglitePool;
   const acquire = () => acquireFrom(pool);
 
   beforeAll(async () => {
-    db = await openPglite('memory://');
     pool = new PglitePool(db);
     await db.exec('CREATE TABLE t (id int primary key, v text)');
   });
-  afterAll(() => db.close());
 
   it('reports the command and affected rows the way pg does', async () => {
     const { client, release } = await acquire();
@@ -96,7 +102,6 @@ describe('PglitePool', () => {
 
 describe('PglitePool when PGlite goes away', () => {
   it('reports a connection error on the pool instead of crashing the process', async () => {
-    const db = await openPglite('memory://');
     const pool = new PglitePool(db);
     const errors: unknown[] = [];
     pool.on('error', (error) => errors.push(error));
