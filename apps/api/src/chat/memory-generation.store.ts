@@ -7,12 +7,21 @@ import { GenerationStore, type GenerationStoreSettings } from './generation.stor
 /** Finished generations kept at most, whatever their age: the retention time must not become unbounded memory. */
 export const MAX_RETAINED_GENERATIONS = 10_000;
 
+/**
+ * The total weight (`GenerationLog.weight`, about a byte per character of ASCII text) of the finished generations
+ * kept, oldest forgotten first. The count alone is not a bound: 10,000 replies at the reply limit would be gigabytes.
+ * 64 Mi keeps thousands of ordinary replies (a few thousand characters each) for their reconnects, and at most a
+ * few hundred replies cut off at the default CHAT_MAX_REPLY_CHARS, in about 64 to 128 MB.
+ */
+export const MAX_RETAINED_WEIGHT = 64 * 1024 * 1024;
+
 /** The single-process store: generations live in this process's memory. */
 export class MemoryGenerationStore extends GenerationStore {
   private readonly running = new Map<string, string>();
   /** The latest generation of each session, running or finished; finished ones in the order they ended. */
   private readonly latest = new Map<string, GenerationLog>();
   private readonly finished = new Set<GenerationLog>();
+  private retainedWeight = 0;
 
   constructor(private readonly settings: GenerationStoreSettings) {
     super();
@@ -43,12 +52,16 @@ export class MemoryGenerationStore extends GenerationStore {
   private retire(log: GenerationLog): void {
     if (this.running.get(log.sessionId) === log.generationId) this.running.delete(log.sessionId);
     this.finished.add(log);
-    if (this.finished.size > MAX_RETAINED_GENERATIONS) this.forget(this.finished.values().next().value!);
+    this.retainedWeight += log.weight;
+    while (this.finished.size > MAX_RETAINED_GENERATIONS || this.retainedWeight > MAX_RETAINED_WEIGHT) {
+      this.forget(this.finished.values().next().value!);
+    }
     setTimeout(() => this.forget(log), this.settings.retentionMs).unref();
   }
 
   private forget(log: GenerationLog): void {
-    this.finished.delete(log);
+    // Called again by the retention timer of a log already forgotten for the budget: count it once.
+    if (this.finished.delete(log)) this.retainedWeight -= log.weight;
     if (this.latest.get(log.sessionId) === log) this.latest.delete(log.sessionId);
   }
 }

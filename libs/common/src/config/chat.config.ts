@@ -11,6 +11,8 @@ export function parseChatConfig(env: Env) {
     /** Replies one user may have generating at once, per server process. */
     maxConcurrentPerUser: read.int('CHAT_MAX_CONCURRENT_PER_USER', 10, { min: 1, max: 100_000 }),
     /** How long a finished generation's events stay available to clients that reconnect. */
+    /** The most characters a reply may have; beyond it the upstream is cut off and the reply fails (`upstream_too_large`). */
+    maxReplyChars: read.int('CHAT_MAX_REPLY_CHARS', 400_000, { min: 1000, max: 100_000_000 }),
     generationRetentionMs: read.int('GENERATION_RETENTION_MS', 300_000, { min: 1000, max: 86_400_000 }),
     streamLimitPerMinute: read.int('THROTTLE_STREAM_LIMIT', 20, { min: 1, max: 1_000_000 }),
     streamLimitWindowMs: read.int('THROTTLE_STREAM_TTL_MS', 60_000, { min: 1000, max: 86_400_000 }),

@@ -1,0 +1,30 @@
+import { describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { GenerationLog } from './generation-log.js';
+import { MAX_RETAINED_WEIGHT, MemoryGenerationStore } from './memory-generation.store.js';
+
+/** A finished generation whose one delta declares `chars` characters (the text itself does not matter to the budget). */
+function finishedLog(store: MemoryGenerationStore, chars: number): GenerationLog {
+  const log = new GenerationLog(randomUUID(), randomUUID());
+  store.publish(log);
+  log.append({ type: 'message', data: { content: 'x' } }, chars);
+  log.end();
+  return log;
+}
+
+describe('MemoryGenerationStore', () => {
+  it('forgets the oldest finished generations once their retained weight passes the budget', async () => {
+    const store = new MemoryGenerationStore({ retentionMs: 60_000, maxRunMs: 60_000 });
+    const quarter = Math.floor(MAX_RETAINED_WEIGHT / 4);
+    const logs = Array.from({ length: 6 }, () => finishedLog(store, quarter));
+    const kept = await Promise.all(logs.map(async (log) => (await store.follow(log.sessionId)) !== null));
+    // Each weighs a quarter plus its event, so three fit: the oldest went first, the newest are there for reconnects.
+    expect(kept).toEqual([false, false, false, true, true, true]);
+  });
+
+  it('keeps many small finished generations within the budget', async () => {
+    const store = new MemoryGenerationStore({ retentionMs: 60_000, maxRunMs: 60_000 });
+    const logs = Array.from({ length: 100 }, () => finishedLog(store, 4000));
+    expect(await store.follow(logs[0]!.sessionId)).not.toBeNull();
+  });
+});
