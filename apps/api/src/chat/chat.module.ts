@@ -29,7 +29,11 @@ import { StaleReplySweeper } from './stale-reply.sweeper.js';
       provide: GenerationStore,
       inject: [RedisConnections, GenerationTracker, chatConfig.KEY, upstreamConfig.KEY],
       useFactory: (redis: RedisConnections, tracker: GenerationTracker, chat: ConfigType<typeof chatConfig>, upstream: ConfigType<typeof upstreamConfig>) => {
-        const settings: GenerationStoreSettings = { retentionMs: chat.generationRetentionMs, maxRunMs: longestGenerationMs(upstream) };
+        const settings: GenerationStoreSettings = {
+          retentionMs: chat.generationRetentionMs,
+          retentionMaxChars: chat.generationRetentionMaxChars,
+          maxRunMs: longestGenerationMs(upstream),
+        };
         return redis.client ? new RedisGenerationStore(redis, tracker, settings) : new MemoryGenerationStore(settings);
       },
     },

@@ -29,6 +29,8 @@ export abstract class GenerationStore {
 export interface GenerationStoreSettings {
   /** How long a finished generation stays readable. */
   retentionMs: number;
+  /** The most finished generations' events kept in this process, by `GenerationLog.weight` (the memory store). */
+  retentionMaxChars: number;
   /** The longest a generation can hold its session: it cannot outlive the upstream's total timeout and its save. */
   maxRunMs: number;
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { GenerationLog } from './generation-log.js';
-import { MAX_RETAINED_WEIGHT, MemoryGenerationStore } from './memory-generation.store.js';
+import { MemoryGenerationStore } from './memory-generation.store.js';
+
+const BUDGET = 64 * 1024 * 1024;
 
 /** A finished generation whose one delta declares `chars` characters (the text itself does not matter to the budget). */
 function finishedLog(store: MemoryGenerationStore, chars: number): GenerationLog {
@@ -14,8 +16,8 @@ function finishedLog(store: MemoryGenerationStore, chars: number): GenerationLog
 
 describe('MemoryGenerationStore', () => {
   it('forgets the oldest finished generations once their retained weight passes the budget', async () => {
-    const store = new MemoryGenerationStore({ retentionMs: 60_000, maxRunMs: 60_000 });
-    const quarter = Math.floor(MAX_RETAINED_WEIGHT / 4);
+    const store = new MemoryGenerationStore({ retentionMs: 60_000, retentionMaxChars: BUDGET, maxRunMs: 60_000 });
+    const quarter = Math.floor(BUDGET / 4);
     const logs = Array.from({ length: 6 }, () => finishedLog(store, quarter));
     const kept = await Promise.all(logs.map(async (log) => (await store.follow(log.sessionId)) !== null));
     // Each weighs a quarter plus its event, so three fit: the oldest went first, the newest are there for reconnects.
@@ -23,7 +25,7 @@ describe('MemoryGenerationStore', () => {
   });
 
   it('keeps many small finished generations within the budget', async () => {
-    const store = new MemoryGenerationStore({ retentionMs: 60_000, maxRunMs: 60_000 });
+    const store = new MemoryGenerationStore({ retentionMs: 60_000, retentionMaxChars: BUDGET, maxRunMs: 60_000 });
     const logs = Array.from({ length: 100 }, () => finishedLog(store, 4000));
     expect(await store.follow(logs[0]!.sessionId)).not.toBeNull();
   });

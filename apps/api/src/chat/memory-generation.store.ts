@@ -7,14 +7,6 @@ import { GenerationStore, type GenerationStoreSettings } from './generation.stor
 /** Finished generations kept at most, whatever their age: the retention time must not become unbounded memory. */
 export const MAX_RETAINED_GENERATIONS = 10_000;
 
-/**
- * The total weight (`GenerationLog.weight`, about a byte per character of ASCII text) of the finished generations
- * kept, oldest forgotten first. The count alone is not a bound: 10,000 replies at the reply limit would be gigabytes.
- * 64 Mi keeps thousands of ordinary replies (a few thousand characters each) for their reconnects, and at most a
- * few hundred replies cut off at the default CHAT_MAX_REPLY_CHARS, in about 64 to 128 MB.
- */
-export const MAX_RETAINED_WEIGHT = 64 * 1024 * 1024;
-
 /** The single-process store: generations live in this process's memory. */
 export class MemoryGenerationStore extends GenerationStore {
   private readonly running = new Map<string, string>();
@@ -53,7 +45,9 @@ export class MemoryGenerationStore extends GenerationStore {
     if (this.running.get(log.sessionId) === log.generationId) this.running.delete(log.sessionId);
     this.finished.add(log);
     this.retainedWeight += log.weight;
-    while (this.finished.size > MAX_RETAINED_GENERATIONS || this.retainedWeight > MAX_RETAINED_WEIGHT) {
+    // The count alone is no bound: 10,000 replies at the reply limit would be gigabytes. The default budget (64 Mi)
+    // keeps thousands of ordinary replies for their reconnects, or a few hundred cut off at the reply limit.
+    while (this.finished.size > MAX_RETAINED_GENERATIONS || this.retainedWeight > this.settings.retentionMaxChars) {
       this.forget(this.finished.values().next().value!);
     }
     setTimeout(() => this.forget(log), this.settings.retentionMs).unref();

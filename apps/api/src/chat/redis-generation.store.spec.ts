@@ -29,7 +29,7 @@ suite('Redis generation store: events shared between replicas', () => {
   const replica = () => {
     const connections = new RedisConnections({ redisUrl: REDIS_URL } as ConfigType<typeof appConfig>);
     replicas.push(connections);
-    return { connections, store: new RedisGenerationStore(connections, new GenerationTracker(), { retentionMs: 60_000, maxRunMs: 60_000 }) };
+    return { connections, store: new RedisGenerationStore(connections, new GenerationTracker(), { retentionMs: 60_000, retentionMaxChars: 1_000_000, maxRunMs: 60_000 }) };
   };
   afterAll(() => Promise.all(replicas.map((connections) => connections.onApplicationShutdown())));
 
