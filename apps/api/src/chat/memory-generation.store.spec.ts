@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { GenerationLog } from './generation-log.js';
 import { MemoryGenerationStore } from './memory-generation.store.js';
 
@@ -28,5 +30,17 @@ describe('MemoryGenerationStore', () => {
     const store = new MemoryGenerationStore({ retentionMs: 60_000, retentionMaxChars: BUDGET, maxRunMs: 60_000 });
     const logs = Array.from({ length: 100 }, () => finishedLog(store, 4000));
     expect(await store.follow(logs[0]!.sessionId)).not.toBeNull();
+  });
+
+  it('lets go of a generation forgotten for the budget, before its retention time is up', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = new MemoryGenerationStore({ retentionMs: 60_000, retentionMaxChars: BUDGET, maxRunMs: 60_000 });
+    const first = new WeakRef(finishedLog(store, BUDGET - 1000));
+    finishedLog(store, BUDGET - 1000);
+    // A WeakRef holds its target until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(first.deref()).toBeUndefined();
   });
 });
