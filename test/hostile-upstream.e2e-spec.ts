@@ -31,7 +31,11 @@ const RETAINED_CHARS = Number(process.env.GENERATION_RETENTION_MAX_CHARS ?? 10_0
 const RSS_GROWTH_BOUND_MB = 150;
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (kb === undefined) throw new Error('the server has exited (out of memory?)');
+  return Number(kb) / 1024;
+}
 /** The text an endless fake reply of `size`-character deltas has sent by its first `chars` characters. */
 const endlessText = (chars: number, size = DELTA_SIZE) =>
   Array.from({ length: Math.ceil(chars / size) }, (_, i) => sizedDeltaText(i, size))
@@ -174,10 +178,7 @@ describe('hostile upstream (e2e)', () => {
       while (Date.now() < until) {
         const result = await readStream(`${api.url}/api/chat/stream`, { token: victim.token, body, until: (event) => event.event === 'session' });
         if (result.events[0]?.event === 'session') replies++;
-        else {
-          refused++;
-          if (refused < 3) process.stdout.write(`refused: ${result.status} ${JSON.stringify(result.body)}\n`);
-        }
+        else refused++;
         await sleep(50);
       }
     };
@@ -207,7 +208,7 @@ describe('hostile upstream (e2e)', () => {
     // The attack did run: every start was accepted, a few a second at least.
     expect(refused).toBe(0);
     expect(replies).toBeGreaterThan(ATTACK_SECONDS * 3);
-    // The server still answers, and every attacking reply ended failed rather than `streaming`.
+    // The server still answers, and the attacking replies end failed rather than `streaming`.
     const sessions = await api.http().get('/api/chat/sessions?limit=100').set(victim.auth).expect(200);
     const last = sessions.body.sessions[sessions.body.sessions.length - 1];
     expect(await savedReply(last.id, victim)).toEqual(expect.objectContaining({ status: 'error', errorCode: 'upstream_too_large' }));
