@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createParser } from 'eventsource-parser';
-import { deltaText, type FakeLlmServer, parseBehaviour, startFakeLlm } from './fake-llm.server.js';
+import { deltaText, type FakeLlmServer, MAX_RECORDED_TEXT, parseBehaviour, sizedDeltaText, startFakeLlm } from './fake-llm.server.js';
 
 const PATHS = {
   openai: { path: '/v1/chat/completions', headers: { authorization: 'Bearer k' } },
@@ -115,5 +115,46 @@ describe('fake LLM server', () => {
     await fake.requests[1]!.closed;
     expect(fake.requests[1]!.closedEarly).toBe(true);
     expect(fake.requests[1]!.deltasWritten).toBeLessThan(100);
+  });
+
+  /** Reads a stream until `bytes` have arrived, then leaves: what a client that cuts off a hostile provider does. */
+  const readUpTo = async (response: Response, bytes: number) => {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (text.length < bytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    return text;
+  };
+
+  it('sends deltas of a set size, in bursts, without end', async () => {
+    const response = await call('openai', 'fake:endless=1,size=65536,burst=4,delay=20');
+    const text = await readUpTo(response, 3_000_000);
+    const contents = (await events(new Response(text.slice(0, text.lastIndexOf('\n\n') + 2))))
+      .slice(1)
+      .map((event) => JSON.parse(event.data).choices[0].delta.content as string);
+    expect(contents.length).toBeGreaterThan(40);
+    contents.forEach((content, i) => expect(content).toBe(sizedDeltaText(i, 65536)));
+    await fake.requests[0]!.closed;
+    expect(fake.requests[0]!.closedEarly).toBe(true);
+    // The record keeps a bounded prefix of an endless reply.
+    expect(fake.requests[0]!.text).toHaveLength(MAX_RECORDED_TEXT);
+    expect(sizedDeltaText(1, 8)).toBe(`${deltaText(1)}qu`);
+  });
+
+  it.each(['openai', 'anthropic', 'gemini'] as const)('sends one huge event that never ends in the %s format', async (provider) => {
+    const response = await call(provider, 'fake:huge=52428800');
+    const text = await readUpTo(response, 4 * 1024 * 1024);
+    // The head's events, then a content delta's opening followed by nothing but filler (compared by length: megabytes).
+    const opening = text.replace(/x+$/, '');
+    expect(text.length - opening.length).toBeGreaterThan(4 * 1024 * 1024 - 2000);
+    expect(opening).toMatch(provider === 'openai' ? /\n\ndata: {[^\n]*"content":"$/ : /(^|\n\n)(event: content_block_delta\n)?data: {[^\n]*"text":"$/);
+    await fake.requests[0]!.closed;
+    expect(fake.requests[0]!.closedEarly).toBe(true);
+    expect(fake.requests[0]!.bytesWritten).toBeLessThan(52428800);
   });
 });

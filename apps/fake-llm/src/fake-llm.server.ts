@@ -28,6 +28,14 @@ export interface FakeLlmBehaviour {
   leakKey?: boolean;
   /** Send this many deltas, then the provider's in-stream error event (a failure inside a 200 stream). */
   errorAfter?: number;
+  /** Characters of each delta (the cycled word, repeated); by default one word. */
+  deltaSize?: number;
+  /** Deltas written together at each tick (every `delayMs`). */
+  burst?: number;
+  /** Never stop sending deltas: a hostile or broken provider. */
+  endless?: boolean;
+  /** After the head, one event of this many bytes written in chunks, never ended: a hostile provider. */
+  hugeEventBytes?: number;
 }
 
 export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
@@ -43,8 +51,14 @@ export interface RecordedRequest {
   /** Resolves once the connection is done with, either way. */
   closed: Promise<void>;
   deltasWritten: number;
+  /** The text of the deltas written, up to its first MAX_RECORDED_TEXT characters. */
   text: string;
+  /** Bytes of the streamed response body written so far. */
+  bytesWritten: number;
 }
+
+/** Endless and huge replies would otherwise grow the record (and the test process holding it) without limit. */
+export const MAX_RECORDED_TEXT = 1024 * 1024;
 
 export interface FakeLlmServer {
   url: string;
@@ -69,6 +83,15 @@ export function deltaText(i: number): string {
   return `${WORDS[i % WORDS.length]} `;
 }
 
+/** Delta `i` of `size` characters: its word repeated. */
+export function sizedDeltaText(i: number, size: number): string {
+  const word = deltaText(i);
+  return word.repeat(Math.ceil(size / word.length)).slice(0, size);
+}
+
+/** A huge event is written in pieces of this size, as a provider's socket would send it. */
+const HUGE_EVENT_CHUNK = 64 * 1024;
+
 const BASE_BEHAVIOUR: FakeLlmBehaviour = { deltas: 8, delayMs: 0, firstDelayMs: 0 };
 
 const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void> = {
@@ -84,6 +107,10 @@ const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void
   hangAfter: (b, v) => (b.hangAfter = v),
   leak: (b, v) => (b.leakKey = v > 0),
   errorAfter: (b, v) => (b.errorAfter = v),
+  size: (b, v) => (b.deltaSize = v),
+  burst: (b, v) => (b.burst = v),
+  endless: (b, v) => (b.endless = v > 0),
+  huge: (b, v) => (b.hugeEventBytes = v),
 };
 
 /** `fake:deltas=5,delay=20` → behaviour; unknown knobs and non-numeric values are ignored. */
@@ -285,9 +312,16 @@ function streamReply(
   errorMessage: string | undefined,
 ) {
   const prompt = promptTokens(body);
-  const limit = Math.min(behaviour.deltas, behaviour.breakAfter ?? Infinity, behaviour.stopAfter ?? Infinity, behaviour.hangAfter ?? Infinity, behaviour.errorAfter ?? Infinity);
+  const deltas = behaviour.endless ? Infinity : behaviour.deltas;
+  const limit = Math.min(deltas, behaviour.breakAfter ?? Infinity, behaviour.stopAfter ?? Infinity, behaviour.hangAfter ?? Infinity, behaviour.errorAfter ?? Infinity);
   let timer: NodeJS.Timeout | undefined;
   response.on('close', () => clearTimeout(timer));
+  /** Writes body text; calls `then` when the socket can take more (at once, or after a drain): a client that reads slowly slows us down. */
+  const send = (text: string, then?: () => void) => {
+    record.bytesWritten += Buffer.byteLength(text);
+    if (response.write(text)) then?.();
+    else if (then) response.once('drain', then);
+  };
 
   response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
   if (behaviour.garbage) {
@@ -302,25 +336,36 @@ function streamReply(
     if (behaviour.errorAfter !== undefined) return void response.end(streamedError(format, errorMessage));
     response.end(format.tail(model, prompt, record.deltasWritten, body));
   };
+  // Sized deltas repeat one of a dozen texts: built once per reply rather than per delta.
+  const sized = new Map<number, string>();
+  const textOf = (i: number) => {
+    if (behaviour.deltaSize === undefined) return deltaText(i);
+    const key = i % WORDS.length;
+    if (!sized.has(key)) sized.set(key, sizedDeltaText(key, behaviour.deltaSize));
+    return sized.get(key)!;
+  };
   const write = (text: string) => {
     record.deltasWritten += 1;
-    record.text += text;
+    if (record.text.length < MAX_RECORDED_TEXT) record.text += text.slice(0, MAX_RECORDED_TEXT - record.text.length);
     return format.delta(model, text);
   };
 
-  if (behaviour.delayMs === 0) {
+  if (behaviour.hugeEventBytes !== undefined) return streamHugeEvent(format, model, prompt, behaviour.hugeEventBytes, response, send);
+  if (behaviour.delayMs === 0 && Number.isFinite(limit)) {
     let payload = format.head(model, prompt);
-    for (let i = 0; i < limit; i++) payload += write(deltaText(i));
-    response.write(payload);
+    for (let i = 0; i < limit; i++) payload += write(textOf(i));
+    send(payload);
     return finish();
   }
-  response.write(format.head(model, prompt));
+  send(format.head(model, prompt));
+  const burst = Math.max(1, behaviour.burst ?? 1);
   let i = 0;
   const next = () => {
     if (response.destroyed) return;
     if (i >= limit) return finish();
-    response.write(write(deltaText(i++)));
-    timer = setTimeout(next, behaviour.delayMs);
+    let payload = '';
+    for (let n = 0; n < burst && i < limit; n++) payload += write(textOf(i++));
+    send(payload, () => (timer = setTimeout(next, behaviour.delayMs)));
   };
   next();
 }
@@ -341,6 +386,26 @@ function presentedKey(request: IncomingMessage, url: URL): string {
 /** What a careless provider might answer: the caller's key spelt out a character at a time, and its own internals. */
 export function leakyMessage(key: string): string {
   return `Incorrect API key provided: ${[...key].join(' ')}. Internal: shard db-7.corp.internal rejected tenant 42`;
+}
+
+/**
+ * The head, then the start of a content delta whose text never ends: `bytes` in all, in socket-sized pieces,
+ * then silence. A client that buffers a whole event before parsing it holds all of it.
+ */
+function streamHugeEvent(format: WireFormat, model: string, prompt: number, bytes: number, response: ServerResponse, send: (text: string, then?: () => void) => void) {
+  // The delta's text is replaced by the filler: what precedes it is every format's opening of a text delta.
+  const MARK = '<text>';
+  const delta = format.delta(model, MARK);
+  const opening = format.head(model, prompt) + delta.slice(0, delta.indexOf(MARK));
+  const piece = 'x'.repeat(HUGE_EVENT_CHUNK);
+  let left = bytes - Buffer.byteLength(opening);
+  const next = () => {
+    if (response.destroyed || left <= 0) return;
+    const text = left >= piece.length ? piece : piece.slice(0, left);
+    left -= text.length;
+    send(text, () => setImmediate(next));
+  };
+  send(opening, next);
 }
 
 export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlmServer> {
@@ -375,6 +440,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       closed: new Promise<void>((resolve) => (markClosed = resolve)),
       deltasWritten: 0,
       text: '',
+      bytesWritten: 0,
     };
     if (maxRecorded > 0) {
       requests.push(record);

@@ -4,7 +4,8 @@ export type UpstreamErrorCode =
   | 'upstream_bad_request'
   | 'upstream_error'
   | 'upstream_timeout'
-  | 'upstream_blocked';
+  | 'upstream_blocked'
+  | 'upstream_too_large';
 
 /**
  * The only error a strategy emits. `message` is a short summary safe to show a user:

@@ -31,6 +31,7 @@ import { StaleReplySweeper } from './stale-reply.sweeper.js';
       useFactory: (redis: RedisConnections, tracker: GenerationTracker, chat: ConfigType<typeof chatConfig>, upstream: ConfigType<typeof upstreamConfig>) => {
         const settings: GenerationStoreSettings = {
           retentionMs: chat.generationRetentionMs,
+          retentionMaxChars: chat.generationRetentionMaxChars,
           maxRunMs: longestGenerationMs(upstream),
           leaseMs: chat.generationLeaseMs,
         };

@@ -1,6 +1,9 @@
 import type { MessageEvent } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 
+/** What one kept event costs besides its text (the event object and its slot), in characters' worth of memory. */
+const EVENT_WEIGHT = 64;
+
 /**
  * One generation's events in this process, in order, so whoever watches gets every event from where it asks,
  * then the live ones, until the generation ends. The generation writes here whether or not anyone watches.
@@ -9,6 +12,7 @@ export class GenerationLog {
   private readonly events: MessageEvent[] = [];
   private readonly watchers = new Set<Subscriber<MessageEvent>>();
   private finished = false;
+  private kept = 0;
 
   constructor(
     readonly generationId: string,
@@ -23,8 +27,18 @@ export class GenerationLog {
     return this.events.length;
   }
 
-  append(event: MessageEvent): void {
+  /**
+   * Roughly the memory its events hold, in characters (one byte each for Latin-1 text, two otherwise): the text the
+   * appender declared plus a fixed cost per event. Counted as events arrive, so a store can budget retained logs.
+   */
+  get weight(): number {
+    return this.kept;
+  }
+
+  /** `chars`: the length of the text the event carries (a delta's), when it is large enough to matter. */
+  append(event: MessageEvent, chars = 0): void {
     if (this.finished) return;
+    this.kept += EVENT_WEIGHT + chars;
     this.events.push(event);
     this.watchers.forEach((watcher) => watcher.next(event));
   }

@@ -1,7 +1,8 @@
-import { Injectable, Logger, type MessageEvent } from '@nestjs/common';
+import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import type { Observable } from 'rxjs';
 import { type ChatProvider, type ChatRequest, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
-import { AppError } from '@app/common';
+import { AppError, chatConfig } from '@app/common';
 import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
 import { Metrics } from '../observability/metrics.js';
 import type { ReplyEncoder, Usage } from './chat-events.js';
@@ -64,6 +65,8 @@ function modelLabel(provider: ProviderId, model: string): string {
   return getProviderInfo(provider).models.some((known) => known.id === model) ? model : 'other';
 }
 
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
 function describeFailure(error: unknown): Failure {
   if (error instanceof UpstreamError) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: 'The reply could not be generated' };
@@ -84,6 +87,7 @@ export class GenerationRunner {
     private readonly metrics: Metrics,
     private readonly tracker: GenerationTracker,
     private readonly store: GenerationStore,
+    @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}
 
   /** Starts the reply now; refused (409) while another reply of the same session runs. */
@@ -99,6 +103,9 @@ export class GenerationRunner {
     const emitAll = (list: MessageEvent[]) => list.forEach((event) => log.append(event));
     const upstream = new AbortController();
     const chunks: string[] = [];
+    /** The reply's characters so far: a running count, so the limit costs one addition per delta. */
+    let replyChars = 0;
+    let cutOff = false;
     const startedAt = performance.now();
     let usage: Usage | null = null;
     let settled = false;
@@ -159,22 +166,46 @@ export class GenerationRunner {
     };
     const untrack = this.tracker.add(replyId, plan.turn.userId, sessionId, stop);
 
+    /**
+     * A reply that would grow past CHAT_MAX_REPLY_CHARS ends there, failed: the upstream is cut off and the reply
+     * saved as `error`. The delta that crosses the limit is cut exactly at it (one character less rather than split
+     * a surrogate pair), so the client, the resume log and the saved row hold the same text of at most the limit.
+     */
+    const cutOffAt = (text: string, room: number) => {
+      cutOff = true;
+      upstream.abort();
+      // A provider may emit its first delta while the subscription below is still being made.
+      queueMicrotask(() => upstreamSubscription.unsubscribe());
+      const end = room > 0 && isHighSurrogate(text.charCodeAt(room - 1)) ? room - 1 : room;
+      if (end > 0) {
+        chunks.push(text.slice(0, end));
+        log.append(events.delta(chunks.at(-1)!), end);
+      }
+      fail({ code: 'upstream_too_large', message: `The reply grew beyond ${this.config.maxReplyChars} characters` });
+    };
+
     log.append(events.start(sessionId, replyId));
     const upstreamSubscription = plan.provider.stream(plan.request, upstream.signal).subscribe({
       next: (delta) => {
+        if (cutOff) return;
         if (delta.type === 'text') {
           if (chunks.length === 0) this.metrics.timeToFirstToken.observe({ provider }, (performance.now() - startedAt) / 1000);
+          replyChars += delta.text.length;
+          if (replyChars > this.config.maxReplyChars) return cutOffAt(delta.text, this.config.maxReplyChars - (replyChars - delta.text.length));
           chunks.push(delta.text);
-          log.append(events.delta(delta.text));
+          log.append(events.delta(delta.text), delta.text.length);
         } else if (delta.type === 'usage') {
           usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
         }
       },
       error: (error: unknown) => {
+        if (cutOff) return;
         if (!(error instanceof UpstreamError)) this.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
         fail(describeFailure(error));
       },
-      complete,
+      complete: () => {
+        if (!cutOff) complete();
+      },
     });
     // The turn's write leaves after the provider's request, so the first token never waits behind it (with PGlite
     // the write is the database's own work on this thread). On a kept-alive connection undici writes the request

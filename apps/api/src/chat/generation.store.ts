@@ -35,6 +35,8 @@ export type AbandonGeneration = (generationId: string) => Promise<boolean>;
 export interface GenerationStoreSettings {
   /** How long a finished generation stays readable. */
   retentionMs: number;
+  /** The most finished generations' events kept in this process, by `GenerationLog.weight` (the memory store). */
+  retentionMaxChars: number;
   /** The longest a generation can hold its session: it cannot outlive the upstream's total timeout and its save. */
   maxRunMs: number;
   /** How long a session stays held by a generation whose process stopped renewing it (crashed, killed). */

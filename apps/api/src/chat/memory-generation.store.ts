@@ -12,7 +12,9 @@ export class MemoryGenerationStore extends GenerationStore {
   private readonly running = new Map<string, string>();
   /** The latest generation of each session, running or finished; finished ones in the order they ended. */
   private readonly latest = new Map<string, GenerationLog>();
-  private readonly finished = new Set<GenerationLog>();
+  /** Each with the timer that forgets it when its retention time is up. */
+  private readonly finished = new Map<GenerationLog, NodeJS.Timeout>();
+  private retainedWeight = 0;
 
   constructor(private readonly settings: GenerationStoreSettings) {
     super();
@@ -42,13 +44,22 @@ export class MemoryGenerationStore extends GenerationStore {
 
   private retire(log: GenerationLog): void {
     if (this.running.get(log.sessionId) === log.generationId) this.running.delete(log.sessionId);
-    this.finished.add(log);
-    if (this.finished.size > MAX_RETAINED_GENERATIONS) this.forget(this.finished.values().next().value!);
-    setTimeout(() => this.forget(log), this.settings.retentionMs).unref();
+    this.finished.set(log, setTimeout(() => this.forget(log), this.settings.retentionMs).unref());
+    this.retainedWeight += log.weight;
+    // The count alone is no bound: 10,000 replies at the reply limit would be gigabytes. The default budget (64 Mi)
+    // keeps thousands of ordinary replies for their reconnects, or a few hundred cut off at the reply limit.
+    while (this.finished.size > MAX_RETAINED_GENERATIONS || this.retainedWeight > this.settings.retentionMaxChars) {
+      this.forget(this.finished.keys().next().value!);
+    }
   }
 
   private forget(log: GenerationLog): void {
+    const timer = this.finished.get(log);
+    if (timer === undefined) return;
+    // The timer's callback holds the log: one forgotten early would otherwise stay in memory until the timer fires.
+    clearTimeout(timer);
     this.finished.delete(log);
+    this.retainedWeight -= log.weight;
     if (this.latest.get(log.sessionId) === log) this.latest.delete(log.sessionId);
   }
 }

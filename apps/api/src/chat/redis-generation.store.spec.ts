@@ -32,7 +32,7 @@ suite('Redis generation store: events shared between replicas', () => {
   const replica = (leaseMs = 60_000) => {
     const connections = new RedisConnections({ redisUrl: REDIS_URL } as ConfigType<typeof appConfig>);
     replicas.push(connections);
-    const store = new RedisGenerationStore(connections, new GenerationTracker(), { retentionMs: 60_000, maxRunMs: 60_000, leaseMs });
+    const store = new RedisGenerationStore(connections, new GenerationTracker(), { retentionMs: 60_000, retentionMaxChars: 1_000_000, maxRunMs: 60_000, leaseMs });
     store.onModuleInit();
     return { connections, store };
   };

@@ -4,7 +4,7 @@ import { UpstreamError, type UpstreamErrorCode } from '../upstream.errors.js';
 const MAX_SUMMARY = 200;
 
 /** The codes of failures the provider itself reports (the rest are the HTTP client's). */
-type ProviderErrorCode = Exclude<UpstreamErrorCode, 'upstream_blocked'>;
+type ProviderErrorCode = Exclude<UpstreamErrorCode, 'upstream_blocked' | 'upstream_too_large'>;
 
 /**
  * What a user is told: our code and one fixed sentence per code. A provider's error text is never shown: it can

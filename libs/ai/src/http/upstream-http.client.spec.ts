@@ -27,6 +27,7 @@ const options = (overrides: Partial<UpstreamHttpOptions> = {}): UpstreamHttpOpti
   firstTokenTimeoutMs: 1000,
   idleTimeoutMs: 1000,
   totalTimeoutMs: 5000,
+  maxEventBytes: 1_048_576,
   ...overrides,
 });
 
@@ -104,6 +105,45 @@ describe('UpstreamHttpClient', () => {
     await expect(collect(client, `http://localhost:${port}/v1/chat/completions`)).rejects.toEqual(expect.objectContaining({ code: 'upstream_error', status: 302 }));
     expect(hits).toBe(before + 1);
     await client.assertSafeUrl(`http://127.0.0.1:${port}`);
+    await client.onApplicationShutdown();
+  });
+});
+
+describe('UpstreamHttpClient event size limit', () => {
+  let server: Server;
+  let base: string;
+  const closed: Promise<void>[] = [];
+
+  beforeAll(async () => {
+    // /events: 50 events of 2 KB; /endless: one event whose data lines never end it; /comments: comments between its data lines.
+    server = createServer((req, res) => {
+      closed.push(new Promise((resolve) => res.on('close', resolve)));
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      if (req.url === '/events') return void res.end(Array.from({ length: 50 }, () => `data: ${'x'.repeat(2048)}\n\n`).join(''));
+      const line = req.url === '/comments' ? `data: ${'y'.repeat(1000)}\n: keep-alive\n` : 'z'.repeat(1024);
+      const timer = setInterval(() => res.write(line.repeat(16)), 1);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const collect = (client: UpstreamHttpClient, path: string) =>
+    firstValueFrom(client.streamEvents({ url: `${base}${path}`, headers: {}, body: {} }, new AbortController().signal).pipe(toArray()));
+
+  it('passes events below the limit, however many there are in all', async () => {
+    const client = new UpstreamHttpClient(options({ allowedHosts: allow('127.0.0.1'), maxEventBytes: 4096 }));
+    expect(await collect(client, '/events')).toHaveLength(50);
+    await client.onApplicationShutdown();
+  });
+
+  it.each(['/endless', '/comments'])('cuts off an event that grows past the limit (%s) and closes the connection', async (path) => {
+    const client = new UpstreamHttpClient(options({ allowedHosts: allow('127.0.0.1'), maxEventBytes: 64 * 1024 }));
+    await expect(collect(client, path)).rejects.toEqual(
+      expect.objectContaining({ code: 'upstream_too_large', message: 'The provider sent an event larger than 65536 bytes' }),
+    );
+    await closed.at(-1);
     await client.onApplicationShutdown();
   });
 });

@@ -140,7 +140,19 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
       const body = await readLimited(response.body, MAX_ERROR_BODY);
       throw errorFromStatus(response.statusCode, body, response.headers['retry-after']);
     }
-    const parser = createParser({ onEvent });
+    // The parser holds an event's lines until the blank line that ends it, so an event that never ends (or a line
+    // that never does) would grow without limit: the bytes received since the last dispatched event are counted
+    // and the response is cut off beyond the limit. Comments do not reset the count: a comment can sit between
+    // the data lines of one event, whose buffer still grows. A chunk that completes an event restarts the count at
+    // zero, its bytes after that event uncounted, so the buffer can exceed the limit by less than one socket read.
+    const { maxEventBytes } = this.options;
+    let pendingBytes = 0;
+    const parser = createParser({
+      onEvent: (message) => {
+        pendingBytes = 0;
+        onEvent(message);
+      },
+    });
     // A multi-byte character can be split across chunks: decode in streaming mode.
     const decoder = new TextDecoder();
     const body = response.body;
@@ -148,10 +160,16 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
     // iterator costs promises that this loop runs for every one of them.
     await new Promise<void>((resolve, reject) => {
       body.on('data', (chunk: Buffer) => {
+        // Counted before the feed, which resets the count when the chunk completes an event (a chunk can hold many).
+        pendingBytes += chunk.length;
         try {
           parser.feed(decoder.decode(chunk, { stream: true }));
         } catch (error) {
-          body.destroy(error as Error);
+          return void body.destroy(error as Error);
+        }
+        if (pendingBytes > maxEventBytes) {
+          // Destroying the body closes the connection: undici does not reuse a socket whose response was not read to its end.
+          body.destroy(new UpstreamError('upstream_too_large', `The provider sent an event larger than ${maxEventBytes} bytes`));
         }
       });
       finished(body, (error) => (error ? reject(error) : resolve()));

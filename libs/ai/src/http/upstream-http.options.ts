@@ -7,6 +7,8 @@ export interface UpstreamHttpOptions {
   firstTokenTimeoutMs: number;
   idleTimeoutMs: number;
   totalTimeoutMs: number;
+  /** The most bytes one server-sent event may take while it is read. */
+  maxEventBytes: number;
 }
 
 export const UPSTREAM_HTTP_OPTIONS = Symbol('UPSTREAM_HTTP_OPTIONS');

@@ -11,9 +11,16 @@ export function parseChatConfig(env: Env) {
     /** Replies one user may have generating at once, per server process. */
     maxConcurrentPerUser: read.int('CHAT_MAX_CONCURRENT_PER_USER', 10, { min: 1, max: 100_000 }),
     /** How long a finished generation's events stay available to clients that reconnect. */
+    /** The most characters a reply may have; beyond it the upstream is cut off and the reply fails (`upstream_too_large`). */
+    maxReplyChars: read.int('CHAT_MAX_REPLY_CHARS', 400_000, { min: 1000, max: 100_000_000 }),
     generationRetentionMs: read.int('GENERATION_RETENTION_MS', 300_000, { min: 1000, max: 86_400_000 }),
     /** With Redis: how long a session stays locked by a reply whose replica died; its live owner renews it every third of this. */
     generationLeaseMs: read.int('GENERATION_LEASE_MS', 15_000, { min: 1000, max: 600_000 }),
+    /**
+     * The total size, in characters (about bytes), of the finished generations' events this process keeps for
+     * reconnects, oldest forgotten first: the count alone is no bound when replies can be large.
+     */
+    generationRetentionMaxChars: read.int('GENERATION_RETENTION_MAX_CHARS', 67_108_864, { min: 100_000, max: 4_294_967_296 }),
     streamLimitPerMinute: read.int('THROTTLE_STREAM_LIMIT', 20, { min: 1, max: 1_000_000 }),
     streamLimitWindowMs: read.int('THROTTLE_STREAM_TTL_MS', 60_000, { min: 1000, max: 86_400_000 }),
     requestLimitPerMinute: read.int('THROTTLE_DEFAULT_LIMIT', 600, { min: 1, max: 1_000_000 }),

@@ -65,6 +65,8 @@ export function parseUpstreamConfig(env: Env) {
     firstTokenTimeoutMs: read.int('UPSTREAM_FIRST_TOKEN_TIMEOUT_MS', 60_000, { min: 10, max: 3_600_000 }),
     idleTimeoutMs: read.int('UPSTREAM_IDLE_TIMEOUT_MS', 60_000, { min: 10, max: 3_600_000 }),
     totalTimeoutMs: read.int('UPSTREAM_TOTAL_TIMEOUT_MS', 600_000, { min: 10, max: 86_400_000 }),
+    /** The most bytes one server-sent event of a provider may take while it is read; beyond it the reply fails. */
+    maxEventBytes: read.int('UPSTREAM_MAX_EVENT_BYTES', 1_048_576, { min: 1024, max: 268_435_456 }),
   };
 }
 
