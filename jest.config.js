@@ -7,6 +7,9 @@ const shared = { testEnvironment: 'node', rootDir: '.', moduleFileExtensions: ['
 
 export default {
   testTimeout: 60_000,
+  // Two suites at a time (jest's default is one on a 2-core machine): every e2e suite has its own server, port and
+  // database (and its own Redis when it kills one), and much of a suite's time is spent waiting on streams.
+  maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/skipped-suites.reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/apps/', '<rootDir>/libs/'], testRegex: '.*\\.spec\\.ts$' },
