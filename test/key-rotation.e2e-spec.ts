@@ -60,5 +60,5 @@ describe('encryption key rotation (e2e)', () => {
     } finally {
       await lost.close({ dropDatabase: false });
     }
-  });
+  }, 180_000); // four server starts in one test: a loaded machine needs more than the default minute
 });
