@@ -6,7 +6,8 @@ const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir
 const shared = { testEnvironment: 'node', rootDir: '.', moduleFileExtensions: ['ts', 'js', 'json'], extensionsToTreatAsEsm: ['.ts'], transform, moduleNameMapper };
 
 export default {
-  testTimeout: 60_000,
+  // Several tests start a server twice; on a loaded 2-core machine one start has taken up to a minute.
+  testTimeout: 120_000,
   // Two suites at a time (jest's default is one on a 2-core machine): every e2e suite has its own server, port and
   // database (and its own Redis when it kills one), and much of a suite's time is spent waiting on streams.
   maxWorkers: 2,

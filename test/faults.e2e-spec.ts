@@ -7,7 +7,10 @@ import { readStream } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 const RUNS = 100;
-const DELTAS = 40;
+/** The client aborts after a random 1 to 38 deltas; the reply goes on long after that (1.8 s at least), so that a
+ * client slowed down by a loaded machine still aborts mid-reply, not after the reply has ended. */
+const ABORT_WITHIN = 40;
+const DELTAS = 400;
 const fullText = Array.from({ length: DELTAS }, (_, i) => deltaText(i)).join('');
 
 /** A small deterministic generator, so a failing run can be replayed. */
@@ -39,7 +42,7 @@ describe('faults (e2e)', () => {
     const results = [];
     for (let run = 0; run < RUNS; run++) {
       fake.reset();
-      const stopAfter = 1 + Math.floor(random() * (DELTAS - 2));
+      const stopAfter = 1 + Math.floor(random() * (ABORT_WITHIN - 2));
       const result = await readStream(`${api.url}/api/chat/stream`, {
         token: user.token,
         body: { message: `run ${run}`, provider: 'openai', model: `fake:deltas=${DELTAS},delay=5` },

@@ -10,7 +10,8 @@ import { emptyPgliteDatabase, PGLITE_TEMPLATE_VARIABLE } from './test-database.j
 export async function createPgliteTemplate(): Promise<void> {
   if (process.env.TEST_DATABASE_URL) return;
   const template = emptyPgliteDatabase();
-  const app = await bootTestApp({}, template);
+  // initdb and every migration: on a loaded 2-core machine this first start has taken over a minute.
+  const app = await bootTestApp({}, template, 180_000);
   await app.close({ dropDatabase: false });
   process.env[PGLITE_TEMPLATE_VARIABLE] = template.env.PGLITE_DATA_DIR;
 }

@@ -57,7 +57,7 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
 }
 
 /** Starts the real server on a free port with TEST_ENV plus `env`, against a fresh database unless given one. */
-export async function bootTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp> {
+export async function bootTestApp(env: Record<string, string> = {}, database?: TestDatabase, startTimeoutMs?: number): Promise<TestApp> {
   const db = database ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-'));
   const port = await freePort();
@@ -70,7 +70,7 @@ export async function bootTestApp(env: Record<string, string> = {}, database?: T
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  await waitUntilServing(url, child, () => output);
+  await waitUntilServing(url, child, () => output, startTimeoutMs);
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
