@@ -8,11 +8,12 @@ import { type ChatSessionEntity, MessagesRepository } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ProvidersService, type ResolvedEndpoint } from '../providers/providers.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { ChatEventWriter, type EventPosition, type ReplyEncoder, withHeartbeat } from './chat-events.js';
+import type { EventPosition, ReplyEncoder } from '../generations/reply-encoder.js';
+import { ChatEventWriter, withHeartbeat } from './chat-events.js';
 import type { EditMessageDto, GenerationOptionsDto, StreamChatDto } from './dto/stream-chat.dto.js';
-import { type Generation, GenerationRunner } from './generation.runner.js';
-import { GenerationStore } from './generation.store.js';
-import { GenerationTracker } from './generation.tracker.js';
+import { type Generation, GenerationRunner } from '../generations/generation.js';
+import { GenerationStore } from '../generations/stores/generation.store.js';
+import { GenerationRegistry } from '../generations/generation.registry.js';
 import { selectHistory } from './history.js';
 
 const TITLE_LENGTH = 50;
@@ -56,7 +57,7 @@ export class ChatService {
     private readonly providers: ProvidersService,
     private readonly registry: ProviderRegistry,
     private readonly runner: GenerationRunner,
-    private readonly tracker: GenerationTracker,
+    private readonly tracker: GenerationRegistry,
     private readonly store: GenerationStore,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}

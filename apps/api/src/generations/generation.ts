@@ -5,10 +5,10 @@ import { type ChatProvider, type ChatRequest, getProviderInfo, type ProviderId, 
 import { AppError, chatConfig } from '@app/common';
 import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
 import { Metrics } from '../observability/metrics.js';
-import type { ReplyEncoder, Usage } from './chat-events.js';
+import type { ReplyEncoder, Usage } from './reply-encoder.js';
 import { GenerationLog } from './generation-log.js';
-import { GenerationStore } from './generation.store.js';
-import { type StopCause, GenerationTracker } from './generation.tracker.js';
+import { GenerationStore } from './stores/generation.store.js';
+import { type StopCause, GenerationRegistry } from './generation.registry.js';
 
 export interface GenerationPlan {
   turn: NewTurn;
@@ -85,7 +85,7 @@ export class GenerationRunner {
     private readonly messages: MessagesRepository,
     private readonly turns: ChatTurnsRepository,
     private readonly metrics: Metrics,
-    private readonly tracker: GenerationTracker,
+    private readonly tracker: GenerationRegistry,
     private readonly store: GenerationStore,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}

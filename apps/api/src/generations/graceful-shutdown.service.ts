@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { appConfig } from '@app/common';
-import { GenerationTracker } from './generation.tracker.js';
+import { GenerationRegistry } from './generation.registry.js';
 
 const IDLE_REAP_MS = 20;
 const FLUSH_LIMIT_MS = 2_000;
@@ -17,7 +17,7 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
   private readonly logger = new Logger(GracefulShutdown.name);
 
   constructor(
-    private readonly tracker: GenerationTracker,
+    private readonly tracker: GenerationRegistry,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(appConfig.KEY) private readonly config: ConfigType<typeof appConfig>,
   ) {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { StopReason } from './chat-events.js';
+import type { StopReason } from './reply-encoder.js';
 
 /** Why this process stops a generation early: on request, or because the server is going away. */
 export type StopCause = StopReason | 'shutdown';
@@ -12,7 +12,7 @@ export type StopGeneration = (cause: StopCause) => Promise<boolean>;
  * a shutdown stops taking new ones, lets the running ones finish within a grace period, and stops the rest.
  */
 @Injectable()
-export class GenerationTracker {
+export class GenerationRegistry {
   private readonly running = new Map<string, StopGeneration>();
   private readonly bySession = new Map<string, string>();
   private readonly perUser = new Map<string, number>();

@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { chatConfig, upstreamConfig } from '@app/common';
+import { ObservabilityModule } from '../observability/observability.module.js';
+import { RedisConnections } from '../redis/redis.connections.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { GenerationRunner } from './generation.js';
+import { GenerationRegistry } from './generation.registry.js';
+import { GracefulShutdown } from './graceful-shutdown.service.js';
+import { StaleReplySweeper } from './stale-reply.sweeper.js';
+import { GenerationStore, type GenerationStoreSettings, longestGenerationMs } from './stores/generation.store.js';
+import { MemoryGenerationStore } from './stores/memory-generation.store.js';
+import { RedisGenerationStore } from './stores/redis-generation.store.js';
+
+/**
+ * The running replies: started, followed and stopped by the chat stream, /v1 and NATS alike. Knows nothing of
+ * HTTP or a protocol's framing: a caller hands it a `ReplyEncoder` and relays the events it gets back.
+ */
+@Module({
+  imports: [ObservabilityModule, RedisModule],
+  exports: [GenerationRunner, GenerationRegistry, GenerationStore],
+  providers: [
+    GenerationRunner,
+    GenerationRegistry,
+    GracefulShutdown,
+    StaleReplySweeper,
+    {
+      provide: GenerationStore,
+      inject: [RedisConnections, GenerationRegistry, chatConfig.KEY, upstreamConfig.KEY],
+      useFactory: (redis: RedisConnections, registry: GenerationRegistry, chat: ConfigType<typeof chatConfig>, upstream: ConfigType<typeof upstreamConfig>) => {
+        const settings: GenerationStoreSettings = {
+          retentionMs: chat.generationRetentionMs,
+          retentionMaxChars: chat.generationRetentionMaxChars,
+          maxRunMs: longestGenerationMs(upstream),
+          leaseMs: chat.generationLeaseMs,
+        };
+        return redis.client ? new RedisGenerationStore(redis, registry, settings) : new MemoryGenerationStore(settings);
+      },
+    },
+  ],
+})
+export class GenerationsModule {}
