@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { StopReason } from './reply-encoder.js';
-
-/** Why this process stops a generation early: on request, or because the server is going away. */
-export type StopCause = StopReason | 'shutdown';
-
-/** Stops a running generation early, saving what it has; resolves once it is saved (false if it had already ended). */
-export type StopGeneration = (cause: StopCause) => Promise<boolean>;
+import type { Generation, StopCause } from './generation.js';
 
 /**
  * The generations running in this process, by id and by session: a stop request finds its generation here, and
@@ -13,8 +7,8 @@ export type StopGeneration = (cause: StopCause) => Promise<boolean>;
  */
 @Injectable()
 export class GenerationRegistry {
-  private readonly running = new Map<string, StopGeneration>();
-  private readonly bySession = new Map<string, string>();
+  private readonly running = new Map<string, Generation>();
+  private readonly bySession = new Map<string, Generation>();
   private readonly perUser = new Map<string, number>();
   private onEmpty?: () => void;
   private draining = false;
@@ -28,29 +22,26 @@ export class GenerationRegistry {
     return this.perUser.get(userId) ?? 0;
   }
 
-  /** Registers a generation; call the returned function once it has ended and been saved. */
-  add(id: string, userId: string, sessionId: string, stop: StopGeneration): () => void {
-    this.running.set(id, stop);
-    this.bySession.set(sessionId, id);
-    this.perUser.set(userId, this.runningFor(userId) + 1);
-    let removed = false;
-    return () => {
-      if (removed) return;
-      removed = true;
-      this.running.delete(id);
-      if (this.bySession.get(sessionId) === id) this.bySession.delete(sessionId);
-      const left = this.runningFor(userId) - 1;
-      if (left > 0) this.perUser.set(userId, left);
-      else this.perUser.delete(userId);
-      if (this.running.size === 0) this.onEmpty?.();
-    };
+  add(generation: Generation): void {
+    this.running.set(generation.id, generation);
+    this.bySession.set(generation.sessionId, generation);
+    this.perUser.set(generation.userId, this.runningFor(generation.userId) + 1);
+  }
+
+  /** Once it has ended and been saved; a second call does nothing. */
+  remove(generation: Generation): void {
+    if (!this.running.delete(generation.id)) return;
+    if (this.bySession.get(generation.sessionId) === generation) this.bySession.delete(generation.sessionId);
+    const left = this.runningFor(generation.userId) - 1;
+    if (left > 0) this.perUser.set(generation.userId, left);
+    else this.perUser.delete(generation.userId);
+    if (this.running.size === 0) this.onEmpty?.();
   }
 
   /** Stops the session's generation if this process runs it; false when it does not (or it had just ended). */
   async stopSession(sessionId: string, cause: StopCause): Promise<boolean> {
-    const id = this.bySession.get(sessionId);
-    const stop = id && this.running.get(id);
-    return stop ? stop(cause) : false;
+    const generation = this.bySession.get(sessionId);
+    return generation ? generation.stop(cause) : false;
   }
 
   async drain(graceMs: number): Promise<{ finished: number; stopped: number }> {
@@ -65,7 +56,7 @@ export class GenerationRegistry {
       clearTimeout(timer);
     }
     const leftover = [...this.running.values()];
-    await Promise.all(leftover.map((stop) => stop('shutdown')));
+    await Promise.all(leftover.map((generation) => generation.stop('shutdown')));
     return { finished: before - leftover.length, stopped: leftover.length };
   }
 }

@@ -1,14 +1,14 @@
-import { Inject, Injectable, Logger, type MessageEvent } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import type { Observable } from 'rxjs';
-import { type ChatProvider, type ChatRequest, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
-import { AppError, chatConfig } from '@app/common';
-import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
-import { Metrics } from '../observability/metrics.js';
-import type { ReplyEncoder, Usage } from './reply-encoder.js';
+import { Logger, type MessageEvent } from '@nestjs/common';
+import type { Observable, Subscription } from 'rxjs';
+import { type ChatDelta, type ChatProvider, type ChatRequest, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
+import type { FinishedReply, NewTurn } from '@app/persistence';
+import type { Metrics } from '../observability/metrics.js';
 import { GenerationLog } from './generation-log.js';
-import { GenerationStore } from './stores/generation.store.js';
-import { type StopCause, GenerationRegistry } from './generation.registry.js';
+import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
+import type { ReplySaver, SaveOutcome } from './reply.saver.js';
+
+/** Why this process stops a generation early: on request, or because the server is going away. */
+export type StopCause = StopReason | 'shutdown';
 
 export interface GenerationPlan {
   turn: NewTurn;
@@ -22,14 +22,16 @@ export interface GenerationPlan {
   shared: boolean;
 }
 
-/** A reply being generated. It runs to its end whether or not anyone watches; clients attach to its events. */
-export interface Generation {
-  readonly id: string;
-  readonly ended: boolean;
-  /** Every event from the first, then the live ones, until the end. */
-  readonly events: Observable<MessageEvent>;
-  /** Ends it early and saves what it has; resolves once saved, with false if it had already ended. */
-  stop(cause: StopCause): Promise<boolean>;
+/** `running` until the reply is settled; then the status its row was saved with. */
+export type GenerationStatus = 'running' | FinishedReply['status'];
+
+/** What a generation is given by its module: where it saves, what it counts, its limit, whom to tell once settled. */
+export interface GenerationContext {
+  saver: ReplySaver;
+  metrics: Metrics;
+  maxReplyChars: number;
+  /** Called once, when the reply is saved (or left to the background retries), before its last event. */
+  settled(generation: Generation): void;
 }
 
 interface Failure {
@@ -37,28 +39,14 @@ interface Failure {
   message: string;
 }
 
+type Settlement = Pick<FinishedReply, 'status' | 'errorCode' | 'error'>;
+
 /** How an early stop is recorded on the reply. */
 const STOPPED: Record<StopCause, Failure> = {
   user: { code: 'stopped', message: 'Stopped by the user' },
   client_disconnected: { code: 'client_disconnected', message: 'The client disconnected before the reply finished' },
   shutdown: { code: 'server_shutdown', message: 'The server shut down before the reply finished' },
 };
-
-/**
- * What became of a reply's final write: saved; failed now but being retried in the background (the database may
- * come back); or never to be saved (the turn's rows were not written, so there is no row to finish).
- */
-type SaveOutcome = 'saved' | 'retrying' | 'failed';
-
-/** The reply's row itself is refused (SQLSTATE class 22, data exception, or 23, constraint): writing it again cannot help. */
-function refusesRow(error: unknown): boolean {
-  const failure = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
-  const code = failure?.driverError?.code ?? failure?.code;
-  return typeof code === 'string' && /^2[23]/.test(code);
-}
-
-/** About a minute in all: long enough for a database failover, short enough to end before the sweep. */
-const SAVE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 
 /** Metric label for a model: catalogued models by name, anything a user typed as `other` (bounded cardinality). */
 function modelLabel(provider: ProviderId, model: string): string {
@@ -73,225 +61,213 @@ function describeFailure(error: unknown): Failure {
 }
 
 /**
- * Runs one reply: relays the provider's deltas as events into the generation's log and ends every path
- * (completion, upstream failure, stop) with the reply saved and marked before the last event. The turn's rows
- * are written while the provider is already being asked, so the database is not on the way to the first token.
+ * One running reply. It relays the provider's deltas as events into its log and ends every path (completion,
+ * upstream failure, the reply limit, a failed write, a stop) with the reply saved and marked before the last
+ * event. It runs to its end whether or not anyone watches; clients attach to `events`. The turn's rows are
+ * written while the provider is already being asked, so the database is not on the way to the first token.
  */
-@Injectable()
-export class GenerationRunner {
-  private readonly logger = new Logger(GenerationRunner.name);
+export class Generation {
+  private static readonly logger = new Logger(Generation.name);
+
+  readonly id: string;
+  readonly sessionId: string;
+  readonly userId: string;
+  /** Every event of this reply, in order: what followers replay and the stores share. */
+  readonly log: GenerationLog;
+  private readonly upstream = new AbortController();
+  private subscription?: Subscription;
+  /** Set once the upstream is cut off (stop, reply limit, failed write): whatever it still sends is ignored. */
+  private halted = false;
+  private readonly chunks: string[] = [];
+  /** The reply's characters so far: a running count, so the limit costs one addition per delta. */
+  private chars = 0;
+  private usage: Usage | null = null;
+  private current: GenerationStatus = 'running';
+  private readonly startedAt = performance.now();
+  private readonly labels: { provider: ProviderId; model: string };
+  private releaseTurnWrite!: () => void;
+  /** Whether the turn's rows exist (true without writing when not persisted); waits for the upstream request to leave. */
+  private readonly turnWritten: Promise<boolean>;
 
   constructor(
-    private readonly messages: MessagesRepository,
-    private readonly turns: ChatTurnsRepository,
-    private readonly metrics: Metrics,
-    private readonly tracker: GenerationRegistry,
-    private readonly store: GenerationStore,
-    @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
-  ) {}
-
-  /** Starts the reply now; refused (409) while another reply of the same session runs. */
-  async start(plan: GenerationPlan): Promise<Generation> {
-    const { replyId, sessionId } = plan.turn;
-    if (plan.shared && !(await this.store.claim(sessionId, replyId))) {
-      throw new AppError('GENERATION_IN_PROGRESS', 'A reply is already being generated in this session: wait for it, or stop it first');
-    }
-    const log = new GenerationLog(replyId, sessionId);
-    if (plan.shared) this.store.publish(log);
-
-    const events = plan.encoder;
-    const emitAll = (list: MessageEvent[]) => list.forEach((event) => log.append(event));
-    const upstream = new AbortController();
-    const chunks: string[] = [];
-    /** The reply's characters so far: a running count, so the limit costs one addition per delta. */
-    let replyChars = 0;
-    let cutOff = false;
-    const startedAt = performance.now();
-    let usage: Usage | null = null;
-    let settled = false;
+    private readonly plan: GenerationPlan,
+    private readonly context: GenerationContext,
+  ) {
+    this.id = plan.turn.replyId;
+    this.sessionId = plan.turn.sessionId;
+    this.userId = plan.turn.userId;
+    this.log = new GenerationLog(this.id, this.sessionId);
     const provider = plan.turn.provider as ProviderId;
-    const labels = { provider, model: modelLabel(provider, plan.request.model) };
-    this.metrics.activeStreams.inc();
-    let sendTurn!: () => void;
-    const written = new Promise<void>((send) => (sendTurn = send)).then(() => (plan.persist ? this.turns.beginTurn(plan.turn) : undefined)).then(
-      () => true,
-      (error: unknown) => {
-        this.logger.error(`Could not write turn ${replyId}`, error instanceof Error ? error.stack : String(error));
-        return false;
-      },
-    );
+    this.labels = { provider, model: modelLabel(provider, plan.request.model) };
+    const requestSent = new Promise<void>((release) => (this.releaseTurnWrite = release));
+    this.turnWritten = requestSent.then(() => (plan.persist ? context.saver.writeTurn(plan.turn) : true));
+  }
 
-    /** Saves the reply once, whatever ends it; a second call (a stop racing completion) does nothing. */
-    const settle = async (reply: Pick<FinishedReply, 'status' | 'errorCode' | 'error'>): Promise<SaveOutcome> => {
-      if (settled) return 'failed';
-      settled = true;
-      this.record(labels, reply.status, reply.errorCode, chunks.length, usage);
-      try {
-        return plan.persist ? await this.save(replyId, reply, written, chunks, usage, startedAt) : 'saved';
-      } finally {
-        untrack();
-      }
-    };
+  get ended(): boolean {
+    return this.log.ended;
+  }
 
-    const fail = (failure: Failure) => {
-      void settle({ status: 'error', errorCode: failure.code, error: failure.message }).then(() => {
-        emitAll(events.error(failure.code, failure.message, replyId));
-        log.end();
-      });
-    };
+  get status(): GenerationStatus {
+    return this.current;
+  }
 
-    const complete = () => {
-      void settle({ status: 'complete' }).then((outcome) => {
-        // persistence_error only when the reply will not be saved; while a retry may still save it, the client is
-        // told that, and the session's messages show the outcome (complete once saved, aborted by the sweep if not).
-        if (outcome === 'failed') return fail({ code: 'persistence_error', message: 'The reply was generated but could not be saved' });
-        if (outcome === 'retrying') {
-          return fail({ code: 'persistence_delayed', message: "The reply was generated but not saved yet; it is being saved as soon as the database is back: read the session's messages for it" });
-        }
-        emitAll(events.done(replyId, usage, Math.round(performance.now() - startedAt)));
-        log.end();
-      });
-    };
+  /** Every event from the first, then the live ones, until the end. */
+  get events(): Observable<MessageEvent> {
+    return this.log.watch();
+  }
 
-    const stop = async (cause: StopCause): Promise<boolean> => {
-      if (settled) return false;
-      upstream.abort();
-      upstreamSubscription.unsubscribe();
-      const { code, message } = STOPPED[cause];
-      await settle({ status: 'aborted', errorCode: code, error: message });
-      if (cause === 'shutdown') emitAll(events.error(code, 'The server is shutting down; the partial reply was saved', replyId));
-      else emitAll(events.done(replyId, usage, Math.round(performance.now() - startedAt), cause));
-      log.end();
-      return true;
-    };
-    const untrack = this.tracker.add(replyId, plan.turn.userId, sessionId, stop);
-
-    /**
-     * A reply that would grow past CHAT_MAX_REPLY_CHARS ends there, failed: the upstream is cut off and the reply
-     * saved as `error`. The delta that crosses the limit is cut exactly at it (one character less rather than split
-     * a surrogate pair), so the client, the resume log and the saved row hold the same text of at most the limit.
-     */
-    const cutOffAt = (text: string, room: number) => {
-      cutOff = true;
-      upstream.abort();
-      // A provider may emit its first delta while the subscription below is still being made.
-      queueMicrotask(() => upstreamSubscription.unsubscribe());
-      const end = room > 0 && isHighSurrogate(text.charCodeAt(room - 1)) ? room - 1 : room;
-      if (end > 0) {
-        chunks.push(text.slice(0, end));
-        log.append(events.delta(chunks.at(-1)!), end);
-      }
-      fail({ code: 'upstream_too_large', message: `The reply grew beyond ${this.config.maxReplyChars} characters` });
-    };
-
-    log.append(events.start(sessionId, replyId));
-    const upstreamSubscription = plan.provider.stream(plan.request, upstream.signal).subscribe({
-      next: (delta) => {
-        if (cutOff) return;
-        if (delta.type === 'text') {
-          if (chunks.length === 0) this.metrics.timeToFirstToken.observe({ provider }, (performance.now() - startedAt) / 1000);
-          replyChars += delta.text.length;
-          if (replyChars > this.config.maxReplyChars) return cutOffAt(delta.text, this.config.maxReplyChars - (replyChars - delta.text.length));
-          chunks.push(delta.text);
-          log.append(events.delta(delta.text), delta.text.length);
-        } else if (delta.type === 'usage') {
-          usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
-        }
-      },
-      error: (error: unknown) => {
-        if (cutOff) return;
-        if (!(error instanceof UpstreamError)) this.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
-        fail(describeFailure(error));
-      },
-      complete: () => {
-        if (!cutOff) complete();
-      },
+  /** Asks the provider; the turn's write follows once the request has left. */
+  run(): void {
+    this.context.metrics.activeStreams.inc();
+    this.log.append(this.plan.encoder.start(this.sessionId, this.id));
+    this.subscription = this.plan.provider.stream(this.plan.request, this.upstream.signal).subscribe({
+      next: (delta) => this.onDelta(delta),
+      error: (error: unknown) => this.onUpstreamError(error),
+      complete: () => this.onUpstreamComplete(),
     });
+    // A provider may end the reply while the subscription above is still being made.
+    if (this.halted) this.subscription.unsubscribe();
     // The turn's write leaves after the provider's request, so the first token never waits behind it (with PGlite
     // the write is the database's own work on this thread). On a kept-alive connection undici writes the request
     // from a setImmediate of its own, queued by the subscribe above: this one, queued after it, runs after it.
-    setImmediate(sendTurn);
-    void written.then((ok) => {
-      if (ok || settled) return;
-      upstream.abort();
-      upstreamSubscription.unsubscribe();
-      fail({ code: 'persistence_error', message: 'The conversation could not be saved' });
-    });
+    setImmediate(this.releaseTurnWrite);
+    void this.turnWritten.then((written) => written || this.onTurnUnsaved());
+  }
 
-    return {
-      id: replyId,
-      get ended() {
-        return log.ended;
-      },
-      events: log.watch(),
-      stop,
-    };
+  /** Ends it early and saves what it has; resolves once saved, with false if it had already ended. */
+  async stop(cause: StopCause): Promise<boolean> {
+    if (this.current !== 'running') return false;
+    this.haltUpstream();
+    const { code, message } = STOPPED[cause];
+    await this.settle({ status: 'aborted', errorCode: code, error: message });
+    const { encoder } = this.plan;
+    this.end(
+      cause === 'shutdown'
+        ? encoder.error(code, 'The server is shutting down; the partial reply was saved', this.id)
+        : encoder.done(this.id, this.usage, this.elapsedMs(), cause),
+    );
+    return true;
+  }
+
+  private onDelta(delta: ChatDelta): void {
+    if (this.halted) return;
+    if (delta.type === 'text') this.append(delta.text);
+    else if (delta.type === 'usage') this.usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
+  }
+
+  private append(text: string): void {
+    if (this.chunks.length === 0) this.context.metrics.timeToFirstToken.observe({ provider: this.labels.provider }, this.elapsedMs() / 1000);
+    const room = this.context.maxReplyChars - this.chars;
+    this.chars += text.length;
+    if (text.length > room) return this.cutOff(text, room);
+    this.chunks.push(text);
+    this.log.append(this.plan.encoder.delta(text), text.length);
   }
 
   /**
-   * Finishes the reply's row once the turn's rows exist. A failed final write is retried in the background
-   * (`retrying`; the client is told so at once), so a database outage leaves no reply `streaming`; without the
-   * turn's rows there is nothing to finish (`failed`).
+   * A reply that would grow past CHAT_MAX_REPLY_CHARS ends there, failed: the upstream is cut off and the reply
+   * saved as `error`. The delta that crosses the limit is cut exactly at it (one character less rather than split
+   * a surrogate pair), so the client, the resume log and the saved row hold the same text of at most the limit.
    */
-  private async save(
-    replyId: string,
-    reply: Pick<FinishedReply, 'status' | 'errorCode' | 'error'>,
-    written: Promise<boolean>,
-    chunks: string[],
-    usage: Usage | null,
-    startedAt: number,
-  ): Promise<SaveOutcome> {
-    if (!(await written)) return 'failed';
-    const row: FinishedReply = {
-      ...reply,
-      content: chunks.join(''),
-      responseTimeMs: Math.round(performance.now() - startedAt),
-      promptTokens: usage?.promptTokens ?? null,
-      completionTokens: usage?.completionTokens ?? null,
-    };
-    try {
-      await this.messages.finishReply(replyId, row);
-      return 'saved';
-    } catch (error) {
-      if (refusesRow(error)) return this.markUnsaved(replyId, row, error);
-      this.logger.error(`Could not save reply ${replyId}; retrying in the background`, error instanceof Error ? error.stack : String(error));
-      void this.retrySave(replyId, row);
-      return 'retrying';
+  private cutOff(text: string, room: number): void {
+    this.haltUpstream();
+    const end = room > 0 && isHighSurrogate(text.charCodeAt(room - 1)) ? room - 1 : room;
+    if (end > 0) {
+      const kept = text.slice(0, end);
+      this.chunks.push(kept);
+      this.log.append(this.plan.encoder.delta(kept), end);
     }
+    this.fail({ code: 'upstream_too_large', message: `The reply grew beyond ${this.context.maxReplyChars} characters` });
   }
 
-  /** A reply the database refuses is marked failed, without its text, rather than retried in vain and left `streaming`. */
-  private async markUnsaved(replyId: string, row: FinishedReply, error: unknown): Promise<SaveOutcome> {
-    this.logger.error(`The database refused reply ${replyId}; marking it failed`, error instanceof Error ? error.stack : String(error));
-    const marker: FinishedReply = { ...row, content: '', status: 'error', errorCode: 'persistence_error', error: 'The reply was generated but could not be saved' };
-    // If even this fails, the stale-reply sweep marks the reply aborted.
-    await this.messages.finishReply(replyId, marker).catch(() => undefined);
-    return 'failed';
+  private onUpstreamError(error: unknown): void {
+    if (this.halted) return;
+    if (!(error instanceof UpstreamError)) Generation.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
+    this.fail(describeFailure(error));
   }
 
-  private async retrySave(replyId: string, row: FinishedReply): Promise<void> {
-    for (const delayMs of SAVE_RETRY_DELAYS_MS) {
-      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
-      try {
-        await this.messages.finishReply(replyId, row);
-        this.logger.warn(`Saved reply ${replyId} after the database came back`);
-        return;
-      } catch {
-        // still down: the next, longer wait follows
+  private onUpstreamComplete(): void {
+    if (!this.halted) this.complete();
+  }
+
+  /** The turn's rows could not be written: nothing can be saved, so the reply ends now. */
+  private onTurnUnsaved(): void {
+    if (this.current !== 'running') return;
+    this.haltUpstream();
+    this.fail({ code: 'persistence_error', message: 'The conversation could not be saved' });
+  }
+
+  private haltUpstream(): void {
+    this.halted = true;
+    this.upstream.abort();
+    this.subscription?.unsubscribe();
+  }
+
+  private fail(failure: Failure): void {
+    void this.settle({ status: 'error', errorCode: failure.code, error: failure.message }).then((outcome) => {
+      if (outcome) this.end(this.plan.encoder.error(failure.code, failure.message, this.id));
+    });
+  }
+
+  private complete(): void {
+    void this.settle({ status: 'complete' }).then((outcome) => {
+      const { encoder } = this.plan;
+      // persistence_error only when the reply will not be saved; while a retry may still save it, the client is
+      // told that, and the session's messages show the outcome (complete once saved, aborted by the sweep if not).
+      if (outcome === 'failed') return this.end(encoder.error('persistence_error', 'The reply was generated but could not be saved', this.id));
+      if (outcome === 'retrying') {
+        const message = "The reply was generated but not saved yet; it is being saved as soon as the database is back: read the session's messages for it";
+        return this.end(encoder.error('persistence_delayed', message, this.id));
       }
+      if (outcome === 'saved') this.end(encoder.done(this.id, this.usage, this.elapsedMs()));
+    });
+  }
+
+  /** Saves the reply once, whatever ends it; null for a second call (a stop racing completion), which does nothing. */
+  private async settle(reply: Settlement): Promise<SaveOutcome | null> {
+    if (this.current !== 'running') return null;
+    this.current = reply.status;
+    this.record(reply);
+    try {
+      return await this.save(reply);
+    } finally {
+      this.context.settled(this);
     }
-    this.logger.error(`Gave up saving reply ${replyId}; the stale-reply sweep will mark it aborted`);
+  }
+
+  /** Finishes the reply's row once the turn's rows exist; without them there is nothing to finish (`failed`). */
+  private async save(reply: Settlement): Promise<SaveOutcome> {
+    if (!this.plan.persist) return 'saved';
+    if (!(await this.turnWritten)) return 'failed';
+    return this.context.saver.finishReply(this.id, {
+      ...reply,
+      content: this.chunks.join(''),
+      responseTimeMs: this.elapsedMs(),
+      promptTokens: this.usage?.promptTokens ?? null,
+      completionTokens: this.usage?.completionTokens ?? null,
+    });
+  }
+
+  private end(events: MessageEvent[]): void {
+    events.forEach((event) => this.log.append(event));
+    this.log.end();
+  }
+
+  private elapsedMs(): number {
+    return Math.round(performance.now() - this.startedAt);
   }
 
   /** Counted once per reply rather than per delta, to keep the relay loop free of metric updates. */
-  private record(labels: { provider: string; model: string }, status: string, errorCode: string | null | undefined, deltas: number, usage: Usage | null) {
-    this.metrics.activeStreams.dec();
-    this.metrics.generations.inc({ provider: labels.provider, status });
-    this.metrics.deltas.inc(labels, deltas);
+  private record({ status, errorCode }: Settlement): void {
+    const { metrics } = this.context;
+    const { labels, usage } = this;
+    metrics.activeStreams.dec();
+    metrics.generations.inc({ provider: labels.provider, status });
+    metrics.deltas.inc(labels, this.chunks.length);
     if (usage) {
-      this.metrics.tokens.inc({ ...labels, kind: 'prompt' }, usage.promptTokens);
-      this.metrics.tokens.inc({ ...labels, kind: 'completion' }, usage.completionTokens);
+      metrics.tokens.inc({ ...labels, kind: 'prompt' }, usage.promptTokens);
+      metrics.tokens.inc({ ...labels, kind: 'completion' }, usage.completionTokens);
     }
-    if (status === 'error' && errorCode?.startsWith('upstream_')) this.metrics.upstreamErrors.inc({ provider: labels.provider, code: errorCode });
+    if (status === 'error' && errorCode?.startsWith('upstream_')) metrics.upstreamErrors.inc({ provider: labels.provider, code: errorCode });
   }
 }

@@ -4,9 +4,10 @@ import { chatConfig, upstreamConfig } from '@app/common';
 import { ObservabilityModule } from '../observability/observability.module.js';
 import { RedisConnections } from '../redis/redis.connections.js';
 import { RedisModule } from '../redis/redis.module.js';
-import { GenerationRunner } from './generation.js';
 import { GenerationRegistry } from './generation.registry.js';
+import { GenerationsService } from './generations.service.js';
 import { GracefulShutdown } from './graceful-shutdown.service.js';
+import { ReplySaver } from './reply.saver.js';
 import { StaleReplySweeper } from './stale-reply.sweeper.js';
 import { GenerationStore, type GenerationStoreSettings, longestGenerationMs } from './stores/generation.store.js';
 import { MemoryGenerationStore } from './stores/memory-generation.store.js';
@@ -18,10 +19,11 @@ import { RedisGenerationStore } from './stores/redis-generation.store.js';
  */
 @Module({
   imports: [ObservabilityModule, RedisModule],
-  exports: [GenerationRunner, GenerationRegistry, GenerationStore],
+  exports: [GenerationsService],
   providers: [
-    GenerationRunner,
+    GenerationsService,
     GenerationRegistry,
+    ReplySaver,
     GracefulShutdown,
     StaleReplySweeper,
     {

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { appConfig } from '@app/common';
-import { GenerationRegistry } from './generation.registry.js';
+import { GenerationsService } from './generations.service.js';
 
 const IDLE_REAP_MS = 20;
 const FLUSH_LIMIT_MS = 2_000;
@@ -17,7 +17,7 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
   private readonly logger = new Logger(GracefulShutdown.name);
 
   constructor(
-    private readonly tracker: GenerationRegistry,
+    private readonly generations: GenerationsService,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(appConfig.KEY) private readonly config: ConfigType<typeof appConfig>,
   ) {}
@@ -29,7 +29,7 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     const reaper = server && setInterval(() => server.closeIdleConnections(), IDLE_REAP_MS);
     server?.closeIdleConnections();
     try {
-      const { finished, stopped } = await this.tracker.drain(this.config.shutdownGraceMs);
+      const { finished, stopped } = await this.generations.drain(this.config.shutdownGraceMs);
       if (finished + stopped > 0) this.logger.log(`Shutdown: ${finished} repl${finished === 1 ? 'y' : 'ies'} finished, ${stopped} stopped and saved as aborted`);
       // The stopped streams are still writing their last event; Nest force-closes every connection next.
       await this.until(closed, FLUSH_LIMIT_MS);

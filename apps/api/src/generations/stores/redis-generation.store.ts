@@ -90,7 +90,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
 
   constructor(
     connections: RedisConnections,
-    private readonly tracker: GenerationRegistry,
+    private readonly registry: GenerationRegistry,
     private readonly settings: GenerationStoreSettings,
   ) {
     super();
@@ -101,7 +101,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
 
   /** Not awaited: with Redis down at start-up the server still starts (and reports not ready); ioredis subscribes once it connects. */
   onModuleInit(): void {
-    this.hearingStops = this.channels.listen(stopChannel(this.ownerId), (sessionId) => void this.tracker.stopSession(sessionId, 'user')).then(
+    this.hearingStops = this.channels.listen(stopChannel(this.ownerId), (sessionId) => void this.registry.stopSession(sessionId, 'user')).then(
       () => (this.hearsStops = true),
     );
     this.hearingStops.catch((error: unknown) => {
