@@ -85,6 +85,7 @@ export class Generation {
   private current: GenerationStatus = 'running';
   private readonly startedAt = performance.now();
   private readonly labels: { provider: ProviderId; model: string };
+  /** The strategy's `sent`: releases the turn's write. Settling a promise twice does nothing, so any path may call it. */
   private releaseTurnWrite!: () => void;
   /** Whether the turn's rows exist (true without writing when not persisted); waits for the upstream request to leave. */
   private readonly turnWritten: Promise<boolean>;
@@ -116,21 +117,21 @@ export class Generation {
     return this.log.watch();
   }
 
-  /** Asks the provider; the turn's write follows once the request has left. */
+  /**
+   * Asks the provider; the turn's write waits until the strategy says the request has left, so the first token
+   * never waits behind the database (with PGlite the write is the database's own work on this thread). Should a
+   * strategy never say so, the upstream's end or a stop releases the write: nothing waits for it forever.
+   */
   run(): void {
     this.context.metrics.activeStreams.inc();
     this.log.append(this.plan.encoder.start(this.sessionId, this.id));
-    this.subscription = this.plan.provider.stream(this.plan.request, this.upstream.signal).subscribe({
+    this.subscription = this.plan.provider.stream(this.plan.request, this.upstream.signal, this.releaseTurnWrite).subscribe({
       next: (delta) => this.onDelta(delta),
       error: (error: unknown) => this.onUpstreamError(error),
       complete: () => this.onUpstreamComplete(),
     });
     // A provider may end the reply while the subscription above is still being made.
     if (this.halted) this.subscription.unsubscribe();
-    // The turn's write leaves after the provider's request, so the first token never waits behind it (with PGlite
-    // the write is the database's own work on this thread). On a kept-alive connection undici writes the request
-    // from a setImmediate of its own, queued by the subscribe above: this one, queued after it, runs after it.
-    setImmediate(this.releaseTurnWrite);
     void this.turnWritten.then((written) => written || this.onTurnUnsaved());
   }
 
@@ -181,12 +182,14 @@ export class Generation {
   }
 
   private onUpstreamError(error: unknown): void {
+    this.releaseTurnWrite();
     if (this.halted) return;
     if (!(error instanceof UpstreamError)) Generation.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
     this.fail(describeFailure(error));
   }
 
   private onUpstreamComplete(): void {
+    this.releaseTurnWrite();
     if (!this.halted) this.complete();
   }
 
@@ -201,6 +204,7 @@ export class Generation {
     this.halted = true;
     this.upstream.abort();
     this.subscription?.unsubscribe();
+    this.releaseTurnWrite();
   }
 
   private fail(failure: Failure): void {
