@@ -8,8 +8,8 @@ import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } 
 import type { Duplex } from 'node:stream';
 import { AllExceptionsFilter, appConfig, checkJsonLimits, type JsonLimits, parseAppConfig, validateConfig, WellFormedTextPipe } from '@app/common';
 import { AppModule } from './app.module.js';
-import { coalescePipedWrites } from './chat/coalesced-writes.js';
-import { keepAliveHint } from './chat/keep-alive-hint.js';
+import { coalescePipedWrites } from './http/coalesced-writes.js';
+import { keepAliveHint } from './http/keep-alive-hint.js';
 import { httpMetrics } from './observability/http-metrics.middleware.js';
 import { Metrics } from './observability/metrics.js';
 import { createRootLogger, PinoLoggerService } from './observability/pino.logger.js';
