@@ -14,6 +14,7 @@ import { httpMetrics } from './observability/http-metrics.middleware.js';
 import { Metrics } from './observability/metrics.js';
 import { createRootLogger, PinoLoggerService } from './observability/pino.logger.js';
 import { requestLogging } from './observability/request-logging.middleware.js';
+import { openAiShapeBeforeRouting } from './openai/openai-exception.filter.js';
 
 /** Everything main.ts and the e2e tests share, so tests exercise the app exactly as it runs. */
 export async function createApp(): Promise<NestExpressApplication> {
@@ -39,7 +40,7 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: false });
   app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }] });
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(openAiShapeBeforeRouting));
   app.useGlobalPipes(
     new WellFormedTextPipe(),
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
