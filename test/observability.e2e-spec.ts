@@ -50,6 +50,12 @@ describe('observability (e2e)', () => {
     expect(line.msg).toMatch(/^query: /);
   });
 
+  it('logs a body the parser refuses before routing, with its request id echoed', async () => {
+    const refused = await api.http().post('/api/auth/login').set('Content-Type', 'application/json').set('X-Request-Id', 'trace-refused.1').send('{"email":');
+    expect([refused.status, refused.headers['x-request-id']]).toEqual([400, 'trace-refused.1']);
+    await eventually(() => expect(logLines(api).find((entry) => entry.req?.id === 'trace-refused.1' && entry.res)).toEqual(expect.objectContaining({ level: 40, res: { statusCode: 400 } })));
+  });
+
   it('sends security headers on JSON routes and keeps SSE streaming headers intact', async () => {
     const json = await api.http().get('/api/health').expect(200);
     expect(json.headers['x-content-type-options']).toBe('nosniff');
