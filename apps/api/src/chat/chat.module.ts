@@ -2,8 +2,10 @@ import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { chatConfig, upstreamConfig } from '@app/common';
 import { AuthModule } from '../auth/auth.module.js';
+import { ObservabilityModule } from '../observability/observability.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { RedisConnections } from '../redis/redis.connections.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
@@ -16,7 +18,7 @@ import { RedisGenerationStore } from './redis-generation.store.js';
 import { StaleReplySweeper } from './stale-reply.sweeper.js';
 
 @Module({
-  imports: [AuthModule, ProvidersModule, SessionsModule],
+  imports: [AuthModule, ObservabilityModule, ProvidersModule, RedisModule, SessionsModule],
   controllers: [ChatController],
   exports: [ChatService],
   providers: [
