@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
 import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
@@ -9,6 +10,7 @@ import { ChatModule } from './chat/chat.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { loggerParams, ROOT_LOGGER } from './observability/pino.logger.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { RedisModule } from './redis/redis.module.js';
@@ -24,6 +26,8 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     }),
     CommonModule,
     ObservabilityModule,
+    // Nest's logger, and each request's logger on the lines logged while serving it (see pino.logger.ts).
+    LoggerModule.forRootAsync({ imports: [ObservabilityModule], inject: [ROOT_LOGGER], useFactory: loggerParams }),
     PersistenceModule.forRoot(),
     RedisModule,
     AiModule.forRootAsync({

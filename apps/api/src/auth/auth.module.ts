@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from '@app/common';
+import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { AccessTokens, JWT_ALGORITHM } from './access-tokens.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -13,6 +14,8 @@ import { StreamTokens } from './stream-tokens.js';
 
 @Module({
   imports: [
+    // The guard takes personal API keys as well as tokens.
+    ApiKeysModule,
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: ConfigType<typeof authConfig>) => ({

@@ -1,6 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { RedisConnections } from './redis.connections.js';
 
-@Global()
 @Module({ providers: [RedisConnections], exports: [RedisConnections] })
 export class RedisModule {}

@@ -5,6 +5,7 @@ import { type ThrottlerGetTrackerFunction, ThrottlerModule } from '@nestjs/throt
 import type { Request } from 'express';
 import { authConfig, chatConfig } from '@app/common';
 import { RedisConnections } from '../redis/redis.connections.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { FailoverThrottlerStorage } from './failover-throttler.storage.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
@@ -23,6 +24,7 @@ const loginAccount: ThrottlerGetTrackerFunction = (req) => {
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
+      imports: [RedisModule],
       inject: [chatConfig.KEY, authConfig.KEY, RedisConnections],
       useFactory: (chat: ConfigType<typeof chatConfig>, auth: ConfigType<typeof authConfig>, redis: RedisConnections) => ({
         storage: redis.client
