@@ -7,7 +7,9 @@ import { PersistenceModule } from '@app/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
+import { GenerationsModule } from './generations/generations.module.js';
 import { HealthModule } from './health/health.module.js';
+import { GracefulShutdown } from './http/graceful-shutdown.service.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { loggerParams, ROOT_LOGGER } from './observability/pino.logger.js';
@@ -40,10 +42,12 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     ThrottlingModule,
     ProvidersModule,
     SessionsModule,
+    GenerationsModule,
     ChatModule,
     HealthModule,
     OpenAiModule,
     MessagingModule,
   ],
+  providers: [GracefulShutdown],
 })
 export class AppModule {}

@@ -6,7 +6,6 @@ import { RedisConnections } from '../redis/redis.connections.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { GenerationRegistry } from './generation.registry.js';
 import { GenerationsService } from './generations.service.js';
-import { GracefulShutdown } from './graceful-shutdown.service.js';
 import { ReplySaver } from './reply.saver.js';
 import { StaleReplySweeper } from './stale-reply.sweeper.js';
 import { GenerationStore, type GenerationStoreSettings, longestGenerationMs } from './stores/generation.store.js';
@@ -24,7 +23,6 @@ import { RedisGenerationStore } from './stores/redis-generation.store.js';
     GenerationsService,
     GenerationRegistry,
     ReplySaver,
-    GracefulShutdown,
     StaleReplySweeper,
     {
       provide: GenerationStore,

@@ -3,14 +3,15 @@ import type { ConfigType } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { appConfig } from '@app/common';
-import { GenerationsService } from './generations.service.js';
+import { GenerationsService } from '../generations/generations.service.js';
 
 const IDLE_REAP_MS = 20;
 const FLUSH_LIMIT_MS = 2_000;
 
 /**
  * On shutdown: stop accepting connections, let running replies finish for SHUTDOWN_GRACE_MS, then stop and save
- * the rest as aborted. Runs before Nest closes the HTTP server and, after it, the database.
+ * the rest as aborted. Runs before Nest closes the HTTP server and, after it, the database. The server's side of
+ * it lives here; generations only know how to drain, whatever protocol their clients use.
  */
 @Injectable()
 export class GracefulShutdown implements BeforeApplicationShutdown {
