@@ -6,13 +6,13 @@ import { type ChatTurn, type ProviderId, ProviderRegistry } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
 import { type ChatSessionEntity, MessagesRepository } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
-import { ProvidersService, type ResolvedEndpoint } from '../providers/providers.service.js';
-import { SessionsService } from '../sessions/sessions.service.js';
-import type { EventPosition, ReplyEncoder } from '../generations/reply-encoder.js';
-import { ChatEventWriter, withHeartbeat } from './chat-events.js';
-import type { EditMessageDto, GenerationOptionsDto, StreamChatDto } from './dto/stream-chat.dto.js';
 import type { Generation } from '../generations/generation.js';
 import { GenerationsService } from '../generations/generations.service.js';
+import type { EventPosition, ReplyEncoder } from '../generations/reply-encoder.js';
+import { ProvidersService, type ResolvedEndpoint } from '../providers/providers.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { ChatEventWriter, withHeartbeat } from './chat-events.js';
+import type { EditMessageDto, GenerationOptionsDto, StreamChatDto } from './dto/stream-chat.dto.js';
 import { selectHistory } from './history.js';
 
 const TITLE_LENGTH = 50;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { MessageEvent } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import type { ProviderId } from '@app/ai';
+import type { ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
 import type { GenerationPlan } from './generation.js';
 import type { GenerationsService as Generations } from './generations.service.js';
 import type { ReplyEncoder } from './reply-encoder.js';
