@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Module, type MessageEvent } from '@nestjs/common';
 import { lastValueFrom, type Observable, toArray } from 'rxjs';
-import type { ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import type { ChatService as Chat } from './chat.service.js';
 import type { StreamChatDto } from './dto/stream-chat.dto.js';
-
-// The metrics controller's @SkipThrottle comes from a CommonJS package that requires our ESM Nest, which Jest's
-// module runtime cannot load before Node 24.9: a no-op decorator stands in (this test serves no route).
-jest.unstable_mockModule('@nestjs/throttler', () => ({ SkipThrottle: () => () => undefined }));
-const { MessagesRepository } = await import('@app/persistence');
-const { deltaText } = await import('../../../fake-llm/src/fake-llm.server.js');
-const { eventually } = await import('../../../../test/helpers/eventually.js');
-const { FAKE_BASE_PATHS, FAKE_KEY } = await import('../../../../test/factories/provider.factory.js');
-const { bootServices } = await import('../../../../test/helpers/service-testbed.js');
-const { GenerationsModule } = await import('../generations/generations.module.js');
-const { ObservabilityModule } = await import('../observability/observability.module.js');
-const { ProvidersModule } = await import('../providers/providers.module.js');
-const { ProvidersService } = await import('../providers/providers.service.js');
-const { RedisModule } = await import('../redis/redis.module.js');
-const { SessionsModule } = await import('../sessions/sessions.module.js');
-const { ChatService } = await import('./chat.service.js');
+import { MessagesRepository } from '@app/persistence';
+import { deltaText } from '../../../fake-llm/src/fake-llm.server.js';
+import { eventually } from '../../../../test/helpers/eventually.js';
+import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
+import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
+import { GenerationsModule } from '../generations/generations.module.js';
+import { MetricsModule } from '../observability/metrics.module.js';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { ProvidersService } from '../providers/providers.service.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { ChatService } from './chat.service.js';
 
 const MAX_REPLY_CHARS = 1000;
 
@@ -38,7 +32,7 @@ const text = (events: MessageEvent[]) =>
 
 describe('ChatService (PGlite, fake upstream)', () => {
   let bed: ServiceTestbed;
-  let chat: Chat;
+  let chat: ChatService;
   let user: AuthUser;
   const open = new AbortController().signal;
   const send = (dto: Partial<StreamChatDto>) => chat.send(user, { message: 'Hello there', provider: 'openai', ...dto } as StreamChatDto, open);
@@ -46,7 +40,7 @@ describe('ChatService (PGlite, fake upstream)', () => {
   const sessionOf = (events: MessageEvent[]) => data(events.find((event) => event.type === 'session')).sessionId as string;
 
   beforeAll(async () => {
-    bed = await bootServices([ObservabilityModule, RedisModule, ChatServiceModule], { CHAT_MAX_REPLY_CHARS: String(MAX_REPLY_CHARS) });
+    bed = await bootServices([MetricsModule, RedisModule, ChatServiceModule], { CHAT_MAX_REPLY_CHARS: String(MAX_REPLY_CHARS) });
     chat = bed.module.get(ChatService);
     user = { id: bed.userId };
     await bed.module.get(ProvidersService).upsert(user.id, 'openai', { apiKey: FAKE_KEY, baseUrl: `${bed.fake.url}${FAKE_BASE_PATHS.openai}` });

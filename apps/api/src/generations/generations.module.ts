@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { chatConfig, upstreamConfig } from '@app/common';
-import { ObservabilityModule } from '../observability/observability.module.js';
+import { MetricsModule } from '../observability/metrics.module.js';
 import { RedisConnections } from '../redis/redis.connections.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { GenerationRegistry } from './generation.registry.js';
@@ -17,7 +17,7 @@ import { RedisGenerationStore } from './stores/redis-generation.store.js';
  * HTTP or a protocol's framing: a caller hands it a `ReplyEncoder` and relays the events it gets back.
  */
 @Module({
-  imports: [ObservabilityModule, RedisModule],
+  imports: [MetricsModule, RedisModule],
   exports: [GenerationsService],
   providers: [
     GenerationsService,

@@ -4,24 +4,18 @@ import { randomUUID } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import type { ProviderId } from '@app/ai';
-import type { ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
 import type { GenerationPlan } from './generation.js';
-import type { GenerationsService as Generations } from './generations.service.js';
 import type { ReplyEncoder } from './reply-encoder.js';
-
-// The metrics controller's @SkipThrottle comes from a CommonJS package that requires our ESM Nest, which Jest's
-// module runtime cannot load before Node 24.9: a no-op decorator stands in (this test serves no route).
-jest.unstable_mockModule('@nestjs/throttler', () => ({ SkipThrottle: () => () => undefined }));
-const { ProviderRegistry } = await import('@app/ai');
-const { AppError } = await import('@app/common');
-const { ChatTurnsRepository, MessagesRepository } = await import('@app/persistence');
-const { sizedDeltaText, startFakeLlm } = await import('../../../fake-llm/src/fake-llm.server.js');
-const { FAKE_BASE_PATHS, FAKE_KEY } = await import('../../../../test/factories/provider.factory.js');
-const { bootServices } = await import('../../../../test/helpers/service-testbed.js');
-const { ObservabilityModule } = await import('../observability/observability.module.js');
-const { RedisModule } = await import('../redis/redis.module.js');
-const { GenerationsModule } = await import('./generations.module.js');
-const { GenerationsService } = await import('./generations.service.js');
+import { ProviderRegistry } from '@app/ai';
+import { AppError } from '@app/common';
+import { ChatTurnsRepository, MessagesRepository } from '@app/persistence';
+import { sizedDeltaText, startFakeLlm } from '../../../fake-llm/src/fake-llm.server.js';
+import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
+import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
+import { MetricsModule } from '../observability/metrics.module.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { GenerationsModule } from './generations.module.js';
+import { GenerationsService } from './generations.service.js';
 
 const MAX_REPLY_CHARS = 1000;
 
@@ -41,11 +35,11 @@ const text = (events: MessageEvent[]) =>
 
 describe('GenerationsService (PGlite, fake upstream)', () => {
   let bed: ServiceTestbed;
-  let generations: Generations;
+  let generations: GenerationsService;
   let messages: InstanceType<typeof MessagesRepository>;
 
   beforeAll(async () => {
-    bed = await bootServices([ObservabilityModule, RedisModule, GenerationsModule], { CHAT_MAX_REPLY_CHARS: String(MAX_REPLY_CHARS) });
+    bed = await bootServices([MetricsModule, RedisModule, GenerationsModule], { CHAT_MAX_REPLY_CHARS: String(MAX_REPLY_CHARS) });
     generations = bed.module.get(GenerationsService);
     messages = bed.module.get(MessagesRepository);
   });

@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
-import type { ProvidersService as Providers } from './providers.service.js';
-
-// The metrics controller's @SkipThrottle comes from a CommonJS package that requires our ESM Nest, which Jest's
-// module runtime cannot load before Node 24.9: a no-op decorator stands in (this test serves no route).
-jest.unstable_mockModule('@nestjs/throttler', () => ({ SkipThrottle: () => () => undefined }));
-const { ProviderCredentialsRepository, UsersRepository } = await import('@app/persistence');
-const { FAKE_BASE_PATHS, FAKE_KEY } = await import('../../../../test/factories/provider.factory.js');
-const { bootServices } = await import('../../../../test/helpers/service-testbed.js');
-const { ObservabilityModule } = await import('../observability/observability.module.js');
-const { RedisModule } = await import('../redis/redis.module.js');
-const { ProvidersModule } = await import('./providers.module.js');
-const { ProvidersService } = await import('./providers.service.js');
+import { ProviderCredentialsRepository, UsersRepository } from '@app/persistence';
+import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
+import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
+import { MetricsModule } from '../observability/metrics.module.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { ProvidersModule } from './providers.module.js';
+import { ProvidersService } from './providers.service.js';
 
 describe('ProvidersService (PGlite)', () => {
   let bed: ServiceTestbed;
-  let providers: Providers;
+  let providers: ProvidersService;
   let baseUrl: string;
 
   beforeAll(async () => {
-    bed = await bootServices([ObservabilityModule, RedisModule, ProvidersModule]);
+    bed = await bootServices([MetricsModule, RedisModule, ProvidersModule]);
     providers = bed.module.get(ProvidersService);
     baseUrl = `${bed.fake.url}${FAKE_BASE_PATHS.openai}`;
   });
