@@ -13,7 +13,7 @@ import { AppModule } from './app.module.js';
 import { coalescePipedWrites } from './http/coalesced-writes.js';
 import { keepAliveHint } from './http/keep-alive-hint.js';
 import { httpMetrics } from './observability/http-metrics.middleware.js';
-import { Metrics } from './observability/metrics.js';
+import { MetricsService } from './observability/metrics.service.js';
 import { ROOT_LOGGER } from './observability/pino.logger.js';
 import { requestLogging } from './observability/request-logging.middleware.js';
 import { openAiShapeBeforeRouting } from './openai/openai-exception.filter.js';
@@ -27,7 +27,7 @@ export async function createApp(): Promise<NestExpressApplication> {
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   // First, so that every request is logged with its id, even one refused by the body parser or answered by CORS.
   app.use(requestLogging(app.get<PinoRoot>(ROOT_LOGGER)));
-  app.use(httpMetrics(app.get(Metrics)));
+  app.use(httpMetrics(app.get(MetricsService)));
   app.use(coalescePipedWrites);
   app.use(keepAliveHint(app.getHttpServer()));
 

@@ -2,7 +2,7 @@ import { Logger, type MessageEvent } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
 import { type ChatDelta, type ChatProvider, type ChatRequest, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
 import type { FinishedReply, NewTurn } from '@app/persistence';
-import type { Metrics } from '../observability/metrics.js';
+import type { MetricsService } from '../observability/metrics.service.js';
 import { GenerationLog } from './generation-log.js';
 import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
 import type { ReplySaver, SaveOutcome } from './reply.saver.js';
@@ -28,7 +28,7 @@ export type GenerationStatus = 'running' | FinishedReply['status'];
 /** What a generation is given by its module: where it saves, what it counts, its limit, whom to tell once settled. */
 export interface GenerationContext {
   saver: ReplySaver;
-  metrics: Metrics;
+  metrics: MetricsService;
   maxReplyChars: number;
   /** Called once, when the reply is saved (or left to the background retries), before its last event. */
   settled(generation: Generation): void;

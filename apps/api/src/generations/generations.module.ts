@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { chatConfig, upstreamConfig } from '@app/common';
 import { MetricsModule } from '../observability/metrics.module.js';
-import { RedisConnections } from '../redis/redis.connections.js';
+import { RedisConnectionsService } from '../redis/redis-connections.service.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { GenerationRegistry } from './generation.registry.js';
 import { GenerationsService } from './generations.service.js';
@@ -26,8 +26,8 @@ import { RedisGenerationStore } from './stores/redis-generation.store.js';
     StaleReplySweeper,
     {
       provide: GenerationStore,
-      inject: [RedisConnections, GenerationRegistry, chatConfig.KEY, upstreamConfig.KEY],
-      useFactory: (redis: RedisConnections, registry: GenerationRegistry, chat: ConfigType<typeof chatConfig>, upstream: ConfigType<typeof upstreamConfig>) => {
+      inject: [RedisConnectionsService, GenerationRegistry, chatConfig.KEY, upstreamConfig.KEY],
+      useFactory: (redis: RedisConnectionsService, registry: GenerationRegistry, chat: ConfigType<typeof chatConfig>, upstream: ConfigType<typeof upstreamConfig>) => {
         const settings: GenerationStoreSettings = {
           retentionMs: chat.generationRetentionMs,
           retentionMaxChars: chat.generationRetentionMaxChars,

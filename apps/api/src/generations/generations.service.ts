@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { Observable } from 'rxjs';
 import { AppError, chatConfig } from '@app/common';
 import { MessagesRepository } from '@app/persistence';
-import { Metrics } from '../observability/metrics.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import { Generation, type GenerationPlan } from './generation.js';
 import { GenerationRegistry } from './generation.registry.js';
 import type { EventPosition } from './reply-encoder.js';
@@ -20,7 +20,7 @@ export class GenerationsService {
   constructor(
     private readonly saver: ReplySaver,
     private readonly messages: MessagesRepository,
-    private readonly metrics: Metrics,
+    private readonly metrics: MetricsService,
     private readonly registry: GenerationRegistry,
     private readonly store: GenerationStore,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { RedisConnections } from './redis.connections.js';
+import { RedisConnectionsService } from './redis-connections.service.js';
 
-@Module({ providers: [RedisConnections], exports: [RedisConnections] })
+@Module({ providers: [RedisConnectionsService], exports: [RedisConnectionsService] })
 export class RedisModule {}

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { AppError } from '@app/common';
 import type { RedisChannels } from '../../redis/redis-channels.js';
-import { REDIS_COMMAND_TIMEOUT_MS, type RedisConnections } from '../../redis/redis.connections.js';
+import { REDIS_COMMAND_TIMEOUT_MS, type RedisConnectionsService } from '../../redis/redis-connections.service.js';
 import { type EventPosition, isFinal } from '../reply-encoder.js';
 import type { GenerationLog } from '../generation-log.js';
 import { RedisEventBatcher } from './redis-event-batcher.js';
@@ -89,7 +89,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
   private hearsStops = false;
 
   constructor(
-    connections: RedisConnections,
+    connections: RedisConnectionsService,
     private readonly registry: GenerationRegistry,
     private readonly settings: GenerationStoreSettings,
   ) {
