@@ -172,13 +172,21 @@ describe('hostile upstream (e2e)', () => {
     const started = Date.now();
     const until = started + ATTACK_SECONDS * 1000;
     let replies = 0;
-    let refused = 0;
+    let firstSessionId: string | undefined;
+    /** Refusals by status and code, to tell a limit from a fault. */
+    const refused: Record<string, number> = {};
     // Several attackers, each starting a detached reply in a new session, leaving once it has started, and again.
     const attackerLoop = async () => {
       while (Date.now() < until) {
         const result = await readStream(`${api.url}/api/chat/stream`, { token: victim.token, body, until: (event) => event.event === 'session' });
-        if (result.events[0]?.event === 'session') replies++;
-        else refused++;
+        if (result.events[0]?.event === 'session') {
+          replies++;
+          firstSessionId ??= result.events[0].data.sessionId as string;
+        }
+        else {
+          const why = `${result.status} ${result.body?.code ?? result.body?.error}`;
+          refused[why] = (refused[why] ?? 0) + 1;
+        }
         await sleep(50);
       }
     };
@@ -205,17 +213,13 @@ describe('hostile upstream (e2e)', () => {
     const summary = { replies, refused, baseline: Math.round(baseline), growth: Math.round(growth), trace: trace.join(' ') };
     process.stdout.write(`hostile upstream memory: ${JSON.stringify(summary)}\n`);
     expect(growth).toBeLessThan(RSS_GROWTH_BOUND_MB);
-    // The attack did run: every start was accepted, a few a second at least.
-    expect(refused).toBe(0);
+    // The attack did run, a few replies a second at least; the only refusal allowed is the per-user limit of running
+    // replies (CHAT_MAX_CONCURRENT_PER_USER, 1,000 here), which the 300 s runs on PostgreSQL met: a reply counts as
+    // running until it is saved.
+    expect(Object.keys(refused).filter((why) => why !== '429 TOO_MANY_GENERATIONS')).toEqual([]);
     expect(replies).toBeGreaterThan(ATTACK_SECONDS * 3);
-    // The server still answers, and the attacking replies end failed rather than `streaming`.
-    // The first attacking reply (the oldest session, on the last page): long over when the attack ended. A recent one
-    // may still have been streaming when the attacker closed, and then ends as `upstream_error` (seen with 600 replies).
-    const sessionsPage = (cursor?: string) =>
-      api.http().get(`/api/chat/sessions?limit=100${cursor ? `&cursor=${cursor}` : ''}`).set(victim.auth).expect(200);
-    let page = await sessionsPage();
-    while (page.body.nextCursor) page = await sessionsPage(page.body.nextCursor);
-    const first = page.body.sessions[page.body.sessions.length - 1];
-    expect(await savedReply(first.id, victim)).toEqual(expect.objectContaining({ status: 'error', errorCode: 'upstream_too_large' }));
+    // The server still answers, and an attacking reply ended failed rather than `streaming` (the first: the ones
+    // still running when the attacker's server closed end with a connection error).
+    expect(await savedReply(firstSessionId!, victim)).toEqual(expect.objectContaining({ status: 'error', errorCode: 'upstream_too_large' }));
   }, (ATTACK_SECONDS + 60) * 1000);
 });

@@ -18,7 +18,7 @@ describe('observability (e2e)', () => {
   let api: TestApp;
 
   beforeAll(async () => {
-    api = await bootTestApp({ LOG_LEVEL: 'log', METRICS_TOKEN: 'scrape-token-123', CORS_ORIGINS: 'https://portal.example.com' });
+    api = await bootTestApp({ LOG_LEVEL: 'log', DATABASE_LOG_QUERIES: 'true', METRICS_TOKEN: 'scrape-token-123', CORS_ORIGINS: 'https://portal.example.com' });
   });
   afterAll(() => api.close());
 
@@ -30,12 +30,31 @@ describe('observability (e2e)', () => {
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
 
     const line = await eventually(() => {
-      const found = logLines(api).find((entry) => entry.req?.id === 'trace-abc.123');
+      // The request's own line (statements logged while serving it carry its id too).
+      const found = logLines(api).find((entry) => entry.req?.id === 'trace-abc.123' && entry.res);
       expect(found).toBeDefined();
       return found!;
     });
     expect(line).toEqual(expect.objectContaining({ level: 30, userId: user.id, res: { statusCode: 200 }, responseTime: expect.any(Number) }));
     expect(api.output()).not.toContain(user.token);
+  });
+
+  it('puts the request id on the lines logged while serving the request', async () => {
+    const user = await registerUser(api);
+    await api.http().get('/api/auth/me').set(user.auth).set('X-Request-Id', 'trace-in-request.1').expect(200);
+    // DATABASE_LOG_QUERIES: the statements run for the request are logged through Nest's logger while it is served.
+    const line = await eventually(() => {
+      const found = logLines(api).find((entry) => entry.req?.id === 'trace-in-request.1' && entry.context === 'Database');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(line.msg).toMatch(/^query: /);
+  });
+
+  it('logs a body the parser refuses before routing, with its request id echoed', async () => {
+    const refused = await api.http().post('/api/auth/login').set('Content-Type', 'application/json').set('X-Request-Id', 'trace-refused.1').send('{"email":');
+    expect([refused.status, refused.headers['x-request-id']]).toEqual([400, 'trace-refused.1']);
+    await eventually(() => expect(logLines(api).find((entry) => entry.req?.id === 'trace-refused.1' && entry.res)).toEqual(expect.objectContaining({ level: 40, res: { statusCode: 400 } })));
   });
 
   it('sends security headers on JSON routes and keeps SSE streaming headers intact', async () => {

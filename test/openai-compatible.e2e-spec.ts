@@ -111,6 +111,17 @@ describe('OpenAI-compatible API with personal API keys, through the official ope
     expect(await bad.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: null } });
   });
 
+  it('answers errors raised before routing in OpenAI shape too: unknown /v1 routes, malformed bodies', async () => {
+    const unknown = await fetch(`${api.url}/v1/no-such-route`, { headers: { Authorization: `Bearer ${secret}` } });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: null } });
+    const malformed = await fetch(`${api.url}/v1/chat/completions`, { method: 'POST', headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' }, body: '{"model":' });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: null } });
+    const ours = await fetch(`${api.url}/api/no-such-route`);
+    expect(await ours.json()).toEqual(expect.objectContaining({ statusCode: 404 }));
+  });
+
   it('cancels the upstream call and saves the partial reply when the client aborts', async () => {
     const controller = new AbortController();
     const stream = await client.chat.completions.create(

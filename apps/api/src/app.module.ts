@@ -1,14 +1,18 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
 import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
+import { GenerationsModule } from './generations/generations.module.js';
 import { HealthModule } from './health/health.module.js';
+import { GracefulShutdown } from './http/graceful-shutdown.service.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { loggerParams, ROOT_LOGGER } from './observability/pino.logger.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { RedisModule } from './redis/redis.module.js';
@@ -24,6 +28,8 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     }),
     CommonModule,
     ObservabilityModule,
+    // Nest's logger, and each request's logger on the lines logged while serving it (see pino.logger.ts).
+    LoggerModule.forRootAsync({ imports: [ObservabilityModule], inject: [ROOT_LOGGER], useFactory: loggerParams }),
     PersistenceModule.forRoot(),
     RedisModule,
     AiModule.forRootAsync({
@@ -36,10 +42,12 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     ThrottlingModule,
     ProvidersModule,
     SessionsModule,
+    GenerationsModule,
     ChatModule,
     HealthModule,
     OpenAiModule,
     MessagingModule,
   ],
+  providers: [GracefulShutdown],
 })
 export class AppModule {}

@@ -6,27 +6,28 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { AllExceptionsFilter, appConfig, checkJsonLimits, type JsonLimits, parseAppConfig, validateConfig, WellFormedTextPipe } from '@app/common';
+import { Logger } from 'nestjs-pino';
+import type { Logger as PinoRoot } from 'pino';
+import { AllExceptionsFilter, appConfig, checkJsonLimits, type JsonLimits, validateConfig, WellFormedTextPipe } from '@app/common';
 import { AppModule } from './app.module.js';
-import { coalescePipedWrites } from './chat/coalesced-writes.js';
-import { keepAliveHint } from './chat/keep-alive-hint.js';
+import { coalescePipedWrites } from './http/coalesced-writes.js';
+import { keepAliveHint } from './http/keep-alive-hint.js';
 import { httpMetrics } from './observability/http-metrics.middleware.js';
-import { Metrics } from './observability/metrics.js';
-import { createRootLogger, PinoLoggerService } from './observability/pino.logger.js';
+import { MetricsService } from './observability/metrics.service.js';
+import { ROOT_LOGGER } from './observability/pino.logger.js';
 import { requestLogging } from './observability/request-logging.middleware.js';
+import { openAiShapeBeforeRouting } from './openai/openai-exception.filter.js';
 
 /** Everything main.ts and the e2e tests share, so tests exercise the app exactly as it runs. */
 export async function createApp(): Promise<NestExpressApplication> {
   validateConfig(process.env);
-  const rootLogger = createRootLogger(parseAppConfig(process.env).logLevel);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    bodyParser: false,
-    logger: new PinoLoggerService(rootLogger),
-    forceCloseConnections: true,
-  });
+  // Lines logged while the app is built wait for its logger (JSON, from DI), and are written through it.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true, forceCloseConnections: true });
+  app.useLogger(app.get(Logger));
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
-  app.use(requestLogging(rootLogger));
-  app.use(httpMetrics(app.get(Metrics)));
+  // First, so that every request is logged with its id, even one refused by the body parser or answered by CORS.
+  app.use(requestLogging(app.get<PinoRoot>(ROOT_LOGGER)));
+  app.use(httpMetrics(app.get(MetricsService)));
   app.use(coalescePipedWrites);
   app.use(keepAliveHint(app.getHttpServer()));
 
@@ -39,7 +40,7 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: false });
   app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }] });
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(openAiShapeBeforeRouting));
   app.useGlobalPipes(
     new WellFormedTextPipe(),
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),

@@ -30,13 +30,18 @@ export type ChatDelta =
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'echo'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
+/** Tells that an upstream request has left (or never will); calling it more than once does nothing more. */
+export type RequestSent = () => void;
+
 export interface ChatProvider {
   readonly kind: ProviderKind;
   /**
    * Cold Observable: subscribing starts the upstream request, unsubscribing or aborting `signal` cancels it.
-   * Errors are always UpstreamError.
+   * Errors are always UpstreamError. `sent` is called once the request has left for the provider, so that work
+   * which must not go before it can wait for it: at once by a strategy that sends none, and also when the request
+   * fails or is cancelled before it left, so that nothing waits for it forever.
    */
-  stream(request: ChatRequest, signal: AbortSignal): Observable<ChatDelta>;
+  stream(request: ChatRequest, signal: AbortSignal, sent?: RequestSent): Observable<ChatDelta>;
 }
 
 export const CHAT_PROVIDERS = Symbol('CHAT_PROVIDERS');

@@ -1,19 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
 import { QueryLogger } from './query.logger.js';
-
-/** Captures what goes through Nest's logger, where the app's redacting JSON logger sits. */
-function captureLogs(): string[] {
-  const lines: string[] = [];
-  const capture = (...parts: unknown[]) => void lines.push(parts.map(String).join(' '));
-  const service: LoggerService = { log: capture, error: capture, warn: capture, debug: capture, verbose: capture, fatal: capture };
-  Logger.overrideLogger(service);
-  return lines;
-}
+import { captureLogs, restoreLogs } from '../../../test/helpers/capture-logs.js';
 
 describe('QueryLogger', () => {
   afterEach(() => {
-    Logger.overrideLogger(new ConsoleLogger());
+    restoreLogs();
   });
 
   it('logs a failed statement and the driver message through Nest, never its parameters', () => {

@@ -3,16 +3,19 @@ import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from '@app/common';
-import { AccessTokens, JWT_ALGORITHM } from './access-tokens.js';
+import { ApiKeysModule } from '../api-keys/api-keys.module.js';
+import { AccessTokensService, JWT_ALGORITHM } from './access-tokens.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
-import { KnownUsers } from './known-users.js';
+import { KnownUsersCache } from './known-users.cache.js';
 import { PasswordHasher } from './password.hasher.js';
-import { StreamTokens } from './stream-tokens.js';
+import { StreamTokensService } from './stream-tokens.service.js';
 
 @Module({
   imports: [
+    // The guard takes personal API keys as well as tokens.
+    ApiKeysModule,
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: ConfigType<typeof authConfig>) => ({
@@ -23,7 +26,7 @@ import { StreamTokens } from './stream-tokens.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, AccessTokens, StreamTokens, KnownUsers, { provide: APP_GUARD, useClass: JwtAuthGuard }],
-  exports: [StreamTokens],
+  providers: [AuthService, PasswordHasher, AccessTokensService, StreamTokensService, KnownUsersCache, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  exports: [StreamTokensService],
 })
 export class AuthModule {}

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AppError, authConfig } from '@app/common';
 import { UsersRepository, type UserEntity } from '@app/persistence';
-import { AccessTokens } from './access-tokens.js';
+import { AccessTokensService } from './access-tokens.service.js';
 import type { AuthUser } from './auth-user.js';
 import { PasswordHasher } from './password.hasher.js';
 
@@ -17,7 +17,7 @@ export class AuthService {
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
-    private readonly accessTokens: AccessTokens,
+    private readonly accessTokens: AccessTokensService,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 

@@ -4,13 +4,13 @@ import type { Request } from 'express';
 import { AppError } from '@app/common';
 import { API_KEY_PREFIX } from '../api-keys/api-key.secret.js';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
-import { AccessTokens } from './access-tokens.js';
+import { AccessTokensService } from './access-tokens.service.js';
 import type { AuthUser } from './auth-user.js';
 import { ALLOW_API_KEY } from './allow-api-key.decorator.js';
 import { ALLOW_STREAM_TOKEN } from './allow-stream-token.decorator.js';
-import { KnownUsers } from './known-users.js';
+import { KnownUsersCache } from './known-users.cache.js';
 import { IS_PUBLIC } from './public.decorator.js';
-import { StreamTokens } from './stream-tokens.js';
+import { StreamTokensService } from './stream-tokens.service.js';
 
 const BEARER = /^Bearer +(\S+)$/i;
 
@@ -23,10 +23,10 @@ const BEARER = /^Bearer +(\S+)$/i;
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly accessTokens: AccessTokens,
+    private readonly accessTokens: AccessTokensService,
     private readonly apiKeys: ApiKeysService,
-    private readonly streamTokens: StreamTokens,
-    private readonly knownUsers: KnownUsers,
+    private readonly streamTokens: StreamTokensService,
+    private readonly knownUsers: KnownUsersCache,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

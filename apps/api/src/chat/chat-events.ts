@@ -1,30 +1,6 @@
 import type { MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
-
-/** Error codes of the `error` event: the upstream ones, plus our own failures. */
-export type StreamErrorCode = string;
-
-/** Why a reply was stopped before its end, as its `done` event and saved row tell. */
-export type StopReason = 'user' | 'client_disconnected';
-
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-}
-
-/** Turns one generation's moments into wire events; one implementation per protocol the gateway speaks. */
-export interface ReplyEncoder {
-  start(sessionId: string, messageId: string): MessageEvent;
-  delta(content: string): MessageEvent;
-  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[];
-  error(code: StreamErrorCode, error: string, messageId?: string): MessageEvent[];
-}
-
-/** Where a client is in a generation's events: what an event id says, and what Last-Event-ID sends back. */
-export interface EventPosition {
-  generationId: string;
-  seq: number;
-}
+import type { EventPosition, ReplyEncoder, StopReason, Usage } from '../generations/reply-encoder.js';
 
 const EVENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,9})$/i;
 
@@ -32,11 +8,6 @@ const EVENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 export function parseEventId(raw: string): EventPosition | null {
   const match = EVENT_ID.exec(raw.trim());
   return match ? { generationId: match[1]!.toLowerCase(), seq: Number(match[2]) } : null;
-}
-
-/** `done` and `error` end a generation's events. */
-export function isFinal(event: MessageEvent): boolean {
-  return event.type === 'done' || event.type === 'error';
 }
 
 /**
@@ -61,7 +32,7 @@ export class ChatEventWriter implements ReplyEncoder {
     return [this.event('done', { messageId, usage, responseTimeMs, ...(stopped && { stopped: true, reason: stopped }) })];
   }
 
-  error(code: StreamErrorCode, error: string, messageId?: string): MessageEvent[] {
+  error(code: string, error: string, messageId?: string): MessageEvent[] {
     return [this.event('error', { error, code, ...(messageId && { messageId }) })];
   }
 

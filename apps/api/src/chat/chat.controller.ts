@@ -20,8 +20,9 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
 import { AllowStreamToken } from '../auth/allow-stream-token.decorator.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
-import { StreamTokens } from '../auth/stream-tokens.js';
-import { SessionId, UuidParam } from '../sessions/session-id.param.js';
+import { StreamTokensService } from '../auth/stream-tokens.service.js';
+import { UuidParam } from '../http/uuid-param.decorator.js';
+import { SessionId } from '../sessions/session-id.param.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { StreamThrottle } from '../throttling/throttle.decorators.js';
 import { parseEventId } from './chat-events.js';
@@ -63,7 +64,7 @@ export class ChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly sessions: SessionsService,
-    private readonly streamTokens: StreamTokens,
+    private readonly streamTokens: StreamTokensService,
   ) {}
 
   @StartsReply('stream')

@@ -6,13 +6,13 @@ import { type ChatTurn, type ProviderId, ProviderRegistry } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
 import { type ChatSessionEntity, MessagesRepository } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
+import type { Generation } from '../generations/generation.js';
+import { GenerationsService } from '../generations/generations.service.js';
+import type { EventPosition, ReplyEncoder } from '../generations/reply-encoder.js';
 import { ProvidersService, type ResolvedEndpoint } from '../providers/providers.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { ChatEventWriter, type EventPosition, type ReplyEncoder, withHeartbeat } from './chat-events.js';
+import { ChatEventWriter, withHeartbeat } from './chat-events.js';
 import type { EditMessageDto, GenerationOptionsDto, StreamChatDto } from './dto/stream-chat.dto.js';
-import { type Generation, GenerationRunner } from './generation.runner.js';
-import { GenerationStore } from './generation.store.js';
-import { GenerationTracker } from './generation.tracker.js';
 import { selectHistory } from './history.js';
 
 const TITLE_LENGTH = 50;
@@ -55,9 +55,7 @@ export class ChatService {
     private readonly messages: MessagesRepository,
     private readonly providers: ProvidersService,
     private readonly registry: ProviderRegistry,
-    private readonly runner: GenerationRunner,
-    private readonly tracker: GenerationTracker,
-    private readonly store: GenerationStore,
+    private readonly generations: GenerationsService,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}
 
@@ -124,7 +122,7 @@ export class ChatService {
    */
   async follow(user: AuthUser, sessionId: string, after?: EventPosition): Promise<Observable<MessageEvent> | null> {
     await this.sessions.get(user.id, sessionId);
-    const events = await this.store.follow(sessionId, after);
+    const events = await this.generations.follow(sessionId, after);
     return events && withHeartbeat(events, this.config.heartbeatMs);
   }
 
@@ -135,13 +133,12 @@ export class ChatService {
    */
   async stop(user: AuthUser, sessionId: string): Promise<boolean> {
     await this.sessions.get(user.id, sessionId);
-    if (await this.tracker.stopSession(sessionId, 'user')) return true;
-    return this.store.stopElsewhere(sessionId, (replyId) => this.messages.abortInterruptedReply(user.id, sessionId, replyId));
+    return this.generations.stop(user.id, sessionId);
   }
 
   private assertCanStart(user: AuthUser): void {
-    if (!this.tracker.accepting) throw new AppError('SHUTTING_DOWN', 'The server is shutting down; retry on another instance');
-    if (this.tracker.runningFor(user.id) >= this.config.maxConcurrentPerUser) {
+    if (!this.generations.accepting) throw new AppError('SHUTTING_DOWN', 'The server is shutting down; retry on another instance');
+    if (this.generations.runningFor(user.id) >= this.config.maxConcurrentPerUser) {
       throw new AppError('TOO_MANY_GENERATIONS', `You already have ${this.config.maxConcurrentPerUser} replies being generated; wait for one to finish`);
     }
   }
@@ -164,7 +161,7 @@ export class ChatService {
 
   private start(user: AuthUser, spec: TurnSpec, encoder: ReplyEncoder, shared: boolean): Promise<Generation> {
     const { existing, endpoint, question } = spec;
-    return this.runner.start({
+    return this.generations.start({
       turn: {
         userId: user.id,
         sessionId: existing?.id ?? randomUUID(),

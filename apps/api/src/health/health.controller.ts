@@ -4,7 +4,7 @@ import { HealthCheck, type HealthCheckResult, HealthCheckService, HealthIndicato
 import { AppError } from '@app/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/public.decorator.js';
-import { RedisConnections } from '../redis/redis.connections.js';
+import { RedisConnectionsService } from '../redis/redis-connections.service.js';
 
 const PING_TIMEOUT_MS = 2000;
 
@@ -18,7 +18,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
-    private readonly redis: RedisConnections,
+    private readonly redis: RedisConnectionsService,
   ) {}
 
   @Get()

@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Metrics } from './metrics.js';
+import type { MetricsService } from './metrics.service.js';
 
 /** Times every request by its route pattern (never the raw URL, which would carry ids). */
-export function httpMetrics(metrics: Metrics) {
+export function httpMetrics(metrics: MetricsService) {
   return (req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer();
     res.once('close', () => {

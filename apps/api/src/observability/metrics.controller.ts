@@ -5,7 +5,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { timingSafeEqual } from 'node:crypto';
 import { AppError, appConfig } from '@app/common';
 import { Public } from '../auth/public.decorator.js';
-import { Metrics } from './metrics.js';
+import { MetricsService } from './metrics.service.js';
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -20,7 +20,7 @@ function sameSecret(given: string, expected: string): boolean {
 @Controller('metrics')
 export class MetricsController {
   constructor(
-    private readonly metrics: Metrics,
+    private readonly metrics: MetricsService,
     @Inject(appConfig.KEY) private readonly config: ConfigType<typeof appConfig>,
   ) {}
 

@@ -1,6 +1,17 @@
-import type { LoggerService, LogLevel } from '@nestjs/common';
+/**
+ * Logging is pino through nestjs-pino: its Logger is Nest's logger, and it keeps the logger of the request being
+ * served in async context, so every line logged on a request's behalf carries its id. The request logger itself
+ * (pino-http, request-logging.middleware.ts) is ours to mount, as the app's first middleware (`useExisting`):
+ * nestjs-pino mounts it as Nest module middleware, which runs after the app's own (the body parser, CORS) and only
+ * under the global prefix and its exclusions, so refused bodies, CORS preflights and unknown paths would go unlogged
+ * and answered without their X-Request-Id.
+ */
+import type { LogLevel } from '@nestjs/common';
+import type { Params } from 'nestjs-pino';
 import pino, { type Logger } from 'pino';
-import { requestContext } from './request-context.js';
+
+/** The one pino logger of the process; request loggers are its children. */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 const PINO_LEVEL: Record<LogLevel, pino.Level> = {
   fatal: 'fatal',
@@ -28,35 +39,7 @@ export function createRootLogger(level: LogLevel): Logger {
   return pino({ level: PINO_LEVEL[level], redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'llm-chat-backend' } });
 }
 
-/** Nest's logger interface over pino: one JSON line per call, with the current request's id when there is one. */
-export class PinoLoggerService implements LoggerService {
-  constructor(private readonly root: Logger) {}
-
-  log(message: unknown, context?: string) {
-    this.write('info', message, context);
-  }
-  error(message: unknown, trace?: string, context?: string) {
-    this.write('error', message, context, trace);
-  }
-  warn(message: unknown, context?: string) {
-    this.write('warn', message, context);
-  }
-  debug(message: unknown, context?: string) {
-    this.write('debug', message, context);
-  }
-  verbose(message: unknown, context?: string) {
-    this.write('trace', message, context);
-  }
-  fatal(message: unknown, context?: string) {
-    this.write('fatal', message, context);
-  }
-
-  private write(level: pino.Level, message: unknown, context?: string, trace?: string) {
-    const log = requestContext.getStore()?.log ?? this.root;
-    if (!log.isLevelEnabled(level)) return;
-    const fields = { ...(context && { context }), ...(trace && { stack: trace }) };
-    if (message instanceof Error) log[level]({ ...fields, err: message }, message.message);
-    else if (typeof message === 'object' && message !== null) log[level]({ ...fields, ...message });
-    else log[level](fields, String(message));
-  }
+/** nestjs-pino writes through our root logger, and takes each request's logger from pino-http (`req.log`). */
+export function loggerParams(root: Logger): Params {
+  return { pinoHttp: { logger: root }, useExisting: true };
 }

@@ -1,9 +1,7 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import type { AuthUser } from '../auth/auth-user.js';
-import { requestContext } from './request-context.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -45,10 +43,10 @@ export function redactUrl(url: string): string {
 
 /**
  * One JSON line per request with its id (taken from X-Request-Id when it is sane, else generated, and echoed
- * back), status, duration and the user when known; the id then follows every line logged while serving it.
+ * back), status, duration and the user when known; nestjs-pino then puts the id on every line logged while serving it.
  */
 export function requestLogging(root: Logger) {
-  const http = pinoHttp({
+  return pinoHttp({
     logger: root,
     genReqId: (req, res) => {
       const given = req.headers['x-request-id'];
@@ -57,7 +55,7 @@ export function requestLogging(root: Logger) {
       return id;
     },
     customProps: (req) => {
-      const user = (req as Request).user as AuthUser | undefined;
+      const user = (req as Request).user;
       return user ? { userId: user.id } : {};
     },
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
@@ -66,8 +64,4 @@ export function requestLogging(root: Logger) {
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });
-  return (req: Request, res: Response, next: NextFunction) => {
-    http(req, res);
-    requestContext.run({ log: req.log }, next);
-  };
 }

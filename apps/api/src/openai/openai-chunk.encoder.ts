@@ -1,5 +1,5 @@
 import type { MessageEvent } from '@nestjs/common';
-import type { ReplyEncoder, Usage } from '../chat/chat-events.js';
+import type { ReplyEncoder, Usage } from '../generations/reply-encoder.js';
 
 /** OpenAI's error `type` for one of our stream error codes. */
 function errorType(code: string): string {

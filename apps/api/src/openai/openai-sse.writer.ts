@@ -1,7 +1,7 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
-import { WriteCoalescer } from '../chat/coalesced-writes.js';
+import { WriteCoalescer } from '../http/coalesced-writes.js';
 
 /**
  * /v1/chat/completions answers JSON or, with `stream: true`, SSE in OpenAI's shape (`data:` lines only, then

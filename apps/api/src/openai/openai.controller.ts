@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
@@ -6,6 +6,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { StreamThrottle } from '../throttling/throttle.decorators.js';
 import { ChatCompletionRequestDto } from './dto/chat-completion.request.js';
+import { OpenAiExceptionFilter } from './openai-exception.filter.js';
 import { OpenAiRequestPipe } from './openai-request.pipe.js';
 import { writeOpenAiStream } from './openai-sse.writer.js';
 import { OpenAiService } from './openai.service.js';
@@ -17,6 +18,7 @@ type ChatCompletionRequest = Pick<ChatCompletionRequestDto, keyof ChatCompletion
 @ApiTags('openai-compatible')
 @ApiBearerAuth()
 @AllowApiKey()
+@UseFilters(OpenAiExceptionFilter)
 @Controller('v1')
 export class OpenAiController {
   constructor(private readonly openai: OpenAiService) {}

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
-import { CredentialCache } from './credential-cache.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { CredentialCache } from './credential.cache.js';
 import { ProvidersController } from './providers.controller.js';
 import { ProvidersService } from './providers.service.js';
 
 @Module({
+  imports: [RedisModule],
   controllers: [ProvidersController],
   providers: [ProvidersService, CredentialCache],
   exports: [ProvidersService],

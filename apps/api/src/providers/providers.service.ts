@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { getProviderInfo, PROVIDER_IDS, type ProviderId, type ProviderInfo, UpstreamHttpClient } from '@app/ai';
 import { AppError, maskSecret, SecretCipher } from '@app/common';
 import { ProviderCredentialsRepository, type ProviderCredentialEntity } from '@app/persistence';
-import { CredentialCache } from './credential-cache.js';
+import { CredentialCache } from './credential.cache.js';
 
 export interface CredentialInput {
   apiKey?: string;

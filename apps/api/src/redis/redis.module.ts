@@ -1,6 +1,5 @@
-import { Global, Module } from '@nestjs/common';
-import { RedisConnections } from './redis.connections.js';
+import { Module } from '@nestjs/common';
+import { RedisConnectionsService } from './redis-connections.service.js';
 
-@Global()
-@Module({ providers: [RedisConnections], exports: [RedisConnections] })
+@Module({ providers: [RedisConnectionsService], exports: [RedisConnectionsService] })
 export class RedisModule {}

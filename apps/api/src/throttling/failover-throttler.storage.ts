@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { RedisConnections } from '../redis/redis.connections.js';
+import type { RedisConnectionsService } from '../redis/redis-connections.service.js';
 import type { ThrottleRecord } from './throttle-window.js';
 
 /** After a failed or timed-out call, how long hits are counted locally before Redis is tried again. */
@@ -18,7 +18,7 @@ export class FailoverThrottlerStorage implements ThrottlerStorage {
   private retryRedisAtMs = 0;
 
   constructor(
-    private readonly redis: RedisConnections,
+    private readonly redis: RedisConnectionsService,
     private readonly shared: ThrottlerStorage,
     private readonly fallback: ThrottlerStorage,
   ) {}

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { RedisConnections } from '../redis/redis.connections.js';
+import type { RedisConnectionsService } from '../redis/redis-connections.service.js';
 import { FailoverThrottlerStorage } from './failover-throttler.storage.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
@@ -94,7 +94,7 @@ describe('failover throttler storage', () => {
   const setUp = (available: boolean, answer: () => Promise<typeof record>) => {
     const redis = { available };
     const shared = { increment: jest.fn(answer) };
-    const storage = new FailoverThrottlerStorage(redis as unknown as RedisConnections, shared, new MemoryThrottlerStorage());
+    const storage = new FailoverThrottlerStorage(redis as unknown as RedisConnectionsService, shared, new MemoryThrottlerStorage());
     return { redis, shared, storage };
   };
 

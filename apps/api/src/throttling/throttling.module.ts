@@ -4,7 +4,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { type ThrottlerGetTrackerFunction, ThrottlerModule } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { authConfig, chatConfig } from '@app/common';
-import { RedisConnections } from '../redis/redis.connections.js';
+import { RedisConnectionsService } from '../redis/redis-connections.service.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { FailoverThrottlerStorage } from './failover-throttler.storage.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
@@ -23,8 +24,9 @@ const loginAccount: ThrottlerGetTrackerFunction = (req) => {
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [chatConfig.KEY, authConfig.KEY, RedisConnections],
-      useFactory: (chat: ConfigType<typeof chatConfig>, auth: ConfigType<typeof authConfig>, redis: RedisConnections) => ({
+      imports: [RedisModule],
+      inject: [chatConfig.KEY, authConfig.KEY, RedisConnectionsService],
+      useFactory: (chat: ConfigType<typeof chatConfig>, auth: ConfigType<typeof authConfig>, redis: RedisConnectionsService) => ({
         storage: redis.client
           ? new FailoverThrottlerStorage(redis, new RedisThrottlerStorage(redis.client), new MemoryThrottlerStorage())
           : new MemoryThrottlerStorage(),

@@ -1,7 +1,6 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
-import type { AuthUser } from '../auth/auth-user.js';
 
 /**
  * Limits are kept per signed-in user: behind one corporate NAT every employee shares an IP. Anonymous routes
@@ -16,8 +15,8 @@ export class UserThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(req: Request): Promise<string> {
-    const user = req.user as AuthUser | undefined;
-    return user ? `user:${user.id}` : `ip:${req.ip ?? 'unknown'}`;
+    // Set by the auth guard, which runs first (the user's type is declared on Express's Request by auth).
+    return req.user ? `user:${req.user.id}` : `ip:${req.ip ?? 'unknown'}`;
   }
 
   /** The library names the header after the throttler (`Retry-After-stream`); clients look for `Retry-After`. */

@@ -1,20 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
 import { errorFromStatus, errorFromStreamType, parseRetryAfter, redactSecrets } from './upstream-errors.mapper.js';
-
-/** Captures what goes through Nest's logger, where the app's JSON logger sits. */
-function captureLogs(): string[] {
-  const lines: string[] = [];
-  const capture = (...parts: unknown[]) => void lines.push(parts.map(String).join(' '));
-  const service: LoggerService = { log: capture, error: capture, warn: capture, debug: capture, verbose: capture, fatal: capture };
-  Logger.overrideLogger(service);
-  return lines;
-}
+import { captureLogs, restoreLogs } from '../../../../test/helpers/capture-logs.js';
 
 describe('upstream error mapping', () => {
   beforeEach(() => void captureLogs());
   afterEach(() => {
-    Logger.overrideLogger(new ConsoleLogger());
+    restoreLogs();
   });
 
   it.each([

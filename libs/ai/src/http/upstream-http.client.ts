@@ -4,7 +4,8 @@ import { isIP, type LookupFunction } from 'node:net';
 import { finished } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Observable } from 'rxjs';
-import { Agent, buildConnector, request } from 'undici';
+import { Agent, buildConnector, Dispatcher, request } from 'undici';
+import type { RequestSent } from '../chat-provider.interface.js';
 import { UpstreamError } from '../upstream.errors.js';
 import { isBlockedAddress, UpstreamAllowlist } from './address-policy.js';
 import { errorFromStatus, redactSecrets } from './upstream-errors.mapper.js';
@@ -76,9 +77,18 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
     }
   }
 
-  /** POSTs JSON and emits the server-sent events of the response. */
-  streamEvents(call: UpstreamCall, signal: AbortSignal): Observable<EventSourceMessage> {
+  /**
+   * POSTs JSON and emits the server-sent events of the response. `sent` is called once the request is written to
+   * the connection, or once it cannot be any more (failed, cancelled), whichever comes first.
+   */
+  streamEvents(call: UpstreamCall, signal: AbortSignal, sent?: RequestSent): Observable<EventSourceMessage> {
     return new Observable<EventSourceMessage>((subscriber) => {
+      let reported = !sent;
+      const reportSent = () => {
+        if (reported) return;
+        reported = true;
+        sent!();
+      };
       const controller = new AbortController();
       let timeout: UpstreamError | undefined;
       const expire = (error: UpstreamError) => {
@@ -97,7 +107,7 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
       let receiving = false;
       let settled = false;
 
-      this.pump(call, controller.signal, (message) => {
+      this.pump(call, controller.signal, reportSent, (message) => {
         // Restarted, not re-created, for every event: this runs once per delta.
         if (receiving) idleTimer.refresh();
         else {
@@ -109,15 +119,18 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
       }).then(
         () => {
           settled = true;
+          reportSent();
           subscriber.complete();
         },
         (error: unknown) => {
           settled = true;
+          reportSent();
           subscriber.error(timeout ?? this.toUpstreamError(error));
         },
       );
 
       return () => {
+        reportSent();
         clearTimeout(idleTimer);
         clearTimeout(totalTimer);
         signal.removeEventListener('abort', onAbort);
@@ -127,13 +140,13 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
     });
   }
 
-  private async pump(call: UpstreamCall, signal: AbortSignal, onEvent: (message: EventSourceMessage) => void): Promise<void> {
+  private async pump(call: UpstreamCall, signal: AbortSignal, sent: RequestSent, onEvent: (message: EventSourceMessage) => void): Promise<void> {
     const url = this.parseUrl(call.url);
     const response = await request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...call.headers },
       body: JSON.stringify(call.body),
-      dispatcher: this.agent,
+      dispatcher: new SentReportingDispatcher(this.agent, sent),
       signal,
     });
     if (response.statusCode < 200 || response.statusCode >= 300) {
@@ -260,6 +273,69 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
       this.logger.warn(`Could not reach the provider: ${redactSecrets(detail).slice(0, 300)}`);
     }
     return new UpstreamError('upstream_error', UNREACHABLE_MESSAGE);
+  }
+}
+
+/**
+ * Hands one request to the agent and reports when undici has written it (headers and body) to the connection:
+ * undici's core tells a request's handler so through `onRequestSent` (a call its type definitions leave out). The
+ * response's headers report it too, should a transport not make that call: they cannot come before the request.
+ */
+class SentReportingDispatcher extends Dispatcher {
+  constructor(
+    private readonly agent: Dispatcher,
+    private readonly sent: RequestSent,
+  ) {
+    super();
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return this.agent.dispatch(options, new SentReportingHandler(handler, this.sent));
+  }
+}
+
+/** Undici's own handler for the request, with `sent` called on the way. */
+class SentReportingHandler implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly handler: Dispatcher.DispatchHandler,
+    private readonly sent: RequestSent,
+  ) {}
+
+  onRequestSent(): void {
+    this.sent();
+  }
+
+  onConnect(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onConnect']>>): void {
+    this.handler.onConnect?.(...args);
+  }
+
+  onError(error: Error): void {
+    this.handler.onError?.(error);
+  }
+
+  onUpgrade(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onUpgrade']>>): void {
+    this.handler.onUpgrade?.(...args);
+  }
+
+  onResponseStarted(): void {
+    this.handler.onResponseStarted?.();
+  }
+
+  onHeaders(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onHeaders']>>): boolean {
+    this.sent();
+    return this.handler.onHeaders?.(...args) ?? true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.handler.onData?.(chunk) ?? true;
+  }
+
+  onComplete(trailers: string[] | null): void {
+    this.handler.onComplete?.(trailers);
+  }
+
+  onBodySent(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onBodySent']>>): void {
+    this.handler.onBodySent?.(...args);
   }
 }
 

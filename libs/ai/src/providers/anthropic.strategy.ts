@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import type { ChatDelta, ChatProvider, ChatRequest } from '../chat-provider.interface.js';
+import type { ChatDelta, ChatProvider, ChatRequest, RequestSent } from '../chat-provider.interface.js';
 import { errorFromStreamType } from '../http/upstream-errors.mapper.js';
 import { UpstreamHttpClient } from '../http/upstream-http.client.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
@@ -23,7 +23,7 @@ export class AnthropicStrategy implements ChatProvider {
 
   constructor(private readonly http: UpstreamHttpClient) {}
 
-  stream(request: ChatRequest, signal: AbortSignal): Observable<ChatDelta> {
+  stream(request: ChatRequest, signal: AbortSignal, sent?: RequestSent): Observable<ChatDelta> {
     const system = request.messages.filter((turn) => turn.role === 'system').map((turn) => turn.content);
     const events = this.http.streamEvents(
       {
@@ -39,6 +39,7 @@ export class AnthropicStrategy implements ChatProvider {
         },
       },
       signal,
+      sent,
     );
     let promptTokens = 0;
     return decodeEvents(events, (message, emit) => {

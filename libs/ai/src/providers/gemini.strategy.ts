@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import type { ChatDelta, ChatProvider, ChatRequest } from '../chat-provider.interface.js';
+import type { ChatDelta, ChatProvider, ChatRequest, RequestSent } from '../chat-provider.interface.js';
 import { UpstreamHttpClient } from '../http/upstream-http.client.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
 
@@ -17,7 +17,7 @@ export class GeminiStrategy implements ChatProvider {
 
   constructor(private readonly http: UpstreamHttpClient) {}
 
-  stream(request: ChatRequest, signal: AbortSignal): Observable<ChatDelta> {
+  stream(request: ChatRequest, signal: AbortSignal, sent?: RequestSent): Observable<ChatDelta> {
     const system = request.messages.filter((turn) => turn.role === 'system').map((turn) => ({ text: turn.content }));
     const events = this.http.streamEvents(
       {
@@ -35,6 +35,7 @@ export class GeminiStrategy implements ChatProvider {
         },
       },
       signal,
+      sent,
     );
     return decodeEvents(events, (message, emit) => {
       const chunk = JSON.parse(message.data) as GeminiChunk;

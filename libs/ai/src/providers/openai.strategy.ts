@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import type { ChatDelta, ChatProvider, ChatRequest } from '../chat-provider.interface.js';
+import type { ChatDelta, ChatProvider, ChatRequest, RequestSent } from '../chat-provider.interface.js';
 import { errorFromStreamType } from '../http/upstream-errors.mapper.js';
 import { UpstreamHttpClient } from '../http/upstream-http.client.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
@@ -18,7 +18,7 @@ export class OpenAiStrategy implements ChatProvider {
 
   constructor(private readonly http: UpstreamHttpClient) {}
 
-  stream(request: ChatRequest, signal: AbortSignal): Observable<ChatDelta> {
+  stream(request: ChatRequest, signal: AbortSignal, sent?: RequestSent): Observable<ChatDelta> {
     const events = this.http.streamEvents(
       {
         url: joinUrl(request.baseUrl, '/chat/completions'),
@@ -33,6 +33,7 @@ export class OpenAiStrategy implements ChatProvider {
         },
       },
       signal,
+      sent,
     );
     return decodeEvents(events, (message, emit) => {
       if (message.data === '[DONE]') return true;

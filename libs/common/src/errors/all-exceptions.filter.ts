@@ -47,28 +47,21 @@ function httpExceptionMessage(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
-const OPENAI_TYPE_BY_STATUS: Record<number, string> = {
-  401: 'authentication_error',
-  403: 'permission_error',
-  429: 'rate_limit_error',
-};
-
-/** OpenAI's error shape, `{error: {message, type, param, code}}`, which OpenAI clients map to their error classes. */
-export function toOpenAiError(body: ErrorBody) {
-  const type = OPENAI_TYPE_BY_STATUS[body.statusCode] ?? (body.statusCode >= 500 ? 'server_error' : 'invalid_request_error');
-  return { error: { message: body.message, type, param: null, code: body.code?.toLowerCase() ?? null } };
-}
-
-/** The OpenAI-compatible API answers errors in OpenAI's shape; everything else in ours. */
-const OPENAI_ROUTES = /^\/v1\//;
+/**
+ * Picks another body for a request's errors, from the one this filter builds: an API that mimics another vendor's
+ * (or none: ours). Apps pass one in for errors raised before routing, which no controller-bound filter sees.
+ */
+export type ErrorShapeChooser = (request: Request) => ((body: ErrorBody) => unknown) | undefined;
 
 /**
- * The one place that shapes error bodies: `{statusCode, error, message}` for every failure (OpenAI's shape under
- * /v1), an errorId for 5xx.
+ * The one place that maps failures to statuses and bodies: `{statusCode, error, message}` (or the shape the chooser
+ * picks), an errorId for 5xx. A controller that answers in another shape binds a subclass with its own chooser.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+
+  constructor(private readonly shapeFor: ErrorShapeChooser = () => undefined) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -79,7 +72,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    response.status(body.statusCode).json(OPENAI_ROUTES.test(http.getRequest<Request>().path) ? toOpenAiError(body) : body);
+    const shape = this.shapeFor(http.getRequest<Request>());
+    response.status(body.statusCode).json(shape ? shape(body) : body);
   }
 
   toBody(exception: unknown): ErrorBody {

@@ -16,8 +16,8 @@ export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
  * a connection for. Without REDIS_URL everything that would use them stays in process memory.
  */
 @Injectable()
-export class RedisConnections implements OnApplicationShutdown {
-  private readonly logger = new Logger(RedisConnections.name);
+export class RedisConnectionsService implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisConnectionsService.name);
   readonly client: Redis | null;
   private subscriberConnection?: Redis;
   private channelsOfThisProcess?: RedisChannels;

@@ -4,7 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { isUUID } from 'class-validator';
 import { createHmac } from 'node:crypto';
 import { authConfig } from '@app/common';
-import { JWT_ALGORITHM } from './access-tokens.js';
+import { JWT_ALGORITHM } from './access-tokens.service.js';
 
 const AUDIENCE = 'chat-session-stream';
 export const STREAM_TOKEN_TTL_SECONDS = 60;
@@ -20,7 +20,7 @@ export interface StreamGrant {
  * access token, nor an access token in a URL.
  */
 @Injectable()
-export class StreamTokens {
+export class StreamTokensService {
   private readonly secret: Buffer;
 
   constructor(

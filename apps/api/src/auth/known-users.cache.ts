@@ -19,7 +19,7 @@ const MAX_KNOWN_USERS = 10_000;
  * replies that cannot be saved).
  */
 @Injectable()
-export class KnownUsers {
+export class KnownUsersCache {
   private readonly known = new ExpiringMap<string, true>(MAX_KNOWN_USERS);
 
   constructor(private readonly users: UsersRepository) {}

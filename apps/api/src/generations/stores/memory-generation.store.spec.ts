@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { GenerationLog } from './generation-log.js';
+import { GenerationLog } from '../generation-log.js';
 import { MemoryGenerationStore } from './memory-generation.store.js';
 
 const BUDGET = 64 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ExpiringMap } from '@app/common';
 import { type ProviderCredentialEntity, ProviderCredentialsRepository } from '@app/persistence';
-import { RedisConnections } from '../redis/redis.connections.js';
+import { RedisConnectionsService } from '../redis/redis-connections.service.js';
 
 const CHANGES_CHANNEL = 'providers:changed';
 /** A bound for what a missed announcement (Redis reconnecting) can leave stale. */
@@ -23,7 +23,7 @@ export class CredentialCache implements OnModuleInit {
 
   constructor(
     private readonly credentials: ProviderCredentialsRepository,
-    private readonly redis: RedisConnections,
+    private readonly redis: RedisConnectionsService,
   ) {}
 
   /** Not awaited, like the stop channel: with Redis down at start-up the server still starts. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { ConfigType } from '@nestjs/config';
 import { upstreamConfig } from '@app/common';
 import { MessagesRepository } from '@app/persistence';
-import { longestGenerationMs } from './generation.store.js';
+import { longestGenerationMs } from './stores/generation.store.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 

@@ -6,10 +6,10 @@ import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Observable } from 'rxjs';
 import type { appConfig } from '@app/common';
-import { describeWith, REDIS } from '../../../../test/helpers/suite-requirements.js';
-import { RedisConnections } from '../redis/redis.connections.js';
-import { GenerationLog } from './generation-log.js';
-import { GenerationTracker } from './generation.tracker.js';
+import { describeWith, REDIS } from '../../../../../test/helpers/suite-requirements.js';
+import { RedisConnectionsService } from '../../redis/redis-connections.service.js';
+import { GenerationLog } from '../generation-log.js';
+import { GenerationRegistry } from '../generation.registry.js';
 import { SHARE_EVERY_MS } from './redis-event-batcher.js';
 import { RedisGenerationStore } from './redis-generation.store.js';
 
@@ -28,11 +28,11 @@ function collect(events: Observable<MessageEvent>): Promise<MessageEvent[]> {
 }
 
 suite('Redis generation store: events shared between replicas', () => {
-  const replicas: RedisConnections[] = [];
+  const replicas: RedisConnectionsService[] = [];
   const replica = (leaseMs = 60_000) => {
-    const connections = new RedisConnections({ redisUrl: REDIS_URL } as ConfigType<typeof appConfig>);
+    const connections = new RedisConnectionsService({ redisUrl: REDIS_URL } as ConfigType<typeof appConfig>);
     replicas.push(connections);
-    const store = new RedisGenerationStore(connections, new GenerationTracker(), { retentionMs: 60_000, retentionMaxChars: 1_000_000, maxRunMs: 60_000, leaseMs });
+    const store = new RedisGenerationStore(connections, new GenerationRegistry(), { retentionMs: 60_000, retentionMaxChars: 1_000_000, maxRunMs: 60_000, leaseMs });
     store.onModuleInit();
     return { connections, store };
   };

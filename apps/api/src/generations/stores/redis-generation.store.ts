@@ -3,13 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { AppError } from '@app/common';
-import type { RedisChannels } from '../redis/redis-channels.js';
-import { REDIS_COMMAND_TIMEOUT_MS, type RedisConnections } from '../redis/redis.connections.js';
-import { type EventPosition, isFinal } from './chat-events.js';
-import type { GenerationLog } from './generation-log.js';
+import type { RedisChannels } from '../../redis/redis-channels.js';
+import { REDIS_COMMAND_TIMEOUT_MS, type RedisConnectionsService } from '../../redis/redis-connections.service.js';
+import { type EventPosition, isFinal } from '../reply-encoder.js';
+import type { GenerationLog } from '../generation-log.js';
 import { RedisEventBatcher } from './redis-event-batcher.js';
 import { type AbandonGeneration, GenerationStore, type GenerationStoreSettings } from './generation.store.js';
-import type { GenerationTracker } from './generation.tracker.js';
+import type { GenerationRegistry } from '../generation.registry.js';
 
 /** How long a stop request waits for the replica that runs the generation to save it and say so. */
 const STOP_WAIT_MS = 10_000;
@@ -89,8 +89,8 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
   private hearsStops = false;
 
   constructor(
-    connections: RedisConnections,
-    private readonly tracker: GenerationTracker,
+    connections: RedisConnectionsService,
+    private readonly registry: GenerationRegistry,
     private readonly settings: GenerationStoreSettings,
   ) {
     super();
@@ -101,7 +101,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
 
   /** Not awaited: with Redis down at start-up the server still starts (and reports not ready); ioredis subscribes once it connects. */
   onModuleInit(): void {
-    this.hearingStops = this.channels.listen(stopChannel(this.ownerId), (sessionId) => void this.tracker.stopSession(sessionId, 'user')).then(
+    this.hearingStops = this.channels.listen(stopChannel(this.ownerId), (sessionId) => void this.registry.stopSession(sessionId, 'user')).then(
       () => (this.hearsStops = true),
     );
     this.hearingStops.catch((error: unknown) => {

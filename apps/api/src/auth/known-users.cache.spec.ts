@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { UsersRepository } from '@app/persistence';
-import { KNOWN_USER_TTL_MS, KnownUsers } from './known-users.js';
+import { KNOWN_USER_TTL_MS, KnownUsersCache } from './known-users.cache.js';
 
 /** A users table of the given ids that counts its reads. */
 function usersTable(ids: Set<string>) {
@@ -14,7 +14,7 @@ function usersTable(ids: Set<string>) {
   return { repository, reads };
 }
 
-describe('KnownUsers', () => {
+describe('KnownUsersCache', () => {
   afterEach(() => {
     jest.useRealTimers();
   });
@@ -23,7 +23,7 @@ describe('KnownUsers', () => {
     jest.useFakeTimers({ now: 1_000_000 });
     const ids = new Set(['u1']);
     const { repository, reads } = usersTable(ids);
-    const known = new KnownUsers(repository);
+    const known = new KnownUsersCache(repository);
     expect(await known.exists('u1')).toBe(true);
     expect(await known.exists('u1')).toBe(true);
     expect(reads).toEqual(['u1']);
@@ -39,7 +39,7 @@ describe('KnownUsers', () => {
 
   it('never remembers a user that does not exist', async () => {
     const { repository, reads } = usersTable(new Set());
-    const known = new KnownUsers(repository);
+    const known = new KnownUsersCache(repository);
     expect(await known.exists('ghost')).toBe(false);
     expect(await known.exists('ghost')).toBe(false);
     expect(reads).toEqual(['ghost', 'ghost']);

@@ -1,8 +1,8 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { UpstreamConfig } from '@app/common';
 import type { Observable } from 'rxjs';
-import type { EventPosition } from './chat-events.js';
-import type { GenerationLog } from './generation-log.js';
+import type { EventPosition } from '../reply-encoder.js';
+import type { GenerationLog } from '../generation-log.js';
 
 /**
  * Where the generations of chat sessions can be found by any request: the one running in a session (at most

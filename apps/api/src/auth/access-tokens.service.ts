@@ -16,7 +16,7 @@ const MAX_REMEMBERED = 10_000;
  * cost a lookup instead of a signature check and a JSON parse.
  */
 @Injectable()
-export class AccessTokens {
+export class AccessTokensService {
   private readonly verified = new ExpiringMap<string, AuthUser>(MAX_REMEMBERED);
 
   constructor(private readonly jwt: JwtService) {}

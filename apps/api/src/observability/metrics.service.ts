@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** Everything operators can scrape at /metrics. Labels stay low-cardinality: no ids, no free-form model names. */
 @Injectable()
-export class Metrics {
+export class MetricsService {
   readonly registry = new Registry();
 
   readonly httpDuration = new Histogram({

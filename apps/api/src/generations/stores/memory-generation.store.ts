@@ -1,7 +1,7 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import type { EventPosition } from './chat-events.js';
-import type { GenerationLog } from './generation-log.js';
+import type { EventPosition } from '../reply-encoder.js';
+import type { GenerationLog } from '../generation-log.js';
 import { GenerationStore, type GenerationStoreSettings } from './generation.store.js';
 
 /** Finished generations kept at most, whatever their age: the retention time must not become unbounded memory. */

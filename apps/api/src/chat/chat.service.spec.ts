@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Module, type MessageEvent } from '@nestjs/common';
+import { lastValueFrom, type Observable, toArray } from 'rxjs';
+import type { AuthUser } from '../auth/auth-user.js';
+import type { StreamChatDto } from './dto/stream-chat.dto.js';
+import { MessagesRepository } from '@app/persistence';
+import { deltaText } from '../../../fake-llm/src/fake-llm.server.js';
+import { eventually } from '../../../../test/helpers/eventually.js';
+import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
+import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
+import { GenerationsModule } from '../generations/generations.module.js';
+import { MetricsModule } from '../observability/metrics.module.js';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { ProvidersService } from '../providers/providers.service.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { ChatService } from './chat.service.js';
+
+const MAX_REPLY_CHARS = 1000;
+
+/** ChatService with what ChatModule gives it, without the HTTP side (controller, guards). */
+@Module({ imports: [GenerationsModule, ProvidersModule, SessionsModule], providers: [ChatService] })
+class ChatServiceModule {}
+
+const all = (events: Observable<MessageEvent>) => lastValueFrom(events.pipe(toArray()));
+const data = (event: MessageEvent | undefined) => event?.data as Record<string, unknown>;
+const text = (events: MessageEvent[]) =>
+  events
+    .filter((event) => event.type === 'message')
+    .map((event) => data(event).content as string)
+    .join('');
+
+describe('ChatService (PGlite, fake upstream)', () => {
+  let bed: ServiceTestbed;
+  let chat: ChatService;
+  let user: AuthUser;
+  const open = new AbortController().signal;
+  const send = (dto: Partial<StreamChatDto>) => chat.send(user, { message: 'Hello there', provider: 'openai', ...dto } as StreamChatDto, open);
+  const rows = (sessionId: string) => bed.module.get(MessagesRepository).listOwned(user.id, sessionId);
+  const sessionOf = (events: MessageEvent[]) => data(events.find((event) => event.type === 'session')).sessionId as string;
+
+  beforeAll(async () => {
+    bed = await bootServices([MetricsModule, RedisModule, ChatServiceModule], { CHAT_MAX_REPLY_CHARS: String(MAX_REPLY_CHARS) });
+    chat = bed.module.get(ChatService);
+    user = { id: bed.userId };
+    await bed.module.get(ProvidersService).upsert(user.id, 'openai', { apiKey: FAKE_KEY, baseUrl: `${bed.fake.url}${FAKE_BASE_PATHS.openai}` });
+  });
+  afterAll(() => bed?.close());
+
+  it('streams a new session: session, a message per delta, done; the question and the reply saved complete', async () => {
+    const events = await all(await send({ model: 'fake:deltas=4' }));
+    expect(events.map((event) => event.type)).toEqual(['session', 'message', 'message', 'message', 'message', 'done']);
+    expect(text(events)).toBe([0, 1, 2, 3].map(deltaText).join(''));
+    const saved = await rows(sessionOf(events));
+    expect(saved.map((row) => [row.role, row.status, row.content])).toEqual([
+      ['user', 'complete', 'Hello there'],
+      ['assistant', 'complete', text(events)],
+    ]);
+    // The upstream was asked with the user's own key.
+    expect(bed.fake.requests.at(-1)?.headers.authorization).toBe(`Bearer ${FAKE_KEY}`);
+  });
+
+  /** Subscribes once, as a client does: every event, and the moment the first delta arrives. */
+  const watch = (events: Observable<MessageEvent>) => {
+    const seen: MessageEvent[] = [];
+    let firstDelta!: () => void;
+    let ended!: (events: MessageEvent[]) => void;
+    const delta = new Promise<void>((resolve) => (firstDelta = resolve));
+    const all = new Promise<MessageEvent[]>((resolve) => (ended = resolve));
+    const subscription = events.subscribe({
+      next: (event) => {
+        seen.push(event);
+        if (event.type === 'message') firstDelta();
+      },
+      complete: () => ended(seen),
+    });
+    return { delta, ended: all, sessionId: () => sessionOf(seen), leave: () => subscription.unsubscribe() };
+  };
+
+  it('stops the reply on request, saving it aborted, and refuses a second one while it runs (409)', async () => {
+    const client = watch(await send({ model: 'fake:deltas=1000,delay=20' }));
+    await client.delta;
+    const sessionId = client.sessionId();
+    await expect(send({ sessionId, model: 'fake:deltas=1' })).rejects.toMatchObject({ code: 'GENERATION_IN_PROGRESS' });
+    expect(await chat.stop(user, sessionId)).toBe(true);
+    const ended = await client.ended;
+    expect(data(ended.at(-1))).toMatchObject({ stopped: true, reason: 'user' });
+    expect((await rows(sessionId)).at(-1)).toMatchObject({ status: 'aborted', errorCode: 'stopped', content: text(ended) });
+    expect(await chat.stop(user, sessionId)).toBe(false);
+  });
+
+  it('stops the reply when its client leaves, unless it detached: then it runs to its end for whoever follows', async () => {
+    const client = watch(await send({ model: 'fake:deltas=1000,delay=20' }));
+    await client.delta;
+    client.leave();
+    await eventually(async () => expect((await rows(client.sessionId())).at(-1)).toMatchObject({ status: 'aborted', errorCode: 'client_disconnected' }));
+    const followed = await all((await chat.follow(user, client.sessionId()))!);
+    expect(data(followed.at(-1))).toMatchObject({ stopped: true, reason: 'client_disconnected' });
+
+    const detached = watch(await send({ model: 'fake:deltas=5,delay=20', detach: true }));
+    await detached.delta;
+    detached.leave();
+    // The turn's rows are written once the upstream request has left: the session can be followed from then on.
+    const rest = await all((await eventually(() => chat.follow(user, detached.sessionId())))!);
+    expect(rest.at(-1)?.type).toBe('done');
+    expect(text(rest)).toBe([0, 1, 2, 3, 4].map(deltaText).join(''));
+    expect((await rows(detached.sessionId())).at(-1)).toMatchObject({ status: 'complete', content: text(rest) });
+  });
+
+  it('cuts the reply at CHAT_MAX_REPLY_CHARS with upstream_too_large, saving exactly that much', async () => {
+    const events = await all(await send({ model: 'fake:deltas=20,size=300' }));
+    expect(events.at(-1)?.type).toBe('error');
+    expect(data(events.at(-1))).toMatchObject({ code: 'upstream_too_large' });
+    expect(text(events)).toHaveLength(MAX_REPLY_CHARS);
+    expect((await rows(sessionOf(events))).at(-1)).toMatchObject({ status: 'error', errorCode: 'upstream_too_large', content: text(events) });
+  });
+
+  it('saves a reply whose upstream failed as error, and tells the client the code', async () => {
+    const events = await all(await send({ model: 'fake:fail=429' }));
+    expect(data(events.at(-1))).toMatchObject({ code: 'upstream_rate_limited' });
+    expect((await rows(sessionOf(events))).at(-1)).toMatchObject({ status: 'error', errorCode: 'upstream_rate_limited' });
+  });
+
+  it('refuses before anything starts: an unconfigured provider; writes nothing for a client already gone', async () => {
+    await expect(send({ provider: 'anthropic', model: 'claude' })).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED' });
+    const gone = new AbortController();
+    gone.abort();
+    const before = bed.fake.requests.length;
+    const events = await all(await chat.send(user, { message: 'Anyone?', provider: 'openai', model: 'fake:deltas=1' } as StreamChatDto, gone.signal));
+    expect(events).toEqual([]);
+    expect(bed.fake.requests.length).toBe(before);
+  });
+});

@@ -1,0 +1,277 @@
+import { Logger, type MessageEvent } from '@nestjs/common';
+import type { Observable, Subscription } from 'rxjs';
+import { type ChatDelta, type ChatProvider, type ChatRequest, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
+import type { FinishedReply, NewTurn } from '@app/persistence';
+import type { MetricsService } from '../observability/metrics.service.js';
+import { GenerationLog } from './generation-log.js';
+import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
+import type { ReplySaver, SaveOutcome } from './reply.saver.js';
+
+/** Why this process stops a generation early: on request, or because the server is going away. */
+export type StopCause = StopReason | 'shutdown';
+
+export interface GenerationPlan {
+  turn: NewTurn;
+  provider: ChatProvider;
+  request: ChatRequest;
+  /** The wire format: our chat protocol, or OpenAI's chunks for /v1. */
+  encoder: ReplyEncoder;
+  /** False when the client asked not to be recorded (OpenAI's `store: false`): nothing is written. */
+  persist: boolean;
+  /** The session's one generation, which clients can reattach to and stop from anywhere (our chat protocol only). */
+  shared: boolean;
+}
+
+/** `running` until the reply is settled; then the status its row was saved with. */
+export type GenerationStatus = 'running' | FinishedReply['status'];
+
+/** What a generation is given by its module: where it saves, what it counts, its limit, whom to tell once settled. */
+export interface GenerationContext {
+  saver: ReplySaver;
+  metrics: MetricsService;
+  maxReplyChars: number;
+  /** Called once, when the reply is saved (or left to the background retries), before its last event. */
+  settled(generation: Generation): void;
+}
+
+interface Failure {
+  code: string;
+  message: string;
+}
+
+type Settlement = Pick<FinishedReply, 'status' | 'errorCode' | 'error'>;
+
+/** How an early stop is recorded on the reply. */
+const STOPPED: Record<StopCause, Failure> = {
+  user: { code: 'stopped', message: 'Stopped by the user' },
+  client_disconnected: { code: 'client_disconnected', message: 'The client disconnected before the reply finished' },
+  shutdown: { code: 'server_shutdown', message: 'The server shut down before the reply finished' },
+};
+
+/** Metric label for a model: catalogued models by name, anything a user typed as `other` (bounded cardinality). */
+function modelLabel(provider: ProviderId, model: string): string {
+  return getProviderInfo(provider).models.some((known) => known.id === model) ? model : 'other';
+}
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
+function describeFailure(error: unknown): Failure {
+  if (error instanceof UpstreamError) return { code: error.code, message: error.message };
+  return { code: 'internal_error', message: 'The reply could not be generated' };
+}
+
+/**
+ * One running reply. It relays the provider's deltas as events into its log and ends every path (completion,
+ * upstream failure, the reply limit, a failed write, a stop) with the reply saved and marked before the last
+ * event. It runs to its end whether or not anyone watches; clients attach to `events`. The turn's rows are
+ * written while the provider is already being asked, so the database is not on the way to the first token.
+ */
+export class Generation {
+  private static readonly logger = new Logger(Generation.name);
+
+  readonly id: string;
+  readonly sessionId: string;
+  readonly userId: string;
+  /** Every event of this reply, in order: what followers replay and the stores share. */
+  readonly log: GenerationLog;
+  private readonly upstream = new AbortController();
+  private subscription?: Subscription;
+  /** Set once the upstream is cut off (stop, reply limit, failed write): whatever it still sends is ignored. */
+  private halted = false;
+  private readonly chunks: string[] = [];
+  /** The reply's characters so far: a running count, so the limit costs one addition per delta. */
+  private chars = 0;
+  private usage: Usage | null = null;
+  private current: GenerationStatus = 'running';
+  private readonly startedAt = performance.now();
+  private readonly labels: { provider: ProviderId; model: string };
+  /** The strategy's `sent`: releases the turn's write. Settling a promise twice does nothing, so any path may call it. */
+  private releaseTurnWrite!: () => void;
+  /** Whether the turn's rows exist (true without writing when not persisted); waits for the upstream request to leave. */
+  private readonly turnWritten: Promise<boolean>;
+
+  constructor(
+    private readonly plan: GenerationPlan,
+    private readonly context: GenerationContext,
+  ) {
+    this.id = plan.turn.replyId;
+    this.sessionId = plan.turn.sessionId;
+    this.userId = plan.turn.userId;
+    this.log = new GenerationLog(this.id, this.sessionId);
+    const provider = plan.turn.provider as ProviderId;
+    this.labels = { provider, model: modelLabel(provider, plan.request.model) };
+    const requestSent = new Promise<void>((release) => (this.releaseTurnWrite = release));
+    this.turnWritten = requestSent.then(() => (plan.persist ? context.saver.writeTurn(plan.turn) : true));
+  }
+
+  get ended(): boolean {
+    return this.log.ended;
+  }
+
+  get status(): GenerationStatus {
+    return this.current;
+  }
+
+  /** Every event from the first, then the live ones, until the end. */
+  get events(): Observable<MessageEvent> {
+    return this.log.watch();
+  }
+
+  /**
+   * Asks the provider; the turn's write waits until the strategy says the request has left, so the first token
+   * never waits behind the database (with PGlite the write is the database's own work on this thread). Should a
+   * strategy never say so, the upstream's end or a stop releases the write: nothing waits for it forever.
+   */
+  run(): void {
+    this.context.metrics.activeStreams.inc();
+    this.log.append(this.plan.encoder.start(this.sessionId, this.id));
+    this.subscription = this.plan.provider.stream(this.plan.request, this.upstream.signal, this.releaseTurnWrite).subscribe({
+      next: (delta) => this.onDelta(delta),
+      error: (error: unknown) => this.onUpstreamError(error),
+      complete: () => this.onUpstreamComplete(),
+    });
+    // A provider may end the reply while the subscription above is still being made.
+    if (this.halted) this.subscription.unsubscribe();
+    void this.turnWritten.then((written) => written || this.onTurnUnsaved());
+  }
+
+  /** Ends it early and saves what it has; resolves once saved, with false if it had already ended. */
+  async stop(cause: StopCause): Promise<boolean> {
+    if (this.current !== 'running') return false;
+    this.haltUpstream();
+    const { code, message } = STOPPED[cause];
+    await this.settle({ status: 'aborted', errorCode: code, error: message });
+    const { encoder } = this.plan;
+    this.end(
+      cause === 'shutdown'
+        ? encoder.error(code, 'The server is shutting down; the partial reply was saved', this.id)
+        : encoder.done(this.id, this.usage, this.elapsedMs(), cause),
+    );
+    return true;
+  }
+
+  private onDelta(delta: ChatDelta): void {
+    if (this.halted) return;
+    if (delta.type === 'text') this.append(delta.text);
+    else if (delta.type === 'usage') this.usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
+  }
+
+  private append(text: string): void {
+    if (this.chunks.length === 0) this.context.metrics.timeToFirstToken.observe({ provider: this.labels.provider }, this.elapsedMs() / 1000);
+    const room = this.context.maxReplyChars - this.chars;
+    this.chars += text.length;
+    if (text.length > room) return this.cutOff(text, room);
+    this.chunks.push(text);
+    this.log.append(this.plan.encoder.delta(text), text.length);
+  }
+
+  /**
+   * A reply that would grow past CHAT_MAX_REPLY_CHARS ends there, failed: the upstream is cut off and the reply
+   * saved as `error`. The delta that crosses the limit is cut exactly at it (one character less rather than split
+   * a surrogate pair), so the client, the resume log and the saved row hold the same text of at most the limit.
+   */
+  private cutOff(text: string, room: number): void {
+    this.haltUpstream();
+    const end = room > 0 && isHighSurrogate(text.charCodeAt(room - 1)) ? room - 1 : room;
+    if (end > 0) {
+      const kept = text.slice(0, end);
+      this.chunks.push(kept);
+      this.log.append(this.plan.encoder.delta(kept), end);
+    }
+    this.fail({ code: 'upstream_too_large', message: `The reply grew beyond ${this.context.maxReplyChars} characters` });
+  }
+
+  private onUpstreamError(error: unknown): void {
+    this.releaseTurnWrite();
+    if (this.halted) return;
+    if (!(error instanceof UpstreamError)) Generation.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
+    this.fail(describeFailure(error));
+  }
+
+  private onUpstreamComplete(): void {
+    this.releaseTurnWrite();
+    if (!this.halted) this.complete();
+  }
+
+  /** The turn's rows could not be written: nothing can be saved, so the reply ends now. */
+  private onTurnUnsaved(): void {
+    if (this.current !== 'running') return;
+    this.haltUpstream();
+    this.fail({ code: 'persistence_error', message: 'The conversation could not be saved' });
+  }
+
+  private haltUpstream(): void {
+    this.halted = true;
+    this.upstream.abort();
+    this.subscription?.unsubscribe();
+    this.releaseTurnWrite();
+  }
+
+  private fail(failure: Failure): void {
+    void this.settle({ status: 'error', errorCode: failure.code, error: failure.message }).then((outcome) => {
+      if (outcome) this.end(this.plan.encoder.error(failure.code, failure.message, this.id));
+    });
+  }
+
+  private complete(): void {
+    void this.settle({ status: 'complete' }).then((outcome) => {
+      const { encoder } = this.plan;
+      // persistence_error only when the reply will not be saved; while a retry may still save it, the client is
+      // told that, and the session's messages show the outcome (complete once saved, aborted by the sweep if not).
+      if (outcome === 'failed') return this.end(encoder.error('persistence_error', 'The reply was generated but could not be saved', this.id));
+      if (outcome === 'retrying') {
+        const message = "The reply was generated but not saved yet; it is being saved as soon as the database is back: read the session's messages for it";
+        return this.end(encoder.error('persistence_delayed', message, this.id));
+      }
+      if (outcome === 'saved') this.end(encoder.done(this.id, this.usage, this.elapsedMs()));
+    });
+  }
+
+  /** Saves the reply once, whatever ends it; null for a second call (a stop racing completion), which does nothing. */
+  private async settle(reply: Settlement): Promise<SaveOutcome | null> {
+    if (this.current !== 'running') return null;
+    this.current = reply.status;
+    this.record(reply);
+    try {
+      return await this.save(reply);
+    } finally {
+      this.context.settled(this);
+    }
+  }
+
+  /** Finishes the reply's row once the turn's rows exist; without them there is nothing to finish (`failed`). */
+  private async save(reply: Settlement): Promise<SaveOutcome> {
+    if (!this.plan.persist) return 'saved';
+    if (!(await this.turnWritten)) return 'failed';
+    return this.context.saver.finishReply(this.id, {
+      ...reply,
+      content: this.chunks.join(''),
+      responseTimeMs: this.elapsedMs(),
+      promptTokens: this.usage?.promptTokens ?? null,
+      completionTokens: this.usage?.completionTokens ?? null,
+    });
+  }
+
+  private end(events: MessageEvent[]): void {
+    events.forEach((event) => this.log.append(event));
+    this.log.end();
+  }
+
+  private elapsedMs(): number {
+    return Math.round(performance.now() - this.startedAt);
+  }
+
+  /** Counted once per reply rather than per delta, to keep the relay loop free of metric updates. */
+  private record({ status, errorCode }: Settlement): void {
+    const { metrics } = this.context;
+    const { labels, usage } = this;
+    metrics.activeStreams.dec();
+    metrics.generations.inc({ provider: labels.provider, status });
+    metrics.deltas.inc(labels, this.chunks.length);
+    if (usage) {
+      metrics.tokens.inc({ ...labels, kind: 'prompt' }, usage.promptTokens);
+      metrics.tokens.inc({ ...labels, kind: 'completion' }, usage.completionTokens);
+    }
+    if (status === 'error' && errorCode?.startsWith('upstream_')) metrics.upstreamErrors.inc({ provider: labels.provider, code: errorCode });
+  }
+}

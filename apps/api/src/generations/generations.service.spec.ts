@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { MessageEvent } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import type { ProviderId } from '@app/ai';
+import type { GenerationPlan } from './generation.js';
+import type { ReplyEncoder } from './reply-encoder.js';
+import { ProviderRegistry } from '@app/ai';
+import { AppError } from '@app/common';
+import { ChatTurnsRepository, MessagesRepository } from '@app/persistence';
+import { sizedDeltaText, startFakeLlm } from '../../../fake-llm/src/fake-llm.server.js';
+import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
+import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
+import { MetricsModule } from '../observability/metrics.module.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { GenerationsModule } from './generations.module.js';
+import { GenerationsService } from './generations.service.js';
+
+const MAX_REPLY_CHARS = 1000;
+
+/** The generation's moments as plain events: what any protocol's encoder is handed. */
+const plainEncoder = (): ReplyEncoder => ({
+  start: (sessionId, messageId) => ({ type: 'start', data: { sessionId, messageId } }),
+  delta: (content) => ({ type: 'delta', data: content }),
+  done: (messageId, usage, _ms, stopped) => [{ type: 'done', data: { messageId, usage, stopped } }],
+  error: (code, error) => [{ type: 'error', data: { code, error } }],
+});
+
+const text = (events: MessageEvent[]) =>
+  events
+    .filter((event) => event.type === 'delta')
+    .map((event) => event.data as string)
+    .join('');
+
+describe('GenerationsService (PGlite, fake upstream)', () => {
+  let bed: ServiceTestbed;
+  let generations: GenerationsService;
+  let messages: InstanceType<typeof MessagesRepository>;
+
+  beforeAll(async () => {
+    bed = await bootServices([MetricsModule, RedisModule, GenerationsModule], { CHAT_MAX_REPLY_CHARS: String(MAX_REPLY_CHARS) });
+    generations = bed.module.get(GenerationsService);
+    messages = bed.module.get(MessagesRepository);
+  });
+  afterAll(() => bed?.close());
+
+  /** A new session's first turn against the fake upstream's OpenAI format, unless told otherwise. */
+  const plan = (model: string, options: { provider?: ProviderId; baseUrl?: string; shared?: boolean } = {}): GenerationPlan => {
+    const provider = options.provider ?? 'openai';
+    return {
+      turn: {
+        userId: bed.userId,
+        sessionId: randomUUID(),
+        newSession: { title: 'A test', mode: 'normal' },
+        provider,
+        model,
+        parentId: null,
+        question: { id: randomUUID(), content: 'Say something' },
+        replyId: randomUUID(),
+      },
+      provider: bed.module.get(ProviderRegistry).forProvider(provider),
+      request: {
+        model,
+        messages: [{ role: 'user', content: 'Say something' }],
+        baseUrl: options.baseUrl ?? `${bed.fake.url}${FAKE_BASE_PATHS.openai}`,
+        apiKey: FAKE_KEY,
+      },
+      encoder: plainEncoder(),
+      persist: true,
+      shared: options.shared ?? true,
+    };
+  };
+  const replyRow = async (plan: GenerationPlan) =>
+    (await messages.listOwned(bed.userId, plan.turn.sessionId)).find((message) => message.id === plan.turn.replyId);
+
+  it('relays a reply as events and saves it complete, with its question', async () => {
+    const started = plan('fake:deltas=5');
+    const generation = await generations.start(started);
+    const events = await lastValueFrom(generation.events.pipe(toArray()));
+    expect(events.map((event) => event.type)).toEqual(['start', 'delta', 'delta', 'delta', 'delta', 'delta', 'done']);
+    const rows = await messages.listOwned(bed.userId, started.turn.sessionId);
+    expect(rows.map((row) => [row.role, row.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ]);
+    expect(rows[1]!.content).toBe(text(events));
+    expect(generation.status).toBe('complete');
+  });
+
+  it('stops a running reply on request: the upstream is closed and the partial reply saved as aborted', async () => {
+    const started = plan('fake:deltas=1000,delay=20');
+    const generation = await generations.start(started);
+    const all = lastValueFrom(generation.events.pipe(toArray()));
+    await firstValueFrom(generation.events.pipe(filter((event) => event.type === 'delta')));
+    expect(await generations.stop(bed.userId, started.turn.sessionId)).toBe(true);
+    const events = await all;
+    expect(events.at(-1)).toMatchObject({ type: 'done', data: { stopped: 'user' } });
+    expect(await replyRow(started)).toMatchObject({ status: 'aborted', errorCode: 'stopped', content: text(events) });
+    await bed.fake.requests.find((request) => request.model.startsWith('fake:deltas=1000'))!.closed;
+    // Idempotent: nothing runs in the session any more.
+    expect(await generations.stop(bed.userId, started.turn.sessionId)).toBe(false);
+  });
+
+  it('refuses a second reply in a session while one runs (409), and takes one once it has ended', async () => {
+    const first = plan('fake:deltas=1000,delay=20');
+    const generation = await generations.start(first);
+    const second = { ...plan('fake:deltas=1'), turn: { ...first.turn, replyId: randomUUID(), question: undefined, newSession: undefined } };
+    const refused = await generations.start(second).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({ code: 'GENERATION_IN_PROGRESS' });
+    expect(await generations.claim(first.turn.sessionId, randomUUID())).toBe(false);
+    await generation.stop('user');
+    await lastValueFrom(generation.events, { defaultValue: undefined });
+    const again = await generations.start({ ...second, turn: { ...second.turn, replyId: randomUUID() } });
+    expect((await lastValueFrom(again.events.pipe(toArray()))).at(-1)?.type).toBe('done');
+  });
+
+  it('cuts a reply off exactly at CHAT_MAX_REPLY_CHARS and saves that much as failed (upstream_too_large)', async () => {
+    const started = plan('fake:deltas=20,size=300');
+    const events = await lastValueFrom((await generations.start(started)).events.pipe(toArray()));
+    expect(events.at(-1)).toMatchObject({ type: 'error', data: { code: 'upstream_too_large' } });
+    expect(text(events)).toHaveLength(MAX_REPLY_CHARS);
+    expect(text(events)).toBe(Array.from({ length: 4 }, (_, i) => sizedDeltaText(i, 300)).join('').slice(0, MAX_REPLY_CHARS));
+    expect(await replyRow(started)).toMatchObject({ status: 'error', errorCode: 'upstream_too_large', content: text(events) });
+  });
+
+  it('saves a reply whose upstream failed as error, with the upstream code', async () => {
+    const started = plan('fake:fail=500');
+    const events = await lastValueFrom((await generations.start(started)).events.pipe(toArray()));
+    expect(events.at(-1)).toMatchObject({ type: 'error', data: { code: 'upstream_error' } });
+    expect(await replyRow(started)).toMatchObject({ status: 'error', errorCode: 'upstream_error' });
+  });
+
+  describe("the turn's write and the upstream request", () => {
+    const order: string[] = [];
+    const onRequestSent = ({ request }: { request: { path: string } }) => order.push(`request sent ${request.path}`);
+    beforeAll(() => {
+      subscribe('undici:request:bodySent', onRequestSent as (message: unknown) => void);
+    });
+    afterAll(() => {
+      unsubscribe('undici:request:bodySent', onRequestSent as (message: unknown) => void);
+    });
+
+    /** Records the moment the turn's rows are written, through the repository the module injects. */
+    const recordTurnWrites = () => {
+      const turns = bed.module.get(ChatTurnsRepository);
+      const write = turns.beginTurn.bind(turns);
+      return jest.spyOn(turns, 'beginTurn').mockImplementation((turn) => {
+        order.push('turn written');
+        return write(turn);
+      });
+    };
+
+    it('writes the turn only once the request has left for the provider, on a new connection too', async () => {
+      // A port of its own: no kept-alive connection to it, so the request waits for a connect first.
+      const upstream = await startFakeLlm({ port: 0 });
+      const spy = recordTurnWrites();
+      try {
+        order.length = 0;
+        const started = plan('fake:deltas=2', { baseUrl: `${upstream.url}${FAKE_BASE_PATHS.openai}` });
+        await lastValueFrom((await generations.start(started)).events.pipe(toArray()));
+        expect(order).toEqual(['request sent /v1/chat/completions', 'turn written']);
+        expect((await replyRow(started))?.status).toBe('complete');
+      } finally {
+        spy.mockRestore();
+        await upstream.close();
+      }
+    });
+
+    it('writes the turn when no request is ever sent: a provider without one (echo), or a connection refused', async () => {
+      const spy = recordTurnWrites();
+      try {
+        order.length = 0;
+        const echo = plan('echo', { provider: 'echo' });
+        expect((await lastValueFrom((await generations.start(echo)).events.pipe(toArray()))).at(-1)?.type).toBe('done');
+        expect((await replyRow(echo))?.status).toBe('complete');
+
+        // Port 1: nothing listens there, the connection is refused before any request is written.
+        const refused = plan('fake:deltas=2', { baseUrl: 'http://127.0.0.1:1/v1' });
+        const events = await lastValueFrom((await generations.start(refused)).events.pipe(toArray()));
+        expect(events.at(-1)).toMatchObject({ type: 'error', data: { code: 'upstream_error' } });
+        expect(await replyRow(refused)).toMatchObject({ status: 'error', errorCode: 'upstream_error' });
+        expect(order).toEqual(['turn written', 'turn written']);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  });
+});

@@ -1,0 +1,84 @@
+import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { Observable } from 'rxjs';
+import { AppError, chatConfig } from '@app/common';
+import { MessagesRepository } from '@app/persistence';
+import { MetricsService } from '../observability/metrics.service.js';
+import { Generation, type GenerationPlan } from './generation.js';
+import { GenerationRegistry } from './generation.registry.js';
+import type { EventPosition } from './reply-encoder.js';
+import { ReplySaver } from './reply.saver.js';
+import { GenerationStore } from './stores/generation.store.js';
+
+/**
+ * Starts, follows and stops generations, for every protocol alike (the chat stream, /v1, NATS): the caller has
+ * checked who asks and built the plan; this owns the rest. Sessions are held through the store, so that at most
+ * one reply runs per session across replicas.
+ */
+@Injectable()
+export class GenerationsService {
+  constructor(
+    private readonly saver: ReplySaver,
+    private readonly messages: MessagesRepository,
+    private readonly metrics: MetricsService,
+    private readonly registry: GenerationRegistry,
+    private readonly store: GenerationStore,
+    @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
+  ) {}
+
+  /** False once the server is shutting down. */
+  get accepting(): boolean {
+    return this.registry.accepting;
+  }
+
+  /** Generations this user has running in this process. */
+  runningFor(userId: string): number {
+    return this.registry.runningFor(userId);
+  }
+
+  /** Makes `generationId` the session's running generation; false while another one runs there. */
+  claim(sessionId: string, generationId: string): Promise<boolean> {
+    return this.store.claim(sessionId, generationId);
+  }
+
+  /** Starts the reply now; refused (409) while another reply of the same session runs. */
+  async start(plan: GenerationPlan): Promise<Generation> {
+    const { replyId, sessionId } = plan.turn;
+    if (plan.shared && !(await this.claim(sessionId, replyId))) {
+      throw new AppError('GENERATION_IN_PROGRESS', 'A reply is already being generated in this session: wait for it, or stop it first');
+    }
+    const generation = new Generation(plan, {
+      saver: this.saver,
+      metrics: this.metrics,
+      maxReplyChars: this.config.maxReplyChars,
+      settled: (settled) => this.registry.remove(settled),
+    });
+    if (plan.shared) this.store.publish(generation.log);
+    this.registry.add(generation);
+    generation.run();
+    return generation;
+  }
+
+  /**
+   * The events of the session's running or latest generation, after `after` when it names that generation (all
+   * of them otherwise), live until it ends; null when there is nothing to send. Following never stops it.
+   */
+  follow(sessionId: string, after?: EventPosition): Promise<Observable<MessageEvent> | null> {
+    return this.store.follow(sessionId, after);
+  }
+
+  /**
+   * Stops the session's running generation wherever it runs; resolves once the partial reply is saved. A reply
+   * whose replica died is marked `aborted` (as the stale-reply sweep would) and its session freed at once.
+   * The caller has checked that the session is the user's.
+   */
+  async stop(userId: string, sessionId: string): Promise<boolean> {
+    if (await this.registry.stopSession(sessionId, 'user')) return true;
+    return this.store.stopElsewhere(sessionId, (replyId) => this.messages.abortInterruptedReply(userId, sessionId, replyId));
+  }
+
+  /** For shutdown: lets the running generations finish within `graceMs`, then stops and saves the rest. */
+  drain(graceMs: number): Promise<{ finished: number; stopped: number }> {
+    return this.registry.drain(graceMs);
+  }
+}

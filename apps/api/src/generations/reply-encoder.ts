@@ -1,0 +1,31 @@
+import type { MessageEvent } from '@nestjs/common';
+
+/** Why a reply was stopped before its end by a client, as its final event and saved row tell. */
+export type StopReason = 'user' | 'client_disconnected';
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * Turns one generation's moments into wire events; one implementation per protocol the gateway speaks (our chat
+ * stream, OpenAI's chunks). Generations know only this interface, never a protocol's framing.
+ */
+export interface ReplyEncoder {
+  start(sessionId: string, messageId: string): MessageEvent;
+  delta(content: string): MessageEvent;
+  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[];
+  error(code: string, error: string, messageId?: string): MessageEvent[];
+}
+
+/** Where a client is in a generation's events: the generation, and how many of its events it has. */
+export interface EventPosition {
+  generationId: string;
+  seq: number;
+}
+
+/** `done` and `error` end a generation's events. */
+export function isFinal(event: MessageEvent): boolean {
+  return event.type === 'done' || event.type === 'error';
+}

@@ -1,0 +1,79 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
+
+/**
+ * What became of a reply's final write: saved; failed now but being retried in the background (the database may
+ * come back); or never to be saved (the turn's rows were not written, so there is no row to finish).
+ */
+export type SaveOutcome = 'saved' | 'retrying' | 'failed';
+
+/** The reply's row itself is refused (SQLSTATE class 22, data exception, or 23, constraint): writing it again cannot help. */
+function refusesRow(error: unknown): boolean {
+  const failure = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = failure?.driverError?.code ?? failure?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+/** About a minute in all: long enough for a database failover, short enough to end before the sweep. */
+const SAVE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
+
+/** A generation's two writes: the turn's rows when it starts, the reply's row when it ends (retried through an outage). */
+@Injectable()
+export class ReplySaver {
+  private readonly logger = new Logger(ReplySaver.name);
+
+  constructor(
+    private readonly messages: MessagesRepository,
+    private readonly turns: ChatTurnsRepository,
+  ) {}
+
+  /** The session (if new), the question and the reply's `streaming` row; false when they could not be written. */
+  async writeTurn(turn: NewTurn): Promise<boolean> {
+    try {
+      await this.turns.beginTurn(turn);
+      return true;
+    } catch (error) {
+      this.logger.error(`Could not write turn ${turn.replyId}`, error instanceof Error ? error.stack : String(error));
+      return false;
+    }
+  }
+
+  /**
+   * Finishes the reply's row. A failed write is retried in the background (`retrying`; the client is told so at
+   * once), so a database outage leaves no reply `streaming`; a row the database refuses is marked failed.
+   */
+  async finishReply(replyId: string, row: FinishedReply): Promise<SaveOutcome> {
+    try {
+      await this.messages.finishReply(replyId, row);
+      return 'saved';
+    } catch (error) {
+      if (refusesRow(error)) return this.markUnsaved(replyId, row, error);
+      this.logger.error(`Could not save reply ${replyId}; retrying in the background`, error instanceof Error ? error.stack : String(error));
+      void this.retrySave(replyId, row);
+      return 'retrying';
+    }
+  }
+
+  /** A reply the database refuses is marked failed, without its text, rather than retried in vain and left `streaming`. */
+  private async markUnsaved(replyId: string, row: FinishedReply, error: unknown): Promise<SaveOutcome> {
+    this.logger.error(`The database refused reply ${replyId}; marking it failed`, error instanceof Error ? error.stack : String(error));
+    const marker: FinishedReply = { ...row, content: '', status: 'error', errorCode: 'persistence_error', error: 'The reply was generated but could not be saved' };
+    // If even this fails, the stale-reply sweep marks the reply aborted.
+    await this.messages.finishReply(replyId, marker).catch(() => undefined);
+    return 'failed';
+  }
+
+  private async retrySave(replyId: string, row: FinishedReply): Promise<void> {
+    for (const delayMs of SAVE_RETRY_DELAYS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      try {
+        await this.messages.finishReply(replyId, row);
+        this.logger.warn(`Saved reply ${replyId} after the database came back`);
+        return;
+      } catch {
+        // still down: the next, longer wait follows
+      }
+    }
+    this.logger.error(`Gave up saving reply ${replyId}; the stale-reply sweep will mark it aborted`);
+  }
+}

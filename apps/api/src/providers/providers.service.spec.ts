@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { ProviderCredentialsRepository, UsersRepository } from '@app/persistence';
+import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
+import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
+import { MetricsModule } from '../observability/metrics.module.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { ProvidersModule } from './providers.module.js';
+import { ProvidersService } from './providers.service.js';
+
+describe('ProvidersService (PGlite)', () => {
+  let bed: ServiceTestbed;
+  let providers: ProvidersService;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    bed = await bootServices([MetricsModule, RedisModule, ProvidersModule]);
+    providers = bed.module.get(ProvidersService);
+    baseUrl = `${bed.fake.url}${FAKE_BASE_PATHS.openai}`;
+  });
+  afterAll(() => bed?.close());
+
+  it("keeps a user's key sealed and gives it back, with the base URL, only for that user's own calls", async () => {
+    await providers.upsert(bed.userId, 'openai', { apiKey: FAKE_KEY, baseUrl, defaultModel: 'fake:deltas=1' });
+    const row = await bed.module.get(ProviderCredentialsRepository).findOwned(bed.userId, 'openai');
+    expect(row?.apiKeyEncrypted).toBeTruthy();
+    expect(row?.apiKeyEncrypted).not.toContain(FAKE_KEY);
+    expect(row?.apiKeyHint).not.toBe(FAKE_KEY);
+    expect(await providers.resolveEndpoint(bed.userId, 'openai')).toMatchObject({ apiKey: FAKE_KEY, baseUrl, defaultModel: 'fake:deltas=1' });
+
+    const other = await bed.module.get(UsersRepository).createUser({ email: `${randomUUID()}@example.com`, passwordHash: 'unused', displayName: 'Other' });
+    await expect(providers.resolveEndpoint(other!.id, 'openai')).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED' });
+    expect((await providers.list(other!.id)).find(({ info }) => info.id === 'openai')?.configured).toBe(false);
+    expect((await providers.list(bed.userId)).find(({ info }) => info.id === 'openai')?.configured).toBe(true);
+  });
+
+  it('keeps the saved key when settings are saved again without one', async () => {
+    await providers.upsert(bed.userId, 'openai', { baseUrl });
+    expect((await providers.resolveEndpoint(bed.userId, 'openai')).apiKey).toBe(FAKE_KEY);
+  });
+
+  it('refuses what cannot work before saving it: no key, no base URL where one is needed, a private address', async () => {
+    await expect(providers.upsert(bed.userId, 'anthropic', { baseUrl })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(providers.upsert(bed.userId, 'custom', { apiKey: FAKE_KEY })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    // Only 127.0.0.1 is allow-listed for the fake upstream; any other special-purpose address stays refused.
+    await expect(providers.upsert(bed.userId, 'custom', { apiKey: FAKE_KEY, baseUrl: 'http://10.0.0.1/v1' })).rejects.toMatchObject({
+      code: 'UPSTREAM_URL_REJECTED',
+    });
+    await expect(providers.get(bed.userId, 'custom')).rejects.toMatchObject({ code: 'CREDENTIAL_NOT_FOUND' });
+  });
+
+  it('needs no settings for echo, and forgets removed settings at once', async () => {
+    expect((await providers.resolveEndpoint(bed.userId, 'echo')).info.id).toBe('echo');
+    await providers.upsert(bed.userId, 'gemini', { apiKey: FAKE_KEY, baseUrl: `${bed.fake.url}${FAKE_BASE_PATHS.gemini}` });
+    await providers.resolveEndpoint(bed.userId, 'gemini');
+    await providers.remove(bed.userId, 'gemini');
+    await expect(providers.resolveEndpoint(bed.userId, 'gemini')).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED' });
+    await expect(providers.remove(bed.userId, 'gemini')).rejects.toMatchObject({ code: 'CREDENTIAL_NOT_FOUND' });
+  });
+});

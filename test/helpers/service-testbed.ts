@@ -1,0 +1,61 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import { AiModule } from '@app/ai';
+import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
+import { PersistenceModule, UsersRepository } from '@app/persistence';
+import { type FakeLlmServer, startFakeLlm } from '../../apps/fake-llm/src/fake-llm.server.js';
+import { FAKE_UPSTREAM_ENV } from '../factories/provider.factory.js';
+import { TEST_ENV } from './test-app.js';
+
+/** Services booted in this process ("medium" tests): in-memory PGlite, the fake upstream, no Redis. */
+export interface ServiceTestbed {
+  module: TestingModule;
+  fake: FakeLlmServer;
+  /** A user of its own, made in the database. */
+  userId: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Compiles `imports` over the same root modules the app has (config, database, providers' HTTP), with the
+ * environment the e2e suites give the server plus `env`. The environment is restored once the config is read,
+ * so suites in one process do not see each other's.
+ */
+export async function bootServices(
+  imports: (Type | DynamicModule)[],
+  env: Record<string, string> = {},
+  adjust: (builder: TestingModuleBuilder) => TestingModuleBuilder = (builder) => builder,
+): Promise<ServiceTestbed> {
+  const fake = await startFakeLlm({ port: 0 });
+  const saved = { ...process.env };
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'NATS_URL']) delete process.env[name];
+  Object.assign(process.env, TEST_ENV, FAKE_UPSTREAM_ENV, { PGLITE_DATA_DIR: 'memory://' }, env);
+  let module: TestingModule;
+  try {
+    const builder = Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig, authConfig, chatConfig, databaseConfig, upstreamConfig] }),
+        CommonModule,
+        PersistenceModule.forRoot(),
+        AiModule.forRootAsync({ inject: [upstreamConfig.KEY], useFactory: (config: ConfigType<typeof upstreamConfig>) => config }),
+        ...imports,
+      ],
+    });
+    module = await adjust(builder).compile();
+    await module.init();
+  } finally {
+    process.env = saved;
+  }
+  const user = await module.get(UsersRepository).createUser({ email: `${randomUUID()}@example.com`, passwordHash: 'unused', displayName: 'Tester' });
+  return {
+    module,
+    fake,
+    userId: user!.id,
+    close: async () => {
+      await module.close();
+      await fake.close();
+    },
+  };
+}
