@@ -1,43 +1,32 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { describe, expect, it } from '@jest/globals';
 import { configureFakeProvider, FAKE_KEY, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser } from './factories/user.factory.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp } from './helpers/test-app.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { useRestartBench } from './helpers/restart-bench.js';
 
 const OLD_KEY = '11'.repeat(32);
 const NEW_KEY = '22'.repeat(32);
 
 describe('encryption key rotation (e2e)', () => {
-  let fake: FakeLlmServer;
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    fake = await startFakeLlm({ port: 0 });
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await fake?.close();
-    await database?.drop();
-  });
+  const bench = useRestartBench();
 
   it('keeps stored keys usable across a rotation and re-seals them with the new key on use', async () => {
     const chat = async (env: Record<string, string>, login: { email: string; password: string }) => {
-      const api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ...env }, database);
+      const api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ...env }, bench.database);
       try {
         const token = (await api.http().post('/api/auth/login').send({ email: login.email, password: login.password }).expect(200)).body.accessToken as string;
-        fake.reset();
+        bench.fake.reset();
         const result = await readStream(`${api.url}/api/chat/stream`, { token, body: { message: 'key?', provider: 'openai', model: 'fake:deltas=2' } });
-        return { result, sentKey: fake.requests[0]?.headers.authorization };
+        return { result, sentKey: bench.fake.requests[0]?.headers.authorization };
       } finally {
         await api.close({ dropDatabase: false });
       }
     };
 
-    const first = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ENCRYPTION_KEY: OLD_KEY, ENCRYPTION_KEY_ID: 'k1' }, database);
+    const first = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ENCRYPTION_KEY: OLD_KEY, ENCRYPTION_KEY_ID: 'k1' }, bench.database);
     const user = await registerUser(first);
-    await configureFakeProvider(first, user, 'openai', fake.url);
+    await configureFakeProvider(first, user, 'openai', bench.fake.url);
     await first.close({ dropDatabase: false });
 
     // Rotation: the new key is current, the old one is still accepted for reading.
@@ -51,7 +40,7 @@ describe('encryption key rotation (e2e)', () => {
     expect(retired.sentKey).toBe(`Bearer ${FAKE_KEY}`);
 
     // A key sealed with a key that is gone altogether is a clear 400, not a server error.
-    const lost = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ENCRYPTION_KEY: '33'.repeat(32), ENCRYPTION_KEY_ID: 'k3' }, database);
+    const lost = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ENCRYPTION_KEY: '33'.repeat(32), ENCRYPTION_KEY_ID: 'k3' }, bench.database);
     try {
       const token = (await lost.http().post('/api/auth/login').send({ email: user.email, password: user.password }).expect(200)).body.accessToken as string;
       const refused = await readStream(`${lost.url}/api/chat/stream`, { token, body: { message: 'key?', provider: 'openai', model: 'fake:deltas=2' } });

@@ -1,33 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { connect } from 'node:net';
-import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser } from './factories/user.factory.js';
 import { readStream, type StreamResult } from './helpers/sse-client.js';
 import { bootTestApp } from './helpers/test-app.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { useRestartBench } from './helpers/restart-bench.js';
 
 const SHORT = 'fake:deltas=8,delay=100';
 const LONG = 'fake:deltas=400,delay=50';
 
 describe('graceful shutdown (e2e)', () => {
-  let fake: FakeLlmServer;
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    fake = await startFakeLlm({ port: 0 });
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await fake?.close();
-    await database?.drop();
-  });
+  const bench = useRestartBench();
 
   it('on SIGTERM with 50 streams in flight: refuses new work, lets short replies finish, saves the rest as aborted, exits 0', async () => {
     const env = { ...FAKE_UPSTREAM_ENV, SHUTDOWN_GRACE_MS: '2000' };
-    const api = await bootTestApp(env, database);
+    const api = await bootTestApp(env, bench.database);
     const user = await registerUser(api);
-    await configureFakeProvider(api, user, 'openai', fake.url);
+    await configureFakeProvider(api, user, 'openai', bench.fake.url);
 
     const started: Promise<void>[] = [];
     const streams: Promise<StreamResult>[] = [];
@@ -64,7 +53,7 @@ describe('graceful shutdown (e2e)', () => {
     for (const result of long) expect(result.events.at(-1)!.data).toEqual(expect.objectContaining({ code: 'server_shutdown' }));
 
     // Every reply is saved and marked, as a restarted server shows.
-    const again = await bootTestApp(env, database);
+    const again = await bootTestApp(env, bench.database);
     try {
       const login = await again.http().post('/api/auth/login').send({ email: user.email, password: user.password }).expect(200);
       const auth = { Authorization: `Bearer ${login.body.accessToken}` };
