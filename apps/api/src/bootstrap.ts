@@ -1,4 +1,4 @@
-import { type INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { type INestApplication, RequestMethod } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
@@ -8,7 +8,7 @@ import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } 
 import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoRoot } from 'pino';
-import { AllExceptionsFilter, appConfig, checkJsonLimits, type JsonLimits, validateConfig, WellFormedTextPipe } from '@app/common';
+import { AllExceptionsFilter, appConfig, checkJsonLimits, type JsonLimits, inputPipes, validateConfig } from '@app/common';
 import { AppModule } from './app.module.js';
 import { coalescePipedWrites } from './http/coalesced-writes.js';
 import { keepAliveHint } from './http/keep-alive-hint.js';
@@ -41,10 +41,7 @@ export async function createApp(): Promise<NestExpressApplication> {
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: false });
   app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalFilters(new AllExceptionsFilter(openAiShapeBeforeRouting));
-  app.useGlobalPipes(
-    new WellFormedTextPipe(),
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
-  );
+  app.useGlobalPipes(...inputPipes());
   setUpSwagger(app);
   answerProtocolErrorsInJson(app.getHttpServer() as Server);
   return app;

@@ -6,3 +6,4 @@ export * from './common.module.js';
 export * from './cache/expiring-map.js';
 export * from './input/json-limits.js';
 export * from './input/well-formed-text.pipe.js';
+export * from './input/input-pipes.js';

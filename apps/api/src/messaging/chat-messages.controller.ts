@@ -1,7 +1,7 @@
-import { Controller, UseFilters, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Controller, UseFilters, UsePipes } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { filter, map, type Observable } from 'rxjs';
-import { AppError, WellFormedTextPipe } from '@app/common';
+import { AppError, inputPipes } from '@app/common';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatService } from '../chat/chat.service.js';
@@ -25,8 +25,8 @@ const NEVER_ABORTED = new AbortController().signal;
  */
 @Controller()
 @UseFilters(RpcErrorsFilter)
-// The HTTP app's global pipes do not reach message handlers: the same input rules are applied here, in order.
-@UsePipes(new RefusedPayloadPipe(), new WellFormedTextPipe(), new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+// The HTTP app's global pipes do not reach message handlers: a refused payload is answered, then the same input rules apply.
+@UsePipes(new RefusedPayloadPipe(), ...inputPipes())
 export class ChatMessagesController {
   constructor(
     private readonly apiKeys: ApiKeysService,
