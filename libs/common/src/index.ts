@@ -7,3 +7,4 @@ export * from './cache/expiring-map.js';
 export * from './input/json-limits.js';
 export * from './input/well-formed-text.pipe.js';
 export * from './input/input-pipes.js';
+export * from './errors/database-error-code.js';

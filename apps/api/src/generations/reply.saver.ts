@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { databaseErrorCode } from '@app/common';
 import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
 
 /**
@@ -9,9 +10,7 @@ export type SaveOutcome = 'saved' | 'retrying' | 'failed';
 
 /** The reply's row itself is refused (SQLSTATE class 22, data exception, or 23, constraint): writing it again cannot help. */
 function refusesRow(error: unknown): boolean {
-  const failure = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
-  const code = failure?.driverError?.code ?? failure?.code;
-  return typeof code === 'string' && /^2[23]/.test(code);
+  return /^2[23]/.test(databaseErrorCode(error) ?? '');
 }
 
 /** About a minute in all: long enough for a database failover, short enough to end before the sweep. */

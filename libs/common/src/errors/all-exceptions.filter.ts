@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { JsonLimitError } from '../input/json-limits.js';
 import { AppError } from './app.error.js';
+import { databaseErrorCode } from './database-error-code.js';
 
 export interface ErrorBody {
   statusCode: number;
@@ -34,9 +35,9 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections|the database system is (starting up|shutting down)/i;
 
 function isDatabaseUnavailable(exception: unknown): boolean {
-  const error = exception as { code?: unknown; message?: unknown; driverError?: { code?: unknown } } | undefined;
-  const code = error?.driverError?.code ?? error?.code;
-  return (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || (typeof error?.message === 'string' && UNAVAILABLE_MESSAGE.test(error.message));
+  const code = databaseErrorCode(exception);
+  const message = (exception as { message?: unknown } | undefined)?.message;
+  return (code !== undefined && UNAVAILABLE_CODES.has(code)) || (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message));
 }
 
 function httpExceptionMessage(exception: HttpException): string {
