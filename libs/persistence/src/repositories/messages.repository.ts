@@ -95,5 +95,8 @@ export class MessagesRepository {
   }
 }
 
+/** What a reply whose generation was lost says, in its row and in the final event its followers get. */
+export const INTERRUPTED_REPLY_ERROR = 'The server stopped while this reply was being generated';
+
 /** How a reply whose generation was lost is saved: what it had is kept, its status says it did not finish. */
-const MARK_INTERRUPTED = `UPDATE messages SET status = 'aborted', error_code = 'interrupted', error = 'The server stopped while this reply was being generated'`;
+const MARK_INTERRUPTED = `UPDATE messages SET status = 'aborted', error_code = 'interrupted', error = '${INTERRUPTED_REPLY_ERROR}'`;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { AppError } from '@app/common';
+import { INTERRUPTED_REPLY_ERROR } from '@app/persistence';
 import type { RedisChannels } from '../../redis/redis-channels.js';
 import { REDIS_COMMAND_TIMEOUT_MS, type RedisConnectionsService } from '../../redis/redis-connections.service.js';
 import { type EventPosition, isFinal } from '../reply-encoder.js';
@@ -110,12 +111,13 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
   }
 
   async claim(sessionId: string, generationId: string): Promise<boolean> {
+    const what = `claim session ${sessionId}`;
     const { leaseMs, maxRunMs, retentionMs } = this.settings;
     const key = runningKey(sessionId);
     const lease = `${generationId} ${this.ownerId}`;
     // A stop request finds a lease's owner by its subscription: without one, the owner would look dead.
-    if (!this.hearsStops) await this.command(withTimeout(this.hearingStops, REDIS_COMMAND_TIMEOUT_MS), `claim session ${sessionId}`);
-    const claimed = (await this.command(this.redis.eval(CLAIM, 2, key, latestKey(sessionId), lease, leaseMs, maxRunMs + retentionMs, generationId), `claim session ${sessionId}`)) === 1;
+    if (!this.hearsStops) await this.command(withTimeout(this.hearingStops, REDIS_COMMAND_TIMEOUT_MS), what);
+    const claimed = (await this.command(this.redis.eval(CLAIM, 2, key, latestKey(sessionId), lease, leaseMs, maxRunMs + retentionMs, generationId), what)) === 1;
     if (claimed) this.hold(key, lease);
     return claimed;
   }
@@ -141,17 +143,19 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
   }
 
   async follow(sessionId: string, after?: EventPosition): Promise<Observable<MessageEvent> | null> {
-    const generationId = await this.command(this.redis.get(latestKey(sessionId)), `follow session ${sessionId}`);
+    const what = `follow session ${sessionId}`;
+    const generationId = await this.command(this.redis.get(latestKey(sessionId)), what);
     if (!generationId) return null;
     const skip = after?.generationId === generationId ? after.seq : 0;
-    const last = await this.command(this.lastEvent(generationId), `follow session ${sessionId}`);
+    const last = await this.command(this.lastEvent(generationId), what);
     if (last && isFinal(last.event) && last.seq <= skip) return null;
     return this.tail(sessionId, generationId, skip);
   }
 
   async stopElsewhere(sessionId: string, abandon: AbandonGeneration): Promise<boolean> {
+    const what = `stop session ${sessionId}`;
     const key = runningKey(sessionId);
-    const lease = await this.command(this.redis.get(key), `stop session ${sessionId}`);
+    const lease = await this.command(this.redis.get(key), what);
     if (!lease) return this.abandonExpired(sessionId, abandon);
     const [generationId, ownerId] = lease.split(' ') as [string, string];
     let settle!: (stopped: boolean) => void;
@@ -163,15 +167,15 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     const timer = setTimeout(() => settle(false), STOP_WAIT_MS);
     try {
       // It may have ended while we started listening: then there is nothing left to stop.
-      if ((await this.command(this.redis.get(key), `stop session ${sessionId}`)) !== lease) return false;
-      const heard = await this.command(this.redis.publish(stopChannel(ownerId), sessionId), `stop session ${sessionId}`);
+      if ((await this.command(this.redis.get(key), what)) !== lease) return false;
+      const heard = await this.command(this.redis.publish(stopChannel(ownerId), sessionId), what);
       if (heard > 0) return await outcome;
       // Nobody listens on the owner's channel: its process is gone (its subscription died with its connection)
       // and its lease has not expired yet. Its reply is marked before the session is free for the next one.
       this.logger.warn(`Generation ${generationId} of session ${sessionId} has no live owner; marking it aborted`);
       await abandon(generationId);
-      await this.command(this.endAbandoned(generationId), `stop session ${sessionId}`);
-      await this.command(this.redis.eval(RELEASE, 1, key, lease), `stop session ${sessionId}`);
+      await this.command(this.endAbandoned(generationId), what);
+      await this.command(this.redis.eval(RELEASE, 1, key, lease), what);
       return true;
     } finally {
       clearTimeout(timer);
@@ -247,7 +251,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     const last = await this.lastEvent(generationId);
     if (last && isFinal(last.event)) return;
     const seq = (last?.seq ?? 0) + 1;
-    const event: MessageEvent = { type: 'error', data: { error: INTERRUPTED, code: 'interrupted', messageId: generationId } };
+    const event: MessageEvent = { type: 'error', data: { error: INTERRUPTED_REPLY_ERROR, code: 'interrupted', messageId: generationId } };
     this.batcher.add(eventsKey(generationId), eventsChannel(generationId), seq, encode(seq, event), this.settings.retentionMs);
     this.batcher.flush();
   }
@@ -315,8 +319,6 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
 }
 
 const RESUME_UNAVAILABLE = 'The live events of this reply are unavailable for now; reconnect to resume';
-/** As the reply is saved (the stale-reply sweep's words). */
-const INTERRUPTED = 'The server stopped while this reply was being generated';
 
 /** `pending`, or a rejection once `ms` have passed. */
 function withTimeout<T>(pending: Promise<T>, ms: number): Promise<T> {
