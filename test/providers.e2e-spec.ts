@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { registerUser, type TestUser } from './factories/user.factory.js';
+import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp, freePort, type TestApp } from './helpers/test-app.js';
 
@@ -108,9 +109,11 @@ describe('provider settings (e2e)', () => {
     expect(refusedError).toEqual({ error: expect.any(String), code: 'upstream_error', messageId: expect.any(String) });
     expect({ error: blockedError.error, code: blockedError.code }).toEqual({ error: refusedError.error, code: refusedError.code });
     expect(refusedError.error).not.toMatch(ANY_ADDRESS);
-    // The detail is for the operator's log.
-    expect(api.output()).toMatch(new RegExp(`Could not reach the provider: .*${closed}`));
-    expect(api.output()).toMatch(/Could not reach the provider: 127\.0\.0\.1 port 11434/);
+    // The detail is for the operator's log, which reaches the test through the server's stdout a moment later.
+    await eventually(() => {
+      expect(api.output()).toMatch(new RegExp(`Could not reach the provider: .*${closed}`));
+      expect(api.output()).toMatch(/Could not reach the provider: 127\.0\.0\.1 port 11434/);
+    });
   });
 
   it('deletes settings; a second delete is 404', async () => {
