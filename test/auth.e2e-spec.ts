@@ -82,7 +82,7 @@ describe('auth (e2e)', () => {
 
     // Verified tokens are remembered: the second request must still check the expiry.
     const expiresAt = Math.floor(Date.now() / 1000) + 2;
-    const shortLived = jwt.sign({ sub: user.id, email: user.email, exp: expiresAt }, TEST_ENV.JWT_SECRET);
+    const shortLived = jwt.sign({ sub: user.id, email: user.email, ver: 0, exp: expiresAt }, TEST_ENV.JWT_SECRET);
     await api.http().get('/api/auth/me').set('Authorization', `Bearer ${shortLived}`).expect(200);
     await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
     await api.http().get('/api/auth/me').set('Authorization', `Bearer ${shortLived}`).expect(401);

@@ -24,5 +24,5 @@ export async function registerUser(testApp: TestApp, overrides = {}): Promise<Te
 
 /** An access token signed exactly as the server signs its own (HS256, the test secret), for any subject. */
 export function signAccessToken(sub: string): string {
-  return jwt.sign({ sub, email: 'ghost@example.com' }, TEST_ENV.JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
+  return jwt.sign({ sub, email: 'ghost@example.com', ver: 0 }, TEST_ENV.JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
 }

@@ -5,13 +5,22 @@ import { databaseConfig } from '@app/common';
 import { buildDataSourceOptions } from './data-source.options.js';
 import { ENTITIES } from './entities/index.js';
 import { ApiKeysRepository } from './repositories/api-keys.repository.js';
+import { AuditEventsRepository } from './repositories/audit-events.repository.js';
 import { ChatSessionsRepository } from './repositories/chat-sessions.repository.js';
 import { ChatTurnsRepository } from './repositories/chat-turns.repository.js';
 import { MessagesRepository } from './repositories/messages.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
-const REPOSITORIES = [ApiKeysRepository, UsersRepository, ProviderCredentialsRepository, ChatSessionsRepository, ChatTurnsRepository, MessagesRepository];
+const REPOSITORIES = [
+  ApiKeysRepository,
+  UsersRepository,
+  ProviderCredentialsRepository,
+  ChatSessionsRepository,
+  ChatTurnsRepository,
+  MessagesRepository,
+  AuditEventsRepository,
+];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */
 @Module({})

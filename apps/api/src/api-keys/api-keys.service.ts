@@ -24,6 +24,6 @@ export class ApiKeysService {
   /** Looked up on every request, so a revoked key stops working at once. */
   async authenticate(secret: string): Promise<AuthUser | null> {
     const owner = await this.keys.useKey(hashApiKey(secret));
-    return owner ? { id: owner.userId } : null;
+    return owner ? { id: owner.userId, role: owner.role } : null;
   }
 }

@@ -5,10 +5,10 @@ import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from '@app/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { AccessTokensService, JWT_ALGORITHM } from './access-tokens.service.js';
+import { AccountStatesCache } from './account-states.cache.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
-import { KnownUsersCache } from './known-users.cache.js';
 import { PasswordHasher } from './password.hasher.js';
 import { StreamTokensService } from './stream-tokens.service.js';
 
@@ -26,7 +26,7 @@ import { StreamTokensService } from './stream-tokens.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, AccessTokensService, StreamTokensService, KnownUsersCache, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [AuthService, PasswordHasher, AccessTokensService, StreamTokensService, AccountStatesCache, { provide: APP_GUARD, useClass: JwtAuthGuard }],
   exports: [StreamTokensService],
 })
 export class AuthModule {}

@@ -33,7 +33,7 @@ export class AuthService {
 
   async login(email: string, password: string): Promise<IssuedSession> {
     const user = await this.users.findByEmail(email);
-    if (!(await this.hasher.verify(user?.passwordHash, password)) || !user) {
+    if (!(await this.hasher.verify(user?.passwordHash ?? undefined, password)) || !user) {
       // Same answer for an unknown e-mail and a wrong password: no account enumeration.
       throw new AppError('INVALID_CREDENTIALS', 'Invalid e-mail or password');
     }

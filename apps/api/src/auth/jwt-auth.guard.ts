@@ -5,10 +5,11 @@ import { AppError } from '@app/common';
 import { API_KEY_PREFIX } from '../api-keys/api-key.secret.js';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { AccessTokensService } from './access-tokens.service.js';
+import { AccountStatesCache } from './account-states.cache.js';
 import type { AuthUser } from './auth-user.js';
 import { ALLOW_API_KEY } from './allow-api-key.decorator.js';
 import { ALLOW_STREAM_TOKEN } from './allow-stream-token.decorator.js';
-import { KnownUsersCache } from './known-users.cache.js';
+
 import { IS_PUBLIC } from './public.decorator.js';
 import { StreamTokensService } from './stream-tokens.service.js';
 
@@ -26,7 +27,7 @@ export class JwtAuthGuard implements CanActivate {
     private readonly accessTokens: AccessTokensService,
     private readonly apiKeys: ApiKeysService,
     private readonly streamTokens: StreamTokensService,
-    private readonly knownUsers: KnownUsersCache,
+    private readonly accounts: AccountStatesCache,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,10 +39,11 @@ export class JwtAuthGuard implements CanActivate {
     const streamToken = request.query.token;
     if (streamToken !== undefined && this.reflector.getAllAndOverride<boolean>(ALLOW_STREAM_TOKEN, targets)) {
       const grant = typeof streamToken === 'string' ? this.streamTokens.verify(streamToken) : null;
-      if (!grant || grant.sessionId !== request.params.id || !(await this.knownUsers.exists(grant.userId))) {
+      const account = grant && grant.sessionId === request.params.id ? await this.accounts.get(grant.userId) : null;
+      if (!grant || !account || account.disabled) {
         throw new AppError('UNAUTHENTICATED', 'The stream token is invalid, expired, or for another session');
       }
-      request.user = { id: grant.userId };
+      request.user = { id: grant.userId, role: account.role };
       return true;
     }
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
@@ -55,8 +57,11 @@ export class JwtAuthGuard implements CanActivate {
     return true;
   }
 
+  /** The token's user while the account exists, is enabled, and has not revoked the token's version. */
   private async signedUser(token: string): Promise<AuthUser | null> {
-    const user = this.accessTokens.verify(token);
-    return user && (await this.knownUsers.exists(user.id)) ? user : null;
+    const grant = this.accessTokens.verify(token);
+    const account = grant && (await this.accounts.get(grant.userId));
+    if (!grant || !account || account.disabled || account.tokenVersion !== grant.tokenVersion) return null;
+    return { id: grant.userId, role: account.role };
   }
 }

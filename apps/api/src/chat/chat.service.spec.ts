@@ -42,7 +42,7 @@ describe('ChatService (PGlite, fake upstream)', () => {
   beforeAll(async () => {
     bed = await bootServices([MetricsModule, RedisModule, ChatServiceModule], { CHAT_MAX_REPLY_CHARS: String(MAX_REPLY_CHARS) });
     chat = bed.module.get(ChatService);
-    user = { id: bed.userId };
+    user = { id: bed.userId, role: 'member' };
     await bed.module.get(ProvidersService).upsert(user.id, 'openai', { apiKey: FAKE_KEY, baseUrl: `${bed.fake.url}${FAKE_BASE_PATHS.openai}` });
   });
   afterAll(() => bed?.close());

@@ -1,10 +1,24 @@
 import { ApiKeyEntity } from './api-key.entity.js';
+import { AuditEventEntity } from './audit-event.entity.js';
 import { ChatSessionEntity } from './chat-session.entity.js';
 import { MessageEntity } from './message.entity.js';
+import { LoginCodeEntity } from './login-code.entity.js';
 import { ProviderCredentialEntity } from './provider-credential.entity.js';
+import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { UserEntity } from './user.entity.js';
 
-export { ApiKeyEntity, ChatSessionEntity, MessageEntity, ProviderCredentialEntity, UserEntity };
+export { ApiKeyEntity, AuditEventEntity, ChatSessionEntity, LoginCodeEntity, MessageEntity, ProviderCredentialEntity, RefreshTokenEntity, UserEntity };
+export { USER_ROLES, type UserRole } from './user.entity.js';
+export type { AuditDetail } from './audit-event.entity.js';
 export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus } from './message.entity.js';
 
-export const ENTITIES = [UserEntity, ProviderCredentialEntity, ChatSessionEntity, MessageEntity, ApiKeyEntity];
+export const ENTITIES = [
+  UserEntity,
+  ProviderCredentialEntity,
+  ChatSessionEntity,
+  MessageEntity,
+  ApiKeyEntity,
+  RefreshTokenEntity,
+  LoginCodeEntity,
+  AuditEventEntity,
+];

@@ -1,7 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { UserEntity } from '../entities/user.entity.js';
+import { UserEntity, type UserRole } from '../entities/user.entity.js';
+
+export interface NewUser {
+  email: string;
+  passwordHash: string | null;
+  displayName: string;
+  role?: UserRole;
+  oidcIssuer?: string;
+  oidcSubject?: string;
+}
+
+export interface AccountState {
+  role: UserRole;
+  /** Access tokens issued under another version are refused. */
+  tokenVersion: number;
+  disabled: boolean;
+}
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -12,7 +28,7 @@ export class UsersRepository {
   constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
 
   /** Returns null when the address is taken (unique index), so callers need no racy pre-check. */
-  async createUser(input: { email: string; passwordHash: string; displayName: string }): Promise<UserEntity | null> {
+  async createUser(input: NewUser): Promise<UserEntity | null> {
     const rows = await this.users
       .createQueryBuilder()
       .insert()
@@ -21,7 +37,8 @@ export class UsersRepository {
       .returning('*')
       .execute();
     const row = (rows.raw as Record<string, unknown>[])[0];
-    return row ? this.users.create({ ...input, email: normaliseEmail(input.email), id: row.id as string, createdAt: new Date(row.created_at as string) }) : null;
+    // Read back whole, with the database's defaults (role, token version), rather than rebuilt from the raw row.
+    return row ? this.users.findOneByOrFail({ id: row.id as string }) : null;
   }
 
   /** The login lookup: the only read that is not scoped to an already-known user. */
@@ -33,8 +50,9 @@ export class UsersRepository {
     return this.users.findOneBy({ id: userId });
   }
 
-  /** Whether the account still exists: the authentication check for signed tokens, a primary-key probe. */
-  exists(userId: string): Promise<boolean> {
-    return this.users.existsBy({ id: userId });
+  /** What authentication needs to know of an account on each request: a primary-key read of three columns. */
+  async findAccountState(userId: string): Promise<AccountState | null> {
+    const row = await this.users.findOne({ where: { id: userId }, select: { role: true, tokenVersion: true, disabledAt: true } });
+    return row && { role: row.role, tokenVersion: row.tokenVersion, disabled: row.disabledAt !== null };
   }
 }

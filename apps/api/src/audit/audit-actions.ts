@@ -1,0 +1,23 @@
+/** Every action the audit log records; a closed list, so administrators can filter on a known vocabulary. */
+export const AUDIT_ACTIONS = [
+  'auth.login',
+  'auth.login_failed',
+  'auth.refresh_reuse',
+  'auth.logout',
+  'auth.logout_all',
+  'auth.password_changed',
+  'user.registered',
+  'user.role_changed',
+  'user.disabled',
+  'user.enabled',
+  'user.deleted',
+  'api_key.created',
+  'api_key.revoked',
+  'provider.credential_saved',
+  'provider.credential_deleted',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** The actor of what the server does by itself (start-up promotions, sweeps). */
+export const SYSTEM_ACTOR = 'system';
