@@ -28,7 +28,7 @@ export class AuthService {
       displayName: displayName?.trim() || email.split('@')[0]!,
     });
     if (!user) throw new AppError('EMAIL_TAKEN', 'An account with this e-mail already exists');
-    return this.issue(user);
+    return this.signIn(user);
   }
 
   async login(email: string, password: string): Promise<IssuedSession> {
@@ -37,7 +37,7 @@ export class AuthService {
       // Same answer for an unknown e-mail and a wrong password: no account enumeration.
       throw new AppError('INVALID_CREDENTIALS', 'Invalid e-mail or password');
     }
-    return this.issue(user);
+    return this.signIn(user);
   }
 
   async me(auth: AuthUser): Promise<UserEntity> {
@@ -46,7 +46,8 @@ export class AuthService {
     return user;
   }
 
-  private async issue(user: UserEntity): Promise<IssuedSession> {
+  /** The tokens of a sign-in, however the user proved who they are (password, single sign-on). */
+  async signIn(user: UserEntity): Promise<IssuedSession> {
     const accessToken = await this.accessTokens.issue(user);
     return { user, accessToken, expiresIn: this.config.jwtExpiresInSeconds };
   }
