@@ -19,7 +19,7 @@ describe('auth (e2e)', () => {
     const registration = buildRegistration({ displayName: 'Ada' });
     const registered = await api.http().post('/api/auth/register').send(registration).expect(201);
     expect(registered.body).toEqual({
-      user: { id: expect.any(String), email: registration.email, displayName: 'Ada', createdAt: expect.any(String) },
+      user: { id: expect.any(String), email: registration.email, displayName: 'Ada', role: 'member', createdAt: expect.any(String) },
       accessToken: expect.any(String),
       expiresIn: 3600,
     });

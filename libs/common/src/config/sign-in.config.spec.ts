@@ -78,6 +78,7 @@ describe('parseSignInConfig', () => {
     [{ ...SSO, OIDC_REDIRECT_URI: '/api/auth/oidc/callback' }, 'OIDC_REDIRECT_URI must be a valid URL'],
     [{ ...SSO, OIDC_REDIRECT_URI: 'http://chat.example.com/api/auth/oidc/callback' }, 'OIDC_REDIRECT_URI must use https:'],
     [{ ...SSO, OIDC_REDIRECT_URI: 'https://chat.example.com/callback#x' }, 'OIDC_REDIRECT_URI may not have a fragment'],
+    [{ ...SSO, OIDC_REDIRECT_URI: 'https://chat.example.com/callback?from=sso' }, 'OIDC_REDIRECT_URI may not have a query string'],
     [{ ...SSO, OIDC_POST_LOGIN_REDIRECT: 'https://user:pw@portal.example.com/' }, 'OIDC_POST_LOGIN_REDIRECT may not carry a user name or password'],
     [{ ...SSO, OIDC_POST_LOGIN_REDIRECT: undefined }, 'OIDC_POST_LOGIN_REDIRECT is required when OIDC_ISSUER_URL is set'],
     [{ ...SSO, OIDC_SCOPES: 'email profile' }, 'OIDC_SCOPES must include openid'],

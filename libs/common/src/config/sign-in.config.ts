@@ -73,6 +73,8 @@ function parseOidcSettings(read: EnvReader): OidcSettings | null {
   const clientId = required('OIDC_CLIENT_ID');
   const clientSecret = required('OIDC_CLIENT_SECRET');
   const redirectUri = webUrl(read, 'OIDC_REDIRECT_URI') ?? required('OIDC_REDIRECT_URI');
+  // The provider appends the code and state to it, and the token request repeats it without any query.
+  if (new URL(redirectUri).search) throw new ConfigError('OIDC_REDIRECT_URI', 'may not have a query string');
   const postLoginRedirect = webUrl(read, 'OIDC_POST_LOGIN_REDIRECT') ?? required('OIDC_POST_LOGIN_REDIRECT');
 
   const scopes = read.string('OIDC_SCOPES', 'openid email profile').split(/\s+/);

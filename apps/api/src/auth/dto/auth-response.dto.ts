@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { UserEntity } from '@app/persistence';
+import { USER_ROLES, type UserEntity, type UserRole } from '@app/persistence';
+import type { IssuedSession } from '../auth.service.js';
 
 export class UserResponseDto {
   @ApiProperty({ format: 'uuid' })
@@ -10,6 +11,9 @@ export class UserResponseDto {
 
   @ApiProperty()
   displayName: string;
+
+  @ApiProperty({ enum: USER_ROLES, description: 'What the account may do; an SSO sign-in may change it (OIDC_ROLES_CLAIM)' })
+  role: UserRole;
 
   @ApiProperty()
   createdAt: Date;
@@ -27,5 +31,10 @@ export class AuthResponseDto {
 }
 
 export function mapUser(user: UserEntity): UserResponseDto {
-  return { id: user.id, email: user.email, displayName: user.displayName, createdAt: user.createdAt };
+  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, createdAt: user.createdAt };
+}
+
+export function mapSession(session: IssuedSession): AuthResponseDto {
+  const { user, accessToken, expiresIn } = session;
+  return { user: mapUser(user), accessToken, expiresIn };
 }
