@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
-import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
+import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, signInConfig, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { OidcModule } from './auth/oidc/oidc.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { GenerationsModule } from './generations/generations.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -24,7 +25,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [appConfig, authConfig, chatConfig, databaseConfig, upstreamConfig],
+      load: [appConfig, authConfig, chatConfig, databaseConfig, upstreamConfig, signInConfig],
     }),
     CommonModule,
     ObservabilityModule,
@@ -40,6 +41,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     // Guards run in registration order: authentication first, so throttling can key on the user.
     AuthModule,
     ThrottlingModule,
+    OidcModule,
     ProvidersModule,
     SessionsModule,
     GenerationsModule,

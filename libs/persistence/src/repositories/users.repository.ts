@@ -50,6 +50,31 @@ export class UsersRepository {
     return this.users.findOneBy({ id: userId });
   }
 
+  /** The single sign-on lookup: the account of a provider's subject (issuer and subject are unique together). */
+  findByOidcIdentity(issuer: string, subject: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ oidcIssuer: issuer, oidcSubject: subject });
+  }
+
+  /**
+   * Attaches a provider identity to an account that has none yet, in one statement: of two sign-ins racing to
+   * link the same account, one does. False when the account already has an identity (or no longer exists).
+   */
+  async linkOidcIdentity(userId: string, issuer: string, subject: string): Promise<boolean> {
+    const result = await this.users
+      .createQueryBuilder()
+      .update()
+      .set({ oidcIssuer: issuer, oidcSubject: subject })
+      .where('id = :userId AND oidc_issuer IS NULL', { userId })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Sets the account's role as a sign-in maps it (ADMIN_EMAILS, the provider's roles claim); true when it changed. */
+  async assignRole(userId: string, role: UserRole): Promise<boolean> {
+    const result = await this.users.createQueryBuilder().update().set({ role }).where('id = :userId AND role <> :role', { userId, role }).execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   /** What authentication needs to know of an account on each request: a primary-key read of three columns. */
   async findAccountState(userId: string): Promise<AccountState | null> {
     const row = await this.users.findOne({ where: { id: userId }, select: { role: true, tokenVersion: true, disabledAt: true } });
