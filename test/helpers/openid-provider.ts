@@ -16,6 +16,19 @@ export interface TestClient {
   redirectUri: string;
 }
 
+/** The provider warns, rightly, that it runs on development keys, storage and pages, and on Node 20: what a test wants. */
+function withoutDevelopmentWarnings<T>(build: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('oidc-provider WARNING')) warn(...args);
+  };
+  try {
+    return build();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 /**
  * A real OpenID provider (the `oidc-provider` package) on a loopback port, with its development sign-in and consent
  * pages: any login name with any password signs in as that subject. Claims come from `identities`, which a test
@@ -62,7 +75,7 @@ export class TestOpenIdProvider {
       // Lifetimes given, which also keeps the provider from printing a notice for each default it uses.
       ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 600, Grant: 600 },
     };
-    server.on('request', new Provider(started.issuer, configuration).callback());
+    server.on('request', withoutDevelopmentWarnings(() => new Provider(started.issuer, configuration)).callback());
     return started;
   }
 
