@@ -4,6 +4,9 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from '@app/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
+import { GenerationsModule } from '../generations/generations.module.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { AccountRevocation } from './account-revocation.service.js';
 import { AccessTokensService, JWT_ALGORITHM } from './access-tokens.service.js';
 import { AccountStatesCache } from './account-states.cache.js';
 import { AuthController } from './auth.controller.js';
@@ -16,6 +19,9 @@ import { StreamTokensService } from './stream-tokens.service.js';
   imports: [
     // The guard takes personal API keys as well as tokens.
     ApiKeysModule,
+    // Revoking a sign-in ends the user's live replies, on every replica.
+    GenerationsModule,
+    RedisModule,
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: ConfigType<typeof authConfig>) => ({
@@ -26,7 +32,7 @@ import { StreamTokensService } from './stream-tokens.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, AccessTokensService, StreamTokensService, AccountStatesCache, { provide: APP_GUARD, useClass: JwtAuthGuard }],
-  exports: [StreamTokensService],
+  providers: [AuthService, PasswordHasher, AccessTokensService, StreamTokensService, AccountStatesCache, AccountRevocation, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  exports: [StreamTokensService, AccountRevocation],
 })
 export class AuthModule {}
