@@ -6,7 +6,7 @@ import { LoginCodesRepository, type UserEntity, type UserRole, UsersRepository }
 import { SYSTEM_ACTOR } from '../../audit/audit-actions.js';
 import { AuditService } from '../../audit/audit.service.js';
 import type { RequestOrigin } from '../../audit/request-origin.decorator.js';
-import { AccountStatesCache } from '../account-states.cache.js';
+import { AccountRevocation } from '../account-revocation.service.js';
 import { AuthService, type IssuedSession } from '../auth.service.js';
 import { SignInPolicy } from '../sign-in.policy.js';
 import { OIDC_CLIENT, type OidcClient } from './oidc-client.provider.js';
@@ -64,7 +64,7 @@ export class OidcService {
     private readonly loginCodes: LoginCodesRepository,
     private readonly auth: AuthService,
     private readonly policy: SignInPolicy,
-    private readonly accountStates: AccountStatesCache,
+    private readonly revocation: AccountRevocation,
     private readonly audit: AuditService,
   ) {}
 
@@ -165,8 +165,9 @@ export class OidcService {
     const user = (await this.users.findByOidcIdentity(identity.issuer, identity.subject)) ?? (await this.firstSignIn(identity, role ?? 'member', origin));
     if (user.disabledAt) throw new OidcRefusal('account_disabled', `account ${user.id} is disabled`, user.id);
     if (role !== undefined && role !== user.role && (await this.users.assignRole(user.id, role))) {
-      // Tokens issued before carry no role: the guard reads it from the account's state, which must be read again now.
-      this.accountStates.forget(user.id);
+      // Tokens issued before carry no role: the guard reads it from the account's state, which every replica must
+      // read again now. The user's replies may go on: a new role takes nothing away that a running reply needs.
+      await this.revocation.announce(user.id, { endStreams: false });
       await this.audit.record(
         { actor: SYSTEM_ACTOR, action: 'user.role_changed', target: user.id, detail: { from: user.role, to: role, source: 'oidc' } },
         origin,
