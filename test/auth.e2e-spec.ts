@@ -97,6 +97,14 @@ describe('auth (e2e)', () => {
     expectError(huge.body, 413);
   });
 
+  it('answers the single sign-on routes with a JSON 404 while it is not configured', async () => {
+    for (const request of [api.http().get('/api/auth/oidc/login'), api.http().get('/api/auth/oidc/callback?code=a&state=b'), api.http().post('/api/auth/oidc/exchange').send({ code: 'a' })]) {
+      const response = await request;
+      expect([response.status, response.body.code, response.headers.location]).toEqual([404, 'SSO_NOT_CONFIGURED', undefined]);
+      expectError(response.body, 404);
+    }
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const response = await api.http().get('/api/does-not-exist');
     expect(response.status).toBe(404);

@@ -23,6 +23,9 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'post', path: '/api/auth/register' },
   { method: 'post', path: '/api/auth/login' },
   { method: 'get', path: '/api/auth/me' },
+  { method: 'get', path: '/api/auth/oidc/login' },
+  { method: 'get', path: '/api/auth/oidc/callback' },
+  { method: 'post', path: '/api/auth/oidc/exchange' },
   { method: 'get', path: '/api/providers' },
   { method: 'get', path: '/api/providers/:provider' },
   { method: 'put', path: '/api/providers/:provider' },
@@ -69,7 +72,7 @@ const junk = fc.oneof(
 
 const bodyArbitrary = fc.oneof(
   fc.dictionary(
-    fc.constantFrom('email', 'password', 'displayName', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl', 'defaultModel', 'isAdmin', '__proto__'),
+    fc.constantFrom('email', 'password', 'code', 'displayName', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl', 'defaultModel', 'isAdmin', '__proto__'),
     junk,
     { maxKeys: 5 },
   ),
@@ -102,7 +105,7 @@ const queryArbitrary = fc.oneof(
   fc.constant(''),
   fc.record({ limit: junk, cursor: junk }).map(({ limit, cursor }) => `?limit=${encodeText(String(limit))}&cursor=${encodeText(String(cursor))}`),
   fc.string({ maxLength: 30 }).map((text) => `?${encodeText(text)}=${encodeText(text)}`),
-  fc.constantFrom('?cursor=%00', '?limit=1%00', '?token=%ED%A0%80', '?lastEventId=a%00b', '?view=all%00', '?%00=1'),
+  fc.constantFrom('?cursor=%00', '?limit=1%00', '?token=%ED%A0%80', '?lastEventId=a%00b', '?view=all%00', '?%00=1', '?code=%00&state=x'),
 );
 
 type Nesting = 'array' | 'object' | 'mixed';
@@ -124,6 +127,7 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
   return {
     '/api/auth/register': { email: `fuzz-${email}`, password: 'correct horse battery', displayName: 'Fuzz' },
     '/api/auth/login': { email, password: 'not the password' },
+    '/api/auth/oidc/exchange': { code: 'not-a-code' },
     '/api/providers/:provider': { defaultModel: 'gpt-4o-mini', baseUrl: 'https://127.0.0.1/v1' },
     '/api/chat/stream': { message: 'hi', provider: 'echo', model: 'echo-1' },
     '/api/chat/sessions/:id/regenerate': { provider: 'echo', model: 'echo-1' },

@@ -94,7 +94,7 @@ describe('observability (e2e)', () => {
     expect(metrics).not.toMatch(/route="\/api\/chat\/sessions\/[0-9a-f]{8}-/);
   });
 
-  it('never logs a credential: password, provider key, personal API key, or a token in any token-like query parameter', async () => {
+  it('never logs a credential: password, provider key, personal API key, a token in any token-like query parameter, or a sign-on code', async () => {
     const password = `planted-password-${randomBytes(8).toString('hex')}`;
     const user = await registerUser(api, { password });
     await api.http().post('/api/auth/login').send({ email: user.email, password }).expect(200);
@@ -109,10 +109,13 @@ describe('observability (e2e)', () => {
     const queries = ['access_token', 'token', 'api_key', 'key', 'ACCESS_TOKEN', 'Api_Key', 'access%5Ftoken', 'ac%63ess_token', 'token[]'];
     for (const name of queries) await api.http().get(`/api/chat/sessions?limit=5&${name}=${user.token}`).set(user.auth);
     await api.http().get(`/api/chat/sessions?token=x&token=${user.token}&key=${user.token}`).set(user.auth);
+    // A single sign-on callback's authorization code and state (this server has no single sign-on: 404, logged too).
+    const [code, state] = [`planted-code-${randomBytes(8).toString('hex')}`, `planted-state-${randomBytes(8).toString('hex')}`];
+    await api.http().get(`/api/auth/oidc/callback?code=${code}&state=${state}`).expect(404);
 
-    await eventually(() => expect(logLines(api).filter((line) => /\[redacted\]/.test(line.req?.url ?? '')).length).toBeGreaterThanOrEqual(queries.length + 1));
+    await eventually(() => expect(logLines(api).filter((line) => /\[redacted\]/.test(line.req?.url ?? '')).length).toBeGreaterThanOrEqual(queries.length + 2));
     const output = api.output();
-    for (const secret of [password, providerKey, apiKey, user.token, user.token.split('.')[2]!]) expect(output).not.toContain(secret);
+    for (const secret of [password, providerKey, apiKey, user.token, user.token.split('.')[2]!, code, state]) expect(output).not.toContain(secret);
   });
 });
 
