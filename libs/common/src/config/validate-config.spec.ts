@@ -23,6 +23,8 @@ describe('validateConfig', () => {
     [{ CHAT_HISTORY_MAX_MESSAGES: '0' }, 'CHAT_HISTORY_MAX_MESSAGES'],
     [{ LISTEN_BACKLOG: '0' }, 'LISTEN_BACKLOG'],
     [{ ALLOWED_UPSTREAM_HOSTS: '127.0.0.1, 10.0.0.5:99999' }, 'ALLOWED_UPSTREAM_HOSTS'],
+    [{ REGISTRATION: 'invite-only' }, 'REGISTRATION'],
+    [{ OIDC_ISSUER_URL: 'https://login.example.com' }, 'OIDC_CLIENT_ID'],
   ])('refuses %j and names %s', (env, variable) => {
     expect(() => validateConfig({ ...BASE, ...env })).toThrow(`Invalid configuration: ${variable}`);
   });
