@@ -305,7 +305,8 @@ describe('single sign-on with roles from a groups claim (e2e)', () => {
     expect(Object.keys(paths['/api/auth/oidc/login'].get.responses)).toEqual(expect.arrayContaining(['302', '404']));
     expect(Object.keys(paths['/api/auth/oidc/callback'].get.responses)).toEqual(expect.arrayContaining(['302', '400', '404']));
     expect(paths['/api/auth/oidc/exchange'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ExchangeCodeDto' });
-    expect(Object.keys(paths['/api/auth/oidc/exchange'].post.responses)).toEqual(expect.arrayContaining(['200', '401', '404']));
+    expect(Object.keys(paths['/api/auth/oidc/exchange'].post.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404']));
+    expect(paths['/api/auth/oidc/exchange'].post.security).toBeUndefined();
     expect(components.schemas.ExchangeCodeDto.required).toEqual(['code']);
   });
 

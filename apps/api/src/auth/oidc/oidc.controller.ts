@@ -75,6 +75,7 @@ export class OidcController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Exchanges the callback's one-time code for the same sign-in as a password login" })
   @ApiOkResponse({ type: AuthResponseDto })
+  @ApiBadRequestResponse({ description: 'No code, or not a string of 1-128 characters (`VALIDATION_FAILED`)' })
   @ApiUnauthorizedResponse({ description: 'The code is unknown, expired (60 s) or already used, or its account was disabled since (`LOGIN_CODE_INVALID`)' })
   @ApiNotFoundResponse(NOT_CONFIGURED)
   async exchange(@Body() dto: ExchangeCodeDto, @Origin() origin: RequestOrigin): Promise<AuthResponseDto> {
