@@ -48,7 +48,7 @@ export class CredentialCache implements OnModuleInit {
   async forget(userId: string, provider: string): Promise<void> {
     const key = cacheKey(userId, provider);
     this.forgetLocally(key);
-    await this.redis.client?.publish(CHANGES_CHANNEL, key).catch((error: unknown) => {
+    await this.redis.client?.publish(this.redis.channels.name(CHANGES_CHANNEL), key).catch((error: unknown) => {
       this.logger.warn(`Could not tell other replicas about a settings change: ${error instanceof Error ? error.message : String(error)}`);
     });
   }
