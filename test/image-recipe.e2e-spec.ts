@@ -41,7 +41,7 @@ const migrationCount = async (url: string) => {
 };
 
 onPostgres("the image's runtime stage, performed without Docker (e2e)", () => {
-  const root = mkdtempSync(join(tmpdir(), 'image-recipe-'));
+  let root: string;
   const imageEnv: Record<string, string> = {};
   const seen: Record<string, string> = {};
   let cmd: string[] = [];
@@ -69,6 +69,7 @@ onPostgres("the image's runtime stage, performed without Docker (e2e)", () => {
   };
 
   beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'image-recipe-'));
     // Nothing above the copy may lend it modules: Node looks for node_modules in every parent directory.
     for (let dir = dirname(root); dir !== dirname(dir); dir = dirname(dir)) expect(existsSync(join(dir, 'node_modules'))).toBe(false);
     expect(existsSync(join('/', 'node_modules'))).toBe(false);
@@ -105,7 +106,7 @@ onPostgres("the image's runtime stage, performed without Docker (e2e)", () => {
   afterAll(async () => {
     if (server && server.exitCode === null) server.kill('SIGKILL');
     await db?.drop();
-    rmSync(root, { recursive: true, force: true });
+    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   it('runs as a user other than root, stops on SIGTERM and exposes the port it listens on', () => {
