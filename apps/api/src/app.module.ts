@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
-import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
+import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, telemetryConfig, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -24,7 +24,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [appConfig, authConfig, chatConfig, databaseConfig, upstreamConfig],
+      load: [appConfig, authConfig, chatConfig, databaseConfig, telemetryConfig, upstreamConfig],
     }),
     CommonModule,
     ObservabilityModule,

@@ -22,6 +22,10 @@ describe('validateConfig', () => {
     [{ NODE_ENV: 'production', ENCRYPTION_KEY: '' }, 'ENCRYPTION_KEY'],
     [{ CHAT_HISTORY_MAX_MESSAGES: '0' }, 'CHAT_HISTORY_MAX_MESSAGES'],
     [{ LISTEN_BACKLOG: '0' }, 'LISTEN_BACKLOG'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' }, 'OTEL_EXPORTER_OTLP_ENDPOINT'],
+    [{ OTEL_GENAI_CAPTURE_CONTENT: 'maybe' }, 'OTEL_GENAI_CAPTURE_CONTENT'],
+    [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
+    [{ RETENTION_DAYS: '30d' }, 'RETENTION_DAYS'],
     [{ ALLOWED_UPSTREAM_HOSTS: '127.0.0.1, 10.0.0.5:99999' }, 'ALLOWED_UPSTREAM_HOSTS'],
   ])('refuses %j and names %s', (env, variable) => {
     expect(() => validateConfig({ ...BASE, ...env })).toThrow(`Invalid configuration: ${variable}`);
