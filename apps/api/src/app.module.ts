@@ -16,6 +16,7 @@ import { loggerParams, ROOT_LOGGER } from './observability/pino.logger.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
 
@@ -47,6 +48,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     HealthModule,
     OpenAiModule,
     MessagingModule,
+    RetentionModule,
   ],
   providers: [GracefulShutdown],
 })

@@ -60,7 +60,8 @@ export function startTracing(spanProcessors: SpanProcessor[]): Tracing {
         },
       }),
       // Statement text only (parameterized): values are never recorded (`enhancedDatabaseReporting` stays off).
-      new PgInstrumentation({ ignoreConnectSpans: true }),
+      // Only inside a trace: migrations and the minutely sweep would otherwise each start one of their own.
+      new PgInstrumentation({ ignoreConnectSpans: true, requireParentSpan: true }),
     ],
   });
   sdk.start();
