@@ -7,7 +7,7 @@ import { ChatSessionEntity } from '../entities/chat-session.entity.js';
  * The retention job's advisory lock: held by one replica at a time, on the connection that runs the job, and
  * released with it should that replica die. Any constant works; this one is the job's alone.
  */
-const RETENTION_LOCK = 4_815_162_342;
+export const RETENTION_LOCK_KEY = 4_815_162_342;
 
 /** Keyset cursor: the last row of the previous page. */
 export interface SessionCursor {
@@ -64,7 +64,7 @@ export class ChatSessionsRepository {
     // The lock belongs to a connection: take it, run the batches and let it go on the same one.
     const runner = this.sessions.manager.connection.createQueryRunner();
     try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK])) as [{ locked: boolean }];
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as [{ locked: boolean }];
       if (!locked) return null;
       try {
         let total = 0;
@@ -81,7 +81,7 @@ export class ChatSessionsRepository {
           if (count < batchSize) return total;
         }
       } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK]);
+        await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
       }
     } finally {
       await runner.release();
