@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
-import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, signInConfig, upstreamConfig } from '@app/common';
+import { CommonModule, CONFIG_SECTIONS, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -17,6 +17,7 @@ import { loggerParams, ROOT_LOGGER } from './observability/pino.logger.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
 
@@ -25,7 +26,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [appConfig, authConfig, chatConfig, databaseConfig, upstreamConfig, signInConfig],
+      load: CONFIG_SECTIONS,
     }),
     CommonModule,
     ObservabilityModule,
@@ -49,6 +50,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     HealthModule,
     OpenAiModule,
     MessagingModule,
+    RetentionModule,
   ],
   providers: [GracefulShutdown],
 })

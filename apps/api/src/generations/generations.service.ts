@@ -1,7 +1,7 @@
 import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Observable } from 'rxjs';
-import { AppError, chatConfig } from '@app/common';
+import { AppError, chatConfig, telemetryConfig } from '@app/common';
 import { MessagesRepository } from '@app/persistence';
 import { MetricsService } from '../observability/metrics.service.js';
 import { Generation, type GenerationPlan } from './generation.js';
@@ -24,6 +24,7 @@ export class GenerationsService {
     private readonly registry: GenerationRegistry,
     private readonly store: GenerationStore,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
+    @Inject(telemetryConfig.KEY) private readonly telemetry: ConfigType<typeof telemetryConfig>,
   ) {}
 
   /** False once the server is shutting down. */
@@ -51,6 +52,7 @@ export class GenerationsService {
       saver: this.saver,
       metrics: this.metrics,
       maxReplyChars: this.config.maxReplyChars,
+      captureContent: this.telemetry.captureContent,
       settled: (settled) => this.registry.remove(settled),
     });
     if (plan.shared) this.store.publish(generation.log);

@@ -1,4 +1,4 @@
-import { Controller, UseFilters, UsePipes } from '@nestjs/common';
+import { Controller, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { filter, map, type Observable } from 'rxjs';
 import { AppError, inputPipes } from '@app/common';
@@ -10,6 +10,7 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { ChatStreamMessageDto, type MessageAuthDto, SessionsListMessageDto } from './chat-messages.dto.js';
 import { RefusedPayloadPipe } from './refused-payload.pipe.js';
 import { RpcErrorsFilter } from './rpc-errors.filter.js';
+import { TraceContextInterceptor } from './trace-context.interceptor.js';
 
 export interface ChatStreamEvent {
   event: string;
@@ -25,6 +26,7 @@ const NEVER_ABORTED = new AbortController().signal;
  */
 @Controller()
 @UseFilters(RpcErrorsFilter)
+@UseInterceptors(TraceContextInterceptor)
 // The HTTP app's global pipes do not reach message handlers: a refused payload is answered, then the same input rules apply.
 @UsePipes(new RefusedPayloadPipe(), ...inputPipes())
 export class ChatMessagesController {

@@ -3,6 +3,8 @@ import { UserEntity } from './user.entity.js';
 
 @Entity('chat_sessions')
 @Index('IDX_chat_sessions_user_updated', ['userId', 'updatedAt'])
+// The retention job's scan (RETENTION_DAYS): the oldest sessions of every user.
+@Index('IDX_chat_sessions_updated', ['updatedAt'])
 export class ChatSessionEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

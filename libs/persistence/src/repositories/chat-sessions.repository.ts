@@ -3,6 +3,12 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ChatSessionEntity } from '../entities/chat-session.entity.js';
 
+/**
+ * The retention job's advisory lock: held by one replica at a time, on the connection that runs the job, and
+ * released with it should that replica die. Any constant works; this one is the job's alone.
+ */
+export const RETENTION_LOCK_KEY = 4_815_162_342;
+
 /** Keyset cursor: the last row of the previous page. */
 export interface SessionCursor {
   updatedAt: Date;
@@ -46,6 +52,40 @@ export class ChatSessionsRepository {
   /** Shows another branch: `leafId` must be a message of this session (the caller picked it from the session's messages). */
   async setActiveMessage(userId: string, sessionId: string, leafId: string): Promise<void> {
     await this.sessions.update({ id: sessionId, userId }, { activeMessageId: leafId });
+  }
+
+  /**
+   * Deletes every session untouched since `before`, with its messages (the foreign keys cascade), `batchSize`
+   * at a time so that no statement holds its row locks for long, and reports each batch's count as it goes. The
+   * one query without an owner: retention is the operator's rule, for every user alike. Runs on one replica at a
+   * time: null, deleting nothing, while another one holds the job's advisory lock.
+   */
+  async deleteUntouchedSince(before: Date, batchSize: number, onBatch: (deleted: number) => void): Promise<number | null> {
+    // The lock belongs to a connection: take it, run the batches and let it go on the same one.
+    const runner = this.sessions.manager.connection.createQueryRunner();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as [{ locked: boolean }];
+      if (!locked) return null;
+      try {
+        let total = 0;
+        for (;;) {
+          const result = await runner.query(
+            `DELETE FROM chat_sessions WHERE id IN
+               (SELECT id FROM chat_sessions WHERE updated_at < $1 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+            [before, batchSize],
+            true,
+          );
+          const count = result.affected ?? 0;
+          total += count;
+          if (count > 0) onBatch(count);
+          if (count < batchSize) return total;
+        }
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   async deleteOwned(userId: string, sessionId: string): Promise<boolean> {
