@@ -10,6 +10,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { PasswordHasher } from './password.hasher.js';
+import { RolesGuard } from './roles.guard.js';
 import { StreamTokensService } from './stream-tokens.service.js';
 
 @Module({
@@ -26,7 +27,16 @@ import { StreamTokensService } from './stream-tokens.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, AccessTokensService, StreamTokensService, AccountStatesCache, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [
+    AuthService,
+    PasswordHasher,
+    AccessTokensService,
+    StreamTokensService,
+    AccountStatesCache,
+    // Global guards run in the order they are provided: who is calling first, then whether their role may.
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
   exports: [StreamTokensService],
 })
 export class AuthModule {}
