@@ -2,12 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ChatSessionEntity } from '../entities/chat-session.entity.js';
-
-/** Keyset cursor: the last row of the previous page. */
-export interface SessionCursor {
-  updatedAt: Date;
-  id: string;
-}
+import type { KeysetPosition } from './keyset-position.js';
 
 @Injectable()
 export class ChatSessionsRepository {
@@ -25,7 +20,7 @@ export class ChatSessionsRepository {
   }
 
   /** Newest first; fetches one extra row so the caller knows whether a next page exists. */
-  listOwned(userId: string, limit: number, after?: SessionCursor): Promise<ChatSessionEntity[]> {
+  listOwned(userId: string, limit: number, after?: KeysetPosition): Promise<ChatSessionEntity[]> {
     const query = this.sessions
       .createQueryBuilder('s')
       .where('s.user_id = :userId', { userId })
@@ -33,7 +28,7 @@ export class ChatSessionsRepository {
       .addOrderBy('s.id', 'DESC')
       .limit(limit + 1);
     if (after) {
-      query.andWhere('(s.updated_at, s.id) < (:updatedAt, :id)', { updatedAt: after.updatedAt, id: after.id });
+      query.andWhere('(s.updated_at, s.id) < (:updatedAt, :id)', { updatedAt: after.at, id: after.id });
     }
     return query.getMany();
   }
