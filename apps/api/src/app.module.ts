@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
 import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
+import { AdminModule } from './admin/admin.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
@@ -47,6 +48,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     HealthModule,
     OpenAiModule,
     MessagingModule,
+    AdminModule,
   ],
   providers: [GracefulShutdown],
 })
