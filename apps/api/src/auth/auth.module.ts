@@ -4,6 +4,9 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from '@app/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
+import { GenerationsModule } from '../generations/generations.module.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { AccountRevocation } from './account-revocation.service.js';
 import { AccessTokensService, JWT_ALGORITHM } from './access-tokens.service.js';
 import { AccountStatesCache } from './account-states.cache.js';
 import { AuthController } from './auth.controller.js';
@@ -17,6 +20,9 @@ import { StreamTokensService } from './stream-tokens.service.js';
   imports: [
     // The guard takes personal API keys as well as tokens.
     ApiKeysModule,
+    // Revoking a sign-in ends the user's live replies, on every replica.
+    GenerationsModule,
+    RedisModule,
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: ConfigType<typeof authConfig>) => ({
@@ -33,10 +39,11 @@ import { StreamTokensService } from './stream-tokens.service.js';
     AccessTokensService,
     StreamTokensService,
     AccountStatesCache,
+    AccountRevocation,
     // Global guards run in the order they are provided: who is calling first, then whether their role may.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [StreamTokensService],
+  exports: [StreamTokensService, AccountRevocation],
 })
 export class AuthModule {}
