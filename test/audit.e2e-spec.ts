@@ -46,7 +46,7 @@ describe('audit log (e2e)', () => {
       ['api_key.created', keyIds[1]],
       ['api_key.created', keyIds[0]],
     ]);
-    expect(events[1]!.detail).toEqual({ keyChanged: true, baseUrl: null, defaultModel: 'gpt-4o-mini' });
+    expect(events[1]!.detail).toEqual({ keyChanged: true, baseUrlHost: null, defaultModel: 'gpt-4o-mini' });
     expect(events[5]!.detail).toEqual({ name: 'one', prefix: expect.stringMatching(/^sk-chat-/) });
     expect(events.every((event) => event.actor === member.id)).toBe(true);
     expect(events.map((event) => BigInt(event.id))).toEqual(events.map((event) => BigInt(event.id)).sort((a, b) => (a > b ? -1 : 1)));

@@ -57,8 +57,9 @@ export class ProvidersService {
       : { apiKeyEncrypted: existing?.apiKeyEncrypted ?? null, apiKeyHint: existing?.apiKeyHint ?? null };
     const saved = await this.credentials.upsertOwned(userId, provider, { ...key, baseUrl, defaultModel: input.defaultModel ?? null });
     await this.cache.forget(userId, provider);
-    // Whether the key changed, never the key (nor its hint); the base URL is a setting, not a secret.
-    const detail = { keyChanged: Boolean(input.apiKey), baseUrl, defaultModel: saved.defaultModel };
+    // Whether the key changed, never the key (nor its hint); of the base URL only its host, since a URL can carry a
+    // credential in its user part or query (`?key=`).
+    const detail = { keyChanged: Boolean(input.apiKey), baseUrlHost: baseUrl ? new URL(baseUrl).host : null, defaultModel: saved.defaultModel };
     await this.audit.record({ actor: userId, action: 'provider.credential_saved', target: provider, detail }, origin);
     return saved;
   }
