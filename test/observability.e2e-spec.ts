@@ -164,4 +164,22 @@ onPostgres('secrets in failed database statements (e2e)', () => {
     const secrets = [registration.email, registration.password, providerKey, apiKey, createHash('sha256').update(apiKey).digest('hex'), chatText, 'planted chat text'];
     for (const secret of [...secrets, '$argon2', 'PARAMETERS']) expect(output).not.toContain(secret);
   });
+
+  it('answers a request whose audit event the database refuses, and logs the event without a secret', async () => {
+    const user = await registerUser(api);
+    await db.query(`ALTER TABLE audit_events ADD CONSTRAINT planted_audit CHECK (action NOT LIKE 'provider.%') NOT VALID`);
+    const providerKey = `sk-planted-audited-${randomBytes(8).toString('hex')}`;
+    await api.http().put('/api/providers/openai').set(user.auth).send({ apiKey: providerKey, defaultModel: 'gpt-4o-mini' }).expect(200);
+    await api.http().delete('/api/providers/openai').set(user.auth).expect(200);
+
+    const lost = await eventually(() => {
+      const lines = logLines(api).filter((line) => line.msg === 'Could not write an audit event');
+      expect(lines).toHaveLength(2);
+      return lines;
+    });
+    expect(lost[0]).toEqual(
+      expect.objectContaining({ level: 50, audit: expect.objectContaining({ actor: user.id, action: 'provider.credential_saved', target: 'openai', detail: expect.objectContaining({ keyChanged: true }) }) }),
+    );
+    expect(api.output()).not.toContain(providerKey);
+  });
 });

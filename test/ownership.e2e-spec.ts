@@ -11,6 +11,7 @@ interface Fixture {
   messageId: string;
   keyId: string;
   provider: string;
+  userId: string;
 }
 
 /** Which of A's resources a path parameter names, by route family. */
@@ -19,6 +20,7 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
   if (name === 'id' && path.startsWith('/api/keys/')) return fixture.keyId;
   if (name === 'id' && path.startsWith('/api/chat/sessions/')) return fixture.sessionId;
   if (name === 'messageId') return fixture.messageId;
+  if (name === 'id' && path.startsWith('/api/admin/users/')) return fixture.userId;
   return undefined;
 }
 
@@ -30,7 +32,11 @@ const bodies = (fixture: Fixture): Record<string, unknown> => ({
   'put /api/chat/sessions/{id}/title': { title: 'taken over' },
   'put /api/chat/sessions/{id}/branch': { messageId: fixture.messageId },
   'post /api/chat/sessions/{id}/messages/{messageId}/edit': { content: 'taken over' },
+  'patch /api/admin/users/{id}/role': { role: 'member' },
 });
+
+/** Routes that act on any account, for administrators: a member is refused before any lookup (the role matrix in roles.e2e-spec covers them fully). */
+const expectedStatus = (path: string) => (path.startsWith('/api/admin/') ? 403 : 404);
 
 describe('ownership matrix (e2e)', () => {
   let api: TestApp;
@@ -43,6 +49,7 @@ describe('ownership matrix (e2e)', () => {
     messages: (await api.http().get(`/api/chat/sessions/${fixture.sessionId}/messages`).set(alice.auth).expect(200)).body,
     credential: (await api.http().get(`/api/providers/${fixture.provider}`).set(alice.auth).expect(200)).body,
     keys: (await api.http().get('/api/keys').set(alice.auth).expect(200)).body,
+    account: (await api.http().get('/api/auth/me').set(alice.auth).expect(200)).body,
   });
 
   beforeAll(async () => {
@@ -54,11 +61,11 @@ describe('ownership matrix (e2e)', () => {
     const key = await api.http().post('/api/keys').set(alice.auth).send({ name: "alice's key" }).expect(201);
     const sessionId = stream.events[0]!.data.sessionId;
     const [question] = (await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(alice.auth).expect(200)).body.messages;
-    fixture = { sessionId, messageId: question.id, keyId: key.body.id, provider: 'openai' };
+    fixture = { sessionId, messageId: question.id, keyId: key.body.id, provider: 'openai', userId: alice.id };
   });
   afterAll(() => api.close());
 
-  it("answers 404 to another user on every route that takes an id, and leaves the owner's data as it was", async () => {
+  it("answers 404 to another user on every route that takes an id (403 on the admin routes), and leaves the owner's data as it was", async () => {
     const before = await snapshot();
     const document = (await api.http().get('/api/docs-json').expect(200)).body as { paths: Record<string, Partial<Record<Method, unknown>>> };
     const checked: string[] = [];
@@ -74,8 +81,9 @@ describe('ownership matrix (e2e)', () => {
           return value;
         });
         const response = await api.http()[method](url).set(bob.auth).send(bodies(fixture)[route] ?? {});
-        expect([route, response.status]).toEqual([route, 404]);
-        expect(response.body).toEqual(expect.objectContaining({ statusCode: 404, error: 'Not Found', message: expect.any(String) }));
+        const status = expectedStatus(path);
+        expect([route, response.status]).toEqual([route, status]);
+        expect(response.body).toEqual(expect.objectContaining({ statusCode: status, error: status === 404 ? 'Not Found' : 'Forbidden', message: expect.any(String) }));
         checked.push(route);
       }
     }
@@ -87,6 +95,8 @@ describe('ownership matrix (e2e)', () => {
         'get /api/chat/sessions/{id}/stream',
         'post /api/chat/sessions/{id}/stop',
         'post /api/chat/sessions/{id}/messages/{messageId}/edit',
+        'patch /api/admin/users/{id}/role',
+        'delete /api/admin/users/{id}',
       ]),
     );
     expect(await snapshot()).toEqual(before);

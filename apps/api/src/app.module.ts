@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
 import { CommonModule, CONFIG_SECTIONS, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
+import { AdminModule } from './admin/admin.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { OidcModule } from './auth/oidc/oidc.module.js';
@@ -51,6 +52,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     OpenAiModule,
     MessagingModule,
     RetentionModule,
+    AdminModule,
   ],
   providers: [GracefulShutdown],
 })

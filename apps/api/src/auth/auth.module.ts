@@ -15,6 +15,7 @@ import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { PasswordHasher } from './password.hasher.js';
 import { SignInPolicy } from './sign-in.policy.js';
+import { RolesGuard } from './roles.guard.js';
 import { StreamTokensService } from './stream-tokens.service.js';
 
 @Module({
@@ -43,7 +44,9 @@ import { StreamTokensService } from './stream-tokens.service.js';
     AccountStatesCache,
     AccountRevocation,
     SignInPolicy,
+    // Global guards run in the order they are provided: who is calling first, then whether their role may.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
   ],
   // Single sign-on issues the same sign-in, under the same rules, and makes a role change seen at once everywhere.
   exports: [StreamTokensService, AccountRevocation, AuthService, SignInPolicy],

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { ChatSessionsRepository, type ChatSessionEntity, type MessageEntity, MessagesRepository } from '@app/persistence';
 import { ConversationTree } from './conversation-tree.js';
-import { decodeCursor, encodeCursor } from './session-cursor.js';
+import { decodeCursor, encodeCursor } from '../http/keyset-cursor.js';
 
 export interface ListedMessage {
   message: MessageEntity;
@@ -25,7 +25,7 @@ export class SessionsService {
     const rows = await this.sessions.listOwned(userId, limit, cursor ? decodeCursor(cursor) : undefined);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { sessions: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return { sessions: page, nextCursor: rows.length > limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null };
   }
 
   async get(userId: string, sessionId: string): Promise<ChatSessionEntity> {

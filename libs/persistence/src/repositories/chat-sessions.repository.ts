@@ -2,18 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ChatSessionEntity } from '../entities/chat-session.entity.js';
+import type { KeysetPosition } from './keyset-position.js';
 
 /**
  * The retention job's advisory lock: held by one replica at a time, on the connection that runs the job, and
  * released with it should that replica die. Any constant works; this one is the job's alone.
  */
 export const RETENTION_LOCK_KEY = 4_815_162_342;
-
-/** Keyset cursor: the last row of the previous page. */
-export interface SessionCursor {
-  updatedAt: Date;
-  id: string;
-}
 
 @Injectable()
 export class ChatSessionsRepository {
@@ -31,7 +26,7 @@ export class ChatSessionsRepository {
   }
 
   /** Newest first; fetches one extra row so the caller knows whether a next page exists. */
-  listOwned(userId: string, limit: number, after?: SessionCursor): Promise<ChatSessionEntity[]> {
+  listOwned(userId: string, limit: number, after?: KeysetPosition): Promise<ChatSessionEntity[]> {
     const query = this.sessions
       .createQueryBuilder('s')
       .where('s.user_id = :userId', { userId })
@@ -39,7 +34,7 @@ export class ChatSessionsRepository {
       .addOrderBy('s.id', 'DESC')
       .limit(limit + 1);
     if (after) {
-      query.andWhere('(s.updated_at, s.id) < (:updatedAt, :id)', { updatedAt: after.updatedAt, id: after.id });
+      query.andWhere('(s.updated_at, s.id) < (:updatedAt, :id)', { updatedAt: after.at, id: after.id });
     }
     return query.getMany();
   }
