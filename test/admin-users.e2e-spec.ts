@@ -230,7 +230,7 @@ describe('administering accounts (e2e)', () => {
       await api.http().get(`/api/admin/users/${user.id}`).set(admin.auth).expect(404);
       await api.http().delete(`/api/admin/users/${user.id}`).set(admin.auth).expect(404);
       // The user's own events outlive the account.
-      expect((await auditOf({ actor: user.id })).map((event: { action: string }) => event.action)).toEqual(['api_key.created']);
+      expect((await auditOf({ actor: user.id })).map((event: { action: string }) => event.action)).toEqual(['api_key.created', 'user.registered']);
       expect((await auditOf({ action: 'user.deleted' }))[0]).toEqual(expect.objectContaining({ actor: admin.id, target: user.id }));
     });
   });

@@ -35,7 +35,7 @@ describe('audit log (e2e)', () => {
   });
   afterAll(() => api?.close());
 
-  it("records what a user did to their keys and provider settings, newest first, with no secret in it", async () => {
+  it("records what a user did, from registering to their keys and provider settings, newest first, with no secret in it", async () => {
     const { events, nextCursor } = await list({ actor: member.id });
     expect(nextCursor).toBeNull();
     expect(events.map(({ action, target }) => [action, target])).toEqual([
@@ -45,6 +45,7 @@ describe('audit log (e2e)', () => {
       ['api_key.created', keyIds[2]],
       ['api_key.created', keyIds[1]],
       ['api_key.created', keyIds[0]],
+      ['user.registered', member.id],
     ]);
     expect(events[1]!.detail).toEqual({ keyChanged: true, baseUrlHost: null, defaultModel: 'gpt-4o-mini' });
     expect(events[5]!.detail).toEqual({ name: 'one', prefix: expect.stringMatching(/^sk-chat-/) });
