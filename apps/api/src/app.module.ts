@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
 import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
+import { AccountModule } from './account/account.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
@@ -42,6 +43,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     ThrottlingModule,
     ProvidersModule,
     SessionsModule,
+    AccountModule,
     GenerationsModule,
     ChatModule,
     HealthModule,

@@ -9,4 +9,5 @@ export * from './repositories/chat-sessions.repository.js';
 export * from './repositories/chat-turns.repository.js';
 export * from './repositories/messages.repository.js';
 export * from './repositories/provider-credentials.repository.js';
+export * from './repositories/refresh-tokens.repository.js';
 export * from './repositories/users.repository.js';

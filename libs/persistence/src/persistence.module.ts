@@ -10,6 +10,7 @@ import { ChatSessionsRepository } from './repositories/chat-sessions.repository.
 import { ChatTurnsRepository } from './repositories/chat-turns.repository.js';
 import { MessagesRepository } from './repositories/messages.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
+import { RefreshTokensRepository } from './repositories/refresh-tokens.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
 const REPOSITORIES = [
@@ -20,6 +21,7 @@ const REPOSITORIES = [
   ChatTurnsRepository,
   MessagesRepository,
   AuditEventsRepository,
+  RefreshTokensRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */

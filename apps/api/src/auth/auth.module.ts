@@ -4,18 +4,21 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from '@app/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { AccessTokensService, JWT_ALGORITHM } from './access-tokens.service.js';
 import { AccountStatesCache } from './account-states.cache.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { PasswordHasher } from './password.hasher.js';
+import { RefreshTokensService } from './refresh-tokens.service.js';
 import { StreamTokensService } from './stream-tokens.service.js';
 
 @Module({
   imports: [
     // The guard takes personal API keys as well as tokens.
     ApiKeysModule,
+    AuditModule,
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: ConfigType<typeof authConfig>) => ({
@@ -26,7 +29,16 @@ import { StreamTokensService } from './stream-tokens.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, AccessTokensService, StreamTokensService, AccountStatesCache, { provide: APP_GUARD, useClass: JwtAuthGuard }],
-  exports: [StreamTokensService],
+  providers: [
+    AuthService,
+    PasswordHasher,
+    AccessTokensService,
+    RefreshTokensService,
+    StreamTokensService,
+    AccountStatesCache,
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+  ],
+  // The account feature signs a user in again after a password change and checks passwords.
+  exports: [StreamTokensService, AuthService, PasswordHasher],
 })
 export class AuthModule {}

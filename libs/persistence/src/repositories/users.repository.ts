@@ -55,4 +55,19 @@ export class UsersRepository {
     const row = await this.users.findOne({ where: { id: userId }, select: { role: true, tokenVersion: true, disabledAt: true } });
     return row && { role: row.role, tokenVersion: row.tokenVersion, disabled: row.disabledAt !== null };
   }
+
+  async updateDisplayName(userId: string, displayName: string): Promise<UserEntity | null> {
+    await this.users.update({ id: userId }, { displayName });
+    return this.findSelf(userId);
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id: userId }, { passwordHash });
+  }
+
+  /** Removes the account; everything it owns goes with it through ON DELETE CASCADE. False if it was gone already. */
+  async deleteSelf(userId: string): Promise<boolean> {
+    const result = await this.users.delete({ id: userId });
+    return (result.affected ?? 0) > 0;
+  }
 }
