@@ -15,6 +15,8 @@ export interface ServiceTestbed {
   fake: FakeLlmServer;
   /** A user of its own, made in the database. */
   userId: string;
+  /** A second user, for what must not touch the first one's. */
+  otherUserId: string;
   close(): Promise<void>;
 }
 
@@ -48,11 +50,13 @@ export async function bootServices(
   } finally {
     process.env = saved;
   }
-  const user = await module.get(UsersRepository).createUser({ email: `${randomUUID()}@example.com`, passwordHash: 'unused', displayName: 'Tester' });
+  const createUser = () => module.get(UsersRepository).createUser({ email: `${randomUUID()}@example.com`, passwordHash: 'unused', displayName: 'Tester' });
+  const [user, other] = [await createUser(), await createUser()];
   return {
     module,
     fake,
     userId: user!.id,
+    otherUserId: other!.id,
     close: async () => {
       await module.close();
       await fake.close();

@@ -5,6 +5,7 @@ export * from './errors/all-exceptions.filter.js';
 export * from './errors/app.error.js';
 export * from './common.module.js';
 export * from './cache/expiring-map.js';
+export * from './cache/read-through-cache.js';
 export * from './input/json-limits.js';
 export * from './input/well-formed-text.pipe.js';
 export * from './input/input-pipes.js';

@@ -5,6 +5,9 @@ import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from '@app/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { GenerationsModule } from '../generations/generations.module.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { AccountRevocation } from './account-revocation.service.js';
 import { AccessTokensService, JWT_ALGORITHM } from './access-tokens.service.js';
 import { AccountStatesCache } from './account-states.cache.js';
 import { AuthController } from './auth.controller.js';
@@ -19,6 +22,9 @@ import { StreamTokensService } from './stream-tokens.service.js';
     // The guard takes personal API keys as well as tokens.
     ApiKeysModule,
     AuditModule,
+    // Revoking a sign-in ends the user's live replies, on every replica.
+    GenerationsModule,
+    RedisModule,
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: ConfigType<typeof authConfig>) => ({
@@ -36,9 +42,10 @@ import { StreamTokensService } from './stream-tokens.service.js';
     RefreshTokensService,
     StreamTokensService,
     AccountStatesCache,
+    AccountRevocation,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
-  // The account feature signs a user in again after a password change and checks passwords.
-  exports: [StreamTokensService, AuthService, PasswordHasher],
+  // The account feature signs a user in again after a password change, checks passwords and announces a deletion.
+  exports: [StreamTokensService, AccountRevocation, AuthService, PasswordHasher],
 })
 export class AuthModule {}

@@ -36,7 +36,7 @@ const STREAM_DESCRIPTION = [
   '- `event: message` `{content}` for every delta of the reply;',
   '- `event: done` `{messageId, usage: {promptTokens, completionTokens} | null, responseTimeMs}` at the end',
   '  (with `stopped: true, reason` when it was stopped),',
-  '- or `event: error` `{error, code, messageId?}` (codes: upstream_auth, upstream_rate_limited, upstream_bad_request, upstream_error, upstream_timeout, upstream_blocked, upstream_too_large, persistence_error, persistence_delayed, internal_error, server_shutdown).',
+  '- or `event: error` `{error, code, messageId?}` (codes: upstream_auth, upstream_rate_limited, upstream_bad_request, upstream_error, upstream_timeout, upstream_blocked, upstream_too_large, persistence_error, persistence_delayed, internal_error, server_shutdown, session_revoked).',
   'Comment lines (`: keep-alive`) are sent every 15 s. Refusals before the stream starts are JSON errors.',
 ].join('\n');
 

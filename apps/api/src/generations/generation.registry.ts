@@ -44,6 +44,13 @@ export class GenerationRegistry {
     return generation ? generation.stop(cause) : false;
   }
 
+  /** Stops every generation of the user that this process runs; resolves once their partial replies are saved. */
+  async stopUser(userId: string, cause: StopCause): Promise<number> {
+    if (!this.perUser.has(userId)) return 0;
+    const stopped = await Promise.all([...this.running.values()].filter((generation) => generation.userId === userId).map((generation) => generation.stop(cause)));
+    return stopped.filter(Boolean).length;
+  }
+
   async drain(graceMs: number): Promise<{ finished: number; stopped: number }> {
     this.draining = true;
     const before = this.running.size;

@@ -7,8 +7,12 @@ import { GenerationLog } from './generation-log.js';
 import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
 import type { ReplySaver, SaveOutcome } from './reply.saver.js';
 
-/** Why this process stops a generation early: on request, or because the server is going away. */
-export type StopCause = StopReason | 'shutdown';
+/**
+ * Why this process stops a generation early: on request, or because the server is going away, or because the
+ * user's sign-in was revoked (log out everywhere, a disabled or deleted account).
+ */
+export type StopCause = StopReason | ServerStopCause;
+type ServerStopCause = 'shutdown' | 'session_revoked';
 
 export interface GenerationPlan {
   turn: NewTurn;
@@ -46,7 +50,15 @@ const STOPPED: Record<StopCause, Failure> = {
   user: { code: 'stopped', message: 'Stopped by the user' },
   client_disconnected: { code: 'client_disconnected', message: 'The client disconnected before the reply finished' },
   shutdown: { code: 'server_shutdown', message: 'The server shut down before the reply finished' },
+  session_revoked: { code: 'session_revoked', message: 'The sign-in was revoked before the reply finished' },
 };
+
+/** What the client is told when the server, not the client, ended the reply: an error event, not `done`. */
+const ENDED_BY_SERVER: Record<ServerStopCause, string> = {
+  shutdown: 'The server is shutting down; the partial reply was saved',
+  session_revoked: 'Your sign-in was revoked; the partial reply was saved',
+};
+const endedByServer = (cause: StopCause): cause is ServerStopCause => cause in ENDED_BY_SERVER;
 
 /** Metric label for a model: catalogued models by name, anything a user typed as `other` (bounded cardinality). */
 function modelLabel(provider: ProviderId, model: string): string {
@@ -142,11 +154,7 @@ export class Generation {
     const { code, message } = STOPPED[cause];
     await this.settle({ status: 'aborted', errorCode: code, error: message });
     const { encoder } = this.plan;
-    this.end(
-      cause === 'shutdown'
-        ? encoder.error(code, 'The server is shutting down; the partial reply was saved', this.id)
-        : encoder.done(this.id, this.usage, this.elapsedMs(), cause),
-    );
+    this.end(endedByServer(cause) ? encoder.error(code, ENDED_BY_SERVER[cause], this.id) : encoder.done(this.id, this.usage, this.elapsedMs(), cause));
     return true;
   }
 

@@ -102,6 +102,23 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
     expect(await generations.stop(bed.userId, started.turn.sessionId)).toBe(false);
   });
 
+  it("ends all of a user's running replies with session_revoked, each saved as aborted with that code, and no one else's", async () => {
+    const mine = [plan('fake:deltas=1000,delay=20'), plan('fake:deltas=1000,delay=20', { shared: false })];
+    const started = await Promise.all(mine.map((each) => generations.start(each)));
+    const othersPlan = plan('fake:deltas=20,delay=5');
+    const someoneElse = await generations.start({ ...othersPlan, turn: { ...othersPlan.turn, userId: bed.otherUserId } });
+    const ends = started.map((generation) => lastValueFrom(generation.events.pipe(toArray())));
+    await Promise.all(started.map((generation) => firstValueFrom(generation.events.pipe(filter((event) => event.type === 'delta')))));
+
+    expect(await generations.stopUser(bed.userId)).toBe(2);
+    for (const [index, events] of (await Promise.all(ends)).entries()) {
+      expect(events.at(-1)).toMatchObject({ type: 'error', data: { code: 'session_revoked' } });
+      expect(await replyRow(mine[index]!)).toMatchObject({ status: 'aborted', errorCode: 'session_revoked', content: text(events) });
+    }
+    expect((await lastValueFrom(someoneElse.events.pipe(toArray()))).at(-1)?.type).toBe('done');
+    expect(await generations.stopUser(bed.userId)).toBe(0);
+  });
+
   it('refuses a second reply in a session while one runs (409), and takes one once it has ended', async () => {
     const first = plan('fake:deltas=1000,delay=20');
     const generation = await generations.start(first);

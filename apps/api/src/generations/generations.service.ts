@@ -77,6 +77,11 @@ export class GenerationsService {
     return this.store.stopElsewhere(sessionId, (replyId) => this.messages.abortInterruptedReply(userId, sessionId, replyId));
   }
 
+  /** Ends the user's generations running in this process with `session_revoked`, their partial replies saved. */
+  stopUser(userId: string): Promise<number> {
+    return this.registry.stopUser(userId, 'session_revoked');
+  }
+
   /** For shutdown: lets the running generations finish within `graceMs`, then stops and saves the rest. */
   drain(graceMs: number): Promise<{ finished: number; stopped: number }> {
     return this.registry.drain(graceMs);

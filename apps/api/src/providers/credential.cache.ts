@@ -1,7 +1,7 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { ExpiringMap } from '@app/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { ReadThroughCache } from '@app/common';
 import { type ProviderCredentialEntity, ProviderCredentialsRepository } from '@app/persistence';
-import { RedisConnectionsService } from '../redis/redis-connections.service.js';
+import { ReplicaAnnouncements } from '../redis/replica-announcements.service.js';
 
 const CHANGES_CHANNEL = 'providers:changed';
 /** A bound for what a missed announcement (Redis reconnecting) can leave stale. */
@@ -16,47 +16,36 @@ const MAX_ENTRIES = 10_000;
  */
 @Injectable()
 export class CredentialCache implements OnModuleInit {
-  private readonly logger = new Logger(CredentialCache.name);
-  private readonly entries = new ExpiringMap<string, ProviderCredentialEntity | null>(MAX_ENTRIES);
-  /** Counts forgets, so that a read begun before one does not bring the old row back. */
-  private forgets = 0;
+  private readonly entries: ReadThroughCache<string, ProviderCredentialEntity | null>;
 
   constructor(
-    private readonly credentials: ProviderCredentialsRepository,
-    private readonly redis: RedisConnectionsService,
-  ) {}
-
-  /** Not awaited, like the stop channel: with Redis down at start-up the server still starts. */
-  onModuleInit(): void {
-    if (!this.redis.client) return;
-    this.redis.channels.listen(CHANGES_CHANNEL, (key) => this.forgetLocally(key)).catch((error: unknown) => {
-      this.logger.error(`Could not listen for provider setting changes: ${error instanceof Error ? error.message : String(error)}`);
-    });
+    credentials: ProviderCredentialsRepository,
+    private readonly announcements: ReplicaAnnouncements,
+  ) {
+    this.entries = new ReadThroughCache(
+      (key) => {
+        const [userId, provider] = key.split(':') as [string, string];
+        return credentials.findOwned(userId, provider);
+      },
+      { maxEntries: MAX_ENTRIES, ttlMs: TTL_MS },
+    );
   }
 
-  async find(userId: string, provider: string): Promise<ProviderCredentialEntity | null> {
-    const key = cacheKey(userId, provider);
-    const cached = this.entries.get(key);
-    if (cached !== undefined) return cached;
-    const forgetsBefore = this.forgets;
-    const credential = await this.credentials.findOwned(userId, provider);
-    if (this.forgets === forgetsBefore) this.entries.set(key, credential, Date.now() + TTL_MS);
-    return credential;
+  onModuleInit(): void {
+    this.announcements.hear(CHANGES_CHANNEL, (key) => this.entries.forget(key));
+  }
+
+  find(userId: string, provider: string): Promise<ProviderCredentialEntity | null> {
+    return this.entries.get(cacheKey(userId, provider));
   }
 
   /** Call after the settings were written or deleted. */
   async forget(userId: string, provider: string): Promise<void> {
     const key = cacheKey(userId, provider);
-    this.forgetLocally(key);
-    await this.redis.client?.publish(CHANGES_CHANNEL, key).catch((error: unknown) => {
-      this.logger.warn(`Could not tell other replicas about a settings change: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  }
-
-  private forgetLocally(key: string): void {
-    this.forgets++;
-    this.entries.delete(key);
+    this.entries.forget(key);
+    await this.announcements.announce(CHANGES_CHANNEL, key);
   }
 }
 
+/** A user id (a uuid) and a provider name: neither holds a colon. */
 const cacheKey = (userId: string, provider: string) => `${userId}:${provider}`;

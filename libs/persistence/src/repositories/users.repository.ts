@@ -50,6 +50,20 @@ export class UsersRepository {
     return this.users.findOneBy({ id: userId });
   }
 
+  /**
+   * Ends every sign-in of the account, in one statement: the token version is raised, so every access token
+   * issued so far is refused, and every refresh token is revoked. False when there is no such account.
+   */
+  async endSessions(userId: string): Promise<boolean> {
+    const rows = (await this.users.manager.query(
+      `WITH ended AS (UPDATE users SET token_version = token_version + 1 WHERE id = $1 RETURNING id),
+            revoked AS (UPDATE refresh_tokens SET revoked_at = now() WHERE user_id IN (SELECT id FROM ended) AND revoked_at IS NULL)
+       SELECT id FROM ended`,
+      [userId],
+    )) as { id: string }[];
+    return rows.length > 0;
+  }
+
   /** What authentication needs to know of an account on each request: a primary-key read of three columns. */
   async findAccountState(userId: string): Promise<AccountState | null> {
     const row = await this.users.findOne({ where: { id: userId }, select: { role: true, tokenVersion: true, disabledAt: true } });
