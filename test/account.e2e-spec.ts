@@ -4,6 +4,7 @@ import pg from 'pg';
 import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
+import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
 import { describeWith, POSTGRES } from './helpers/suite-requirements.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
@@ -15,11 +16,28 @@ const ENV = { ...FAKE_UPSTREAM_ENV, LOGIN_LIMIT_PER_ACCOUNT: '1000', LOGIN_LIMIT
 /** The sign-in routes of the account, and what a test needs to check them; on PGlite, or PostgreSQL in its pass. */
 describe('sign-ins that end: refresh, logout, password, account (e2e)', () => {
   let api: TestApp;
+  let fake: FakeLlmServer;
 
   beforeAll(async () => {
+    fake = await startFakeLlm({ port: 0 });
     api = await bootTestApp(ENV);
   });
-  afterAll(() => api?.close());
+  afterAll(async () => {
+    await api?.close();
+    await fake?.close();
+  });
+
+  /** Starts a reply that never ends by itself, and resolves once it is under way. */
+  const endlessStream = async (user: TestUser) => {
+    await configureFakeProvider(api, user, 'openai', fake.url);
+    fake.reset();
+    const stream = readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'go on', provider: 'openai', model: 'fake:endless=1,delay=50' } });
+    await eventually(() => expect(fake.requests[0]?.deltasWritten ?? 0).toBeGreaterThan(2));
+    // Wrapped: an async function would otherwise hand back the stream's end, not the stream.
+    return { ended: stream };
+  };
+  const expectRevoked = async ({ ended }: { ended: ReturnType<typeof readStream> }) =>
+    expect((await ended).events.at(-1)).toEqual(expect.objectContaining({ event: 'error', data: expect.objectContaining({ code: 'session_revoked' }) }));
 
   const login = (user: { email: string; password: string }) => api.http().post('/api/auth/login').send({ email: user.email, password: user.password });
   const refresh = (refreshToken: string) => api.http().post('/api/auth/refresh').send({ refreshToken });
@@ -109,6 +127,18 @@ describe('sign-ins that end: refresh, logout, password, account (e2e)', () => {
     const again = await login(user).expect(200);
     await me(again.body.accessToken).expect(200);
     await refresh(again.body.refreshToken).expect(200);
+  });
+
+  it('ends the live stream of a user who logs out everywhere, or who deletes the account, with session_revoked', async () => {
+    const leaving = await registerUser(api);
+    const stream = await endlessStream(leaving);
+    await api.http().post('/api/auth/logout-all').set(leaving.auth).expect(204);
+    await expectRevoked(stream);
+
+    const deleting = await registerUser(api);
+    const other = await endlessStream(deleting);
+    await api.http().delete('/api/auth/me').set(deleting.auth).send({ password: deleting.password }).expect(204);
+    await expectRevoked(other);
   });
 
   it('changes the password: the current one is required, the new one follows the registration rule, other devices are out', async () => {
