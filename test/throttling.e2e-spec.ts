@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { registerUser } from './factories/user.factory.js';
+import { registerUser, type TestUser } from './factories/user.factory.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -54,7 +54,7 @@ describe('throttling the other credential routes (e2e)', () => {
   it('limits guessing the current password per signed-in user, not per address', async () => {
     const alice = await registerUser(api);
     const bob = await registerUser(api);
-    const change = (user: { auth: object }) => api.http().put('/api/auth/password').set(user.auth).send({ currentPassword: 'a guess', newPassword: 'a new long password' });
+    const change = (user: TestUser) => api.http().put('/api/auth/password').set(user.auth).send({ currentPassword: 'a guess', newPassword: 'a new long password' });
     for (let i = 0; i < 2; i++) expect((await change(alice)).status).toBe(403);
     const locked = await change(alice);
     expect(locked.status).toBe(429);
