@@ -288,8 +288,11 @@ describe('exporting an account (e2e)', () => {
   });
 });
 
-/** The audit log is read with SQL against the server's own database: runs in the PostgreSQL pass (TEST_DATABASE_URL). */
-describeWith(POSTGRES)('what sign-ins write to the audit log (e2e)', () => {
+/**
+ * What needs SQL against the server's own database (the audit log, the rows an account owns, an account without a
+ * password, a disabled one): runs in the PostgreSQL pass (TEST_DATABASE_URL).
+ */
+describeWith(POSTGRES)('sign-ins and accounts as the database sees them: audit log, cascades, no password, disabled (e2e)', () => {
   let api: TestApp;
   let db: pg.Client;
 
@@ -341,6 +344,39 @@ describeWith(POSTGRES)('what sign-ins write to the audit log (e2e)', () => {
     await api.http().post('/api/auth/login').send({ email, password: 'whatever it is' }).expect(401);
     const { rows } = await db.query(`SELECT actor, target, detail FROM audit_events WHERE action = 'auth.login_failed' AND detail->>'email' = $1`, [email]);
     expect(rows).toEqual([{ actor: 'system', target: null, detail: { email, reason: 'invalid_credentials' } }]);
+  });
+
+  it('lets an account without a password (single sign-on) delete itself with its token alone, but not set a password', async () => {
+    const user = await registerUser(api);
+    await db.query(`UPDATE users SET password_hash = NULL WHERE id = $1`, [user.id]);
+    const change = await api.http().put('/api/auth/password').set(user.auth).send({ currentPassword: user.password, newPassword: 'a password at last' });
+    expect([change.status, change.body.code]).toEqual([409, 'PASSWORD_NOT_SET']);
+    await api.http().post('/api/auth/login').send({ email: user.email, password: user.password }).expect(401);
+    await api.http().delete('/api/auth/me').set(user.auth).send({}).expect(204);
+    expect((await db.query(`SELECT count(*)::int AS n FROM users WHERE id = $1`, [user.id])).rows[0].n).toBe(0);
+  });
+
+  it('deletes every row the account owns, through the cascades', async () => {
+    const user = await registerUser(api);
+    const stream = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'keep me?', provider: 'echo' } });
+    expect(stream.events.at(-1)!.event).toBe('done');
+    await api.http().put('/api/providers/openai').set(user.auth).send({ apiKey: 'sk-doomed-key-0000000001' }).expect(200);
+    await api.http().post('/api/keys').set(user.auth).send({ name: 'doomed' }).expect(201);
+    const owned = async () =>
+      (
+        await db.query(
+          `SELECT (SELECT count(*) FROM chat_sessions WHERE user_id = $1)::int AS sessions,
+                  (SELECT count(*) FROM messages m JOIN chat_sessions s ON s.id = m.session_id WHERE s.user_id = $1)::int AS messages,
+                  (SELECT count(*) FROM messages WHERE session_id = $2)::int AS "sessionMessages",
+                  (SELECT count(*) FROM provider_credentials WHERE user_id = $1)::int AS credentials,
+                  (SELECT count(*) FROM api_keys WHERE user_id = $1)::int AS keys,
+                  (SELECT count(*) FROM refresh_tokens WHERE user_id = $1)::int AS "refreshTokens"`,
+          [user.id, stream.events[0]!.data.sessionId],
+        )
+      ).rows[0];
+    expect(await owned()).toEqual({ sessions: 1, messages: 2, sessionMessages: 2, credentials: 1, keys: 1, refreshTokens: 1 });
+    await api.http().delete('/api/auth/me').set(user.auth).send({ password: user.password }).expect(204);
+    expect(await owned()).toEqual({ sessions: 0, messages: 0, sessionMessages: 0, credentials: 0, keys: 0, refreshTokens: 0 });
   });
 
   it('refuses a disabled account its password login (after the right password only) and its refresh tokens', async () => {
