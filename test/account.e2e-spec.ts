@@ -281,10 +281,19 @@ describe('exporting an account (e2e)', () => {
     for (const secret of [providerKey, apiKey, user.password, user.refreshToken, user.token, '$argon2', 'not yours to export', other.email]) expect(text).not.toContain(secret);
   });
 
-  it('exports an account with nothing in it', async () => {
+  it('exports an account with nothing in it, again and again, also after a client gave up half-way', async () => {
     const empty = await registerUser(api);
     const document = JSON.parse((await exportOf(empty).expect(200)).body as string);
     expect(document).toEqual({ exportedAt: expect.any(String), user: expect.objectContaining({ id: empty.id }), providers: [], apiKeys: [], sessions: [] });
+    // One export per user at a time: each that ended, however it ended, lets the next one start.
+    await exportOf(empty).expect(200);
+    const abandoned = new AbortController();
+    const response = await fetch(`${api.url}/api/auth/me/export`, { headers: empty.auth, signal: abandoned.signal });
+    expect(response.status).toBe(200);
+    abandoned.abort();
+    await eventually(() => exportOf(empty).expect(200));
+    // The exporting user of the other test may export again too.
+    await exportOf(user).expect(200);
   });
 });
 

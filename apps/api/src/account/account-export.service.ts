@@ -36,7 +36,8 @@ export class AccountExportService {
     try {
       const user = await this.users.findSelf(userId);
       if (!user) throw new AppError('USER_NOT_FOUND', 'User not found');
-      const stream = Readable.from(this.document(user));
+      // Bytes, not objects: read-ahead is bounded by the stream's byte buffer, not by a count of (large) pages.
+      const stream = Readable.from(this.document(user), { objectMode: false });
       // Ended, failed or abandoned by the client: the stream closes either way.
       stream.once('close', () => this.running.delete(userId));
       return stream;
