@@ -13,7 +13,7 @@ export default {
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/skipped-suites.reporter.js'],
   projects: [
-    { ...shared, displayName: 'unit', roots: ['<rootDir>/apps/', '<rootDir>/libs/'], testRegex: '.*\\.spec\\.ts$' },
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/deploy/'], testRegex: '.*\\.spec\\.ts$' },
     {
       ...shared,
       displayName: 'e2e',

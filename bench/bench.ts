@@ -155,6 +155,8 @@ async function startGateway(db: Db, upstream: ChildProcess): Promise<Gateway> {
     DATA_DIR: dataDir,
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0001',
     ENCRYPTION_KEY: 'ab'.repeat(32),
+    // Production refuses public metrics; the bench never scrapes them.
+    METRICS_TOKEN: 'bench-metrics-token',
     UPSTREAM_ALLOW_HTTP: 'true',
     ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
     THROTTLE_STREAM_LIMIT: '1000000',

@@ -42,7 +42,7 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalFilters(new AllExceptionsFilter(openAiShapeBeforeRouting));
   app.useGlobalPipes(...inputPipes());
-  setUpSwagger(app);
+  if (config.apiDocs) setUpSwagger(app);
   answerProtocolErrorsInJson(app.getHttpServer() as Server);
   return app;
 }

@@ -3,8 +3,10 @@ import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import type { AddressInfo } from 'node:net';
 import { appConfig, ConfigError } from '@app/common';
 import { createApp } from './bootstrap.js';
+import { httpUrl } from './http/http-url.js';
 import { JsonLimitsDeserializer } from './messaging/json-limits.deserializer.js';
 
 const logger = new Logger('Bootstrap');
@@ -48,7 +50,8 @@ try {
     await app.startAllMicroservices();
   }
   await (app.listen as unknown as ListenWithBacklog).call(app, config.port, config.host, config.listenBacklog);
-  logger.log(`Listening on ${await app.getUrl()} (API docs at /api/docs)`);
+  // The socket's own address: Nest's getUrl() names 127.0.0.1 for a server listening on every interface.
+  logger.log(`Listening on ${httpUrl(app.getHttpServer().address() as AddressInfo)}${config.apiDocs ? ' (API docs at /api/docs)' : ''}`);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

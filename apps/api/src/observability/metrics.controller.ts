@@ -1,19 +1,16 @@
-import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, NotFoundException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { timingSafeEqual } from 'node:crypto';
 import { AppError, appConfig } from '@app/common';
 import { Public } from '../auth/public.decorator.js';
+import { scrapeAllowed } from './metrics-token.js';
 import { MetricsService } from './metrics.service.js';
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Prometheus text format at /metrics; with METRICS_TOKEN set, scrapers must send it as a bearer token. */
+/**
+ * Prometheus text format at /metrics on the API port; with METRICS_TOKEN set, scrapers must send it as a bearer
+ * token. With METRICS_PORT set the metrics live on that port only (MetricsServer) and this route answers 404.
+ */
 @ApiExcludeController()
 @Public()
 @SkipThrottle()
@@ -27,8 +24,8 @@ export class MetricsController {
   @Get()
   @Header('Cache-Control', 'no-store')
   async scrape(@Headers('authorization') authorization?: string): Promise<string> {
-    const token = this.config.metricsToken;
-    if (token && !sameSecret(authorization ?? '', `Bearer ${token}`)) throw new AppError('UNAUTHENTICATED', 'A valid metrics token is required');
+    if (this.config.metricsPort !== undefined) throw new NotFoundException('Cannot GET /metrics');
+    if (!scrapeAllowed(this.config.metricsToken, authorization)) throw new AppError('UNAUTHENTICATED', 'A valid metrics token is required');
     return this.metrics.registry.metrics();
   }
 }

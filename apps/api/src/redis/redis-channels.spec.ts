@@ -23,8 +23,8 @@ async function heard(publisher: Redis, channel: string, received: string[]): Pro
 
 withRedis('RedisChannels on a real Redis', () => {
   const opened: Redis[] = [];
-  const open = (): Redis => {
-    const connection = new Redis(REDIS_URL!);
+  const open = (keyPrefix?: string): Redis => {
+    const connection = new Redis(REDIS_URL!, { keyPrefix });
     connection.on('error', () => undefined); // the kill below makes it reconnect
     opened.push(connection);
     return connection;
@@ -63,5 +63,16 @@ withRedis('RedisChannels on a real Redis', () => {
     stopSecond();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await publisher.pubsub('NUMSUB', channel)).toEqual([channel, 0]);
+  });
+
+  it("names channels with the connection's key prefix, which ioredis puts before keys only", async () => {
+    const prefix = `test-${randomUUID()}:`;
+    const channels = new RedisChannels(open(prefix));
+    const publisher = open();
+    const received: string[] = [];
+    await channels.listen('news', (message) => received.push(message));
+    expect(channels.name('news')).toBe(`${prefix}news`);
+    expect(await publisher.pubsub('NUMSUB', 'news', `${prefix}news`)).toEqual(['news', expect.anything(), `${prefix}news`, 1]);
+    expect(await heard(publisher, `${prefix}news`, received)).toBe(true);
   });
 });

@@ -5,12 +5,18 @@ interface ChannelListeners {
   ready: Promise<unknown>;
 }
 
-/** Subscriptions on the one pub/sub connection, shared by every listener of a channel. */
+/**
+ * Subscriptions on the one pub/sub connection, shared by every listener of a channel. Channels are named here,
+ * with the connection's key prefix (REDIS_KEY_PREFIX) before them: ioredis prefixes keys, never channels, and two
+ * deployments sharing a Redis must not hear each other.
+ */
 export class RedisChannels {
   private readonly listeners = new Map<string, ChannelListeners>();
   private readonly dropWatchers = new Set<() => void>();
+  private readonly prefix: string;
 
   constructor(private readonly connection: Redis) {
+    this.prefix = connection.options.keyPrefix ?? '';
     connection.on('message', (channel: string, message: string) => this.listeners.get(channel)?.handlers.forEach((handle) => handle(message)));
     connection.on('close', () => {
       const watchers = [...this.dropWatchers];
@@ -29,8 +35,14 @@ export class RedisChannels {
     return () => this.dropWatchers.delete(dropped);
   }
 
+  /** The channel's name in Redis, for publishing (PUBLISH, or a script's): the app's name with the prefix. */
+  name(channel: string): string {
+    return this.prefix + channel;
+  }
+
   /** Resolves once Redis delivers the channel's messages to `handle`; call the result to stop listening. */
-  async listen(channel: string, handle: (message: string) => void): Promise<() => void> {
+  async listen(appChannel: string, handle: (message: string) => void): Promise<() => void> {
+    const channel = this.name(appChannel);
     let entry = this.listeners.get(channel);
     if (!entry) {
       const created: ChannelListeners = {

@@ -32,7 +32,9 @@ export class RedisConnectionsService implements OnApplicationShutdown {
       this.client = null;
       return;
     }
-    const client = new Redis(config.redisUrl, { enableAutoPipelining: true, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
+    // keyPrefix reaches every key, those of scripts (EVAL's KEYS) included, but not pub/sub channels: RedisChannels
+    // puts it before those. The subscriber connection, a duplicate of this one, inherits it.
+    const client = new Redis(config.redisUrl, { enableAutoPipelining: true, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, keyPrefix: config.redisKeyPrefix });
     client.once('ready', () => (client.options.enableOfflineQueue = false));
     this.client = this.watch(client);
   }

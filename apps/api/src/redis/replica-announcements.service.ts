@@ -21,7 +21,7 @@ export class ReplicaAnnouncements {
   }
 
   async announce(channel: string, message: string): Promise<void> {
-    await this.redis.client?.publish(channel, message).catch((error: unknown) => {
+    await this.redis.client?.publish(this.redis.channels.name(channel), message).catch((error: unknown) => {
       this.logger.warn(`Could not tell other replicas on ${channel}: ${describe(error)}`);
     });
   }

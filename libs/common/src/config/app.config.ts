@@ -1,13 +1,25 @@
 import { registerAs } from '@nestjs/config';
-import { EnvReader, type Env } from './env-reader.js';
+import { ConfigError, EnvReader, type Env } from './env-reader.js';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 
+/** Redis Cluster hash tags ({…}) included, so a prefix can keep one deployment's keys on one slot if wanted. */
+const REDIS_KEY_PREFIX = /^[\w.:{}-]{0,64}$/;
+
 export function parseAppConfig(env: Env) {
   const read = new EnvReader(env);
+  const nodeEnv = read.oneOf('NODE_ENV', NODE_ENVS, 'development');
+  const metricsToken = read.string('METRICS_TOKEN');
+  const metricsPort = read.string('METRICS_PORT') === undefined ? undefined : read.int('METRICS_PORT', 0, { min: 1, max: 65535 });
+  // Metrics name routes, providers and error rates: in production they are for the scraper, not for anyone who finds the API.
+  if (nodeEnv === 'production' && metricsToken === undefined && metricsPort === undefined) {
+    throw new ConfigError('METRICS_TOKEN', 'or METRICS_PORT is required when NODE_ENV=production, so that /metrics is not public on the API port');
+  }
+  const redisKeyPrefix = read.string('REDIS_KEY_PREFIX', '');
+  if (!REDIS_KEY_PREFIX.test(redisKeyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be at most 64 letters, digits or _ . : { } -');
   return {
-    nodeEnv: read.oneOf('NODE_ENV', NODE_ENVS, 'development'),
+    nodeEnv,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     host: read.string('HOST', '0.0.0.0'),
     port: read.int('PORT', 3000, { min: 0, max: 65535 }),
@@ -33,8 +45,17 @@ export function parseAppConfig(env: Env) {
     natsUrl: read.url('NATS_URL', ['nats:', 'tls:']),
     /** When set, replicas share throttling counters, generation events (resume) and stop requests through Redis. */
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    /**
+     * Put before every Redis key and channel of this deployment, so that several deployments can share one Redis.
+     * Replicas of one deployment must use the same.
+     */
+    redisKeyPrefix,
     /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
-    metricsToken: read.string('METRICS_TOKEN'),
+    metricsToken,
+    /** When set, /metrics is served on this port of HOST instead of the API port (which then has no /metrics). */
+    metricsPort,
+    /** Swagger UI and the OpenAPI document at /api/docs; off by default in production. */
+    apiDocs: read.bool('API_DOCS', nodeEnv !== 'production'),
   };
 }
 

@@ -5,9 +5,10 @@ import { parseDatabaseConfig } from './database.config.js';
 import type { Env } from './env-reader.js';
 import { parseUpstreamConfig } from './upstream.config.js';
 
+/** Every namespace's parser: together they read every variable the server knows (.env.example is checked against them). */
+export const CONFIG_PARSERS: readonly ((env: Env) => object)[] = [parseAppConfig, parseAuthConfig, parseChatConfig, parseDatabaseConfig, parseUpstreamConfig];
+
 /** Parses every namespace once before Nest starts, so a bad value fails fast with one clear line. */
 export function validateConfig(env: Env): void {
-  for (const parse of [parseAppConfig, parseAuthConfig, parseChatConfig, parseDatabaseConfig, parseUpstreamConfig]) {
-    parse(env);
-  }
+  for (const parse of CONFIG_PARSERS) parse(env);
 }

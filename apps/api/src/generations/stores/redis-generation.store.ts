@@ -125,7 +125,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
   publish(log: GenerationLog): void {
     const { generationId, sessionId } = log;
     const key = eventsKey(generationId);
-    const channel = eventsChannel(generationId);
+    const channel = this.channels.name(eventsChannel(generationId));
     let seq = 0;
     log.watch().subscribe({
       next: (event) => {
@@ -168,7 +168,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     try {
       // It may have ended while we started listening: then there is nothing left to stop.
       if ((await this.command(this.redis.get(key), what)) !== lease) return false;
-      const heard = await this.command(this.redis.publish(stopChannel(ownerId), sessionId), what);
+      const heard = await this.command(this.redis.publish(this.channels.name(stopChannel(ownerId)), sessionId), what);
       if (heard > 0) return await outcome;
       // Nobody listens on the owner's channel: its process is gone (its subscription died with its connection)
       // and its lease has not expired yet. Its reply is marked before the session is free for the next one.
@@ -252,7 +252,7 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     if (last && isFinal(last.event)) return;
     const seq = (last?.seq ?? 0) + 1;
     const event: MessageEvent = { type: 'error', data: { error: INTERRUPTED_REPLY_ERROR, code: 'interrupted', messageId: generationId } };
-    this.batcher.add(eventsKey(generationId), eventsChannel(generationId), seq, encode(seq, event), this.settings.retentionMs);
+    this.batcher.add(eventsKey(generationId), this.channels.name(eventsChannel(generationId)), seq, encode(seq, event), this.settings.retentionMs);
     this.batcher.flush();
   }
 

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { ConfigError, parseDatabaseConfig } from '@app/common';
+import { buildDataSourceOptions } from '@app/persistence';
+
+/**
+ * Applies the pending migrations and exits: the one-shot step a deployment runs before its replicas start (with
+ * DATABASE_MIGRATIONS_RUN=false), so that several replicas never race to migrate. It needs only the built output
+ * and the production dependencies, unlike `npm run migration:run` (the TypeORM CLI through tsx, dev dependencies).
+ */
+try {
+  const dataSource = new DataSource(await buildDataSourceOptions({ ...parseDatabaseConfig(process.env), migrationsRun: false }));
+  await dataSource.initialize();
+  const applied = await dataSource.runMigrations({ transaction: 'all' });
+  await dataSource.destroy();
+  console.log(JSON.stringify({ level: 30, time: Date.now(), context: 'Migrations', msg: `Applied ${applied.length} migration(s)`, migrations: applied.map(({ name }) => name) }));
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
