@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
@@ -24,7 +25,8 @@ describeWith(POSTGRES, REDIS)('revoking sign-ins across two replicas (e2e)', () 
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    const env = { ...FAKE_UPSTREAM_ENV, REDIS_URL: REDIS_URL! };
+    // A prefix of this run's own: the announcements of other suites sharing the Redis never reach these replicas.
+    const env = { ...FAKE_UPSTREAM_ENV, REDIS_URL: REDIS_URL!, REDIS_KEY_PREFIX: `revocation-${randomBytes(4).toString('hex')}:` };
     a = await bootTestApp(env);
     b = await bootTestApp(env, a.db);
   });
