@@ -21,7 +21,9 @@ describe('auth (e2e)', () => {
     expect(registered.body).toEqual({
       user: { id: expect.any(String), email: registration.email, displayName: 'Ada', role: 'member', createdAt: expect.any(String) },
       accessToken: expect.any(String),
-      expiresIn: 3600,
+      expiresIn: 900,
+      refreshToken: expect.stringMatching(/^rt-chat-[A-Za-z0-9_-]{43}$/),
+      refreshExpiresIn: 30 * 86_400,
     });
     expect(JSON.stringify(registered.body)).not.toContain('password');
 

@@ -27,6 +27,13 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'get', path: '/api/auth/oidc/login' },
   { method: 'get', path: '/api/auth/oidc/callback' },
   { method: 'post', path: '/api/auth/oidc/exchange' },
+  { method: 'post', path: '/api/auth/refresh' },
+  { method: 'post', path: '/api/auth/logout' },
+  { method: 'post', path: '/api/auth/logout-all' },
+  { method: 'put', path: '/api/auth/password' },
+  { method: 'patch', path: '/api/auth/me' },
+  { method: 'delete', path: '/api/auth/me' },
+  { method: 'get', path: '/api/auth/me/export' },
   { method: 'get', path: '/api/providers' },
   { method: 'get', path: '/api/providers/:provider' },
   { method: 'put', path: '/api/providers/:provider' },
@@ -80,7 +87,7 @@ const junk = fc.oneof(
 
 const bodyArbitrary = fc.oneof(
   fc.dictionary(
-    fc.constantFrom('email', 'password', 'code', 'displayName', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl', 'defaultModel', 'isAdmin', 'role', '__proto__'),
+    fc.constantFrom('email', 'password', 'code', 'displayName', 'refreshToken', 'currentPassword', 'newPassword', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl', 'defaultModel', 'isAdmin', 'role', '__proto__'),
     junk,
     { maxKeys: 5 },
   ),
@@ -139,6 +146,10 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/api/auth/register': { email: `fuzz-${email}`, password: 'correct horse battery', displayName: 'Fuzz' },
     '/api/auth/login': { email, password: 'not the password' },
     '/api/auth/oidc/exchange': { code: 'not-a-code' },
+    '/api/auth/refresh': { refreshToken: 'rt-chat-not-a-token-of-ours' },
+    '/api/auth/logout': { refreshToken: 'rt-chat-not-a-token-of-ours' },
+    '/api/auth/password': { currentPassword: 'not the password', newPassword: 'a new long password' },
+    '/api/auth/me': { displayName: 'Fuzzed' },
     '/api/providers/:provider': { defaultModel: 'gpt-4o-mini', baseUrl: 'https://127.0.0.1/v1' },
     '/api/chat/stream': { message: 'hi', provider: 'echo', model: 'echo-1' },
     '/api/chat/sessions/:id/regenerate': { provider: 'echo', model: 'echo-1' },
@@ -150,7 +161,8 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },
   };
 }
-const BODY_ROUTES = ROUTES.filter((route) => route.method === 'post' || route.method === 'put' || route.method === 'patch');
+/** Logging out everywhere reads no body, so an otherwise valid request to it would end the suite's own sign-in. */
+const BODY_ROUTES = ROUTES.filter((route) => ['post', 'put', 'patch'].includes(route.method) && route.path !== '/api/auth/logout-all');
 
 interface HostileAttempt extends Attempt {
   /** What the server must answer: a 400 for this reason, or anything but a 5xx. */
@@ -217,8 +229,10 @@ function attempts(token: string) {
         route.path.replace(':id', encodeId(id)).replace(':messageId', encodeId(id)).replace(':provider', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
       return { method: route.method, path, ...(raw === undefined ? { body } : { raw }), authorization: auth };
     })
-    // A well-formed echo stream is a legitimate request, not bad input: those are exercised elsewhere.
-    .filter((attempt) => !(attempt.path === '/api/chat/stream' && typeof attempt.body === 'object' && attempt.body !== null && (attempt.body as { provider?: unknown }).provider === 'echo'));
+    // A well-formed echo stream is a legitimate request, not bad input: those are exercised elsewhere. Logging out
+    // everywhere with the suite's own token would leave every later attempt a mere 401: it gets the bad headers only.
+    .filter((attempt) => !(attempt.path === '/api/chat/stream' && typeof attempt.body === 'object' && attempt.body !== null && (attempt.body as { provider?: unknown }).provider === 'echo'))
+    .filter((attempt) => !(attempt.path === '/api/auth/logout-all' && attempt.authorization === `Bearer ${token}`));
 }
 
 describe('fuzzing every route with bad input (e2e)', () => {

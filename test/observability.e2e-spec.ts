@@ -94,11 +94,22 @@ describe('observability (e2e)', () => {
     expect(metrics).not.toMatch(/route="\/api\/chat\/sessions\/[0-9a-f]{8}-/);
   });
 
-  it('never logs a credential: password, provider key, personal API key, a token in any token-like query parameter, or a sign-on code', async () => {
+  it('never logs a credential: password, provider key, personal API key, refresh token, a token in any token-like query parameter, or a sign-on code', async () => {
     const password = `planted-password-${randomBytes(8).toString('hex')}`;
     const user = await registerUser(api, { password });
-    await api.http().post('/api/auth/login').send({ email: user.email, password }).expect(200);
+    const signedIn = (await api.http().post('/api/auth/login').send({ email: user.email, password }).expect(200)).body;
     await api.http().post('/api/auth/login').send({ email: user.email, password: `${password}-wrong` }).expect(401);
+    // Refresh tokens: rotated, reused (which ends the sign-in and is audited), logged out, and in a query parameter.
+    const rotated = (await api.http().post('/api/auth/refresh').send({ refreshToken: signedIn.refreshToken }).expect(200)).body.refreshToken as string;
+    await api.http().post('/api/auth/refresh').send({ refreshToken: signedIn.refreshToken }).expect(401);
+    await api.http().post('/api/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
+    await api.http().get(`/api/chat/sessions?refresh_token=${rotated}`).set(user.auth);
+    const newPassword = `planted-new-password-${randomBytes(8).toString('hex')}`;
+    await api.http().put('/api/auth/password').set(user.auth).send({ currentPassword: `${password}-wrong`, newPassword }).expect(403);
+    const changed = (await api.http().put('/api/auth/password').set(user.auth).send({ currentPassword: password, newPassword }).expect(200)).body;
+    user.auth = { Authorization: `Bearer ${changed.accessToken}` };
+    const leaving = await registerUser(api, { password: `planted-leaving-${randomBytes(8).toString('hex')}` });
+    await api.http().delete('/api/auth/me').set(leaving.auth).send({ password: leaving.password }).expect(204);
     const providerKey = `sk-planted-provider-${randomBytes(8).toString('hex')}`;
     await api.http().put('/api/providers/openai').set(user.auth).send({ apiKey: providerKey }).expect(200);
     const apiKey = (await api.http().post('/api/keys').set(user.auth).send({ name: 'planted' }).expect(201)).body.key as string;
@@ -115,7 +126,8 @@ describe('observability (e2e)', () => {
 
     await eventually(() => expect(logLines(api).filter((line) => /\[redacted\]/.test(line.req?.url ?? '')).length).toBeGreaterThanOrEqual(queries.length + 2));
     const output = api.output();
-    for (const secret of [password, providerKey, apiKey, user.token, user.token.split('.')[2]!, code, state]) expect(output).not.toContain(secret);
+    const secrets = [password, newPassword, leaving.password, providerKey, apiKey, user.token, user.token.split('.')[2]!, signedIn.refreshToken, rotated, user.refreshToken, changed.refreshToken, code, state];
+    for (const secret of secrets) expect(output).not.toContain(secret);
   });
 });
 

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
 import { CommonModule, CONFIG_SECTIONS, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
+import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -46,6 +47,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     OidcModule,
     ProvidersModule,
     SessionsModule,
+    AccountModule,
     GenerationsModule,
     ChatModule,
     HealthModule,

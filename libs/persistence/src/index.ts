@@ -11,4 +11,5 @@ export * from './repositories/keyset-position.js';
 export * from './repositories/login-codes.repository.js';
 export * from './repositories/messages.repository.js';
 export * from './repositories/provider-credentials.repository.js';
+export * from './repositories/refresh-tokens.repository.js';
 export * from './repositories/users.repository.js';

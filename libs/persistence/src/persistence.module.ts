@@ -11,6 +11,7 @@ import { ChatTurnsRepository } from './repositories/chat-turns.repository.js';
 import { LoginCodesRepository } from './repositories/login-codes.repository.js';
 import { MessagesRepository } from './repositories/messages.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
+import { RefreshTokensRepository } from './repositories/refresh-tokens.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
 const REPOSITORIES = [
@@ -22,6 +23,7 @@ const REPOSITORIES = [
   MessagesRepository,
   AuditEventsRepository,
   LoginCodesRepository,
+  RefreshTokensRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
-import { type AccountFilter, type GuardedChange, type UserEntity, type UserRole, UsersRepository } from '@app/persistence';
+import { type AccountFilter, type UserEntity, type UserRole, UsersRepository } from '@app/persistence';
 import { AuditService } from '../audit/audit.service.js';
+import { appliedChange } from './applied-change.js';
 import type { RequestOrigin } from '../audit/request-origin.decorator.js';
 import { AccountRevocation } from '../auth/account-revocation.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -33,7 +34,7 @@ export class AdminUsersService {
   }
 
   async setRole(admin: AuthUser, userId: string, role: UserRole, origin: RequestOrigin): Promise<UserEntity> {
-    const { user, previousRole } = applied(await this.users.setRole(userId, role));
+    const { user, previousRole } = appliedChange(await this.users.setRole(userId, role));
     if (previousRole !== role) {
       // Every replica re-reads the account, so the new role holds from the next request on, whichever replica serves it.
       await this.revocation.announce(userId, { endStreams: false });
@@ -43,7 +44,7 @@ export class AdminUsersService {
   }
 
   async disable(admin: AuthUser, userId: string, origin: RequestOrigin): Promise<UserEntity> {
-    const user = applied(await this.users.disableAccount(userId));
+    const user = appliedChange(await this.users.disableAccount(userId));
     // Refuses every access token issued so far, revokes the refresh tokens and ends the live streams, on every replica.
     await this.revocation.endSessions(userId);
     await this.audit.record({ actor: admin.id, action: 'user.disabled', target: userId }, origin);
@@ -58,7 +59,7 @@ export class AdminUsersService {
   }
 
   async remove(admin: AuthUser, userId: string, origin: RequestOrigin): Promise<void> {
-    applied(await this.users.deleteAccount(userId));
+    appliedChange(await this.users.deleteAccount(userId));
     await this.revocation.announce(userId, { endStreams: true });
     await this.audit.record({ actor: admin.id, action: 'user.deleted', target: userId }, origin);
   }
@@ -69,10 +70,3 @@ function found<T>(user: T | null): T {
   return user;
 }
 
-function applied<T>(change: GuardedChange<T>): T {
-  if (change.outcome === 'not_found') throw new AppError('USER_NOT_FOUND', 'User not found');
-  if (change.outcome === 'last_admin') {
-    throw new AppError('LAST_ADMIN', 'This is the last enabled admin: promote another account before demoting, disabling or deleting it');
-  }
-  return change.result;
-}

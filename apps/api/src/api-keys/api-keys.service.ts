@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { AppError } from '@app/common';
+import { AppError, hashOpaqueSecret } from '@app/common';
 import { type ApiKeyEntity, ApiKeysRepository } from '@app/persistence';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import { generateApiKey, hashApiKey } from './api-key.secret.js';
+import { generateApiKey } from './api-key.secret.js';
 
 @Injectable()
 export class ApiKeysService {
@@ -32,7 +32,7 @@ export class ApiKeysService {
 
   /** Looked up on every request, so a revoked key stops working at once. */
   async authenticate(secret: string): Promise<AuthUser | null> {
-    const owner = await this.keys.useKey(hashApiKey(secret));
+    const owner = await this.keys.useKey(hashOpaqueSecret(secret));
     return owner ? { id: owner.userId, role: owner.role } : null;
   }
 }

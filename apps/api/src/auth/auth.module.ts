@@ -16,6 +16,7 @@ import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { PasswordHasher } from './password.hasher.js';
 import { SignInPolicy } from './sign-in.policy.js';
 import { RolesGuard } from './roles.guard.js';
+import { RefreshTokensService } from './refresh-tokens.service.js';
 import { StreamTokensService } from './stream-tokens.service.js';
 
 @Module({
@@ -40,6 +41,7 @@ import { StreamTokensService } from './stream-tokens.service.js';
     AuthService,
     PasswordHasher,
     AccessTokensService,
+    RefreshTokensService,
     StreamTokensService,
     AccountStatesCache,
     AccountRevocation,
@@ -48,7 +50,8 @@ import { StreamTokensService } from './stream-tokens.service.js';
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  // Single sign-on issues the same sign-in, under the same rules, and makes a role change seen at once everywhere.
-  exports: [StreamTokensService, AccountRevocation, AuthService, SignInPolicy],
+  // Single sign-on and the account feature issue the same sign-in, under the same rules; the account feature also
+  // checks passwords; both announce changes to an account so they are seen at once everywhere.
+  exports: [StreamTokensService, AccountRevocation, AuthService, SignInPolicy, PasswordHasher],
 })
 export class AuthModule {}

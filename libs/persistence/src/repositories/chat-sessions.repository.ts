@@ -39,6 +39,19 @@ export class ChatSessionsRepository {
     return query.getMany();
   }
 
+  /**
+   * A page of every session of the user in id order, after `afterId`: an order that the user's own chatting
+   * (which moves updated_at) cannot shuffle while an export pages through it.
+   */
+  pageOwnedById(userId: string, limit: number, afterId?: string): Promise<ChatSessionEntity[]> {
+    return this.sessions.manager.query(
+      `SELECT id, user_id AS "userId", title, provider, model, mode, active_message_id AS "activeMessageId",
+              created_at AS "createdAt", updated_at AS "updatedAt"
+         FROM chat_sessions WHERE user_id = $1 AND ($3::uuid IS NULL OR id > $3) ORDER BY id LIMIT $2`,
+      [userId, limit, afterId ?? null],
+    );
+  }
+
   async renameOwned(userId: string, sessionId: string, title: string): Promise<ChatSessionEntity | null> {
     const result = await this.sessions.update({ id: sessionId, userId }, { title });
     return (result.affected ?? 0) > 0 ? this.findOwned(userId, sessionId) : null;

@@ -86,12 +86,6 @@ export class UsersRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  /** Sets the account's role as a sign-in maps it (ADMIN_EMAILS, the provider's roles claim); true when it changed. */
-  async assignRole(userId: string, role: UserRole): Promise<boolean> {
-    const result = await this.users.createQueryBuilder().update().set({ role }).where('id = :userId AND role <> :role', { userId, role }).execute();
-    return (result.affected ?? 0) > 0;
-  }
-
   /**
    * Ends every sign-in of the account, in one statement: the token version is raised, so every access token
    * issued so far is refused, and every refresh token is revoked. False when there is no such account.
@@ -183,5 +177,14 @@ export class UsersRepository {
       if (removesAdmin && admins.length === 1 && admins[0]!.id === userId) return { outcome: 'last_admin' };
       return { outcome: 'done', result: await change(manager, target.role) };
     });
+  }
+
+  async updateDisplayName(userId: string, displayName: string): Promise<UserEntity | null> {
+    await this.users.update({ id: userId }, { displayName });
+    return this.findSelf(userId);
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id: userId }, { passwordHash });
   }
 }

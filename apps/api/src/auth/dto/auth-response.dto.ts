@@ -26,8 +26,14 @@ export class AuthResponseDto {
   @ApiProperty({ description: 'Bearer token for the Authorization header' })
   accessToken: string;
 
-  @ApiProperty({ description: 'Seconds until the token expires' })
+  @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
   expiresIn: number;
+
+  @ApiProperty({ description: 'Exchange at POST /api/auth/refresh for a new pair; valid once', example: 'rt-chat-…' })
+  refreshToken: string;
+
+  @ApiProperty({ description: 'Seconds until the refresh token expires unused', example: 2_592_000 })
+  refreshExpiresIn: number;
 }
 
 export function mapUser(user: UserEntity): UserResponseDto {
@@ -35,6 +41,6 @@ export function mapUser(user: UserEntity): UserResponseDto {
 }
 
 export function mapSession(session: IssuedSession): AuthResponseDto {
-  const { user, accessToken, expiresIn } = session;
-  return { user: mapUser(user), accessToken, expiresIn };
+  const { user, accessToken, expiresIn, refreshToken, refreshExpiresIn } = session;
+  return { user: mapUser(user), accessToken, expiresIn, refreshToken, refreshExpiresIn };
 }

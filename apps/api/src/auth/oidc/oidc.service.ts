@@ -164,16 +164,19 @@ export class OidcService {
     const role = roleFromIdentity(identity, this.sso().settings, (email) => this.policy.isBootstrapAdmin(email));
     const user = (await this.users.findByOidcIdentity(identity.issuer, identity.subject)) ?? (await this.firstSignIn(identity, role ?? 'member', origin));
     if (user.disabledAt) throw new OidcRefusal('account_disabled', `account ${user.id} is disabled`, user.id);
-    if (role !== undefined && role !== user.role && (await this.users.assignRole(user.id, role))) {
-      // Tokens issued before carry no role: the guard reads it from the account's state, which every replica must
-      // read again now. The user's replies may go on: a new role takes nothing away that a running reply needs.
-      await this.revocation.announce(user.id, { endStreams: false });
-      await this.audit.record(
-        { actor: SYSTEM_ACTOR, action: 'user.role_changed', target: user.id, detail: { from: user.role, to: role, source: 'oidc' } },
-        origin,
-      );
+    if (role === undefined || role === user.role) return user;
+    // The same guarded change as an administrator's: the provider cannot demote the last enabled admin either
+    // (nobody would be left to administer); that account keeps its role until another admin exists.
+    const change = await this.users.setRole(user.id, role);
+    if (change.outcome !== 'done') {
+      this.logger.warn(`Single sign-on would demote ${user.id}, the last enabled admin: the role is kept`);
+      return user;
     }
-    return user;
+    // Tokens issued before carry no role: the guard reads it from the account's state, which every replica must
+    // read again now. The user's replies may go on: a new role takes nothing away that a running reply needs.
+    await this.revocation.announce(user.id, { endStreams: false });
+    await this.audit.record({ actor: SYSTEM_ACTOR, action: 'user.role_changed', target: user.id, detail: { from: user.role, to: role, source: 'oidc' } }, origin);
+    return change.result.user;
   }
 
   /** An identity never seen before: an existing account of its address (only as OIDC_LINK_BY_EMAIL allows), or a new one. */
