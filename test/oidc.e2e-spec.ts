@@ -150,6 +150,8 @@ describe('single sign-on with roles from a groups claim (e2e)', () => {
       user: { id: expect.any(String), email: address, displayName: 'Ada Lovelace', role: 'member', createdAt: expect.any(String) },
       accessToken: expect.any(String),
       expiresIn: expect.any(Number),
+      refreshToken: expect.stringMatching(/^rt-chat-/),
+      refreshExpiresIn: expect.any(Number),
     });
     expect(await me(api, session.body.accessToken)).toEqual(expect.objectContaining({ id: session.body.user.id, role: 'member' }));
 
@@ -182,6 +184,8 @@ describe('single sign-on with roles from a groups claim (e2e)', () => {
     // The token of the earlier sign-in belongs to the same account, whose role is now admin.
     expect((await me(api, first.accessToken)).role).toBe('admin');
 
+    // Another admin, so that this one is not the last (whom the provider cannot demote: see below).
+    expect((await signedIn(api, idp, login({ email: email(), emailVerified: true, groups: ['chat-admins'] }))).user.role).toBe('admin');
     identity.groups = ['staff'];
     expect((await signedIn(api, idp, subject)).user.role).toBe('member');
     // A string claim counts as one value.
