@@ -8,6 +8,7 @@ import { ApiKeysRepository } from './repositories/api-keys.repository.js';
 import { AuditEventsRepository } from './repositories/audit-events.repository.js';
 import { ChatSessionsRepository } from './repositories/chat-sessions.repository.js';
 import { ChatTurnsRepository } from './repositories/chat-turns.repository.js';
+import { FoldersRepository } from './repositories/folders.repository.js';
 import { MessagesRepository } from './repositories/messages.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
@@ -20,6 +21,7 @@ const REPOSITORIES = [
   ChatTurnsRepository,
   MessagesRepository,
   AuditEventsRepository,
+  FoldersRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */
