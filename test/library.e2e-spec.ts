@@ -1,0 +1,286 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
+import { registerUser, type TestUser } from './factories/user.factory.js';
+import { eventually } from './helpers/eventually.js';
+import { seedDatabase } from './helpers/seed-database.js';
+import { readStream, type SseEvent } from './helpers/sse-client.js';
+import { bootTestApp, type TestApp } from './helpers/test-app.js';
+
+const SLOW = 'fake:deltas=200,delay=25';
+const ids = (sessions: { id: string }[]) => sessions.map((session) => session.id);
+
+describe('conversation library: list previews, organising, folders (e2e)', () => {
+  let api: TestApp;
+  let fake: FakeLlmServer;
+  let user: TestUser;
+  let other: TestUser;
+
+  const send = (body: Record<string, unknown>, who = user, until?: (event: SseEvent, events: SseEvent[]) => boolean) =>
+    readStream(`${api.url}/api/chat/stream`, { token: who.token, body: { provider: 'echo', ...body }, until });
+  const startSession = async (message: string, who = user) => (await send({ message }, who)).events[0]!.data.sessionId as string;
+  const list = async (query = '', who = user) => (await api.http().get(`/api/chat/sessions${query}`).set(who.auth).expect(200)).body;
+  const organise = (id: string, body: Record<string, unknown>, who = user) => api.http().patch(`/api/chat/sessions/${id}`).set(who.auth).send(body);
+
+  beforeAll(async () => {
+    fake = await startFakeLlm({ port: 0 });
+    api = await bootTestApp(FAKE_UPSTREAM_ENV);
+    [user, other] = await Promise.all([registerUser(api), registerUser(api)]);
+    await configureFakeProvider(api, user, 'openai', fake.url);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await fake?.close();
+  });
+
+  it('shows each session with a preview of its newest message, its message count and whether a reply runs', async () => {
+    const who = await registerUser(api);
+    await configureFakeProvider(api, who, 'openai', fake.url);
+    const long = await startSession(`${'long question '.repeat(20)}end`, who);
+    const [entry] = (await list('?limit=1', who)).sessions;
+    expect(entry).toEqual({
+      id: long,
+      title: expect.any(String),
+      provider: 'echo',
+      model: 'echo-1',
+      mode: 'normal',
+      archived: false,
+      pinned: false,
+      folderId: null,
+      tags: [],
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+      lastMessagePreview: `Echo: ${'long question '.repeat(20)}end`.slice(0, 120),
+      messageCount: 2,
+      isGenerating: false,
+    });
+
+    // A second turn moves the session's time and count; the preview follows the branch shown.
+    await send({ message: 'and a short one', sessionId: long }, who);
+    const [again] = (await list('?limit=1', who)).sessions;
+    expect(again).toEqual(expect.objectContaining({ id: long, messageCount: 4, lastMessagePreview: 'Echo: and a short one' }));
+    expect(Date.parse(again.updatedAt)).toBeGreaterThan(Date.parse(entry.updatedAt));
+
+    // A reply running (detached, so it goes on after the stream is closed): the flag is up, the preview is the question.
+    const started = await send({ provider: 'openai', model: SLOW, message: 'tell me everything', detach: true }, who, (event) => event.event === 'message');
+    const running = started.events[0]!.data.sessionId as string;
+    const listed = (await list('', who)).sessions;
+    expect(listed.find((session: { id: string }) => session.id === running)).toEqual(
+      expect.objectContaining({ isGenerating: true, lastMessagePreview: 'tell me everything', messageCount: 2 }),
+    );
+    expect(listed.find((session: { id: string }) => session.id === long).isGenerating).toBe(false);
+    await api.http().post(`/api/chat/sessions/${running}/stop`).set(who.auth).expect(200);
+    await eventually(async () => {
+      const stopped = (await list('', who)).sessions.find((session: { id: string }) => session.id === running);
+      expect(stopped.isGenerating).toBe(false);
+      expect(stopped.lastMessagePreview.length).toBeGreaterThan(0);
+      expect(Array.from({ length: 200 }, (_, i) => deltaText(i)).join('').startsWith(stopped.lastMessagePreview)).toBe(true);
+    });
+  });
+
+  it('archives, pins, files and tags sessions; the list shows pinned first, hides the archived and filters', async () => {
+    const who = await registerUser(api);
+    const a = await startSession('first', who);
+    const b = await startSession('second', who);
+    const c = await startSession('third', who);
+    expect(ids((await list('', who)).sessions)).toEqual([c, b, a]);
+
+    expect((await organise(b, { pinned: true }, who).expect(200)).body).toEqual(expect.objectContaining({ id: b, pinned: true, archived: false }));
+    expect(ids((await list('', who)).sessions)).toEqual([b, c, a]);
+    // Organising is not activity: the pinned session keeps its time, unpinned it goes back to its place.
+    await organise(a, { archived: true }, who).expect(200);
+    expect(ids((await list('', who)).sessions)).toEqual([b, c]);
+    expect(ids((await list('?archived=false', who)).sessions)).toEqual([b, c]);
+    expect(ids((await list('?archived=true', who)).sessions)).toEqual([a]);
+    expect(ids((await list('?pinned=true', who)).sessions)).toEqual([b]);
+    expect(ids((await list('?pinned=false', who)).sessions)).toEqual([c]);
+
+    // Cursor paging across the pinned boundary.
+    const first = await list('?limit=1', who);
+    expect(ids(first.sessions)).toEqual([b]);
+    const second = await list(`?limit=1&cursor=${first.nextCursor}`, who);
+    expect(ids(second.sessions)).toEqual([c]);
+    expect(second.nextCursor).toBeNull();
+
+    const folder = (await api.http().post('/api/folders').set(who.auth).send({ name: 'Work' }).expect(201)).body;
+    const filed = (await organise(c, { folderId: folder.id, tags: ['q3', '客户'] }, who).expect(200)).body;
+    expect(filed).toEqual(expect.objectContaining({ folderId: folder.id, tags: ['q3', '客户'] }));
+    expect(ids((await list(`?folderId=${folder.id}`, who)).sessions)).toEqual([c]);
+    // Fields left out stay as they were; null takes a session out of its folder.
+    expect((await organise(c, { pinned: false }, who).expect(200)).body).toEqual(expect.objectContaining({ folderId: folder.id, tags: ['q3', '客户'] }));
+    expect((await organise(c, { folderId: null, tags: [] }, who).expect(200)).body).toEqual(expect.objectContaining({ folderId: null, tags: [] }));
+
+    // Deleting a folder keeps its sessions.
+    await organise(c, { folderId: folder.id }, who).expect(200);
+    await api.http().delete(`/api/folders/${folder.id}`).set(who.auth).expect(200);
+    expect((await api.http().get(`/api/chat/sessions/${c}`).set(who.auth).expect(200)).body.folderId).toBeNull();
+    expect(ids((await list('', who)).sessions)).toContain(c);
+  });
+
+  it('refuses bad organising input with 400, and folders or sessions of others with 404', async () => {
+    const id = await startSession('to organise');
+    const theirs = (await api.http().post('/api/folders').set(other.auth).send({ name: 'Theirs' }).expect(201)).body;
+    for (const body of [
+      { tags: Array.from({ length: 21 }, (_, i) => `t${i}`) },
+      { tags: ['x'.repeat(41)] },
+      { tags: ['dup', 'dup'] },
+      { tags: [' padded'] },
+      { tags: [''] },
+      { tags: 'not-a-list' },
+      { tags: [1] },
+      { archived: 'yes' },
+      { pinned: 1 },
+      { folderId: 'abc' },
+      { owner: 'someone else' },
+    ]) {
+      const response = await organise(id, body);
+      expect([body, response.status]).toEqual([body, 400]);
+      expect(response.body).toEqual(expect.objectContaining({ statusCode: 400, error: 'Bad Request', message: expect.any(String) }));
+    }
+    expect((await organise(id, { folderId: theirs.id })).body).toEqual(expect.objectContaining({ statusCode: 404, code: 'FOLDER_NOT_FOUND' }));
+    await organise(id, { pinned: true }, other).expect(404);
+    expect((await api.http().get(`/api/chat/sessions/${id}`).set(user.auth).expect(200)).body).toEqual(
+      expect.objectContaining({ pinned: false, archived: false, folderId: null, tags: [] }),
+    );
+    for (const query of ['?archived=yes', '?pinned=1', '?folderId=abc', '?q=', '?q=%20%20', `?q=${'x'.repeat(201)}`, '?limit=101']) {
+      expect([query, (await api.http().get(`/api/chat/sessions${query}`).set(user.auth)).status]).toEqual([query, 400]);
+    }
+  });
+
+  it('keeps folders to their owner, with bounded names', async () => {
+    const created = (await api.http().post('/api/folders').set(user.auth).send({ name: 'Research' }).expect(201)).body;
+    expect(created).toEqual({ id: expect.any(String), name: 'Research', createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect((await api.http().patch(`/api/folders/${created.id}`).set(user.auth).send({ name: 'Research 2' }).expect(200)).body.name).toBe('Research 2');
+    expect((await api.http().get('/api/folders').set(user.auth).expect(200)).body.folders.map((folder: { name: string }) => folder.name)).toContain('Research 2');
+    expect((await api.http().get('/api/folders').set(other.auth).expect(200)).body.folders.map((folder: { id: string }) => folder.id)).not.toContain(created.id);
+    await api.http().patch(`/api/folders/${created.id}`).set(other.auth).send({ name: 'mine' }).expect(404);
+    await api.http().delete(`/api/folders/${created.id}`).set(other.auth).expect(404);
+    for (const name of ['', '   ', ' padded', 'x'.repeat(101), 42]) {
+      await api.http().post('/api/folders').set(user.auth).send({ name }).expect(400);
+    }
+    await api.http().patch('/api/folders/abc').set(user.auth).send({ name: 'x' }).expect(400);
+    await api.http().delete(`/api/folders/${created.id}`).set(user.auth).expect(200);
+    await api.http().delete(`/api/folders/${created.id}`).set(user.auth).expect(404);
+  });
+});
+
+/** 200 sessions of 20 messages each (4,000 messages), written in one go, with known words in a few of them. */
+const seedSql = (userId: string) => `
+  INSERT INTO chat_sessions (user_id, title, provider, model, updated_at)
+  SELECT '${userId}', CASE i WHEN 1 THEN 'Zebra migration notes' ELSE 'Seeded session ' || i END, 'echo', 'echo-1', now() - i * interval '1 minute'
+    FROM generate_series(1, 200) i;
+  INSERT INTO messages (session_id, role, content, created_at)
+  SELECT s.id, CASE WHEN j % 2 = 1 THEN 'user' ELSE 'assistant' END,
+         CASE
+           WHEN n = 2 AND j = 5 THEN 'zebra zebra zebra: stripes everywhere'
+           WHEN n = 3 AND j = 8 THEN 'and then a zebra appeared ' || repeat('between the long grass ', 40)
+           WHEN n = 4 AND j = 2 THEN '我们 讨论 数据库 搜索'
+           WHEN n = 5 AND j = 2 THEN '我们讨论数据库搜索'
+           ELSE 'message ' || j || ' of session ' || n || ' talks about ' || (ARRAY['weather', 'trains', 'cooking', 'music', 'football', 'gardening'])[1 + (n + j) % 6]
+                || ' and ' || md5(n::text || '-' || j::text)
+         END,
+         s.updated_at - interval '1 hour' + j * interval '1 second'
+    FROM (SELECT id, updated_at, row_number() OVER (ORDER BY updated_at DESC) AS n FROM chat_sessions WHERE user_id = '${userId}') s,
+         generate_series(1, 20) j;
+  UPDATE messages m SET parent_id = ordered.previous
+    FROM (SELECT id, LAG(id) OVER (PARTITION BY session_id ORDER BY created_at) AS previous FROM messages) ordered
+   WHERE ordered.id = m.id AND ordered.previous IS NOT NULL;
+  UPDATE chat_sessions s SET active_message_id = (SELECT id FROM messages WHERE session_id = s.id ORDER BY created_at DESC LIMIT 1)
+   WHERE s.user_id = '${userId}';`;
+
+describe('conversation library: full-text search (e2e)', () => {
+  let api: TestApp;
+  let user: TestUser;
+  let other: TestUser;
+  const titles = new Map<string, string>();
+
+  const search = async (query: string, who = user) => (await api.http().get(`/api/chat/sessions?q=${encodeURIComponent(query)}`).set(who.auth).expect(200)).body;
+  const titlesOf = (sessions: { id: string }[]) => sessions.map((session) => titles.get(session.id));
+
+  beforeAll(async () => {
+    const first = await bootTestApp();
+    [user, other] = await Promise.all([registerUser(first), registerUser(first)]);
+    await readStream(`${first.url}/api/chat/stream`, { token: other.token, body: { message: 'my own zebra', provider: 'echo' } });
+    await first.close({ dropDatabase: false });
+    await seedDatabase(first.db, seedSql(user.id));
+    api = await bootTestApp({}, first.db);
+    let cursor = '';
+    do {
+      const page = (await api.http().get(`/api/chat/sessions?limit=100${cursor}`).set(user.auth).expect(200)).body;
+      for (const session of page.sessions) titles.set(session.id, session.title);
+      cursor = page.nextCursor ? `&cursor=${page.nextCursor}` : '';
+    } while (cursor);
+    expect(titles.size).toBe(200);
+  });
+  afterAll(() => api?.close());
+
+  it('finds titles and messages of every branch, best match first, with marked snippets, for the owner only', async () => {
+    const { sessions, nextCursor } = await search('zebra');
+    expect(nextCursor).toBeNull();
+    expect(new Set(titlesOf(sessions))).toEqual(new Set(['Zebra migration notes', 'Seeded session 2', 'Seeded session 3']));
+    const byTitle = new Map(sessions.map((session: any) => [titles.get(session.id), session]));
+    // Three occurrences in a short message outrank one in a long one.
+    expect(sessions.indexOf(byTitle.get('Seeded session 2'))).toBeLessThan(sessions.indexOf(byTitle.get('Seeded session 3')));
+    expect(byTitle.get('Zebra migration notes').match).toEqual({ messageId: null, snippet: '«Zebra» migration notes' });
+    expect(byTitle.get('Seeded session 2').match).toEqual({ messageId: expect.any(String), snippet: '«zebra» «zebra» «zebra»: stripes everywhere' });
+    const long = byTitle.get('Seeded session 3').match;
+    expect(long.snippet).toContain('«zebra»');
+    expect(long.snippet.length).toBeLessThanOrEqual(300);
+    // The preview and count come with search hits too.
+    expect(byTitle.get('Seeded session 2')).toEqual(expect.objectContaining({ messageCount: 20, isGenerating: false, lastMessagePreview: expect.stringContaining('message 20 of session 2') }));
+
+    const messages = (await api.http().get(`/api/chat/sessions/${byTitle.get('Seeded session 2').id}/messages`).set(user.auth).expect(200)).body.messages;
+    expect(messages.find((message: { id: string }) => message.id === byTitle.get('Seeded session 2').match.messageId).content).toContain('zebra');
+
+    expect((await search('zebra', other)).sessions).toHaveLength(1);
+    expect((await search('ZEBRA stripes')).sessions.map((session: { id: string }) => titles.get(session.id))).toEqual(['Seeded session 2']);
+    expect((await search('zebra nowhere')).sessions).toEqual([]);
+    expect((await search('!!!')).sessions).toEqual([]);
+  });
+
+  it('pages through many hits with its cursor, each session once', async () => {
+    const seen: string[] = [];
+    let cursor = '';
+    let pages = 0;
+    do {
+      const page = (await api.http().get(`/api/chat/sessions?q=weather&limit=30${cursor}`).set(user.auth).expect(200)).body;
+      seen.push(...ids(page.sessions));
+      for (const session of page.sessions) expect(session.match.snippet).toContain('«weather»');
+      cursor = page.nextCursor ? `&cursor=${page.nextCursor}` : '';
+      pages++;
+    } while (cursor);
+    // Every session has a message about the weather (the topic cycles through six).
+    expect(new Set(seen).size).toBe(200);
+    expect(seen).toHaveLength(200);
+    expect(pages).toBe(7);
+    // A list cursor is no search cursor, and the other way round.
+    const listPage = (await api.http().get('/api/chat/sessions?limit=1').set(user.auth).expect(200)).body;
+    await api.http().get(`/api/chat/sessions?q=weather&cursor=${listPage.nextCursor}`).set(user.auth).expect(400);
+    const searchPage = (await api.http().get('/api/chat/sessions?q=weather&limit=1').set(user.auth).expect(200)).body;
+    await api.http().get(`/api/chat/sessions?cursor=${searchPage.nextCursor}`).set(user.auth).expect(400);
+  });
+
+  it('matches Chinese by whole runs between spaces or punctuation, not by words inside a run', async () => {
+    expect(titlesOf((await search('数据库')).sessions)).toEqual(['Seeded session 4']);
+    expect(titlesOf((await search('我们讨论数据库搜索')).sessions)).toEqual(['Seeded session 5']);
+  });
+
+  it('applies the list filters to a search', async () => {
+    const [hit] = (await search('stripes')).sessions;
+    await api.http().patch(`/api/chat/sessions/${hit.id}`).set(user.auth).send({ archived: true }).expect(200);
+    expect((await search('stripes')).sessions).toHaveLength(1);
+    expect((await api.http().get('/api/chat/sessions?q=stripes&archived=false').set(user.auth).expect(200)).body.sessions).toEqual([]);
+    expect(ids((await api.http().get('/api/chat/sessions?q=stripes&archived=true').set(user.auth).expect(200)).body.sessions)).toEqual([hit.id]);
+  });
+
+  it('reports the median search time over the seeded messages (measured, not asserted)', async () => {
+    const times: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const started = performance.now();
+      await api.http().get(`/api/chat/sessions?q=${['weather', 'zebra', 'trains cooking', 'session'][i % 4]}&limit=20`).set(user.auth).expect(200);
+      times.push(performance.now() - started);
+    }
+    times.sort((x, y) => x - y);
+    console.log(`search p50 over 4,000 messages on ${api.db.kind}: ${times[20]!.toFixed(1)} ms (HTTP round trip, 40 queries)`);
+  });
+});
