@@ -218,7 +218,7 @@ describe('conversation library: full-text search (e2e)', () => {
     const { sessions, nextCursor } = await search('zebra');
     expect(nextCursor).toBeNull();
     expect(new Set(titlesOf(sessions))).toEqual(new Set(['Zebra migration notes', 'Seeded session 2', 'Seeded session 3']));
-    const byTitle = new Map(sessions.map((session: any) => [titles.get(session.id), session]));
+    const byTitle = new Map<string | undefined, any>(sessions.map((session: any) => [titles.get(session.id), session]));
     // Three occurrences in a short message outrank one in a long one.
     expect(sessions.indexOf(byTitle.get('Seeded session 2'))).toBeLessThan(sessions.indexOf(byTitle.get('Seeded session 3')));
     expect(byTitle.get('Zebra migration notes').match).toEqual({ messageId: null, snippet: '«Zebra» migration notes' });

@@ -6,6 +6,7 @@ import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstre
 import { PersistenceModule } from '@app/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { FeedbackModule } from './feedback/feedback.module.js';
 import { FoldersModule } from './folders/folders.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { GenerationsModule } from './generations/generations.module.js';
@@ -44,6 +45,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     ProvidersModule,
     SessionsModule,
     FoldersModule,
+    FeedbackModule,
     GenerationsModule,
     ChatModule,
     HealthModule,

@@ -8,6 +8,7 @@ export * from './repositories/audit-events.repository.js';
 export * from './repositories/chat-sessions.repository.js';
 export * from './repositories/chat-turns.repository.js';
 export * from './repositories/folders.repository.js';
+export * from './repositories/message-feedback.repository.js';
 export * from './repositories/messages.repository.js';
 export * from './repositories/provider-credentials.repository.js';
 export * from './repositories/users.repository.js';

@@ -9,6 +9,7 @@ import { AuditEventsRepository } from './repositories/audit-events.repository.js
 import { ChatSessionsRepository } from './repositories/chat-sessions.repository.js';
 import { ChatTurnsRepository } from './repositories/chat-turns.repository.js';
 import { FoldersRepository } from './repositories/folders.repository.js';
+import { MessageFeedbackRepository } from './repositories/message-feedback.repository.js';
 import { MessagesRepository } from './repositories/messages.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
@@ -22,6 +23,7 @@ const REPOSITORIES = [
   MessagesRepository,
   AuditEventsRepository,
   FoldersRepository,
+  MessageFeedbackRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */
