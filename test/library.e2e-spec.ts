@@ -162,6 +162,71 @@ describe('conversation library: list previews, organising, folders (e2e)', () =>
     await api.http().delete(`/api/folders/${created.id}`).set(user.auth).expect(200);
     await api.http().delete(`/api/folders/${created.id}`).set(user.auth).expect(404);
   });
+  it('shares a read-only snapshot of the branch shown, without sign-in, until revoked, expired or the session is deleted', async () => {
+    const id = await startSession('what we decided');
+    const shared = (await api.http().post(`/api/chat/sessions/${id}/share`).set(user.auth).send({}).expect(201)).body;
+    expect(shared).toEqual({ id: expect.any(String), sessionId: id, token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), url: `/api/shared/${shared.token}`, createdAt: expect.any(String), expiresAt: null });
+    await send({ message: 'a later secret', sessionId: id });
+
+    const read = (await api.http().get(shared.url).expect(200)).body;
+    expect(read).toEqual({
+      title: 'what we decided',
+      sharedAt: expect.any(String),
+      expiresAt: null,
+      messages: [
+        { role: 'user', content: 'what we decided', createdAt: expect.any(String) },
+        { role: 'assistant', content: 'Echo: what we decided', createdAt: expect.any(String) },
+      ],
+    });
+    expect(JSON.stringify(read)).not.toMatch(/later secret|echo-1|provider|Tokens|responseTime/);
+
+    expect((await api.http().get(`/api/chat/sessions/${id}/shares`).set(user.auth).expect(200)).body.links.map((link: { id: string }) => link.id)).toEqual([shared.id]);
+    await api.http().get(`/api/chat/sessions/${id}/shares`).set(other.auth).expect(404);
+    await api.http().post(`/api/chat/sessions/${id}/share`).set(other.auth).send({}).expect(404);
+    await api.http().delete(`/api/chat/sessions/${id}/shares/${shared.id}`).set(other.auth).expect(404);
+    await api.http().get(shared.url).expect(200);
+
+    await api.http().delete(`/api/chat/sessions/${id}/shares/${shared.id}`).set(user.auth).expect(200);
+    expect((await api.http().get(shared.url).expect(404)).body).toEqual(expect.objectContaining({ statusCode: 404, code: 'SHARE_NOT_FOUND' }));
+    await api.http().delete(`/api/chat/sessions/${id}/shares/${shared.id}`).set(user.auth).expect(404);
+
+    const brief = (await api.http().post(`/api/chat/sessions/${id}/share`).set(user.auth).send({ expiresInSeconds: 1 }).expect(201)).body;
+    expect(Date.parse(brief.expiresAt) - Date.parse(brief.createdAt)).toBeGreaterThan(500);
+    await api.http().get(brief.url).expect(200);
+    await eventually(() => api.http().get(brief.url).expect(404), 5000);
+
+    const lasting = (await api.http().post(`/api/chat/sessions/${id}/share`).set(user.auth).send({ expiresInSeconds: 3600 }).expect(201)).body;
+    await api.http().get(lasting.url).expect(200);
+    await api.http().delete(`/api/chat/sessions/${id}`).set(user.auth).expect(200);
+    await api.http().get(lasting.url).expect(404);
+
+    for (const expiresInSeconds of [0, -5, 1.5, 31_536_001, 'soon']) {
+      await api.http().post(`/api/chat/sessions/${await startSession('x')}/share`).set(user.auth).send({ expiresInSeconds }).expect(400);
+    }
+    for (const token of ['abc', 'x'.repeat(43), `${shared.token}x`]) await api.http().get(`/api/shared/${token}`).expect(404);
+    // NUL is refused at the edge, as everywhere.
+    await api.http().get('/api/shared/%00').expect(400);
+  });
+
+  it('takes thumbs up or down on replies of your own sessions only', async () => {
+    const id = await startSession('rate me');
+    const [question, reply] = (await api.http().get(`/api/chat/sessions/${id}/messages`).set(user.auth).expect(200)).body.messages;
+    const url = `/api/chat/sessions/${id}/messages/${reply.id}/feedback`;
+    expect((await api.http().put(url).set(user.auth).send({ rating: 'down', comment: 'off topic' }).expect(200)).body).toEqual({
+      messageId: reply.id,
+      rating: 'down',
+      comment: 'off topic',
+      updatedAt: expect.any(String),
+    });
+    expect((await api.http().put(url).set(user.auth).send({ rating: 'up' }).expect(200)).body).toEqual(expect.objectContaining({ rating: 'up', comment: null }));
+    expect((await api.http().put(`/api/chat/sessions/${id}/messages/${question.id}/feedback`).set(user.auth).send({ rating: 'up' }).expect(400)).body.code).toBe(
+      'FEEDBACK_NOT_ALLOWED',
+    );
+    await api.http().put(url).set(other.auth).send({ rating: 'down' }).expect(404);
+    for (const body of [{}, { rating: 'meh' }, { rating: 'up', comment: 'x'.repeat(2001) }, { rating: 'up', comment: '' }, { rating: 'up', extra: 1 }]) {
+      await api.http().put(url).set(user.auth).send(body).expect(400);
+    }
+  });
 });
 
 /** 200 sessions of 20 messages each (4,000 messages), written in one go, with known words in a few of them. */

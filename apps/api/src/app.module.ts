@@ -19,6 +19,7 @@ import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { SharingModule } from './sharing/sharing.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
 
 @Module({
@@ -46,6 +47,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     SessionsModule,
     FoldersModule,
     FeedbackModule,
+    SharingModule,
     GenerationsModule,
     ChatModule,
     HealthModule,

@@ -11,4 +11,5 @@ export * from './repositories/folders.repository.js';
 export * from './repositories/message-feedback.repository.js';
 export * from './repositories/messages.repository.js';
 export * from './repositories/provider-credentials.repository.js';
+export * from './repositories/shared-links.repository.js';
 export * from './repositories/users.repository.js';

@@ -12,6 +12,7 @@ import { FoldersRepository } from './repositories/folders.repository.js';
 import { MessageFeedbackRepository } from './repositories/message-feedback.repository.js';
 import { MessagesRepository } from './repositories/messages.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
+import { SharedLinksRepository } from './repositories/shared-links.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
 const REPOSITORIES = [
@@ -24,6 +25,7 @@ const REPOSITORIES = [
   AuditEventsRepository,
   FoldersRepository,
   MessageFeedbackRepository,
+  SharedLinksRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */
