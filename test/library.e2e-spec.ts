@@ -349,3 +349,195 @@ describe('conversation library: full-text search (e2e)', () => {
     console.log(`search p50 over 4,000 messages on ${api.db.kind}: ${times[20]!.toFixed(1)} ms (HTTP round trip, 40 queries)`);
   });
 });
+
+/** A ChatGPT `conversations.json` as its export writes it: a mapping tree with a hidden root and system node, an edited question, a regenerated answer. */
+function chatGptExport() {
+  const node = (id: string, parent: string | null, children: string[], message: Record<string, unknown> | null) => ({ id, parent, children, message });
+  const say = (id: string, role: string, text: string, time: number, extra: Record<string, unknown> = {}) => ({
+    id,
+    author: { role, name: null, metadata: {} },
+    create_time: time,
+    update_time: null,
+    content: { content_type: 'text', parts: [text] },
+    status: 'finished_successfully',
+    end_turn: role === 'assistant' ? true : null,
+    weight: 1,
+    metadata: role === 'assistant' ? { model_slug: 'gpt-4o', ...extra } : extra,
+    recipient: 'all',
+  });
+  return [
+    {
+      title: 'Trip to Kyoto',
+      create_time: 1_717_000_000.5,
+      update_time: 1_717_000_500.25,
+      mapping: {
+        root: node('root', null, ['sys'], null),
+        sys: node('sys', 'root', ['q1', 'q1b'], say('sys', 'system', '', 1_717_000_000, { is_visually_hidden_from_conversation: true })),
+        q1: node('q1', 'sys', ['a1'], say('q1', 'user', 'Plan three days in Kyoto', 1_717_000_010)),
+        a1: node('a1', 'q1', [], say('a1', 'assistant', 'Day 1: Fushimi Inari…', 1_717_000_020)),
+        q1b: node('q1b', 'sys', ['a1b', 'a1c'], say('q1b', 'user', 'Plan two days in Kyoto', 1_717_000_100)),
+        a1b: node('a1b', 'q1b', [], say('a1b', 'assistant', 'Day 1: Kiyomizu-dera…', 1_717_000_110)),
+        a1c: node('a1c', 'q1b', ['tool'], say('a1c', 'assistant', 'Day 1: Arashiyama…', 1_717_000_120)),
+        tool: node('tool', 'a1c', [], say('tool', 'tool', 'search results', 1_717_000_130)),
+      },
+      moderation_results: [],
+      current_node: 'tool',
+      plugin_ids: null,
+      conversation_id: 'c0ffee00-0000-4000-8000-000000000001',
+      conversation_template_id: null,
+      id: 'c0ffee00-0000-4000-8000-000000000001',
+    },
+    {
+      title: '数据库 question',
+      create_time: 1_718_000_000,
+      update_time: 1_718_000_100,
+      mapping: {
+        r: node('r', null, ['u'], null),
+        u: node('u', 'r', ['b'], say('u', 'user', '什么是 GIN 索引？', 1_718_000_010)),
+        b: node('b', 'u', [], say('b', 'assistant', 'GIN 是倒排索引。', 1_718_000_020)),
+      },
+      current_node: 'b',
+      id: 'c0ffee00-0000-4000-8000-000000000002',
+    },
+  ];
+}
+
+describe('conversation library: export and import (e2e)', () => {
+  let api: TestApp;
+  let user: TestUser;
+  let other: TestUser;
+  const sessionCount = async (who = user) => {
+    let count = 0;
+    for (const archived of ['true', 'false']) count += (await api.http().get(`/api/chat/sessions?limit=100&archived=${archived}`).set(who.auth).expect(200)).body.sessions.length;
+    return count;
+  };
+  const messagesOf = async (id: string, view = 'branch') => (await api.http().get(`/api/chat/sessions/${id}/messages?view=${view}`).set(user.auth).expect(200)).body.messages;
+
+  beforeAll(async () => {
+    api = await bootTestApp({ CHAT_IMPORT_MAX_BYTES: '64kb' });
+    [user, other] = await Promise.all([registerUser(api), registerUser(api)]);
+  });
+  afterAll(() => api?.close());
+
+  it('exports a session as JSON (every branch) and Markdown (the branch shown), and imports the JSON back as a new session', async () => {
+    const started = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'export me', provider: 'echo' } });
+    const id = started.events[0]!.data.sessionId as string;
+    await readStream(`${api.url}/api/chat/sessions/${id}/regenerate`, { token: user.token, body: {} });
+    await api.http().patch(`/api/chat/sessions/${id}`).set(user.auth).send({ tags: ['kept'] }).expect(200);
+
+    const json = await api.http().get(`/api/chat/sessions/${id}/export?format=json`).set(user.auth).expect(200);
+    expect(json.headers['content-type']).toMatch(/^application\/json/);
+    expect(json.headers['content-disposition']).toBe(`attachment; filename="chat-${id}.json"`);
+    const file = JSON.parse(json.text);
+    expect(file).toEqual({
+      format: 'llm-chat-export',
+      version: 1,
+      session: expect.objectContaining({ id, title: 'export me', provider: 'echo', tags: ['kept'], activeMessageId: expect.any(String) }),
+      messages: [
+        expect.objectContaining({ role: 'user', content: 'export me', parentId: null }),
+        expect.objectContaining({ role: 'assistant', content: 'Echo: export me' }),
+        expect.objectContaining({ role: 'assistant', content: 'Echo: export me' }),
+      ],
+    });
+    expect(JSON.stringify(file)).not.toMatch(/Tokens|responseTime|apiKey/);
+
+    const markdown = await api.http().get(`/api/chat/sessions/${id}/export?format=markdown`).set(user.auth).expect(200);
+    expect(markdown.headers['content-type']).toMatch(/^text\/markdown/);
+    expect(markdown.text).toBe('# export me\n\n## You\n\nexport me\n\n## Assistant (echo-1)\n\nEcho: export me\n');
+
+    const report = (await api.http().post('/api/chat/import').set(user.auth).send(file).expect(201)).body;
+    expect(report).toEqual({ sessions: [{ id: expect.any(String), title: 'export me', messages: 3 }], messages: 3 });
+    const copy = report.sessions[0].id;
+    expect(copy).not.toBe(id);
+    const original = await messagesOf(id, 'all');
+    const imported = await messagesOf(copy, 'all');
+    const shape = (messages: any[]) => messages.map((message) => [message.role, message.content, message.siblingIds.length]);
+    expect(shape(imported)).toEqual(shape(original));
+    expect((await messagesOf(copy)).map((message: { id: string }) => imported.findIndex((m: { id: string }) => m.id === message.id))).toEqual([0, 2]);
+    expect((await api.http().get(`/api/chat/sessions/${copy}`).set(user.auth).expect(200)).body.tags).toEqual(['kept']);
+
+    await api.http().get(`/api/chat/sessions/${id}/export`).set(other.auth).expect(404);
+    await api.http().get(`/api/chat/sessions/${id}/export?format=pdf`).set(user.auth).expect(400);
+  });
+
+  it("imports ChatGPT's conversations.json: its mapping tree becomes versions of turns, the current node the branch shown", async () => {
+    const before = await sessionCount();
+    const report = (await api.http().post('/api/chat/import').set(user.auth).send(chatGptExport()).expect(201)).body;
+    expect(report).toEqual({
+      sessions: [
+        { id: expect.any(String), title: 'Trip to Kyoto', messages: 5 },
+        { id: expect.any(String), title: '数据库 question', messages: 2 },
+      ],
+      messages: 7,
+    });
+    expect(await sessionCount()).toBe(before + 2);
+    const kyoto = report.sessions[0].id;
+    const session = (await api.http().get(`/api/chat/sessions/${kyoto}`).set(user.auth).expect(200)).body;
+    expect(session).toEqual(expect.objectContaining({ provider: 'openai', model: 'gpt-4o', createdAt: '2024-05-29T16:26:40.500Z', updatedAt: '2024-05-29T16:35:00.250Z' }));
+    const all = await messagesOf(kyoto, 'all');
+    expect(all.map((message: any) => [message.role, message.content])).toEqual([
+      ['user', 'Plan three days in Kyoto'],
+      ['assistant', 'Day 1: Fushimi Inari…'],
+      ['user', 'Plan two days in Kyoto'],
+      ['assistant', 'Day 1: Kiyomizu-dera…'],
+      ['assistant', 'Day 1: Arashiyama…'],
+    ]);
+    // The two questions are versions of the first turn; the current node (a tool message) maps to its reply.
+    expect(all[2].siblingIds).toEqual([all[0].id, all[2].id]);
+    expect(all[4].siblingIds).toEqual([all[3].id, all[4].id]);
+    expect((await messagesOf(kyoto)).map((message: { content: string }) => message.content)).toEqual(['Plan two days in Kyoto', 'Day 1: Arashiyama…']);
+    expect(all[4]).toEqual(expect.objectContaining({ model: 'gpt-4o', provider: 'openai', status: 'complete' }));
+    // Imported text is searchable at once.
+    expect((await api.http().get('/api/chat/sessions?q=GIN').set(user.auth).expect(200)).body.sessions.map((s: { id: string }) => s.id)).toEqual([report.sessions[1].id]);
+  });
+
+  it('streams every session as JSON lines', async () => {
+    const response = await api.http().get('/api/chat/export').set(user.auth).expect(200);
+    expect(response.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = response.text.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(await sessionCount());
+    expect(new Set(lines.map((line) => line.format))).toEqual(new Set(['llm-chat-export']));
+    expect(lines.map((line) => line.session.title)).toEqual(expect.arrayContaining(['Trip to Kyoto', 'export me']));
+    expect((await api.http().get('/api/chat/export').set(other.auth).expect(200)).text).toBe('');
+  });
+
+  it('refuses a malformed or oversized file whole, writing nothing', async () => {
+    const before = await sessionCount();
+    const good = chatGptExport();
+    const broken = (change: (file: any[]) => void) => {
+      const file = structuredClone(good);
+      change(file);
+      return file;
+    };
+    const bad: unknown[] = [
+      {},
+      [],
+      'conversations',
+      [{ title: 'no mapping' }],
+      broken((file) => (file[1].mapping.b.parent = 'missing')),
+      broken((file) => {
+        file[1].mapping.u.parent = 'b';
+        file[1].mapping.r.children = [];
+      }),
+      broken((file) => (file[1].mapping.u.message.content.parts = ['x'.repeat(400_001)])),
+      broken((file) => (file[1].mapping.u.message.create_time = 'yesterday')),
+      broken((file) => (file[1].mapping = { r: { id: 'r', parent: null, children: [], message: null } })),
+      broken((file) => (file[1].mapping.u.message.author = 'user')),
+      { format: 'llm-chat-export', version: 2, session: {}, messages: [] },
+      { format: 'llm-chat-export', version: 1, session: { title: 't', provider: 'echo', model: 'echo-1' }, messages: [{ id: 'a', parentId: 'a', role: 'user', content: 'loop' }] },
+      { format: 'llm-chat-export', version: 1, session: { title: 't', provider: 'echo', model: 'echo-1' }, messages: [{ id: 'a', parentId: null, role: 'robot', content: 'x' }] },
+      { format: 'llm-chat-export', version: 1, session: { title: 't', provider: 'x'.repeat(33), model: 'm' }, messages: [] },
+    ];
+    for (const [index, file] of bad.entries()) {
+      // The 400,001-character message above is over the test's 64 KiB limit, hence 413 for it, 400 for the rest.
+      const text = JSON.stringify(file);
+      const response = await api.http().post('/api/chat/import').set(user.auth).set('Content-Type', 'application/json').send(text);
+      expect([index, response.status]).toEqual([index, text.length > 65_536 ? 413 : 400]);
+      expect(response.body).toEqual(expect.objectContaining({ statusCode: response.status, message: expect.any(String) }));
+    }
+    await api.http().post('/api/chat/import').set(user.auth).set('Content-Type', 'application/json').send('[{"mapping": {').expect(400);
+    await api.http().post('/api/chat/import').set(user.auth).set('Content-Type', 'application/json').send(JSON.stringify([...good, { title: 'big', mapping: { r: { parent: null, message: null, filler: 'x'.repeat(70_000) } } }])).expect(413);
+    await api.http().post('/api/chat/import').set(user.auth).send([...good, ...bad.slice(4, 5)].flat()).expect(400);
+    expect(await sessionCount()).toBe(before);
+  });
+});

@@ -21,6 +21,7 @@ import { RedisModule } from './redis/redis.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { SharingModule } from './sharing/sharing.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
+import { TransferModule } from './transfer/transfer.module.js';
 
 @Module({
   imports: [
@@ -48,6 +49,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     FoldersModule,
     FeedbackModule,
     SharingModule,
+    TransferModule,
     GenerationsModule,
     ChatModule,
     HealthModule,

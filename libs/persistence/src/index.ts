@@ -7,6 +7,7 @@ export * from './repositories/api-keys.repository.js';
 export * from './repositories/audit-events.repository.js';
 export * from './repositories/chat-sessions.repository.js';
 export * from './repositories/chat-turns.repository.js';
+export * from './repositories/conversation-transfer.repository.js';
 export * from './repositories/folders.repository.js';
 export * from './repositories/message-feedback.repository.js';
 export * from './repositories/messages.repository.js';

@@ -8,6 +8,7 @@ import { ApiKeysRepository } from './repositories/api-keys.repository.js';
 import { AuditEventsRepository } from './repositories/audit-events.repository.js';
 import { ChatSessionsRepository } from './repositories/chat-sessions.repository.js';
 import { ChatTurnsRepository } from './repositories/chat-turns.repository.js';
+import { ConversationTransferRepository } from './repositories/conversation-transfer.repository.js';
 import { FoldersRepository } from './repositories/folders.repository.js';
 import { MessageFeedbackRepository } from './repositories/message-feedback.repository.js';
 import { MessagesRepository } from './repositories/messages.repository.js';
@@ -26,6 +27,7 @@ const REPOSITORIES = [
   FoldersRepository,
   MessageFeedbackRepository,
   SharedLinksRepository,
+  ConversationTransferRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */
