@@ -45,6 +45,9 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'get', path: '/api/chat/sessions/:id/shares' },
   { method: 'delete', path: '/api/chat/sessions/:id/shares/:shareId' },
   { method: 'get', path: '/api/shared/:token' },
+  { method: 'get', path: '/api/chat/sessions/:id/export' },
+  { method: 'get', path: '/api/chat/export' },
+  { method: 'post', path: '/api/chat/import' },
   { method: 'get', path: '/api/folders' },
   { method: 'post', path: '/api/folders' },
   { method: 'patch', path: '/api/folders/:id' },
@@ -115,7 +118,7 @@ const queryArbitrary = fc.oneof(
   fc.constant(''),
   fc.record({ limit: junk, cursor: junk }).map(({ limit, cursor }) => `?limit=${encodeText(String(limit))}&cursor=${encodeText(String(cursor))}`),
   fc.string({ maxLength: 30 }).map((text) => `?${encodeText(text)}=${encodeText(text)}`),
-  fc.constantFrom('?cursor=%00', '?limit=1%00', '?token=%ED%A0%80', '?lastEventId=a%00b', '?view=all%00', '?%00=1', '?q=%00', '?q=a%ED%A0%80', '?q=a&q=b', '?archived[]=true'),
+  fc.constantFrom('?cursor=%00', '?limit=1%00', '?token=%ED%A0%80', '?lastEventId=a%00b', '?view=all%00', '?%00=1', '?q=%00', '?q=a%ED%A0%80', '?q=a&q=b', '?archived[]=true', '?format=pdf', '?format=json%00'),
   // The list's search and filters, each given junk.
   fc
     .record({ name: fc.constantFrom('q', 'archived', 'pinned', 'folderId'), value: junk, cursor: fc.option(junk, { nil: undefined }) })
@@ -151,6 +154,12 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/api/chat/sessions/:id/messages/:messageId/feedback': { rating: 'up', comment: 'fine' },
     '/api/chat/sessions/:id/share': { expiresInSeconds: 60 },
     '/api/folders': { name: 'a folder' },
+    '/api/chat/import': {
+      format: 'llm-chat-export',
+      version: 1,
+      session: { title: 'imported', provider: 'echo', model: 'echo-1' },
+      messages: [{ id: 'q', parentId: null, role: 'user', content: 'hello' }],
+    },
     '/api/folders/:id': { name: 'a folder' },
     '/api/keys': { name: 'a key' },
     '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },

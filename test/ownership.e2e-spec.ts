@@ -110,6 +110,7 @@ describe('ownership matrix (e2e)', () => {
         'delete /api/chat/sessions/{id}/shares/{shareId}',
         'patch /api/folders/{id}',
         'delete /api/folders/{id}',
+        'get /api/chat/sessions/{id}/export',
       ]),
     );
     expect(await snapshot()).toEqual(before);
@@ -121,6 +122,7 @@ describe('ownership matrix (e2e)', () => {
     const listing = await api.http().get('/api/chat/sessions').set(bob.auth).expect(200);
     expect(JSON.stringify(listing.body)).not.toContain(fixture.sessionId);
     expect((await api.http().get('/api/folders').set(bob.auth).expect(200)).body.folders).toEqual([]);
+    expect((await api.http().get('/api/chat/export').set(bob.auth).expect(200)).text).not.toContain(fixture.sessionId);
     expect((await api.http().get(`/api/chat/sessions?folderId=${fixture.folderId}`).set(bob.auth).expect(200)).body.sessions).toEqual([]);
     const searched = await api.http().get('/api/chat/sessions?q=secret%20plans').set(bob.auth).expect(200);
     expect(searched.body.sessions).toEqual([]);
