@@ -219,6 +219,9 @@ describe('conversation library: list previews, organising, folders (e2e)', () =>
       updatedAt: expect.any(String),
     });
     expect((await api.http().put(url).set(user.auth).send({ rating: 'up' }).expect(200)).body).toEqual(expect.objectContaining({ rating: 'up', comment: null }));
+    // The rating comes back with the messages, to show after a reload.
+    const listed = (await api.http().get(`/api/chat/sessions/${id}/messages`).set(user.auth).expect(200)).body.messages;
+    expect(listed.map((message: { feedback: unknown }) => message.feedback)).toEqual([null, { rating: 'up', comment: null }]);
     expect((await api.http().put(`/api/chat/sessions/${id}/messages/${question.id}/feedback`).set(user.auth).send({ rating: 'up' }).expect(400)).body.code).toBe(
       'FEEDBACK_NOT_ALLOWED',
     );

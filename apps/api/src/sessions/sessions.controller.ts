@@ -8,7 +8,7 @@ import { DeletedDto, mapListedSession, mapMessage, mapSession, MessageListDto, S
 import { SessionId } from './session-id.param.js';
 import { type ListedMessage, SessionsService } from './sessions.service.js';
 
-const toMessageList = (listed: ListedMessage[]): MessageListDto => ({ messages: listed.map(({ message, siblingIds }) => mapMessage(message, siblingIds)) });
+const toMessageList = (listed: ListedMessage[]): MessageListDto => ({ messages: listed.map(mapMessage) });
 
 @ApiTags('sessions')
 @ApiBearerAuth()

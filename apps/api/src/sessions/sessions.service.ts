@@ -3,7 +3,9 @@ import { AppError } from '@app/common';
 import {
   ChatSessionsRepository,
   type ChatSessionEntity,
+  type FeedbackRating,
   type MessageEntity,
+  MessageFeedbackRepository,
   MessagesRepository,
   type SessionChanges,
   type SessionFilter,
@@ -16,6 +18,8 @@ import { decodeCursor, decodeSearchCursor, encodeCursor, encodeSearchCursor } fr
 export interface ListedMessage {
   message: MessageEntity;
   siblingIds: string[];
+  /** The user's rating of this reply, if any. */
+  feedback: { rating: FeedbackRating; comment: string | null } | null;
 }
 
 /** A session of a list or a search, with whether a reply is running in it and, for a search, what matched. */
@@ -43,6 +47,7 @@ export class SessionsService {
     private readonly sessions: ChatSessionsRepository,
     private readonly messages: MessagesRepository,
     private readonly generations: GenerationsService,
+    private readonly feedback: MessageFeedbackRepository,
   ) {}
 
   /** Pinned first, then newest (unarchived unless asked); or, with `q`, the sessions that match it, best first. */
@@ -86,9 +91,11 @@ export class SessionsService {
   /** The branch shown (`branch`) or every message (`all`), oldest first, each with the versions of its turn. */
   async messagesOf(userId: string, sessionId: string, view: 'branch' | 'all'): Promise<ListedMessage[]> {
     const session = await this.get(userId, sessionId);
-    const tree = new ConversationTree(await this.messages.listOwned(userId, sessionId));
+    const [messages, ratings] = await Promise.all([this.messages.listOwned(userId, sessionId), this.feedback.listOwnedForSession(userId, sessionId)]);
+    const tree = new ConversationTree(messages);
+    const feedback = new Map(ratings.map(({ messageId, rating, comment }) => [messageId, { rating, comment }]));
     const listed = view === 'all' ? tree.messages : tree.branchTo(session.activeMessageId);
-    return listed.map((message) => ({ message, siblingIds: tree.versionsOf(message) }));
+    return listed.map((message) => ({ message, siblingIds: tree.versionsOf(message), feedback: feedback.get(message.id) ?? null }));
   }
 
   /** Shows the branch through `messageId`, continued with its newest replies; returns that branch. */

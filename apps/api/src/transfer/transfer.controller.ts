@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Query, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, Logger, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiPayloadTooLargeResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -16,6 +16,8 @@ export const IMPORT_PATH = '/api/chat/import';
 @AllowApiKey()
 @Controller('chat')
 export class TransferController {
+  private readonly logger = new Logger(TransferController.name);
+
   constructor(private readonly transfer: TransferService) {}
 
   @Get('sessions/:id/export')
@@ -31,10 +33,16 @@ export class TransferController {
   @Get('export')
   @ApiProduces('application/x-ndjson')
   @ApiOkResponse({ description: 'Every session of yours, one JSON line each (the format of a single JSON export), streamed' })
-  exportAll(@CurrentUser() user: AuthUser): StreamableFile {
-    return new StreamableFile(Readable.from(this.transfer.exportAll(user.id)), {
+  async exportAll(@CurrentUser() user: AuthUser): Promise<StreamableFile> {
+    const file = new StreamableFile(Readable.from(await this.transfer.exportAll(user.id)), {
       type: 'application/x-ndjson; charset=utf-8',
       disposition: 'attachment; filename="conversations.jsonl"',
+    });
+    // Once lines are sent the status is too: a failure later cuts the connection, so that the client sees an
+    // incomplete download rather than a file that merely looks shorter.
+    return file.setErrorHandler((error, response) => {
+      this.logger.warn(`Export of user ${user.id} stopped: ${error.message}`);
+      response.destroy?.();
     });
   }
 

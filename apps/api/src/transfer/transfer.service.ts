@@ -60,16 +60,21 @@ export class TransferService {
     return markdown(session, new ConversationTree(messages).branchTo(session.activeMessageId));
   }
 
-  /** Every session of the user, one JSON line each, read a page of sessions and one conversation at a time. */
-  async *exportAll(userId: string): AsyncGenerator<string> {
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.transfer.listPageOwned(userId, EXPORT_PAGE, after);
+  /**
+   * Every session of the user, one JSON line each, read a page of sessions and one conversation at a time. The
+   * first page is read before anything is sent, so that a database outage is a 503, not a broken file.
+   */
+  async exportAll(userId: string): Promise<AsyncIterable<string>> {
+    const first = await this.transfer.listPageOwned(userId, EXPORT_PAGE);
+    return this.exportLines(userId, first);
+  }
+
+  private async *exportLines(userId: string, first: ChatSessionEntity[]): AsyncGenerator<string> {
+    for (let page = first; ; page = await this.transfer.listPageOwned(userId, EXPORT_PAGE, page.at(-1)!.id)) {
       for (const session of page) {
         yield `${JSON.stringify(exported(session, await this.messages.listOwned(userId, session.id)))}\n`;
       }
       if (page.length < EXPORT_PAGE) return;
-      after = page.at(-1)!.id;
     }
   }
 

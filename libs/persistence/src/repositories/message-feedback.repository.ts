@@ -55,6 +55,16 @@ export class MessageFeedbackRepository {
     return { message: { role: row.role, status: row.status }, feedback };
   }
 
+  /** The user's ratings of the replies of their session, for showing them with the messages. */
+  listOwnedForSession(userId: string, sessionId: string): Promise<Pick<MessageFeedbackEntity, 'messageId' | 'rating' | 'comment'>[]> {
+    return this.feedback.manager.query(
+      `SELECT f.message_id AS "messageId", f.rating, f.comment
+         FROM message_feedback f JOIN messages m ON m.id = f.message_id JOIN chat_sessions s ON s.id = m.session_id
+        WHERE m.session_id = $2 AND s.user_id = $1 AND f.user_id = $1`,
+      [userId, sessionId],
+    );
+  }
+
   /**
    * Every user's feedback counted per provider and model, ordered by them; fetches one extra row so the caller
    * knows whether a next page exists. For administrators only: the caller checks the role.

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ChatSessionEntity, MessageEntity } from '@app/persistence';
-import type { ListedSession } from '../sessions.service.js';
+import type { ChatSessionEntity } from '@app/persistence';
+import type { ListedMessage, ListedSession } from '../sessions.service.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES } from '@app/persistence';
 
 export class SessionResponseDto {
@@ -41,6 +41,11 @@ export class SessionPageDto {
   nextCursor: string | null;
 }
 
+export class MessageFeedbackDto {
+  @ApiProperty({ enum: ['up', 'down'] }) rating: string;
+  @ApiPropertyOptional({ nullable: true }) comment: string | null;
+}
+
 export class MessageResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'The message this one follows' }) parentId: string | null;
@@ -56,6 +61,7 @@ export class MessageResponseDto {
   @ApiPropertyOptional({ nullable: true }) responseTimeMs: number | null;
   @ApiPropertyOptional({ nullable: true }) promptTokens: number | null;
   @ApiPropertyOptional({ nullable: true }) completionTokens: number | null;
+  @ApiPropertyOptional({ type: MessageFeedbackDto, nullable: true, description: 'Your rating of this reply' }) feedback: MessageFeedbackDto | null;
   @ApiProperty() createdAt: Date;
 }
 
@@ -78,7 +84,7 @@ export function mapListedSession({ session, isGenerating, match }: ListedSession
   return { ...mapSession(session), lastMessagePreview, messageCount, isGenerating, ...(match && { match }) };
 }
 
-export function mapMessage(message: MessageEntity, siblingIds: string[]): MessageResponseDto {
+export function mapMessage({ message, siblingIds, feedback }: ListedMessage): MessageResponseDto {
   const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
-  return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt };
+  return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, feedback, createdAt };
 }
