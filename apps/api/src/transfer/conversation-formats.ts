@@ -214,14 +214,25 @@ function chatGptConversation(value: unknown, where: string): ImportedConversatio
     if (parent !== null && !parents.has(parent)) throw invalid(`${where}.mapping.${id.slice(0, 64)}.parent`, 'is not a node of the mapping');
   }
   if (kept.size === 0) throw invalid(where, 'has no messages to import');
+  // Remembered for every node walked through, so that long runs of skipped nodes are walked once, not per child.
+  const resolved = new Map<string, string | null>();
   const nearestKept = (id: string | null): string | null => {
     const seen = new Set<string>();
+    let found: string | null = null;
     for (let current = id; current !== null; current = parents.get(current) ?? null) {
+      if (resolved.has(current)) {
+        found = resolved.get(current)!;
+        break;
+      }
       if (seen.has(current)) throw invalid(where, 'mapping forms a cycle');
       seen.add(current);
-      if (kept.has(current)) return current;
+      if (kept.has(current)) {
+        found = current;
+        break;
+      }
     }
-    return null;
+    for (const walked of seen) resolved.set(walked, found);
+    return found;
   };
   for (const message of kept.values()) message.parentKey = nearestKept(parents.get(message.key) ?? null);
   const current = text(value.current_node, `${where}.current_node`, 200, { optional: true });
