@@ -49,7 +49,20 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'get', path: '/api/chat/sessions/:id/messages' },
   { method: 'put', path: '/api/chat/sessions/:id/branch' },
   { method: 'put', path: '/api/chat/sessions/:id/title' },
+  { method: 'patch', path: '/api/chat/sessions/:id' },
   { method: 'delete', path: '/api/chat/sessions/:id' },
+  { method: 'put', path: '/api/chat/sessions/:id/messages/:messageId/feedback' },
+  { method: 'post', path: '/api/chat/sessions/:id/share' },
+  { method: 'get', path: '/api/chat/sessions/:id/shares' },
+  { method: 'delete', path: '/api/chat/sessions/:id/shares/:shareId' },
+  { method: 'get', path: '/api/shared/:token' },
+  { method: 'get', path: '/api/chat/sessions/:id/export' },
+  { method: 'get', path: '/api/chat/export' },
+  { method: 'post', path: '/api/chat/import' },
+  { method: 'get', path: '/api/folders' },
+  { method: 'post', path: '/api/folders' },
+  { method: 'patch', path: '/api/folders/:id' },
+  { method: 'delete', path: '/api/folders/:id' },
   { method: 'post', path: '/api/keys' },
   { method: 'get', path: '/api/keys' },
   { method: 'delete', path: '/api/keys/:id' },
@@ -87,7 +100,10 @@ const junk = fc.oneof(
 
 const bodyArbitrary = fc.oneof(
   fc.dictionary(
-    fc.constantFrom('email', 'password', 'code', 'displayName', 'refreshToken', 'currentPassword', 'newPassword', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl', 'defaultModel', 'isAdmin', 'role', '__proto__'),
+    fc.constantFrom(
+      'email', 'password', 'code', 'displayName', 'refreshToken', 'currentPassword', 'newPassword', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl',
+      'defaultModel', 'isAdmin', 'role', '__proto__', 'archived', 'pinned', 'folderId', 'tags', 'rating', 'comment', 'expiresInSeconds',
+    ),
     junk,
     { maxKeys: 5 },
   ),
@@ -120,7 +136,11 @@ const queryArbitrary = fc.oneof(
   fc.constant(''),
   fc.record({ limit: junk, cursor: junk }).map(({ limit, cursor }) => `?limit=${encodeText(String(limit))}&cursor=${encodeText(String(cursor))}`),
   fc.string({ maxLength: 30 }).map((text) => `?${encodeText(text)}=${encodeText(text)}`),
-  fc.constantFrom('?cursor=%00', '?limit=1%00', '?token=%ED%A0%80', '?lastEventId=a%00b', '?view=all%00', '?%00=1', '?code=%00&state=x'),
+  fc.constantFrom('?cursor=%00', '?limit=1%00', '?token=%ED%A0%80', '?lastEventId=a%00b', '?view=all%00', '?%00=1', '?code=%00&state=x', '?q=%00', '?q=a%ED%A0%80', '?q=a&q=b', '?archived[]=true', '?format=pdf', '?format=json%00'),
+  // The list's search and filters, each given junk.
+  fc
+    .record({ name: fc.constantFrom('q', 'archived', 'pinned', 'folderId'), value: junk, cursor: fc.option(junk, { nil: undefined }) })
+    .map(({ name, value, cursor }) => `?${name}=${encodeText(String(value))}${cursor === undefined ? '' : `&cursor=${encodeText(String(cursor))}`}`),
   // The admin listings' filters: LIKE wildcards, dates JavaScript cannot read, a cursor beyond bigint, repeated parameters.
   fc.constantFrom('?search=%25%5F%5C', '?search=%00', '?role=admin&role=member', '?from=2026-W01', '?to=%2B275760-09-13', '?cursor=99999999999999999999'),
   fc.record({ name: fc.constantFrom('search', 'role', 'actor', 'action', 'from', 'to'), value: junk }).map(({ name, value }) => `?${name}=${encodeText(String(value))}`),
@@ -156,6 +176,17 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/api/chat/sessions/:id/messages/:messageId/edit': { content: 'again', provider: 'echo' },
     '/api/chat/sessions/:id/branch': { messageId: '00000000-0000-4000-8000-000000000000' },
     '/api/chat/sessions/:id/title': { title: 'a title' },
+    '/api/chat/sessions/:id': { pinned: true, tags: ['a tag'] },
+    '/api/chat/sessions/:id/messages/:messageId/feedback': { rating: 'up', comment: 'fine' },
+    '/api/chat/sessions/:id/share': { expiresInSeconds: 60 },
+    '/api/folders': { name: 'a folder' },
+    '/api/chat/import': {
+      format: 'llm-chat-export',
+      version: 1,
+      session: { title: 'imported', provider: 'echo', model: 'echo-1' },
+      messages: [{ id: 'q', parentId: null, role: 'user', content: 'hello' }],
+    },
+    '/api/folders/:id': { name: 'a folder' },
     '/api/keys': { name: 'a key' },
     '/api/admin/users/:id/role': { role: 'member' },
     '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },
@@ -192,7 +223,7 @@ function hostileAttempts(token: string, sessionId: string, email: string) {
       field: fc.nat(),
     })
     .map(({ route, id, messageId, provider, hostile, field }): HostileAttempt => {
-      const path = route.path.replace(':id', id).replace(':messageId', messageId).replace(':provider', provider);
+      const path = route.path.replace(':id', id).replace(':messageId', messageId).replace(':shareId', messageId).replace(':provider', provider);
       const body = { ...(bodies[route.path] ?? {}) };
       const keys = Object.keys(body);
       const key = keys.length > 0 && (hostile.kind === 'deep' ? hostile.inPlace : !hostile.asKey) ? keys[field % keys.length]! : 'extra';
@@ -226,7 +257,12 @@ function attempts(token: string) {
     })
     .map(({ route, id, provider, query, body, raw, auth }): Attempt => {
       const path =
-        route.path.replace(':id', encodeId(id)).replace(':messageId', encodeId(id)).replace(':provider', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
+        route.path
+          .replace(':id', encodeId(id))
+          .replace(':messageId', encodeId(id))
+          .replace(':shareId', encodeId(id))
+          .replace(':token', encodeId(id))
+          .replace(':provider', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
       return { method: route.method, path, ...(raw === undefined ? { body } : { raw }), authorization: auth };
     })
     // A well-formed echo stream is a legitimate request, not bad input: those are exercised elsewhere. Logging out

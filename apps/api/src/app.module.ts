@@ -9,6 +9,8 @@ import { AdminModule } from './admin/admin.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { OidcModule } from './auth/oidc/oidc.module.js';
+import { FeedbackModule } from './feedback/feedback.module.js';
+import { FoldersModule } from './folders/folders.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { GenerationsModule } from './generations/generations.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -21,7 +23,9 @@ import { ProvidersModule } from './providers/providers.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { SharingModule } from './sharing/sharing.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
+import { TransferModule } from './transfer/transfer.module.js';
 
 @Module({
   imports: [
@@ -48,6 +52,10 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     ProvidersModule,
     SessionsModule,
     AccountModule,
+    FoldersModule,
+    FeedbackModule,
+    SharingModule,
+    TransferModule,
     GenerationsModule,
     ChatModule,
     HealthModule,

@@ -42,6 +42,17 @@ export class GenerationsService {
     return this.store.claim(sessionId, generationId);
   }
 
+  /**
+   * Which of these sessions have a reply running on any replica, in one store look-up for the whole page; null
+   * when the store cannot say right now (Redis down).
+   */
+  async generatingAmong(sessionIds: readonly string[]): Promise<ReadonlySet<string> | null> {
+    const shared = await this.store.runningAmong(sessionIds);
+    if (!shared) return null;
+    // Turns that are not shared through the store (/v1) are known to the process that runs them only.
+    return new Set([...shared, ...sessionIds.filter((sessionId) => this.registry.runsSession(sessionId))]);
+  }
+
   /** Starts the reply now; refused (409) while another reply of the same session runs. */
   async start(plan: GenerationPlan): Promise<Generation> {
     const { replyId, sessionId } = plan.turn;

@@ -49,7 +49,7 @@ export class ChatMessagesController {
   @MessagePattern('chat.sessions.list')
   async listSessions(@Payload() message: SessionsListMessageDto): Promise<SessionResponseDto[]> {
     const user = await this.authorise(message.auth);
-    return (await this.sessions.list(user.id, message.limit ?? 20)).sessions.map(mapSession);
+    return (await this.sessions.list(user.id, { limit: message.limit ?? 20 })).sessions.map(({ session }) => mapSession(session));
   }
 
   private async authorise(auth: MessageAuthDto): Promise<AuthUser> {

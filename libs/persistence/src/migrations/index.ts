@@ -4,6 +4,7 @@ import { MessageBranches1764200000000 } from './1764200000000-message-branches.j
 import { SessionRetention1764300000000 } from './1764300000000-session-retention.js';
 import { Identity1765000000000 } from './1765000000000-identity.js';
 import { RefreshTokenVersion1765200000000 } from './1765200000000-refresh-token-version.js';
+import { ConversationLibrary1765400000000 } from './1765400000000-conversation-library.js';
 
 /** Explicit, ordered list: no globs (there is no __dirname under ESM, and a glob hides what runs). */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   SessionRetention1764300000000,
   Identity1765000000000,
   RefreshTokenVersion1765200000000,
+  ConversationLibrary1765400000000,
 ];
