@@ -73,6 +73,7 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'post', path: '/api/admin/users/:id/enable' },
   { method: 'delete', path: '/api/admin/users/:id' },
   { method: 'get', path: '/api/admin/audit' },
+  { method: 'get', path: '/api/admin/feedback' },
   { method: 'get', path: '/v1/models' },
   { method: 'post', path: '/v1/chat/completions' },
 ];

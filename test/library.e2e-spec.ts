@@ -10,6 +10,9 @@ import { bootTestApp, type TestApp } from './helpers/test-app.js';
 const SLOW = 'fake:deltas=200,delay=25';
 const ids = (sessions: { id: string }[]) => sessions.map((session) => session.id);
 
+/** An admin of the first suite's server, who reads the feedback on replies. */
+const LIBRARIAN = 'librarian@example.com';
+
 describe('conversation library: list previews, organising, folders (e2e)', () => {
   let api: TestApp;
   let fake: FakeLlmServer;
@@ -24,7 +27,7 @@ describe('conversation library: list previews, organising, folders (e2e)', () =>
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp(FAKE_UPSTREAM_ENV);
+    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ADMIN_EMAILS: LIBRARIAN });
     [user, other] = await Promise.all([registerUser(api), registerUser(api)]);
     await configureFakeProvider(api, user, 'openai', fake.url);
   });
@@ -229,6 +232,36 @@ describe('conversation library: list previews, organising, folders (e2e)', () =>
     for (const body of [{}, { rating: 'meh' }, { rating: 'up', comment: 'x'.repeat(2001) }, { rating: 'up', comment: '' }, { rating: 'up', extra: 1 }]) {
       await api.http().put(url).set(user.auth).send(body).expect(400);
     }
+  });
+
+  it("gives administrators the ratings counted per model, paged, and members a 403", async () => {
+    const admin = await registerUser(api, { email: LIBRARIAN });
+    const rate = async (who: TestUser, model: string, rating: 'up' | 'down', comment?: string) => {
+      const id = (await send({ message: 'rate me', model }, who)).events[0]!.data.sessionId as string;
+      const [, reply] = (await api.http().get(`/api/chat/sessions/${id}/messages`).set(who.auth).expect(200)).body.messages;
+      await api.http().put(`/api/chat/sessions/${id}/messages/${reply.id}/feedback`).set(who.auth).send({ rating, comment }).expect(200);
+    };
+    const [a, b] = await Promise.all([registerUser(api), registerUser(api)]);
+    await rate(a, 'echo-aggregate-1', 'up');
+    await rate(b, 'echo-aggregate-1', 'down', 'too short');
+    await rate(a, 'echo-aggregate-2', 'down');
+
+    const models: { provider: string; model: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { models: typeof models; nextCursor: string | null } } = await api
+        .http()
+        .get(`/api/admin/feedback?limit=1${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(admin.auth)
+        .expect(200);
+      models.push(...page.body.models);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(models.filter((row) => row.model.startsWith('echo-aggregate-'))).toEqual([
+      { provider: 'echo', model: 'echo-aggregate-1', up: 1, down: 1, commented: 1, lastAt: expect.any(String) },
+      { provider: 'echo', model: 'echo-aggregate-2', up: 0, down: 1, commented: 0, lastAt: expect.any(String) },
+    ]);
+    expect((await api.http().get('/api/admin/feedback').set(user.auth).expect(403)).body.code).toBe('FORBIDDEN');
   });
 });
 

@@ -22,6 +22,7 @@ const KNOWN_ADMIN_ROUTES = [
   'post /api/admin/users/{id}/enable',
   'delete /api/admin/users/{id}',
   'get /api/admin/audit',
+  'get /api/admin/feedback',
 ];
 
 describe('role matrix: every /api/admin route (e2e)', () => {

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { USER_ROLES, type UserEntity, type UserRole } from '@app/persistence';
+import { PageQueryDto } from '../../http/page-query.dto.js';
 
 const ROLE_MESSAGE = `role must be one of ${USER_ROLES.join(', ')}`;
 
-export class ListUsersQueryDto {
+export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Part of the e-mail or display name (taken literally, any case)', maxLength: 100 })
   @IsOptional()
   @IsString()
@@ -17,19 +17,6 @@ export class ListUsersQueryDto {
   @IsIn(USER_ROLES, { message: ROLE_MESSAGE })
   role?: UserRole;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not valid' })
-  cursor?: string;
 }
 
 export class ChangeRoleDto {
