@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AppError } from '@app/common';
+import { AppError, hashOpaqueSecret } from '@app/common';
 import { type SharedLinkInfo, SharedLinksRepository, type SharedSnapshot } from '@app/persistence';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { generateShareToken, hashShareToken, SHARE_TOKEN_PATTERN } from './share-token.js';
+import { generateShareToken, SHARE_TOKEN_PATTERN } from './share-token.js';
 
 /** Live links one session, and one user, may have: each holds a copy of a conversation. */
 export const MAX_LINKS_PER_SESSION = 20;
@@ -58,7 +58,7 @@ export class SharingService {
 
   /** Anyone with a live token reads its snapshot; a malformed, revoked or expired one is unknown alike (404). */
   async read(token: string) {
-    const link = SHARE_TOKEN_PATTERN.test(token) ? await this.links.findLiveByTokenHash(hashShareToken(token)) : null;
+    const link = SHARE_TOKEN_PATTERN.test(token) ? await this.links.findLiveByTokenHash(hashOpaqueSecret(token)) : null;
     if (!link) throw new AppError('SHARE_NOT_FOUND', 'Shared link not found');
     return link;
   }

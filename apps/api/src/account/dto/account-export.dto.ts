@@ -1,8 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageEntity, USER_ROLES, type UserEntity } from '@app/persistence';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { type MessageEntity, USER_ROLES, type UserEntity } from '@app/persistence';
 import { ApiKeyResponseDto } from '../../api-keys/dto/api-key.dto.js';
 import { CredentialResponseDto } from '../../providers/dto/provider-response.dto.js';
-import { SessionResponseDto } from '../../sessions/dto/session-response.dto.js';
+import { MessageResponseDto, SessionResponseDto } from '../../sessions/dto/session-response.dto.js';
 
 export class ExportedSingleSignOnDto {
   @ApiProperty({ example: 'https://login.example.com/realms/staff' }) issuer: string;
@@ -23,21 +23,8 @@ export class ExportedProviderDto extends CredentialResponseDto {
   @ApiProperty({ description: 'Whether a key is saved; the key itself is never exported' }) hasKey: boolean;
 }
 
-export class ExportedMessageDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true }) parentId: string | null;
-  @ApiProperty({ enum: MESSAGE_ROLES }) role: string;
-  @ApiProperty() content: string;
-  @ApiProperty({ enum: MESSAGE_STATUSES }) status: string;
-  @ApiPropertyOptional({ nullable: true }) errorCode: string | null;
-  @ApiPropertyOptional({ nullable: true }) error: string | null;
-  @ApiPropertyOptional({ nullable: true }) provider: string | null;
-  @ApiPropertyOptional({ nullable: true }) model: string | null;
-  @ApiPropertyOptional({ nullable: true }) responseTimeMs: number | null;
-  @ApiPropertyOptional({ nullable: true }) promptTokens: number | null;
-  @ApiPropertyOptional({ nullable: true }) completionTokens: number | null;
-  @ApiProperty() createdAt: Date;
-}
+/** A message as the conversation shows it, less what is derived on reading it (its versions, your rating). */
+export class ExportedMessageDto extends OmitType(MessageResponseDto, ['siblingIds', 'feedback'] as const) {}
 
 export class ExportedSessionDto extends SessionResponseDto {
   @ApiProperty({ type: [ExportedMessageDto], description: 'Every message and version, oldest first' }) messages: ExportedMessageDto[];

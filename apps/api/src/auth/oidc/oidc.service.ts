@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
 import * as openid from 'openid-client';
-import { AppError } from '@app/common';
+import { AppError, generateOpaqueSecret, hashOpaqueSecret } from '@app/common';
 import { LoginCodesRepository, type UserEntity, type UserRole, UsersRepository } from '@app/persistence';
 import { SYSTEM_ACTOR } from '../../audit/audit-actions.js';
 import { AuditService } from '../../audit/audit.service.js';
@@ -21,10 +20,6 @@ export const LOGIN_CODE_TTL_SECONDS = 60;
 const MAX_ISSUER = 500;
 const MAX_SUBJECT = 255;
 
-/** 256 random bits need no slow hash: SHA-256 makes a stolen table useless and lookups cheap. */
-function hashLoginCode(code: string): string {
-  return createHash('sha256').update(code).digest('hex');
-}
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -119,7 +114,7 @@ export class OidcService {
   /** Redeems a one-time code from the callback's redirect for a sign-in, once, within LOGIN_CODE_TTL_SECONDS. */
   async exchange(code: string, origin: RequestOrigin): Promise<IssuedSession> {
     this.sso();
-    const userId = await this.loginCodes.redeem(hashLoginCode(code));
+    const userId = await this.loginCodes.redeem(hashOpaqueSecret(code));
     const user = userId === null ? null : await this.users.findSelf(userId);
     // Disabled since the callback: the code dies with the account's right to sign in.
     if (!user || user.disabledAt) throw new AppError('LOGIN_CODE_INVALID', 'The sign-in code is invalid, expired or already used: sign in again');
@@ -213,8 +208,8 @@ export class OidcService {
   }
 
   private async issueLoginCode(userId: string): Promise<string> {
-    const code = randomBytes(32).toString('base64url');
-    await this.loginCodes.create(userId, hashLoginCode(code), LOGIN_CODE_TTL_SECONDS);
+    const code = generateOpaqueSecret('');
+    await this.loginCodes.create(userId, hashOpaqueSecret(code), LOGIN_CODE_TTL_SECONDS);
     return code;
   }
 }
