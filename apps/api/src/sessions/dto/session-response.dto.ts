@@ -54,3 +54,12 @@ export function mapMessage(message: MessageEntity, siblingIds: string[]): Messag
   const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
   return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt };
 }
+
+/** A list of messages, each with the versions of its turn (SessionsService.messagesOf and selectBranch). */
+export function mapMessageList(listed: { message: MessageEntity; siblingIds: string[] }[]): MessageListDto {
+  return { messages: listed.map(({ message, siblingIds }) => mapMessage(message, siblingIds)) };
+}
+
+export function mapSessionPage(page: { sessions: ChatSessionEntity[]; nextCursor: string | null }): SessionPageDto {
+  return { sessions: page.sessions.map(mapSession), nextCursor: page.nextCursor };
+}
