@@ -17,6 +17,7 @@ import { MetricsService } from './observability/metrics.service.js';
 import { ROOT_LOGGER } from './observability/pino.logger.js';
 import { requestLogging } from './observability/request-logging.middleware.js';
 import { openAiShapeBeforeRouting } from './openai/openai-exception.filter.js';
+import { RATE_LIMIT_HEADERS } from './throttling/throttling.module.js';
 
 /** Everything main.ts and the e2e tests share, so tests exercise the app exactly as it runs. */
 export async function createApp(): Promise<NestExpressApplication> {
@@ -38,7 +39,8 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.disable('x-powered-by');
   // The app speaks plain HTTP behind a TLS-terminating proxy (or on localhost): no upgrade of sub-requests.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
-  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: false });
+  // A portal on another origin reads the limits, when to retry, and the request id to quote in a support ticket.
+  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id', ...RATE_LIMIT_HEADERS] });
   app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalFilters(new AllExceptionsFilter(openAiShapeBeforeRouting));
   app.useGlobalPipes(...inputPipes());
