@@ -5,13 +5,14 @@ import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { StreamThrottle } from '../throttling/throttle.decorators.js';
-import { ChatCompletionRequestDto } from './dto/chat-completion.request.js';
+import { ChatCompletionRequestDto, chatCompletionTurn } from './dto/chat-completion.request.js';
+import { writeEventStream } from './event-stream.writer.js';
+import { LenientBodyPipe } from './lenient-body.pipe.js';
+import { chatCompletion, OpenAiChunkEncoder } from './openai-chunk.encoder.js';
 import { OpenAiExceptionFilter } from './openai-exception.filter.js';
-import { OpenAiRequestPipe } from './openai-request.pipe.js';
-import { writeOpenAiStream } from './openai-sse.writer.js';
 import { OpenAiService } from './openai.service.js';
 
-/** Typed as an interface so the global (strict) validation pipe leaves the body to OpenAiRequestPipe. */
+/** Typed as an interface so the global (strict) validation pipe leaves the body to LenientBodyPipe. */
 type ChatCompletionRequest = Pick<ChatCompletionRequestDto, keyof ChatCompletionRequestDto>;
 
 /** The OpenAI API shape, so any OpenAI client can use the gateway with a personal API key. */
@@ -36,8 +37,15 @@ export class OpenAiController {
   @ApiBody({ type: ChatCompletionRequestDto })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ description: 'A chat.completion, or with `stream: true` chat.completion.chunk events ending with `data: [DONE]`' })
-  async complete(@CurrentUser() user: AuthUser, @Body(OpenAiRequestPipe) request: ChatCompletionRequest, @Res() response: Response): Promise<void> {
-    if (request.stream) return writeOpenAiStream(response, await this.openai.stream(user, request));
-    response.json(await this.openai.complete(user, request, response));
+  async complete(
+    @CurrentUser() user: AuthUser,
+    @Body(new LenientBodyPipe(ChatCompletionRequestDto)) request: ChatCompletionRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    const turn = chatCompletionTurn(request);
+    if (request.stream) {
+      return writeEventStream(response, await this.openai.start(user, turn, new OpenAiChunkEncoder(request.model, request.stream_options?.include_usage === true)));
+    }
+    response.json(chatCompletion(request.model, await this.openai.complete(user, turn, response)));
   }
 }

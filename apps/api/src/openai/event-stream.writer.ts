@@ -4,11 +4,12 @@ import type { Observable } from 'rxjs';
 import { WriteCoalescer } from '../http/coalesced-writes.js';
 
 /**
- * /v1/chat/completions answers JSON or, with `stream: true`, SSE in OpenAI's shape (`data:` lines only, then
- * `[DONE]`) from the same route, which `@Sse()` cannot do. This writes that shape; leaving the client
- * unsubscribes, which cancels the upstream request.
+ * The /v1 routes answer JSON or, with `stream: true`, SSE from the same route, which `@Sse()` cannot do, and
+ * without ids: OpenAI's shape is `data:` lines only (then `[DONE]`), Anthropic's and the Responses API's add an
+ * `event:` line (an encoder's event `type`). This writes either; leaving the client unsubscribes, which cancels
+ * the upstream request.
  */
-export function writeOpenAiStream(response: Response, events: Observable<MessageEvent>): void {
+export function writeEventStream(response: Response, events: Observable<MessageEvent>): void {
   response.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',
@@ -21,7 +22,10 @@ export function writeOpenAiStream(response: Response, events: Observable<Message
     next: (event) => {
       coalescer.beforeWrite();
       if (event.comment !== undefined) response.write(`: ${event.comment}\n\n`);
-      else response.write(`data: ${typeof event.data === 'string' ? event.data : JSON.stringify(event.data)}\n\n`);
+      else {
+        const data = `data: ${typeof event.data === 'string' ? event.data : JSON.stringify(event.data)}\n\n`;
+        response.write(event.type === undefined ? data : `event: ${event.type}\n${data}`);
+      }
     },
     error: () => response.end(),
     complete: () => response.end(),
