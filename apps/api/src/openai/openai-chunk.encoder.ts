@@ -3,7 +3,7 @@ import type { ReplyEncoder, Usage } from '../generations/reply-encoder.js';
 import type { CollectedReply } from './openai.service.js';
 
 /** OpenAI's error `type` for one of our stream error codes. */
-function errorType(code: string): string {
+export function openAiErrorType(code: string): string {
   if (code === 'upstream_auth') return 'authentication_error';
   if (code === 'upstream_rate_limited') return 'rate_limit_error';
   if (code === 'upstream_bad_request') return 'invalid_request_error';
@@ -39,7 +39,7 @@ export class OpenAiChunkEncoder implements ReplyEncoder {
   }
 
   error(code: string, message: string): MessageEvent[] {
-    return [{ data: { error: { message, type: errorType(code), param: null, code } } }];
+    return [{ data: { error: { message, type: openAiErrorType(code), param: null, code } } }];
   }
 
   private base() {

@@ -6,14 +6,17 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { StreamThrottle } from '../throttling/throttle.decorators.js';
 import { ChatCompletionRequestDto, chatCompletionTurn } from './dto/chat-completion.request.js';
+import { ResponsesRequestDto, responsesTurn } from './dto/responses.request.js';
 import { writeEventStream } from './event-stream.writer.js';
 import { LenientBodyPipe } from './lenient-body.pipe.js';
 import { chatCompletion, OpenAiChunkEncoder } from './openai-chunk.encoder.js';
 import { OpenAiExceptionFilter } from './openai-exception.filter.js';
 import { OpenAiService } from './openai.service.js';
+import { ResponsesEncoder, responseObject } from './responses.encoder.js';
 
 /** Typed as an interface so the global (strict) validation pipe leaves the body to LenientBodyPipe. */
 type ChatCompletionRequest = Pick<ChatCompletionRequestDto, keyof ChatCompletionRequestDto>;
+type ResponsesRequest = Pick<ResponsesRequestDto, keyof ResponsesRequestDto>;
 
 /** The OpenAI API shape, so any OpenAI client can use the gateway with a personal API key. */
 @ApiTags('openai-compatible')
@@ -47,5 +50,18 @@ export class OpenAiController {
       return writeEventStream(response, await this.openai.start(user, turn, new OpenAiChunkEncoder(request.model, request.stream_options?.include_usage === true)));
     }
     response.json(chatCompletion(request.model, await this.openai.complete(user, turn, response)));
+  }
+
+  @Post('responses')
+  @HttpCode(HttpStatus.OK)
+  @StreamThrottle()
+  @ApiBody({ type: ResponsesRequestDto })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiOkResponse({ description: 'A response, or with `stream: true` its `response.*` events; `previous_response_id` continues the recorded session' })
+  async respond(@CurrentUser() user: AuthUser, @Body(new LenientBodyPipe(ResponsesRequestDto)) request: ResponsesRequest, @Res() response: Response): Promise<void> {
+    const turn = responsesTurn(request);
+    if (request.stream) return writeEventStream(response, await this.openai.start(user, turn, new ResponsesEncoder(request)));
+    const reply = await this.openai.complete(user, turn, response);
+    response.json(responseObject(request, reply, 'completed', reply.content, reply.usage));
   }
 }

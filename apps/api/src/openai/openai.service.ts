@@ -26,6 +26,8 @@ export interface CompatibleTurn {
   maxTokens?: number;
   /** false: not recorded as a session */
   store?: boolean;
+  /** Continue this recorded conversation after this message (else a new session). */
+  after?: { sessionId: string; messageId: string };
 }
 
 /** A whole reply, for the protocols' non-streaming answers. */
@@ -58,19 +60,16 @@ export class OpenAiService {
     const history = [...turn.messages];
     const question = history.pop();
     if (!question || question.role !== 'user' || !question.content) throw new AppError('VALIDATION_FAILED', 'The last message must be a non-empty user message');
-    return this.chat.startWithHistory(
-      user,
-      {
-        providerId,
-        model,
-        question: question.content,
-        context: [question, ...history.reverse()],
-        temperature: turn.temperature,
-        maxTokens: turn.maxTokens,
-        persist: turn.store !== false,
-      },
-      encoder,
-    );
+    const spec = {
+      providerId,
+      model,
+      question: question.content,
+      context: [question, ...history.reverse()],
+      temperature: turn.temperature,
+      maxTokens: turn.maxTokens,
+      persist: turn.store !== false,
+    };
+    return turn.after ? this.chat.continueWithHistory(user, turn.after, spec, encoder) : this.chat.startWithHistory(user, spec, encoder);
   }
 
   /** The non-streaming answer: the same generation, collected; a client that leaves cancels it. */
