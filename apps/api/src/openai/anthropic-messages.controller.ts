@@ -8,7 +8,7 @@ import { StreamThrottle } from '../throttling/throttle.decorators.js';
 import { AnthropicExceptionFilter } from './anthropic-exception.filter.js';
 import { anthropicMessage, AnthropicMessagesEncoder } from './anthropic-messages.encoder.js';
 import { AnthropicMessagesRequestDto, anthropicMessagesTurn } from './dto/anthropic-messages.request.js';
-import { writeEventStream } from './event-stream.writer.js';
+import { writeEventStream } from '../http/event-stream.writer.js';
 import { LenientBodyPipe } from './lenient-body.pipe.js';
 import { OpenAiService } from './openai.service.js';
 

@@ -7,7 +7,7 @@ import { CurrentUser } from '../auth/current-user.decorator.js';
 import { StreamThrottle } from '../throttling/throttle.decorators.js';
 import { ChatCompletionRequestDto, chatCompletionTurn } from './dto/chat-completion.request.js';
 import { ResponsesRequestDto, responsesTurn } from './dto/responses.request.js';
-import { writeEventStream } from './event-stream.writer.js';
+import { writeEventStream } from '../http/event-stream.writer.js';
 import { LenientBodyPipe } from './lenient-body.pipe.js';
 import { chatCompletion, OpenAiChunkEncoder } from './openai-chunk.encoder.js';
 import { OpenAiExceptionFilter } from './openai-exception.filter.js';
