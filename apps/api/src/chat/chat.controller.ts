@@ -131,7 +131,7 @@ export class ChatController {
   }
 
   @Post('sessions/:id/stream-token')
-  @ApiOkResponse({ type: StreamTokenDto, description: 'Valid for 60 seconds, for following this session only' })
+  @ApiOkResponse({ type: StreamTokenDto, description: 'Valid for STREAM_TOKEN_TTL (60 s by default), for following this session only; ask again to renew it' })
   @ApiNotFoundResponse({ description: 'No such session for this user' })
   @HttpCode(HttpStatus.OK)
   async streamToken(@CurrentUser() user: AuthUser, @SessionId() id: string): Promise<StreamTokenDto> {

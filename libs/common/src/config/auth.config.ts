@@ -46,6 +46,8 @@ export function parseAuthConfig(env: Env) {
   return {
     jwtSecret: jwtSecret ?? devSecret(dataDir, 'JWT_SECRET', 48).toString('base64'),
     jwtExpiresInSeconds: read.durationSeconds('JWT_EXPIRES_IN', '1h'),
+    /** How long a stream token (an EventSource's credential in its URL) is accepted; a page renews it to reconnect later. */
+    streamTokenTtlSeconds: read.durationSeconds('STREAM_TOKEN_TTL', '60'),
     encryptionKeyId: parseKeyId('ENCRYPTION_KEY_ID', read.string('ENCRYPTION_KEY_ID', 'k1')),
     encryptionKey: encryptionKey ? parseKey('ENCRYPTION_KEY', encryptionKey) : devSecret(dataDir, 'ENCRYPTION_KEY', 32),
     previousEncryptionKeys: parsePreviousKeys(read),
