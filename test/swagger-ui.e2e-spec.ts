@@ -32,7 +32,7 @@ withBrowser('Swagger UI in a real browser (e2e)', () => {
     await page.locator('.modal-ux button.authorize').click();
     await page.locator('.modal-ux button.btn-done').click();
 
-    const operation = page.locator('#operations-sessions-SessionsController_list');
+    const operation = page.locator('#operations-sessions-sessions_list');
     await operation.locator('.opblock-summary').click();
     await operation.locator('button.try-out__btn').click();
     await operation.locator('button.execute').click();

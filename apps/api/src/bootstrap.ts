@@ -12,6 +12,7 @@ import { AllExceptionsFilter, appConfig, checkJsonLimits, type JsonLimits, input
 import { AppModule } from './app.module.js';
 import { coalescePipedWrites } from './http/coalesced-writes.js';
 import { keepAliveHint } from './http/keep-alive-hint.js';
+import { completeDocument, OPENAPI_EXTRA_MODELS, operationId } from './http/openapi-document.js';
 import { httpMetrics } from './observability/http-metrics.middleware.js';
 import { MetricsService } from './observability/metrics.service.js';
 import { ROOT_LOGGER } from './observability/pino.logger.js';
@@ -85,6 +86,7 @@ function setUpSwagger(app: INestApplication): void {
       .addBearerAuth()
       .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A personal API key, as Anthropic clients send it' }, 'x-api-key')
       .build(),
+    { operationIdFactory: operationId, extraModels: OPENAPI_EXTRA_MODELS },
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, completeDocument(document), { jsonDocumentUrl: 'api/docs-json' });
 }

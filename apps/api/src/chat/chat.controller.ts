@@ -2,6 +2,7 @@ import { applyDecorators, Body, Controller, Headers, HttpCode, HttpStatus, type 
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiConflictResponse,
   ApiHeader,
   ApiNoContentResponse,
@@ -68,6 +69,7 @@ export class ChatController {
   ) {}
 
   @StartsReply('stream')
+  @ApiBody({ type: StreamChatDto, examples: { echo: { summary: 'A new session with the key-less echo model', value: { message: 'Hello!', provider: 'echo' } } } })
   @ApiNotFoundResponse({ description: 'sessionId is not one of your sessions' })
   @ApiConflictResponse({ description: 'A reply is already being generated in this session' })
   async stream(@CurrentUser() user: AuthUser, @Body() dto: StreamChatDto, @SseSignal() signal: AbortSignal): Promise<Observable<MessageEvent>> {

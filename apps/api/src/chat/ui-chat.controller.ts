@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, type MessageEvent, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import { AppError } from '@app/common';
@@ -35,6 +35,15 @@ export class UiChatController {
   @StreamThrottle()
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: UI_STREAM })
+  @ApiBody({
+    type: UiChatRequestDto,
+    examples: {
+      echo: {
+        summary: 'A new chat with the key-less echo model',
+        value: { id: 'new-chat', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'Hello!' }] }], trigger: 'submit-message', provider: 'echo' },
+      },
+    },
+  })
   @ApiNotFoundResponse({ description: 'regenerate-message for a chat id that is not one of your sessions' })
   async send(@CurrentUser() user: AuthUser, @Body() dto: UiChatRequestDto, @Res() response: Response): Promise<void> {
     const { provider, model, temperature } = dto;

@@ -1,5 +1,6 @@
 import { Controller, UseFilters, UsePipes } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { filter, map, type Observable } from 'rxjs';
 import { AppError, inputPipes } from '@app/common';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
@@ -41,6 +42,8 @@ const NEVER_ABORTED = new AbortController().signal;
  * user's API key: services are not trusted by default.
  */
 @Controller()
+// Message handlers are no HTTP routes: their DTOs stay out of the HTTP API's document.
+@ApiExcludeController()
 @UseFilters(RpcErrorsFilter)
 // The HTTP app's global pipes do not reach message handlers: a refused payload is answered, then the same input rules apply.
 @UsePipes(new RefusedPayloadPipe(), ...inputPipes())

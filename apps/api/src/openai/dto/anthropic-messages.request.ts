@@ -7,10 +7,10 @@ import { contentText, IsTextContent, type TextContent } from './text-content.js'
 export const ANTHROPIC_ROLES = ['user', 'assistant'] as const;
 
 export class AnthropicMessageDto {
-  @ApiProperty({ enum: ANTHROPIC_ROLES }) @IsIn(ANTHROPIC_ROLES) role: (typeof ANTHROPIC_ROLES)[number];
+  @ApiProperty({ enum: ANTHROPIC_ROLES, example: 'user' }) @IsIn(ANTHROPIC_ROLES) role: (typeof ANTHROPIC_ROLES)[number];
 
   /** A string, or content blocks of which the text ones are used. */
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }] })
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }], example: 'Hello!' })
   @IsTextContent()
   content: TextContent;
 }

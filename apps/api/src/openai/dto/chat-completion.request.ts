@@ -11,17 +11,17 @@ export class StreamOptionsDto {
 }
 
 export class ChatCompletionMessageDto {
-  @ApiProperty({ enum: OPENAI_ROLES }) @IsIn(OPENAI_ROLES) role: (typeof OPENAI_ROLES)[number];
+  @ApiProperty({ enum: OPENAI_ROLES, example: 'user' }) @IsIn(OPENAI_ROLES) role: (typeof OPENAI_ROLES)[number];
 
   /** A string, or content parts of which the text ones are used. */
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }] })
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }], example: 'Hello!' })
   @IsTextContent()
   content: TextContent;
 }
 
 /** OpenAI's request body; fields we do not use (n, top_p, tools, …) are accepted and ignored, as OpenAI clients send them. */
 export class ChatCompletionRequestDto {
-  @ApiProperty({ example: 'openai/gpt-4o-mini', description: '`provider/model`, or a bare model name of a provider you configured' })
+  @ApiProperty({ example: 'echo/echo-1', description: '`provider/model`, or a bare model name of a provider you configured' })
   @IsString()
   @Length(1, 300)
   model: string;

@@ -14,9 +14,9 @@ export const responseId = (sessionId: string, messageId: string) => `resp_${sess
 /** An input message; other item types (tool calls, files) are refused. */
 export class ResponseInputMessageDto {
   @ApiPropertyOptional({ enum: ['message'] }) @IsOptional() @IsIn(['message'], { message: 'only message input items are supported' }) type?: 'message';
-  @ApiProperty({ enum: RESPONSE_ROLES }) @IsIn(RESPONSE_ROLES) role: (typeof RESPONSE_ROLES)[number];
+  @ApiProperty({ enum: RESPONSE_ROLES, example: 'user' }) @IsIn(RESPONSE_ROLES) role: (typeof RESPONSE_ROLES)[number];
 
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }] })
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }], example: 'Hello!' })
   @IsTextContent()
   content: TextContent;
 }
