@@ -4,6 +4,7 @@ import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/sr
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
+import { describeWith, POSTGRES, REDIS } from './helpers/suite-requirements.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
@@ -123,5 +124,38 @@ describe("the AI SDK's UI message stream (useChat's transport) (e2e)", () => {
     expect(mine.metadata!.sessionId).not.toBe(sessionId);
     const { body } = await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(owner.auth).expect(200);
     expect(body.messages).toHaveLength(2);
+  });
+});
+
+/** Two replicas sharing PostgreSQL and Redis: CI sets TEST_DATABASE_URL and TEST_REDIS_URL. */
+describeWith(POSTGRES, REDIS)("the AI SDK's UI message stream across replicas (e2e)", () => {
+  let a: TestApp;
+  let b: TestApp;
+  let fake: FakeLlmServer;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm({ port: 0 });
+    const env = { ...FAKE_UPSTREAM_ENV, REDIS_URL: process.env.TEST_REDIS_URL! };
+    a = await bootTestApp(env);
+    b = await bootTestApp(env, a.db);
+    user = await registerUser(a);
+    await configureFakeProvider(a, user, 'openai', fake.url);
+  });
+  afterAll(async () => {
+    await b?.close({ dropDatabase: false });
+    await a?.close();
+    await fake?.close();
+  });
+
+  it('resumes on one replica the reply another one runs', async () => {
+    const leaving = new AbortController();
+    const onA = new DefaultChatTransport({ api: `${a.url}/api/ui/chat`, headers: user.auth, body: { provider: 'openai', model: 'fake:deltas=30,delay=20' } });
+    const reader = (await onA.sendMessages({ chatId: 'replicas', messages: [userMessage('Across replicas')], trigger: 'submit-message', messageId: undefined, abortSignal: leaving.signal })).getReader();
+    const sessionId = ((await reader.read()).value as { messageMetadata: Metadata }).messageMetadata.sessionId!;
+    leaving.abort();
+    await reader.cancel().catch(() => undefined);
+    const onB = new DefaultChatTransport({ api: `${b.url}/api/ui/chat`, headers: user.auth });
+    expect(textOf(await assemble((await onB.reconnectToStream({ chatId: sessionId }))!))).toBe(expectedText(30));
   });
 });
