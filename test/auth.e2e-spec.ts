@@ -19,9 +19,11 @@ describe('auth (e2e)', () => {
     const registration = buildRegistration({ displayName: 'Ada' });
     const registered = await api.http().post('/api/auth/register').send(registration).expect(201);
     expect(registered.body).toEqual({
-      user: { id: expect.any(String), email: registration.email, displayName: 'Ada', createdAt: expect.any(String) },
+      user: { id: expect.any(String), email: registration.email, displayName: 'Ada', role: 'member', createdAt: expect.any(String) },
       accessToken: expect.any(String),
-      expiresIn: 3600,
+      expiresIn: 900,
+      refreshToken: expect.stringMatching(/^rt-chat-[A-Za-z0-9_-]{43}$/),
+      refreshExpiresIn: 30 * 86_400,
     });
     expect(JSON.stringify(registered.body)).not.toContain('password');
 
@@ -95,6 +97,14 @@ describe('auth (e2e)', () => {
     const huge = await api.http().post('/api/auth/login').set('Content-Type', 'application/json').send(JSON.stringify({ email: 'a'.repeat(1_100_000), password: 'x' }));
     expect(huge.status).toBe(413);
     expectError(huge.body, 413);
+  });
+
+  it('answers the single sign-on routes with a JSON 404 while it is not configured', async () => {
+    for (const request of [api.http().get('/api/auth/oidc/login'), api.http().get('/api/auth/oidc/callback?code=a&state=b'), api.http().post('/api/auth/oidc/exchange').send({ code: 'a' })]) {
+      const response = await request;
+      expect([response.status, response.body.code, response.headers.location]).toEqual([404, 'SSO_NOT_CONFIGURED', undefined]);
+      expectError(response.body, 404);
+    }
   });
 
   it('answers unknown routes with a JSON 404', async () => {

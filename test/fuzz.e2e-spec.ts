@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { registerUser, type TestUser } from './factories/user.factory.js';
+import { bootWithAdmin } from './factories/admin.factory.js';
+import type { TestUser } from './factories/user.factory.js';
 import { readStream } from './helpers/sse-client.js';
-import { bootTestApp, type TestApp } from './helpers/test-app.js';
+import type { TestApp } from './helpers/test-app.js';
 
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 interface Attempt {
   method: Method;
@@ -15,7 +16,7 @@ interface Attempt {
   authorization?: string;
 }
 
-/** Every route of the API (all controllers' @Get/@Post/@Put/@Delete/@Sse), with path parameters left to fill. */
+/** Every route of the API (all controllers' @Get/@Post/@Put/@Patch/@Delete/@Sse), with path parameters left to fill. */
 const ROUTES: { method: Method; path: string }[] = [
   { method: 'get', path: '/api/health' },
   { method: 'get', path: '/api/health/ready' },
@@ -23,6 +24,16 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'post', path: '/api/auth/register' },
   { method: 'post', path: '/api/auth/login' },
   { method: 'get', path: '/api/auth/me' },
+  { method: 'get', path: '/api/auth/oidc/login' },
+  { method: 'get', path: '/api/auth/oidc/callback' },
+  { method: 'post', path: '/api/auth/oidc/exchange' },
+  { method: 'post', path: '/api/auth/refresh' },
+  { method: 'post', path: '/api/auth/logout' },
+  { method: 'post', path: '/api/auth/logout-all' },
+  { method: 'put', path: '/api/auth/password' },
+  { method: 'patch', path: '/api/auth/me' },
+  { method: 'delete', path: '/api/auth/me' },
+  { method: 'get', path: '/api/auth/me/export' },
   { method: 'get', path: '/api/providers' },
   { method: 'get', path: '/api/providers/:provider' },
   { method: 'put', path: '/api/providers/:provider' },
@@ -38,10 +49,30 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'get', path: '/api/chat/sessions/:id/messages' },
   { method: 'put', path: '/api/chat/sessions/:id/branch' },
   { method: 'put', path: '/api/chat/sessions/:id/title' },
+  { method: 'patch', path: '/api/chat/sessions/:id' },
   { method: 'delete', path: '/api/chat/sessions/:id' },
+  { method: 'put', path: '/api/chat/sessions/:id/messages/:messageId/feedback' },
+  { method: 'post', path: '/api/chat/sessions/:id/share' },
+  { method: 'get', path: '/api/chat/sessions/:id/shares' },
+  { method: 'delete', path: '/api/chat/sessions/:id/shares/:shareId' },
+  { method: 'get', path: '/api/shared/:token' },
+  { method: 'get', path: '/api/chat/sessions/:id/export' },
+  { method: 'get', path: '/api/chat/export' },
+  { method: 'post', path: '/api/chat/import' },
+  { method: 'get', path: '/api/folders' },
+  { method: 'post', path: '/api/folders' },
+  { method: 'patch', path: '/api/folders/:id' },
+  { method: 'delete', path: '/api/folders/:id' },
   { method: 'post', path: '/api/keys' },
   { method: 'get', path: '/api/keys' },
   { method: 'delete', path: '/api/keys/:id' },
+  { method: 'get', path: '/api/admin/users' },
+  { method: 'get', path: '/api/admin/users/:id' },
+  { method: 'patch', path: '/api/admin/users/:id/role' },
+  { method: 'post', path: '/api/admin/users/:id/disable' },
+  { method: 'post', path: '/api/admin/users/:id/enable' },
+  { method: 'delete', path: '/api/admin/users/:id' },
+  { method: 'get', path: '/api/admin/audit' },
   { method: 'get', path: '/v1/models' },
   { method: 'post', path: '/v1/chat/completions' },
   { method: 'post', path: '/v1/responses' },
@@ -73,7 +104,10 @@ const junk = fc.oneof(
 
 const bodyArbitrary = fc.oneof(
   fc.dictionary(
-    fc.constantFrom('email', 'password', 'displayName', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl', 'defaultModel', 'isAdmin', '__proto__'),
+    fc.constantFrom(
+      'email', 'password', 'code', 'displayName', 'refreshToken', 'currentPassword', 'newPassword', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl',
+      'defaultModel', 'isAdmin', 'role', '__proto__', 'archived', 'pinned', 'folderId', 'tags', 'rating', 'comment', 'expiresInSeconds',
+    ),
     junk,
     { maxKeys: 5 },
   ),
@@ -106,7 +140,14 @@ const queryArbitrary = fc.oneof(
   fc.constant(''),
   fc.record({ limit: junk, cursor: junk }).map(({ limit, cursor }) => `?limit=${encodeText(String(limit))}&cursor=${encodeText(String(cursor))}`),
   fc.string({ maxLength: 30 }).map((text) => `?${encodeText(text)}=${encodeText(text)}`),
-  fc.constantFrom('?cursor=%00', '?limit=1%00', '?token=%ED%A0%80', '?lastEventId=a%00b', '?view=all%00', '?%00=1'),
+  fc.constantFrom('?cursor=%00', '?limit=1%00', '?token=%ED%A0%80', '?lastEventId=a%00b', '?view=all%00', '?%00=1', '?code=%00&state=x', '?q=%00', '?q=a%ED%A0%80', '?q=a&q=b', '?archived[]=true', '?format=pdf', '?format=json%00'),
+  // The list's search and filters, each given junk.
+  fc
+    .record({ name: fc.constantFrom('q', 'archived', 'pinned', 'folderId'), value: junk, cursor: fc.option(junk, { nil: undefined }) })
+    .map(({ name, value, cursor }) => `?${name}=${encodeText(String(value))}${cursor === undefined ? '' : `&cursor=${encodeText(String(cursor))}`}`),
+  // The admin listings' filters: LIKE wildcards, dates JavaScript cannot read, a cursor beyond bigint, repeated parameters.
+  fc.constantFrom('?search=%25%5F%5C', '?search=%00', '?role=admin&role=member', '?from=2026-W01', '?to=%2B275760-09-13', '?cursor=99999999999999999999'),
+  fc.record({ name: fc.constantFrom('search', 'role', 'actor', 'action', 'from', 'to'), value: junk }).map(({ name, value }) => `?${name}=${encodeText(String(value))}`),
 );
 
 type Nesting = 'array' | 'object' | 'mixed';
@@ -128,17 +169,35 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
   return {
     '/api/auth/register': { email: `fuzz-${email}`, password: 'correct horse battery', displayName: 'Fuzz' },
     '/api/auth/login': { email, password: 'not the password' },
+    '/api/auth/oidc/exchange': { code: 'not-a-code' },
+    '/api/auth/refresh': { refreshToken: 'rt-chat-not-a-token-of-ours' },
+    '/api/auth/logout': { refreshToken: 'rt-chat-not-a-token-of-ours' },
+    '/api/auth/password': { currentPassword: 'not the password', newPassword: 'a new long password' },
+    '/api/auth/me': { displayName: 'Fuzzed' },
     '/api/providers/:provider': { defaultModel: 'gpt-4o-mini', baseUrl: 'https://127.0.0.1/v1' },
     '/api/chat/stream': { message: 'hi', provider: 'echo', model: 'echo-1' },
     '/api/chat/sessions/:id/regenerate': { provider: 'echo', model: 'echo-1' },
     '/api/chat/sessions/:id/messages/:messageId/edit': { content: 'again', provider: 'echo' },
     '/api/chat/sessions/:id/branch': { messageId: '00000000-0000-4000-8000-000000000000' },
     '/api/chat/sessions/:id/title': { title: 'a title' },
+    '/api/chat/sessions/:id': { pinned: true, tags: ['a tag'] },
+    '/api/chat/sessions/:id/messages/:messageId/feedback': { rating: 'up', comment: 'fine' },
+    '/api/chat/sessions/:id/share': { expiresInSeconds: 60 },
+    '/api/folders': { name: 'a folder' },
+    '/api/chat/import': {
+      format: 'llm-chat-export',
+      version: 1,
+      session: { title: 'imported', provider: 'echo', model: 'echo-1' },
+      messages: [{ id: 'q', parentId: null, role: 'user', content: 'hello' }],
+    },
+    '/api/folders/:id': { name: 'a folder' },
     '/api/keys': { name: 'a key' },
+    '/api/admin/users/:id/role': { role: 'member' },
     '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },
   };
 }
-const BODY_ROUTES = ROUTES.filter((route) => route.method === 'post' || route.method === 'put');
+/** Logging out everywhere reads no body, so an otherwise valid request to it would end the suite's own sign-in. */
+const BODY_ROUTES = ROUTES.filter((route) => ['post', 'put', 'patch'].includes(route.method) && route.path !== '/api/auth/logout-all');
 
 interface HostileAttempt extends Attempt {
   /** What the server must answer: a 400 for this reason, or anything but a 5xx. */
@@ -168,7 +227,7 @@ function hostileAttempts(token: string, sessionId: string, email: string) {
       field: fc.nat(),
     })
     .map(({ route, id, messageId, provider, hostile, field }): HostileAttempt => {
-      const path = route.path.replace(':id', id).replace(':messageId', messageId).replace(':provider', provider);
+      const path = route.path.replace(':id', id).replace(':messageId', messageId).replace(':shareId', messageId).replace(':provider', provider);
       const body = { ...(bodies[route.path] ?? {}) };
       const keys = Object.keys(body);
       const key = keys.length > 0 && (hostile.kind === 'deep' ? hostile.inPlace : !hostile.asKey) ? keys[field % keys.length]! : 'extra';
@@ -202,11 +261,18 @@ function attempts(token: string) {
     })
     .map(({ route, id, provider, query, body, raw, auth }): Attempt => {
       const path =
-        route.path.replace(':id', encodeId(id)).replace(':messageId', encodeId(id)).replace(':provider', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
+        route.path
+          .replace(':id', encodeId(id))
+          .replace(':messageId', encodeId(id))
+          .replace(':shareId', encodeId(id))
+          .replace(':token', encodeId(id))
+          .replace(':provider', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
       return { method: route.method, path, ...(raw === undefined ? { body } : { raw }), authorization: auth };
     })
-    // A well-formed echo stream is a legitimate request, not bad input: those are exercised elsewhere.
-    .filter((attempt) => !(attempt.path === '/api/chat/stream' && typeof attempt.body === 'object' && attempt.body !== null && (attempt.body as { provider?: unknown }).provider === 'echo'));
+    // A well-formed echo stream is a legitimate request, not bad input: those are exercised elsewhere. Logging out
+    // everywhere with the suite's own token would leave every later attempt a mere 401: it gets the bad headers only.
+    .filter((attempt) => !(attempt.path === '/api/chat/stream' && typeof attempt.body === 'object' && attempt.body !== null && (attempt.body as { provider?: unknown }).provider === 'echo'))
+    .filter((attempt) => !(attempt.path === '/api/auth/logout-all' && attempt.authorization === `Bearer ${token}`));
 }
 
 describe('fuzzing every route with bad input (e2e)', () => {
@@ -215,8 +281,8 @@ describe('fuzzing every route with bad input (e2e)', () => {
   let sessionId: string;
 
   beforeAll(async () => {
-    api = await bootTestApp({ THROTTLE_DEFAULT_LIMIT: '1000000', LOGIN_LIMIT_PER_ACCOUNT: '10000', LOGIN_LIMIT_PER_IP: '100000' });
-    user = await registerUser(api);
+    // An admin, so the admin routes' input rules are reached too (a member is refused before them).
+    ({ api, admin: user } = await bootWithAdmin({ THROTTLE_DEFAULT_LIMIT: '1000000', LOGIN_LIMIT_PER_ACCOUNT: '10000', LOGIN_LIMIT_PER_IP: '100000' }));
     const stream = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'before the storm', provider: 'echo' } });
     sessionId = stream.events[0]!.data.sessionId;
   });

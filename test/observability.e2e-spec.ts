@@ -107,11 +107,22 @@ describe('observability (e2e)', () => {
     expect(metrics).not.toMatch(/route="\/api\/chat\/sessions\/[0-9a-f]{8}-/);
   });
 
-  it('never logs a credential: password, provider key, personal API key, or a token in any token-like query parameter', async () => {
+  it('never logs a credential: password, provider key, personal API key, refresh token, a token in any token-like query parameter, or a sign-on code', async () => {
     const password = `planted-password-${randomBytes(8).toString('hex')}`;
     const user = await registerUser(api, { password });
-    await api.http().post('/api/auth/login').send({ email: user.email, password }).expect(200);
+    const signedIn = (await api.http().post('/api/auth/login').send({ email: user.email, password }).expect(200)).body;
     await api.http().post('/api/auth/login').send({ email: user.email, password: `${password}-wrong` }).expect(401);
+    // Refresh tokens: rotated, reused (which ends the sign-in and is audited), logged out, and in a query parameter.
+    const rotated = (await api.http().post('/api/auth/refresh').send({ refreshToken: signedIn.refreshToken }).expect(200)).body.refreshToken as string;
+    await api.http().post('/api/auth/refresh').send({ refreshToken: signedIn.refreshToken }).expect(401);
+    await api.http().post('/api/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
+    await api.http().get(`/api/chat/sessions?refresh_token=${rotated}`).set(user.auth);
+    const newPassword = `planted-new-password-${randomBytes(8).toString('hex')}`;
+    await api.http().put('/api/auth/password').set(user.auth).send({ currentPassword: `${password}-wrong`, newPassword }).expect(403);
+    const changed = (await api.http().put('/api/auth/password').set(user.auth).send({ currentPassword: password, newPassword }).expect(200)).body;
+    user.auth = { Authorization: `Bearer ${changed.accessToken}` };
+    const leaving = await registerUser(api, { password: `planted-leaving-${randomBytes(8).toString('hex')}` });
+    await api.http().delete('/api/auth/me').set(leaving.auth).send({ password: leaving.password }).expect(204);
     const providerKey = `sk-planted-provider-${randomBytes(8).toString('hex')}`;
     await api.http().put('/api/providers/openai').set(user.auth).send({ apiKey: providerKey }).expect(200);
     const apiKey = (await api.http().post('/api/keys').set(user.auth).send({ name: 'planted' }).expect(201)).body.key as string;
@@ -122,10 +133,14 @@ describe('observability (e2e)', () => {
     const queries = ['access_token', 'token', 'api_key', 'key', 'ACCESS_TOKEN', 'Api_Key', 'access%5Ftoken', 'ac%63ess_token', 'token[]'];
     for (const name of queries) await api.http().get(`/api/chat/sessions?limit=5&${name}=${user.token}`).set(user.auth);
     await api.http().get(`/api/chat/sessions?token=x&token=${user.token}&key=${user.token}`).set(user.auth);
+    // A single sign-on callback's authorization code and state (this server has no single sign-on: 404, logged too).
+    const [code, state] = [`planted-code-${randomBytes(8).toString('hex')}`, `planted-state-${randomBytes(8).toString('hex')}`];
+    await api.http().get(`/api/auth/oidc/callback?code=${code}&state=${state}`).expect(404);
 
-    await eventually(() => expect(logLines(api).filter((line) => /\[redacted\]/.test(line.req?.url ?? '')).length).toBeGreaterThanOrEqual(queries.length + 1));
+    await eventually(() => expect(logLines(api).filter((line) => /\[redacted\]/.test(line.req?.url ?? '')).length).toBeGreaterThanOrEqual(queries.length + 2));
     const output = api.output();
-    for (const secret of [password, providerKey, apiKey, user.token, user.token.split('.')[2]!]) expect(output).not.toContain(secret);
+    const secrets = [password, newPassword, leaving.password, providerKey, apiKey, user.token, user.token.split('.')[2]!, signedIn.refreshToken, rotated, user.refreshToken, changed.refreshToken, code, state];
+    for (const secret of secrets) expect(output).not.toContain(secret);
   });
 });
 
@@ -173,5 +188,23 @@ onPostgres('secrets in failed database statements (e2e)', () => {
     const output = api.output();
     const secrets = [registration.email, registration.password, providerKey, apiKey, createHash('sha256').update(apiKey).digest('hex'), chatText, 'planted chat text'];
     for (const secret of [...secrets, '$argon2', 'PARAMETERS']) expect(output).not.toContain(secret);
+  });
+
+  it('answers a request whose audit event the database refuses, and logs the event without a secret', async () => {
+    const user = await registerUser(api);
+    await db.query(`ALTER TABLE audit_events ADD CONSTRAINT planted_audit CHECK (action NOT LIKE 'provider.%') NOT VALID`);
+    const providerKey = `sk-planted-audited-${randomBytes(8).toString('hex')}`;
+    await api.http().put('/api/providers/openai').set(user.auth).send({ apiKey: providerKey, defaultModel: 'gpt-4o-mini' }).expect(200);
+    await api.http().delete('/api/providers/openai').set(user.auth).expect(200);
+
+    const lost = await eventually(() => {
+      const lines = logLines(api).filter((line) => line.msg === 'Could not write an audit event');
+      expect(lines).toHaveLength(2);
+      return lines;
+    });
+    expect(lost[0]).toEqual(
+      expect.objectContaining({ level: 50, audit: expect.objectContaining({ actor: user.id, action: 'provider.credential_saved', target: 'openai', detail: expect.objectContaining({ keyChanged: true }) }) }),
+    );
+    expect(api.output()).not.toContain(providerKey);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { registerUser, type TestUser } from './factories/user.factory.js';
+import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -11,6 +12,9 @@ interface Fixture {
   messageId: string;
   keyId: string;
   provider: string;
+  userId: string;
+  folderId: string;
+  shareId: string;
 }
 
 /** Which of A's resources a path parameter names, by route family. */
@@ -18,19 +22,33 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
   if (name === 'provider') return fixture.provider;
   if (name === 'id' && path.startsWith('/api/keys/')) return fixture.keyId;
   if (name === 'id' && (path.startsWith('/api/chat/sessions/') || path.startsWith('/api/ui/chat/'))) return fixture.sessionId;
+  if (name === 'id' && path.startsWith('/api/folders/')) return fixture.folderId;
   if (name === 'messageId') return fixture.messageId;
+  if (name === 'id' && path.startsWith('/api/admin/users/')) return fixture.userId;
+  if (name === 'shareId') return fixture.shareId;
   return undefined;
 }
 
-/** Routes keyed by the caller, not by a resource id: B acting there touches only B's own data. */
-const CALLER_SCOPED = new Set(['put /api/providers/{provider}']);
+/**
+ * Routes keyed by the caller, not by a resource id: B acting there touches only B's own data. A share token is
+ * the permission itself (anyone holding it reads the snapshot): its own test below.
+ */
+const CALLER_SCOPED = new Set(['put /api/providers/{provider}', 'get /api/shared/{token}']);
 
 /** A body that passes validation, so a 404 cannot hide behind a 400. */
 const bodies = (fixture: Fixture): Record<string, unknown> => ({
   'put /api/chat/sessions/{id}/title': { title: 'taken over' },
   'put /api/chat/sessions/{id}/branch': { messageId: fixture.messageId },
   'post /api/chat/sessions/{id}/messages/{messageId}/edit': { content: 'taken over' },
+  'patch /api/admin/users/{id}/role': { role: 'member' },
+  'patch /api/chat/sessions/{id}': { pinned: true, archived: true, tags: ['taken'] },
+  'put /api/chat/sessions/{id}/messages/{messageId}/feedback': { rating: 'down' },
+  'post /api/chat/sessions/{id}/share': {},
+  'patch /api/folders/{id}': { name: 'taken over' },
 });
+
+/** Routes that act on any account, for administrators: a member is refused before any lookup (the role matrix in roles.e2e-spec covers them fully). */
+const expectedStatus = (path: string) => (path.startsWith('/api/admin/') ? 403 : 404);
 
 describe('ownership matrix (e2e)', () => {
   let api: TestApp;
@@ -43,6 +61,9 @@ describe('ownership matrix (e2e)', () => {
     messages: (await api.http().get(`/api/chat/sessions/${fixture.sessionId}/messages`).set(alice.auth).expect(200)).body,
     credential: (await api.http().get(`/api/providers/${fixture.provider}`).set(alice.auth).expect(200)).body,
     keys: (await api.http().get('/api/keys').set(alice.auth).expect(200)).body,
+    account: (await api.http().get('/api/auth/me').set(alice.auth).expect(200)).body,
+    folders: (await api.http().get('/api/folders').set(alice.auth).expect(200)).body,
+    shares: (await api.http().get(`/api/chat/sessions/${fixture.sessionId}/shares`).set(alice.auth).expect(200)).body,
   });
 
   beforeAll(async () => {
@@ -54,11 +75,13 @@ describe('ownership matrix (e2e)', () => {
     const key = await api.http().post('/api/keys').set(alice.auth).send({ name: "alice's key" }).expect(201);
     const sessionId = stream.events[0]!.data.sessionId;
     const [question] = (await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(alice.auth).expect(200)).body.messages;
-    fixture = { sessionId, messageId: question.id, keyId: key.body.id, provider: 'openai' };
+    const folder = await api.http().post('/api/folders').set(alice.auth).send({ name: "alice's folder" }).expect(201);
+    const share = await api.http().post(`/api/chat/sessions/${sessionId}/share`).set(alice.auth).send({}).expect(201);
+    fixture = { sessionId, messageId: question.id, keyId: key.body.id, provider: 'openai', folderId: folder.body.id, shareId: share.body.id, userId: alice.id };
   });
   afterAll(() => api.close());
 
-  it("answers 404 to another user on every route that takes an id, and leaves the owner's data as it was", async () => {
+  it("answers 404 to another user on every route that takes an id (403 on the admin routes), and leaves the owner's data as it was", async () => {
     const before = await snapshot();
     const document = (await api.http().get('/api/docs-json').expect(200)).body as { paths: Record<string, Partial<Record<Method, unknown>>> };
     const checked: string[] = [];
@@ -74,8 +97,9 @@ describe('ownership matrix (e2e)', () => {
           return value;
         });
         const response = await api.http()[method](url).set(bob.auth).send(bodies(fixture)[route] ?? {});
-        expect([route, response.status]).toEqual([route, 404]);
-        expect(response.body).toEqual(expect.objectContaining({ statusCode: 404, error: 'Not Found', message: expect.any(String) }));
+        const status = expectedStatus(path);
+        expect([route, response.status]).toEqual([route, status]);
+        expect(response.body).toEqual(expect.objectContaining({ statusCode: status, error: status === 404 ? 'Not Found' : 'Forbidden', message: expect.any(String) }));
         checked.push(route);
       }
     }
@@ -88,6 +112,16 @@ describe('ownership matrix (e2e)', () => {
         'post /api/chat/sessions/{id}/stop',
         'post /api/chat/sessions/{id}/messages/{messageId}/edit',
         'get /api/ui/chat/{id}/stream',
+        'patch /api/admin/users/{id}/role',
+        'delete /api/admin/users/{id}',
+        'patch /api/chat/sessions/{id}',
+        'put /api/chat/sessions/{id}/messages/{messageId}/feedback',
+        'post /api/chat/sessions/{id}/share',
+        'get /api/chat/sessions/{id}/shares',
+        'delete /api/chat/sessions/{id}/shares/{shareId}',
+        'patch /api/folders/{id}',
+        'delete /api/folders/{id}',
+        'get /api/chat/sessions/{id}/export',
       ]),
     );
     expect(await snapshot()).toEqual(before);
@@ -103,7 +137,30 @@ describe('ownership matrix (e2e)', () => {
     await api.http().post('/v1/responses').set(bob.auth).send({ model: 'echo/echo-1', input: 'hi', previous_response_id: previous }).expect(404);
     const listing = await api.http().get('/api/chat/sessions').set(bob.auth).expect(200);
     expect(JSON.stringify(listing.body)).not.toContain(fixture.sessionId);
+    expect((await api.http().get('/api/folders').set(bob.auth).expect(200)).body.folders).toEqual([]);
+    expect((await api.http().get('/api/chat/export').set(bob.auth).expect(200)).text).not.toContain(fixture.sessionId);
+    expect((await api.http().get(`/api/chat/sessions?folderId=${fixture.folderId}`).set(bob.auth).expect(200)).body.sessions).toEqual([]);
+    const searched = await api.http().get('/api/chat/sessions?q=secret%20plans').set(bob.auth).expect(200);
+    expect(searched.body.sessions).toEqual([]);
     const providers = await api.http().get('/api/providers').set(bob.auth).expect(200);
     expect(providers.body.providers.find((p: { id: string }) => p.id === 'openai').configured).toBe(false);
+  });
+
+  it('a share token shows its snapshot to anyone until it is revoked, expires or its session is deleted; then it is 404 like any unknown token', async () => {
+    const share = async (body: Record<string, unknown> = {}) =>
+      (await api.http().post(`/api/chat/sessions/${fixture.sessionId}/share`).set(alice.auth).send(body).expect(201)).body as { id: string; url: string };
+    const revoked = await share();
+    const expiring = await share({ expiresInSeconds: 1 });
+    for (const link of [revoked, expiring]) {
+      // Read without credentials, and with another user's: the token is the permission.
+      await api.http().get(link.url).expect(200);
+      expect(JSON.stringify((await api.http().get(link.url).set(bob.auth).expect(200)).body)).toContain("alice's secret plans");
+    }
+    // Bob cannot revoke Alice's link, even knowing its id.
+    await api.http().delete(`/api/chat/sessions/${fixture.sessionId}/shares/${revoked.id}`).set(bob.auth).expect(404);
+    await api.http().delete(`/api/chat/sessions/${fixture.sessionId}/shares/${revoked.id}`).set(alice.auth).expect(200);
+    await api.http().get(revoked.url).expect(404);
+    await eventually(() => api.http().get(expiring.url).expect(404));
+    await api.http().get(`/api/shared/${'A'.repeat(43)}`).expect(404);
   });
 });

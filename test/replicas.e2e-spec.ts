@@ -74,6 +74,17 @@ shared('two replicas on PostgreSQL and Redis (e2e)', () => {
     await b.http().post(`/api/chat/sessions/${sessionId}/stop`).set(user.auth).expect(200);
   });
 
+  it("B's session list shows a reply running on A as generating, until it is stopped", async () => {
+    const started = await send(a, user, { message: 'still going', model: SLOW, detach: true }, (_, events) => messageCount(events) === 2);
+    const { sessionId } = started.events[0]!.data;
+    const listedOn = async (replica: TestApp) =>
+      (await replica.http().get('/api/chat/sessions?limit=100').set(user.auth).expect(200)).body.sessions.find((session: { id: string }) => session.id === sessionId);
+    expect(await listedOn(b)).toEqual(expect.objectContaining({ isGenerating: true, lastMessagePreview: 'still going' }));
+    await b.http().post(`/api/chat/sessions/${sessionId}/stop`).set(user.auth).expect(200);
+    await eventually(async () => expect((await listedOn(b)).isGenerating).toBe(false));
+    expect((await listedOn(a)).isGenerating).toBe(false);
+  });
+
   it('a stop on B ends the generation running on A, and A saves the partial reply', async () => {
     fake.reset();
     const original = send(a, user, { message: 'go on', model: SLOW });

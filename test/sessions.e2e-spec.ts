@@ -37,8 +37,15 @@ describe('sessions API (e2e)', () => {
       provider: 'echo',
       model: 'echo-1',
       mode: 'normal',
+      archived: false,
+      pinned: false,
+      folderId: null,
+      tags: [],
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
+      lastMessagePreview: 'Echo: session number 4',
+      messageCount: 2,
+      isGenerating: false,
     });
   });
 

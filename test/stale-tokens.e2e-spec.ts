@@ -19,7 +19,7 @@ const streamToken = (sub: string, sessionId: string) =>
   });
 
 interface Route {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   body?: object;
 }
@@ -27,6 +27,11 @@ interface Route {
 /** Every route that needs a user, with a body that would pass validation. */
 const authenticatedRoutes = (sessionId: string, messageId: string): Route[] => [
   { method: 'get', path: '/api/auth/me' },
+  { method: 'patch', path: '/api/auth/me', body: { displayName: 'ghost' } },
+  { method: 'delete', path: '/api/auth/me', body: { password: 'correct horse battery' } },
+  { method: 'get', path: '/api/auth/me/export' },
+  { method: 'put', path: '/api/auth/password', body: { currentPassword: 'correct horse battery', newPassword: 'a ghost password' } },
+  { method: 'post', path: '/api/auth/logout-all' },
   { method: 'post', path: '/api/keys', body: { name: 'ci' } },
   { method: 'get', path: '/api/keys' },
   { method: 'delete', path: `/api/keys/${randomUUID()}` },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { registerUser } from './factories/user.factory.js';
+import { registerUser, type TestUser } from './factories/user.factory.js';
 import { readStream } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -40,5 +40,30 @@ describe('stream throttling (e2e)', () => {
     expect((await login(other.email)).status).toBe(401);
     expect((await login(`nobody-${Date.now()}@example.com`)).status).toBe(401);
     expect((await login(`nobody-else-${Date.now()}@example.com`)).status).toBe(429);
+  });
+});
+
+describe('throttling the other credential routes (e2e)', () => {
+  let api: TestApp;
+
+  beforeAll(async () => {
+    api = await bootTestApp({ LOGIN_LIMIT_PER_ACCOUNT: '2', LOGIN_LIMIT_PER_IP: '50' });
+  });
+  afterAll(() => api.close());
+
+  it('limits guessing the current password per signed-in user, not per address', async () => {
+    const alice = await registerUser(api);
+    const bob = await registerUser(api);
+    const change = (user: TestUser) => api.http().put('/api/auth/password').set(user.auth).send({ currentPassword: 'a guess', newPassword: 'a new long password' });
+    for (let i = 0; i < 2; i++) expect((await change(alice)).status).toBe(403);
+    const locked = await change(alice);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await change(bob)).status).toBe(403);
+  });
+
+  it('counts refreshes per token, so users refreshing from one address do not share one bucket', async () => {
+    const users = await Promise.all(Array.from({ length: 4 }, () => registerUser(api)));
+    for (const user of users) await api.http().post('/api/auth/refresh').send({ refreshToken: user.refreshToken }).expect(200);
   });
 });

@@ -7,6 +7,8 @@ export interface TestUser {
   email: string;
   password: string;
   token: string;
+  /** The refresh token of the registration's sign-in. */
+  refreshToken: string;
   auth: { Authorization: string };
 }
 
@@ -14,12 +16,19 @@ export function buildRegistration(overrides: Partial<{ email: string; password: 
   return { email: `user-${randomUUID()}@example.com`, password: 'correct horse battery', ...overrides };
 }
 
-/** Registers a fresh user through the real API and returns its token. */
+/** Registers a fresh user through the real API and returns its tokens. */
 export async function registerUser(testApp: TestApp, overrides = {}): Promise<TestUser> {
   const registration = buildRegistration(overrides);
   const response = await testApp.http().post('/api/auth/register').send(registration).expect(201);
   const token = response.body.accessToken as string;
-  return { id: response.body.user.id, email: registration.email, password: registration.password, token, auth: { Authorization: `Bearer ${token}` } };
+  return {
+    id: response.body.user.id,
+    email: registration.email,
+    password: registration.password,
+    token,
+    refreshToken: response.body.refreshToken as string,
+    auth: { Authorization: `Bearer ${token}` },
+  };
 }
 
 /** An access token signed exactly as the server signs its own (HS256, the test secret), for any subject. */

@@ -3,7 +3,7 @@ import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { AiModule } from '@app/ai';
-import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
+import { CommonModule, CONFIG_SECTIONS, upstreamConfig } from '@app/common';
 import { PersistenceModule, UsersRepository } from '@app/persistence';
 import { type FakeLlmServer, startFakeLlm } from '../../apps/fake-llm/src/fake-llm.server.js';
 import { FAKE_UPSTREAM_ENV } from '../factories/provider.factory.js';
@@ -38,7 +38,7 @@ export async function bootServices(
   try {
     const builder = Test.createTestingModule({
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig, authConfig, chatConfig, databaseConfig, upstreamConfig] }),
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_SECTIONS }),
         CommonModule,
         PersistenceModule.forRoot(),
         AiModule.forRootAsync({ inject: [upstreamConfig.KEY], useFactory: (config: ConfigType<typeof upstreamConfig>) => config }),

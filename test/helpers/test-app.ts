@@ -56,11 +56,14 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
   throw new Error(`The server did not start within ${timeoutMs} ms:\n${output()}`);
 }
 
-/** Starts the real server on a free port with TEST_ENV plus `env`, against a fresh database unless given one. */
+/**
+ * Starts the real server with TEST_ENV plus `env`, against a fresh database unless given one, on `env.PORT` when a
+ * suite must know the port beforehand (a redirect URI registered elsewhere), else on a free one.
+ */
 export async function bootTestApp(env: Record<string, string> = {}, database?: TestDatabase, startTimeoutMs?: number): Promise<TestApp> {
   const db = database ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-'));
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [MAIN_JS], {
     env: { PATH: process.env.PATH, ...TEST_ENV, DATA_DIR: dataDir, ...db.env, ...env, PORT: String(port) },

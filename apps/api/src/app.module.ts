@@ -2,10 +2,15 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
-import { appConfig, authConfig, chatConfig, CommonModule, databaseConfig, upstreamConfig } from '@app/common';
+import { CommonModule, CONFIG_SECTIONS, upstreamConfig } from '@app/common';
 import { PersistenceModule } from '@app/persistence';
+import { AccountModule } from './account/account.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { OidcModule } from './auth/oidc/oidc.module.js';
+import { FeedbackModule } from './feedback/feedback.module.js';
+import { FoldersModule } from './folders/folders.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { GenerationsModule } from './generations/generations.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -16,15 +21,18 @@ import { loggerParams, ROOT_LOGGER } from './observability/pino.logger.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { SharingModule } from './sharing/sharing.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
+import { TransferModule } from './transfer/transfer.module.js';
 
 @Module({
   imports: [
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [appConfig, authConfig, chatConfig, databaseConfig, upstreamConfig],
+      load: CONFIG_SECTIONS,
     }),
     CommonModule,
     ObservabilityModule,
@@ -40,13 +48,21 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
     // Guards run in registration order: authentication first, so throttling can key on the user.
     AuthModule,
     ThrottlingModule,
+    OidcModule,
     ProvidersModule,
     SessionsModule,
+    AccountModule,
+    FoldersModule,
+    FeedbackModule,
+    SharingModule,
+    TransferModule,
     GenerationsModule,
     ChatModule,
     HealthModule,
     OpenAiModule,
     MessagingModule,
+    RetentionModule,
+    AdminModule,
   ],
   providers: [GracefulShutdown],
 })

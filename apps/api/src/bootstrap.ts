@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
 import helmet from 'helmet';
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -10,6 +11,7 @@ import { Logger } from 'nestjs-pino';
 import type { Logger as PinoRoot } from 'pino';
 import { AllExceptionsFilter, appConfig, checkJsonLimits, type JsonLimits, inputPipes, validateConfig } from '@app/common';
 import { AppModule } from './app.module.js';
+import { IMPORT_PATH } from './transfer/transfer.controller.js';
 import { coalescePipedWrites } from './http/coalesced-writes.js';
 import { keepAliveHint } from './http/keep-alive-hint.js';
 import { completeDocument, OPENAPI_EXTRA_MODELS, operationId } from './http/openapi-document.js';
@@ -35,6 +37,10 @@ export async function createApp(): Promise<NestExpressApplication> {
 
   // Nest's types reserve `verify` for its rawBody option, which this app does not use; body-parser takes it as is.
   const verify = refuseJsonBeyond({ maxBytes: config.bodyLimit, maxDepth: config.bodyMaxDepth });
+  // A conversation file is larger than any other body: its route has a parser of its own, which the general one
+  // then leaves alone (body-parser skips a body already read).
+  const importLimits = { maxBytes: config.importMaxBytes, maxDepth: config.bodyMaxDepth };
+  app.use(IMPORT_PATH, json({ limit: config.importMaxBytes, verify: refuseJsonBeyond(importLimits) }));
   app.useBodyParser('json', { limit: config.bodyLimit, verify } as NestExpressBodyParserOptionsFor<'json'>);
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');

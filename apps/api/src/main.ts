@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+// Before anything else loads: tracing's require hooks must be in place before Express and pg are loaded.
+import { tracing } from './observability/tracing.bootstrap.js';
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
@@ -23,13 +25,16 @@ function exitCleanlyOn(app: INestApplication, signals: NodeJS.Signals[]): void {
   for (const signal of signals) {
     process.once(signal, () => {
       logger.log(`${signal} received: closing`);
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error('Shutdown failed', error instanceof Error ? error.stack : String(error));
-          process.exit(1);
-        },
-      );
+      app
+        .close()
+        .then(() => tracing?.shutdown())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error('Shutdown failed', error instanceof Error ? error.stack : String(error));
+            process.exit(1);
+          },
+        );
     });
   }
 }

@@ -21,7 +21,8 @@ export interface ChatRequest {
 export type ChatDelta =
   | { type: 'text'; text: string }
   | { type: 'usage'; promptTokens: number; completionTokens: number }
-  | { type: 'finish'; reason: string };
+  /** `model`: the model that answered, when the provider says (it may name a version of the one asked for). */
+  | { type: 'finish'; reason: string; model?: string };
 
 /**
  * Wire formats we speak; several provider ids share one kind (all OpenAI-compatible ones). The one list: the

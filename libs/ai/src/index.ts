@@ -7,3 +7,4 @@ export * from './http/upstream-http.options.js';
 export * from './provider-catalog.js';
 export * from './provider.registry.js';
 export * from './upstream.errors.js';
+export * from './telemetry/gen-ai.spans.js';

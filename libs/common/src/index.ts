@@ -1,5 +1,6 @@
 export * from './config/index.js';
 export * from './crypto/secret-cipher.js';
+export * from './crypto/opaque-secret.js';
 export * from './errors/all-exceptions.filter.js';
 export * from './errors/app.error.js';
 export * from './common.module.js';

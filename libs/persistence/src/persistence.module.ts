@@ -8,8 +8,14 @@ import { ApiKeysRepository } from './repositories/api-keys.repository.js';
 import { AuditEventsRepository } from './repositories/audit-events.repository.js';
 import { ChatSessionsRepository } from './repositories/chat-sessions.repository.js';
 import { ChatTurnsRepository } from './repositories/chat-turns.repository.js';
+import { ConversationTransferRepository } from './repositories/conversation-transfer.repository.js';
+import { FoldersRepository } from './repositories/folders.repository.js';
+import { LoginCodesRepository } from './repositories/login-codes.repository.js';
+import { MessageFeedbackRepository } from './repositories/message-feedback.repository.js';
 import { MessagesRepository } from './repositories/messages.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
+import { RefreshTokensRepository } from './repositories/refresh-tokens.repository.js';
+import { SharedLinksRepository } from './repositories/shared-links.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
 const REPOSITORIES = [
@@ -20,6 +26,12 @@ const REPOSITORIES = [
   ChatTurnsRepository,
   MessagesRepository,
   AuditEventsRepository,
+  LoginCodesRepository,
+  RefreshTokensRepository,
+  FoldersRepository,
+  MessageFeedbackRepository,
+  SharedLinksRepository,
+  ConversationTransferRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */

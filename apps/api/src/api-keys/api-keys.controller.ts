@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Origin, type RequestOrigin } from '../audit/request-origin.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ApiKeysService } from './api-keys.service.js';
@@ -13,8 +14,8 @@ export class ApiKeysController {
 
   @Post()
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The secret is in `key`, shown only in this answer' })
-  async create(@CurrentUser() user: AuthUser, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    const { key, secret } = await this.keys.create(user.id, dto.name);
+  async create(@CurrentUser() user: AuthUser, @Body() dto: CreateApiKeyDto, @Origin() origin: RequestOrigin): Promise<CreatedApiKeyDto> {
+    const { key, secret } = await this.keys.create(user.id, dto.name, origin);
     return { ...mapApiKey(key), key: secret };
   }
 
@@ -27,8 +28,8 @@ export class ApiKeysController {
   @Delete(':id')
   @ApiOkResponse({ description: 'Revoked: the key stops working at once' })
   @ApiNotFoundResponse({ description: 'No such key for this user' })
-  async revoke(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<{ id: string; deleted: true }> {
-    await this.keys.revoke(user.id, id);
+  async revoke(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Origin() origin: RequestOrigin): Promise<{ id: string; deleted: true }> {
+    await this.keys.revoke(user.id, id, origin);
     return { id, deleted: true };
   }
 }

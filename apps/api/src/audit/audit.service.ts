@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { type AuditDetail, AuditEventsRepository } from '@app/persistence';
+import { type AuditDetail, type AuditEventEntity, type AuditEventFilter, AuditEventsRepository } from '@app/persistence';
 import type { AuditAction } from './audit-actions.js';
 import type { RequestOrigin } from './request-origin.decorator.js';
 
@@ -10,6 +10,12 @@ export interface AuditEntry {
   target?: string | null;
   /** A few facts about the action; never a secret (no key, token, password or message text). */
   detail?: AuditDetail;
+}
+
+export interface AuditPage {
+  events: AuditEventEntity[];
+  /** The id to continue from (older events), or null on the last page. */
+  nextCursor: string | null;
 }
 
 /** The longest text kept from a client-supplied field (an e-mail tried at login, say): the detail stays small. */
@@ -39,6 +45,13 @@ export class AuditService {
     } catch (error) {
       this.logger.error({ audit: event, err: error }, 'Could not write an audit event');
     }
+  }
+
+  /** Newest first; `filter.beforeId` is the previous page's nextCursor. */
+  async list(filter: AuditEventFilter, limit: number): Promise<AuditPage> {
+    const rows = await this.events.list(filter, limit);
+    const events = rows.slice(0, limit);
+    return { events, nextCursor: rows.length > limit ? events.at(-1)!.id : null };
   }
 }
 

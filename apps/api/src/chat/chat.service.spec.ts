@@ -43,7 +43,7 @@ describe('ChatService (PGlite, fake upstream)', () => {
     bed = await bootServices([MetricsModule, RedisModule, ChatServiceModule], { CHAT_MAX_REPLY_CHARS: String(MAX_REPLY_CHARS) });
     chat = bed.module.get(ChatService);
     user = { id: bed.userId, role: 'member' };
-    await bed.module.get(ProvidersService).upsert(user.id, 'openai', { apiKey: FAKE_KEY, baseUrl: `${bed.fake.url}${FAKE_BASE_PATHS.openai}` });
+    await bed.module.get(ProvidersService).upsert(user.id, 'openai', { apiKey: FAKE_KEY, baseUrl: `${bed.fake.url}${FAKE_BASE_PATHS.openai}` }, { clientAddress: null, requestId: null });
   });
   afterAll(() => bed?.close());
 

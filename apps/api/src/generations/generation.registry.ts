@@ -22,6 +22,11 @@ export class GenerationRegistry {
     return this.perUser.get(userId) ?? 0;
   }
 
+  /** Whether this process runs a generation of the session, shared through the store or not (a /v1 turn). */
+  runsSession(sessionId: string): boolean {
+    return this.bySession.has(sessionId);
+  }
+
   add(generation: Generation): void {
     this.running.set(generation.id, generation);
     this.bySession.set(generation.sessionId, generation);

@@ -1,6 +1,7 @@
 import { Logger, type MessageEvent } from '@nestjs/common';
+import { type Context, context as otelContext, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Observable, Subscription } from 'rxjs';
-import { type ChatDelta, type ChatProvider, type ChatRequest, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
+import { type ChatDelta, type ChatProvider, type ChatRequest, chatTracer, ERROR_TYPE, GEN_AI, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
 import type { FinishedReply, NewTurn } from '@app/persistence';
 import type { MetricsService } from '../observability/metrics.service.js';
 import { GenerationLog } from './generation-log.js';
@@ -34,6 +35,8 @@ export interface GenerationContext {
   saver: ReplySaver;
   metrics: MetricsService;
   maxReplyChars: number;
+  /** Whether the span records the prompt and the reply (OTEL_GENAI_CAPTURE_CONTENT). */
+  captureContent: boolean;
   /** Called once, when the reply is saved (or left to the background retries), before its last event. */
   settled(generation: Generation): void;
 }
@@ -94,6 +97,7 @@ export class Generation {
   /** The reply's characters so far: a running count, so the limit costs one addition per delta. */
   private chars = 0;
   private usage: Usage | null = null;
+  private finish?: Extract<ChatDelta, { type: 'finish' }>;
   private current: GenerationStatus = 'running';
   private readonly startedAt = performance.now();
   private readonly labels: { provider: ProviderId; model: string };
@@ -101,6 +105,9 @@ export class Generation {
   private releaseTurnWrite!: () => void;
   /** Whether the turn's rows exist (true without writing when not persisted); waits for the upstream request to leave. */
   private readonly turnWritten: Promise<boolean>;
+  /** From construction to the saved reply; the upstream attempt and the turn's writes are its children. */
+  private readonly span: Span;
+  private readonly spanContext: Context;
 
   constructor(
     private readonly plan: GenerationPlan,
@@ -112,8 +119,10 @@ export class Generation {
     this.log = new GenerationLog(this.id, this.sessionId);
     const provider = plan.turn.provider as ProviderId;
     this.labels = { provider, model: modelLabel(provider, plan.request.model) };
+    this.span = this.startSpan();
+    this.spanContext = trace.setSpan(otelContext.active(), this.span);
     const requestSent = new Promise<void>((release) => (this.releaseTurnWrite = release));
-    this.turnWritten = requestSent.then(() => (plan.persist ? context.saver.writeTurn(plan.turn) : true));
+    this.turnWritten = otelContext.with(this.spanContext, () => requestSent.then(() => (plan.persist ? context.saver.writeTurn(plan.turn) : true)));
   }
 
   get ended(): boolean {
@@ -137,11 +146,13 @@ export class Generation {
   run(): void {
     this.context.metrics.activeStreams.inc();
     this.plan.encoder.start(this.sessionId, this.id).forEach((event) => this.log.append(event));
-    this.subscription = this.plan.provider.stream(this.plan.request, this.upstream.signal, this.releaseTurnWrite).subscribe({
-      next: (delta) => this.onDelta(delta),
-      error: (error: unknown) => this.onUpstreamError(error),
-      complete: () => this.onUpstreamComplete(),
-    });
+    this.subscription = otelContext.with(this.spanContext, () =>
+      this.plan.provider.stream(this.plan.request, this.upstream.signal, this.releaseTurnWrite).subscribe({
+        next: (delta) => this.onDelta(delta),
+        error: (error: unknown) => this.onUpstreamError(error),
+        complete: () => this.onUpstreamComplete(),
+      }),
+    );
     // A provider may end the reply while the subscription above is still being made.
     if (this.halted) this.subscription.unsubscribe();
     void this.turnWritten.then((written) => written || this.onTurnUnsaved());
@@ -162,6 +173,7 @@ export class Generation {
     if (this.halted) return;
     if (delta.type === 'text') this.append(delta.text);
     else if (delta.type === 'usage') this.usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
+    else this.finish = delta;
   }
 
   private append(text: string): void {
@@ -243,6 +255,7 @@ export class Generation {
     try {
       return await this.save(reply);
     } finally {
+      this.span.end();
       this.context.settled(this);
     }
   }
@@ -269,8 +282,53 @@ export class Generation {
     return Math.round(performance.now() - this.startedAt);
   }
 
+  /**
+   * The GenAI conventions' attributes: who was asked for what, in which conversation. Content (the prompt here,
+   * the reply when settled) only when OTEL_GENAI_CAPTURE_CONTENT is on; never the key or the base URL.
+   */
+  private startSpan(): Span {
+    const { request, turn } = this.plan;
+    const span = chatTracer.startSpan('generation', {
+      attributes: {
+        [GEN_AI.operation]: 'chat',
+        [GEN_AI.provider]: turn.provider,
+        [GEN_AI.requestModel]: request.model,
+        [GEN_AI.conversationId]: turn.sessionId,
+        'chat.message.id': turn.replyId,
+        ...(request.temperature !== undefined && { [GEN_AI.temperature]: request.temperature }),
+        ...(request.maxTokens !== undefined && { [GEN_AI.maxTokens]: request.maxTokens }),
+      },
+    });
+    if (this.context.captureContent && span.isRecording()) {
+      const messages = request.messages.map(({ role, content }) => ({ role, parts: [{ type: 'text', content }] }));
+      span.setAttribute(GEN_AI.inputMessages, JSON.stringify(messages));
+    }
+    return span;
+  }
+
+  /** Once per reply, like the metrics: the relay loop stays free of span updates. */
+  private recordOnSpan({ status, errorCode, error }: Settlement): void {
+    const { span, usage, finish } = this;
+    if (!span.isRecording()) return;
+    span.setAttribute('chat.reply.status', status);
+    if (usage) span.setAttributes({ [GEN_AI.inputTokens]: usage.promptTokens, [GEN_AI.outputTokens]: usage.completionTokens });
+    if (finish) span.setAttribute(GEN_AI.finishReasons, [finish.reason]);
+    if (finish?.model) span.setAttribute(GEN_AI.responseModel, finish.model);
+    if (this.context.captureContent) {
+      const output = [{ role: 'assistant', parts: [{ type: 'text', content: this.chunks.join('') }], ...(finish && { finish_reason: finish.reason }) }];
+      span.setAttribute(GEN_AI.outputMessages, JSON.stringify(output));
+    }
+    // Our code and fixed message (what the user is told), never a provider's text.
+    if (status === 'error') {
+      span.setAttribute(ERROR_TYPE, errorCode ?? 'internal_error');
+      span.setStatus({ code: SpanStatusCode.ERROR, ...(error && { message: error }) });
+    } else if (errorCode) span.setAttribute('chat.reply.stop_reason', errorCode);
+  }
+
   /** Counted once per reply rather than per delta, to keep the relay loop free of metric updates. */
-  private record({ status, errorCode }: Settlement): void {
+  private record(settlement: Settlement): void {
+    this.recordOnSpan(settlement);
+    const { status, errorCode } = settlement;
     const { metrics } = this.context;
     const { labels, usage } = this;
     metrics.activeStreams.dec();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Observable } from 'rxjs';
-import { AppError, chatConfig } from '@app/common';
+import { AppError, chatConfig, telemetryConfig } from '@app/common';
 import { MessagesRepository } from '@app/persistence';
 import { MetricsService } from '../observability/metrics.service.js';
 import { Generation, type GenerationPlan } from './generation.js';
@@ -24,6 +24,7 @@ export class GenerationsService {
     private readonly registry: GenerationRegistry,
     private readonly store: GenerationStore,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
+    @Inject(telemetryConfig.KEY) private readonly telemetry: ConfigType<typeof telemetryConfig>,
   ) {}
 
   /** False once the server is shutting down. */
@@ -41,6 +42,17 @@ export class GenerationsService {
     return this.store.claim(sessionId, generationId);
   }
 
+  /**
+   * Which of these sessions have a reply running on any replica, in one store look-up for the whole page; null
+   * when the store cannot say right now (Redis down).
+   */
+  async generatingAmong(sessionIds: readonly string[]): Promise<ReadonlySet<string> | null> {
+    const shared = await this.store.runningAmong(sessionIds);
+    if (!shared) return null;
+    // Turns that are not shared through the store (/v1) are known to the process that runs them only.
+    return new Set([...shared, ...sessionIds.filter((sessionId) => this.registry.runsSession(sessionId))]);
+  }
+
   /** Starts the reply now; refused (409) while another reply of the same session runs. */
   async start(plan: GenerationPlan): Promise<Generation> {
     const { replyId, sessionId } = plan.turn;
@@ -51,6 +63,7 @@ export class GenerationsService {
       saver: this.saver,
       metrics: this.metrics,
       maxReplyChars: this.config.maxReplyChars,
+      captureContent: this.telemetry.captureContent,
       settled: (settled) => this.registry.remove(settled),
     });
     if (plan.shared) this.store.publish(generation.log);

@@ -1,4 +1,4 @@
-import { Controller, UseFilters, UsePipes } from '@nestjs/common';
+import { Controller, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { filter, map, type Observable } from 'rxjs';
@@ -27,6 +27,7 @@ import {
 } from './chat-messages.dto.js';
 import { RefusedPayloadPipe } from './refused-payload.pipe.js';
 import { RpcErrorsFilter } from './rpc-errors.filter.js';
+import { TraceContextInterceptor } from './trace-context.interceptor.js';
 
 export interface ChatStreamEvent {
   event: string;
@@ -45,6 +46,7 @@ const NEVER_ABORTED = new AbortController().signal;
 // Message handlers are no HTTP routes: their DTOs stay out of the HTTP API's document.
 @ApiExcludeController()
 @UseFilters(RpcErrorsFilter)
+@UseInterceptors(TraceContextInterceptor)
 // The HTTP app's global pipes do not reach message handlers: a refused payload is answered, then the same input rules apply.
 @UsePipes(new RefusedPayloadPipe(), ...inputPipes())
 export class ChatMessagesController {
@@ -72,8 +74,8 @@ export class ChatMessagesController {
 
   @MessagePattern('chat.sessions.list')
   async listSessions(@Payload() message: SessionsListMessageDto): Promise<SessionPageDto> {
-    const user = await this.authorise(message.auth);
-    return mapSessionPage(await this.sessions.list(user.id, message.limit, message.cursor));
+    const { auth, ...query } = message;
+    return mapSessionPage(await this.sessions.list((await this.authorise(auth)).id, query));
   }
 
   @MessagePattern('chat.sessions.get')

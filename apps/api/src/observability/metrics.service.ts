@@ -40,6 +40,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly retentionDeletedSessions = new Counter({
+    name: 'retention_deleted_sessions_total',
+    help: 'Sessions deleted, with their messages, for being untouched longer than RETENTION_DAYS',
+    registers: [this.registry],
+  });
+
   readonly upstreamErrors = new Counter({ name: 'chat_upstream_errors_total', help: 'Upstream failures by code', labelNames: ['provider', 'code'] as const, registers: [this.registry] });
 
   constructor() {

@@ -7,6 +7,7 @@
  * and answered without their X-Request-Id.
  */
 import type { LogLevel } from '@nestjs/common';
+import { trace } from '@opentelemetry/api';
 import type { Params } from 'nestjs-pino';
 import pino, { type Logger } from 'pino';
 import { messageLogging } from './message-logging.js';
@@ -36,8 +37,20 @@ export const REDACTED_PATHS = [
   '*.password',
 ];
 
+/**
+ * The active span's ids on every line logged while it runs, so that a line leads to its trace and back. With
+ * tracing off no span is ever active: one lookup in an empty context per line. A new object every time: pino
+ * merges each line's fields into what the mixin returns.
+ */
+export function traceIds(): { trace_id?: string; span_id?: string } {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
 export function createRootLogger(level: LogLevel): Logger {
-  return pino({ level: PINO_LEVEL[level], redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'llm-chat-backend' } });
+  return pino({ level: PINO_LEVEL[level], redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'llm-chat-backend' }, mixin: traceIds });
 }
 
 /**

@@ -13,6 +13,8 @@ describe('redactUrl', () => {
     ['/x?token%3DeyJ.a.b', '/x?[redacted]=[redacted]'],
     ['/x?%E0%A4%A=secret', '/x?%E0%A4%A=[redacted]'],
     ['/x?lastEventId=abc:1&limit=20', '/x?lastEventId=abc:1&limit=20'],
+    ['/api/auth/oidc/callback?code=c1&state=s1&iss=https%3A%2F%2Fidp', '/api/auth/oidc/callback?code=[redacted]&state=[redacted]&iss=https%3A%2F%2Fidp'],
+    ['/x?CODE=c1&state[]=s1&session_state=s2&codes=1', '/x?CODE=[redacted]&state[]=[redacted]&session_state=s2&codes=1'],
     ['/api/health', '/api/health'],
   ])('%s → %s', (url, logged) => {
     expect(redactUrl(url)).toBe(logged);

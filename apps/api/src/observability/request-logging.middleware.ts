@@ -8,10 +8,11 @@ export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Query parameters whose value is a credential: stream tokens (`token`), OAuth-style `access_token`, provider-style
- * `key` and `api_key`, and any other name that says token, key or secret. Matched on the decoded name without
+ * `key` and `api_key`, any other name that says token, key or secret, and the single sign-on callback's `code` and
+ * `state` (an authorization code, and what ties it to the browser's sign-in). Matched on the decoded name without
  * qs's bracket suffixes, since Express reads `ac%63ess_token` and `token[]` as those names too.
  */
-const SECRET_PARAMETER = /token|key|secret|password/i;
+const SECRET_PARAMETER = /token|key|secret|password|^(code|state)$/i;
 
 const PLAIN_NAME = /^[\w.-]{1,64}$/;
 

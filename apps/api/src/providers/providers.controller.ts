@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PROVIDER_IDS, type ProviderId } from '@app/ai';
+import { Origin, type RequestOrigin } from '../audit/request-origin.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { CredentialDeletedDto, CredentialResponseDto, mapCredential, mapProvider, ProviderListDto } from './dto/provider-response.dto.js';
@@ -34,16 +35,21 @@ export class ProvidersController {
   @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
   @ApiOkResponse({ type: CredentialResponseDto })
   @ApiBadRequestResponse({ description: 'Unknown provider, missing key, or a base URL that is not allowed' })
-  async upsert(@CurrentUser() user: AuthUser, @ProviderParam() provider: ProviderId, @Body() dto: UpsertCredentialDto): Promise<CredentialResponseDto> {
-    return mapCredential(await this.providers.upsert(user.id, provider, dto));
+  async upsert(
+    @CurrentUser() user: AuthUser,
+    @ProviderParam() provider: ProviderId,
+    @Body() dto: UpsertCredentialDto,
+    @Origin() origin: RequestOrigin,
+  ): Promise<CredentialResponseDto> {
+    return mapCredential(await this.providers.upsert(user.id, provider, dto, origin));
   }
 
   @Delete(':provider')
   @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
   @ApiOkResponse({ type: CredentialDeletedDto })
   @ApiNotFoundResponse({ description: 'Nothing saved for this provider' })
-  async remove(@CurrentUser() user: AuthUser, @ProviderParam() provider: ProviderId): Promise<CredentialDeletedDto> {
-    await this.providers.remove(user.id, provider);
+  async remove(@CurrentUser() user: AuthUser, @ProviderParam() provider: ProviderId, @Origin() origin: RequestOrigin): Promise<CredentialDeletedDto> {
+    await this.providers.remove(user.id, provider, origin);
     return { provider, deleted: true };
   }
 }

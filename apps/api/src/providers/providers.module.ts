@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { CredentialCache } from './credential.cache.js';
 import { ProvidersController } from './providers.controller.js';
 import { ProvidersService } from './providers.service.js';
 
 @Module({
-  imports: [RedisModule],
+  imports: [RedisModule, AuditModule],
   controllers: [ProvidersController],
   providers: [ProvidersService, CredentialCache],
   exports: [ProvidersService],

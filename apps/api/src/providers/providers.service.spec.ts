@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { ProviderCredentialsRepository, UsersRepository } from '@app/persistence';
+import { AuditEventsRepository, ProviderCredentialsRepository, UsersRepository } from '@app/persistence';
 import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
 import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
 import { MetricsModule } from '../observability/metrics.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { ProvidersModule } from './providers.module.js';
 import { ProvidersService } from './providers.service.js';
+
+/** Where the calls come from, as the controller passes it to the audit log. */
+const origin = { clientAddress: '203.0.113.7', requestId: 'req-1' };
 
 describe('ProvidersService (PGlite)', () => {
   let bed: ServiceTestbed;
@@ -21,7 +24,7 @@ describe('ProvidersService (PGlite)', () => {
   afterAll(() => bed?.close());
 
   it("keeps a user's key sealed and gives it back, with the base URL, only for that user's own calls", async () => {
-    await providers.upsert(bed.userId, 'openai', { apiKey: FAKE_KEY, baseUrl, defaultModel: 'fake:deltas=1' });
+    await providers.upsert(bed.userId, 'openai', { apiKey: FAKE_KEY, baseUrl, defaultModel: 'fake:deltas=1' }, origin);
     const row = await bed.module.get(ProviderCredentialsRepository).findOwned(bed.userId, 'openai');
     expect(row?.apiKeyEncrypted).toBeTruthy();
     expect(row?.apiKeyEncrypted).not.toContain(FAKE_KEY);
@@ -35,15 +38,15 @@ describe('ProvidersService (PGlite)', () => {
   });
 
   it('keeps the saved key when settings are saved again without one', async () => {
-    await providers.upsert(bed.userId, 'openai', { baseUrl });
+    await providers.upsert(bed.userId, 'openai', { baseUrl }, origin);
     expect((await providers.resolveEndpoint(bed.userId, 'openai')).apiKey).toBe(FAKE_KEY);
   });
 
   it('refuses what cannot work before saving it: no key, no base URL where one is needed, a private address', async () => {
-    await expect(providers.upsert(bed.userId, 'anthropic', { baseUrl })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    await expect(providers.upsert(bed.userId, 'custom', { apiKey: FAKE_KEY })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(providers.upsert(bed.userId, 'anthropic', { baseUrl }, origin)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(providers.upsert(bed.userId, 'custom', { apiKey: FAKE_KEY }, origin)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     // Only 127.0.0.1 is allow-listed for the fake upstream; any other special-purpose address stays refused.
-    await expect(providers.upsert(bed.userId, 'custom', { apiKey: FAKE_KEY, baseUrl: 'http://10.0.0.1/v1' })).rejects.toMatchObject({
+    await expect(providers.upsert(bed.userId, 'custom', { apiKey: FAKE_KEY, baseUrl: 'http://10.0.0.1/v1' }, origin)).rejects.toMatchObject({
       code: 'UPSTREAM_URL_REJECTED',
     });
     await expect(providers.get(bed.userId, 'custom')).rejects.toMatchObject({ code: 'CREDENTIAL_NOT_FOUND' });
@@ -51,10 +54,22 @@ describe('ProvidersService (PGlite)', () => {
 
   it('needs no settings for echo, and forgets removed settings at once', async () => {
     expect((await providers.resolveEndpoint(bed.userId, 'echo')).info.id).toBe('echo');
-    await providers.upsert(bed.userId, 'gemini', { apiKey: FAKE_KEY, baseUrl: `${bed.fake.url}${FAKE_BASE_PATHS.gemini}` });
+    await providers.upsert(bed.userId, 'gemini', { apiKey: FAKE_KEY, baseUrl: `${bed.fake.url}${FAKE_BASE_PATHS.gemini}` }, origin);
     await providers.resolveEndpoint(bed.userId, 'gemini');
-    await providers.remove(bed.userId, 'gemini');
+    await providers.remove(bed.userId, 'gemini', origin);
     await expect(providers.resolveEndpoint(bed.userId, 'gemini')).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED' });
-    await expect(providers.remove(bed.userId, 'gemini')).rejects.toMatchObject({ code: 'CREDENTIAL_NOT_FOUND' });
+    await expect(providers.remove(bed.userId, 'gemini', origin)).rejects.toMatchObject({ code: 'CREDENTIAL_NOT_FOUND' });
+  });
+
+  it('audits each save and removal by its user, with where it came from, and never the key', async () => {
+    const events = await bed.module.get(AuditEventsRepository).list({ actor: bed.userId }, 100);
+    const actions = events.map((event) => [event.action, event.target]);
+    expect(actions).toEqual(expect.arrayContaining([['provider.credential_saved', 'openai'], ['provider.credential_saved', 'gemini'], ['provider.credential_deleted', 'gemini']]));
+    // Refused saves are not audited: nothing was saved.
+    expect(actions).not.toContainEqual(['provider.credential_saved', 'custom']);
+    expect(events[0]).toMatchObject({ clientAddress: origin.clientAddress, requestId: origin.requestId });
+    const saved = events.find((event) => event.action === 'provider.credential_saved' && event.target === 'openai');
+    expect(saved?.detail).toEqual(expect.objectContaining({ keyChanged: expect.any(Boolean), baseUrlHost: new URL(baseUrl).host }));
+    expect(JSON.stringify(events)).not.toContain(FAKE_KEY);
   });
 });

@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { getProviderInfo, PROVIDER_IDS, type ProviderId, type ProviderInfo, UpstreamHttpClient } from '@app/ai';
 import { AppError, maskSecret, SecretCipher } from '@app/common';
 import { ProviderCredentialsRepository, type ProviderCredentialEntity } from '@app/persistence';
+import { AuditService } from '../audit/audit.service.js';
+import type { RequestOrigin } from '../audit/request-origin.decorator.js';
 import { CredentialCache } from './credential.cache.js';
 
 export interface CredentialInput {
@@ -27,6 +29,7 @@ export class ProvidersService {
     private readonly cache: CredentialCache,
     private readonly cipher: SecretCipher,
     private readonly http: UpstreamHttpClient,
+    private readonly audit: AuditService,
   ) {}
 
   async list(userId: string): Promise<{ info: ProviderInfo; configured: boolean }[]> {
@@ -40,7 +43,7 @@ export class ProvidersService {
     return credential;
   }
 
-  async upsert(userId: string, provider: ProviderId, input: CredentialInput): Promise<ProviderCredentialEntity> {
+  async upsert(userId: string, provider: ProviderId, input: CredentialInput, origin: RequestOrigin): Promise<ProviderCredentialEntity> {
     const info = getProviderInfo(provider);
     const existing = await this.credentials.findOwned(userId, provider);
     const baseUrl = input.baseUrl ?? null;
@@ -54,13 +57,18 @@ export class ProvidersService {
       : { apiKeyEncrypted: existing?.apiKeyEncrypted ?? null, apiKeyHint: existing?.apiKeyHint ?? null };
     const saved = await this.credentials.upsertOwned(userId, provider, { ...key, baseUrl, defaultModel: input.defaultModel ?? null });
     await this.cache.forget(userId, provider);
+    // Whether the key changed, never the key (nor its hint); of the base URL only its host, since a URL can carry a
+    // credential in its user part or query (`?key=`).
+    const detail = { keyChanged: Boolean(input.apiKey), baseUrlHost: baseUrl ? new URL(baseUrl).host : null, defaultModel: saved.defaultModel };
+    await this.audit.record({ actor: userId, action: 'provider.credential_saved', target: provider, detail }, origin);
     return saved;
   }
 
-  async remove(userId: string, provider: ProviderId): Promise<void> {
+  async remove(userId: string, provider: ProviderId, origin: RequestOrigin): Promise<void> {
     const deleted = await this.credentials.deleteOwned(userId, provider);
     await this.cache.forget(userId, provider);
     if (!deleted) throw new AppError('CREDENTIAL_NOT_FOUND', `No settings saved for ${provider}`);
+    await this.audit.record({ actor: userId, action: 'provider.credential_deleted', target: provider }, origin);
   }
 
   /** Decrypts the caller's own key for one upstream call; providers that need settings fail with 400 without them. */

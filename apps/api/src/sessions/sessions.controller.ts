@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Patch, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
-import { ListMessagesQueryDto, ListSessionsQueryDto, RenameSessionDto, SelectBranchDto } from './dto/session-requests.dto.js';
+import { ListMessagesQueryDto, ListSessionsQueryDto, OrganiseSessionDto, RenameSessionDto, SelectBranchDto } from './dto/session-requests.dto.js';
 import { DeletedDto, mapMessageList, mapSession, mapSessionPage, MessageListDto, SessionPageDto, SessionResponseDto } from './dto/session-response.dto.js';
 import { SessionId } from './session-id.param.js';
 import { SessionsService } from './sessions.service.js';
@@ -17,9 +17,9 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Get()
-  @ApiOkResponse({ type: SessionPageDto, description: 'Newest first' })
+  @ApiOkResponse({ type: SessionPageDto, description: 'Pinned first, then newest; with `q`, the sessions that match, best first' })
   async list(@CurrentUser() user: AuthUser, @Query() query: ListSessionsQueryDto): Promise<SessionPageDto> {
-    return mapSessionPage(await this.sessions.list(user.id, query.limit, query.cursor));
+    return mapSessionPage(await this.sessions.list(user.id, query));
   }
 
   @Get(':id')
@@ -44,6 +44,12 @@ export class SessionsController {
   @ApiOkResponse({ type: SessionResponseDto })
   async rename(@CurrentUser() user: AuthUser, @SessionId() id: string, @Body() dto: RenameSessionDto): Promise<SessionResponseDto> {
     return mapSession(await this.sessions.rename(user.id, id, dto.title));
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: SessionResponseDto, description: 'Archives, pins, files or tags the session; fields left out stay as they are' })
+  async organise(@CurrentUser() user: AuthUser, @SessionId() id: string, @Body() dto: OrganiseSessionDto): Promise<SessionResponseDto> {
+    return mapSession(await this.sessions.organise(user.id, id, dto));
   }
 
   @Delete(':id')

@@ -1,17 +1,44 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
-import { ChatSessionsRepository, type ChatSessionEntity, type MessageEntity, MessagesRepository } from '@app/persistence';
+import {
+  ChatSessionsRepository,
+  type ChatSessionEntity,
+  type FeedbackRating,
+  type MessageEntity,
+  MessageFeedbackRepository,
+  MessagesRepository,
+  type SessionChanges,
+  type SessionFilter,
+  type SessionSummary,
+} from '@app/persistence';
+import { GenerationsService } from '../generations/generations.service.js';
 import { ConversationTree } from './conversation-tree.js';
-import { decodeCursor, encodeCursor } from './session-cursor.js';
+import { decodeCursor, decodeSearchCursor, encodeCursor, encodeSearchCursor } from './session-cursor.js';
 
 export interface ListedMessage {
   message: MessageEntity;
   siblingIds: string[];
+  /** The user's rating of this reply, if any. */
+  feedback: { rating: FeedbackRating; comment: string | null } | null;
+}
+
+/** A session of a list or a search, with whether a reply is running in it and, for a search, what matched. */
+export interface ListedSession {
+  session: SessionSummary;
+  isGenerating: boolean;
+  match?: { messageId: string | null; snippet: string };
 }
 
 export interface SessionPage {
-  sessions: ChatSessionEntity[];
+  sessions: ListedSession[];
   nextCursor: string | null;
+}
+
+export interface SessionListQuery extends SessionFilter {
+  limit: number;
+  cursor?: string;
+  /** Full-text search: ranked hits instead of the list. */
+  q?: string;
 }
 
 @Injectable()
@@ -19,13 +46,40 @@ export class SessionsService {
   constructor(
     private readonly sessions: ChatSessionsRepository,
     private readonly messages: MessagesRepository,
+    private readonly generations: GenerationsService,
+    private readonly feedback: MessageFeedbackRepository,
   ) {}
 
-  async list(userId: string, limit: number, cursor?: string): Promise<SessionPage> {
-    const rows = await this.sessions.listOwned(userId, limit, cursor ? decodeCursor(cursor) : undefined);
+  /** Pinned first, then newest (unarchived unless asked); or, with `q`, the sessions that match it, best first. */
+  async list(userId: string, query: SessionListQuery): Promise<SessionPage> {
+    const { limit, cursor, q, archived, pinned, folderId } = query;
+    const filter: SessionFilter = { archived, pinned, folderId };
+    if (q !== undefined) {
+      const hits = await this.sessions.searchOwned(userId, q, filter, limit, cursor ? decodeSearchCursor(cursor) : undefined);
+      const page = hits.slice(0, limit);
+      const last = page.at(-1);
+      const listed = await this.withGenerating(page);
+      return {
+        sessions: listed.map((entry, index) => ({ ...entry, match: { messageId: page[index]!.matchedMessageId, snippet: page[index]!.snippet } })),
+        nextCursor: hits.length > limit && last ? encodeSearchCursor({ rank: last.rank, id: last.id }) : null,
+      };
+    }
+    const rows = await this.sessions.listOwned(userId, { ...filter, archived: archived ?? false }, limit, cursor ? decodeCursor(cursor) : undefined);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { sessions: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return {
+      sessions: await this.withGenerating(page),
+      nextCursor: rows.length > limit && last ? encodeCursor({ pinned: last.pinned, updatedAt: last.sortedAt, id: last.id }) : null,
+    };
+  }
+
+  /**
+   * Asks the generation store about the whole page at once. While it cannot answer (Redis down), a reply still
+   * `streaming` in the database says so instead: right but for replies of a crashed replica, until they are swept.
+   */
+  private async withGenerating(sessions: SessionSummary[]): Promise<ListedSession[]> {
+    const generating = await this.generations.generatingAmong(sessions.map((session) => session.id));
+    return sessions.map((session) => ({ session, isGenerating: generating ? generating.has(session.id) : session.replyStreaming }));
   }
 
   async get(userId: string, sessionId: string): Promise<ChatSessionEntity> {
@@ -37,9 +91,11 @@ export class SessionsService {
   /** The branch shown (`branch`) or every message (`all`), oldest first, each with the versions of its turn. */
   async messagesOf(userId: string, sessionId: string, view: 'branch' | 'all'): Promise<ListedMessage[]> {
     const session = await this.get(userId, sessionId);
-    const tree = new ConversationTree(await this.messages.listOwned(userId, sessionId));
+    const [messages, ratings] = await Promise.all([this.messages.listOwned(userId, sessionId), this.feedback.listOwnedForSession(userId, sessionId)]);
+    const tree = new ConversationTree(messages);
+    const feedback = new Map(ratings.map(({ messageId, rating, comment }) => [messageId, { rating, comment }]));
     const listed = view === 'all' ? tree.messages : tree.branchTo(session.activeMessageId);
-    return listed.map((message) => ({ message, siblingIds: tree.versionsOf(message) }));
+    return listed.map((message) => ({ message, siblingIds: tree.versionsOf(message), feedback: feedback.get(message.id) ?? null }));
   }
 
   /** Shows the branch through `messageId`, continued with its newest replies; returns that branch. */
@@ -53,6 +109,13 @@ export class SessionsService {
 
   async rename(userId: string, sessionId: string, title: string): Promise<ChatSessionEntity> {
     const session = await this.sessions.renameOwned(userId, sessionId, title.trim());
+    if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
+    return session;
+  }
+
+  async organise(userId: string, sessionId: string, changes: SessionChanges): Promise<ChatSessionEntity> {
+    const session = await this.sessions.organiseOwned(userId, sessionId, changes);
+    if (session === 'folderMissing') throw new AppError('FOLDER_NOT_FOUND', 'Folder not found');
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
     return session;
   }

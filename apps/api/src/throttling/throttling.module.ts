@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { type ThrottlerGetTrackerFunction, ThrottlerModule } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { authConfig, chatConfig } from '@app/common';
+import { authConfig, chatConfig, hashOpaqueSecret } from '@app/common';
 import { RedisConnectionsService } from '../redis/redis-connections.service.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { FailoverThrottlerStorage } from './failover-throttler.storage.js';
@@ -27,10 +27,20 @@ export const RATE_LIMIT_HEADERS = [
 ];
 const marked = (key: string) => (context: ExecutionContext) => Reflect.getMetadata(key, context.getHandler()) !== true;
 
-/** The e-mail being tried, normalised as accounts are; requests without one share a single bucket. */
+/**
+ * The account a password-guessing route is aimed at: the signed-in user (password change, account deletion), the
+ * e-mail being tried (login), normalised as accounts are, or the refresh token presented (refresh, logout: each
+ * token is good once, so per token this only stops hammering; the per-address limit is what holds). Requests
+ * without any share a single bucket.
+ */
 const loginAccount: ThrottlerGetTrackerFunction = (req) => {
-  const email = ((req as Request).body as { email?: unknown } | undefined)?.email;
-  return `account:${typeof email === 'string' ? email.trim().toLowerCase().slice(0, 320) : '?'}`;
+  const { user, body } = req as Request;
+  if (user) return `user:${user.id}`;
+  const { email, refreshToken } = (body ?? {}) as { email?: unknown; refreshToken?: unknown };
+  if (typeof email === 'string') return `account:${email.trim().toLowerCase().slice(0, 320)}`;
+  // Hashed: tracker keys may reach Redis, and a refresh token is a credential.
+  if (typeof refreshToken === 'string') return `refresh:${hashOpaqueSecret(refreshToken)}`;
+  return 'account:?';
 };
 
 @Module({

@@ -47,7 +47,7 @@ describe('UpstreamHttpClient', () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   const collect = (client: UpstreamHttpClient, url: string) =>
-    firstValueFrom(client.streamEvents({ url, headers: {}, body: {} }, new AbortController().signal).pipe(toArray()));
+    firstValueFrom(client.streamEvents({ url, headers: {}, body: {}, provider: 'openai', model: 'fake' }, new AbortController().signal).pipe(toArray()));
 
   it('refuses, at connect time, a host name that resolves to a private address: nothing reaches the server', async () => {
     const client = new UpstreamHttpClient(options());
@@ -130,7 +130,7 @@ describe('UpstreamHttpClient event size limit', () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   const collect = (client: UpstreamHttpClient, path: string) =>
-    firstValueFrom(client.streamEvents({ url: `${base}${path}`, headers: {}, body: {} }, new AbortController().signal).pipe(toArray()));
+    firstValueFrom(client.streamEvents({ url: `${base}${path}`, headers: {}, body: {}, provider: 'openai', model: 'fake' }, new AbortController().signal).pipe(toArray()));
 
   it('passes events below the limit, however many there are in all', async () => {
     const client = new UpstreamHttpClient(options({ allowedHosts: allow('127.0.0.1'), maxEventBytes: 4096 }));

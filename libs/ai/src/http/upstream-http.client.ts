@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { finished } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Observable } from 'rxjs';
 import { Agent, buildConnector, Dispatcher, request } from 'undici';
-import type { RequestSent } from '../chat-provider.interface.js';
+import type { ProviderKind, RequestSent } from '../chat-provider.interface.js';
+import { chatTracer, ERROR_TYPE, GEN_AI } from '../telemetry/gen-ai.spans.js';
 import { UpstreamError } from '../upstream.errors.js';
 import { isBlockedAddress, UpstreamAllowlist } from './address-policy.js';
 import { errorFromStatus, redactSecrets } from './upstream-errors.mapper.js';
@@ -15,6 +17,9 @@ export interface UpstreamCall {
   url: string;
   headers: Record<string, string>;
   body: unknown;
+  /** For the attempt's span: the wire format spoken (OpenTelemetry's "provider as the client knows it") and the model asked. */
+  provider: ProviderKind;
+  model: string;
 }
 
 const MAX_ERROR_BODY = 16 * 1024;
@@ -106,8 +111,9 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
       let idleTimer = silenceFor(this.options.firstTokenTimeoutMs, 'waiting for the first token');
       let receiving = false;
       let settled = false;
+      const span = this.startAttemptSpan(call);
 
-      this.pump(call, controller.signal, reportSent, (message) => {
+      this.pump(call, controller.signal, reportSent, span, (message) => {
         // Restarted, not re-created, for every event: this runs once per delta.
         if (receiving) idleTimer.refresh();
         else {
@@ -120,12 +126,18 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
         () => {
           settled = true;
           reportSent();
+          span.end();
           subscriber.complete();
         },
         (error: unknown) => {
           settled = true;
           reportSent();
-          subscriber.error(timeout ?? this.toUpstreamError(error));
+          const failure = timeout ?? this.toUpstreamError(error);
+          // The code and our fixed message: a provider's own text never reaches a span, as it never reaches a user.
+          span.setAttribute(ERROR_TYPE, failure.code);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+          span.end();
+          subscriber.error(failure);
         },
       );
 
@@ -135,12 +147,35 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
         clearTimeout(totalTimer);
         signal.removeEventListener('abort', onAbort);
         // Aborting builds a DOMException with a stack: only a request still under way needs it.
-        if (!settled) controller.abort();
+        if (settled) return;
+        controller.abort();
+        // Cancelled by the caller (a stop, a reply limit): not a failure of the provider.
+        span.end();
       };
     });
   }
 
-  private async pump(call: UpstreamCall, signal: AbortSignal, sent: RequestSent, onEvent: (message: EventSourceMessage) => void): Promise<void> {
+  /**
+   * One span per attempt, a child of the caller's active span (the generation's). Its attributes name the
+   * destination and the model, never the URL's path or query, the headers or the body: they carry keys and chat text.
+   */
+  private startAttemptSpan(call: UpstreamCall): Span {
+    const span = chatTracer.startSpan(`chat ${call.model}`, {
+      kind: SpanKind.CLIENT,
+      attributes: { [GEN_AI.operation]: 'chat', [GEN_AI.provider]: call.provider, [GEN_AI.requestModel]: call.model, 'http.request.method': 'POST' },
+    });
+    if (span.isRecording()) {
+      try {
+        const url = new URL(call.url);
+        span.setAttributes({ 'server.address': url.hostname, 'server.port': portOf(url.port, url.protocol) });
+      } catch {
+        // A malformed URL fails the attempt in pump(), which records it.
+      }
+    }
+    return span;
+  }
+
+  private async pump(call: UpstreamCall, signal: AbortSignal, sent: RequestSent, span: Span, onEvent: (message: EventSourceMessage) => void): Promise<void> {
     const url = this.parseUrl(call.url);
     const response = await request(url, {
       method: 'POST',
@@ -149,6 +184,7 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
       dispatcher: new SentReportingDispatcher(this.agent, sent),
       signal,
     });
+    span.setAttribute('http.response.status_code', response.statusCode);
     if (response.statusCode < 200 || response.statusCode >= 300) {
       const body = await readLimited(response.body, MAX_ERROR_BODY);
       throw errorFromStatus(response.statusCode, body, response.headers['retry-after']);

@@ -10,7 +10,7 @@ const DEFAULT_MAX_TOKENS = 4096;
 
 interface AnthropicEvent {
   type: string;
-  message?: { usage?: { input_tokens?: number } };
+  message?: { model?: string; usage?: { input_tokens?: number } };
   delta?: { type?: string; text?: string; stop_reason?: string | null };
   usage?: { output_tokens?: number };
   error?: { type?: string; message?: string };
@@ -27,6 +27,8 @@ export class AnthropicStrategy implements ChatProvider {
     const system = request.messages.filter((turn) => turn.role === 'system').map((turn) => turn.content);
     const events = this.http.streamEvents(
       {
+        provider: this.kind,
+        model: request.model,
         url: joinUrl(request.baseUrl, '/messages'),
         headers: { 'anthropic-version': API_VERSION, ...(request.apiKey && { 'x-api-key': request.apiKey }) },
         body: {
@@ -42,17 +44,19 @@ export class AnthropicStrategy implements ChatProvider {
       sent,
     );
     let promptTokens = 0;
+    let model: string | undefined;
     return decodeEvents(events, (message, emit) => {
       const event = JSON.parse(message.data) as AnthropicEvent;
       switch (event.type) {
         case 'message_start':
           promptTokens = event.message?.usage?.input_tokens ?? 0;
+          model = event.message?.model;
           return;
         case 'content_block_delta':
           if (event.delta?.type === 'text_delta' && event.delta.text) emit({ type: 'text', text: event.delta.text });
           return;
         case 'message_delta':
-          if (event.delta?.stop_reason) emit({ type: 'finish', reason: event.delta.stop_reason });
+          if (event.delta?.stop_reason) emit({ type: 'finish', reason: event.delta.stop_reason, ...(model && { model }) });
           emit({ type: 'usage', promptTokens, completionTokens: event.usage?.output_tokens ?? 0 });
           return;
         case 'message_stop':

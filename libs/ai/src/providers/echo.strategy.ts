@@ -17,7 +17,7 @@ export class EchoStrategy implements ChatProvider {
     const reply = from(words).pipe(
       concatMap((word, index) => (index === 0 ? of(word) : timer(WORD_DELAY_MS).pipe(map(() => word)))),
       map((text): ChatDelta => ({ type: 'text', text })),
-      endWith<ChatDelta>({ type: 'finish', reason: 'stop' }, { type: 'usage', promptTokens, completionTokens: words.length }),
+      endWith<ChatDelta>({ type: 'finish', reason: 'stop', model: request.model }, { type: 'usage', promptTokens, completionTokens: words.length }),
     );
     return defer(() => {
       sent?.();

@@ -7,6 +7,7 @@ import { decodeEvents, joinUrl } from './sse-decoder.js';
 interface GeminiChunk {
   candidates?: { content?: { parts?: { text?: string }[] }; finishReason?: string }[];
   usageMetadata?: { promptTokenCount?: number; candidatesTokenCount?: number };
+  modelVersion?: string;
   error?: { message?: string; status?: string };
 }
 
@@ -21,6 +22,8 @@ export class GeminiStrategy implements ChatProvider {
     const system = request.messages.filter((turn) => turn.role === 'system').map((turn) => ({ text: turn.content }));
     const events = this.http.streamEvents(
       {
+        provider: this.kind,
+        model: request.model,
         url: joinUrl(request.baseUrl, `/models/${encodeURIComponent(request.model)}:streamGenerateContent?alt=sse`),
         headers: request.apiKey ? { 'x-goog-api-key': request.apiKey } : {},
         body: {
@@ -42,7 +45,7 @@ export class GeminiStrategy implements ChatProvider {
       const candidate = chunk.candidates?.[0];
       for (const part of candidate?.content?.parts ?? []) if (part.text) emit({ type: 'text', text: part.text });
       if (!candidate?.finishReason) return;
-      emit({ type: 'finish', reason: candidate.finishReason });
+      emit({ type: 'finish', reason: candidate.finishReason, ...(chunk.modelVersion && { model: chunk.modelVersion }) });
       const usage = chunk.usageMetadata;
       if (usage) emit({ type: 'usage', promptTokens: usage.promptTokenCount ?? 0, completionTokens: usage.candidatesTokenCount ?? 0 });
       return true;

@@ -6,6 +6,7 @@ import { UpstreamHttpClient } from '../http/upstream-http.client.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
 
 interface OpenAiChunk {
+  model?: string;
   choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { type?: string; message?: string };
@@ -21,6 +22,8 @@ export class OpenAiStrategy implements ChatProvider {
   stream(request: ChatRequest, signal: AbortSignal, sent?: RequestSent): Observable<ChatDelta> {
     const events = this.http.streamEvents(
       {
+        provider: this.kind,
+        model: request.model,
         url: joinUrl(request.baseUrl, '/chat/completions'),
         headers: request.apiKey ? { authorization: `Bearer ${request.apiKey}` } : {},
         body: {
@@ -41,7 +44,7 @@ export class OpenAiStrategy implements ChatProvider {
       if (chunk.error) throw errorFromStreamType(chunk.error.type, chunk.error.message);
       const choice = chunk.choices?.[0];
       if (choice?.delta?.content) emit({ type: 'text', text: choice.delta.content });
-      if (choice?.finish_reason) emit({ type: 'finish', reason: choice.finish_reason });
+      if (choice?.finish_reason) emit({ type: 'finish', reason: choice.finish_reason, ...(chunk.model && { model: chunk.model }) });
       if (chunk.usage) {
         emit({ type: 'usage', promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 });
       }

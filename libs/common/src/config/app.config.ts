@@ -40,6 +40,8 @@ export function parseAppConfig(env: Env) {
      * parsing: deeper values would overflow the stack of the recursive steps after parsing.
      */
     bodyMaxDepth: read.int('BODY_MAX_DEPTH', 32, { min: 1, max: 1000 }),
+    /** Largest conversation file `POST /api/chat/import` takes, in bytes (413 beyond); parsed in memory, hence the cap. */
+    importMaxBytes: read.bytes('CHAT_IMPORT_MAX_BYTES', '20mb', { min: 1024, max: 256 * 1024 ** 2 }),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, { max: 600_000 }),
     /** When set, the chat is also served over NATS (message patterns chat.stream, chat.sessions.list). */
     natsUrl: read.url('NATS_URL', ['nats:', 'tls:']),

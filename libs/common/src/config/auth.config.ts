@@ -3,6 +3,7 @@ import { devSecret } from './dev-secret.js';
 import { ConfigError, EnvReader, type Env } from './env-reader.js';
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
+const MAX_REFRESH_TOKEN_TTL_SECONDS = 365 * 86_400;
 
 /** A 32-byte key given as 64 hex characters or as base64. */
 function parseKey(variable: string, raw: string): Buffer {
@@ -43,9 +44,18 @@ export function parseAuthConfig(env: Env) {
   const encryptionKey = read.string('ENCRYPTION_KEY');
   if (encryptionKey === undefined) required('ENCRYPTION_KEY');
 
+  const jwtExpiresInSeconds = read.durationSeconds('JWT_EXPIRES_IN', '15m');
+  const refreshTokenTtlSeconds = read.durationSeconds('REFRESH_TOKEN_TTL', '30d');
+  // A refresh token that dies before the access token it renews could never be used.
+  if (refreshTokenTtlSeconds <= jwtExpiresInSeconds) throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than JWT_EXPIRES_IN');
+  if (refreshTokenTtlSeconds > MAX_REFRESH_TOKEN_TTL_SECONDS) throw new ConfigError('REFRESH_TOKEN_TTL', 'must be at most 365d');
+
   return {
     jwtSecret: jwtSecret ?? devSecret(dataDir, 'JWT_SECRET', 48).toString('base64'),
-    jwtExpiresInSeconds: read.durationSeconds('JWT_EXPIRES_IN', '1h'),
+    /** Access tokens are short-lived: a refresh token renews them, and logging out ends the refresh token. */
+    jwtExpiresInSeconds,
+    /** How long a refresh token may wait to be used; each use issues a new one with the full lifetime. */
+    refreshTokenTtlSeconds,
     /** How long a stream token (an EventSource's credential in its URL) is accepted; a page renews it to reconnect later. */
     streamTokenTtlSeconds: read.durationSeconds('STREAM_TOKEN_TTL', '60'),
     encryptionKeyId: parseKeyId('ENCRYPTION_KEY_ID', read.string('ENCRYPTION_KEY_ID', 'k1')),

@@ -12,6 +12,10 @@ export function parseDatabaseConfig(env: Env) {
     poolSize: read.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     migrationsRun: read.bool('DATABASE_MIGRATIONS_RUN', true),
     logQueries: read.bool('DATABASE_LOG_QUERIES', false),
+    /** Sessions untouched for longer are deleted with their messages; absent, sessions are kept forever. */
+    retentionDays: read.string('RETENTION_DAYS') === undefined ? undefined : read.int('RETENTION_DAYS', 0, { min: 1, max: 36_500 }),
+    /** How often the retention job runs (on one replica at a time); its first run is a minute after start-up. */
+    retentionIntervalMs: read.int('RETENTION_INTERVAL_MS', 3_600_000, { min: 1000, max: 604_800_000 }),
   };
 }
 

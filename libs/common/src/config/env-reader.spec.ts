@@ -35,6 +35,9 @@ describe('EnvReader', () => {
   it('reads the body limits: BODY_LIMIT in bytes, BODY_MAX_DEPTH between 1 and 1000', () => {
     expect(parseAppConfig({})).toEqual(expect.objectContaining({ bodyLimit: 1024 * 1024, bodyMaxDepth: 32 }));
     expect(parseAppConfig({ BODY_LIMIT: '64kb', BODY_MAX_DEPTH: '8' })).toEqual(expect.objectContaining({ bodyLimit: 65536, bodyMaxDepth: 8 }));
+    expect(parseAppConfig({})).toEqual(expect.objectContaining({ importMaxBytes: 20 * 1024 * 1024 }));
+    expect(parseAppConfig({ CHAT_IMPORT_MAX_BYTES: '64kb' })).toEqual(expect.objectContaining({ importMaxBytes: 65536 }));
+    expect(() => parseAppConfig({ CHAT_IMPORT_MAX_BYTES: '1gb' })).toThrow(/CHAT_IMPORT_MAX_BYTES must be between/);
     expect(() => parseAppConfig({ BODY_MAX_DEPTH: '0' })).toThrow(/BODY_MAX_DEPTH must be between 1 and 1000/);
     expect(() => parseAppConfig({ BODY_LIMIT: 'lots' })).toThrow(/BODY_LIMIT must be a size/);
   });

@@ -19,6 +19,10 @@ describe('validateConfig', () => {
     [{ DATABASE_URL: 'mysql://nope' }, 'DATABASE_URL'],
     [{ ENCRYPTION_KEY: 'too-short' }, 'ENCRYPTION_KEY'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ REFRESH_TOKEN_TTL: 'forever' }, 'REFRESH_TOKEN_TTL'],
+    [{ REFRESH_TOKEN_TTL: '10m' }, 'REFRESH_TOKEN_TTL'],
+    [{ JWT_EXPIRES_IN: '2d', REFRESH_TOKEN_TTL: '1d' }, 'REFRESH_TOKEN_TTL'],
+    [{ REFRESH_TOKEN_TTL: '400d' }, 'REFRESH_TOKEN_TTL'],
     [{ NODE_ENV: 'production', METRICS_TOKEN: 'scrape', JWT_SECRET: '' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', METRICS_TOKEN: 'scrape', ENCRYPTION_KEY: '' }, 'ENCRYPTION_KEY'],
     [{ NODE_ENV: 'production' }, 'METRICS_TOKEN or METRICS_PORT is required'],
@@ -29,7 +33,13 @@ describe('validateConfig', () => {
     [{ API_DOCS: 'maybe' }, 'API_DOCS'],
     [{ CHAT_HISTORY_MAX_MESSAGES: '0' }, 'CHAT_HISTORY_MAX_MESSAGES'],
     [{ LISTEN_BACKLOG: '0' }, 'LISTEN_BACKLOG'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' }, 'OTEL_EXPORTER_OTLP_ENDPOINT'],
+    [{ OTEL_GENAI_CAPTURE_CONTENT: 'maybe' }, 'OTEL_GENAI_CAPTURE_CONTENT'],
+    [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
+    [{ RETENTION_DAYS: '30d' }, 'RETENTION_DAYS'],
     [{ ALLOWED_UPSTREAM_HOSTS: '127.0.0.1, 10.0.0.5:99999' }, 'ALLOWED_UPSTREAM_HOSTS'],
+    [{ REGISTRATION: 'invite-only' }, 'REGISTRATION'],
+    [{ OIDC_ISSUER_URL: 'https://login.example.com' }, 'OIDC_CLIENT_ID'],
   ])('refuses %j and names %s', (env, variable) => {
     expect(() => validateConfig({ ...BASE, ...env })).toThrow(`Invalid configuration: ${variable}`);
   });

@@ -1,8 +1,14 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, UpdateDateColumn } from 'typeorm';
+import { FolderEntity } from './folder.entity.js';
 import { UserEntity } from './user.entity.js';
 
 @Entity('chat_sessions')
-@Index('IDX_chat_sessions_user_updated', ['userId', 'updatedAt'])
+@Index('IDX_chat_sessions_user_pinned_updated', ['userId', 'pinned', 'updatedAt'])
+@Index('IDX_chat_sessions_folder', ['folderId'])
+// The retention job's scan (RETENTION_DAYS): the oldest sessions of every user.
+@Index('IDX_chat_sessions_updated', ['updatedAt'])
+// GIN is beyond TypeORM's index options: the migration creates it, the schema diff leaves it alone.
+@Index('IDX_chat_sessions_search', { synchronize: false })
 export class ChatSessionEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -29,6 +35,26 @@ export class ChatSessionEntity {
   /** The newest message of the branch being shown; a new turn continues from it. */
   @Column({ name: 'active_message_id', type: 'uuid', nullable: true })
   activeMessageId: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  archived: boolean;
+
+  @Column({ type: 'boolean', default: false })
+  pinned: boolean;
+
+  @Column({ name: 'folder_id', type: 'uuid', nullable: true })
+  folderId: string | null;
+
+  @ManyToOne(() => FolderEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'folder_id', foreignKeyConstraintName: 'FK_chat_sessions_folder' })
+  folder?: Relation<FolderEntity>;
+
+  @Column({ type: 'varchar', length: 40, array: true, default: () => "'{}'" })
+  tags: string[];
+
+  /** The title's words for full-text search, kept by the database ('simple': no language's stemming, any script). */
+  @Column({ name: 'search_vector', type: 'tsvector', generatedType: 'STORED', asExpression: `to_tsvector('simple', "title")`, select: false, insert: false, update: false })
+  searchVector?: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -11,6 +11,8 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 @Entity('messages')
 @Index('IDX_messages_session_created', ['sessionId', 'createdAt'])
 @Index('IDX_messages_parent', ['parentId'])
+// GIN is beyond TypeORM's index options: the migration creates it, the schema diff leaves it alone.
+@Index('IDX_messages_search', { synchronize: false })
 export class MessageEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -60,6 +62,10 @@ export class MessageEntity {
 
   @Column({ name: 'completion_tokens', type: 'integer', nullable: true })
   completionTokens: number | null;
+
+  /** The content's words for full-text search, kept by the database ('simple': no language's stemming, any script). */
+  @Column({ name: 'search_vector', type: 'tsvector', generatedType: 'STORED', asExpression: `to_tsvector('simple', "content")`, select: false, insert: false, update: false })
+  searchVector?: string;
 
   /** clock_timestamp(), not now(): two messages written in one transaction must still sort in order. */
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', default: () => 'clock_timestamp()' })

@@ -27,6 +27,10 @@ export class RefreshTokenEntity {
   @Column({ name: 'token_hash', type: 'char', length: 64 })
   tokenHash: string;
 
+  /** The account's token version when issued; once the account's version is raised the token is refused. */
+  @Column({ name: 'token_version', type: 'integer' })
+  tokenVersion: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

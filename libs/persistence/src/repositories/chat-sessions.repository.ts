@@ -3,10 +3,83 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ChatSessionEntity } from '../entities/chat-session.entity.js';
 
-/** Keyset cursor: the last row of the previous page. */
+/**
+ * The retention job's advisory lock: held by one replica at a time, on the connection that runs the job, and
+ * released with it should that replica die. Any constant works; this one is the job's alone.
+ */
+export const RETENTION_LOCK_KEY = 4_815_162_342;
+
+/** Keyset cursor of the session list: the last row of the previous page, its time as PostgreSQL wrote it (microseconds). */
 export interface SessionCursor {
-  updatedAt: Date;
+  pinned: boolean;
+  updatedAt: string;
   id: string;
+}
+
+/** Keyset cursor of search results: the last hit of the previous page. */
+export interface SessionSearchCursor {
+  rank: number;
+  id: string;
+}
+
+/** Which sessions a list or a search shows; an absent field does not filter. */
+export interface SessionFilter {
+  archived?: boolean;
+  pinned?: boolean;
+  folderId?: string;
+}
+
+/** A session as lists show it: the session, a glimpse of where it stands, and the key of its place in the list. */
+export interface SessionSummary extends ChatSessionEntity {
+  /** The first characters of the newest message of the branch shown (of the question while its reply is still empty). */
+  lastMessagePreview: string;
+  /** Every message of the session, all versions of every turn included. */
+  messageCount: number;
+  /** The branch shown ends with a reply still `streaming` (what the database knows; the generation store knows better). */
+  replyStreaming: boolean;
+  /** `updatedAt` to the microsecond, for the cursor. */
+  sortedAt: string;
+}
+
+export interface SessionSearchHit extends SessionSummary {
+  rank: number;
+  /** The message that matched best; null when the title did. */
+  matchedMessageId: string | null;
+  /** The best match's text around the matching words, marked «like this»; plain text, not HTML. */
+  snippet: string;
+}
+
+export interface SessionChanges {
+  archived?: boolean;
+  pinned?: boolean;
+  /** null takes the session out of its folder. */
+  folderId?: string | null;
+  tags?: string[];
+}
+
+export const PREVIEW_LENGTH = 120;
+/** Bounds a snippet whatever the text: a "word" of a script written without spaces can be a whole paragraph. */
+export const SNIPPET_MAX_LENGTH = 300;
+
+const SESSION_COLUMNS = `s.id, s.user_id AS "userId", s.title, s.provider, s.model, s.mode, s.active_message_id AS "activeMessageId",
+  s.archived, s.pinned, s.folder_id AS "folderId", s.tags, s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
+
+/** The summary of session `s`: joins the branch's newest message and counts the session's messages (index on session_id). */
+const SUMMARY_COLUMNS = `${SESSION_COLUMNS},
+  left(COALESCE(NULLIF(leaf.content, ''), question.content, ''), ${PREVIEW_LENGTH}) AS "lastMessagePreview",
+  COALESCE(leaf.status = 'streaming', false) AS "replyStreaming",
+  (SELECT count(*)::int FROM messages c WHERE c.session_id = s.id) AS "messageCount",
+  to_char(s.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "sortedAt"`;
+const SUMMARY_JOINS = `LEFT JOIN messages leaf ON leaf.id = s.active_message_id
+  LEFT JOIN messages question ON question.id = leaf.parent_id AND leaf.content = ''`;
+
+/** Appends the filter's conditions on session `s`, its values numbered after `params`. */
+function filterConditions(filter: SessionFilter, params: unknown[]): string {
+  const conditions: string[] = [];
+  if (filter.archived !== undefined) conditions.push(`s.archived = $${params.push(filter.archived)}`);
+  if (filter.pinned !== undefined) conditions.push(`s.pinned = $${params.push(filter.pinned)}`);
+  if (filter.folderId !== undefined) conditions.push(`s.folder_id = $${params.push(filter.folderId)}::uuid`);
+  return conditions.map((condition) => ` AND ${condition}`).join('');
 }
 
 @Injectable()
@@ -15,27 +88,70 @@ export class ChatSessionsRepository {
 
   /** Plain SQL: continuing a session reads it before the first token. */
   async findOwned(userId: string, sessionId: string): Promise<ChatSessionEntity | null> {
-    const rows: ChatSessionEntity[] = await this.sessions.manager.query(
-      `SELECT id, user_id AS "userId", title, provider, model, mode, active_message_id AS "activeMessageId",
-              created_at AS "createdAt", updated_at AS "updatedAt"
-         FROM chat_sessions WHERE id = $1 AND user_id = $2`,
-      [sessionId, userId],
-    );
+    const rows: ChatSessionEntity[] = await this.sessions.manager.query(`SELECT ${SESSION_COLUMNS} FROM chat_sessions s WHERE s.id = $1 AND s.user_id = $2`, [
+      sessionId,
+      userId,
+    ]);
     return rows[0] ?? null;
   }
 
-  /** Newest first; fetches one extra row so the caller knows whether a next page exists. */
-  listOwned(userId: string, limit: number, after?: SessionCursor): Promise<ChatSessionEntity[]> {
-    const query = this.sessions
-      .createQueryBuilder('s')
-      .where('s.user_id = :userId', { userId })
-      .orderBy('s.updated_at', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .limit(limit + 1);
+  /** Pinned first, then newest; fetches one extra row so the caller knows whether a next page exists. */
+  listOwned(userId: string, filter: SessionFilter, limit: number, after?: SessionCursor): Promise<SessionSummary[]> {
+    const params: unknown[] = [userId];
+    let conditions = filterConditions(filter, params);
     if (after) {
-      query.andWhere('(s.updated_at, s.id) < (:updatedAt, :id)', { updatedAt: after.updatedAt, id: after.id });
+      conditions += ` AND (s.pinned, s.updated_at, s.id) < ($${params.push(after.pinned)}, $${params.push(after.updatedAt)}::timestamptz, $${params.push(after.id)}::uuid)`;
     }
-    return query.getMany();
+    return this.sessions.manager.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM chat_sessions s ${SUMMARY_JOINS}
+        WHERE s.user_id = $1${conditions}
+        ORDER BY s.pinned DESC, s.updated_at DESC, s.id DESC LIMIT $${params.push(limit + 1)}`,
+      params,
+    );
+  }
+
+  /**
+   * Sessions whose title or any message (every branch) has all the words of `text`, best first: a session ranks by
+   * its best match. Words are the 'simple' configuration's tokens (no stemming, no stop words). Fetches one extra
+   * hit; snippets are made for the page only (ts_headline reads the whole text).
+   */
+  searchOwned(userId: string, text: string, filter: SessionFilter, limit: number, after?: SessionSearchCursor): Promise<SessionSearchHit[]> {
+    const params: unknown[] = [userId, text];
+    const conditions = filterConditions(filter, params);
+    const keyset = after ? `WHERE (rank, session_id) < ($${params.push(after.rank)}::real, $${params.push(after.id)}::uuid)` : '';
+    return this.sessions.manager.query(
+      `WITH query AS (SELECT plainto_tsquery('simple', $2) AS q),
+       matches AS (
+         SELECT s.id AS session_id, NULL::uuid AS message_id, ts_rank(s.search_vector, query.q) AS rank
+           FROM chat_sessions s, query WHERE s.user_id = $1 AND s.search_vector @@ query.q${conditions}
+         UNION ALL
+         SELECT m.session_id, m.id, ts_rank(m.search_vector, query.q)
+           FROM messages m JOIN chat_sessions s ON s.id = m.session_id, query
+          WHERE s.user_id = $1 AND m.search_vector @@ query.q${conditions}),
+       best AS (SELECT DISTINCT ON (session_id) session_id, message_id, rank FROM matches ORDER BY session_id, rank DESC, message_id NULLS FIRST),
+       page AS (SELECT * FROM best ${keyset} ORDER BY rank DESC, session_id DESC LIMIT $${params.push(limit + 1)})
+       SELECT ${SUMMARY_COLUMNS}, page.rank, page.message_id AS "matchedMessageId",
+              left(ts_headline('simple', COALESCE(hit.content, s.title), query.q,
+                'StartSel=«, StopSel=», MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "'), ${SNIPPET_MAX_LENGTH}) AS snippet
+         FROM page JOIN chat_sessions s ON s.id = page.session_id ${SUMMARY_JOINS}
+         LEFT JOIN messages hit ON hit.id = page.message_id
+         CROSS JOIN query
+        ORDER BY page.rank DESC, page.session_id DESC`,
+      params,
+    );
+  }
+
+  /**
+   * A page of every session of the user in id order, after `afterId`: an order that the user's own chatting
+   * (which moves updated_at) cannot shuffle while an export pages through it.
+   */
+  pageOwnedById(userId: string, limit: number, afterId?: string): Promise<ChatSessionEntity[]> {
+    return this.sessions.manager.query(
+      `SELECT id, user_id AS "userId", title, provider, model, mode, active_message_id AS "activeMessageId",
+              created_at AS "createdAt", updated_at AS "updatedAt"
+         FROM chat_sessions WHERE user_id = $1 AND ($3::uuid IS NULL OR id > $3) ORDER BY id LIMIT $2`,
+      [userId, limit, afterId ?? null],
+    );
   }
 
   async renameOwned(userId: string, sessionId: string, title: string): Promise<ChatSessionEntity | null> {
@@ -43,9 +159,70 @@ export class ChatSessionsRepository {
     return (result.affected ?? 0) > 0 ? this.findOwned(userId, sessionId) : null;
   }
 
+  /**
+   * Files, pins, archives or tags the session. A folder must be the user's own: checked in the same statement, so
+   * a folder deleted meanwhile cannot be set. Organising is not activity: the session keeps its place by time.
+   * Null when there is no such session, or (`folderMissing`) no such folder of the user.
+   */
+  async organiseOwned(userId: string, sessionId: string, changes: SessionChanges): Promise<ChatSessionEntity | 'folderMissing' | null> {
+    const params: unknown[] = [sessionId, userId];
+    const sets: string[] = [];
+    if (changes.archived !== undefined) sets.push(`archived = $${params.push(changes.archived)}`);
+    if (changes.pinned !== undefined) sets.push(`pinned = $${params.push(changes.pinned)}`);
+    if (changes.tags !== undefined) sets.push(`tags = $${params.push(changes.tags)}::varchar[]`);
+    let folderCheck = '';
+    if (changes.folderId !== undefined) {
+      const folder = `$${params.push(changes.folderId)}::uuid`;
+      sets.push(`folder_id = ${folder}`);
+      folderCheck = ` AND (${folder} IS NULL OR EXISTS (SELECT 1 FROM folders f WHERE f.id = ${folder} AND f.user_id = $2))`;
+    }
+    if (sets.length > 0) {
+      const [, updated] = (await this.sessions.manager.query(`UPDATE chat_sessions SET ${sets.join(', ')} WHERE id = $1 AND user_id = $2${folderCheck}`, params)) as [
+        unknown,
+        number,
+      ];
+      if (updated === 0) return (await this.findOwned(userId, sessionId)) ? 'folderMissing' : null;
+    }
+    return this.findOwned(userId, sessionId);
+  }
+
   /** Shows another branch: `leafId` must be a message of this session (the caller picked it from the session's messages). */
   async setActiveMessage(userId: string, sessionId: string, leafId: string): Promise<void> {
     await this.sessions.update({ id: sessionId, userId }, { activeMessageId: leafId });
+  }
+
+  /**
+   * Deletes every session untouched since `before`, with its messages (the foreign keys cascade), `batchSize`
+   * at a time so that no statement holds its row locks for long, and reports each batch's count as it goes. The
+   * one query without an owner: retention is the operator's rule, for every user alike. Runs on one replica at a
+   * time: null, deleting nothing, while another one holds the job's advisory lock.
+   */
+  async deleteUntouchedSince(before: Date, batchSize: number, onBatch: (deleted: number) => void): Promise<number | null> {
+    // The lock belongs to a connection: take it, run the batches and let it go on the same one.
+    const runner = this.sessions.manager.connection.createQueryRunner();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as [{ locked: boolean }];
+      if (!locked) return null;
+      try {
+        let total = 0;
+        for (;;) {
+          const result = await runner.query(
+            `DELETE FROM chat_sessions WHERE id IN
+               (SELECT id FROM chat_sessions WHERE updated_at < $1 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+            [before, batchSize],
+            true,
+          );
+          const count = result.affected ?? 0;
+          total += count;
+          if (count > 0) onBatch(count);
+          if (count < batchSize) return total;
+        }
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   async deleteOwned(userId: string, sessionId: string): Promise<boolean> {

@@ -46,6 +46,23 @@ export class MessagesRepository {
   }
 
   /**
+   * A page of every message of the session (all versions), oldest first, after the message `afterId`. The cursor
+   * is compared in SQL, so timestamps keep their microseconds.
+   */
+  pageOwned(userId: string, sessionId: string, limit: number, afterId?: string): Promise<MessageEntity[]> {
+    return this.messages.manager.query(
+      `SELECT m.id, m.session_id AS "sessionId", m.parent_id AS "parentId", m.role, m.content, m.status, m.error_code AS "errorCode",
+              m.error, m.provider, m.model, m.response_time_ms AS "responseTimeMs", m.prompt_tokens AS "promptTokens",
+              m.completion_tokens AS "completionTokens", m.created_at AS "createdAt"
+         FROM messages m JOIN chat_sessions s ON s.id = m.session_id AND s.user_id = $1
+        WHERE m.session_id = $2
+          AND ($4::uuid IS NULL OR (m.created_at, m.id) > (SELECT created_at, id FROM messages WHERE id = $4 AND session_id = $2))
+        ORDER BY m.created_at, m.id LIMIT $3`,
+      [userId, sessionId, limit, afterId ?? null],
+    );
+  }
+
+  /**
    * The branch that ends at `leafId` (by default the session's active message), newest first, at most `limit`
    * messages: the raw material of a prompt. Walks parent links, so other branches never leak into it.
    */

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { UserEntity } from '@app/persistence';
+import { USER_ROLES, type UserEntity, type UserRole } from '@app/persistence';
+import type { IssuedSession } from '../auth.service.js';
 
 export class UserResponseDto {
   @ApiProperty({ format: 'uuid' })
@@ -10,6 +11,9 @@ export class UserResponseDto {
 
   @ApiProperty()
   displayName: string;
+
+  @ApiProperty({ enum: USER_ROLES, description: 'What the account may do; an SSO sign-in may change it (OIDC_ROLES_CLAIM)' })
+  role: UserRole;
 
   @ApiProperty()
   createdAt: Date;
@@ -22,10 +26,21 @@ export class AuthResponseDto {
   @ApiProperty({ description: 'Bearer token for the Authorization header' })
   accessToken: string;
 
-  @ApiProperty({ description: 'Seconds until the token expires' })
+  @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
   expiresIn: number;
+
+  @ApiProperty({ description: 'Exchange at POST /api/auth/refresh for a new pair; valid once', example: 'rt-chat-…' })
+  refreshToken: string;
+
+  @ApiProperty({ description: 'Seconds until the refresh token expires unused', example: 2_592_000 })
+  refreshExpiresIn: number;
 }
 
 export function mapUser(user: UserEntity): UserResponseDto {
-  return { id: user.id, email: user.email, displayName: user.displayName, createdAt: user.createdAt };
+  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, createdAt: user.createdAt };
+}
+
+export function mapSession(session: IssuedSession): AuthResponseDto {
+  const { user, accessToken, expiresIn, refreshToken, refreshExpiresIn } = session;
+  return { user: mapUser(user), accessToken, expiresIn, refreshToken, refreshExpiresIn };
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
+import { GivenPassword } from './password.rules.js';
 
 export class LoginDto {
   @ApiProperty({ example: 'ada@example.com' })
@@ -7,8 +8,6 @@ export class LoginDto {
   @MaxLength(320)
   email: string;
 
-  @ApiProperty({ example: 'correct horse battery' })
-  @IsString()
-  @MaxLength(256)
+  @GivenPassword()
   password: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { IsEmailAddress } from '../is-email-address.decorator.js';
+import { NewPassword } from './password.rules.js';
 
 export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com', format: 'email' })
@@ -8,9 +9,7 @@ export class RegisterDto {
   @MaxLength(320)
   email: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 256, example: 'correct horse battery' })
-  @IsString()
-  @Length(8, 256, { message: 'password must be between 8 and 256 characters' })
+  @NewPassword()
   password: string;
 
   @ApiPropertyOptional({ maxLength: 100, example: 'Ada' })

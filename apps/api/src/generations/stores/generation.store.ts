@@ -13,6 +13,12 @@ export abstract class GenerationStore {
   /** Makes `generationId` the session's running generation; false when another one is still running. */
   abstract claim(sessionId: string, generationId: string): Promise<boolean>;
 
+  /**
+   * Which of these sessions have a generation running, in one look-up whatever their number; null when the store
+   * cannot say right now (Redis down), so that a listing can still be served from what the database knows.
+   */
+  abstract runningAmong(sessionIds: readonly string[]): Promise<ReadonlySet<string> | null>;
+
   /** Shares a claimed generation's events while it runs and for the retention time after; releases the claim when it ends. */
   abstract publish(log: GenerationLog): void;
 

@@ -26,6 +26,10 @@ export class MemoryGenerationStore extends GenerationStore {
     return true;
   }
 
+  async runningAmong(sessionIds: readonly string[]): Promise<ReadonlySet<string>> {
+    return new Set(sessionIds.filter((sessionId) => this.running.has(sessionId)));
+  }
+
   publish(log: GenerationLog): void {
     this.latest.set(log.sessionId, log);
     log.watch(log.length).subscribe({ complete: () => this.retire(log) });

@@ -1,4 +1,4 @@
-import { afterAll, expect, it } from '@jest/globals';
+import { afterAll, expect, it, jest } from '@jest/globals';
 import type { MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
@@ -81,6 +81,24 @@ suite('Redis generation store: events shared between replicas', () => {
     log.append(done);
     log.end();
     expect((await followed).map((event) => event.type)).toEqual(['message', 'done']);
+  });
+
+  it('tells which sessions of a page have a generation running on any replica, in one command', async () => {
+    const a = replica();
+    const b = replica();
+    const { sessionId, log } = await running(a.store);
+    const idle = [randomUUID(), randomUUID()];
+    const client = b.connections.client!;
+    const mget = jest.spyOn(client, 'mget');
+    const get = jest.spyOn(client, 'get');
+    expect(await b.store.runningAmong([idle[0]!, sessionId, idle[1]!])).toEqual(new Set([sessionId]));
+    expect(mget).toHaveBeenCalledTimes(1);
+    expect(get).not.toHaveBeenCalled();
+    expect(await b.store.runningAmong([])).toEqual(new Set());
+    log.append(done);
+    log.end();
+    await sleep(SHARE_EVERY_MS * 5);
+    expect(await b.store.runningAmong([sessionId])).toEqual(new Set());
   });
 
   it('sends the last events at the end, before the session is free again', async () => {

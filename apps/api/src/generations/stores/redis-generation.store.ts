@@ -122,6 +122,18 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     return claimed;
   }
 
+  /** One MGET of the sessions' leases: a lease exists while its generation runs, and expires soon after its replica dies. */
+  async runningAmong(sessionIds: readonly string[]): Promise<ReadonlySet<string> | null> {
+    if (sessionIds.length === 0) return new Set();
+    try {
+      const leases = await this.redis.mget(...sessionIds.map(runningKey));
+      return new Set(sessionIds.filter((_, index) => leases[index] !== null));
+    } catch (error) {
+      this.logger.warn(`Could not read which sessions are generating: Redis: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
+  }
+
   publish(log: GenerationLog): void {
     const { generationId, sessionId } = log;
     const key = eventsKey(generationId);

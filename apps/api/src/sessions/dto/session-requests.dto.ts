@@ -1,6 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+
+/** Query strings carry text: only the words `true` and `false` become booleans, anything else fails validation. */
+const QueryBoolean = () => Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value));
+
+export const MAX_TAGS = 20;
+export const MAX_TAG_LENGTH = 40;
+export const MAX_QUERY_LENGTH = 200;
 
 export class ListSessionsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
@@ -16,6 +23,54 @@ export class ListSessionsQueryDto {
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not valid' })
   cursor?: string;
+
+  @ApiPropertyOptional({
+    maxLength: MAX_QUERY_LENGTH,
+    description: 'Full-text search over titles and messages (every branch), best match first; every word must match. Words are split on spaces and punctuation, so text without spaces between words (Chinese, Japanese) matches only whole runs',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, MAX_QUERY_LENGTH, { message: `q must be between 1 and ${MAX_QUERY_LENGTH} characters` })
+  @Matches(/\S/, { message: 'q must not be blank' })
+  q?: string;
+
+  @ApiPropertyOptional({ type: Boolean, description: 'Archived sessions only (true) or unarchived only (false). Without it the list shows unarchived sessions, a search both' })
+  @IsOptional()
+  @QueryBoolean()
+  @IsBoolean({ message: 'archived must be true or false' })
+  archived?: boolean;
+
+  @ApiPropertyOptional({ type: Boolean, description: 'Pinned sessions only (true) or unpinned only (false)' })
+  @IsOptional()
+  @QueryBoolean()
+  @IsBoolean({ message: 'pinned must be true or false' })
+  pinned?: boolean;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Sessions of this folder only' })
+  @IsOptional()
+  @IsUUID('all', { message: 'folderId must be a UUID' })
+  folderId?: string;
+}
+
+export class OrganiseSessionDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() archived?: boolean;
+  @ApiPropertyOptional({ description: 'Pinned sessions come first in the list' }) @IsOptional() @IsBoolean() pinned?: boolean;
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'One of your folders; null takes the session out of its folder' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsUUID('all', { message: 'folderId must be a UUID or null' })
+  folderId?: string | null;
+
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_TAGS, description: `Replaces the tags: at most ${MAX_TAGS}, each 1 to ${MAX_TAG_LENGTH} characters, no repeats` })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_TAGS, { message: `at most ${MAX_TAGS} tags` })
+  @ArrayUnique({ message: 'tags must not repeat' })
+  @IsString({ each: true })
+  @Length(1, MAX_TAG_LENGTH, { each: true, message: `each tag must be between 1 and ${MAX_TAG_LENGTH} characters` })
+  @Matches(/^\S(.*\S)?$/s, { each: true, message: 'tags must not be blank or start or end with spaces' })
+  tags?: string[];
 }
 
 export class RenameSessionDto {

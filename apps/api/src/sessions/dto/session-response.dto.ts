@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ChatSessionEntity, MessageEntity } from '@app/persistence';
+import type { ChatSessionEntity } from '@app/persistence';
+import type { ListedMessage, ListedSession, SessionPage } from '../sessions.service.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES } from '@app/persistence';
 
 export class SessionResponseDto {
@@ -8,14 +9,41 @@ export class SessionResponseDto {
   @ApiProperty({ example: 'openai' }) provider: string;
   @ApiProperty({ example: 'gpt-4o-mini' }) model: string;
   @ApiProperty({ example: 'normal' }) mode: string;
+  @ApiProperty() archived: boolean;
+  @ApiProperty() pinned: boolean;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true }) folderId: string | null;
+  @ApiProperty({ type: [String] }) tags: string[];
   @ApiProperty() createdAt: Date;
-  @ApiProperty() updatedAt: Date;
+  @ApiProperty({ description: 'Moves with every turn' }) updatedAt: Date;
+}
+
+export class SearchMatchDto {
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'The message that matched best; null when the title did' })
+  messageId: string | null;
+  @ApiProperty({
+    maxLength: 300,
+    description: 'Plain text (not HTML: escape it before rendering) around the matching words, which are marked «like this»; « and » in the text itself are not escaped',
+  })
+  snippet: string;
+}
+
+export class SessionListItemDto extends SessionResponseDto {
+  @ApiProperty({ maxLength: 120, description: 'The first 120 characters of the newest message of the branch shown (of the question while its reply has no text yet)' })
+  lastMessagePreview: string;
+  @ApiProperty({ description: 'Messages of the session, every version of every turn included' }) messageCount: number;
+  @ApiProperty({ description: 'A reply is being generated in this session, on any replica' }) isGenerating: boolean;
+  @ApiPropertyOptional({ type: SearchMatchDto, description: 'With `q` only' }) match?: SearchMatchDto;
 }
 
 export class SessionPageDto {
-  @ApiProperty({ type: [SessionResponseDto] }) sessions: SessionResponseDto[];
+  @ApiProperty({ type: [SessionListItemDto], description: 'Pinned first, then newest; with `q`, best match first' }) sessions: SessionListItemDto[];
   @ApiPropertyOptional({ description: 'Pass as `cursor` to get the next page; absent on the last page', nullable: true })
   nextCursor: string | null;
+}
+
+export class MessageFeedbackDto {
+  @ApiProperty({ enum: ['up', 'down'] }) rating: string;
+  @ApiPropertyOptional({ nullable: true }) comment: string | null;
 }
 
 export class MessageResponseDto {
@@ -33,6 +61,7 @@ export class MessageResponseDto {
   @ApiPropertyOptional({ nullable: true }) responseTimeMs: number | null;
   @ApiPropertyOptional({ nullable: true }) promptTokens: number | null;
   @ApiPropertyOptional({ nullable: true }) completionTokens: number | null;
+  @ApiPropertyOptional({ type: MessageFeedbackDto, nullable: true, description: 'Your rating of this reply' }) feedback: MessageFeedbackDto | null;
   @ApiProperty() createdAt: Date;
 }
 
@@ -46,20 +75,25 @@ export class DeletedDto {
 }
 
 export function mapSession(session: ChatSessionEntity): SessionResponseDto {
-  const { id, title, provider, model, mode, createdAt, updatedAt } = session;
-  return { id, title, provider, model, mode, createdAt, updatedAt };
+  const { id, title, provider, model, mode, archived, pinned, folderId, tags, createdAt, updatedAt } = session;
+  return { id, title, provider, model, mode, archived, pinned, folderId, tags, createdAt, updatedAt };
 }
 
-export function mapMessage(message: MessageEntity, siblingIds: string[]): MessageResponseDto {
+export function mapListedSession({ session, isGenerating, match }: ListedSession): SessionListItemDto {
+  const { lastMessagePreview, messageCount } = session;
+  return { ...mapSession(session), lastMessagePreview, messageCount, isGenerating, ...(match && { match }) };
+}
+
+export function mapMessage({ message, siblingIds, feedback }: ListedMessage): MessageResponseDto {
   const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
-  return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt };
+  return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, feedback, createdAt };
 }
 
 /** A list of messages, each with the versions of its turn (SessionsService.messagesOf and selectBranch). */
-export function mapMessageList(listed: { message: MessageEntity; siblingIds: string[] }[]): MessageListDto {
-  return { messages: listed.map(({ message, siblingIds }) => mapMessage(message, siblingIds)) };
+export function mapMessageList(listed: ListedMessage[]): MessageListDto {
+  return { messages: listed.map(mapMessage) };
 }
 
-export function mapSessionPage(page: { sessions: ChatSessionEntity[]; nextCursor: string | null }): SessionPageDto {
-  return { sessions: page.sessions.map(mapSession), nextCursor: page.nextCursor };
+export function mapSessionPage(page: SessionPage): SessionPageDto {
+  return { sessions: page.sessions.map(mapListedSession), nextCursor: page.nextCursor };
 }

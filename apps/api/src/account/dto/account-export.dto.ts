@@ -1,0 +1,71 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageEntity, USER_ROLES, type UserEntity } from '@app/persistence';
+import { ApiKeyResponseDto } from '../../api-keys/dto/api-key.dto.js';
+import { CredentialResponseDto } from '../../providers/dto/provider-response.dto.js';
+import { SessionResponseDto } from '../../sessions/dto/session-response.dto.js';
+
+export class ExportedSingleSignOnDto {
+  @ApiProperty({ example: 'https://login.example.com/realms/staff' }) issuer: string;
+  @ApiProperty() subject: string;
+}
+
+export class ExportedProfileDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() email: string;
+  @ApiProperty() displayName: string;
+  @ApiProperty({ enum: USER_ROLES }) role: string;
+  @ApiProperty({ description: 'Whether the account signs in with a password' }) hasPassword: boolean;
+  @ApiPropertyOptional({ type: ExportedSingleSignOnDto, nullable: true }) singleSignOn: ExportedSingleSignOnDto | null;
+  @ApiProperty() createdAt: Date;
+}
+
+export class ExportedProviderDto extends CredentialResponseDto {
+  @ApiProperty({ description: 'Whether a key is saved; the key itself is never exported' }) hasKey: boolean;
+}
+
+export class ExportedMessageDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true }) parentId: string | null;
+  @ApiProperty({ enum: MESSAGE_ROLES }) role: string;
+  @ApiProperty() content: string;
+  @ApiProperty({ enum: MESSAGE_STATUSES }) status: string;
+  @ApiPropertyOptional({ nullable: true }) errorCode: string | null;
+  @ApiPropertyOptional({ nullable: true }) error: string | null;
+  @ApiPropertyOptional({ nullable: true }) provider: string | null;
+  @ApiPropertyOptional({ nullable: true }) model: string | null;
+  @ApiPropertyOptional({ nullable: true }) responseTimeMs: number | null;
+  @ApiPropertyOptional({ nullable: true }) promptTokens: number | null;
+  @ApiPropertyOptional({ nullable: true }) completionTokens: number | null;
+  @ApiProperty() createdAt: Date;
+}
+
+export class ExportedSessionDto extends SessionResponseDto {
+  @ApiProperty({ type: [ExportedMessageDto], description: 'Every message and version, oldest first' }) messages: ExportedMessageDto[];
+}
+
+/** The shape of GET /api/auth/me/export (sent as a stream, so its size is not bounded by memory). */
+export class AccountExportDto {
+  @ApiProperty() exportedAt: Date;
+  @ApiProperty({ type: ExportedProfileDto }) user: ExportedProfileDto;
+  @ApiProperty({ type: [ExportedProviderDto] }) providers: ExportedProviderDto[];
+  @ApiProperty({ type: [ApiKeyResponseDto], description: 'Metadata only: a key secret is never stored, so never exported' }) apiKeys: ApiKeyResponseDto[];
+  @ApiProperty({ type: [ExportedSessionDto] }) sessions: ExportedSessionDto[];
+}
+
+export function mapExportedProfile(user: UserEntity): ExportedProfileDto {
+  const { id, email, displayName, role, createdAt, oidcIssuer, oidcSubject } = user;
+  return {
+    id,
+    email,
+    displayName,
+    role,
+    hasPassword: user.passwordHash !== null,
+    singleSignOn: oidcIssuer && oidcSubject ? { issuer: oidcIssuer, subject: oidcSubject } : null,
+    createdAt,
+  };
+}
+
+export function mapExportedMessage(message: MessageEntity): ExportedMessageDto {
+  const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
+  return { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt };
+}

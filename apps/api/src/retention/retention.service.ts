@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { chatTracer } from '@app/ai';
+import { databaseConfig } from '@app/common';
+import { ChatSessionsRepository } from '@app/persistence';
+import { MetricsService } from '../observability/metrics.service.js';
+
+/** Sessions per statement: each batch's row locks last one short statement. */
+const BATCH_SIZE = 500;
+/** Not during start-up itself, where the job would compete with the migrations and the first requests. */
+const FIRST_RUN_DELAY_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * RETENTION_DAYS: sessions untouched for longer are deleted with their messages, every RETENTION_INTERVAL_MS, by
+ * one replica at a time (the repository takes an advisory lock; the others skip that run). Unset: nothing runs.
+ */
+@Injectable()
+export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(RetentionService.name);
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly sessions: ChatSessionsRepository,
+    private readonly metrics: MetricsService,
+    @Inject(databaseConfig.KEY) private readonly config: ConfigType<typeof databaseConfig>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.retentionDays !== undefined) this.schedule(Math.min(FIRST_RUN_DELAY_MS, this.config.retentionIntervalMs));
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /**
+   * One run: deletes what is older than RETENTION_DAYS before `now`; the count, or null when another replica holds
+   * the job. Each batch is counted in the metric as it is deleted, so a run that fails half-way still counts its part.
+   */
+  async run(now = new Date()): Promise<number | null> {
+    const days = this.config.retentionDays;
+    if (days === undefined) return 0;
+    const before = new Date(now.getTime() - days * DAY_MS);
+    // A span of its own: the job's statements are not part of any request.
+    return chatTracer.startActiveSpan('retention', async (span) => {
+      try {
+        const deleted = await this.sessions.deleteUntouchedSince(before, BATCH_SIZE, (count) => this.metrics.retentionDeletedSessions.inc(count));
+        span.setAttribute('retention.deleted_sessions', deleted ?? 0);
+        if (deleted === null) this.logger.debug('Retention: another replica is running it');
+        else this.logger.log(`Retention: deleted ${deleted} session(s) untouched since ${before.toISOString()}`);
+        return deleted;
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.run()
+        .catch((error: unknown) => this.logger.error('Retention run failed; retried at the next interval', error instanceof Error ? error.stack : String(error)))
+        .finally(() => this.stopped || this.schedule(this.config.retentionIntervalMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+}
