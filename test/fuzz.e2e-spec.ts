@@ -76,6 +76,10 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'get', path: '/api/admin/feedback' },
   { method: 'get', path: '/v1/models' },
   { method: 'post', path: '/v1/chat/completions' },
+  { method: 'post', path: '/v1/responses' },
+  { method: 'post', path: '/v1/messages' },
+  { method: 'post', path: '/api/ui/chat' },
+  { method: 'get', path: '/api/ui/chat/:id/stream' },
 ];
 
 const RUNS = 3000;
@@ -300,7 +304,9 @@ describe('fuzzing every route with bad input (e2e)', () => {
     if (response.headers['content-type']?.includes('text/event-stream')) expect([attempt, response.text]).toEqual([attempt, expect.not.stringMatching(/internal_error|persistence_error/)]);
     if (response.status < 400) return response;
     // A 431 comes from the HTTP parser, before any route is known: it always has the standard shape.
-    if (attempt.path.startsWith('/v1/') && response.status !== 431) expect(response.body).toEqual({ error: expect.objectContaining({ message: expect.any(String), type: expect.any(String) }) });
+    const detail = { error: expect.objectContaining({ message: expect.any(String), type: expect.any(String) }) };
+    if (attempt.path.startsWith('/v1/messages') && response.status !== 431) expect(response.body).toEqual({ type: 'error', ...detail });
+    else if (attempt.path.startsWith('/v1/') && response.status !== 431) expect(response.body).toEqual(detail);
     else expect(response.body).toEqual(expect.objectContaining({ statusCode: response.status, error: expect.any(String), message: expect.any(String) }));
     return response;
   }

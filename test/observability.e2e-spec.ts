@@ -77,6 +77,19 @@ describe('observability (e2e)', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('exposes the request id, rate limits and Retry-After to the allowed origins (read in Chromium in browser-clients.e2e-spec)', async () => {
+    const user = await registerUser(api);
+    const response = await api.http().get('/api/chat/sessions').set(user.auth).set('Origin', 'https://portal.example.com').expect(200);
+    const exposed = response.headers['access-control-expose-headers'].split(',');
+    for (const header of ['X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-RateLimit-Remaining-stream', 'X-RateLimit-Remaining-login-account']) {
+      expect(exposed).toContain(header);
+    }
+    // Every rate-limit header the response carries is among them.
+    const sent = Object.keys(response.headers).filter((name) => name.startsWith('x-ratelimit-'));
+    expect(sent.length).toBeGreaterThan(0);
+    expect(exposed.map((name: string) => name.toLowerCase())).toEqual(expect.arrayContaining(sent));
+  });
+
   it('serves Prometheus metrics to a scraper with the token only', async () => {
     const user = await registerUser(api);
     await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'count me', provider: 'echo' } });

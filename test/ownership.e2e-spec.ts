@@ -21,7 +21,7 @@ interface Fixture {
 function ownerValue(path: string, name: string, fixture: Fixture): string | undefined {
   if (name === 'provider') return fixture.provider;
   if (name === 'id' && path.startsWith('/api/keys/')) return fixture.keyId;
-  if (name === 'id' && path.startsWith('/api/chat/sessions/')) return fixture.sessionId;
+  if (name === 'id' && (path.startsWith('/api/chat/sessions/') || path.startsWith('/api/ui/chat/'))) return fixture.sessionId;
   if (name === 'id' && path.startsWith('/api/folders/')) return fixture.folderId;
   if (name === 'messageId') return fixture.messageId;
   if (name === 'id' && path.startsWith('/api/admin/users/')) return fixture.userId;
@@ -111,6 +111,7 @@ describe('ownership matrix (e2e)', () => {
         'get /api/chat/sessions/{id}/stream',
         'post /api/chat/sessions/{id}/stop',
         'post /api/chat/sessions/{id}/messages/{messageId}/edit',
+        'get /api/ui/chat/{id}/stream',
         'patch /api/admin/users/{id}/role',
         'delete /api/admin/users/{id}',
         'patch /api/chat/sessions/{id}',
@@ -129,6 +130,11 @@ describe('ownership matrix (e2e)', () => {
   it("refuses to stream into another user's session and does not leak it in listings", async () => {
     const hijack = await readStream(`${api.url}/api/chat/stream`, { token: bob.token, body: { message: 'hi', provider: 'echo', sessionId: fixture.sessionId } });
     expect(hijack.status).toBe(404);
+    // Ids carried in bodies: useChat's regenerate, the Responses API's previous_response_id.
+    const ui = { id: fixture.sessionId, messages: [{ role: 'user', parts: [{ type: 'text', text: 'hi' }] }], trigger: 'regenerate-message', provider: 'echo' };
+    await api.http().post('/api/ui/chat').set(bob.auth).send(ui).expect(404);
+    const previous = `resp_${fixture.sessionId}_${fixture.messageId}`;
+    await api.http().post('/v1/responses').set(bob.auth).send({ model: 'echo/echo-1', input: 'hi', previous_response_id: previous }).expect(404);
     const listing = await api.http().get('/api/chat/sessions').set(bob.auth).expect(200);
     expect(JSON.stringify(listing.body)).not.toContain(fixture.sessionId);
     expect((await api.http().get('/api/folders').set(bob.auth).expect(200)).body.folders).toEqual([]);

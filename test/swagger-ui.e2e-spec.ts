@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { registerUser, type TestUser } from './factories/user.factory.js';
+import { launchChromium, withBrowser } from './helpers/chromium.js';
 import { readStream } from './helpers/sse-client.js';
-import { describeWhen } from './helpers/suite-requirements.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
-
-/** Debian's Chromium (`.ci/run` installs it); without one, as on a fresh machine, this suite is skipped. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const withBrowser = describeWhen(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
-
-// The closed network refuses Chromium's own background connections; these flags keep it from trying.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 withBrowser('Swagger UI in a real browser (e2e)', () => {
   let api: TestApp;
@@ -22,7 +15,7 @@ withBrowser('Swagger UI in a real browser (e2e)', () => {
     api = await bootTestApp();
     user = await registerUser(api);
     await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'Seen through Swagger UI', provider: 'echo' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -39,7 +32,7 @@ withBrowser('Swagger UI in a real browser (e2e)', () => {
     await page.locator('.modal-ux button.authorize').click();
     await page.locator('.modal-ux button.btn-done').click();
 
-    const operation = page.locator('#operations-sessions-SessionsController_list');
+    const operation = page.locator('#operations-sessions-sessions_list');
     await operation.locator('.opblock-summary').click();
     await operation.locator('button.try-out__btn').click();
     await operation.locator('button.execute').click();

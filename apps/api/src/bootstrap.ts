@@ -14,11 +14,13 @@ import { AppModule } from './app.module.js';
 import { IMPORT_PATH } from './transfer/transfer.controller.js';
 import { coalescePipedWrites } from './http/coalesced-writes.js';
 import { keepAliveHint } from './http/keep-alive-hint.js';
+import { completeDocument, OPENAPI_EXTRA_MODELS, operationId } from './http/openapi-document.js';
 import { httpMetrics } from './observability/http-metrics.middleware.js';
 import { MetricsService } from './observability/metrics.service.js';
 import { ROOT_LOGGER } from './observability/pino.logger.js';
 import { requestLogging } from './observability/request-logging.middleware.js';
-import { openAiShapeBeforeRouting } from './openai/openai-exception.filter.js';
+import { v1ShapeBeforeRouting } from './openai/openai-exception.filter.js';
+import { RATE_LIMIT_HEADERS } from './throttling/throttling.module.js';
 
 /** Everything main.ts and the e2e tests share, so tests exercise the app exactly as it runs. */
 export async function createApp(): Promise<NestExpressApplication> {
@@ -44,9 +46,10 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.disable('x-powered-by');
   // The app speaks plain HTTP behind a TLS-terminating proxy (or on localhost): no upgrade of sub-requests.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
-  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: false });
+  // A portal on another origin reads the limits, when to retry, and the request id to quote in a support ticket.
+  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id', ...RATE_LIMIT_HEADERS] });
   app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }] });
-  app.useGlobalFilters(new AllExceptionsFilter(openAiShapeBeforeRouting));
+  app.useGlobalFilters(new AllExceptionsFilter(v1ShapeBeforeRouting));
   app.useGlobalPipes(...inputPipes());
   if (config.apiDocs) setUpSwagger(app);
   answerProtocolErrorsInJson(app.getHttpServer() as Server);
@@ -87,7 +90,9 @@ function setUpSwagger(app: INestApplication): void {
       .setDescription('Chat with several LLM providers; replies stream over Server-Sent Events.')
       .setVersion('0.1.0')
       .addBearerAuth()
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A personal API key, as Anthropic clients send it' }, 'x-api-key')
       .build(),
+    { operationIdFactory: operationId, extraModels: OPENAPI_EXTRA_MODELS },
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, completeDocument(document), { jsonDocumentUrl: 'api/docs-json' });
 }

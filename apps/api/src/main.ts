@@ -6,6 +6,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import type { AddressInfo } from 'node:net';
+import { registerMicroserviceLogging } from 'nestjs-pino';
 import { appConfig, ConfigError } from '@app/common';
 import { createApp } from './bootstrap.js';
 import { httpUrl } from './http/http-url.js';
@@ -44,14 +45,19 @@ try {
   exitCleanlyOn(app, ['SIGTERM', 'SIGINT']);
   if (config.natsUrl) {
     // A queue group: with several replicas, each message is handled by exactly one of them.
-    app.connectMicroservice<MicroserviceOptions>({
-      transport: Transport.NATS,
-      options: {
-        servers: [config.natsUrl],
-        queue: 'llm-chat-backend',
-        deserializer: new JsonLimitsDeserializer({ maxBytes: config.bodyLimit, maxDepth: config.bodyMaxDepth }),
+    const messages = app.connectMicroservice<MicroserviceOptions>(
+      {
+        transport: Transport.NATS,
+        options: {
+          servers: [config.natsUrl],
+          queue: 'llm-chat-backend',
+          deserializer: new JsonLimitsDeserializer({ maxBytes: config.bodyLimit, maxDepth: config.bodyMaxDepth }),
+        },
       },
-    });
+      // Its own app config (not the HTTP app's global pipes and filters) is out of nestjs-pino's reach: handed over here.
+      { deferInitialization: true },
+    );
+    registerMicroserviceLogging(messages);
     await app.startAllMicroservices();
   }
   await (app.listen as unknown as ListenWithBacklog).call(app, config.port, config.host, config.listenBacklog);

@@ -15,9 +15,15 @@ import { StreamTokensService } from './stream-tokens.service.js';
 
 const BEARER = /^Bearer +(\S+)$/i;
 
+/** Anthropic clients send their key in `x-api-key`: read there too, for personal API keys only (never a session's token). */
+function apiKeyHeader(request: Request): string | undefined {
+  const key = request.headers['x-api-key'];
+  return typeof key === 'string' && key.startsWith(API_KEY_PREFIX) ? key : undefined;
+}
+
 /**
  * The one place that reads credentials: every route needs a valid access token unless marked @Public(); routes
- * marked @AllowApiKey() also take a personal API key in the same Authorization header, and routes marked
+ * marked @AllowApiKey() also take a personal API key in the same Authorization header (or `x-api-key`), and routes marked
  * @AllowStreamToken() a stream token for their session in `?token=`.
  */
 @Injectable()
@@ -46,7 +52,7 @@ export class JwtAuthGuard implements CanActivate {
       request.user = { id: grant.userId, role: account.role };
       return true;
     }
-    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1] ?? apiKeyHeader(request);
     if (token?.startsWith(API_KEY_PREFIX) && !this.reflector.getAllAndOverride<boolean>(ALLOW_API_KEY, targets)) {
       throw new AppError('UNAUTHENTICATED', 'API keys are accepted on the chat and /v1 routes only; sign in for this one');
     }

@@ -7,7 +7,6 @@ import { authConfig } from '@app/common';
 import { JWT_ALGORITHM } from './access-tokens.service.js';
 
 const AUDIENCE = 'chat-session-stream';
-export const STREAM_TOKEN_TTL_SECONDS = 60;
 
 export interface StreamGrant {
   userId: string;
@@ -22,20 +21,22 @@ export interface StreamGrant {
 @Injectable()
 export class StreamTokensService {
   private readonly secret: Buffer;
+  private readonly ttlSeconds: number;
 
   constructor(
     private readonly jwt: JwtService,
     @Inject(authConfig.KEY) config: ConfigType<typeof authConfig>,
   ) {
     this.secret = createHmac('sha256', config.jwtSecret).update('stream-token').digest();
+    this.ttlSeconds = config.streamTokenTtlSeconds;
   }
 
   issue(grant: StreamGrant): { token: string; expiresAt: Date } {
     const token = this.jwt.sign(
       { sub: grant.userId, sid: grant.sessionId },
-      { secret: this.secret, algorithm: JWT_ALGORITHM, audience: AUDIENCE, expiresIn: STREAM_TOKEN_TTL_SECONDS },
+      { secret: this.secret, algorithm: JWT_ALGORITHM, audience: AUDIENCE, expiresIn: this.ttlSeconds },
     );
-    return { token, expiresAt: new Date(Date.now() + STREAM_TOKEN_TTL_SECONDS * 1000) };
+    return { token, expiresAt: new Date(Date.now() + this.ttlSeconds * 1000) };
   }
 
   /** The grant, or null for anything else: expired, tampered, or another kind of token. */

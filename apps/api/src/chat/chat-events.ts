@@ -19,9 +19,9 @@ export class ChatEventWriter implements ReplyEncoder {
   private generationId = '';
   private seq = 0;
 
-  start(sessionId: string, messageId: string): MessageEvent {
+  start(sessionId: string, messageId: string): MessageEvent[] {
     this.generationId = messageId;
-    return this.event('session', { sessionId, messageId });
+    return [this.event('session', { sessionId, messageId })];
   }
 
   delta(content: string): MessageEvent {

@@ -2,6 +2,7 @@ import { applyDecorators, Body, Controller, Headers, HttpCode, HttpStatus, type 
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiConflictResponse,
   ApiHeader,
   ApiNoContentResponse,
@@ -68,6 +69,7 @@ export class ChatController {
   ) {}
 
   @StartsReply('stream')
+  @ApiBody({ type: StreamChatDto, examples: { echo: { summary: 'A new session with the key-less echo model', value: { message: 'Hello!', provider: 'echo' } } } })
   @ApiNotFoundResponse({ description: 'sessionId is not one of your sessions' })
   @ApiConflictResponse({ description: 'A reply is already being generated in this session' })
   async stream(@CurrentUser() user: AuthUser, @Body() dto: StreamChatDto, @SseSignal() signal: AbortSignal): Promise<Observable<MessageEvent>> {
@@ -131,7 +133,7 @@ export class ChatController {
   }
 
   @Post('sessions/:id/stream-token')
-  @ApiOkResponse({ type: StreamTokenDto, description: 'Valid for 60 seconds, for following this session only' })
+  @ApiOkResponse({ type: StreamTokenDto, description: 'Valid for STREAM_TOKEN_TTL (60 s by default), for following this session only; ask again to renew it' })
   @ApiNotFoundResponse({ description: 'No such session for this user' })
   @HttpCode(HttpStatus.OK)
   async streamToken(@CurrentUser() user: AuthUser, @SessionId() id: string): Promise<StreamTokenDto> {

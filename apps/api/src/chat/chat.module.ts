@@ -4,11 +4,12 @@ import { GenerationsModule } from '../generations/generations.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { ChatController } from './chat.controller.js';
+import { UiChatController } from './ui-chat.controller.js';
 import { ChatService } from './chat.service.js';
 
 @Module({
   imports: [AuthModule, GenerationsModule, ProvidersModule, SessionsModule],
-  controllers: [ChatController],
+  controllers: [ChatController, UiChatController],
   exports: [ChatService],
   providers: [ChatService],
 })

@@ -117,6 +117,28 @@ export class ChatService {
   }
 
   /**
+   * A turn with the history the client sent that continues a recorded conversation after one of its messages (the
+   * Responses API's previous_response_id): the client's system messages stay oldest, the recorded branch comes
+   * between them and the new turns.
+   */
+  async continueWithHistory(
+    user: AuthUser,
+    after: { sessionId: string; messageId: string },
+    spec: Omit<TurnSpec, 'existing' | 'endpoint' | 'parentId'>,
+    encoder: ReplyEncoder,
+  ): Promise<Observable<MessageEvent>> {
+    this.assertCanStart(user);
+    const existing = await this.sessions.get(user.id, after.sessionId);
+    if (!(await this.messages.findOwned(user.id, existing.id, after.messageId))) throw new AppError('MESSAGE_NOT_FOUND', 'Message not found');
+    const endpoint = await this.providers.resolveEndpoint(user.id, spec.providerId);
+    const system = spec.context.filter((turn) => turn.role === 'system');
+    const turns = spec.context.filter((turn) => turn.role !== 'system');
+    const recorded = await this.messages.branchOwned(user.id, existing.id, this.config.historyMaxMessages, after.messageId);
+    const context = [...turns, ...recorded, ...system].slice(0, this.config.historyMaxMessages);
+    return this.attach(await this.start(user, { ...spec, existing, endpoint, parentId: after.messageId, context }, encoder, false), false);
+  }
+
+  /**
    * The session's running reply from where the client is (all of it without a position), then live; or its
    * latest reply if none runs. Null when there is nothing to send. Following never stops the reply.
    */

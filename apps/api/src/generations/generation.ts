@@ -145,7 +145,7 @@ export class Generation {
    */
   run(): void {
     this.context.metrics.activeStreams.inc();
-    this.log.append(this.plan.encoder.start(this.sessionId, this.id));
+    this.plan.encoder.start(this.sessionId, this.id).forEach((event) => this.log.append(event));
     this.subscription = otelContext.with(this.spanContext, () =>
       this.plan.provider.stream(this.plan.request, this.upstream.signal, this.releaseTurnWrite).subscribe({
         next: (delta) => this.onDelta(delta),

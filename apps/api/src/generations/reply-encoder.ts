@@ -10,10 +10,11 @@ export interface Usage {
 
 /**
  * Turns one generation's moments into wire events; one implementation per protocol the gateway speaks (our chat
- * stream, OpenAI's chunks). Generations know only this interface, never a protocol's framing.
+ * stream, OpenAI's chunks, Anthropic's messages). Generations know only this interface, never a protocol's framing.
  */
 export interface ReplyEncoder {
-  start(sessionId: string, messageId: string): MessageEvent;
+  /** Several events where a protocol opens a reply in steps (Anthropic: the message, then its text block). */
+  start(sessionId: string, messageId: string): MessageEvent[];
   delta(content: string): MessageEvent;
   done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[];
   error(code: string, error: string, messageId?: string): MessageEvent[];

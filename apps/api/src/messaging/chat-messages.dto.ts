@@ -1,6 +1,8 @@
+import { IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsObject, IsString, IsUUID, Matches, ValidateNested } from 'class-validator';
 import { StreamChatDto } from '../chat/dto/stream-chat.dto.js';
+import { ListMessagesQueryDto, ListSessionsQueryDto, RenameSessionDto } from '../sessions/dto/session-requests.dto.js';
 
 /** The service credential every message carries: a personal API key of the user the call acts for. */
 export class MessageAuthDto {
@@ -9,12 +11,31 @@ export class MessageAuthDto {
   apiKey: string;
 }
 
-export class ChatStreamMessageDto {
-  @ValidateNested() @Type(() => MessageAuthDto) auth: MessageAuthDto;
-  @ValidateNested() @Type(() => StreamChatDto) request: StreamChatDto;
+/**
+ * `@ValidateNested` alone lets a missing field through (and validates an array's items as if each were the
+ * object): `@IsObject` makes a missing, null, array or scalar field a 400 before anything reads it.
+ */
+export class AuthenticatedMessageDto {
+  @IsObject({ message: 'auth must be an object with apiKey' })
+  @ValidateNested()
+  @Type(() => MessageAuthDto)
+  auth: MessageAuthDto;
 }
 
-export class SessionsListMessageDto {
-  @ValidateNested() @Type(() => MessageAuthDto) auth: MessageAuthDto;
-  @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
+export class ChatStreamMessageDto extends AuthenticatedMessageDto {
+  @IsObject({ message: 'request must be an object, the body of POST /api/chat/stream' })
+  @ValidateNested()
+  @Type(() => StreamChatDto)
+  request: StreamChatDto;
 }
+
+/** A message about one of the user's sessions. */
+export class SessionMessageDto extends AuthenticatedMessageDto {
+  @IsUUID('all', { message: 'sessionId must be a UUID' })
+  sessionId: string;
+}
+
+/** The HTTP query and body rules, with the credential (and session) every message carries. */
+export class SessionsListMessageDto extends IntersectionType(AuthenticatedMessageDto, ListSessionsQueryDto) {}
+export class SessionMessagesMessageDto extends IntersectionType(SessionMessageDto, ListMessagesQueryDto) {}
+export class SessionRenameMessageDto extends IntersectionType(SessionMessageDto, RenameSessionDto) {}

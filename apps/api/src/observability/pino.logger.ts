@@ -10,6 +10,7 @@ import type { LogLevel } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import type { Params } from 'nestjs-pino';
 import pino, { type Logger } from 'pino';
+import { messageLogging } from './message-logging.js';
 
 /** The one pino logger of the process; request loggers are its children. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
@@ -52,7 +53,10 @@ export function createRootLogger(level: LogLevel): Logger {
   return pino({ level: PINO_LEVEL[level], redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'llm-chat-backend' }, mixin: traceIds });
 }
 
-/** nestjs-pino writes through our root logger, and takes each request's logger from pino-http (`req.log`). */
+/**
+ * nestjs-pino writes through our root logger, takes each request's logger from pino-http (`req.log`), and gives
+ * NATS messages the same context.
+ */
 export function loggerParams(root: Logger): Params {
-  return { pinoHttp: { logger: root }, useExisting: true };
+  return { pinoHttp: { logger: root }, useExisting: true, microservice: messageLogging };
 }

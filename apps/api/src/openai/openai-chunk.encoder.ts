@@ -1,8 +1,9 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { ReplyEncoder, Usage } from '../generations/reply-encoder.js';
+import type { CollectedReply } from './openai.service.js';
 
 /** OpenAI's error `type` for one of our stream error codes. */
-function errorType(code: string): string {
+export function openAiErrorType(code: string): string {
   if (code === 'upstream_auth') return 'authentication_error';
   if (code === 'upstream_rate_limited') return 'rate_limit_error';
   if (code === 'upstream_bad_request') return 'invalid_request_error';
@@ -19,9 +20,9 @@ export class OpenAiChunkEncoder implements ReplyEncoder {
     private readonly includeUsage: boolean,
   ) {}
 
-  start(_sessionId: string, messageId: string): MessageEvent {
+  start(_sessionId: string, messageId: string): MessageEvent[] {
     this.id = `chatcmpl-${messageId}`;
-    return this.chunk({ role: 'assistant', content: '' }, null);
+    return [this.chunk({ role: 'assistant', content: '' }, null)];
   }
 
   delta(content: string): MessageEvent {
@@ -38,7 +39,7 @@ export class OpenAiChunkEncoder implements ReplyEncoder {
   }
 
   error(code: string, message: string): MessageEvent[] {
-    return [{ data: { error: { message, type: errorType(code), param: null, code } } }];
+    return [{ data: { error: { message, type: openAiErrorType(code), param: null, code } } }];
   }
 
   private base() {
@@ -56,3 +57,16 @@ export function openAiUsage(usage: Usage | null) {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
+
+/** A collected reply as a `chat.completion`. */
+export function chatCompletion(model: string, reply: CollectedReply) {
+  return {
+    id: `chatcmpl-${reply.messageId}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    system_fingerprint: null,
+    choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    usage: openAiUsage(reply.usage),
+  };
+}

@@ -1,5 +1,6 @@
 import { Catch } from '@nestjs/common';
 import { AllExceptionsFilter, type ErrorBody, type ErrorShapeChooser } from '@app/common';
+import { toAnthropicError } from './anthropic-exception.filter.js';
 
 const OPENAI_TYPE_BY_STATUS: Record<number, string> = {
   401: 'authentication_error',
@@ -24,11 +25,13 @@ export class OpenAiExceptionFilter extends AllExceptionsFilter {
   }
 }
 
-/** The /v1 routes (outside the `api` global prefix). */
-const OPENAI_ROUTES = /^\/v1\//;
+/** The /v1 routes (outside the `api` global prefix), and Anthropic's among them. */
+const V1_ROUTES = /^\/v1\//;
+const ANTHROPIC_ROUTES = /^\/v1\/messages(\/|$)/;
 
 /**
  * For the global filter: a body that Express's parser refuses, or a /v1 route that does not exist, fails before
- * routing, where no controller-bound filter sees it; an OpenAI client must still read that error.
+ * routing, where no controller-bound filter sees it; an OpenAI or Anthropic client must still read that error.
  */
-export const openAiShapeBeforeRouting: ErrorShapeChooser = (request) => (OPENAI_ROUTES.test(request.path) ? toOpenAiError : undefined);
+export const v1ShapeBeforeRouting: ErrorShapeChooser = (request) =>
+  ANTHROPIC_ROUTES.test(request.path) ? toAnthropicError : V1_ROUTES.test(request.path) ? toOpenAiError : undefined;

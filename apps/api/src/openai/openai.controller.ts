@@ -5,14 +5,18 @@ import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { StreamThrottle } from '../throttling/throttle.decorators.js';
-import { ChatCompletionRequestDto } from './dto/chat-completion.request.js';
+import { ChatCompletionRequestDto, chatCompletionTurn } from './dto/chat-completion.request.js';
+import { ResponsesRequestDto, responsesTurn } from './dto/responses.request.js';
+import { writeEventStream } from '../http/event-stream.writer.js';
+import { LenientBodyPipe } from './lenient-body.pipe.js';
+import { chatCompletion, OpenAiChunkEncoder } from './openai-chunk.encoder.js';
 import { OpenAiExceptionFilter } from './openai-exception.filter.js';
-import { OpenAiRequestPipe } from './openai-request.pipe.js';
-import { writeOpenAiStream } from './openai-sse.writer.js';
 import { OpenAiService } from './openai.service.js';
+import { ResponsesEncoder, responseObject } from './responses.encoder.js';
 
-/** Typed as an interface so the global (strict) validation pipe leaves the body to OpenAiRequestPipe. */
+/** Typed as an interface so the global (strict) validation pipe leaves the body to LenientBodyPipe. */
 type ChatCompletionRequest = Pick<ChatCompletionRequestDto, keyof ChatCompletionRequestDto>;
+type ResponsesRequest = Pick<ResponsesRequestDto, keyof ResponsesRequestDto>;
 
 /** The OpenAI API shape, so any OpenAI client can use the gateway with a personal API key. */
 @ApiTags('openai-compatible')
@@ -36,8 +40,28 @@ export class OpenAiController {
   @ApiBody({ type: ChatCompletionRequestDto })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ description: 'A chat.completion, or with `stream: true` chat.completion.chunk events ending with `data: [DONE]`' })
-  async complete(@CurrentUser() user: AuthUser, @Body(OpenAiRequestPipe) request: ChatCompletionRequest, @Res() response: Response): Promise<void> {
-    if (request.stream) return writeOpenAiStream(response, await this.openai.stream(user, request));
-    response.json(await this.openai.complete(user, request, response));
+  async complete(
+    @CurrentUser() user: AuthUser,
+    @Body(new LenientBodyPipe(ChatCompletionRequestDto)) request: ChatCompletionRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    const turn = chatCompletionTurn(request);
+    if (request.stream) {
+      return writeEventStream(response, await this.openai.start(user, turn, new OpenAiChunkEncoder(request.model, request.stream_options?.include_usage === true)));
+    }
+    response.json(chatCompletion(request.model, await this.openai.complete(user, turn, response)));
+  }
+
+  @Post('responses')
+  @HttpCode(HttpStatus.OK)
+  @StreamThrottle()
+  @ApiBody({ type: ResponsesRequestDto })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiOkResponse({ description: 'A response, or with `stream: true` its `response.*` events; `previous_response_id` continues the recorded session' })
+  async respond(@CurrentUser() user: AuthUser, @Body(new LenientBodyPipe(ResponsesRequestDto)) request: ResponsesRequest, @Res() response: Response): Promise<void> {
+    const turn = responsesTurn(request);
+    if (request.stream) return writeEventStream(response, await this.openai.start(user, turn, new ResponsesEncoder(request)));
+    const reply = await this.openai.complete(user, turn, response);
+    response.json(responseObject(request, reply, 'completed', reply.content, reply.usage));
   }
 }

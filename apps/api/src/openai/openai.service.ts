@@ -5,27 +5,43 @@ import { type ChatTurn, getProviderInfo, isProviderId, type ProviderId } from '@
 import { AppError, type ErrorCode } from '@app/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatEventWriter } from '../chat/chat-events.js';
-import type { ReplyEncoder, Usage } from '../generations/reply-encoder.js';
 import { ChatService } from '../chat/chat.service.js';
+import type { ReplyEncoder, Usage } from '../generations/reply-encoder.js';
 import { ProvidersService } from '../providers/providers.service.js';
-import type { ChatCompletionMessageDto, ChatCompletionRequestDto } from './dto/chat-completion.request.js';
-import { OpenAiChunkEncoder, openAiUsage } from './openai-chunk.encoder.js';
 
-/** What a failed non-streaming completion answers, by our stream error code. */
+/** What a failed non-streaming answer answers, by our stream error code. */
 const FAILURE: Record<string, ErrorCode> = {
   upstream_rate_limited: 'UPSTREAM_RATE_LIMITED',
   upstream_bad_request: 'UPSTREAM_REJECTED',
   upstream_timeout: 'UPSTREAM_TIMEOUT',
 };
 
-function text(content: ChatCompletionMessageDto['content']): string {
-  return typeof content === 'string' ? content : content.map((part) => (part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
+/** A /v1 request in any of the protocols (chat completions, Anthropic messages, responses), mapped by its DTO. */
+export interface CompatibleTurn {
+  /** `provider/model`, or a bare model name */
+  model: string;
+  /** The conversation the client sent, oldest first; the last one is the question. */
+  messages: ChatTurn[];
+  temperature?: number;
+  maxTokens?: number;
+  /** false: not recorded as a session */
+  store?: boolean;
+  /** Continue this recorded conversation after this message (else a new session). */
+  after?: { sessionId: string; messageId: string };
 }
 
-function toTurn(message: ChatCompletionMessageDto): ChatTurn {
-  return { role: message.role === 'developer' ? 'system' : message.role, content: text(message.content) };
+/** A whole reply, for the protocols' non-streaming answers. */
+export interface CollectedReply {
+  messageId: string;
+  sessionId: string;
+  content: string;
+  usage: Usage | null;
 }
 
+/**
+ * The /v1 APIs, whatever their protocol: a request becomes a turn with the history the client sent, answered by
+ * the same generations as the chat; each protocol brings its encoder (streaming) or maps the collected reply.
+ */
 @Injectable()
 export class OpenAiService {
   constructor(
@@ -39,52 +55,38 @@ export class OpenAiService {
     return usable.flatMap(({ info }) => info.models.map((model) => ({ id: `${info.id}/${model.id}`, owned_by: info.id })));
   }
 
-  async stream(user: AuthUser, request: ChatCompletionRequestDto): Promise<Observable<MessageEvent>> {
-    return this.start(user, request, new OpenAiChunkEncoder(request.model, request.stream_options?.include_usage === true));
+  async start(user: AuthUser, turn: CompatibleTurn, encoder: ReplyEncoder): Promise<Observable<MessageEvent>> {
+    const { providerId, model } = await this.resolveModel(user.id, turn.model);
+    const history = [...turn.messages];
+    const question = history.pop();
+    if (!question || question.role !== 'user' || !question.content) throw new AppError('VALIDATION_FAILED', 'The last message must be a non-empty user message');
+    const spec = {
+      providerId,
+      model,
+      question: question.content,
+      context: [question, ...history.reverse()],
+      temperature: turn.temperature,
+      maxTokens: turn.maxTokens,
+      persist: turn.store !== false,
+    };
+    return turn.after ? this.chat.continueWithHistory(user, turn.after, spec, encoder) : this.chat.startWithHistory(user, spec, encoder);
   }
 
   /** The non-streaming answer: the same generation, collected; a client that leaves cancels it. */
-  async complete(user: AuthUser, request: ChatCompletionRequestDto, response: Response) {
-    const events = await this.start(user, request, new ChatEventWriter());
-    const reply = await new Promise<{ id: string; content: string; usage: Usage | null }>((resolve, reject) => {
+  async complete(user: AuthUser, turn: CompatibleTurn, response: Response): Promise<CollectedReply> {
+    const events = await this.start(user, turn, new ChatEventWriter());
+    return new Promise<CollectedReply>((resolve, reject) => {
       let content = '';
+      let sessionId = '';
       const subscription = events.subscribe((event) => {
         const data = event.data as Record<string, unknown>;
-        if (event.type === 'message') content += data.content as string;
-        else if (event.type === 'done') resolve({ id: data.messageId as string, content, usage: data.usage as Usage | null });
+        if (event.type === 'session') sessionId = data.sessionId as string;
+        else if (event.type === 'message') content += data.content as string;
+        else if (event.type === 'done') resolve({ messageId: data.messageId as string, sessionId, content, usage: data.usage as Usage | null });
         else if (event.type === 'error') reject(new AppError(FAILURE[data.code as string] ?? 'UPSTREAM_FAILED', data.error as string));
       });
       response.once('close', () => subscription.unsubscribe());
     });
-    return {
-      id: `chatcmpl-${reply.id}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: request.model,
-      system_fingerprint: null,
-      choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-      usage: openAiUsage(reply.usage),
-    };
-  }
-
-  private async start(user: AuthUser, request: ChatCompletionRequestDto, encoder: ReplyEncoder): Promise<Observable<MessageEvent>> {
-    const { providerId, model } = await this.resolveModel(user.id, request.model);
-    const turns = request.messages.map(toTurn);
-    const question = turns.pop();
-    if (!question || question.role !== 'user' || !question.content) throw new AppError('VALIDATION_FAILED', 'The last message must be a non-empty user message');
-    return this.chat.startWithHistory(
-      user,
-      {
-        providerId,
-        model,
-        question: question.content,
-        context: [question, ...turns.reverse()],
-        temperature: request.temperature,
-        maxTokens: request.max_completion_tokens ?? request.max_tokens,
-        persist: request.store !== false,
-      },
-      encoder,
-    );
   }
 
   /** `provider/model`, or a bare model: the provider you configured that lists it, or your only configured one. */

@@ -4,11 +4,9 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ListMessagesQueryDto, ListSessionsQueryDto, OrganiseSessionDto, RenameSessionDto, SelectBranchDto } from './dto/session-requests.dto.js';
-import { DeletedDto, mapListedSession, mapMessage, mapSession, MessageListDto, SessionPageDto, SessionResponseDto } from './dto/session-response.dto.js';
+import { DeletedDto, mapMessageList, mapSession, mapSessionPage, MessageListDto, SessionPageDto, SessionResponseDto } from './dto/session-response.dto.js';
 import { SessionId } from './session-id.param.js';
-import { type ListedMessage, SessionsService } from './sessions.service.js';
-
-const toMessageList = (listed: ListedMessage[]): MessageListDto => ({ messages: listed.map(mapMessage) });
+import { SessionsService } from './sessions.service.js';
 
 @ApiTags('sessions')
 @ApiBearerAuth()
@@ -21,8 +19,7 @@ export class SessionsController {
   @Get()
   @ApiOkResponse({ type: SessionPageDto, description: 'Pinned first, then newest; with `q`, the sessions that match, best first' })
   async list(@CurrentUser() user: AuthUser, @Query() query: ListSessionsQueryDto): Promise<SessionPageDto> {
-    const page = await this.sessions.list(user.id, query);
-    return { sessions: page.sessions.map(mapListedSession), nextCursor: page.nextCursor };
+    return mapSessionPage(await this.sessions.list(user.id, query));
   }
 
   @Get(':id')
@@ -34,13 +31,13 @@ export class SessionsController {
   @Get(':id/messages')
   @ApiOkResponse({ type: MessageListDto, description: 'Oldest first: the branch shown, or every version with view=all' })
   async messages(@CurrentUser() user: AuthUser, @SessionId() id: string, @Query() query: ListMessagesQueryDto): Promise<MessageListDto> {
-    return toMessageList(await this.sessions.messagesOf(user.id, id, query.view));
+    return mapMessageList(await this.sessions.messagesOf(user.id, id, query.view));
   }
 
   @Put(':id/branch')
   @ApiOkResponse({ type: MessageListDto, description: 'The branch now shown; the next message continues it' })
   async selectBranch(@CurrentUser() user: AuthUser, @SessionId() id: string, @Body() dto: SelectBranchDto): Promise<MessageListDto> {
-    return toMessageList(await this.sessions.selectBranch(user.id, id, dto.messageId));
+    return mapMessageList(await this.sessions.selectBranch(user.id, id, dto.messageId));
   }
 
   @Put(':id/title')

@@ -13,6 +13,18 @@ import { LOGIN_THROTTLE, STREAM_THROTTLE } from './throttle.decorators.js';
 import { UserThrottlerGuard } from './user-throttler.guard.js';
 
 const MINUTE_MS = 60_000;
+const THROTTLERS = { default: 'default', stream: 'stream', loginAccount: 'login-account', loginIp: 'login-ip' } as const;
+
+/**
+ * What a limited response carries: @nestjs/throttler's X-RateLimit-* per throttler (no suffix for `default`), and
+ * the Retry-After UserThrottlerGuard sets. Listed for CORS: a cross-origin page reads only the headers exposed to it.
+ */
+export const RATE_LIMIT_HEADERS = [
+  'Retry-After',
+  ...Object.values(THROTTLERS).flatMap((name) =>
+    ['Limit', 'Remaining', 'Reset'].map((field) => `X-RateLimit-${field}${name === THROTTLERS.default ? '' : `-${name}`}`),
+  ),
+];
 const marked = (key: string) => (context: ExecutionContext) => Reflect.getMetadata(key, context.getHandler()) !== true;
 
 /**
@@ -42,10 +54,10 @@ const loginAccount: ThrottlerGetTrackerFunction = (req) => {
           : new MemoryThrottlerStorage(),
         errorMessage: 'Too many requests: slow down and retry after the time given in Retry-After',
         throttlers: [
-          { name: 'default', ttl: MINUTE_MS, limit: chat.requestLimitPerMinute },
-          { name: 'stream', ttl: chat.streamLimitWindowMs, limit: chat.streamLimitPerMinute, skipIf: marked(STREAM_THROTTLE) },
-          { name: 'login-account', ttl: MINUTE_MS, limit: auth.loginLimitPerAccount, skipIf: marked(LOGIN_THROTTLE), getTracker: loginAccount },
-          { name: 'login-ip', ttl: MINUTE_MS, limit: auth.loginLimitPerIp, skipIf: marked(LOGIN_THROTTLE), getTracker: (req) => `ip:${(req as Request).ip}` },
+          { name: THROTTLERS.default, ttl: MINUTE_MS, limit: chat.requestLimitPerMinute },
+          { name: THROTTLERS.stream, ttl: chat.streamLimitWindowMs, limit: chat.streamLimitPerMinute, skipIf: marked(STREAM_THROTTLE) },
+          { name: THROTTLERS.loginAccount, ttl: MINUTE_MS, limit: auth.loginLimitPerAccount, skipIf: marked(LOGIN_THROTTLE), getTracker: loginAccount },
+          { name: THROTTLERS.loginIp, ttl: MINUTE_MS, limit: auth.loginLimitPerIp, skipIf: marked(LOGIN_THROTTLE), getTracker: (req) => `ip:${(req as Request).ip}` },
         ],
       }),
     }),

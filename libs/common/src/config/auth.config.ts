@@ -56,6 +56,8 @@ export function parseAuthConfig(env: Env) {
     jwtExpiresInSeconds,
     /** How long a refresh token may wait to be used; each use issues a new one with the full lifetime. */
     refreshTokenTtlSeconds,
+    /** How long a stream token (an EventSource's credential in its URL) is accepted; a page renews it to reconnect later. */
+    streamTokenTtlSeconds: read.durationSeconds('STREAM_TOKEN_TTL', '60'),
     encryptionKeyId: parseKeyId('ENCRYPTION_KEY_ID', read.string('ENCRYPTION_KEY_ID', 'k1')),
     encryptionKey: encryptionKey ? parseKey('ENCRYPTION_KEY', encryptionKey) : devSecret(dataDir, 'ENCRYPTION_KEY', 32),
     previousEncryptionKeys: parsePreviousKeys(read),

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { CompatibleTurn } from '../openai.service.js';
+import { contentText, IsTextContent, type TextContent } from './text-content.js';
 import { Type } from 'class-transformer';
-import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 
 export const OPENAI_ROLES = ['system', 'developer', 'user', 'assistant'] as const;
 
@@ -9,17 +11,17 @@ export class StreamOptionsDto {
 }
 
 export class ChatCompletionMessageDto {
-  @ApiProperty({ enum: OPENAI_ROLES }) @IsIn(OPENAI_ROLES) role: (typeof OPENAI_ROLES)[number];
+  @ApiProperty({ enum: OPENAI_ROLES, example: 'user' }) @IsIn(OPENAI_ROLES) role: (typeof OPENAI_ROLES)[number];
 
   /** A string, or content parts of which the text ones are used. */
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }] })
-  @Allow() // its two shapes are checked by OpenAiRequestPipe
-  content: string | { type: string; text?: string }[];
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }], example: 'Hello!' })
+  @IsTextContent()
+  content: TextContent;
 }
 
 /** OpenAI's request body; fields we do not use (n, top_p, tools, …) are accepted and ignored, as OpenAI clients send them. */
 export class ChatCompletionRequestDto {
-  @ApiProperty({ example: 'openai/gpt-4o-mini', description: '`provider/model`, or a bare model name of a provider you configured' })
+  @ApiProperty({ example: 'echo/echo-1', description: '`provider/model`, or a bare model name of a provider you configured' })
   @IsString()
   @Length(1, 300)
   model: string;
@@ -50,4 +52,14 @@ export class ChatCompletionRequestDto {
   @IsOptional()
   @IsBoolean()
   store?: boolean;
+}
+
+export function chatCompletionTurn(request: ChatCompletionRequestDto): CompatibleTurn {
+  return {
+    model: request.model,
+    messages: request.messages.map((message) => ({ role: message.role === 'developer' ? 'system' : message.role, content: contentText(message.content) })),
+    temperature: request.temperature,
+    maxTokens: request.max_completion_tokens ?? request.max_tokens,
+    store: request.store,
+  };
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ChatSessionEntity } from '@app/persistence';
-import type { ListedMessage, ListedSession } from '../sessions.service.js';
+import type { ListedMessage, ListedSession, SessionPage } from '../sessions.service.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES } from '@app/persistence';
 
 export class SessionResponseDto {
@@ -87,4 +87,13 @@ export function mapListedSession({ session, isGenerating, match }: ListedSession
 export function mapMessage({ message, siblingIds, feedback }: ListedMessage): MessageResponseDto {
   const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
   return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, feedback, createdAt };
+}
+
+/** A list of messages, each with the versions of its turn (SessionsService.messagesOf and selectBranch). */
+export function mapMessageList(listed: ListedMessage[]): MessageListDto {
+  return { messages: listed.map(mapMessage) };
+}
+
+export function mapSessionPage(page: SessionPage): SessionPageDto {
+  return { sessions: page.sessions.map(mapListedSession), nextCursor: page.nextCursor };
 }
