@@ -109,17 +109,22 @@ describe('sign-ins that end: refresh, logout, password, account (e2e)', () => {
     await refresh(otherDevice).expect(200);
   });
 
-  it('logs out everywhere: access tokens refused at once, every refresh token ended, signing in again works', async () => {
+  it('logs out everywhere: access and stream tokens refused at once, every refresh token ended, signing in again works', async () => {
     const user = await registerUser(api);
     const other = (await login(user).expect(200)).body;
     await me(user.token).expect(200);
     await me(other.accessToken).expect(200);
+    const sessionId = (await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'follow me', provider: 'echo' } })).events[0]!.data.sessionId;
+    const streamToken = (await api.http().post(`/api/chat/sessions/${sessionId}/stream-token`).set(user.auth).expect(200)).body.token as string;
+    const follow = (token: string) => api.http().get(`/api/chat/sessions/${sessionId}/stream?token=${encodeURIComponent(token)}`);
+    await follow(streamToken).expect(200);
 
     await api.http().post('/api/auth/logout-all').set(user.auth).expect(204);
     for (const token of [user.token, other.accessToken]) {
       const refused = await me(token);
       expect([refused.status, refused.body.code]).toEqual([401, 'UNAUTHENTICATED']);
     }
+    expect((await follow(streamToken).expect(401)).body.code).toBe('UNAUTHENTICATED');
     expectRefused(await refresh(user.refreshToken));
     expectRefused(await refresh(other.refreshToken));
     await api.http().post('/api/auth/logout-all').set(user.auth).expect(401);

@@ -214,7 +214,7 @@ const conversationControl = (storeEnv: Record<string, string>) => () => {
       await api.http().get(`/api/chat/sessions?token=${user.token}`).expect(401);
 
       const secret = createHmac('sha256', TEST_ENV.JWT_SECRET).update('stream-token').digest();
-      const expired = jwt.sign({ sub: user.id, sid: a, exp: Math.floor(Date.now() / 1000) - 5 }, secret, { algorithm: 'HS256', audience: 'chat-session-stream' });
+      const expired = jwt.sign({ sub: user.id, sid: a, ver: 0, exp: Math.floor(Date.now() / 1000) - 5 }, secret, { algorithm: 'HS256', audience: 'chat-session-stream' });
       expect((await follow(a, { token: null, query: `?token=${expired}` })).status).toBe(401);
       await api.http().post(`/api/chat/sessions/${a}/stream-token`).set(other.auth).expect(404);
     });

@@ -12,7 +12,7 @@ import { bootTestApp, TEST_ENV, type TestApp } from './helpers/test-app.js';
 
 /** A stream token signed as the server signs them: a key derived from JWT_SECRET, its own audience. */
 const streamToken = (sub: string, sessionId: string) =>
-  jwt.sign({ sub, sid: sessionId }, createHmac('sha256', TEST_ENV.JWT_SECRET).update('stream-token').digest(), {
+  jwt.sign({ sub, sid: sessionId, ver: 0 }, createHmac('sha256', TEST_ENV.JWT_SECRET).update('stream-token').digest(), {
     algorithm: 'HS256',
     audience: 'chat-session-stream',
     expiresIn: 60,

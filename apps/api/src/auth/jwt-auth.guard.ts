@@ -46,8 +46,8 @@ export class JwtAuthGuard implements CanActivate {
     if (streamToken !== undefined && this.reflector.getAllAndOverride<boolean>(ALLOW_STREAM_TOKEN, targets)) {
       const grant = typeof streamToken === 'string' ? this.streamTokens.verify(streamToken) : null;
       const account = grant && grant.sessionId === request.params.id ? await this.accounts.get(grant.userId) : null;
-      if (!grant || !account || account.disabled) {
-        throw new AppError('UNAUTHENTICATED', 'The stream token is invalid, expired, or for another session');
+      if (!grant || !account || account.disabled || account.tokenVersion !== grant.tokenVersion) {
+        throw new AppError('UNAUTHENTICATED', 'The stream token is invalid, expired, revoked, or for another session');
       }
       request.user = { id: grant.userId, role: account.role };
       return true;

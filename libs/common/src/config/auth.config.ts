@@ -4,6 +4,7 @@ import { ConfigError, EnvReader, type Env } from './env-reader.js';
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
 const MAX_REFRESH_TOKEN_TTL_SECONDS = 365 * 86_400;
+const MAX_STREAM_TOKEN_TTL_SECONDS = 3600;
 
 /** A 32-byte key given as 64 hex characters or as base64. */
 function parseKey(variable: string, raw: string): Buffer {
@@ -49,6 +50,9 @@ export function parseAuthConfig(env: Env) {
   // A refresh token that dies before the access token it renews could never be used.
   if (refreshTokenTtlSeconds <= jwtExpiresInSeconds) throw new ConfigError('REFRESH_TOKEN_TTL', 'must be longer than JWT_EXPIRES_IN');
   if (refreshTokenTtlSeconds > MAX_REFRESH_TOKEN_TTL_SECONDS) throw new ConfigError('REFRESH_TOKEN_TTL', 'must be at most 365d');
+  const streamTokenTtlSeconds = read.durationSeconds('STREAM_TOKEN_TTL', '60');
+  // It sits in a URL, where it can be copied: it is short-lived, and a page renews it with its access token.
+  if (streamTokenTtlSeconds > MAX_STREAM_TOKEN_TTL_SECONDS) throw new ConfigError('STREAM_TOKEN_TTL', 'must be at most 1h');
 
   return {
     jwtSecret: jwtSecret ?? devSecret(dataDir, 'JWT_SECRET', 48).toString('base64'),
@@ -57,7 +61,7 @@ export function parseAuthConfig(env: Env) {
     /** How long a refresh token may wait to be used; each use issues a new one with the full lifetime. */
     refreshTokenTtlSeconds,
     /** How long a stream token (an EventSource's credential in its URL) is accepted; a page renews it to reconnect later. */
-    streamTokenTtlSeconds: read.durationSeconds('STREAM_TOKEN_TTL', '60'),
+    streamTokenTtlSeconds,
     encryptionKeyId: parseKeyId('ENCRYPTION_KEY_ID', read.string('ENCRYPTION_KEY_ID', 'k1')),
     encryptionKey: encryptionKey ? parseKey('ENCRYPTION_KEY', encryptionKey) : devSecret(dataDir, 'ENCRYPTION_KEY', 32),
     previousEncryptionKeys: parsePreviousKeys(read),

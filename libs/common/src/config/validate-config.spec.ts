@@ -20,6 +20,7 @@ describe('validateConfig', () => {
     [{ ENCRYPTION_KEY: 'too-short' }, 'ENCRYPTION_KEY'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ REFRESH_TOKEN_TTL: 'forever' }, 'REFRESH_TOKEN_TTL'],
+    [{ STREAM_TOKEN_TTL: '2h' }, 'STREAM_TOKEN_TTL'],
     [{ REFRESH_TOKEN_TTL: '10m' }, 'REFRESH_TOKEN_TTL'],
     [{ JWT_EXPIRES_IN: '2d', REFRESH_TOKEN_TTL: '1d' }, 'REFRESH_TOKEN_TTL'],
     [{ REFRESH_TOKEN_TTL: '400d' }, 'REFRESH_TOKEN_TTL'],
