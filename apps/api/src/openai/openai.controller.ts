@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { StreamThrottle } from '../throttling/throttle.decorators.js';
 import { ChatCompletionRequestDto, chatCompletionTurn } from './dto/chat-completion.request.js';
-import { ResponsesRequestDto, responsesTurn } from './dto/responses.request.js';
+import { ResponseInputMessageDto, ResponsesRequestDto, responsesTurn } from './dto/responses.request.js';
 import { writeEventStream } from '../http/event-stream.writer.js';
 import { LenientBodyPipe } from './lenient-body.pipe.js';
 import { chatCompletion, OpenAiChunkEncoder } from './openai-chunk.encoder.js';
@@ -20,6 +20,8 @@ type ResponsesRequest = Pick<ResponsesRequestDto, keyof ResponsesRequestDto>;
 
 /** The OpenAI API shape, so any OpenAI client can use the gateway with a personal API key. */
 @ApiTags('openai-compatible')
+// Referenced only from inside ResponsesRequestDto's `input` union, which Swagger does not follow to register it.
+@ApiExtraModels(ResponseInputMessageDto)
 @ApiBearerAuth()
 @AllowApiKey()
 @UseFilters(OpenAiExceptionFilter)

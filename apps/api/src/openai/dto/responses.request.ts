@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { plainToInstance, Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import type { CompatibleTurn } from '../openai.service.js';
@@ -28,7 +28,7 @@ export class ResponsesRequestDto {
   @Length(1, 300)
   model: string;
 
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { $ref: '#/components/schemas/ResponseInputMessageDto' } }], example: 'Hello' })
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { $ref: getSchemaPath(ResponseInputMessageDto) } }], example: 'Hello' })
   // A string is one user message.
   @Transform(({ value }: { value: unknown }) => plainToInstance(ResponseInputMessageDto, typeof value === 'string' ? [{ role: 'user', content: value }] : value))
   @IsArray({ message: 'input must be a string or an array of messages' })
