@@ -30,7 +30,7 @@ export class AdminUserDto {
   @ApiProperty() email: string;
   @ApiProperty() displayName: string;
   @ApiProperty({ enum: USER_ROLES }) role: UserRole;
-  @ApiPropertyOptional({ nullable: true, description: 'When an administrator disabled the account; null while it is enabled' })
+  @ApiPropertyOptional({ type: Date, nullable: true, description: 'When an administrator disabled the account; null while it is enabled' })
   disabledAt: Date | null;
   @ApiProperty({ description: 'Signs in through single sign-on' }) sso: boolean;
   @ApiProperty({ description: 'Has a password it can sign in with' }) password: boolean;
@@ -39,7 +39,7 @@ export class AdminUserDto {
 
 export class AdminUserPageDto {
   @ApiProperty({ type: [AdminUserDto] }) users: AdminUserDto[];
-  @ApiPropertyOptional({ description: 'Pass as `cursor` to get the next page; null on the last page', nullable: true })
+  @ApiPropertyOptional({ type: String, description: 'Pass as `cursor` to get the next page; null on the last page', nullable: true })
   nextCursor: string | null;
 }
 

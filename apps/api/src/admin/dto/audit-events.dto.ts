@@ -47,16 +47,16 @@ export class AuditEventDto {
   @ApiProperty() at: Date;
   @ApiProperty({ description: `A user id, or \`${SYSTEM_ACTOR}\`` }) actor: string;
   @ApiProperty({ enum: AUDIT_ACTIONS }) action: string;
-  @ApiPropertyOptional({ nullable: true, description: 'A user id, an API key id or a provider name' }) target: string | null;
-  @ApiPropertyOptional({ nullable: true }) clientAddress: string | null;
-  @ApiPropertyOptional({ nullable: true }) requestId: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'A user id, an API key id or a provider name' }) target: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) clientAddress: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) requestId: string | null;
   @ApiPropertyOptional({ nullable: true, type: 'object', additionalProperties: true, description: 'A few facts; never a secret' })
   detail: AuditDetail | null;
 }
 
 export class AuditPageDto {
   @ApiProperty({ type: [AuditEventDto] }) events: AuditEventDto[];
-  @ApiPropertyOptional({ description: 'Pass as `cursor` to get older events; null on the last page', nullable: true })
+  @ApiPropertyOptional({ type: String, description: 'Pass as `cursor` to get older events; null on the last page', nullable: true })
   nextCursor: string | null;
 }
 

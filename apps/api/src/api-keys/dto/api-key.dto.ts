@@ -15,7 +15,7 @@ export class ApiKeyResponseDto {
   @ApiProperty() name: string;
   @ApiProperty({ example: 'sk-chat-AbCd', description: 'The first characters of the key' }) prefix: string;
   @ApiProperty() createdAt: Date;
-  @ApiProperty({ nullable: true }) lastUsedAt: Date | null;
+  @ApiProperty({ type: Date, nullable: true }) lastUsedAt: Date | null;
 }
 
 export class CreatedApiKeyDto extends ApiKeyResponseDto {

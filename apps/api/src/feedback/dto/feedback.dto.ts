@@ -9,7 +9,7 @@ export class RateMessageDto {
   @IsIn(FEEDBACK_RATINGS, { message: `rating must be one of ${FEEDBACK_RATINGS.join(', ')}` })
   rating: FeedbackRating;
 
-  @ApiPropertyOptional({ maxLength: MAX_FEEDBACK_COMMENT_LENGTH, nullable: true, description: 'Replaces an earlier comment; null or absent removes it' })
+  @ApiPropertyOptional({ type: String, maxLength: MAX_FEEDBACK_COMMENT_LENGTH, nullable: true, description: 'Replaces an earlier comment; null or absent removes it' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsString()
@@ -20,7 +20,7 @@ export class RateMessageDto {
 export class FeedbackResponseDto {
   @ApiProperty({ format: 'uuid' }) messageId: string;
   @ApiProperty({ enum: FEEDBACK_RATINGS }) rating: string;
-  @ApiPropertyOptional({ nullable: true }) comment: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) comment: string | null;
   @ApiProperty() updatedAt: Date;
 }
 
@@ -36,7 +36,7 @@ export class ModelFeedbackDto {
 
 export class ModelFeedbackPageDto {
   @ApiProperty({ type: [ModelFeedbackDto], description: 'By provider, then model' }) models: ModelFeedbackDto[];
-  @ApiPropertyOptional({ nullable: true, description: 'Pass as `cursor` to get the next page; null on the last page' }) nextCursor: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Pass as `cursor` to get the next page; null on the last page' }) nextCursor: string | null;
 }
 
 export function mapFeedback(feedback: MessageFeedbackEntity): FeedbackResponseDto {

@@ -14,7 +14,7 @@ export class ProviderSummaryDto {
   @ApiProperty({ description: 'Whether you have saved settings for it' }) configured: boolean;
   @ApiProperty() requiresKey: boolean;
   @ApiProperty() requiresBaseUrl: boolean;
-  @ApiPropertyOptional({ nullable: true }) defaultBaseUrl: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) defaultBaseUrl: string | null;
   @ApiProperty({ type: [ModelInfoDto] }) models: ModelInfoDto[];
 }
 
@@ -24,10 +24,10 @@ export class ProviderListDto {
 
 export class CredentialResponseDto {
   @ApiProperty({ example: 'openai' }) provider: string;
-  @ApiPropertyOptional({ nullable: true, example: 'sk-…abcd', description: 'Masked; the key itself is never returned' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'sk-…abcd', description: 'Masked; the key itself is never returned' })
   apiKey: string | null;
-  @ApiPropertyOptional({ nullable: true }) baseUrl: string | null;
-  @ApiPropertyOptional({ nullable: true }) defaultModel: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) baseUrl: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) defaultModel: string | null;
   @ApiProperty() updatedAt: Date;
 }
 

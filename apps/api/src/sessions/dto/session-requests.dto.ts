@@ -43,7 +43,7 @@ export class OrganiseSessionDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() archived?: boolean;
   @ApiPropertyOptional({ description: 'Pinned sessions come first in the list' }) @IsOptional() @IsBoolean() pinned?: boolean;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'One of your folders; null takes the session out of its folder' })
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'One of your folders; null takes the session out of its folder' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsUUID('all', { message: 'folderId must be a UUID or null' })

@@ -11,14 +11,14 @@ export class SessionResponseDto {
   @ApiProperty({ example: 'normal' }) mode: string;
   @ApiProperty() archived: boolean;
   @ApiProperty() pinned: boolean;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true }) folderId: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) folderId: string | null;
   @ApiProperty({ type: [String] }) tags: string[];
   @ApiProperty() createdAt: Date;
   @ApiProperty({ description: 'Moves with every turn' }) updatedAt: Date;
 }
 
 export class SearchMatchDto {
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'The message that matched best; null when the title did' })
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The message that matched best; null when the title did' })
   messageId: string | null;
   @ApiProperty({
     maxLength: 300,
@@ -37,30 +37,30 @@ export class SessionListItemDto extends SessionResponseDto {
 
 export class SessionPageDto {
   @ApiProperty({ type: [SessionListItemDto], description: 'Pinned first, then newest; with `q`, best match first' }) sessions: SessionListItemDto[];
-  @ApiPropertyOptional({ description: 'Pass as `cursor` to get the next page; absent on the last page', nullable: true })
+  @ApiPropertyOptional({ type: String, description: 'Pass as `cursor` to get the next page; absent on the last page', nullable: true })
   nextCursor: string | null;
 }
 
 export class MessageFeedbackDto {
   @ApiProperty({ enum: ['up', 'down'] }) rating: string;
-  @ApiPropertyOptional({ nullable: true }) comment: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) comment: string | null;
 }
 
 export class MessageResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'The message this one follows' }) parentId: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The message this one follows' }) parentId: string | null;
   @ApiProperty({ type: [String], description: 'Every version of this turn (edits, regenerations), oldest first, itself included' })
   siblingIds: string[];
   @ApiProperty({ enum: MESSAGE_ROLES }) role: string;
   @ApiProperty() content: string;
   @ApiProperty({ enum: MESSAGE_STATUSES }) status: string;
-  @ApiPropertyOptional({ nullable: true, example: 'upstream_rate_limited' }) errorCode: string | null;
-  @ApiPropertyOptional({ nullable: true }) error: string | null;
-  @ApiPropertyOptional({ nullable: true }) provider: string | null;
-  @ApiPropertyOptional({ nullable: true }) model: string | null;
-  @ApiPropertyOptional({ nullable: true }) responseTimeMs: number | null;
-  @ApiPropertyOptional({ nullable: true }) promptTokens: number | null;
-  @ApiPropertyOptional({ nullable: true }) completionTokens: number | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'upstream_rate_limited' }) errorCode: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) error: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) provider: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) model: string | null;
+  @ApiPropertyOptional({ type: Number, nullable: true }) responseTimeMs: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true }) promptTokens: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true }) completionTokens: number | null;
   @ApiPropertyOptional({ type: MessageFeedbackDto, nullable: true, description: 'Your rating of this reply' }) feedback: MessageFeedbackDto | null;
   @ApiProperty() createdAt: Date;
 }

@@ -18,7 +18,7 @@ export class SharedLinkDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) sessionId: string;
   @ApiProperty() createdAt: Date;
-  @ApiPropertyOptional({ nullable: true }) expiresAt: Date | null;
+  @ApiPropertyOptional({ type: Date, nullable: true }) expiresAt: Date | null;
 }
 
 export class CreatedSharedLinkDto extends SharedLinkDto {
@@ -40,7 +40,7 @@ export class SharedConversationDto {
   @ApiProperty() title: string;
   @ApiProperty({ type: [SharedMessageDto], description: 'The branch shown when the link was made, oldest first' }) messages: SharedMessageDto[];
   @ApiProperty() sharedAt: Date;
-  @ApiPropertyOptional({ nullable: true }) expiresAt: Date | null;
+  @ApiPropertyOptional({ type: Date, nullable: true }) expiresAt: Date | null;
 }
 
 export function mapSharedLink(link: SharedLinkInfo): SharedLinkDto {
