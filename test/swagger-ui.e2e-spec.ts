@@ -28,9 +28,11 @@ withBrowser('Swagger UI in a real browser (e2e)', () => {
     await page.locator('.swagger-ui .information-container').waitFor();
 
     await page.locator('button.authorize').first().click();
-    await page.locator('.modal-ux input[type="text"]').first().fill(user.token);
-    await page.locator('.modal-ux button.authorize').click();
-    await page.locator('.modal-ux button.btn-done').click();
+    // The dialog has one form per security scheme (bearer, x-api-key): the bearer one takes the access token.
+    const bearer = page.locator('.modal-ux form').filter({ hasText: 'bearer (http, Bearer)' });
+    await bearer.locator('input[type="text"]').fill(user.token);
+    await bearer.locator('button.authorize').click();
+    await bearer.locator('button.btn-done').click();
 
     const operation = page.locator('#operations-sessions-sessions_list');
     await operation.locator('.opblock-summary').click();
