@@ -50,24 +50,24 @@ withBrowser('the AI SDK useChat in a real browser (e2e)', () => {
   const keptSessionId = (page: Page) => page.evaluate<string | null>("localStorage.getItem('sessionId')");
 
   it('shows the reply as it streams, and the reply is recorded in the session', async () => {
-    const page = await openPortal('fake:deltas=20,delay=40');
+    const page = await openPortal('fake:deltas=40,delay=50');
     await send(page, 'Hello from the browser');
     await expect(page.locator('li[data-role="user"]').innerText()).resolves.toBe('Hello from the browser');
 
     // Part of the reply is on screen before the whole of it: it streams.
     await eventually(async () => expect((await reply(page).innerText()).length).toBeGreaterThan(0));
     const partial = await reply(page).innerText();
-    expect(expectedText(20).startsWith(partial)).toBe(true);
-    expect(partial.length).toBeLessThan(expectedText(20).trim().length);
+    expect(expectedText(40).startsWith(partial)).toBe(true);
+    expect(partial.length).toBeLessThan(expectedText(40).trim().length);
     await page.locator('main[data-status="ready"]').waitFor();
-    expect(await reply(page).innerText()).toBe(expectedText(20).trim());
+    expect(await reply(page).innerText()).toBe(expectedText(40).trim());
 
     const sessionId = await keptSessionId(page);
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     const { body } = await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).expect(200);
     expect(body.messages.map((m: { role: string; content: string; status: string }) => [m.role, m.content, m.status])).toEqual([
       ['user', 'Hello from the browser', 'complete'],
-      ['assistant', expectedText(20), 'complete'],
+      ['assistant', expectedText(40), 'complete'],
     ]);
   });
 
