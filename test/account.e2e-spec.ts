@@ -403,6 +403,7 @@ describeWith(POSTGRES)('sign-ins and accounts as the database sees them: audit l
     const refreshed = await api.http().post('/api/auth/refresh').send({ refreshToken: user.refreshToken });
     expect([refreshed.status, refreshed.body.code]).toEqual([401, 'REFRESH_TOKEN_INVALID']);
     expect((await eventsOf(user.id)).map((event) => [event.action, event.detail?.reason])).toEqual([
+      ['user.registered', undefined],
       ['auth.login_failed', 'disabled'],
       ['auth.login_failed', 'invalid_credentials'],
     ]);
