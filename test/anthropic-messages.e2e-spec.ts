@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import Anthropic from '@anthropic-ai/sdk';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
-const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 
 describe('Anthropic Messages API with personal API keys, through the official @anthropic-ai/sdk (e2e)', () => {
   let api: TestApp;
@@ -43,7 +42,7 @@ describe('Anthropic Messages API with personal API keys, through the official @a
       metadata: { user_id: 'reporting-42' },
     });
     expect(message).toEqual(
-      expect.objectContaining({ type: 'message', role: 'assistant', model: 'openai/fake:deltas=5', stop_reason: 'end_turn', content: [{ type: 'text', text: expectedText(5) }] }),
+      expect.objectContaining({ type: 'message', role: 'assistant', model: 'openai/fake:deltas=5', stop_reason: 'end_turn', content: [{ type: 'text', text: replyText(5) }] }),
     );
     expect(message.id).toMatch(/^msg_[0-9a-f-]{36}$/);
     expect(message.usage.output_tokens).toBe(5);
@@ -58,7 +57,7 @@ describe('Anthropic Messages API with personal API keys, through the official @a
     const saved = await api.http().get(`/api/chat/sessions/${sessions.body.sessions[0].id}/messages`).set(user.auth).expect(200);
     expect(saved.body.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
       ['user', 'Hello from Anthropic'],
-      ['assistant', expectedText(5)],
+      ['assistant', replyText(5)],
     ]);
   });
 
@@ -67,8 +66,8 @@ describe('Anthropic Messages API with personal API keys, through the official @a
     const texts: string[] = [];
     stream.on('text', (text) => texts.push(text));
     const final = await stream.finalMessage();
-    expect(texts.join('')).toBe(expectedText(7));
-    expect(final.content).toEqual([expect.objectContaining({ type: 'text', text: expectedText(7) })]);
+    expect(texts.join('')).toBe(replyText(7));
+    expect(final.content).toEqual([expect.objectContaining({ type: 'text', text: replyText(7) })]);
     expect(final.stop_reason).toBe('end_turn');
     expect(final.usage.output_tokens).toBe(7);
 

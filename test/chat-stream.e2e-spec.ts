@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_KEY, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { eventNames, readStream, type StreamOptions } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
-const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 
 describe('chat stream (e2e)', () => {
   let api: TestApp;
@@ -68,7 +67,7 @@ describe('chat stream (e2e)', () => {
   it.each(['openai', 'anthropic', 'gemini'] as const)('relays a full %s reply and saves exactly what the client received', async (provider) => {
     const result = await stream({ message: `hi ${provider}`, provider, model: 'fake:deltas=12' });
     expect(eventNames(result)).toEqual(['session', ...Array(12).fill('message'), 'done']);
-    expect(result.text).toBe(expectedText(12));
+    expect(result.text).toBe(replyText(12));
     const done = result.events.at(-1)!.data;
     expect(done.usage).toEqual({ promptTokens: expect.any(Number), completionTokens: 12 });
 
@@ -101,8 +100,8 @@ describe('chat stream (e2e)', () => {
       return reply;
     });
     expect(answer.content.startsWith(result.text)).toBe(true);
-    expect(answer.content).toBe(expectedText(upstream.deltasWritten).slice(0, answer.content.length));
-    expect(answer.content.length).toBeLessThan(expectedText(200).length);
+    expect(answer.content).toBe(replyText(upstream.deltasWritten).slice(0, answer.content.length));
+    expect(answer.content.length).toBeLessThan(replyText(200).length);
   });
 
   it('lets a slow reply run past the idle timeout as long as each delta comes within it', async () => {
@@ -172,7 +171,7 @@ describe('chat stream (e2e)', () => {
     expect(second.events[0]!.data.sessionId).toBe(sessionId);
     expect(fake.requests.at(-1)!.body.messages).toEqual([
       { role: 'user', content: 'first question' },
-      { role: 'assistant', content: expectedText(3) },
+      { role: 'assistant', content: replyText(3) },
       { role: 'user', content: 'second question' },
     ]);
     expect(await messagesOf(sessionId)).toHaveLength(4);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { EventSource } from 'eventsource';
 import jwt from 'jsonwebtoken';
 import { createHmac } from 'node:crypto';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
@@ -11,7 +11,6 @@ import { describeWith, REDIS } from './helpers/suite-requirements.js';
 import { bootTestApp, TEST_ENV, type TestApp } from './helpers/test-app.js';
 
 const SLOW = 'fake:deltas=60,delay=25';
-const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 const messageCount = (events: SseEvent[]) => events.filter((event) => event.event === 'message').length;
 
 /** The suite, against the in-process generation store or (given REDIS_URL) the Redis one. */
@@ -75,7 +74,7 @@ const conversationControl = (storeEnv: Record<string, string>) => () => {
       const reply = (await messagesOf(sessionId)).at(-1);
       expect(reply).toEqual(expect.objectContaining({ status: 'aborted', errorCode: 'stopped', content: sent.text }));
       expect(sent.text.length).toBeGreaterThan(0);
-      expect(sent.text.length).toBeLessThan(expectedText(60).length);
+      expect(sent.text.length).toBeLessThan(replyText(60).length);
 
       expect((await stop(sessionId).expect(200)).body).toEqual({ stopped: false });
     });
@@ -107,7 +106,7 @@ const conversationControl = (storeEnv: Record<string, string>) => () => {
   describe('detach', () => {
     it('keeps generating after the client leaves when asked, and stops it otherwise', async () => {
       const { sessionId, messageId } = await startDetached();
-      await eventually(async () => expect((await messagesOf(sessionId)).at(-1)).toEqual(expect.objectContaining({ id: messageId, status: 'complete', content: expectedText(60) })), 10_000);
+      await eventually(async () => expect((await messagesOf(sessionId)).at(-1)).toEqual(expect.objectContaining({ id: messageId, status: 'complete', content: replyText(60) })), 10_000);
 
       const left = await send({ message: 'bye', model: SLOW }, (_, events) => messageCount(events) === 3);
       const gone = left.events[0]!.data as { sessionId: string };
@@ -123,7 +122,7 @@ const conversationControl = (storeEnv: Record<string, string>) => () => {
       const lastId = first.events.at(-1)!.id!;
       const rest = await follow(sessionId, { headers: { 'Last-Event-ID': lastId } });
       expect(rest.events[0]!.id).toBe(`${messageId}:${Number(lastId.split(':')[1]) + 1}`);
-      expect(first.text + rest.text).toBe(expectedText(60));
+      expect(first.text + rest.text).toBe(replyText(60));
       expect(rest.events.at(-1)!.event).toBe('done');
 
       // The same, from the query parameter; and nothing left after the last event.
@@ -235,7 +234,7 @@ const conversationControl = (storeEnv: Record<string, string>) => () => {
         ['user', branch[0].id],
         ['assistant', newReply],
       ]);
-      expect(branch[1]).toEqual(expect.objectContaining({ parentId: branch[0].id, siblingIds: [oldReply, newReply], content: expectedText(4) }));
+      expect(branch[1]).toEqual(expect.objectContaining({ parentId: branch[0].id, siblingIds: [oldReply, newReply], content: replyText(4) }));
       expect((await messagesOf(sessionId, 'all')).map((m) => m.id)).toEqual([branch[0].id, oldReply, newReply]);
 
       const switched = await api.http().put(`/api/chat/sessions/${sessionId}/branch`).set(user.auth).send({ messageId: oldReply }).expect(200);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { launchChromium, withBrowser } from './helpers/chromium.js';
@@ -10,7 +10,7 @@ import { type PageServer, startPageServer } from './helpers/page-server.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 const DELTAS = 120;
-const expectedText = Array.from({ length: DELTAS }, (_, i) => deltaText(i)).join('');
+const expectedText = replyText(DELTAS);
 
 /** The README's `follow` recipe itself, so that what the README tells browsers to do is what runs here. */
 function readmeFollowRecipe(): string {

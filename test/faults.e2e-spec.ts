@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
@@ -11,7 +11,7 @@ const RUNS = 100;
  * client slowed down by a loaded machine still aborts mid-reply, not after the reply has ended. */
 const ABORT_WITHIN = 40;
 const DELTAS = 400;
-const fullText = Array.from({ length: DELTAS }, (_, i) => deltaText(i)).join('');
+const fullText = replyText(DELTAS);
 
 /** A small deterministic generator, so a failing run can be replayed. */
 function seeded(seed: number) {

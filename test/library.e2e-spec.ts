@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
@@ -77,7 +77,7 @@ describe('conversation library: list previews, organising, folders (e2e)', () =>
       const stopped = (await list('', who)).sessions.find((session: { id: string }) => session.id === running);
       expect(stopped.isGenerating).toBe(false);
       expect(stopped.lastMessagePreview.length).toBeGreaterThan(0);
-      expect(Array.from({ length: 200 }, (_, i) => deltaText(i)).join('').startsWith(stopped.lastMessagePreview)).toBe(true);
+      expect(replyText(200).startsWith(stopped.lastMessagePreview)).toBe(true);
     });
   });
 

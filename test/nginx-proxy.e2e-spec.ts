@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
@@ -19,7 +19,6 @@ import { bootTestApp, type TestApp } from './helpers/test-app.js';
 const REDIS_URL = process.env.TEST_REDIS_URL;
 const throughProxy = describeWith(POSTGRES, REDIS, NGINX);
 
-const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 const messageCount = (events: SseEvent[]) => events.filter((event) => event.event === 'message').length;
 const seqOf = (event: SseEvent) => Number(event.id!.split(':')[1]);
 
@@ -74,7 +73,7 @@ throughProxy('two replicas behind the shipped nginx configuration (e2e)', () => 
     });
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toContain('text/event-stream');
-    expect(reply.text).toBe(expectedText(20));
+    expect(reply.text).toBe(replyText(20));
     expect(arrivals).toHaveLength(20);
     // 19 gaps of 50 ms at the upstream: a buffering proxy would hand them over together at the end.
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(500);
@@ -92,7 +91,7 @@ throughProxy('two replicas behind the shipped nginx configuration (e2e)', () => 
     });
     const all = [...started.events, ...resumed.events];
     expect(all.map(seqOf)).toEqual(all.map((_, index) => index + 1));
-    expect(started.text + resumed.text).toBe(expectedText(60));
+    expect(started.text + resumed.text).toBe(replyText(60));
     expect(resumed.events.at(-1)).toEqual(expect.objectContaining({ event: 'done', data: expect.objectContaining({ messageId }) }));
     expect(await servedBy(resumeId)).not.toBe(await servedBy(startId));
   });

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
-const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 
 describe('OpenAI-compatible API with personal API keys, through the official openai SDK (e2e)', () => {
   let api: TestApp;
@@ -54,7 +53,7 @@ describe('OpenAI-compatible API with personal API keys, through the official ope
       top_p: 0.9,
     });
     expect(completion.object).toBe('chat.completion');
-    expect(completion.choices[0]!.message.content).toBe(expectedText(5));
+    expect(completion.choices[0]!.message.content).toBe(replyText(5));
     expect(completion.usage).toEqual(expect.objectContaining({ completion_tokens: 5, total_tokens: expect.any(Number) }));
     expect(fake.requests[0]!.body.messages).toEqual([
       { role: 'system', content: 'Be brief.' },
@@ -67,7 +66,7 @@ describe('OpenAI-compatible API with personal API keys, through the official ope
   it('records nothing when the client sends store: false', async () => {
     const before = (await api.http().get('/api/chat/sessions?limit=100').set(user.auth).expect(200)).body.sessions.length;
     const completion = await client.chat.completions.create({ model: 'openai/fake:deltas=2', messages: [{ role: 'user', content: 'off the record' }], store: false });
-    expect(completion.choices[0]!.message.content).toBe(expectedText(2));
+    expect(completion.choices[0]!.message.content).toBe(replyText(2));
     const after = (await api.http().get('/api/chat/sessions?limit=100').set(user.auth).expect(200)).body.sessions;
     expect(after.length).toBe(before);
     expect(JSON.stringify(after)).not.toContain('off the record');
@@ -91,7 +90,7 @@ describe('OpenAI-compatible API with personal API keys, through the official ope
       finish ??= chunk.choices[0]?.finish_reason;
       if (chunk.usage) usage = chunk.usage;
     }
-    expect(content).toBe(expectedText(7));
+    expect(content).toBe(replyText(7));
     expect(finish).toBe('stop');
     expect(usage).toEqual(expect.objectContaining({ completion_tokens: 7 }));
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
@@ -15,7 +15,6 @@ const REDIS_URL = process.env.TEST_REDIS_URL;
 const shared = describeWith(POSTGRES, REDIS);
 
 const SLOW = 'fake:deltas=60,delay=25';
-const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 const messageCount = (events: SseEvent[]) => events.filter((event) => event.event === 'message').length;
 const seqOf = (event: SseEvent) => Number(event.id!.split(':')[1]);
 
@@ -61,9 +60,9 @@ shared('two replicas on PostgreSQL and Redis (e2e)', () => {
     });
     const all = [...started.events, ...resumed.events];
     expect(all.map(seqOf)).toEqual(all.map((_, index) => index + 1));
-    expect(started.text + resumed.text).toBe(expectedText(60));
+    expect(started.text + resumed.text).toBe(replyText(60));
     expect(resumed.events.at(-1)).toEqual(expect.objectContaining({ event: 'done', data: expect.objectContaining({ messageId }) }));
-    await eventually(async () => expect((await messagesOf(b, sessionId)).at(-1)).toEqual(expect.objectContaining({ status: 'complete', content: expectedText(60) })));
+    await eventually(async () => expect((await messagesOf(b, sessionId)).at(-1)).toEqual(expect.objectContaining({ status: 'complete', content: replyText(60) })));
   });
 
   it('refuses a second reply in the same session on the other replica with 409', async () => {

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
-const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 
 describe("OpenAI's Responses API with personal API keys, through the official openai SDK (e2e)", () => {
   let api: TestApp;
@@ -32,7 +31,7 @@ describe("OpenAI's Responses API with personal API keys, through the official op
   it('creates a response, then streams one that continues it with previous_response_id, in the same recorded session', async () => {
     const first = await client.responses.create({ model: 'openai/fake:deltas=4', input: 'Hello responses', instructions: 'Be brief.', metadata: { ticket: '42' } });
     expect(first).toEqual(expect.objectContaining({ object: 'response', status: 'completed', model: 'openai/fake:deltas=4', store: true, previous_response_id: null }));
-    expect(first.output_text).toBe(expectedText(4));
+    expect(first.output_text).toBe(replyText(4));
     expect(first.usage?.output_tokens).toBe(4);
     expect(fake.requests[0]!.body.messages).toEqual([
       { role: 'system', content: 'Be brief.' },
@@ -43,13 +42,13 @@ describe("OpenAI's Responses API with personal API keys, through the official op
     const deltas: string[] = [];
     stream.on('response.output_text.delta', (event) => deltas.push(event.delta));
     const second = await stream.finalResponse();
-    expect(deltas.join('')).toBe(expectedText(3));
-    expect(second.output_text).toBe(expectedText(3));
+    expect(deltas.join('')).toBe(replyText(3));
+    expect(second.output_text).toBe(replyText(3));
     expect(second.previous_response_id).toBe(first.id);
     // Instructions are not carried over; the recorded conversation is.
     expect(fake.requests[1]!.body.messages).toEqual([
       { role: 'user', content: 'Hello responses' },
-      { role: 'assistant', content: expectedText(4) },
+      { role: 'assistant', content: replyText(4) },
       { role: 'user', content: 'And then?' },
     ]);
     const sessionId = /^resp_([0-9a-f-]{36})_/.exec(second.id)![1];
@@ -57,16 +56,16 @@ describe("OpenAI's Responses API with personal API keys, through the official op
     const saved = await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).expect(200);
     expect(saved.body.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
       ['user', 'Hello responses'],
-      ['assistant', expectedText(4)],
+      ['assistant', replyText(4)],
       ['user', 'And then?'],
-      ['assistant', expectedText(3)],
+      ['assistant', replyText(3)],
     ]);
   });
 
   it('records nothing with store: false, and such a response cannot be continued', async () => {
     const before = await sessionCount();
     const unstored = await client.responses.create({ model: 'openai/fake:deltas=2', input: 'off the record', store: false });
-    expect(unstored.output_text).toBe(expectedText(2));
+    expect(unstored.output_text).toBe(replyText(2));
     expect(unstored).toEqual(expect.objectContaining({ store: false }));
     expect(await sessionCount()).toBe(before);
     await expect(client.responses.create({ model: 'openai/fake', input: 'more', previous_response_id: unstored.id })).rejects.toBeInstanceOf(OpenAI.NotFoundError);

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { describeWith, POSTGRES, REDIS } from './helpers/suite-requirements.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
-const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 const userMessage = (text: string): UIMessage => ({ id: `u-${text.length}`, role: 'user', parts: [{ type: 'text', text }] });
 type Metadata = { sessionId?: string; stopped?: boolean };
 
@@ -42,7 +41,7 @@ describe("the AI SDK's UI message stream (useChat's transport) (e2e)", () => {
       await transport({ provider: 'openai', model: 'fake:deltas=5' }).sendMessages({ chatId: 'client-chat-1', messages: [userMessage('Hello UI')], trigger: 'submit-message', messageId: undefined, abortSignal: undefined }),
     );
     expect(first.role).toBe('assistant');
-    expect(textOf(first)).toBe(expectedText(5));
+    expect(textOf(first)).toBe(replyText(5));
     const sessionId = first.metadata!.sessionId!;
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -82,7 +81,7 @@ describe("the AI SDK's UI message stream (useChat's transport) (e2e)", () => {
     leaving.abort();
     await reader.cancel().catch(() => undefined);
     const resumed = await transport().reconnectToStream({ chatId: sessionId });
-    expect(textOf(await assemble(resumed!))).toBe(expectedText(40));
+    expect(textOf(await assemble(resumed!))).toBe(replyText(40));
     expect(fake.requests[0]!.closedEarly).toBe(false);
 
     const stopping = await transport({ provider: 'openai', model: 'fake:deltas=2000,delay=20' }).sendMessages({
@@ -156,6 +155,6 @@ describeWith(POSTGRES, REDIS)("the AI SDK's UI message stream across replicas (e
     leaving.abort();
     await reader.cancel().catch(() => undefined);
     const onB = new DefaultChatTransport({ api: `${b.url}/api/ui/chat`, headers: user.auth });
-    expect(textOf(await assemble((await onB.reconnectToStream({ chatId: sessionId }))!))).toBe(expectedText(30));
+    expect(textOf(await assemble((await onB.reconnectToStream({ chatId: sessionId }))!))).toBe(replyText(30));
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { deltaText, type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { launchChromium, withBrowser } from './helpers/chromium.js';
@@ -9,7 +9,6 @@ import { type PageServer, startPageServer } from './helpers/page-server.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 import { buildPage } from './helpers/vite-page.js';
 
-const expectedText = (deltas: number) => Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 
 /** A React portal on its own origin using the AI SDK's useChat against POST /api/ui/chat, as its README recipe says. */
 withBrowser('the AI SDK useChat in a real browser (e2e)', () => {
@@ -57,17 +56,17 @@ withBrowser('the AI SDK useChat in a real browser (e2e)', () => {
     // Part of the reply is on screen before the whole of it: it streams.
     await eventually(async () => expect((await reply(page).innerText()).length).toBeGreaterThan(0));
     const partial = await reply(page).innerText();
-    expect(expectedText(40).startsWith(partial)).toBe(true);
-    expect(partial.length).toBeLessThan(expectedText(40).trim().length);
+    expect(replyText(40).startsWith(partial)).toBe(true);
+    expect(partial.length).toBeLessThan(replyText(40).trim().length);
     await page.locator('main[data-status="ready"]').waitFor();
-    expect(await reply(page).innerText()).toBe(expectedText(40).trim());
+    expect(await reply(page).innerText()).toBe(replyText(40).trim());
 
     const sessionId = await keptSessionId(page);
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     const { body } = await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).expect(200);
     expect(body.messages.map((m: { role: string; content: string; status: string }) => [m.role, m.content, m.status])).toEqual([
       ['user', 'Hello from the browser', 'complete'],
-      ['assistant', expectedText(40), 'complete'],
+      ['assistant', replyText(40), 'complete'],
     ]);
   });
 
@@ -78,12 +77,12 @@ withBrowser('the AI SDK useChat in a real browser (e2e)', () => {
     const sessionId = await keptSessionId(page);
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
 
-    expect((await reply(page).innerText()).length).toBeLessThan(expectedText(50).trim().length);
+    expect((await reply(page).innerText()).length).toBeLessThan(replyText(50).trim().length);
 
     const resumes: string[] = [];
     page.on('request', (request) => void (request.method() === 'GET' && request.url().includes('/api/ui/chat/') && resumes.push(request.url())));
     await page.reload();
-    await eventually(async () => expect(await reply(page).innerText()).toBe(expectedText(50).trim()), 30_000);
+    await eventually(async () => expect(await reply(page).innerText()).toBe(replyText(50).trim()), 30_000);
     expect(resumes).toEqual([`${api.url}/api/ui/chat/${sessionId}/stream`]);
     // One upstream request, never cut: the reload did not stop the reply.
     expect(fake.requests).toHaveLength(1);

@@ -83,6 +83,11 @@ export function deltaText(i: number): string {
   return `${WORDS[i % WORDS.length]} `;
 }
 
+/** The whole text of a reply of `deltas` deltas (the default size): what a test expects to see and to find saved. */
+export function replyText(deltas: number): string {
+  return Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
+}
+
 /** Delta `i` of `size` characters: its word repeated. */
 export function sizedDeltaText(i: number, size: number): string {
   const word = deltaText(i);
