@@ -6,7 +6,7 @@ import { appliedChange } from './applied-change.js';
 import type { RequestOrigin } from '../audit/request-origin.decorator.js';
 import { AccountRevocation } from '../auth/account-revocation.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import { decodeCursor, encodeCursor } from '../http/keyset-cursor.js';
+import { decodeCursor, encodeCursor } from '../http/page-cursor.js';
 
 export interface UserPage {
   users: UserEntity[];

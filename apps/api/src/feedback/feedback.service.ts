@@ -1,28 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { type FeedbackRating, type MessageFeedbackEntity, MessageFeedbackRepository, type ModelFeedback, type ModelFeedbackCursor } from '@app/persistence';
+import { decodePageCursor, encodePageCursor } from '../http/page-cursor.js';
 
 export interface ModelFeedbackPage {
   models: ModelFeedback[];
   nextCursor: string | null;
 }
 
-/** Opaque to clients: base64url of the JSON `[provider, model]` of the last row of the previous page. */
-const encodeCursor = (cursor: ModelFeedbackCursor) => Buffer.from(JSON.stringify([cursor.provider, cursor.model])).toString('base64url');
+/** The last row of the previous page of counts per model. */
+const encodeCursor = (cursor: ModelFeedbackCursor) => encodePageCursor('m', [cursor.provider, cursor.model]);
 
-function decodeCursor(raw: string): ModelFeedbackCursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  const parts: unknown[] = Array.isArray(parsed) ? parsed : [];
-  const [provider, model] = parts;
-  const valid = (part: unknown): part is string => typeof part === 'string' && part.length <= 200 && !part.includes('\u0000');
-  if (parts.length !== 2 || !valid(provider) || !valid(model)) throw new AppError('VALIDATION_FAILED', 'cursor is not valid');
-  return { provider, model };
-}
+const decodeCursor = (raw: string): ModelFeedbackCursor =>
+  decodePageCursor('m', raw, (values) => {
+    const [provider, model] = values;
+    const valid = (part: unknown): part is string => typeof part === 'string' && part.length <= 200 && !part.includes('\u0000');
+    return values.length === 2 && valid(provider) && valid(model) ? { provider, model } : undefined;
+  });
 
 /** Users rate the replies of their own sessions; administrators read the counts per model. */
 @Injectable()
