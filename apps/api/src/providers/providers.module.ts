@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { RedisModule } from '../redis/redis.module.js';
+import { ConnectionCache } from './connection.cache.js';
 import { CredentialCache } from './credential.cache.js';
 import { ProvidersController } from './providers.controller.js';
 import { ProvidersService } from './providers.service.js';
@@ -8,7 +9,7 @@ import { ProvidersService } from './providers.service.js';
 @Module({
   imports: [RedisModule, AuditModule],
   controllers: [ProvidersController],
-  providers: [ProvidersService, CredentialCache],
+  providers: [ProvidersService, CredentialCache, ConnectionCache],
   exports: [ProvidersService],
 })
 export class ProvidersModule {}
