@@ -74,6 +74,11 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'delete', path: '/api/admin/users/:id' },
   { method: 'get', path: '/api/admin/audit' },
   { method: 'get', path: '/api/admin/feedback' },
+  { method: 'get', path: '/api/admin/connections' },
+  { method: 'post', path: '/api/admin/connections' },
+  { method: 'get', path: '/api/admin/connections/:id' },
+  { method: 'patch', path: '/api/admin/connections/:id' },
+  { method: 'delete', path: '/api/admin/connections/:id' },
   { method: 'get', path: '/v1/models' },
   { method: 'post', path: '/v1/chat/completions' },
   { method: 'post', path: '/v1/responses' },
@@ -108,6 +113,7 @@ const bodyArbitrary = fc.oneof(
     fc.constantFrom(
       'email', 'password', 'code', 'displayName', 'refreshToken', 'currentPassword', 'newPassword', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl',
       'defaultModel', 'isAdmin', 'role', '__proto__', 'archived', 'pinned', 'folderId', 'tags', 'rating', 'comment', 'expiresInSeconds',
+      'models', 'enabled',
     ),
     junk,
     { maxKeys: 5 },
@@ -194,6 +200,9 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/api/folders/:id': { name: 'a folder' },
     '/api/keys': { name: 'a key' },
     '/api/admin/users/:id/role': { role: 'member' },
+    // A base URL nothing listens on: refused after validation, so the fuzz never fills the table.
+    '/api/admin/connections': { provider: 'custom', name: 'fuzz', apiKey: 'sk-fuzz', baseUrl: 'https://127.0.0.1/v1', models: ['a-model'], enabled: true },
+    '/api/admin/connections/:id': { name: 'fuzzed', models: ['a-model'], enabled: false },
     '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },
   };
 }

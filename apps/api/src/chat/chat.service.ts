@@ -111,7 +111,7 @@ export class ChatService {
   /** A turn whose history the client sent (the OpenAI-compatible API): recorded as a new session. */
   async startWithHistory(user: AuthUser, spec: Omit<TurnSpec, 'existing' | 'endpoint' | 'parentId'>, encoder: ReplyEncoder): Promise<Observable<MessageEvent>> {
     this.assertCanStart(user);
-    const endpoint = await this.providers.resolveEndpoint(user.id, spec.providerId);
+    const endpoint = await this.providers.resolveEndpoint(user.id, spec.providerId, spec.model);
     const context = spec.context.slice(0, this.config.historyMaxMessages);
     return this.attach(await this.start(user, { ...spec, endpoint, parentId: null, context }, encoder, false), false);
   }
@@ -130,7 +130,7 @@ export class ChatService {
     this.assertCanStart(user);
     const existing = await this.sessions.get(user.id, after.sessionId);
     if (!(await this.messages.findOwned(user.id, existing.id, after.messageId))) throw new AppError('MESSAGE_NOT_FOUND', 'Message not found');
-    const endpoint = await this.providers.resolveEndpoint(user.id, spec.providerId);
+    const endpoint = await this.providers.resolveEndpoint(user.id, spec.providerId, spec.model);
     const system = spec.context.filter((turn) => turn.role === 'system');
     const turns = spec.context.filter((turn) => turn.role !== 'system');
     const recorded = await this.messages.branchOwned(user.id, existing.id, this.config.historyMaxMessages, after.messageId);
@@ -169,9 +169,9 @@ export class ChatService {
   private async resolveTarget(user: AuthUser, dto: GenerationOptionsDto, existing?: ChatSessionEntity): Promise<Target> {
     const providerId = (dto.provider ?? existing?.provider) as ProviderId | undefined;
     if (!providerId) throw new AppError('VALIDATION_FAILED', 'provider is required to start a new session');
-    const endpoint = await this.providers.resolveEndpoint(user.id, providerId);
-    const model =
-      dto.model ?? (existing?.provider === providerId ? existing.model : undefined) ?? endpoint.defaultModel ?? endpoint.info.defaultModel;
+    const asked = dto.model ?? (existing?.provider === providerId ? existing.model : undefined);
+    const endpoint = await this.providers.resolveEndpoint(user.id, providerId, asked);
+    const model = asked ?? endpoint.defaultModel ?? endpoint.info.defaultModel;
     if (!model) throw new AppError('MODEL_REQUIRED', `model is required: ${endpoint.info.label} has no default model saved`);
     return { providerId, endpoint, model };
   }

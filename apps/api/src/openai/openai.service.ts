@@ -51,7 +51,7 @@ export class OpenAiService {
 
   /** `provider/model` for every catalogued model of the providers the user can use. */
   async models(userId: string): Promise<{ id: string; owned_by: string }[]> {
-    const usable = (await this.providers.list(userId)).filter(({ info, configured }) => configured || info.kind === 'echo');
+    const usable = (await this.providers.list(userId)).filter(({ access }) => access !== null);
     return usable.flatMap(({ info }) => info.models.map((model) => ({ id: `${info.id}/${model.id}`, owned_by: info.id })));
   }
 
@@ -94,9 +94,9 @@ export class OpenAiService {
     const slash = ref.indexOf('/');
     const prefix = ref.slice(0, slash);
     if (slash > 0 && isProviderId(prefix)) return { providerId: prefix, model: ref.slice(slash + 1) };
-    const usable = (await this.providers.list(userId)).filter(({ info, configured }) => configured || info.kind === 'echo');
+    const usable = (await this.providers.list(userId)).filter(({ access }) => access !== null);
     const listing = usable.find(({ info }) => getProviderInfo(info.id).models.some((model) => model.id === ref));
-    const configured = usable.filter(({ configured }) => configured);
+    const configured = usable.filter(({ access }) => access !== 'keyless');
     const providerId = listing?.info.id ?? (configured.length === 1 ? configured[0]!.info.id : undefined);
     if (!providerId) throw new AppError('MODEL_REQUIRED', `Cannot tell which provider serves "${ref.slice(0, 100)}": use provider/model, e.g. openai/gpt-4o-mini`);
     return { providerId, model: ref };

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PROVIDER_IDS, type ProviderId } from '@app/ai';
 import { Origin, type RequestOrigin } from '../audit/request-origin.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -18,9 +18,9 @@ export class ProvidersController {
   constructor(private readonly providers: ProvidersService) {}
 
   @Get()
-  @ApiOkResponse({ type: ProviderListDto, description: 'Every provider the gateway speaks, whether you configured it, and known models' })
+  @ApiOkResponse({ type: ProviderListDto, description: 'Every provider the gateway speaks, whether you configured it, whether and through what you can use it, and known models' })
   async list(@CurrentUser() user: AuthUser): Promise<ProviderListDto> {
-    return { providers: (await this.providers.list(user.id)).map(({ info, configured }) => mapProvider(info, configured)) };
+    return { providers: (await this.providers.list(user.id)).map(({ info, configured, access }) => mapProvider(info, configured, access)) };
   }
 
   @Get(':provider')
@@ -35,6 +35,7 @@ export class ProvidersController {
   @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
   @ApiOkResponse({ type: CredentialResponseDto })
   @ApiBadRequestResponse({ description: 'Unknown provider, missing key, or a base URL that is not allowed' })
+  @ApiForbiddenResponse({ description: 'USER_KEYS_DISABLED: ALLOW_USER_KEYS=false, turns use the organisation connections' })
   async upsert(
     @CurrentUser() user: AuthUser,
     @ProviderParam() provider: ProviderId,

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { RedisModule } from '../redis/redis.module.js';
+import { ConnectionCache } from './connection.cache.js';
+import { ConnectionsService } from './connections.service.js';
 import { CredentialCache } from './credential.cache.js';
 import { ProvidersController } from './providers.controller.js';
 import { ProvidersService } from './providers.service.js';
@@ -8,7 +10,7 @@ import { ProvidersService } from './providers.service.js';
 @Module({
   imports: [RedisModule, AuditModule],
   controllers: [ProvidersController],
-  providers: [ProvidersService, CredentialCache],
-  exports: [ProvidersService],
+  providers: [ProvidersService, CredentialCache, ConnectionCache, ConnectionsService],
+  exports: [ProvidersService, ConnectionsService],
 })
 export class ProvidersModule {}
