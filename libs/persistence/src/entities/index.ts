@@ -5,6 +5,8 @@ import { FolderEntity } from './folder.entity.js';
 import { MessageEntity } from './message.entity.js';
 import { LoginCodeEntity } from './login-code.entity.js';
 import { MessageFeedbackEntity } from './message-feedback.entity.js';
+import { ModelAliasEntity } from './model-alias.entity.js';
+import { ModelPolicyEntity } from './model-policy.entity.js';
 import { ProviderCredentialEntity } from './provider-credential.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SharedLinkEntity } from './shared-link.entity.js';
@@ -18,6 +20,8 @@ export {
   LoginCodeEntity,
   MessageEntity,
   MessageFeedbackEntity,
+  ModelAliasEntity,
+  ModelPolicyEntity,
   ProviderCredentialEntity,
   RefreshTokenEntity,
   SharedLinkEntity,
@@ -27,7 +31,8 @@ export { FEEDBACK_RATINGS, type FeedbackRating } from './message-feedback.entity
 export type { SharedSnapshot } from './shared-link.entity.js';
 export { USER_ROLES, type UserRole } from './user.entity.js';
 export type { AuditDetail } from './audit-event.entity.js';
-export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus } from './message.entity.js';
+export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus, type ReplyAttempt } from './message.entity.js';
+export type { AliasTarget } from './model-alias.entity.js';
 
 export const ENTITIES = [
   UserEntity,
@@ -41,4 +46,6 @@ export const ENTITIES = [
   FolderEntity,
   MessageFeedbackEntity,
   SharedLinkEntity,
+  ModelPolicyEntity,
+  ModelAliasEntity,
 ];
