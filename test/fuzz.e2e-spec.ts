@@ -74,6 +74,16 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'delete', path: '/api/admin/users/:id' },
   { method: 'get', path: '/api/admin/audit' },
   { method: 'get', path: '/api/admin/feedback' },
+  { method: 'get', path: '/api/admin/policies' },
+  { method: 'put', path: '/api/admin/policies/:role' },
+  { method: 'delete', path: '/api/admin/policies/:role' },
+  { method: 'get', path: '/api/admin/users/:id/policy' },
+  { method: 'put', path: '/api/admin/users/:id/policy' },
+  { method: 'delete', path: '/api/admin/users/:id/policy' },
+  { method: 'get', path: '/api/admin/aliases' },
+  { method: 'get', path: '/api/admin/aliases/:name' },
+  { method: 'put', path: '/api/admin/aliases/:name' },
+  { method: 'delete', path: '/api/admin/aliases/:name' },
   { method: 'get', path: '/v1/models' },
   { method: 'post', path: '/v1/chat/completions' },
   { method: 'post', path: '/v1/responses' },
@@ -108,6 +118,7 @@ const bodyArbitrary = fc.oneof(
     fc.constantFrom(
       'email', 'password', 'code', 'displayName', 'refreshToken', 'currentPassword', 'newPassword', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl',
       'defaultModel', 'isAdmin', 'role', '__proto__', 'archived', 'pinned', 'folderId', 'tags', 'rating', 'comment', 'expiresInSeconds',
+      'models', 'maxOutputTokens', 'minTemperature', 'maxTemperature', 'targets', 'fallbacks',
     ),
     junk,
     { maxKeys: 5 },
@@ -194,6 +205,9 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/api/folders/:id': { name: 'a folder' },
     '/api/keys': { name: 'a key' },
     '/api/admin/users/:id/role': { role: 'member' },
+    '/api/admin/policies/:role': { models: ['openai/gpt-4o*'], maxOutputTokens: 100 },
+    '/api/admin/users/:id/policy': { models: ['anthropic/*'] },
+    '/api/admin/aliases/:name': { targets: [{ provider: 'openai', model: 'gpt-4o-mini', weight: 2 }], fallbacks: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] },
     '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },
   };
 }
@@ -228,7 +242,14 @@ function hostileAttempts(token: string, sessionId: string, email: string) {
       field: fc.nat(),
     })
     .map(({ route, id, messageId, provider, hostile, field }): HostileAttempt => {
-      const path = route.path.replace(':id', id).replace(':messageId', messageId).replace(':shareId', messageId).replace(':provider', provider);
+      // Valid names, so the body's rules are what refuses (a hostile body is never saved: no policy binds the suite).
+      const path = route.path
+        .replace(':id', id)
+        .replace(':messageId', messageId)
+        .replace(':shareId', messageId)
+        .replace(':provider', provider)
+        .replace(':role', 'admin')
+        .replace(':name', 'fuzz-alias');
       const body = { ...(bodies[route.path] ?? {}) };
       const keys = Object.keys(body);
       const key = keys.length > 0 && (hostile.kind === 'deep' ? hostile.inPlace : !hostile.asKey) ? keys[field % keys.length]! : 'extra';
@@ -267,6 +288,8 @@ function attempts(token: string) {
           .replace(':messageId', encodeId(id))
           .replace(':shareId', encodeId(id))
           .replace(':token', encodeId(id))
+          .replace(':role', encodeId(id))
+          .replace(':name', encodeId(id))
           .replace(':provider', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
       return { method: route.method, path, ...(raw === undefined ? { body } : { raw }), authorization: auth };
     })

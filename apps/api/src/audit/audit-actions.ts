@@ -15,6 +15,10 @@ export const AUDIT_ACTIONS = [
   'api_key.revoked',
   'provider.credential_saved',
   'provider.credential_deleted',
+  'model_policy.saved',
+  'model_policy.deleted',
+  'model_alias.saved',
+  'model_alias.deleted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -18,6 +18,8 @@ export interface ResolvedEndpoint {
   apiKey?: string;
   baseUrl: string;
   defaultModel?: string;
+  /** The organisation connection used; null for the user's own key or a provider that needs none. */
+  connectionId: string | null;
 }
 
 @Injectable()
@@ -72,7 +74,7 @@ export class ProvidersService {
   }
 
   /** Decrypts the caller's own key for one upstream call; providers that need settings fail with 400 without them. */
-  async resolveEndpoint(userId: string, provider: ProviderId): Promise<ResolvedEndpoint> {
+  async resolveEndpoint(userId: string, provider: ProviderId, _model?: string): Promise<ResolvedEndpoint> {
     const info = getProviderInfo(provider);
     const credential = await this.cache.find(userId, provider);
     if (!credential && info.kind !== 'echo') {
@@ -86,7 +88,13 @@ export class ProvidersService {
       baseUrl: credential?.baseUrl ?? info.defaultBaseUrl ?? '',
       ...(apiKey && { apiKey }),
       ...(credential?.defaultModel && { defaultModel: credential.defaultModel }),
+      connectionId: null,
     };
+  }
+
+  /** One named organisation connection (an alias target): 503 CONNECTION_UNAVAILABLE when it is gone or disabled. */
+  endpointForConnection(connectionId: string): Promise<ResolvedEndpoint> {
+    return Promise.reject(new AppError('CONNECTION_UNAVAILABLE', `Connection ${connectionId.slice(0, 64)} is disabled or no longer exists`));
   }
 
   private unseal(provider: ProviderId, sealed: string): string {
