@@ -13,6 +13,7 @@ import { FoldersRepository } from './repositories/folders.repository.js';
 import { LoginCodesRepository } from './repositories/login-codes.repository.js';
 import { MessageFeedbackRepository } from './repositories/message-feedback.repository.js';
 import { MessagesRepository } from './repositories/messages.repository.js';
+import { ProviderConnectionsRepository } from './repositories/provider-connections.repository.js';
 import { ModelGovernanceRepository } from './repositories/model-governance.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
 import { RefreshTokensRepository } from './repositories/refresh-tokens.repository.js';
@@ -33,6 +34,7 @@ const REPOSITORIES = [
   MessageFeedbackRepository,
   SharedLinksRepository,
   ConversationTransferRepository,
+  ProviderConnectionsRepository,
   ModelGovernanceRepository,
 ];
 

@@ -61,7 +61,7 @@ export class OpenAiService {
    */
   async models(user: AuthUser): Promise<{ id: string; owned_by: string }[]> {
     const policy = await this.policies.effective(user);
-    const usable = (await this.providers.list(user.id)).filter(({ info, configured }) => configured || info.kind === 'echo');
+    const usable = (await this.providers.list(user.id)).filter(({ access }) => access !== null);
     const catalogued = usable.flatMap(({ info }) => info.models.filter((model) => policy.allows(info.id, model.id)).map((model) => ({ id: `${info.id}/${model.id}`, owned_by: info.id })));
     const aliases = (await this.aliases.list()).filter((alias) => policy.allows(ALIAS_PROVIDER, alias.name));
     return [...aliases.map((alias) => ({ id: alias.name, owned_by: ALIAS_PROVIDER })), ...catalogued];
@@ -110,9 +110,9 @@ export class OpenAiService {
     const prefix = ref.slice(0, slash);
     if (slash > 0 && (isProviderId(prefix) || prefix === ALIAS_PROVIDER)) return { provider: prefix, model: ref.slice(slash + 1) };
     if (slash < 0 && (await this.aliases.find(ref))) return { provider: ALIAS_PROVIDER, model: ref };
-    const usable = (await this.providers.list(userId)).filter(({ info, configured }) => configured || info.kind === 'echo');
+    const usable = (await this.providers.list(userId)).filter(({ access }) => access !== null);
     const listing = usable.find(({ info }) => getProviderInfo(info.id).models.some((model) => model.id === ref));
-    const configured = usable.filter(({ configured }) => configured);
+    const configured = usable.filter(({ access }) => access !== 'keyless');
     const providerId = listing?.info.id ?? (configured.length === 1 ? configured[0]!.info.id : undefined);
     if (!providerId) throw new AppError('MODEL_REQUIRED', `Cannot tell which provider serves "${ref.slice(0, 100)}": use provider/model, e.g. openai/gpt-4o-mini`);
     return { provider: providerId, model: ref };

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PROVIDER_IDS, type ProviderId } from '@app/ai';
 import { Origin, type RequestOrigin } from '../audit/request-origin.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -22,11 +22,13 @@ export class ProvidersController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ type: ProviderListDto, description: 'Every provider the gateway speaks, whether you configured it, and the known models your policy allows' })
+  @ApiOkResponse({ type: ProviderListDto, description: 'Every provider the gateway speaks, whether you configured it, whether and through what you can use it, and the known models your policy allows' })
   async list(@CurrentUser() user: AuthUser): Promise<ProviderListDto> {
     const policy = await this.policies.effective(user);
     const listed = await this.providers.list(user.id);
-    return { providers: listed.map(({ info, configured }) => mapProvider({ ...info, models: info.models.filter((model) => policy.allows(info.id, model.id)) }, configured)) };
+    return {
+      providers: listed.map(({ info, configured, access }) => mapProvider({ ...info, models: info.models.filter((model) => policy.allows(info.id, model.id)) }, configured, access)),
+    };
   }
 
   @Get(':provider')
@@ -41,6 +43,7 @@ export class ProvidersController {
   @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
   @ApiOkResponse({ type: CredentialResponseDto })
   @ApiBadRequestResponse({ description: 'Unknown provider, missing key, or a base URL that is not allowed' })
+  @ApiForbiddenResponse({ description: 'USER_KEYS_DISABLED: ALLOW_USER_KEYS=false, turns use the organisation connections' })
   async upsert(
     @CurrentUser() user: AuthUser,
     @ProviderParam() provider: ProviderId,

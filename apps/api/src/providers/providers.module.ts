@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { ModelAccessModule } from '../model-access/model-access.module.js';
 import { RedisModule } from '../redis/redis.module.js';
+import { ConnectionCache } from './connection.cache.js';
 import { CredentialCache } from './credential.cache.js';
 import { ProvidersController } from './providers.controller.js';
 import { ProvidersService } from './providers.service.js';
@@ -9,7 +10,7 @@ import { ProvidersService } from './providers.service.js';
 @Module({
   imports: [RedisModule, AuditModule, ModelAccessModule],
   controllers: [ProvidersController],
-  providers: [ProvidersService, CredentialCache],
+  providers: [ProvidersService, CredentialCache, ConnectionCache],
   exports: [ProvidersService],
 })
 export class ProvidersModule {}

@@ -1,9 +1,16 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { getProviderInfo, PROVIDER_IDS, type ProviderId, type ProviderInfo, UpstreamHttpClient } from '@app/ai';
-import { AppError, maskSecret, SecretCipher } from '@app/common';
-import { ProviderCredentialsRepository, type ProviderCredentialEntity } from '@app/persistence';
+import { AppError, connectionsConfig, maskSecret, SecretCipher } from '@app/common';
+import {
+  type ProviderConnectionEntity,
+  ProviderConnectionsRepository,
+  ProviderCredentialsRepository,
+  type ProviderCredentialEntity,
+} from '@app/persistence';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.decorator.js';
+import { ConnectionCache } from './connection.cache.js';
 import { CredentialCache } from './credential.cache.js';
 
 export interface CredentialInput {
@@ -12,7 +19,10 @@ export interface CredentialInput {
   defaultModel?: string;
 }
 
-/** What a strategy needs to reach a user's provider: always that user's own key with that user's own URL. */
+/** Whose settings a turn runs on: the user's own (or none, for a provider that needs no key), or an organisation connection. */
+export type EndpointSource = 'user' | 'organisation';
+
+/** What a strategy needs to reach a provider: the user's own key and URL, or those of one organisation connection. */
 export interface ResolvedEndpoint {
   info: ProviderInfo;
   apiKey?: string;
@@ -20,23 +30,43 @@ export interface ResolvedEndpoint {
   defaultModel?: string;
   /** The organisation connection used; null for the user's own key or a provider that needs none. */
   connectionId: string | null;
+  source: EndpointSource;
 }
+
+/** How the caller can reach a provider: own key, an organisation connection, no key needed, or not at all. */
+export type ProviderAccess = 'own_key' | 'organisation' | 'keyless' | null;
 
 @Injectable()
 export class ProvidersService {
   private readonly logger = new Logger(ProvidersService.name);
+  /** Per provider, the turn count that spreads turns over several connections serving the same model. */
+  private readonly turns = new Map<string, number>();
 
   constructor(
     private readonly credentials: ProviderCredentialsRepository,
     private readonly cache: CredentialCache,
+    private readonly connections: ProviderConnectionsRepository,
+    private readonly connectionCache: ConnectionCache,
     private readonly cipher: SecretCipher,
     private readonly http: UpstreamHttpClient,
     private readonly audit: AuditService,
+    @Inject(connectionsConfig.KEY) private readonly config: ConfigType<typeof connectionsConfig>,
   ) {}
 
-  async list(userId: string): Promise<{ info: ProviderInfo; configured: boolean }[]> {
+  /** Every provider, whether the caller saved settings for it, and whether and through what a turn can reach it. */
+  async list(userId: string): Promise<{ info: ProviderInfo; configured: boolean; access: ProviderAccess }[]> {
     const configured = new Set((await this.credentials.listOwned(userId)).map((credential) => credential.provider));
-    return PROVIDER_IDS.map((id) => ({ info: getProviderInfo(id), configured: configured.has(id) }));
+    const organisation = new Set((await this.connectionCache.enabled()).map((connection) => connection.provider));
+    return PROVIDER_IDS.map((id) => {
+      const info = getProviderInfo(id);
+      const access: ProviderAccess =
+        this.config.allowUserKeys && configured.has(id) ? 'own_key' : organisation.has(id) ? 'organisation' : info.kind === 'echo' ? 'keyless' : null;
+      return { info, configured: configured.has(id), access };
+    });
+  }
+
+  get allowUserKeys(): boolean {
+    return this.config.allowUserKeys;
   }
 
   async get(userId: string, provider: ProviderId): Promise<ProviderCredentialEntity> {
@@ -46,6 +76,9 @@ export class ProvidersService {
   }
 
   async upsert(userId: string, provider: ProviderId, input: CredentialInput, origin: RequestOrigin): Promise<ProviderCredentialEntity> {
+    if (!this.config.allowUserKeys) {
+      throw new AppError('USER_KEYS_DISABLED', "Your own provider settings are turned off here: turns use the organisation's connections");
+    }
     const info = getProviderInfo(provider);
     const existing = await this.credentials.findOwned(userId, provider);
     const baseUrl = input.baseUrl ?? null;
@@ -73,35 +106,77 @@ export class ProvidersService {
     await this.audit.record({ actor: userId, action: 'provider.credential_deleted', target: provider }, origin);
   }
 
-  /** Decrypts the caller's own key for one upstream call; providers that need settings fail with 400 without them. */
-  async resolveEndpoint(userId: string, provider: ProviderId, _model?: string): Promise<ResolvedEndpoint> {
+  /**
+   * Decrypts the key of one upstream call: the caller's own settings for the provider when they have some and
+   * ALLOW_USER_KEYS allows them, else an enabled organisation connection of the provider that serves the model.
+   * Without either, 400 PROVIDER_NOT_CONFIGURED (a provider that needs no key, echo, needs neither).
+   */
+  async resolveEndpoint(userId: string, provider: ProviderId, model?: string): Promise<ResolvedEndpoint> {
     const info = getProviderInfo(provider);
-    const credential = await this.cache.find(userId, provider);
-    if (!credential && info.kind !== 'echo') {
-      throw new AppError('PROVIDER_NOT_CONFIGURED', `${info.label} is not configured: save your settings with PUT /api/providers/${provider}`);
-    }
-    const sealed = credential?.apiKeyEncrypted;
-    const apiKey = sealed ? this.unseal(provider, sealed) : undefined;
-    if (sealed && apiKey && this.cipher.needsRotation(sealed)) this.reseal(userId, provider, sealed, apiKey);
-    return {
-      info,
-      baseUrl: credential?.baseUrl ?? info.defaultBaseUrl ?? '',
-      ...(apiKey && { apiKey }),
-      ...(credential?.defaultModel && { defaultModel: credential.defaultModel }),
-      connectionId: null,
-    };
+    const credential = this.config.allowUserKeys ? await this.cache.find(userId, provider) : null;
+    if (credential) return this.ownEndpoint(userId, info, credential);
+    const connection = this.chooseConnection(await this.connectionCache.enabled(), provider, model);
+    if (connection) return this.connectionEndpoint(info, connection);
+    if (info.kind === 'echo') return { info, baseUrl: info.defaultBaseUrl ?? '', connectionId: null, source: 'user' };
+    const remedy = this.config.allowUserKeys ? `save your settings with PUT /api/providers/${provider}` : 'ask an administrator for a connection';
+    throw new AppError('PROVIDER_NOT_CONFIGURED', `${info.label} is not configured: ${remedy}`);
   }
 
   /** One named organisation connection (an alias target): 503 CONNECTION_UNAVAILABLE when it is gone or disabled. */
-  endpointForConnection(connectionId: string): Promise<ResolvedEndpoint> {
-    return Promise.reject(new AppError('CONNECTION_UNAVAILABLE', `Connection ${connectionId.slice(0, 64)} is disabled or no longer exists`));
+  async endpointForConnection(connectionId: string): Promise<ResolvedEndpoint> {
+    const connection = (await this.connectionCache.enabled()).find(({ id }) => id === connectionId);
+    if (!connection) throw new AppError('CONNECTION_UNAVAILABLE', `Connection ${connectionId.slice(0, 64)} is disabled or no longer exists`);
+    return this.connectionEndpoint(getProviderInfo(connection.provider as ProviderId), connection);
   }
 
-  private unseal(provider: ProviderId, sealed: string): string {
+  /**
+   * The provider's connections that serve the model: those listing it first, then those serving any model. Several
+   * of the same rank take turns (round-robin in this process): several keys spread the load and their rate limits.
+   */
+  private chooseConnection(enabled: ProviderConnectionEntity[], provider: string, model?: string): ProviderConnectionEntity | undefined {
+    const ofProvider = enabled.filter((connection) => connection.provider === provider);
+    const listing = model ? ofProvider.filter((connection) => connection.models.includes(model)) : [];
+    const candidates = listing.length ? listing : ofProvider.filter((connection) => !model || connection.models.length === 0);
+    if (candidates.length <= 1) return candidates[0];
+    const turn = this.turns.get(provider) ?? 0;
+    this.turns.set(provider, (turn + 1) % Number.MAX_SAFE_INTEGER);
+    return candidates[turn % candidates.length];
+  }
+
+  private ownEndpoint(userId: string, info: ProviderInfo, credential: ProviderCredentialEntity): ResolvedEndpoint {
+    const sealed = credential.apiKeyEncrypted;
+    const apiKey = sealed ? this.unseal(sealed, `Your saved ${info.id} key`) : undefined;
+    if (sealed && apiKey && this.cipher.needsRotation(sealed)) this.reseal(userId, info.id, sealed, apiKey);
+    return {
+      info,
+      baseUrl: credential.baseUrl ?? info.defaultBaseUrl ?? '',
+      ...(apiKey && { apiKey }),
+      ...(credential.defaultModel && { defaultModel: credential.defaultModel }),
+      connectionId: null,
+      source: 'user',
+    };
+  }
+
+  private connectionEndpoint(info: ProviderInfo, connection: ProviderConnectionEntity): ResolvedEndpoint {
+    const sealed = connection.apiKeyEncrypted;
+    const apiKey = sealed ? this.unseal(sealed, `The key of the organisation connection "${connection.name}"`) : undefined;
+    if (sealed && apiKey && this.cipher.needsRotation(sealed)) this.resealConnection(connection.id, sealed, apiKey);
+    return {
+      info,
+      baseUrl: connection.baseUrl ?? info.defaultBaseUrl ?? '',
+      ...(apiKey && { apiKey }),
+      // A connection limited to some models serves its first by default.
+      ...(connection.models[0] && { defaultModel: connection.models[0] }),
+      connectionId: connection.id,
+      source: 'organisation',
+    };
+  }
+
+  private unseal(sealed: string, whose: string): string {
     try {
       return this.cipher.decrypt(sealed);
     } catch {
-      throw new AppError('CREDENTIAL_UNREADABLE', `Your saved ${provider} key was sealed with a retired encryption key: save it again`);
+      throw new AppError('CREDENTIAL_UNREADABLE', `${whose} was sealed with a retired encryption key: save it again`);
     }
   }
 
@@ -110,6 +185,13 @@ export class ProvidersService {
     const resealed = this.credentials.resealOwned(userId, provider, sealed, this.cipher.encrypt(apiKey));
     resealed.then(() => this.cache.forget(userId, provider)).catch((error: unknown) => {
       this.logger.warn(`Could not re-seal a ${provider} key: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  private resealConnection(connectionId: string, sealed: string, apiKey: string): void {
+    const resealed = this.connections.reseal(connectionId, sealed, this.cipher.encrypt(apiKey));
+    resealed.then(() => this.connectionCache.forget()).catch((error: unknown) => {
+      this.logger.warn(`Could not re-seal the key of connection ${connectionId}: ${error instanceof Error ? error.message : String(error)}`);
     });
   }
 

@@ -2,6 +2,7 @@ export * from './env-reader.js';
 export * from './app.config.js';
 export * from './auth.config.js';
 export * from './chat.config.js';
+export * from './connections.config.js';
 export * from './database.config.js';
 export * from './sign-in.config.js';
 export * from './telemetry.config.js';

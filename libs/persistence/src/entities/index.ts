@@ -5,6 +5,7 @@ import { FolderEntity } from './folder.entity.js';
 import { MessageEntity } from './message.entity.js';
 import { LoginCodeEntity } from './login-code.entity.js';
 import { MessageFeedbackEntity } from './message-feedback.entity.js';
+import { ProviderConnectionEntity } from './provider-connection.entity.js';
 import { ModelAliasEntity } from './model-alias.entity.js';
 import { ModelPolicyEntity } from './model-policy.entity.js';
 import { ProviderCredentialEntity } from './provider-credential.entity.js';
@@ -20,6 +21,7 @@ export {
   LoginCodeEntity,
   MessageEntity,
   MessageFeedbackEntity,
+  ProviderConnectionEntity,
   ModelAliasEntity,
   ModelPolicyEntity,
   ProviderCredentialEntity,
@@ -30,6 +32,7 @@ export {
 export { FEEDBACK_RATINGS, type FeedbackRating } from './message-feedback.entity.js';
 export type { SharedSnapshot } from './shared-link.entity.js';
 export { USER_ROLES, type UserRole } from './user.entity.js';
+export { CONNECTION_SOURCES, type ConnectionSource } from './provider-connection.entity.js';
 export type { AuditDetail } from './audit-event.entity.js';
 export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus, type ReplyAttempt } from './message.entity.js';
 export type { AliasTarget } from './model-alias.entity.js';
@@ -46,6 +49,7 @@ export const ENTITIES = [
   FolderEntity,
   MessageFeedbackEntity,
   SharedLinkEntity,
+  ProviderConnectionEntity,
   ModelPolicyEntity,
   ModelAliasEntity,
 ];
