@@ -25,6 +25,8 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
   if (name === 'id' && path.startsWith('/api/folders/')) return fixture.folderId;
   if (name === 'messageId') return fixture.messageId;
   if (name === 'id' && path.startsWith('/api/admin/users/')) return fixture.userId;
+  // The organisation's, not A's: any id, since a member is refused before the lookup.
+  if (name === 'id' && path.startsWith('/api/admin/connections/')) return fixture.keyId;
   if (name === 'shareId') return fixture.shareId;
   // Organisation settings, not anyone's data: a member is refused them whatever they name.
   if (name === 'role' && path.startsWith('/api/admin/policies/')) return 'member';
@@ -44,6 +46,7 @@ const bodies = (fixture: Fixture): Record<string, unknown> => ({
   'put /api/chat/sessions/{id}/branch': { messageId: fixture.messageId },
   'post /api/chat/sessions/{id}/messages/{messageId}/edit': { content: 'taken over' },
   'patch /api/admin/users/{id}/role': { role: 'member' },
+  'patch /api/admin/connections/{id}': { enabled: false },
   'patch /api/chat/sessions/{id}': { pinned: true, archived: true, tags: ['taken'] },
   'put /api/chat/sessions/{id}/messages/{messageId}/feedback': { rating: 'down' },
   'post /api/chat/sessions/{id}/share': {},
@@ -120,6 +123,9 @@ describe('ownership matrix (e2e)', () => {
         'get /api/ui/chat/{id}/stream',
         'patch /api/admin/users/{id}/role',
         'delete /api/admin/users/{id}',
+        'get /api/admin/connections/{id}',
+        'patch /api/admin/connections/{id}',
+        'delete /api/admin/connections/{id}',
         'patch /api/chat/sessions/{id}',
         'put /api/chat/sessions/{id}/messages/{messageId}/feedback',
         'post /api/chat/sessions/{id}/share',

@@ -11,7 +11,10 @@ interface Operation {
 }
 
 /** A body that passes validation, so a 403 cannot hide behind a 400, nor an admin's success behind one. */
-const BODIES: Record<string, object> = { 'patch /api/admin/users/{id}/role': { role: 'admin' } };
+const BODIES: Record<string, object> = {
+  'patch /api/admin/users/{id}/role': { role: 'admin' },
+  'post /api/admin/connections': { provider: 'echo', name: 'role matrix' },
+};
 
 /** Every admin route that exists today: the matrix must find at least these in the server's own route list. */
 const KNOWN_ADMIN_ROUTES = [
@@ -23,6 +26,11 @@ const KNOWN_ADMIN_ROUTES = [
   'delete /api/admin/users/{id}',
   'get /api/admin/audit',
   'get /api/admin/feedback',
+  'get /api/admin/connections',
+  'post /api/admin/connections',
+  'get /api/admin/connections/{id}',
+  'patch /api/admin/connections/{id}',
+  'delete /api/admin/connections/{id}',
 ];
 
 describe('role matrix: every /api/admin route (e2e)', () => {
@@ -90,7 +98,7 @@ describe('role matrix: every /api/admin route (e2e)', () => {
   it('lets an admin through on every admin route (an unknown id is 404, never 401 or 403)', async () => {
     for (const { route, method, path } of adminRoutes) {
       const response = await call(method, path, randomUUID()).set(admin.auth);
-      const expected = path.includes('{') ? 404 : 200;
+      const expected = path.includes('{') ? 404 : method === 'post' ? 201 : 200;
       expect([route, response.status]).toEqual([route, expected]);
     }
   });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { getProviderInfo, PROVIDER_IDS, type ProviderId, type ProviderInfo, UpstreamHttpClient } from '@app/ai';
-import { AppError, connectionsConfig, maskSecret, SecretCipher } from '@app/common';
+import { AppError, connectionsConfig, SecretCipher } from '@app/common';
 import {
   type ProviderConnectionEntity,
   ProviderConnectionsRepository,
@@ -12,6 +12,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.decorator.js';
 import { ConnectionCache } from './connection.cache.js';
 import { CredentialCache } from './credential.cache.js';
+import { assertSafeBaseUrl, sealKey } from './provider-settings.js';
 
 export interface CredentialInput {
   apiKey?: string;
@@ -83,12 +84,12 @@ export class ProvidersService {
     const existing = await this.credentials.findOwned(userId, provider);
     const baseUrl = input.baseUrl ?? null;
     if (info.requiresBaseUrl && !baseUrl) throw new AppError('VALIDATION_FAILED', `baseUrl is required for ${provider}`);
-    if (baseUrl) await this.assertReachable(baseUrl);
+    if (baseUrl) await assertSafeBaseUrl(this.http, baseUrl);
     if (info.requiresKey && !input.apiKey && !existing?.apiKeyEncrypted) {
       throw new AppError('VALIDATION_FAILED', `apiKey is required for ${provider}`);
     }
     const key = input.apiKey
-      ? { apiKeyEncrypted: this.cipher.encrypt(input.apiKey), apiKeyHint: maskSecret(input.apiKey) }
+      ? sealKey(this.cipher, input.apiKey)
       : { apiKeyEncrypted: existing?.apiKeyEncrypted ?? null, apiKeyHint: existing?.apiKeyHint ?? null };
     const saved = await this.credentials.upsertOwned(userId, provider, { ...key, baseUrl, defaultModel: input.defaultModel ?? null });
     await this.cache.forget(userId, provider);
@@ -193,13 +194,5 @@ export class ProvidersService {
     resealed.then(() => this.connectionCache.forget()).catch((error: unknown) => {
       this.logger.warn(`Could not re-seal the key of connection ${connectionId}: ${error instanceof Error ? error.message : String(error)}`);
     });
-  }
-
-  private async assertReachable(baseUrl: string): Promise<void> {
-    try {
-      await this.http.assertSafeUrl(baseUrl);
-    } catch (error) {
-      throw new AppError('UPSTREAM_URL_REJECTED', `baseUrl is not allowed: ${error instanceof Error ? error.message : 'rejected'}`);
-    }
   }
 }

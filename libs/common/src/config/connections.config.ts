@@ -37,12 +37,17 @@ const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
  */
 export function readConnectionsFile(variable: string, path: string, env: Env): FileConnection[] {
   const refuse = (problem: string) => new ConfigError(variable, `(${path}) ${problem}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw refuse('cannot be read (missing, or not a readable file)');
+  }
   let document: unknown;
   try {
-    document = parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'does not exist' : 'is not valid YAML or JSON';
-    throw refuse(reason);
+    document = parse(text);
+  } catch {
+    throw refuse('is not valid YAML or JSON');
   }
   const list = isRecord(document) ? document.connections : undefined;
   if (!Array.isArray(list)) throw refuse('must hold `connections:`, a list');
