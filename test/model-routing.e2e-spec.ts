@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { bootWithAdmin } from './factories/admin.factory.js';
-import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
+import { configureFakeProvider, FAKE_BASE_PATHS, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { readStream } from './helpers/sse-client.js';
 import type { TestApp } from './helpers/test-app.js';
@@ -105,6 +105,35 @@ describe('model policies, aliases and fallback (e2e)', () => {
         ['skipped', 'cooling_down'],
         ['ok', undefined],
       ]);
+    });
+
+    it("over the organisation's connections: a failed connection cools down for every user it serves", async () => {
+      const connection = async (provider: 'openai' | 'anthropic') =>
+        (
+          await api
+            .http()
+            .post('/api/admin/connections')
+            .set(admin.auth)
+            .send({ provider, name: `Team ${provider}`, apiKey: 'sk-org-key-0001', baseUrl: `${fake.url}${FAKE_BASE_PATHS[provider]}` })
+            .expect(201)
+        ).body.id as string;
+      const [first, second] = [await connection('openai'), await connection('anthropic')];
+      const name = `org-${randomUUID().slice(0, 8)}`;
+      await putAlias(name, { targets: [{ connection: first, model: 'fake:fail=500' }], fallbacks: [{ connection: second, model: 'fake:deltas=2' }] }).expect(200);
+      // Users without keys of their own: the alias's connections serve them.
+      const [one, other] = [await registerUser(api), await registerUser(api)];
+      const answered = await stream(one, { provider: 'alias', model: name });
+      expect(answered.text).toBe(replyText(2));
+      expect(answered.events.at(-1)!.data.attempts).toEqual([
+        { provider: 'openai', connection: first, model: 'fake:fail=500', status: 'failed', code: 'upstream_error', ms: expect.any(Number) },
+        { provider: 'anthropic', connection: second, model: 'fake:deltas=2', status: 'ok', ms: expect.any(Number) },
+      ]);
+      expect(fake.requests.map((request) => request.headers['authorization'] ?? request.headers['x-api-key'])).toEqual(['Bearer sk-org-key-0001', 'sk-org-key-0001']);
+      fake.reset();
+      const skipped = await stream(other, { provider: 'alias', model: name });
+      expect(skipped.text).toBe(replyText(2));
+      expect(fake.requests.map((request) => request.provider)).toEqual(['anthropic']);
+      expect(skipped.events.at(-1)!.data.attempts[0]).toMatchObject({ connection: first, status: 'skipped', code: 'cooling_down' });
     });
 
     it('/v1 clients ask for the alias by its bare name', async () => {
