@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
@@ -11,6 +12,16 @@ const PATTERN = /^[A-Za-z0-9._:@/*?-]{1,200}$/;
 /** No `/`: a bare alias name on /v1 is told apart from `provider/model` by it. */
 export const ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const TEMPERATURE = { min: 0, max: 2 };
+
+/** One end of the allowed temperature range; null or absent: no bound on that side. */
+const TemperatureBound = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: Number, nullable: true, minimum: TEMPERATURE.min, maximum: TEMPERATURE.max }),
+    IsOptional(),
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    Min(TEMPERATURE.min),
+    Max(TEMPERATURE.max),
+  );
 
 export class RoleParamDto {
   @ApiProperty({ enum: USER_ROLES })
@@ -46,18 +57,10 @@ export class ModelPolicyInputDto {
   @Max(1_000_000)
   maxOutputTokens?: number | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, ...{ minimum: TEMPERATURE.min, maximum: TEMPERATURE.max } })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(TEMPERATURE.min)
-  @Max(TEMPERATURE.max)
+  @TemperatureBound()
   minTemperature?: number | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, ...{ minimum: TEMPERATURE.min, maximum: TEMPERATURE.max } })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(TEMPERATURE.min)
-  @Max(TEMPERATURE.max)
+  @TemperatureBound()
   maxTemperature?: number | null;
 }
 
