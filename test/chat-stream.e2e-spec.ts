@@ -45,14 +45,16 @@ describe('chat stream (e2e)', () => {
 
     const { sessionId, messageId } = result.events[0]!.data;
     const done = result.events.at(-1)!.data;
-    expect(done).toEqual({ messageId, usage: expect.any(Object), responseTimeMs: expect.any(Number) });
+    // The route taken: one attempt, answered.
+    const attempts = [{ provider: 'echo', connection: null, model: expect.any(String), status: 'ok', ms: expect.any(Number) }];
+    expect(done).toEqual({ messageId, usage: expect.any(Object), responseTimeMs: expect.any(Number), attempts });
     const messages = await messagesOf(sessionId);
     expect(messages.map((m: any) => [m.role, m.status])).toEqual([
       ['user', 'complete'],
       ['assistant', 'complete'],
     ]);
     expect(messages[0].content).toBe('hello there friend');
-    expect(messages[1]).toEqual(expect.objectContaining({ id: messageId, content: result.text, provider: 'echo' }));
+    expect(messages[1]).toEqual(expect.objectContaining({ id: messageId, content: result.text, provider: 'echo', attempts }));
     expect(messages[1].responseTimeMs).toEqual(expect.any(Number));
   });
 

@@ -79,6 +79,16 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'get', path: '/api/admin/connections/:id' },
   { method: 'patch', path: '/api/admin/connections/:id' },
   { method: 'delete', path: '/api/admin/connections/:id' },
+  { method: 'get', path: '/api/admin/policies' },
+  { method: 'put', path: '/api/admin/policies/:role' },
+  { method: 'delete', path: '/api/admin/policies/:role' },
+  { method: 'get', path: '/api/admin/users/:id/policy' },
+  { method: 'put', path: '/api/admin/users/:id/policy' },
+  { method: 'delete', path: '/api/admin/users/:id/policy' },
+  { method: 'get', path: '/api/admin/aliases' },
+  { method: 'get', path: '/api/admin/aliases/:name' },
+  { method: 'put', path: '/api/admin/aliases/:name' },
+  { method: 'delete', path: '/api/admin/aliases/:name' },
   { method: 'get', path: '/v1/models' },
   { method: 'post', path: '/v1/chat/completions' },
   { method: 'post', path: '/v1/responses' },
@@ -113,7 +123,7 @@ const bodyArbitrary = fc.oneof(
     fc.constantFrom(
       'email', 'password', 'code', 'displayName', 'refreshToken', 'currentPassword', 'newPassword', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl',
       'defaultModel', 'isAdmin', 'role', '__proto__', 'archived', 'pinned', 'folderId', 'tags', 'rating', 'comment', 'expiresInSeconds',
-      'models', 'enabled',
+      'models', 'enabled', 'maxOutputTokens', 'minTemperature', 'maxTemperature', 'targets', 'fallbacks',
     ),
     junk,
     { maxKeys: 5 },
@@ -203,6 +213,9 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     // A base URL nothing listens on: refused after validation, so the fuzz never fills the table.
     '/api/admin/connections': { provider: 'custom', name: 'fuzz', apiKey: 'sk-fuzz', baseUrl: 'https://127.0.0.1/v1', models: ['a-model'], enabled: true },
     '/api/admin/connections/:id': { name: 'fuzzed', models: ['a-model'], enabled: false },
+    '/api/admin/policies/:role': { models: ['openai/gpt-4o*'], maxOutputTokens: 100 },
+    '/api/admin/users/:id/policy': { models: ['anthropic/*'] },
+    '/api/admin/aliases/:name': { targets: [{ provider: 'openai', model: 'gpt-4o-mini', weight: 2 }], fallbacks: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] },
     '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },
   };
 }
@@ -237,7 +250,14 @@ function hostileAttempts(token: string, sessionId: string, email: string) {
       field: fc.nat(),
     })
     .map(({ route, id, messageId, provider, hostile, field }): HostileAttempt => {
-      const path = route.path.replace(':id', id).replace(':messageId', messageId).replace(':shareId', messageId).replace(':provider', provider);
+      // Valid names, so the body's rules are what refuses (a hostile body is never saved: no policy binds the suite).
+      const path = route.path
+        .replace(':id', id)
+        .replace(':messageId', messageId)
+        .replace(':shareId', messageId)
+        .replace(':provider', provider)
+        .replace(':role', 'admin')
+        .replace(':name', 'fuzz-alias');
       const body = { ...(bodies[route.path] ?? {}) };
       const keys = Object.keys(body);
       const key = keys.length > 0 && (hostile.kind === 'deep' ? hostile.inPlace : !hostile.asKey) ? keys[field % keys.length]! : 'extra';
@@ -276,6 +296,8 @@ function attempts(token: string) {
           .replace(':messageId', encodeId(id))
           .replace(':shareId', encodeId(id))
           .replace(':token', encodeId(id))
+          .replace(':role', encodeId(id))
+          .replace(':name', encodeId(id))
           .replace(':provider', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
       return { method: route.method, path, ...(raw === undefined ? { body } : { raw }), authorization: auth };
     })

@@ -28,6 +28,9 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
   // The organisation's, not A's: any id, since a member is refused before the lookup.
   if (name === 'id' && path.startsWith('/api/admin/connections/')) return fixture.keyId;
   if (name === 'shareId') return fixture.shareId;
+  // Organisation settings, not anyone's data: a member is refused them whatever they name.
+  if (name === 'role' && path.startsWith('/api/admin/policies/')) return 'member';
+  if (name === 'name' && path.startsWith('/api/admin/aliases/')) return 'fast';
   return undefined;
 }
 
@@ -48,6 +51,9 @@ const bodies = (fixture: Fixture): Record<string, unknown> => ({
   'put /api/chat/sessions/{id}/messages/{messageId}/feedback': { rating: 'down' },
   'post /api/chat/sessions/{id}/share': {},
   'patch /api/folders/{id}': { name: 'taken over' },
+  'put /api/admin/policies/{role}': { models: [] },
+  'put /api/admin/users/{id}/policy': { models: [] },
+  'put /api/admin/aliases/{name}': { targets: [{ provider: 'echo', model: 'echo-1' }] },
 });
 
 /** Routes that act on any account, for administrators: a member is refused before any lookup (the role matrix in roles.e2e-spec covers them fully). */
@@ -128,6 +134,14 @@ describe('ownership matrix (e2e)', () => {
         'patch /api/folders/{id}',
         'delete /api/folders/{id}',
         'get /api/chat/sessions/{id}/export',
+        'put /api/admin/policies/{role}',
+        'delete /api/admin/policies/{role}',
+        'get /api/admin/users/{id}/policy',
+        'put /api/admin/users/{id}/policy',
+        'delete /api/admin/users/{id}/policy',
+        'get /api/admin/aliases/{name}',
+        'put /api/admin/aliases/{name}',
+        'delete /api/admin/aliases/{name}',
       ]),
     );
     expect(await snapshot()).toEqual(before);

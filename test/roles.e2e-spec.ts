@@ -14,6 +14,14 @@ interface Operation {
 const BODIES: Record<string, object> = {
   'patch /api/admin/users/{id}/role': { role: 'admin' },
   'post /api/admin/connections': { provider: 'echo', name: 'role matrix' },
+  'put /api/admin/aliases/{name}': { targets: [{ provider: 'echo', model: 'echo-1' }] },
+};
+
+/** Routes whose parameter is not an id: a role (a uuid is no role: 400), an alias name (PUT creates it). */
+const ADMIN_STATUS: Record<string, number> = {
+  'put /api/admin/policies/{role}': 400,
+  'delete /api/admin/policies/{role}': 400,
+  'put /api/admin/aliases/{name}': 200,
 };
 
 /** Every admin route that exists today: the matrix must find at least these in the server's own route list. */
@@ -31,6 +39,16 @@ const KNOWN_ADMIN_ROUTES = [
   'get /api/admin/connections/{id}',
   'patch /api/admin/connections/{id}',
   'delete /api/admin/connections/{id}',
+  'get /api/admin/policies',
+  'put /api/admin/policies/{role}',
+  'delete /api/admin/policies/{role}',
+  'get /api/admin/users/{id}/policy',
+  'put /api/admin/users/{id}/policy',
+  'delete /api/admin/users/{id}/policy',
+  'get /api/admin/aliases',
+  'get /api/admin/aliases/{name}',
+  'put /api/admin/aliases/{name}',
+  'delete /api/admin/aliases/{name}',
 ];
 
 describe('role matrix: every /api/admin route (e2e)', () => {
@@ -98,7 +116,7 @@ describe('role matrix: every /api/admin route (e2e)', () => {
   it('lets an admin through on every admin route (an unknown id is 404, never 401 or 403)', async () => {
     for (const { route, method, path } of adminRoutes) {
       const response = await call(method, path, randomUUID()).set(admin.auth);
-      const expected = path.includes('{') ? 404 : method === 'post' ? 201 : 200;
+      const expected = ADMIN_STATUS[route] ?? (path.includes('{') ? 404 : method === 'post' ? 201 : 200);
       expect([route, response.status]).toEqual([route, expected]);
     }
   });

@@ -14,6 +14,8 @@ export interface FakeLlmBehaviour {
   failStatus?: number;
   /** With a failure: the Retry-After header, in seconds. */
   retryAfter?: number;
+  /** With a failure: only the first this many requests for this model name fail, the next ones answer (a passing outage). */
+  failTimes?: number;
   /** Destroy the socket after this many deltas (a connection reset). */
   breakAfter?: number;
   /** End the response cleanly after this many deltas, without the provider's end marker. */
@@ -105,6 +107,7 @@ const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void
   first: (b, v) => (b.firstDelayMs = v),
   fail: (b, v) => (b.failStatus = v),
   retry: (b, v) => (b.retryAfter = v),
+  times: (b, v) => (b.failTimes = v),
   break: (b, v) => (b.breakAfter = v),
   stop: (b, v) => (b.stopAfter = v),
   garbage: (b, v) => (b.garbage = v > 0),
@@ -417,6 +420,8 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
   const requests: RecordedRequest[] = [];
   const maxRecorded = options.maxRecorded ?? 1000;
   const sockets = new Set<Socket>();
+  /** Requests seen per model name, for `times`: a test names its model uniquely (an unknown knob such as `id=...`). */
+  const seen = new Map<string, number>();
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://fake');
@@ -457,6 +462,11 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     });
 
     const behaviour = parseBehaviour(model, options.defaults);
+    if (behaviour.failTimes !== undefined) {
+      const nth = (seen.get(model) ?? 0) + 1;
+      seen.set(model, nth);
+      if (nth > behaviour.failTimes) behaviour.failStatus = undefined;
+    }
     if (!format.hasKey(request, url)) return sendJson(response, 401, format.error(401));
     if (behaviour.hang) return;
     const message = behaviour.leakKey ? leakyMessage(presentedKey(request, url)) : undefined;
@@ -490,7 +500,10 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     requests,
-    reset: () => void requests.splice(0),
+    reset: () => {
+      requests.splice(0);
+      seen.clear();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -18,6 +18,10 @@ export const AUDIT_ACTIONS = [
   'connection.created',
   'connection.updated',
   'connection.deleted',
+  'model_policy.saved',
+  'model_policy.deleted',
+  'model_alias.saved',
+  'model_alias.deleted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,5 +1,6 @@
 import type { MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import type { ReplyAttempt } from '@app/persistence';
 import type { EventPosition, ReplyEncoder, StopReason, Usage } from '../generations/reply-encoder.js';
 
 const EVENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,9})$/i;
@@ -28,8 +29,8 @@ export class ChatEventWriter implements ReplyEncoder {
     return this.event('message', content);
   }
 
-  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[] {
-    return [this.event('done', { messageId, usage, responseTimeMs, ...(stopped && { stopped: true, reason: stopped }) })];
+  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason, attempts?: readonly ReplyAttempt[]): MessageEvent[] {
+    return [this.event('done', { messageId, usage, responseTimeMs, ...(stopped && { stopped: true, reason: stopped }), ...(attempts && { attempts }) })];
   }
 
   error(code: string, error: string, messageId?: string): MessageEvent[] {

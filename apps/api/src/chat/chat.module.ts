@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { GenerationsModule } from '../generations/generations.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
+import { RoutingModule } from '../routing/routing.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { ChatController } from './chat.controller.js';
 import { UiChatController } from './ui-chat.controller.js';
 import { ChatService } from './chat.service.js';
 
 @Module({
-  imports: [AuthModule, GenerationsModule, ProvidersModule, SessionsModule],
+  imports: [AuthModule, GenerationsModule, ProvidersModule, RoutingModule, SessionsModule],
   controllers: [ChatController, UiChatController],
   exports: [ChatService],
   providers: [ChatService],

@@ -14,12 +14,13 @@ import { ProvidersModule } from '../providers/providers.module.js';
 import { ProvidersService } from '../providers/providers.service.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { RoutingModule } from '../routing/routing.module.js';
 import { ChatService } from './chat.service.js';
 
 const MAX_REPLY_CHARS = 1000;
 
 /** ChatService with what ChatModule gives it, without the HTTP side (controller, guards). */
-@Module({ imports: [GenerationsModule, ProvidersModule, SessionsModule], providers: [ChatService] })
+@Module({ imports: [GenerationsModule, ProvidersModule, RoutingModule, SessionsModule], providers: [ChatService] })
 class ChatServiceModule {}
 
 const all = (events: Observable<MessageEvent>) => lastValueFrom(events.pipe(toArray()));

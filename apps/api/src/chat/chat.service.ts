@@ -2,14 +2,16 @@ import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { EMPTY, Observable } from 'rxjs';
-import { type ChatTurn, type ProviderId, ProviderRegistry } from '@app/ai';
+import type { ChatTurn } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
 import { type ChatSessionEntity, MessagesRepository } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { Generation } from '../generations/generation.js';
 import { GenerationsService } from '../generations/generations.service.js';
 import type { EventPosition, ReplyEncoder } from '../generations/reply-encoder.js';
-import { ProvidersService, type ResolvedEndpoint } from '../providers/providers.service.js';
+import { ALIAS_PROVIDER } from '../model-access/model-policy.js';
+import { ProvidersService } from '../providers/providers.service.js';
+import { type ModelChoice, RoutingService } from '../routing/routing.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ChatEventWriter, withHeartbeat } from './chat-events.js';
 import type { EditMessageDto, GenerationOptionsDto, StreamChatDto } from './dto/stream-chat.dto.js';
@@ -21,8 +23,8 @@ const DEFAULT_TITLE = 'New chat';
 /** One chat turn, however it arrived. */
 export interface TurnSpec {
   existing?: ChatSessionEntity;
-  providerId: ProviderId;
-  endpoint: ResolvedEndpoint;
+  /** A provider, or `alias` with an alias's name as the model. */
+  providerId: ModelChoice['provider'];
   model: string;
   /** The user's new message to record; absent when regenerating the answer to one already recorded. */
   question?: string;
@@ -37,11 +39,7 @@ export interface TurnSpec {
   persist?: boolean;
 }
 
-interface Target {
-  providerId: ProviderId;
-  endpoint: ResolvedEndpoint;
-  model: string;
-}
+type Target = Pick<TurnSpec, 'providerId' | 'model'>;
 
 /**
  * Starts, follows and stops the replies of chat sessions. Everything that can be refused is checked before a
@@ -54,7 +52,7 @@ export class ChatService {
     private readonly sessions: SessionsService,
     private readonly messages: MessagesRepository,
     private readonly providers: ProvidersService,
-    private readonly registry: ProviderRegistry,
+    private readonly routing: RoutingService,
     private readonly generations: GenerationsService,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}
@@ -109,11 +107,10 @@ export class ChatService {
   }
 
   /** A turn whose history the client sent (the OpenAI-compatible API): recorded as a new session. */
-  async startWithHistory(user: AuthUser, spec: Omit<TurnSpec, 'existing' | 'endpoint' | 'parentId'>, encoder: ReplyEncoder): Promise<Observable<MessageEvent>> {
+  async startWithHistory(user: AuthUser, spec: Omit<TurnSpec, 'existing' | 'parentId'>, encoder: ReplyEncoder): Promise<Observable<MessageEvent>> {
     this.assertCanStart(user);
-    const endpoint = await this.providers.resolveEndpoint(user.id, spec.providerId, spec.model);
     const context = spec.context.slice(0, this.config.historyMaxMessages);
-    return this.attach(await this.start(user, { ...spec, endpoint, parentId: null, context }, encoder, false), false);
+    return this.attach(await this.start(user, { ...spec, parentId: null, context }, encoder, false), false);
   }
 
   /**
@@ -124,18 +121,17 @@ export class ChatService {
   async continueWithHistory(
     user: AuthUser,
     after: { sessionId: string; messageId: string },
-    spec: Omit<TurnSpec, 'existing' | 'endpoint' | 'parentId'>,
+    spec: Omit<TurnSpec, 'existing' | 'parentId'>,
     encoder: ReplyEncoder,
   ): Promise<Observable<MessageEvent>> {
     this.assertCanStart(user);
     const existing = await this.sessions.get(user.id, after.sessionId);
     if (!(await this.messages.findOwned(user.id, existing.id, after.messageId))) throw new AppError('MESSAGE_NOT_FOUND', 'Message not found');
-    const endpoint = await this.providers.resolveEndpoint(user.id, spec.providerId, spec.model);
     const system = spec.context.filter((turn) => turn.role === 'system');
     const turns = spec.context.filter((turn) => turn.role !== 'system');
     const recorded = await this.messages.branchOwned(user.id, existing.id, this.config.historyMaxMessages, after.messageId);
     const context = [...turns, ...recorded, ...system].slice(0, this.config.historyMaxMessages);
-    return this.attach(await this.start(user, { ...spec, existing, endpoint, parentId: after.messageId, context }, encoder, false), false);
+    return this.attach(await this.start(user, { ...spec, existing, parentId: after.messageId, context }, encoder, false), false);
   }
 
   /**
@@ -165,15 +161,17 @@ export class ChatService {
     }
   }
 
-  /** The provider and model asked for, else the session's, else the saved default. */
+  /** The provider (or alias) and model asked for, else the session's, else the saved default. */
   private async resolveTarget(user: AuthUser, dto: GenerationOptionsDto, existing?: ChatSessionEntity): Promise<Target> {
-    const providerId = (dto.provider ?? existing?.provider) as ProviderId | undefined;
+    const providerId = (dto.provider ?? existing?.provider) as Target['providerId'] | undefined;
     if (!providerId) throw new AppError('VALIDATION_FAILED', 'provider is required to start a new session');
     const asked = dto.model ?? (existing?.provider === providerId ? existing.model : undefined);
-    const endpoint = await this.providers.resolveEndpoint(user.id, providerId, asked);
-    const model = asked ?? endpoint.defaultModel ?? endpoint.info.defaultModel;
+    if (asked) return { providerId, model: asked };
+    if (providerId === ALIAS_PROVIDER) throw new AppError('MODEL_REQUIRED', 'model is required: the name of the alias');
+    const endpoint = await this.providers.resolveEndpoint(user.id, providerId);
+    const model = endpoint.defaultModel ?? endpoint.info.defaultModel;
     if (!model) throw new AppError('MODEL_REQUIRED', `model is required: ${endpoint.info.label} has no default model saved`);
-    return { providerId, endpoint, model };
+    return { providerId, model };
   }
 
   /** A client that left during the checks gets nothing written: no session, no question without an answer. */
@@ -181,8 +179,18 @@ export class ChatService {
     return clientGone.aborted ? null : this.start(user, spec, new ChatEventWriter(), true);
   }
 
-  private start(user: AuthUser, spec: TurnSpec, encoder: ReplyEncoder, shared: boolean): Promise<Generation> {
-    const { existing, endpoint, question } = spec;
+  /** Routes the turn (policy, alias, cooldowns: any refusal is still a plain JSON error) and starts its reply. */
+  private async start(user: AuthUser, spec: TurnSpec, encoder: ReplyEncoder, shared: boolean): Promise<Generation> {
+    const { existing, question } = spec;
+    const route = await this.routing.route(
+      user,
+      { provider: spec.providerId, model: spec.model },
+      {
+        messages: selectHistory(spec.context, this.config.historyMaxChars),
+        temperature: spec.temperature ?? this.config.defaultTemperature,
+        ...(spec.maxTokens !== undefined && { maxTokens: spec.maxTokens }),
+      },
+    );
     return this.generations.start({
       turn: {
         userId: user.id,
@@ -197,15 +205,7 @@ export class ChatService {
       encoder,
       persist: spec.persist ?? true,
       shared,
-      provider: this.registry.forProvider(spec.providerId),
-      request: {
-        model: spec.model,
-        messages: selectHistory(spec.context, this.config.historyMaxChars),
-        temperature: spec.temperature ?? this.config.defaultTemperature,
-        ...(spec.maxTokens !== undefined && { maxTokens: spec.maxTokens }),
-        baseUrl: endpoint.baseUrl,
-        ...(endpoint.apiKey && { apiKey: endpoint.apiKey }),
-      },
+      ...route,
     });
   }
 

@@ -2,7 +2,7 @@ import { Logger, type MessageEvent } from '@nestjs/common';
 import { type Context, context as otelContext, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Observable, Subscription } from 'rxjs';
 import { type ChatDelta, type ChatProvider, type ChatRequest, chatTracer, ERROR_TYPE, GEN_AI, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
-import type { FinishedReply, NewTurn } from '@app/persistence';
+import type { FinishedReply, NewTurn, ReplyAttempt } from '@app/persistence';
 import type { MetricsService } from '../observability/metrics.service.js';
 import { GenerationLog } from './generation-log.js';
 import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
@@ -15,10 +15,35 @@ import type { ReplySaver, SaveOutcome } from './reply.saver.js';
 export type StopCause = StopReason | ServerStopCause;
 type ServerStopCause = 'shutdown' | 'session_revoked';
 
-export interface GenerationPlan {
-  turn: NewTurn;
+/** One place the reply may be asked for: a provider's strategy and its request, through one connection or key. */
+export interface RouteTarget {
+  providerId: ProviderId;
+  /** The organisation connection; null for the user's own key. */
+  connectionId: string | null;
+  /** What a cooldown is kept under: the connection, or the user's own key for the provider. */
+  cooldownKey: string;
   provider: ChatProvider;
   request: ChatRequest;
+}
+
+/** How a reply moves on when its target fails before the first byte (ROUTING_* configuration). */
+export interface RetryRules {
+  cooldownMs: number;
+  retryAfterMaxMs: number;
+  maxAttempts: number;
+}
+
+/** Where failing targets are remembered, so that later replies pass them over for a while (shared across replicas). */
+export interface Cooldowns {
+  coolDown(key: string, ms: number): void;
+}
+
+export interface GenerationPlan {
+  turn: NewTurn;
+  /** In the order to try them: at least one. */
+  targets: RouteTarget[];
+  /** Targets passed over before the first attempt (cooling down, unusable): the start of the route's record. */
+  skipped: ReplyAttempt[];
   /** The wire format: our chat protocol, or OpenAI's chunks for /v1. */
   encoder: ReplyEncoder;
   /** False when the client asked not to be recorded (OpenAI's `store: false`): nothing is written. */
@@ -39,6 +64,22 @@ export interface GenerationContext {
   captureContent: boolean;
   /** Called once, when the reply is saved (or left to the background retries), before its last event. */
   settled(generation: Generation): void;
+  retry: RetryRules;
+  cooldowns: Cooldowns;
+}
+
+/**
+ * Failures that another target (or the same one, after its Retry-After) may not have: a connection that failed, a
+ * 5xx, a 429, no first token in time. A rejected key or request is the same everywhere, and is the user's to see.
+ */
+const RETRYABLE = new Set(['upstream_error', 'upstream_rate_limited', 'upstream_timeout']);
+
+/** Failures after which a connection is passed over for a while: its key refused, rate limited, the server failing. */
+function cooldownFor(error: unknown, rules: RetryRules): number | null {
+  if (!(error instanceof UpstreamError)) return null;
+  if (error.code === 'upstream_rate_limited') return Math.max(rules.cooldownMs, (error.retryAfterSeconds ?? 0) * 1000);
+  if (error.code === 'upstream_auth' || (error.status !== undefined && error.status >= 500)) return rules.cooldownMs;
+  return null;
 }
 
 interface Failure {
@@ -89,8 +130,18 @@ export class Generation {
   readonly userId: string;
   /** Every event of this reply, in order: what followers replay and the stores share. */
   readonly log: GenerationLog;
-  private readonly upstream = new AbortController();
+  /** The running attempt's: each attempt has its own, so cancelling one never reaches the next. */
+  private upstream = new AbortController();
   private subscription?: Subscription;
+  /** The route so far; the last entry is the running attempt's while `attemptOpen`. */
+  private readonly attempts: ReplyAttempt[];
+  private attemptOpen = false;
+  private attemptStartedAt = 0;
+  private targetIndex = 0;
+  /** Whether the last target has had its one second try after a 429's Retry-After. */
+  private retriedAfterWait = false;
+  /** Between two attempts: the wait before the next (a Retry-After), which a stop cancels. */
+  private nextAttempt?: NodeJS.Timeout;
   /** Set once the upstream is cut off (stop, reply limit, failed write): whatever it still sends is ignored. */
   private halted = false;
   private readonly chunks: string[] = [];
@@ -100,7 +151,8 @@ export class Generation {
   private finish?: Extract<ChatDelta, { type: 'finish' }>;
   private current: GenerationStatus = 'running';
   private readonly startedAt = performance.now();
-  private readonly labels: { provider: ProviderId; model: string };
+  /** The running (in the end, the answering) target's. */
+  private labels: { provider: ProviderId; model: string };
   /** The strategy's `sent`: releases the turn's write. Settling a promise twice does nothing, so any path may call it. */
   private releaseTurnWrite!: () => void;
   /** Whether the turn's rows exist (true without writing when not persisted); waits for the upstream request to leave. */
@@ -117,8 +169,8 @@ export class Generation {
     this.sessionId = plan.turn.sessionId;
     this.userId = plan.turn.userId;
     this.log = new GenerationLog(this.id, this.sessionId);
-    const provider = plan.turn.provider as ProviderId;
-    this.labels = { provider, model: modelLabel(provider, plan.request.model) };
+    this.attempts = [...plan.skipped];
+    this.labels = this.labelsOf(this.target);
     this.span = this.startSpan();
     this.spanContext = trace.setSpan(otelContext.active(), this.span);
     const requestSent = new Promise<void>((release) => (this.releaseTurnWrite = release));
@@ -138,6 +190,11 @@ export class Generation {
     return this.log.watch();
   }
 
+  /** The attempt's target: the running one, or the last one tried. */
+  private get target(): RouteTarget {
+    return this.plan.targets[this.targetIndex]!;
+  }
+
   /**
    * Asks the provider; the turn's write waits until the strategy says the request has left, so the first token
    * never waits behind the database (with PGlite the write is the database's own work on this thread). Should a
@@ -146,16 +203,55 @@ export class Generation {
   run(): void {
     this.context.metrics.activeStreams.inc();
     this.plan.encoder.start(this.sessionId, this.id).forEach((event) => this.log.append(event));
-    this.subscription = otelContext.with(this.spanContext, () =>
-      this.plan.provider.stream(this.plan.request, this.upstream.signal, this.releaseTurnWrite).subscribe({
+    this.attempt();
+    void this.turnWritten.then((written) => written || this.onTurnUnsaved());
+  }
+
+  /** One upstream request, to the current target; the next starts only once this one has ended. */
+  private attempt(): void {
+    const target = this.target;
+    this.labels = this.labelsOf(target);
+    this.upstream = new AbortController();
+    this.attemptOpen = true;
+    this.attemptStartedAt = performance.now();
+    this.attempts.push({ provider: target.providerId, connection: target.connectionId, model: target.request.model, status: 'ok', ms: 0 });
+    const subscription = otelContext.with(this.spanContext, () =>
+      target.provider.stream(target.request, this.upstream.signal, this.releaseTurnWrite).subscribe({
         next: (delta) => this.onDelta(delta),
         error: (error: unknown) => this.onUpstreamError(error),
         complete: () => this.onUpstreamComplete(),
       }),
     );
+    this.subscription = subscription;
     // A provider may end the reply while the subscription above is still being made.
-    if (this.halted) this.subscription.unsubscribe();
-    void this.turnWritten.then((written) => written || this.onTurnUnsaved());
+    if (this.halted) subscription.unsubscribe();
+  }
+
+  /** Records how the running attempt ended; the first call wins. */
+  private closeAttempt(status: ReplyAttempt['status'], code?: string): void {
+    if (!this.attemptOpen) return;
+    this.attemptOpen = false;
+    const attempt = this.attempts.at(-1)!;
+    attempt.status = status;
+    attempt.ms = Math.round(performance.now() - this.attemptStartedAt);
+    if (code) attempt.code = code;
+    this.context.metrics.upstreamAttempts.inc({ provider: attempt.provider, outcome: status });
+  }
+
+  /**
+   * Where a failed attempt goes on, if anywhere: only while nothing of it has reached the client, only for a
+   * failure another try may not have, within ROUTING_MAX_ATTEMPTS. The next target at once; after the last one,
+   * a 429 whose Retry-After is within ROUTING_RETRY_AFTER_MAX_MS is asked once more after that wait.
+   */
+  private retryAfter(error: unknown): { index: number; delayMs: number } | null {
+    if (this.chunks.length > 0 || !(error instanceof UpstreamError) || !RETRYABLE.has(error.code)) return null;
+    const { retry } = this.context;
+    if (this.attempts.filter((attempt) => attempt.status !== 'skipped').length >= retry.maxAttempts) return null;
+    if (this.targetIndex + 1 < this.plan.targets.length) return { index: this.targetIndex + 1, delayMs: 0 };
+    const waitMs = (error.retryAfterSeconds ?? Infinity) * 1000;
+    if (error.code !== 'upstream_rate_limited' || this.retriedAfterWait || waitMs > retry.retryAfterMaxMs) return null;
+    this.retriedAfterWait = true;
+    return { index: this.targetIndex, delayMs: waitMs };
   }
 
   /** Ends it early and saves what it has; resolves once saved, with false if it had already ended. */
@@ -165,7 +261,7 @@ export class Generation {
     const { code, message } = STOPPED[cause];
     await this.settle({ status: 'aborted', errorCode: code, error: message });
     const { encoder } = this.plan;
-    this.end(endedByServer(cause) ? encoder.error(code, ENDED_BY_SERVER[cause], this.id) : encoder.done(this.id, this.usage, this.elapsedMs(), cause));
+    this.end(endedByServer(cause) ? encoder.error(code, ENDED_BY_SERVER[cause], this.id) : encoder.done(this.id, this.usage, this.elapsedMs(), cause, this.attempts));
     return true;
   }
 
@@ -205,12 +301,27 @@ export class Generation {
     this.releaseTurnWrite();
     if (this.halted) return;
     if (!(error instanceof UpstreamError)) Generation.logger.error('Provider stream failed', error instanceof Error ? error.stack : String(error));
-    this.fail(describeFailure(error));
+    const failure = describeFailure(error);
+    this.closeAttempt('failed', failure.code);
+    const cooldownMs = cooldownFor(error, this.context.retry);
+    if (cooldownMs) this.context.cooldowns.coolDown(this.target.cooldownKey, cooldownMs);
+    const next = this.retryAfter(error);
+    if (!next) return this.fail(failure);
+    this.context.metrics.fallbacks.inc({ provider: this.target.providerId, code: failure.code });
+    // Never two requests at once: the failed one has ended (its Observable errored) before the next is made, and
+    // the next is made from a timer, never from inside the failed one's error callback.
+    this.nextAttempt = setTimeout(() => {
+      this.nextAttempt = undefined;
+      this.targetIndex = next.index;
+      if (!this.halted) this.attempt();
+    }, next.delayMs);
   }
 
   private onUpstreamComplete(): void {
     this.releaseTurnWrite();
-    if (!this.halted) this.complete();
+    if (this.halted) return;
+    this.closeAttempt('ok');
+    this.complete();
   }
 
   /** The turn's rows could not be written: nothing can be saved, so the reply ends now. */
@@ -222,6 +333,7 @@ export class Generation {
 
   private haltUpstream(): void {
     this.halted = true;
+    clearTimeout(this.nextAttempt);
     this.upstream.abort();
     this.subscription?.unsubscribe();
     this.releaseTurnWrite();
@@ -243,7 +355,7 @@ export class Generation {
         const message = "The reply was generated but not saved yet; it is being saved as soon as the database is back: read the session's messages for it";
         return this.end(encoder.error('persistence_delayed', message, this.id));
       }
-      if (outcome === 'saved') this.end(encoder.done(this.id, this.usage, this.elapsedMs()));
+      if (outcome === 'saved') this.end(encoder.done(this.id, this.usage, this.elapsedMs(), undefined, this.attempts));
     });
   }
 
@@ -251,6 +363,7 @@ export class Generation {
   private async settle(reply: Settlement): Promise<SaveOutcome | null> {
     if (this.current !== 'running') return null;
     this.current = reply.status;
+    this.closeAttempt(reply.status === 'complete' ? 'ok' : reply.status === 'aborted' ? 'aborted' : 'failed', reply.errorCode ?? undefined);
     this.record(reply);
     try {
       return await this.save(reply);
@@ -270,12 +383,20 @@ export class Generation {
       responseTimeMs: this.elapsedMs(),
       promptTokens: this.usage?.promptTokens ?? null,
       completionTokens: this.usage?.completionTokens ?? null,
+      // What answered (or was asked last), which an alias or a fallback makes other than what the turn asked for.
+      provider: this.target.providerId,
+      model: this.target.request.model,
+      attempts: this.attempts,
     });
   }
 
   private end(events: MessageEvent[]): void {
     events.forEach((event) => this.log.append(event));
     this.log.end();
+  }
+
+  private labelsOf(target: RouteTarget): { provider: ProviderId; model: string } {
+    return { provider: target.providerId, model: modelLabel(target.providerId, target.request.model) };
   }
 
   private elapsedMs(): number {
@@ -287,7 +408,8 @@ export class Generation {
    * the reply when settled) only when OTEL_GENAI_CAPTURE_CONTENT is on; never the key or the base URL.
    */
   private startSpan(): Span {
-    const { request, turn } = this.plan;
+    const { turn } = this.plan;
+    const { request } = this.target;
     const span = chatTracer.startSpan('generation', {
       attributes: {
         [GEN_AI.operation]: 'chat',
@@ -314,6 +436,7 @@ export class Generation {
     if (usage) span.setAttributes({ [GEN_AI.inputTokens]: usage.promptTokens, [GEN_AI.outputTokens]: usage.completionTokens });
     if (finish) span.setAttribute(GEN_AI.finishReasons, [finish.reason]);
     if (finish?.model) span.setAttribute(GEN_AI.responseModel, finish.model);
+    if (this.attempts.length > 1) span.setAttributes({ [GEN_AI.provider]: this.target.providerId, 'chat.route.attempts': this.attempts.length });
     if (this.context.captureContent) {
       const output = [{ role: 'assistant', parts: [{ type: 'text', content: this.chunks.join('') }], ...(finish && { finish_reason: finish.reason }) }];
       span.setAttribute(GEN_AI.outputMessages, JSON.stringify(output));

@@ -7,6 +7,7 @@ import { RedisModule } from '../redis/redis.module.js';
 import { GenerationRegistry } from './generation.registry.js';
 import { GenerationsService } from './generations.service.js';
 import { ReplySaver } from './reply.saver.js';
+import { RouteCooldowns } from './route-cooldowns.js';
 import { StaleReplySweeper } from './stale-reply.sweeper.js';
 import { GenerationStore, type GenerationStoreSettings, longestGenerationMs } from './stores/generation.store.js';
 import { MemoryGenerationStore } from './stores/memory-generation.store.js';
@@ -18,9 +19,10 @@ import { RedisGenerationStore } from './stores/redis-generation.store.js';
  */
 @Module({
   imports: [MetricsModule, RedisModule],
-  exports: [GenerationsService],
+  exports: [GenerationsService, RouteCooldowns],
   providers: [
     GenerationsService,
+    RouteCooldowns,
     GenerationRegistry,
     ReplySaver,
     StaleReplySweeper,

@@ -4,18 +4,19 @@ import { randomUUID } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import type { ProviderId } from '@app/ai';
-import type { GenerationPlan } from './generation.js';
+import type { GenerationPlan, RouteTarget } from './generation.js';
 import type { ReplyEncoder } from './reply-encoder.js';
 import { ProviderRegistry } from '@app/ai';
 import { AppError } from '@app/common';
 import { ChatTurnsRepository, MessagesRepository } from '@app/persistence';
-import { sizedDeltaText, startFakeLlm } from '../../../fake-llm/src/fake-llm.server.js';
+import { replyText, sizedDeltaText, startFakeLlm } from '../../../fake-llm/src/fake-llm.server.js';
 import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
 import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
 import { MetricsModule } from '../observability/metrics.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { GenerationsModule } from './generations.module.js';
 import { GenerationsService } from './generations.service.js';
+import { RouteCooldowns } from './route-cooldowns.js';
 
 const MAX_REPLY_CHARS = 1000;
 
@@ -45,6 +46,20 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
   });
   afterAll(() => bed?.close());
 
+  /** One place to ask, on the fake upstream: its OpenAI format unless told otherwise. */
+  const target = (model: string, provider: ProviderId = 'openai', baseUrl?: string): RouteTarget => ({
+    providerId: provider,
+    connectionId: null,
+    cooldownKey: `test:${provider}:${model}`,
+    provider: bed.module.get(ProviderRegistry).forProvider(provider),
+    request: {
+      model,
+      messages: [{ role: 'user', content: 'Say something' }],
+      baseUrl: baseUrl ?? `${bed.fake.url}${FAKE_BASE_PATHS[provider as keyof typeof FAKE_BASE_PATHS] ?? FAKE_BASE_PATHS.openai}`,
+      apiKey: FAKE_KEY,
+    },
+  });
+
   /** A new session's first turn against the fake upstream's OpenAI format, unless told otherwise. */
   const plan = (model: string, options: { provider?: ProviderId; baseUrl?: string; shared?: boolean } = {}): GenerationPlan => {
     const provider = options.provider ?? 'openai';
@@ -59,13 +74,8 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
         question: { id: randomUUID(), content: 'Say something' },
         replyId: randomUUID(),
       },
-      provider: bed.module.get(ProviderRegistry).forProvider(provider),
-      request: {
-        model,
-        messages: [{ role: 'user', content: 'Say something' }],
-        baseUrl: options.baseUrl ?? `${bed.fake.url}${FAKE_BASE_PATHS.openai}`,
-        apiKey: FAKE_KEY,
-      },
+      targets: [target(model, provider, options.baseUrl)],
+      skipped: [],
       encoder: plainEncoder(),
       persist: true,
       shared: options.shared ?? true,
@@ -73,6 +83,68 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
   };
   const replyRow = async (plan: GenerationPlan) =>
     (await messages.listOwned(bed.userId, plan.turn.sessionId)).find((message) => message.id === plan.turn.replyId);
+
+  describe('retries and fallback before the first byte', () => {
+    const modelsAsked = () => bed.fake.requests.map((request) => request.model);
+    const run = async (started: GenerationPlan) => lastValueFrom((await generations.start(started)).events.pipe(toArray()));
+
+    it('a 500 from the first target: the second answers, one clean stream, one saved reply, two upstream calls', async () => {
+      bed.fake.reset();
+      const started = { ...plan('fake:fail=500'), targets: [target('fake:fail=500'), target('fake:deltas=3', 'anthropic')] };
+      const events = await run(started);
+      expect(events.map((event) => event.type)).toEqual(['start', 'delta', 'delta', 'delta', 'done']);
+      expect(text(events)).toBe(replyText(3));
+      expect(modelsAsked()).toEqual(['fake:fail=500', 'fake:deltas=3']);
+      const row = await replyRow(started);
+      expect(row).toMatchObject({ status: 'complete', content: replyText(3), provider: 'anthropic', model: 'fake:deltas=3' });
+      expect(row?.attempts).toEqual([
+        { provider: 'openai', connection: null, model: 'fake:fail=500', status: 'failed', code: 'upstream_error', ms: expect.any(Number) },
+        { provider: 'anthropic', connection: null, model: 'fake:deltas=3', status: 'ok', ms: expect.any(Number) },
+      ]);
+    });
+
+    it('a 429 with Retry-After on the only target: asked once more after the wait', async () => {
+      bed.fake.reset();
+      const model = `fake:fail=429,retry=1,times=1,deltas=2,id=${randomUUID()}`;
+      const started = plan(model);
+      const events = await run(started);
+      expect(events.at(-1)?.type).toBe('done');
+      expect(text(events)).toBe(replyText(2));
+      expect(modelsAsked()).toEqual([model, model]);
+      expect((await replyRow(started))?.attempts?.map((attempt) => [attempt.status, attempt.code])).toEqual([
+        ['failed', 'upstream_rate_limited'],
+        ['ok', undefined],
+      ]);
+    });
+
+    it('a 429 whose Retry-After is beyond the cap is final', async () => {
+      bed.fake.reset();
+      const started = plan('fake:fail=429,retry=3600');
+      const events = await run(started);
+      expect(events.at(-1)).toMatchObject({ type: 'error', data: { code: 'upstream_rate_limited' } });
+      expect(bed.fake.requests).toHaveLength(1);
+    });
+
+    it('a break after the first delta does not fall back: the error and the partial reply, as before', async () => {
+      bed.fake.reset();
+      const started = { ...plan('fake:delay=50,break=1'), targets: [target('fake:delay=50,break=1'), target('fake:deltas=3')] };
+      const events = await run(started);
+      expect(events.at(-1)).toMatchObject({ type: 'error' });
+      expect(text(events)).toBe(replyText(1));
+      expect(modelsAsked()).toEqual(['fake:delay=50,break=1']);
+      expect(await replyRow(started)).toMatchObject({ status: 'error', content: replyText(1) });
+    });
+
+    it('a refused key (401) is not retried, but its connection cools down', async () => {
+      bed.fake.reset();
+      const failing = target('fake:fail=401');
+      const started = { ...plan('fake:fail=401'), targets: [failing, target('fake:deltas=3')] };
+      const events = await run(started);
+      expect(events.at(-1)).toMatchObject({ type: 'error', data: { code: 'upstream_auth' } });
+      expect(bed.fake.requests).toHaveLength(1);
+      expect(await bed.module.get(RouteCooldowns).coolingAmong([failing.cooldownKey, 'test:other'])).toEqual(new Set([failing.cooldownKey]));
+    });
+  });
 
   it('relays a reply as events and saves it complete, with its question', async () => {
     const started = plan('fake:deltas=5');

@@ -1,13 +1,14 @@
 import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Observable } from 'rxjs';
-import { AppError, chatConfig, telemetryConfig } from '@app/common';
+import { AppError, chatConfig, telemetryConfig, upstreamConfig } from '@app/common';
 import { MessagesRepository } from '@app/persistence';
 import { MetricsService } from '../observability/metrics.service.js';
 import { Generation, type GenerationPlan } from './generation.js';
 import { GenerationRegistry } from './generation.registry.js';
 import type { EventPosition } from './reply-encoder.js';
 import { ReplySaver } from './reply.saver.js';
+import { RouteCooldowns } from './route-cooldowns.js';
 import { GenerationStore } from './stores/generation.store.js';
 
 /**
@@ -23,8 +24,10 @@ export class GenerationsService {
     private readonly metrics: MetricsService,
     private readonly registry: GenerationRegistry,
     private readonly store: GenerationStore,
+    private readonly cooldowns: RouteCooldowns,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
     @Inject(telemetryConfig.KEY) private readonly telemetry: ConfigType<typeof telemetryConfig>,
+    @Inject(upstreamConfig.KEY) private readonly upstream: ConfigType<typeof upstreamConfig>,
   ) {}
 
   /** False once the server is shutting down. */
@@ -65,6 +68,8 @@ export class GenerationsService {
       maxReplyChars: this.config.maxReplyChars,
       captureContent: this.telemetry.captureContent,
       settled: (settled) => this.registry.remove(settled),
+      retry: this.upstream,
+      cooldowns: this.cooldowns,
     });
     if (plan.shared) this.store.publish(generation.log);
     this.registry.add(generation);

@@ -1,4 +1,5 @@
 import type { MessageEvent } from '@nestjs/common';
+import type { ReplyAttempt } from '@app/persistence';
 
 /** Why a reply was stopped before its end by a client, as its final event and saved row tell. */
 export type StopReason = 'user' | 'client_disconnected';
@@ -16,7 +17,8 @@ export interface ReplyEncoder {
   /** Several events where a protocol opens a reply in steps (Anthropic: the message, then its text block). */
   start(sessionId: string, messageId: string): MessageEvent[];
   delta(content: string): MessageEvent;
-  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[];
+  /** `attempts`: the route the reply took, for protocols that tell it (ours). */
+  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason, attempts?: readonly ReplyAttempt[]): MessageEvent[];
   error(code: string, error: string, messageId?: string): MessageEvent[];
 }
 

@@ -48,6 +48,20 @@ export class MetricsService {
 
   readonly upstreamErrors = new Counter({ name: 'chat_upstream_errors_total', help: 'Upstream failures by code', labelNames: ['provider', 'code'] as const, registers: [this.registry] });
 
+  readonly upstreamAttempts = new Counter({
+    name: 'chat_upstream_attempts_total',
+    help: 'Upstream requests made for replies, by how each ended (ok, failed, aborted)',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly fallbacks = new Counter({
+    name: 'chat_fallbacks_total',
+    help: 'Replies moved on to their next target before the first byte, by the provider given up on and why',
+    labelNames: ['provider', 'code'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -48,8 +48,16 @@ describe('traces of a turn (in-memory exporter, PGlite, fake upstream)', () => {
       question: { id: randomUUID(), content: question },
       replyId: randomUUID(),
     },
-    provider: testbed.module.get(ProviderRegistry).forProvider('openai'),
-    request: { model, messages: [{ role: 'user', content: question }], temperature: 0.5, baseUrl: `${testbed.fake.url}${FAKE_BASE_PATHS.openai}`, apiKey: FAKE_KEY },
+    targets: [
+      {
+        providerId: 'openai',
+        connectionId: null,
+        cooldownKey: 'test',
+        provider: testbed.module.get(ProviderRegistry).forProvider('openai'),
+        request: { model, messages: [{ role: 'user', content: question }], temperature: 0.5, baseUrl: `${testbed.fake.url}${FAKE_BASE_PATHS.openai}`, apiKey: FAKE_KEY },
+      },
+    ],
+    skipped: [],
     encoder: {
       start: (sessionId, messageId) => [{ type: 'start', data: { sessionId, messageId } }],
       delta: (content) => ({ type: 'delta', data: content }),

@@ -33,7 +33,7 @@ export class OpenAiController {
   @ApiOkResponse({ description: 'OpenAI model list: `provider/model` for the providers you can use' })
   async models(@CurrentUser() user: AuthUser) {
     const created = Math.floor(Date.now() / 1000);
-    return { object: 'list', data: (await this.openai.models(user.id)).map((model) => ({ ...model, object: 'model', created })) };
+    return { object: 'list', data: (await this.openai.models(user)).map((model) => ({ ...model, object: 'model', created })) };
   }
 
   @Post('chat/completions')

@@ -1,13 +1,17 @@
 import { Injectable, type MessageEvent } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
-import { type ChatTurn, getProviderInfo, isProviderId, type ProviderId } from '@app/ai';
+import { type ChatTurn, getProviderInfo, isProviderId } from '@app/ai';
 import { AppError, type ErrorCode } from '@app/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatEventWriter } from '../chat/chat-events.js';
 import { ChatService } from '../chat/chat.service.js';
 import type { ReplyEncoder, Usage } from '../generations/reply-encoder.js';
+import { ALIAS_PROVIDER } from '../model-access/model-policy.js';
+import { ModelPoliciesService } from '../model-access/model-policies.service.js';
 import { ProvidersService } from '../providers/providers.service.js';
+import { ModelAliasesService } from '../routing/model-aliases.service.js';
+import type { ModelChoice } from '../routing/routing.service.js';
 
 /** What a failed non-streaming answer answers, by our stream error code. */
 const FAILURE: Record<string, ErrorCode> = {
@@ -47,16 +51,24 @@ export class OpenAiService {
   constructor(
     private readonly chat: ChatService,
     private readonly providers: ProvidersService,
+    private readonly policies: ModelPoliciesService,
+    private readonly aliases: ModelAliasesService,
   ) {}
 
-  /** `provider/model` for every catalogued model of the providers the user can use. */
-  async models(userId: string): Promise<{ id: string; owned_by: string }[]> {
-    const usable = (await this.providers.list(userId)).filter(({ access }) => access !== null);
-    return usable.flatMap(({ info }) => info.models.map((model) => ({ id: `${info.id}/${model.id}`, owned_by: info.id })));
+  /**
+   * `provider/model` for every catalogued model of the providers the user can use, and the aliases by their bare
+   * name; only what the caller's policy allows.
+   */
+  async models(user: AuthUser): Promise<{ id: string; owned_by: string }[]> {
+    const policy = await this.policies.effective(user);
+    const usable = (await this.providers.list(user.id)).filter(({ access }) => access !== null);
+    const catalogued = usable.flatMap(({ info }) => info.models.filter((model) => policy.allows(info.id, model.id)).map((model) => ({ id: `${info.id}/${model.id}`, owned_by: info.id })));
+    const aliases = (await this.aliases.list()).filter((alias) => policy.allows(ALIAS_PROVIDER, alias.name));
+    return [...aliases.map((alias) => ({ id: alias.name, owned_by: ALIAS_PROVIDER })), ...catalogued];
   }
 
   async start(user: AuthUser, turn: CompatibleTurn, encoder: ReplyEncoder): Promise<Observable<MessageEvent>> {
-    const { providerId, model } = await this.resolveModel(user.id, turn.model);
+    const { provider: providerId, model } = await this.resolveModel(user.id, turn.model);
     const history = [...turn.messages];
     const question = history.pop();
     if (!question || question.role !== 'user' || !question.content) throw new AppError('VALIDATION_FAILED', 'The last message must be a non-empty user message');
@@ -89,16 +101,20 @@ export class OpenAiService {
     });
   }
 
-  /** `provider/model`, or a bare model: the provider you configured that lists it, or your only configured one. */
-  private async resolveModel(userId: string, ref: string): Promise<{ providerId: ProviderId; model: string }> {
+  /**
+   * `provider/model`, `alias/name`, or a bare name: an alias of that name, else the provider you configured that
+   * lists the model, else your only configured one.
+   */
+  private async resolveModel(userId: string, ref: string): Promise<ModelChoice> {
     const slash = ref.indexOf('/');
     const prefix = ref.slice(0, slash);
-    if (slash > 0 && isProviderId(prefix)) return { providerId: prefix, model: ref.slice(slash + 1) };
+    if (slash > 0 && (isProviderId(prefix) || prefix === ALIAS_PROVIDER)) return { provider: prefix, model: ref.slice(slash + 1) };
+    if (slash < 0 && (await this.aliases.find(ref))) return { provider: ALIAS_PROVIDER, model: ref };
     const usable = (await this.providers.list(userId)).filter(({ access }) => access !== null);
     const listing = usable.find(({ info }) => getProviderInfo(info.id).models.some((model) => model.id === ref));
     const configured = usable.filter(({ access }) => access !== 'keyless');
     const providerId = listing?.info.id ?? (configured.length === 1 ? configured[0]!.info.id : undefined);
     if (!providerId) throw new AppError('MODEL_REQUIRED', `Cannot tell which provider serves "${ref.slice(0, 100)}": use provider/model, e.g. openai/gpt-4o-mini`);
-    return { providerId, model: ref };
+    return { provider: providerId, model: ref };
   }
 }

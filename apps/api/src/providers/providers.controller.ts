@@ -4,6 +4,7 @@ import { PROVIDER_IDS, type ProviderId } from '@app/ai';
 import { Origin, type RequestOrigin } from '../audit/request-origin.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ModelPoliciesService } from '../model-access/model-policies.service.js';
 import { CredentialDeletedDto, CredentialResponseDto, mapCredential, mapProvider, ProviderListDto } from './dto/provider-response.dto.js';
 import { UpsertCredentialDto } from './dto/upsert-credential.dto.js';
 import { ParseProviderPipe } from './parse-provider.pipe.js';
@@ -15,12 +16,19 @@ const ProviderParam = () => Param('provider', ParseProviderPipe);
 @ApiBearerAuth()
 @Controller('providers')
 export class ProvidersController {
-  constructor(private readonly providers: ProvidersService) {}
+  constructor(
+    private readonly providers: ProvidersService,
+    private readonly policies: ModelPoliciesService,
+  ) {}
 
   @Get()
-  @ApiOkResponse({ type: ProviderListDto, description: 'Every provider the gateway speaks, whether you configured it, whether and through what you can use it, and known models' })
+  @ApiOkResponse({ type: ProviderListDto, description: 'Every provider the gateway speaks, whether you configured it, whether and through what you can use it, and the known models your policy allows' })
   async list(@CurrentUser() user: AuthUser): Promise<ProviderListDto> {
-    return { providers: (await this.providers.list(user.id)).map(({ info, configured, access }) => mapProvider(info, configured, access)) };
+    const policy = await this.policies.effective(user);
+    const listed = await this.providers.list(user.id);
+    return {
+      providers: listed.map(({ info, configured, access }) => mapProvider({ ...info, models: info.models.filter((model) => policy.allows(info.id, model.id)) }, configured, access)),
+    };
   }
 
   @Get(':provider')

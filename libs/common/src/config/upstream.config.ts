@@ -67,6 +67,12 @@ export function parseUpstreamConfig(env: Env) {
     totalTimeoutMs: read.int('UPSTREAM_TOTAL_TIMEOUT_MS', 600_000, { min: 10, max: 86_400_000 }),
     /** The most bytes one server-sent event of a provider may take while it is read; beyond it the reply fails. */
     maxEventBytes: read.int('UPSTREAM_MAX_EVENT_BYTES', 1_048_576, { min: 1024, max: 268_435_456 }),
+    /** How long a connection is passed over after a 401, a 429 (its Retry-After if longer) or a 5xx. */
+    cooldownMs: read.int('ROUTING_COOLDOWN_MS', 30_000, { min: 0, max: 3_600_000 }),
+    /** The longest Retry-After a reply waits for before asking the same target again; beyond it the 429 is final. */
+    retryAfterMaxMs: read.int('ROUTING_RETRY_AFTER_MAX_MS', 5_000, { min: 0, max: 60_000 }),
+    /** The most upstream requests one reply makes, one after the other (targets, fallbacks, a Retry-After's second try). */
+    maxAttempts: read.int('ROUTING_MAX_ATTEMPTS', 3, { min: 1, max: 10 }),
   };
 }
 

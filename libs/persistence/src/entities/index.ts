@@ -6,6 +6,8 @@ import { MessageEntity } from './message.entity.js';
 import { LoginCodeEntity } from './login-code.entity.js';
 import { MessageFeedbackEntity } from './message-feedback.entity.js';
 import { ProviderConnectionEntity } from './provider-connection.entity.js';
+import { ModelAliasEntity } from './model-alias.entity.js';
+import { ModelPolicyEntity } from './model-policy.entity.js';
 import { ProviderCredentialEntity } from './provider-credential.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SharedLinkEntity } from './shared-link.entity.js';
@@ -20,6 +22,8 @@ export {
   MessageEntity,
   MessageFeedbackEntity,
   ProviderConnectionEntity,
+  ModelAliasEntity,
+  ModelPolicyEntity,
   ProviderCredentialEntity,
   RefreshTokenEntity,
   SharedLinkEntity,
@@ -30,7 +34,8 @@ export type { SharedSnapshot } from './shared-link.entity.js';
 export { USER_ROLES, type UserRole } from './user.entity.js';
 export { CONNECTION_SOURCES, type ConnectionSource } from './provider-connection.entity.js';
 export type { AuditDetail } from './audit-event.entity.js';
-export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus } from './message.entity.js';
+export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus, type ReplyAttempt } from './message.entity.js';
+export type { AliasTarget } from './model-alias.entity.js';
 
 export const ENTITIES = [
   UserEntity,
@@ -45,4 +50,6 @@ export const ENTITIES = [
   MessageFeedbackEntity,
   SharedLinkEntity,
   ProviderConnectionEntity,
+  ModelPolicyEntity,
+  ModelAliasEntity,
 ];

@@ -8,6 +8,20 @@ export type MessageRole = (typeof MESSAGE_ROLES)[number];
 export const MESSAGE_STATUSES = ['complete', 'streaming', 'aborted', 'error'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
+/**
+ * One upstream attempt of a reply, in the order they were made: `ok` answered, `failed` (with our error code)
+ * was given up on, `skipped` was cooling down after an earlier failure, `aborted` was stopped by the client or
+ * the server. `connection` is the organisation connection, null for the user's own key.
+ */
+export interface ReplyAttempt {
+  provider: string;
+  connection: string | null;
+  model: string;
+  status: 'ok' | 'failed' | 'skipped' | 'aborted';
+  code?: string;
+  ms: number;
+}
+
 @Entity('messages')
 @Index('IDX_messages_session_created', ['sessionId', 'createdAt'])
 @Index('IDX_messages_parent', ['parentId'])
@@ -62,6 +76,10 @@ export class MessageEntity {
 
   @Column({ name: 'completion_tokens', type: 'integer', nullable: true })
   completionTokens: number | null;
+
+  /** The route the reply took (see ReplyAttempt); null for replies older than routing, and for questions. */
+  @Column({ type: 'jsonb', nullable: true })
+  attempts: ReplyAttempt[] | null;
 
   /** The content's words for full-text search, kept by the database ('simple': no language's stemming, any script). */
   @Column({ name: 'search_vector', type: 'tsvector', generatedType: 'STORED', asExpression: `to_tsvector('simple', "content")`, select: false, insert: false, update: false })

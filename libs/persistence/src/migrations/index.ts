@@ -6,6 +6,7 @@ import { Identity1765000000000 } from './1765000000000-identity.js';
 import { RefreshTokenVersion1765200000000 } from './1765200000000-refresh-token-version.js';
 import { ConversationLibrary1765400000000 } from './1765400000000-conversation-library.js';
 import { ProviderConnections1766000000000 } from './1766000000000-provider-connections.js';
+import { ModelRouting1766100000000 } from './1766100000000-model-routing.js';
 
 /** Explicit, ordered list: no globs (there is no __dirname under ESM, and a glob hides what runs). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   RefreshTokenVersion1765200000000,
   ConversationLibrary1765400000000,
   ProviderConnections1766000000000,
+  ModelRouting1766100000000,
 ];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { MessageEntity, type MessageStatus } from '../entities/message.entity.js';
+import { MessageEntity, type MessageStatus, type ReplyAttempt } from '../entities/message.entity.js';
 
 export type BranchMessage = Pick<MessageEntity, 'id' | 'parentId' | 'role' | 'content'>;
 
@@ -13,6 +13,10 @@ export interface FinishedReply {
   responseTimeMs: number;
   promptTokens?: number | null;
   completionTokens?: number | null;
+  /** The provider and model that answered, when a route chose one other than the turn's (an alias, a fallback). */
+  provider?: string;
+  model?: string;
+  attempts?: ReplyAttempt[];
 }
 
 /**
@@ -29,9 +33,22 @@ export class MessagesRepository {
    */
   async finishReply(messageId: string, reply: FinishedReply): Promise<boolean> {
     const [, updated] = (await this.messages.manager.query(
-      `UPDATE messages SET content = $2, status = $3, error_code = $4, error = $5, response_time_ms = $6, prompt_tokens = $7, completion_tokens = $8
+      `UPDATE messages SET content = $2, status = $3, error_code = $4, error = $5, response_time_ms = $6, prompt_tokens = $7, completion_tokens = $8,
+              provider = COALESCE($9, provider), model = COALESCE($10, model), attempts = $11
         WHERE id = $1 AND status = 'streaming'`,
-      [messageId, reply.content, reply.status, reply.errorCode ?? null, reply.error ?? null, reply.responseTimeMs, reply.promptTokens ?? null, reply.completionTokens ?? null],
+      [
+        messageId,
+        reply.content,
+        reply.status,
+        reply.errorCode ?? null,
+        reply.error ?? null,
+        reply.responseTimeMs,
+        reply.promptTokens ?? null,
+        reply.completionTokens ?? null,
+        reply.provider ?? null,
+        reply.model ?? null,
+        reply.attempts ? JSON.stringify(reply.attempts) : null,
+      ],
     )) as [unknown, number];
     return updated > 0;
   }
@@ -53,7 +70,7 @@ export class MessagesRepository {
     return this.messages.manager.query(
       `SELECT m.id, m.session_id AS "sessionId", m.parent_id AS "parentId", m.role, m.content, m.status, m.error_code AS "errorCode",
               m.error, m.provider, m.model, m.response_time_ms AS "responseTimeMs", m.prompt_tokens AS "promptTokens",
-              m.completion_tokens AS "completionTokens", m.created_at AS "createdAt"
+              m.completion_tokens AS "completionTokens", m.attempts, m.created_at AS "createdAt"
          FROM messages m JOIN chat_sessions s ON s.id = m.session_id AND s.user_id = $1
         WHERE m.session_id = $2
           AND ($4::uuid IS NULL OR (m.created_at, m.id) > (SELECT created_at, id FROM messages WHERE id = $4 AND session_id = $2))

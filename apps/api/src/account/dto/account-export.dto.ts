@@ -54,5 +54,5 @@ export function mapExportedProfile(user: UserEntity): ExportedProfileDto {
 
 export function mapExportedMessage(message: MessageEntity): ExportedMessageDto {
   const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
-  return { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt };
+  return { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, attempts: message.attempts ?? null, createdAt };
 }

@@ -2,8 +2,12 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { PROVIDER_IDS, type ProviderId } from '@app/ai';
+import { ALIAS_PROVIDER } from '../../model-access/model-policy.js';
 
 export const MAX_MESSAGE_CHARS = 32_000;
+
+/** A provider, or `alias` for a model alias. */
+const CHOOSABLE_PROVIDERS = [...PROVIDER_IDS, ALIAS_PROVIDER];
 
 /** The text of a user's message, as every request that writes one validates it. */
 const MessageText = (description: string, example?: string) =>
@@ -15,12 +19,12 @@ const MessageText = (description: string, example?: string) =>
 
 /** What every request that starts a reply may say about it. */
 export class GenerationOptionsDto {
-  @ApiPropertyOptional({ enum: PROVIDER_IDS, description: "Defaults to the session's provider" })
+  @ApiPropertyOptional({ enum: CHOOSABLE_PROVIDERS, description: "Defaults to the session's provider; `alias`: `model` names one of the administrators' aliases" })
   @IsOptional()
-  @IsIn(PROVIDER_IDS, { message: `provider must be one of ${PROVIDER_IDS.join(', ')}` })
-  provider?: ProviderId;
+  @IsIn(CHOOSABLE_PROVIDERS, { message: `provider must be one of ${CHOOSABLE_PROVIDERS.join(', ')}` })
+  provider?: ProviderId | typeof ALIAS_PROVIDER;
 
-  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: "Defaults to the session's model, then to your saved default model" })
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: "Defaults to the session's model, then to your saved default model; with provider `alias`, the alias's name" })
   @IsOptional()
   @IsString()
   @Length(1, 200)

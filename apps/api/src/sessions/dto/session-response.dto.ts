@@ -46,6 +46,15 @@ export class MessageFeedbackDto {
   @ApiPropertyOptional({ type: String, nullable: true }) comment: string | null;
 }
 
+export class ReplyAttemptDto {
+  @ApiProperty({ example: 'openai' }) provider: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: "The organisation connection; null for the user's own key" }) connection: string | null;
+  @ApiProperty({ example: 'gpt-4o-mini' }) model: string;
+  @ApiProperty({ enum: ['ok', 'failed', 'skipped', 'aborted'], description: '`skipped`: cooling down after an earlier failure' }) status: string;
+  @ApiPropertyOptional({ example: 'upstream_rate_limited' }) code?: string;
+  @ApiProperty({ description: 'How long the attempt took' }) ms: number;
+}
+
 export class MessageResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The message this one follows' }) parentId: string | null;
@@ -61,6 +70,8 @@ export class MessageResponseDto {
   @ApiPropertyOptional({ type: Number, nullable: true }) responseTimeMs: number | null;
   @ApiPropertyOptional({ type: Number, nullable: true }) promptTokens: number | null;
   @ApiPropertyOptional({ type: Number, nullable: true }) completionTokens: number | null;
+  @ApiPropertyOptional({ type: [ReplyAttemptDto], nullable: true, description: 'A reply: the route it took, every upstream attempt in order' })
+  attempts: ReplyAttemptDto[] | null;
   @ApiPropertyOptional({ type: MessageFeedbackDto, nullable: true, description: 'Your rating of this reply' }) feedback: MessageFeedbackDto | null;
   @ApiProperty() createdAt: Date;
 }
@@ -86,7 +97,8 @@ export function mapListedSession({ session, isGenerating, match }: ListedSession
 
 export function mapMessage({ message, siblingIds, feedback }: ListedMessage): MessageResponseDto {
   const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
-  return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, feedback, createdAt };
+  const attempts = message.attempts ?? null;
+  return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, attempts, feedback, createdAt };
 }
 
 /** A list of messages, each with the versions of its turn (SessionsService.messagesOf and selectBranch). */

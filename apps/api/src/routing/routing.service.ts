@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { type ChatTurn, type ProviderId, ProviderRegistry } from '@app/ai';
+import { AppError } from '@app/common';
+import type { AliasTarget, ReplyAttempt } from '@app/persistence';
+import type { AuthUser } from '../auth/auth-user.js';
+import type { RouteTarget } from '../generations/generation.js';
+import { RouteCooldowns } from '../generations/route-cooldowns.js';
+import { ALIAS_PROVIDER } from '../model-access/model-policy.js';
+import { ModelPoliciesService } from '../model-access/model-policies.service.js';
+import { ProvidersService } from '../providers/providers.service.js';
+import { ModelAliasesService } from './model-aliases.service.js';
+
+/** What a caller asked for: a provider's model, or an alias (`alias`, `fast`). */
+export interface ModelChoice {
+  provider: ProviderId | typeof ALIAS_PROVIDER;
+  model: string;
+}
+
+/** The request's settings before the caller's caps apply. */
+export interface RequestSettings {
+  messages: ChatTurn[];
+  temperature: number;
+  maxTokens?: number;
+}
+
+/** Where a reply goes, in order, and what was passed over on the way (the start of its `attempts`). */
+export interface Route {
+  targets: RouteTarget[];
+  skipped: ReplyAttempt[];
+}
+
+/**
+ * Decides where a reply goes, before any event: refuses a model the caller's policy does not allow (403
+ * model_not_allowed), applies the policy's caps, expands an alias into its targets and fallbacks, and passes
+ * over the connections cooling down after a recent failure (unless every one is: a cooldown is a guess, a
+ * request is an answer). Every path that starts a reply (the chat stream, /v1, NATS) comes through here.
+ */
+@Injectable()
+export class RoutingService {
+  constructor(
+    private readonly policies: ModelPoliciesService,
+    private readonly aliases: ModelAliasesService,
+    private readonly providers: ProvidersService,
+    private readonly registry: ProviderRegistry,
+    private readonly cooldowns: RouteCooldowns,
+  ) {}
+
+  async route(user: AuthUser, choice: ModelChoice, settings: RequestSettings): Promise<Route> {
+    const policy = await this.policies.assertAllowed(user, choice.provider, choice.model);
+    const places: AliasTarget[] = choice.provider === ALIAS_PROVIDER ? await this.aliases.route(choice.model) : [{ provider: choice.provider, model: choice.model }];
+    const request = { messages: settings.messages, ...policy.limit(settings) };
+    const resolved: RouteTarget[] = [];
+    const unusable: ReplyAttempt[] = [];
+    let firstRefusal: unknown;
+    for (const place of places) {
+      try {
+        resolved.push(await this.target(user, place, request));
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        firstRefusal ??= error;
+        unusable.push({ provider: place.provider ?? 'connection', connection: place.connection ?? null, model: place.model, status: 'skipped', code: error.code.toLowerCase(), ms: 0 });
+      }
+    }
+    if (resolved.length === 0) throw firstRefusal;
+    const cooling = await this.cooldowns.coolingAmong(resolved.map((target) => target.cooldownKey));
+    const ready = resolved.filter((target) => !cooling.has(target.cooldownKey));
+    if (ready.length === 0) return { targets: resolved, skipped: unusable };
+    const passedOver = resolved.filter((target) => cooling.has(target.cooldownKey)).map((target) => skippedAttempt(target, 'cooling_down'));
+    return { targets: ready, skipped: [...unusable, ...passedOver] };
+  }
+
+  private async target(user: AuthUser, place: AliasTarget, request: Omit<RouteTarget['request'], 'model' | 'baseUrl' | 'apiKey'>): Promise<RouteTarget> {
+    const endpoint = place.connection
+      ? await this.providers.endpointForConnection(place.connection)
+      : await this.providers.resolveEndpoint(user.id, place.provider as ProviderId, place.model);
+    const providerId = endpoint.info.id;
+    return {
+      providerId,
+      connectionId: endpoint.connectionId,
+      // A user's own key fails for that user only; a connection fails for everyone it serves.
+      cooldownKey: endpoint.connectionId ? `connection:${endpoint.connectionId}` : `user:${user.id}:${providerId}`,
+      provider: this.registry.forProvider(providerId),
+      request: { ...request, model: place.model, baseUrl: endpoint.baseUrl, ...(endpoint.apiKey && { apiKey: endpoint.apiKey }) },
+    };
+  }
+}
+
+const skippedAttempt = (target: RouteTarget, code: string): ReplyAttempt => ({
+  provider: target.providerId,
+  connection: target.connectionId,
+  model: target.request.model,
+  status: 'skipped',
+  code,
+  ms: 0,
+});
