@@ -15,6 +15,9 @@ export const AUDIT_ACTIONS = [
   'api_key.revoked',
   'provider.credential_saved',
   'provider.credential_deleted',
+  'price.created',
+  'price.updated',
+  'price.deleted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
