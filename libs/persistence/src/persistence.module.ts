@@ -17,6 +17,7 @@ import { ModelPricesRepository } from './repositories/model-prices.repository.js
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
 import { RefreshTokensRepository } from './repositories/refresh-tokens.repository.js';
 import { SharedLinksRepository } from './repositories/shared-links.repository.js';
+import { UsageRecordsRepository } from './repositories/usage-records.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
 const REPOSITORIES = [
@@ -34,6 +35,7 @@ const REPOSITORIES = [
   SharedLinksRepository,
   ConversationTransferRepository,
   ModelPricesRepository,
+  UsageRecordsRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */

@@ -4,6 +4,7 @@ import type { Observable } from 'rxjs';
 import { AppError, chatConfig, telemetryConfig } from '@app/common';
 import { MessagesRepository } from '@app/persistence';
 import { MetricsService } from '../observability/metrics.service.js';
+import { ReplyAccounting } from '../usage/reply-accounting.service.js';
 import { Generation, type GenerationPlan } from './generation.js';
 import { GenerationRegistry } from './generation.registry.js';
 import type { EventPosition } from './reply-encoder.js';
@@ -19,6 +20,7 @@ import { GenerationStore } from './stores/generation.store.js';
 export class GenerationsService {
   constructor(
     private readonly saver: ReplySaver,
+    private readonly accounting: ReplyAccounting,
     private readonly messages: MessagesRepository,
     private readonly metrics: MetricsService,
     private readonly registry: GenerationRegistry,
@@ -61,6 +63,7 @@ export class GenerationsService {
     }
     const generation = new Generation(plan, {
       saver: this.saver,
+      accounting: this.accounting,
       metrics: this.metrics,
       maxReplyChars: this.config.maxReplyChars,
       captureContent: this.telemetry.captureContent,
