@@ -1,4 +1,5 @@
 import { AppError } from '@app/common';
+import type { UsageTotals } from '@app/persistence';
 import { reportCsv, reportRange, type UsageReport } from './usage-report.service.js';
 
 const NOW = new Date('2026-12-15T10:00:00Z');
@@ -31,7 +32,7 @@ describe('reportRange', () => {
 });
 
 describe('reportCsv', () => {
-  const row = { key: 'u1', email: '=HYPERLINK("http://evil")@example.com', currency: 'USD', replies: 2, estimatedReplies: 1, promptTokens: 10, completionTokens: 5, cachedPromptTokens: 0, reasoningTokens: 0, cost: '0.000020000' };
+  const row: UsageTotals = { key: 'u1', email: '=HYPERLINK("http://evil")@example.com', currency: 'USD', replies: 2, estimatedReplies: 1, promptTokens: 10, completionTokens: 5, cachedPromptTokens: 0, reasoningTokens: 0, cost: '0.000020000' };
   const report = (groupBy: UsageReport['groupBy'], rows = [row]): UsageReport => ({ from: NOW, to: NOW, groupBy, rows, truncated: false });
 
   it('writes a header and a row per group, quoting what needs it', () => {
