@@ -89,6 +89,12 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'get', path: '/api/admin/aliases/:name' },
   { method: 'put', path: '/api/admin/aliases/:name' },
   { method: 'delete', path: '/api/admin/aliases/:name' },
+  { method: 'get', path: '/api/usage' },
+  { method: 'get', path: '/api/admin/usage' },
+  { method: 'get', path: '/api/admin/prices' },
+  { method: 'post', path: '/api/admin/prices' },
+  { method: 'put', path: '/api/admin/prices/:id' },
+  { method: 'delete', path: '/api/admin/prices/:id' },
   { method: 'get', path: '/v1/models' },
   { method: 'post', path: '/v1/chat/completions' },
   { method: 'post', path: '/v1/responses' },
@@ -164,7 +170,9 @@ const queryArbitrary = fc.oneof(
     .map(({ name, value, cursor }) => `?${name}=${encodeText(String(value))}${cursor === undefined ? '' : `&cursor=${encodeText(String(cursor))}`}`),
   // The admin listings' filters: LIKE wildcards, dates JavaScript cannot read, a cursor beyond bigint, repeated parameters.
   fc.constantFrom('?search=%25%5F%5C', '?search=%00', '?role=admin&role=member', '?from=2026-W01', '?to=%2B275760-09-13', '?cursor=99999999999999999999'),
-  fc.record({ name: fc.constantFrom('search', 'role', 'actor', 'action', 'from', 'to'), value: junk }).map(({ name, value }) => `?${name}=${encodeText(String(value))}`),
+  fc.record({ name: fc.constantFrom('search', 'role', 'actor', 'action', 'from', 'to', 'groupBy', 'userId', 'provider', 'model'), value: junk }).map(({ name, value }) => `?${name}=${encodeText(String(value))}`),
+  // The usage reports' ranges: days that do not exist, no zone, reversed, too long, far out.
+  fc.constantFrom('?from=2026-02-30', '?from=2026-01-01T00:00:00', '?from=2026-03-01&to=2026-02-01', '?from=2020-01-01&to=2026-01-01', '?from=9999-12-31', '?groupBy=user&groupBy=day'),
 );
 
 type Nesting = 'array' | 'object' | 'mixed';
@@ -216,6 +224,8 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/api/admin/policies/:role': { models: ['openai/gpt-4o*'], maxOutputTokens: 100 },
     '/api/admin/users/:id/policy': { models: ['anthropic/*'] },
     '/api/admin/aliases/:name': { targets: [{ provider: 'openai', model: 'gpt-4o-mini', weight: 2 }], fallbacks: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] },
+    '/api/admin/prices': { provider: 'openai', model: 'fuzz', currency: 'USD', inputPerMillion: '1', outputPerMillion: '2', cachedInputPerMillion: '0.5', reasoningPerMillion: '2' },
+    '/api/admin/prices/:id': { currency: 'EUR', inputPerMillion: '1', outputPerMillion: '2', cachedInputPerMillion: '0.5', reasoningPerMillion: '2' },
     '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },
   };
 }

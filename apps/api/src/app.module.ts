@@ -26,6 +26,7 @@ import { SessionsModule } from './sessions/sessions.module.js';
 import { SharingModule } from './sharing/sharing.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
+import { UsageModule } from './usage/usage.module.js';
 
 @Module({
   imports: [
@@ -63,6 +64,7 @@ import { TransferModule } from './transfer/transfer.module.js';
     MessagingModule,
     RetentionModule,
     AdminModule,
+    UsageModule,
   ],
   providers: [GracefulShutdown],
 })

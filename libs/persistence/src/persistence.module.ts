@@ -15,9 +15,11 @@ import { MessageFeedbackRepository } from './repositories/message-feedback.repos
 import { MessagesRepository } from './repositories/messages.repository.js';
 import { ProviderConnectionsRepository } from './repositories/provider-connections.repository.js';
 import { ModelGovernanceRepository } from './repositories/model-governance.repository.js';
+import { ModelPricesRepository } from './repositories/model-prices.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
 import { RefreshTokensRepository } from './repositories/refresh-tokens.repository.js';
 import { SharedLinksRepository } from './repositories/shared-links.repository.js';
+import { UsageRecordsRepository } from './repositories/usage-records.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
 const REPOSITORIES = [
@@ -36,6 +38,8 @@ const REPOSITORIES = [
   ConversationTransferRepository,
   ProviderConnectionsRepository,
   ModelGovernanceRepository,
+  ModelPricesRepository,
+  UsageRecordsRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */

@@ -22,6 +22,9 @@ export const AUDIT_ACTIONS = [
   'model_policy.deleted',
   'model_alias.saved',
   'model_alias.deleted',
+  'price.created',
+  'price.updated',
+  'price.deleted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

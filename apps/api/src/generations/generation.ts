@@ -4,6 +4,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { type ChatDelta, type ChatProvider, type ChatRequest, chatTracer, ERROR_TYPE, GEN_AI, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
 import type { FinishedReply, NewTurn, ReplyAttempt } from '@app/persistence';
 import type { MetricsService } from '../observability/metrics.service.js';
+import type { ReplyAccounting, ReplyCharge, ReportedUsage } from '../usage/reply-accounting.service.js';
 import { GenerationLog } from './generation-log.js';
 import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
 import type { ReplySaver, SaveOutcome } from './reply.saver.js';
@@ -58,6 +59,8 @@ export type GenerationStatus = 'running' | FinishedReply['status'];
 /** What a generation is given by its module: where it saves, what it counts, its limit, whom to tell once settled. */
 export interface GenerationContext {
   saver: ReplySaver;
+  /** Records what the reply used and cost, once it is settled. */
+  accounting: ReplyAccounting;
   metrics: MetricsService;
   maxReplyChars: number;
   /** Whether the span records the prompt and the reply (OTEL_GENAI_CAPTURE_CONTENT). */
@@ -147,7 +150,10 @@ export class Generation {
   private readonly chunks: string[] = [];
   /** The reply's characters so far: a running count, so the limit costs one addition per delta. */
   private chars = 0;
-  private usage: Usage | null = null;
+  private usage: ReportedUsage | null = null;
+  /** What the reply used and cost; set once it is settled. */
+  private settledCharge: ReplyCharge | null = null;
+  private readonly startedAtDate = new Date();
   private finish?: Extract<ChatDelta, { type: 'finish' }>;
   private current: GenerationStatus = 'running';
   private readonly startedAt = performance.now();
@@ -183,6 +189,11 @@ export class Generation {
 
   get status(): GenerationStatus {
     return this.current;
+  }
+
+  /** What the reply used and cost, once settled (null while it runs). */
+  get charge(): ReplyCharge | null {
+    return this.settledCharge;
   }
 
   /** Every event from the first, then the live ones, until the end. */
@@ -261,14 +272,17 @@ export class Generation {
     const { code, message } = STOPPED[cause];
     await this.settle({ status: 'aborted', errorCode: code, error: message });
     const { encoder } = this.plan;
-    this.end(endedByServer(cause) ? encoder.error(code, ENDED_BY_SERVER[cause], this.id) : encoder.done(this.id, this.usage, this.elapsedMs(), cause, this.attempts));
+    this.end(endedByServer(cause) ? encoder.error(code, ENDED_BY_SERVER[cause], this.id) : encoder.done(this.id, this.wireUsage(), this.elapsedMs(), cause, this.attempts));
     return true;
   }
 
   private onDelta(delta: ChatDelta): void {
     if (this.halted) return;
     if (delta.type === 'text') this.append(delta.text);
-    else if (delta.type === 'usage') this.usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
+    else if (delta.type === 'usage') {
+      const { type: _, ...usage } = delta;
+      this.usage = usage;
+    }
     else this.finish = delta;
   }
 
@@ -355,7 +369,7 @@ export class Generation {
         const message = "The reply was generated but not saved yet; it is being saved as soon as the database is back: read the session's messages for it";
         return this.end(encoder.error('persistence_delayed', message, this.id));
       }
-      if (outcome === 'saved') this.end(encoder.done(this.id, this.usage, this.elapsedMs(), undefined, this.attempts));
+      if (outcome === 'saved') this.end(encoder.done(this.id, this.wireUsage(), this.elapsedMs(), undefined, this.attempts));
     });
   }
 
@@ -365,8 +379,10 @@ export class Generation {
     this.current = reply.status;
     this.closeAttempt(reply.status === 'complete' ? 'ok' : reply.status === 'aborted' ? 'aborted' : 'failed', reply.errorCode ?? undefined);
     this.record(reply);
+    const content = this.chunks.join('');
     try {
-      return await this.save(reply);
+      const [outcome] = await Promise.all([this.save(reply, content), this.account(reply, content)]);
+      return outcome;
     } finally {
       this.span.end();
       this.context.settled(this);
@@ -374,12 +390,12 @@ export class Generation {
   }
 
   /** Finishes the reply's row once the turn's rows exist; without them there is nothing to finish (`failed`). */
-  private async save(reply: Settlement): Promise<SaveOutcome> {
+  private async save(reply: Settlement, content: string): Promise<SaveOutcome> {
     if (!this.plan.persist) return 'saved';
     if (!(await this.turnWritten)) return 'failed';
     return this.context.saver.finishReply(this.id, {
       ...reply,
-      content: this.chunks.join(''),
+      content,
       responseTimeMs: this.elapsedMs(),
       promptTokens: this.usage?.promptTokens ?? null,
       completionTokens: this.usage?.completionTokens ?? null,
@@ -388,6 +404,28 @@ export class Generation {
       model: this.target.request.model,
       attempts: this.attempts,
     });
+  }
+
+  /** What the reply used and cost, recorded beside (not inside) its message: a reply that is not stored is counted too. */
+  private async account(reply: Settlement, content: string): Promise<void> {
+    // Priced as what answered (or was asked last): an alias or a fallback makes it other than what the turn asked for.
+    const { providerId, request } = this.target;
+    this.settledCharge = await this.context.accounting.record({
+      userId: this.userId,
+      messageId: this.plan.persist ? this.id : null,
+      provider: providerId,
+      model: request.model,
+      status: reply.status,
+      startedAt: this.startedAtDate,
+      reported: this.usage,
+      prompt: request.messages,
+      text: content,
+    });
+  }
+
+  /** The counts the protocols' final events carry: the reply's usage and cost live in its usage record. */
+  private wireUsage(): Usage | null {
+    return this.usage && { promptTokens: this.usage.promptTokens, completionTokens: this.usage.completionTokens };
   }
 
   private end(events: MessageEvent[]): void {

@@ -4,6 +4,7 @@ import type { Observable } from 'rxjs';
 import { AppError, chatConfig, telemetryConfig, upstreamConfig } from '@app/common';
 import { MessagesRepository } from '@app/persistence';
 import { MetricsService } from '../observability/metrics.service.js';
+import { ReplyAccounting } from '../usage/reply-accounting.service.js';
 import { Generation, type GenerationPlan } from './generation.js';
 import { GenerationRegistry } from './generation.registry.js';
 import type { EventPosition } from './reply-encoder.js';
@@ -20,6 +21,7 @@ import { GenerationStore } from './stores/generation.store.js';
 export class GenerationsService {
   constructor(
     private readonly saver: ReplySaver,
+    private readonly accounting: ReplyAccounting,
     private readonly messages: MessagesRepository,
     private readonly metrics: MetricsService,
     private readonly registry: GenerationRegistry,
@@ -64,6 +66,7 @@ export class GenerationsService {
     }
     const generation = new Generation(plan, {
       saver: this.saver,
+      accounting: this.accounting,
       metrics: this.metrics,
       maxReplyChars: this.config.maxReplyChars,
       captureContent: this.telemetry.captureContent,

@@ -52,6 +52,9 @@ export const ERROR_STATUS = {
   REGISTRATION_CLOSED: HttpStatus.FORBIDDEN,
   SSO_NOT_CONFIGURED: HttpStatus.NOT_FOUND,
   LOGIN_CODE_INVALID: HttpStatus.UNAUTHORIZED,
+  PRICE_NOT_FOUND: HttpStatus.NOT_FOUND,
+  PRICE_EXISTS: HttpStatus.CONFLICT,
+  PRICE_LIMIT_REACHED: HttpStatus.CONFLICT,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -8,9 +8,11 @@ import { MessageFeedbackEntity } from './message-feedback.entity.js';
 import { ProviderConnectionEntity } from './provider-connection.entity.js';
 import { ModelAliasEntity } from './model-alias.entity.js';
 import { ModelPolicyEntity } from './model-policy.entity.js';
+import { ModelPriceEntity } from './model-price.entity.js';
 import { ProviderCredentialEntity } from './provider-credential.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SharedLinkEntity } from './shared-link.entity.js';
+import { UsageRecordEntity } from './usage-record.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export {
@@ -24,15 +26,18 @@ export {
   ProviderConnectionEntity,
   ModelAliasEntity,
   ModelPolicyEntity,
+  ModelPriceEntity,
   ProviderCredentialEntity,
   RefreshTokenEntity,
   SharedLinkEntity,
+  UsageRecordEntity,
   UserEntity,
 };
 export { FEEDBACK_RATINGS, type FeedbackRating } from './message-feedback.entity.js';
 export type { SharedSnapshot } from './shared-link.entity.js';
 export { USER_ROLES, type UserRole } from './user.entity.js';
 export { CONNECTION_SOURCES, type ConnectionSource } from './provider-connection.entity.js';
+export { USAGE_STATUSES, type UsageStatus } from './usage-record.entity.js';
 export type { AuditDetail } from './audit-event.entity.js';
 export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus, type ReplyAttempt } from './message.entity.js';
 export type { AliasTarget } from './model-alias.entity.js';
@@ -52,4 +57,6 @@ export const ENTITIES = [
   ProviderConnectionEntity,
   ModelPolicyEntity,
   ModelAliasEntity,
+  ModelPriceEntity,
+  UsageRecordEntity,
 ];

@@ -7,6 +7,7 @@ import { RefreshTokenVersion1765200000000 } from './1765200000000-refresh-token-
 import { ConversationLibrary1765400000000 } from './1765400000000-conversation-library.js';
 import { ProviderConnections1766000000000 } from './1766000000000-provider-connections.js';
 import { ModelRouting1766100000000 } from './1766100000000-model-routing.js';
+import { UsageAndPrices1766200000000 } from './1766200000000-usage-and-prices.js';
 
 /** Explicit, ordered list: no globs (there is no __dirname under ESM, and a glob hides what runs). */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ConversationLibrary1765400000000,
   ProviderConnections1766000000000,
   ModelRouting1766100000000,
+  UsageAndPrices1766200000000,
 ];
