@@ -43,6 +43,9 @@ export const ERROR_STATUS = {
   REGISTRATION_CLOSED: HttpStatus.FORBIDDEN,
   SSO_NOT_CONFIGURED: HttpStatus.NOT_FOUND,
   LOGIN_CODE_INVALID: HttpStatus.UNAUTHORIZED,
+  BUDGET_EXCEEDED: HttpStatus.PAYMENT_REQUIRED,
+  BUDGET_NOT_FOUND: HttpStatus.NOT_FOUND,
+  ROLE_NOT_FOUND: HttpStatus.NOT_FOUND,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

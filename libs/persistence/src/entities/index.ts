@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from './api-key.entity.js';
 import { AuditEventEntity } from './audit-event.entity.js';
+import { BudgetPeriodEntity, BudgetReservationEntity, RoleBudgetEntity, UserBudgetEntity } from './budget.entities.js';
 import { ChatSessionEntity } from './chat-session.entity.js';
 import { FolderEntity } from './folder.entity.js';
 import { MessageEntity } from './message.entity.js';
@@ -13,6 +14,8 @@ import { UserEntity } from './user.entity.js';
 export {
   ApiKeyEntity,
   AuditEventEntity,
+  BudgetPeriodEntity,
+  BudgetReservationEntity,
   ChatSessionEntity,
   FolderEntity,
   LoginCodeEntity,
@@ -20,7 +23,9 @@ export {
   MessageFeedbackEntity,
   ProviderCredentialEntity,
   RefreshTokenEntity,
+  RoleBudgetEntity,
   SharedLinkEntity,
+  UserBudgetEntity,
   UserEntity,
 };
 export { FEEDBACK_RATINGS, type FeedbackRating } from './message-feedback.entity.js';
@@ -41,4 +46,8 @@ export const ENTITIES = [
   FolderEntity,
   MessageFeedbackEntity,
   SharedLinkEntity,
+  RoleBudgetEntity,
+  UserBudgetEntity,
+  BudgetPeriodEntity,
+  BudgetReservationEntity,
 ];
