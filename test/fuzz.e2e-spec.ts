@@ -74,6 +74,13 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'delete', path: '/api/admin/users/:id' },
   { method: 'get', path: '/api/admin/audit' },
   { method: 'get', path: '/api/admin/feedback' },
+  { method: 'get', path: '/api/admin/budgets' },
+  { method: 'put', path: '/api/admin/budgets/:role' },
+  { method: 'delete', path: '/api/admin/budgets/:role' },
+  { method: 'get', path: '/api/admin/users/:id/budget' },
+  { method: 'put', path: '/api/admin/users/:id/budget' },
+  { method: 'delete', path: '/api/admin/users/:id/budget' },
+  { method: 'get', path: '/api/usage/budget' },
   { method: 'get', path: '/v1/models' },
   { method: 'post', path: '/v1/chat/completions' },
   { method: 'post', path: '/v1/responses' },
@@ -108,6 +115,7 @@ const bodyArbitrary = fc.oneof(
     fc.constantFrom(
       'email', 'password', 'code', 'displayName', 'refreshToken', 'currentPassword', 'newPassword', 'message', 'messages', 'stream', 'name', 'sessionId', 'provider', 'model', 'mode', 'temperature', 'title', 'apiKey', 'baseUrl',
       'defaultModel', 'isAdmin', 'role', '__proto__', 'archived', 'pinned', 'folderId', 'tags', 'rating', 'comment', 'expiresInSeconds',
+      'monthlyLimit',
     ),
     junk,
     { maxKeys: 5 },
@@ -194,6 +202,8 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/api/folders/:id': { name: 'a folder' },
     '/api/keys': { name: 'a key' },
     '/api/admin/users/:id/role': { role: 'member' },
+    '/api/admin/budgets/:role': { monthlyLimit: '25.50' },
+    '/api/admin/users/:id/budget': { monthlyLimit: '10' },
     '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },
   };
 }
@@ -228,7 +238,7 @@ function hostileAttempts(token: string, sessionId: string, email: string) {
       field: fc.nat(),
     })
     .map(({ route, id, messageId, provider, hostile, field }): HostileAttempt => {
-      const path = route.path.replace(':id', id).replace(':messageId', messageId).replace(':shareId', messageId).replace(':provider', provider);
+      const path = route.path.replace(':id', id).replace(':messageId', messageId).replace(':shareId', messageId).replace(':provider', provider).replace(':role', 'member');
       const body = { ...(bodies[route.path] ?? {}) };
       const keys = Object.keys(body);
       const key = keys.length > 0 && (hostile.kind === 'deep' ? hostile.inPlace : !hostile.asKey) ? keys[field % keys.length]! : 'extra';
@@ -267,7 +277,8 @@ function attempts(token: string) {
           .replace(':messageId', encodeId(id))
           .replace(':shareId', encodeId(id))
           .replace(':token', encodeId(id))
-          .replace(':provider', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
+          .replace(':provider', encodeURIComponent(provider))
+          .replace(':role', encodeURIComponent(provider)) + (route.method === 'get' ? query : '');
       return { method: route.method, path, ...(raw === undefined ? { body } : { raw }), authorization: auth };
     })
     // A well-formed echo stream is a legitimate request, not bad input: those are exercised elsewhere. Logging out

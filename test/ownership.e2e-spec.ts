@@ -26,6 +26,7 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
   if (name === 'messageId') return fixture.messageId;
   if (name === 'id' && path.startsWith('/api/admin/users/')) return fixture.userId;
   if (name === 'shareId') return fixture.shareId;
+  if (name === 'role') return 'member';
   return undefined;
 }
 
@@ -41,6 +42,8 @@ const bodies = (fixture: Fixture): Record<string, unknown> => ({
   'put /api/chat/sessions/{id}/branch': { messageId: fixture.messageId },
   'post /api/chat/sessions/{id}/messages/{messageId}/edit': { content: 'taken over' },
   'patch /api/admin/users/{id}/role': { role: 'member' },
+  'put /api/admin/users/{id}/budget': { monthlyLimit: '0' },
+  'put /api/admin/budgets/{role}': { monthlyLimit: '0' },
   'patch /api/chat/sessions/{id}': { pinned: true, archived: true, tags: ['taken'] },
   'put /api/chat/sessions/{id}/messages/{messageId}/feedback': { rating: 'down' },
   'post /api/chat/sessions/{id}/share': {},
@@ -114,6 +117,9 @@ describe('ownership matrix (e2e)', () => {
         'get /api/ui/chat/{id}/stream',
         'patch /api/admin/users/{id}/role',
         'delete /api/admin/users/{id}',
+        'put /api/admin/users/{id}/budget',
+        'delete /api/admin/users/{id}/budget',
+        'put /api/admin/budgets/{role}',
         'patch /api/chat/sessions/{id}',
         'put /api/chat/sessions/{id}/messages/{messageId}/feedback',
         'post /api/chat/sessions/{id}/share',

@@ -11,7 +11,11 @@ interface Operation {
 }
 
 /** A body that passes validation, so a 403 cannot hide behind a 400, nor an admin's success behind one. */
-const BODIES: Record<string, object> = { 'patch /api/admin/users/{id}/role': { role: 'admin' } };
+const BODIES: Record<string, object> = {
+  'patch /api/admin/users/{id}/role': { role: 'admin' },
+  'put /api/admin/budgets/{role}': { monthlyLimit: '0' },
+  'put /api/admin/users/{id}/budget': { monthlyLimit: '0' },
+};
 
 /** Every admin route that exists today: the matrix must find at least these in the server's own route list. */
 const KNOWN_ADMIN_ROUTES = [
@@ -23,6 +27,12 @@ const KNOWN_ADMIN_ROUTES = [
   'delete /api/admin/users/{id}',
   'get /api/admin/audit',
   'get /api/admin/feedback',
+  'get /api/admin/budgets',
+  'put /api/admin/budgets/{role}',
+  'delete /api/admin/budgets/{role}',
+  'get /api/admin/users/{id}/budget',
+  'put /api/admin/users/{id}/budget',
+  'delete /api/admin/users/{id}/budget',
 ];
 
 describe('role matrix: every /api/admin route (e2e)', () => {

@@ -8,6 +8,7 @@ import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { BudgetsModule } from './budgets/budgets.module.js';
 import { OidcModule } from './auth/oidc/oidc.module.js';
 import { FeedbackModule } from './feedback/feedback.module.js';
 import { FoldersModule } from './folders/folders.module.js';
@@ -63,6 +64,7 @@ import { TransferModule } from './transfer/transfer.module.js';
     MessagingModule,
     RetentionModule,
     AdminModule,
+    BudgetsModule,
   ],
   providers: [GracefulShutdown],
 })
