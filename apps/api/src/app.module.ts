@@ -27,6 +27,7 @@ import { SessionsModule } from './sessions/sessions.module.js';
 import { SharingModule } from './sharing/sharing.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
+import { UsageModule } from './usage/usage.module.js';
 
 @Module({
   imports: [
@@ -65,6 +66,7 @@ import { TransferModule } from './transfer/transfer.module.js';
     RetentionModule,
     AdminModule,
     BudgetsModule,
+    UsageModule,
   ],
   providers: [GracefulShutdown],
 })

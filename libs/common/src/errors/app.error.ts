@@ -46,6 +46,9 @@ export const ERROR_STATUS = {
   BUDGET_EXCEEDED: HttpStatus.PAYMENT_REQUIRED,
   BUDGET_NOT_FOUND: HttpStatus.NOT_FOUND,
   ROLE_NOT_FOUND: HttpStatus.NOT_FOUND,
+  PRICE_NOT_FOUND: HttpStatus.NOT_FOUND,
+  PRICE_EXISTS: HttpStatus.CONFLICT,
+  PRICE_LIMIT_REACHED: HttpStatus.CONFLICT,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -6,9 +6,11 @@ import { FolderEntity } from './folder.entity.js';
 import { MessageEntity } from './message.entity.js';
 import { LoginCodeEntity } from './login-code.entity.js';
 import { MessageFeedbackEntity } from './message-feedback.entity.js';
+import { ModelPriceEntity } from './model-price.entity.js';
 import { ProviderCredentialEntity } from './provider-credential.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SharedLinkEntity } from './shared-link.entity.js';
+import { UsageRecordEntity } from './usage-record.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export {
@@ -21,16 +23,19 @@ export {
   LoginCodeEntity,
   MessageEntity,
   MessageFeedbackEntity,
+  ModelPriceEntity,
   ProviderCredentialEntity,
   RefreshTokenEntity,
   RoleBudgetEntity,
   SharedLinkEntity,
   UserBudgetEntity,
+  UsageRecordEntity,
   UserEntity,
 };
 export { FEEDBACK_RATINGS, type FeedbackRating } from './message-feedback.entity.js';
 export type { SharedSnapshot } from './shared-link.entity.js';
 export { USER_ROLES, type UserRole } from './user.entity.js';
+export { USAGE_STATUSES, type UsageStatus } from './usage-record.entity.js';
 export type { AuditDetail } from './audit-event.entity.js';
 export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus } from './message.entity.js';
 
@@ -50,4 +55,6 @@ export const ENTITIES = [
   UserBudgetEntity,
   BudgetPeriodEntity,
   BudgetReservationEntity,
+  ModelPriceEntity,
+  UsageRecordEntity,
 ];

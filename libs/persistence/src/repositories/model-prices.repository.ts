@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { ModelPriceEntity } from '../entities/model-price.entity.js';
+
+export type NewModelPrice = Pick<
+  ModelPriceEntity,
+  'provider' | 'model' | 'currency' | 'inputPerMillion' | 'outputPerMillion' | 'cachedInputPerMillion' | 'reasoningPerMillion' | 'effectiveFrom' | 'source'
+>;
+export type ModelPriceChange = Pick<ModelPriceEntity, 'currency' | 'inputPerMillion' | 'outputPerMillion' | 'cachedInputPerMillion' | 'reasoningPerMillion' | 'source'>;
+
+/** The price table: shared by everyone, written by admins only (no owner to scope by). */
+@Injectable()
+export class ModelPricesRepository {
+  constructor(@InjectRepository(ModelPriceEntity) private readonly prices: Repository<ModelPriceEntity>) {}
+
+  /** By provider and model, newest price first; at most `limit` rows. */
+  list(filter: { provider?: string; model?: string }, limit: number): Promise<ModelPriceEntity[]> {
+    const query = this.prices.createQueryBuilder('p').orderBy('p.provider').addOrderBy('p.model').addOrderBy('p.effective_from', 'DESC').limit(limit);
+    if (filter.provider !== undefined) query.andWhere('p.provider = :provider', { provider: filter.provider });
+    if (filter.model !== undefined) query.andWhere('p.model = :model', { model: filter.model });
+    return query.getMany();
+  }
+
+  count(): Promise<number> {
+    return this.prices.count();
+  }
+
+  findById(id: string): Promise<ModelPriceEntity | null> {
+    return this.prices.findOneBy({ id });
+  }
+
+  /**
+   * The price in force at `at`: the row of the model itself, else of the longest stem it extends (`gpt-4o` for
+   * `gpt-4o-2024-08-06`, never `gpt-4o` for `gpt-4o-mini` when that has a row); the latest effective date not
+   * after `at`. One indexed query, run once per reply.
+   */
+  async findInForce(provider: string, model: string, at: Date): Promise<ModelPriceEntity | null> {
+    return this.prices
+      .createQueryBuilder('p')
+      .where('p.provider = :provider', { provider })
+      .andWhere(`(p.model = :model OR :model LIKE replace(replace(replace(p.model, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '-%')`, { model })
+      .andWhere('p.effective_from <= :at', { at })
+      .addSelect('length(p.model)', 'stem_length')
+      .orderBy('stem_length', 'DESC')
+      .addOrderBy('p.effective_from', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
+  /** The new row, or null when the model already has a price from that moment. */
+  async insert(price: NewModelPrice): Promise<ModelPriceEntity | null> {
+    const rows = await this.prices
+      .createQueryBuilder()
+      .insert()
+      .values(price)
+      .orIgnore()
+      .returning('*')
+      .execute();
+    const id = (rows.raw as { id?: string }[])[0]?.id;
+    return id ? this.findById(id) : null;
+  }
+
+  async update(id: string, change: ModelPriceChange): Promise<ModelPriceEntity | null> {
+    const result = await this.prices.update({ id }, change);
+    return result.affected ? this.findById(id) : null;
+  }
+
+  /** The deleted row, or null when there was none. */
+  async remove(id: string): Promise<ModelPriceEntity | null> {
+    const price = await this.findById(id);
+    if (!price) return null;
+    const result = await this.prices.delete({ id });
+    return result.affected ? price : null;
+  }
+}
