@@ -36,6 +36,12 @@ export interface FakeLlmBehaviour {
   endless?: boolean;
   /** After the head, one event of this many bytes written in chunks, never ended: a hostile provider. */
   hugeEventBytes?: number;
+  /** Send no token counts at all (as some OpenAI-compatible servers do). */
+  omitUsage?: boolean;
+  /** Of the prompt tokens, this many reported as read from the provider's cache. */
+  cachedTokens?: number;
+  /** Reasoning tokens reported on top of the text's (Anthropic counts them in its output tokens only). */
+  reasoningTokens?: number;
 }
 
 export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
@@ -116,6 +122,9 @@ const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void
   burst: (b, v) => (b.burst = v),
   endless: (b, v) => (b.endless = v > 0),
   huge: (b, v) => (b.hugeEventBytes = v),
+  nousage: (b, v) => (b.omitUsage = v > 0),
+  cached: (b, v) => (b.cachedTokens = v),
+  reasoning: (b, v) => (b.reasoningTokens = v),
 };
 
 /** `fake:deltas=5,delay=20` → behaviour; unknown knobs and non-numeric values are ignored. */
@@ -137,15 +146,33 @@ function promptTokens(body: any): number {
   return Math.max(1, Math.ceil(JSON.stringify(body?.messages ?? body?.contents ?? '').length / 4));
 }
 
+/**
+ * The token counts a streamed reply reports, or null when it reports none. `prompt` counts every prompt token
+ * (`cached` among them), `completion` one per delta, `reasoning` comes on top; each format splits them its way.
+ */
+export interface FakeUsage {
+  prompt: number;
+  completion: number;
+  cached: number;
+  reasoning: number;
+}
+
+/** The usage a reply of `behaviour` reports on `body`'s prompt after `deltas` deltas. */
+export function fakeUsage(body: unknown, behaviour: FakeLlmBehaviour, deltas: number): FakeUsage | null {
+  if (behaviour.omitUsage) return null;
+  const prompt = promptTokens(body);
+  return { prompt, completion: deltas, cached: Math.min(behaviour.cachedTokens ?? 0, prompt), reasoning: behaviour.reasoningTokens ?? 0 };
+}
+
 /** One provider's wire format: how a reply starts, how each delta looks, how it ends, how it fails. */
 interface WireFormat {
   provider: FakeProvider;
   model(path: string, body: any): string;
   hasKey(request: IncomingMessage, url: URL): boolean;
   streams(body: any, path: string): boolean;
-  head(model: string, prompt: number): string;
+  head(model: string, usage: FakeUsage | null): string;
   delta(model: string, text: string): string;
-  tail(model: string, prompt: number, completion: number, body: any): string;
+  tail(model: string, usage: FakeUsage | null, body: any): string;
   complete(model: string, text: string, prompt: number, completion: number): object;
   /** The provider's error body, with its usual message unless one is given. */
   error(status: number, message?: string): object;
@@ -170,11 +197,9 @@ const openai: WireFormat = {
   streams: (body) => body?.stream === true,
   head: (model) => sse(openaiChunk(model, { role: 'assistant', content: '' }, null)),
   delta: (model, text) => sse(openaiChunk(model, { content: text }, null)),
-  tail: (model, prompt, completion, body) =>
+  tail: (model, usage, body) =>
     sse(openaiChunk(model, {}, 'stop')) +
-    (body?.stream_options?.include_usage
-      ? sse({ ...openaiChunk(model, {}, null), choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } })
-      : '') +
+    (usage && body?.stream_options?.include_usage ? sse({ ...openaiChunk(model, {}, null), choices: [], usage: openaiUsage(usage) }) : '') +
     'data: [DONE]\n\n',
   complete: (model, text, prompt, completion) => ({
     id: `chatcmpl-${randomUUID()}`,
@@ -190,6 +215,16 @@ const openai: WireFormat = {
     return { error: { message: message ?? `Fake upstream failure (${status}) for testing`, type, param: null, code } };
   },
 };
+
+function openaiUsage({ prompt, completion, cached, reasoning }: FakeUsage) {
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion + reasoning,
+    total_tokens: prompt + completion + reasoning,
+    prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
 
 function openaiChunk(model: string, delta: object, finish: string | null) {
   return {
@@ -217,7 +252,7 @@ const anthropic: WireFormat = {
   model: (_path, body) => String(body?.model ?? ''),
   hasKey: (request) => typeof request.headers['x-api-key'] === 'string' && request.headers['x-api-key'] !== '',
   streams: (body) => body?.stream === true,
-  head: (model, prompt) =>
+  head: (model, usage) =>
     event('message_start', {
       type: 'message_start',
       message: {
@@ -228,15 +263,21 @@ const anthropic: WireFormat = {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: prompt, output_tokens: 1 },
+        // input_tokens leaves out what was read from (or written to) the cache.
+        ...(usage && { usage: { input_tokens: usage.prompt - usage.cached, cache_creation_input_tokens: 0, cache_read_input_tokens: usage.cached, output_tokens: 1 } }),
       },
     }) +
     event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) +
     event('ping', { type: 'ping' }),
   delta: (_model, text) => event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
-  tail: (_model, _prompt, completion) =>
+  tail: (_model, usage) =>
     event('content_block_stop', { type: 'content_block_stop', index: 0 }) +
-    event('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: completion } }) +
+    event('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      // Thinking is billed inside output_tokens: Anthropic reports no count of its own for it.
+      ...(usage && { usage: { output_tokens: usage.completion + usage.reasoning } }),
+    }) +
     event('message_stop', { type: 'message_stop' }),
   complete: (model, text, prompt, completion) => ({
     id: 'msg_fake',
@@ -269,10 +310,10 @@ const gemini: WireFormat = {
   streams: (_body, path) => path.endsWith(':streamGenerateContent'),
   head: () => '',
   delta: (model, text) => sse({ candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }], modelVersion: model }),
-  tail: (model, prompt, completion) =>
+  tail: (model, usage) =>
     sse({
       candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason: 'STOP', index: 0 }],
-      usageMetadata: { promptTokenCount: prompt, candidatesTokenCount: completion, totalTokenCount: prompt + completion },
+      ...(usage && { usageMetadata: geminiUsage(usage) }),
       modelVersion: model,
     }),
   complete: (model, text, prompt, completion) => ({
@@ -282,6 +323,17 @@ const gemini: WireFormat = {
   }),
   error: (status, message) => ({ error: { code: status, message: message ?? `Fake upstream failure (${status}) for testing`, status: GEMINI_STATUS[status] ?? 'INTERNAL' } }),
 };
+
+/** `promptTokenCount` includes the cached tokens; `candidatesTokenCount` leaves out the thinking ones. */
+function geminiUsage({ prompt, completion, cached, reasoning }: FakeUsage) {
+  return {
+    promptTokenCount: prompt,
+    candidatesTokenCount: completion,
+    totalTokenCount: prompt + completion + reasoning,
+    ...(cached > 0 && { cachedContentTokenCount: cached }),
+    ...(reasoning > 0 && { thoughtsTokenCount: reasoning }),
+  };
+}
 
 function formatFor(method: string, path: string): WireFormat | undefined {
   if (method !== 'POST') return undefined;
@@ -316,7 +368,7 @@ function streamReply(
   record: RecordedRequest,
   errorMessage: string | undefined,
 ) {
-  const prompt = promptTokens(body);
+  const opening = fakeUsage(body, behaviour, 1);
   const deltas = behaviour.endless ? Infinity : behaviour.deltas;
   const limit = Math.min(deltas, behaviour.breakAfter ?? Infinity, behaviour.stopAfter ?? Infinity, behaviour.hangAfter ?? Infinity, behaviour.errorAfter ?? Infinity);
   let timer: NodeJS.Timeout | undefined;
@@ -339,7 +391,7 @@ function streamReply(
     if (behaviour.hangAfter !== undefined) return; // silence, until the client gives up
     if (behaviour.stopAfter !== undefined) return void response.end();
     if (behaviour.errorAfter !== undefined) return void response.end(streamedError(format, errorMessage));
-    response.end(format.tail(model, prompt, record.deltasWritten, body));
+    response.end(format.tail(model, fakeUsage(body, behaviour, record.deltasWritten), body));
   };
   // Sized deltas repeat one of a dozen texts: built once per reply rather than per delta.
   const sized = new Map<number, string>();
@@ -355,14 +407,14 @@ function streamReply(
     return format.delta(model, text);
   };
 
-  if (behaviour.hugeEventBytes !== undefined) return streamHugeEvent(format, model, prompt, behaviour.hugeEventBytes, response, send);
+  if (behaviour.hugeEventBytes !== undefined) return streamHugeEvent(format, model, opening, behaviour.hugeEventBytes, response, send);
   if (behaviour.delayMs === 0 && Number.isFinite(limit)) {
-    let payload = format.head(model, prompt);
+    let payload = format.head(model, opening);
     for (let i = 0; i < limit; i++) payload += write(textOf(i));
     send(payload);
     return finish();
   }
-  send(format.head(model, prompt));
+  send(format.head(model, opening));
   const burst = Math.max(1, behaviour.burst ?? 1);
   let i = 0;
   const next = () => {
@@ -397,11 +449,11 @@ export function leakyMessage(key: string): string {
  * The head, then the start of a content delta whose text never ends: `bytes` in all, in socket-sized pieces,
  * then silence. A client that buffers a whole event before parsing it holds all of it.
  */
-function streamHugeEvent(format: WireFormat, model: string, prompt: number, bytes: number, response: ServerResponse, send: (text: string, then?: () => void) => void) {
+function streamHugeEvent(format: WireFormat, model: string, usage: FakeUsage | null, bytes: number, response: ServerResponse, send: (text: string, then?: () => void) => void) {
   // The delta's text is replaced by the filler: what precedes it is every format's opening of a text delta.
   const MARK = '<text>';
   const delta = format.delta(model, MARK);
-  const opening = format.head(model, prompt) + delta.slice(0, delta.indexOf(MARK));
+  const opening = format.head(model, usage) + delta.slice(0, delta.indexOf(MARK));
   const piece = 'x'.repeat(HUGE_EVENT_CHUNK);
   let left = bytes - Buffer.byteLength(opening);
   const next = () => {

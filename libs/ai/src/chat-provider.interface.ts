@@ -20,7 +20,11 @@ export interface ChatRequest {
 
 export type ChatDelta =
   | { type: 'text'; text: string }
-  | { type: 'usage'; promptTokens: number; completionTokens: number }
+  /**
+   * Counted the OpenAI way whatever the wire format: `promptTokens` includes the cached ones, `completionTokens`
+   * the reasoning ones; the optional parts are sent when the provider reports them.
+   */
+  | { type: 'usage'; promptTokens: number; completionTokens: number; cachedPromptTokens?: number; reasoningTokens?: number }
   /** `model`: the model that answered, when the provider says (it may name a version of the one asked for). */
   | { type: 'finish'; reason: string; model?: string };
 

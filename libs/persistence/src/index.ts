@@ -18,4 +18,5 @@ export * from './repositories/model-prices.repository.js';
 export * from './repositories/provider-credentials.repository.js';
 export * from './repositories/refresh-tokens.repository.js';
 export * from './repositories/shared-links.repository.js';
+export * from './repositories/usage-records.repository.js';
 export * from './repositories/users.repository.js';

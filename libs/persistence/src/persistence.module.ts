@@ -18,6 +18,7 @@ import { ModelPricesRepository } from './repositories/model-prices.repository.js
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
 import { RefreshTokensRepository } from './repositories/refresh-tokens.repository.js';
 import { SharedLinksRepository } from './repositories/shared-links.repository.js';
+import { UsageRecordsRepository } from './repositories/usage-records.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
 const REPOSITORIES = [
@@ -36,6 +37,7 @@ const REPOSITORIES = [
   ConversationTransferRepository,
   BudgetsRepository,
   ModelPricesRepository,
+  UsageRecordsRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */

@@ -4,8 +4,9 @@ import type { Observable, Subscription } from 'rxjs';
 import { type ChatDelta, type ChatProvider, type ChatRequest, chatTracer, ERROR_TYPE, GEN_AI, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
 import type { FinishedReply, NewTurn } from '@app/persistence';
 import type { MetricsService } from '../observability/metrics.service.js';
+import type { ReplyAccounting, ReplyCharge, ReportedUsage } from '../usage/reply-accounting.service.js';
 import { GenerationLog } from './generation-log.js';
-import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
+import type { ReplyEncoder, StopReason } from './reply-encoder.js';
 import type { ReplySaver, SaveOutcome } from './reply.saver.js';
 
 /**
@@ -33,6 +34,8 @@ export type GenerationStatus = 'running' | FinishedReply['status'];
 /** What a generation is given by its module: where it saves, what it counts, its limit, whom to tell once settled. */
 export interface GenerationContext {
   saver: ReplySaver;
+  /** Records what the reply used and cost, once it is settled. */
+  accounting: ReplyAccounting;
   metrics: MetricsService;
   maxReplyChars: number;
   /** Whether the span records the prompt and the reply (OTEL_GENAI_CAPTURE_CONTENT). */
@@ -96,7 +99,10 @@ export class Generation {
   private readonly chunks: string[] = [];
   /** The reply's characters so far: a running count, so the limit costs one addition per delta. */
   private chars = 0;
-  private usage: Usage | null = null;
+  private usage: ReportedUsage | null = null;
+  /** What the reply used and cost; set once it is settled. */
+  private settledCharge: ReplyCharge | null = null;
+  private readonly startedAtDate = new Date();
   private finish?: Extract<ChatDelta, { type: 'finish' }>;
   private current: GenerationStatus = 'running';
   private readonly startedAt = performance.now();
@@ -131,6 +137,11 @@ export class Generation {
 
   get status(): GenerationStatus {
     return this.current;
+  }
+
+  /** What the reply used and cost, once settled (null while it runs). */
+  get charge(): ReplyCharge | null {
+    return this.settledCharge;
   }
 
   /** Every event from the first, then the live ones, until the end. */
@@ -172,7 +183,10 @@ export class Generation {
   private onDelta(delta: ChatDelta): void {
     if (this.halted) return;
     if (delta.type === 'text') this.append(delta.text);
-    else if (delta.type === 'usage') this.usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
+    else if (delta.type === 'usage') {
+      const { type: _, ...usage } = delta;
+      this.usage = usage;
+    }
     else this.finish = delta;
   }
 
@@ -252,8 +266,10 @@ export class Generation {
     if (this.current !== 'running') return null;
     this.current = reply.status;
     this.record(reply);
+    const content = this.chunks.join('');
     try {
-      return await this.save(reply);
+      const [outcome] = await Promise.all([this.save(reply, content), this.account(reply, content)]);
+      return outcome;
     } finally {
       this.span.end();
       this.context.settled(this);
@@ -261,15 +277,31 @@ export class Generation {
   }
 
   /** Finishes the reply's row once the turn's rows exist; without them there is nothing to finish (`failed`). */
-  private async save(reply: Settlement): Promise<SaveOutcome> {
+  private async save(reply: Settlement, content: string): Promise<SaveOutcome> {
     if (!this.plan.persist) return 'saved';
     if (!(await this.turnWritten)) return 'failed';
     return this.context.saver.finishReply(this.id, {
       ...reply,
-      content: this.chunks.join(''),
+      content,
       responseTimeMs: this.elapsedMs(),
       promptTokens: this.usage?.promptTokens ?? null,
       completionTokens: this.usage?.completionTokens ?? null,
+    });
+  }
+
+  /** What the reply used and cost, recorded beside (not inside) its message: a reply that is not stored is counted too. */
+  private async account(reply: Settlement, content: string): Promise<void> {
+    const { turn, request, persist } = this.plan;
+    this.settledCharge = await this.context.accounting.record({
+      userId: this.userId,
+      messageId: persist ? this.id : null,
+      provider: turn.provider,
+      model: turn.model,
+      status: reply.status,
+      startedAt: this.startedAtDate,
+      reported: this.usage,
+      prompt: request.messages,
+      text: content,
     });
   }
 

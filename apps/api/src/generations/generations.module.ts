@@ -5,6 +5,7 @@ import { BudgetsModule } from '../budgets/budgets.module.js';
 import { MetricsModule } from '../observability/metrics.module.js';
 import { RedisConnectionsService } from '../redis/redis-connections.service.js';
 import { RedisModule } from '../redis/redis.module.js';
+import { UsageModule } from '../usage/usage.module.js';
 import { GenerationRegistry } from './generation.registry.js';
 import { GenerationsService } from './generations.service.js';
 import { ReplySaver } from './reply.saver.js';
@@ -18,7 +19,7 @@ import { RedisGenerationStore } from './stores/redis-generation.store.js';
  * HTTP or a protocol's framing: a caller hands it a `ReplyEncoder` and relays the events it gets back.
  */
 @Module({
-  imports: [BudgetsModule, MetricsModule, RedisModule],
+  imports: [BudgetsModule, MetricsModule, RedisModule, UsageModule],
   exports: [GenerationsService],
   providers: [
     GenerationsService,

@@ -5,6 +5,7 @@ import { AppError, chatConfig, telemetryConfig } from '@app/common';
 import { MessagesRepository } from '@app/persistence';
 import { BudgetReservations } from '../budgets/budget-reservations.service.js';
 import { MetricsService } from '../observability/metrics.service.js';
+import { ReplyAccounting } from '../usage/reply-accounting.service.js';
 import { Generation, type GenerationPlan } from './generation.js';
 import { GenerationRegistry } from './generation.registry.js';
 import type { EventPosition } from './reply-encoder.js';
@@ -20,6 +21,7 @@ import { GenerationStore } from './stores/generation.store.js';
 export class GenerationsService {
   constructor(
     private readonly saver: ReplySaver,
+    private readonly accounting: ReplyAccounting,
     private readonly messages: MessagesRepository,
     private readonly metrics: MetricsService,
     private readonly registry: GenerationRegistry,
@@ -72,6 +74,7 @@ export class GenerationsService {
       const capped = hold.outputCap === undefined ? plan : { ...plan, request: { ...request, maxTokens: hold.outputCap } };
       const generation = new Generation(capped, {
         saver: this.saver,
+        accounting: this.accounting,
         metrics: this.metrics,
         maxReplyChars: this.config.maxReplyChars,
         captureContent: this.telemetry.captureContent,

@@ -7,9 +7,11 @@ import {
   type MessageEntity,
   MessageFeedbackRepository,
   MessagesRepository,
+  type MessageUsageRow,
   type SessionChanges,
   type SessionFilter,
   type SessionSummary,
+  UsageRecordsRepository,
 } from '@app/persistence';
 import { GenerationsService } from '../generations/generations.service.js';
 import { ConversationTree } from './conversation-tree.js';
@@ -20,6 +22,8 @@ export interface ListedMessage {
   siblingIds: string[];
   /** The user's rating of this reply, if any. */
   feedback: { rating: FeedbackRating; comment: string | null } | null;
+  /** What the reply used and cost, once it is settled. */
+  usage: MessageUsageRow | null;
 }
 
 /** A session of a list or a search, with whether a reply is running in it and, for a search, what matched. */
@@ -48,6 +52,7 @@ export class SessionsService {
     private readonly messages: MessagesRepository,
     private readonly generations: GenerationsService,
     private readonly feedback: MessageFeedbackRepository,
+    private readonly usage: UsageRecordsRepository,
   ) {}
 
   /** Pinned first, then newest (unarchived unless asked); or, with `q`, the sessions that match it, best first. */
@@ -91,11 +96,16 @@ export class SessionsService {
   /** The branch shown (`branch`) or every message (`all`), oldest first, each with the versions of its turn. */
   async messagesOf(userId: string, sessionId: string, view: 'branch' | 'all'): Promise<ListedMessage[]> {
     const session = await this.get(userId, sessionId);
-    const [messages, ratings] = await Promise.all([this.messages.listOwned(userId, sessionId), this.feedback.listOwnedForSession(userId, sessionId)]);
+    const [messages, ratings, usages] = await Promise.all([
+      this.messages.listOwned(userId, sessionId),
+      this.feedback.listOwnedForSession(userId, sessionId),
+      this.usage.listOwnedForSession(userId, sessionId),
+    ]);
     const tree = new ConversationTree(messages);
     const feedback = new Map(ratings.map(({ messageId, rating, comment }) => [messageId, { rating, comment }]));
+    const usage = new Map(usages.map((row) => [row.messageId, row]));
     const listed = view === 'all' ? tree.messages : tree.branchTo(session.activeMessageId);
-    return listed.map((message) => ({ message, siblingIds: tree.versionsOf(message), feedback: feedback.get(message.id) ?? null }));
+    return listed.map((message) => ({ message, siblingIds: tree.versionsOf(message), feedback: feedback.get(message.id) ?? null, usage: usage.get(message.id) ?? null }));
   }
 
   /** Shows the branch through `messageId`, continued with its newest replies; returns that branch. */

@@ -8,11 +8,19 @@ import { decodeEvents, joinUrl } from './sse-decoder.js';
 const API_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
 
+/** `input_tokens` leaves out the tokens read from or written to the prompt cache; both are prompt tokens too. */
+interface AnthropicUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
 interface AnthropicEvent {
   type: string;
-  message?: { model?: string; usage?: { input_tokens?: number } };
+  message?: { model?: string; usage?: AnthropicUsage };
   delta?: { type?: string; text?: string; stop_reason?: string | null };
-  usage?: { output_tokens?: number };
+  usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 }
 
@@ -43,13 +51,13 @@ export class AnthropicStrategy implements ChatProvider {
       signal,
       sent,
     );
-    let promptTokens = 0;
+    let prompt: { promptTokens: number; cachedPromptTokens: number } | undefined;
     let model: string | undefined;
     return decodeEvents(events, (message, emit) => {
       const event = JSON.parse(message.data) as AnthropicEvent;
       switch (event.type) {
         case 'message_start':
-          promptTokens = event.message?.usage?.input_tokens ?? 0;
+          if (event.message?.usage) prompt = promptUsage(event.message.usage);
           model = event.message?.model;
           return;
         case 'content_block_delta':
@@ -57,7 +65,9 @@ export class AnthropicStrategy implements ChatProvider {
           return;
         case 'message_delta':
           if (event.delta?.stop_reason) emit({ type: 'finish', reason: event.delta.stop_reason, ...(model && { model }) });
-          emit({ type: 'usage', promptTokens, completionTokens: event.usage?.output_tokens ?? 0 });
+          // Cumulative, and it may restate the prompt's counts. A compatible server that sends none gets none passed on.
+          if (event.usage?.input_tokens !== undefined) prompt = promptUsage(event.usage);
+          if (event.usage || prompt) emit({ type: 'usage', ...(prompt ?? promptUsage({})), completionTokens: event.usage?.output_tokens ?? 0 });
           return;
         case 'message_stop':
           return true;
@@ -68,4 +78,9 @@ export class AnthropicStrategy implements ChatProvider {
       }
     });
   }
+}
+
+function promptUsage(usage: AnthropicUsage): { promptTokens: number; cachedPromptTokens: number } {
+  const cachedPromptTokens = usage.cache_read_input_tokens ?? 0;
+  return { promptTokens: (usage.input_tokens ?? 0) + cachedPromptTokens + (usage.cache_creation_input_tokens ?? 0), cachedPromptTokens };
 }

@@ -6,7 +6,8 @@ import { decodeEvents, joinUrl } from './sse-decoder.js';
 
 interface GeminiChunk {
   candidates?: { content?: { parts?: { text?: string }[] }; finishReason?: string }[];
-  usageMetadata?: { promptTokenCount?: number; candidatesTokenCount?: number };
+  /** `promptTokenCount` includes the cached tokens; `candidatesTokenCount` leaves out the thinking ones. */
+  usageMetadata?: { promptTokenCount?: number; candidatesTokenCount?: number; cachedContentTokenCount?: number; thoughtsTokenCount?: number };
   modelVersion?: string;
   error?: { message?: string; status?: string };
 }
@@ -47,7 +48,16 @@ export class GeminiStrategy implements ChatProvider {
       if (!candidate?.finishReason) return;
       emit({ type: 'finish', reason: candidate.finishReason, ...(chunk.modelVersion && { model: chunk.modelVersion }) });
       const usage = chunk.usageMetadata;
-      if (usage) emit({ type: 'usage', promptTokens: usage.promptTokenCount ?? 0, completionTokens: usage.candidatesTokenCount ?? 0 });
+      if (usage) {
+        const thoughts = usage.thoughtsTokenCount ?? 0;
+        emit({
+          type: 'usage',
+          promptTokens: usage.promptTokenCount ?? 0,
+          completionTokens: (usage.candidatesTokenCount ?? 0) + thoughts,
+          cachedPromptTokens: usage.cachedContentTokenCount ?? 0,
+          reasoningTokens: thoughts,
+        });
+      }
       return true;
     });
   }

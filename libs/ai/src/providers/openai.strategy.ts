@@ -8,7 +8,12 @@ import { decodeEvents, joinUrl } from './sse-decoder.js';
 interface OpenAiChunk {
   model?: string;
   choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  usage?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    prompt_tokens_details?: { cached_tokens?: number } | null;
+    completion_tokens_details?: { reasoning_tokens?: number } | null;
+  } | null;
   error?: { type?: string; message?: string };
 }
 
@@ -45,8 +50,17 @@ export class OpenAiStrategy implements ChatProvider {
       const choice = chunk.choices?.[0];
       if (choice?.delta?.content) emit({ type: 'text', text: choice.delta.content });
       if (choice?.finish_reason) emit({ type: 'finish', reason: choice.finish_reason, ...(chunk.model && { model: chunk.model }) });
-      if (chunk.usage) {
-        emit({ type: 'usage', promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 });
+      const usage = chunk.usage;
+      if (usage) {
+        const cached = usage.prompt_tokens_details?.cached_tokens;
+        const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+        emit({
+          type: 'usage',
+          promptTokens: usage.prompt_tokens ?? 0,
+          completionTokens: usage.completion_tokens ?? 0,
+          ...(cached !== undefined && { cachedPromptTokens: cached }),
+          ...(reasoning !== undefined && { reasoningTokens: reasoning }),
+        });
       }
     });
   }

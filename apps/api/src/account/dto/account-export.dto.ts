@@ -23,8 +23,8 @@ export class ExportedProviderDto extends CredentialResponseDto {
   @ApiProperty({ description: 'Whether a key is saved; the key itself is never exported' }) hasKey: boolean;
 }
 
-/** A message as the conversation shows it, less what is derived on reading it (its versions, your rating). */
-export class ExportedMessageDto extends OmitType(MessageResponseDto, ['siblingIds', 'feedback'] as const) {}
+/** A message as the conversation shows it, less what is derived on reading it (its versions, your rating, its usage record). */
+export class ExportedMessageDto extends OmitType(MessageResponseDto, ['siblingIds', 'feedback', 'usage'] as const) {}
 
 export class ExportedSessionDto extends SessionResponseDto {
   @ApiProperty({ type: [ExportedMessageDto], description: 'Every message and version, oldest first' }) messages: ExportedMessageDto[];

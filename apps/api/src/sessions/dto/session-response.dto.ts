@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ChatSessionEntity } from '@app/persistence';
+import type { ChatSessionEntity, MessageUsageRow } from '@app/persistence';
 import type { ListedMessage, ListedSession, SessionPage } from '../sessions.service.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES } from '@app/persistence';
 
@@ -46,6 +46,17 @@ export class MessageFeedbackDto {
   @ApiPropertyOptional({ type: String, nullable: true }) comment: string | null;
 }
 
+export class MessageUsageDto {
+  @ApiProperty({ description: 'Every prompt token, the cached ones included' }) promptTokens: number;
+  @ApiProperty({ description: 'Every generated token, the reasoning ones included' }) completionTokens: number;
+  @ApiProperty() cachedPromptTokens: number;
+  @ApiProperty() reasoningTokens: number;
+  @ApiProperty({ description: 'The provider sent no counts: they were estimated with a tokenizer' }) estimated: boolean;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '0.000412500', description: 'Exact decimal in `currency`; null when the model had no price' })
+  cost: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'USD' }) currency: string | null;
+}
+
 export class MessageResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The message this one follows' }) parentId: string | null;
@@ -62,6 +73,8 @@ export class MessageResponseDto {
   @ApiPropertyOptional({ type: Number, nullable: true }) promptTokens: number | null;
   @ApiPropertyOptional({ type: Number, nullable: true }) completionTokens: number | null;
   @ApiPropertyOptional({ type: MessageFeedbackDto, nullable: true, description: 'Your rating of this reply' }) feedback: MessageFeedbackDto | null;
+  @ApiPropertyOptional({ type: MessageUsageDto, nullable: true, description: 'What the reply used and cost; null for questions and for a reply still running' })
+  usage: MessageUsageDto | null;
   @ApiProperty() createdAt: Date;
 }
 
@@ -84,9 +97,13 @@ export function mapListedSession({ session, isGenerating, match }: ListedSession
   return { ...mapSession(session), lastMessagePreview, messageCount, isGenerating, ...(match && { match }) };
 }
 
-export function mapMessage({ message, siblingIds, feedback }: ListedMessage): MessageResponseDto {
+export function mapMessage({ message, siblingIds, feedback, usage }: ListedMessage): MessageResponseDto {
   const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
-  return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, feedback, createdAt };
+  return { id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, feedback, usage: usage && mapMessageUsage(usage), createdAt };
+}
+
+function mapMessageUsage({ promptTokens, completionTokens, cachedPromptTokens, reasoningTokens, estimated, cost, currency }: MessageUsageRow): MessageUsageDto {
+  return { promptTokens, completionTokens, cachedPromptTokens, reasoningTokens, estimated, cost, currency };
 }
 
 /** A list of messages, each with the versions of its turn (SessionsService.messagesOf and selectBranch). */
