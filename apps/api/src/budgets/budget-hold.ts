@@ -1,8 +1,15 @@
 import type { Reservation } from './ledgers/budget.ledger.js';
 
+/** What a reply cost, as the usage accounting worked it out: null cost when its model has no price. */
+export interface SettledCost {
+  /** Nano-units of `currency`. */
+  cost: bigint | null;
+  currency: string | null;
+}
+
 /** Whoever records a settled hold's cost (the reservations service). */
 export interface HoldSettler {
-  settle(hold: BudgetHold, cost: bigint): Promise<void>;
+  settle(hold: BudgetHold, charge: SettledCost | null): Promise<void>;
 }
 
 /**
@@ -21,10 +28,10 @@ export class BudgetHold {
     readonly outputCap: number | undefined,
   ) {}
 
-  /** Charges the reply's real cost and releases the rest of the reservation; never throws. */
-  async settle(cost: bigint): Promise<void> {
+  /** Charges the reply's real cost (nothing when it never started) and releases the rest of the reservation; never throws. */
+  async settle(charge: SettledCost | null): Promise<void> {
     if (this.settled) return;
     this.settled = true;
-    await this.settler.settle(this, cost);
+    await this.settler.settle(this, charge);
   }
 }

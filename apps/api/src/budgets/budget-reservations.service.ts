@@ -8,7 +8,7 @@ import { costOf } from '../usage/cost.js';
 import { formatDecimal, parseDecimal } from '../usage/money.js';
 import { displayMoney, promptTokenBound, nextPeriodStart, periodOf } from './budget-period.js';
 import { PriceBook } from '../usage/price-book.service.js';
-import { BudgetHold, type HoldSettler } from './budget-hold.js';
+import { BudgetHold, type HoldSettler, type SettledCost } from './budget-hold.js';
 import { BudgetLedger } from './ledgers/budget.ledger.js';
 
 /** What a reply is about to ask for, as far as its worst-case cost goes. */
@@ -66,8 +66,10 @@ export class BudgetReservations implements HoldSettler {
     return new BudgetHold(this, reservation, limit, ask.maxTokens === undefined ? outputTokens : undefined);
   }
 
-  async settle(hold: BudgetHold, cost: bigint): Promise<void> {
+  async settle(hold: BudgetHold, charge: SettledCost | null): Promise<void> {
     const { userId, period } = hold.reservation;
+    // A model priced in another currency costs the budget nothing, as it reserved nothing (see UNPRICED_HOLD).
+    const cost = charge?.cost != null && charge.currency === this.config.budgetCurrency ? charge.cost : 0n;
     try {
       const { spent, alertedPercent } = await this.ledger.settle(hold.reservation, cost);
       const { limit } = hold;

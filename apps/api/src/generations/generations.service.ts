@@ -80,7 +80,7 @@ export class GenerationsService {
         captureContent: this.telemetry.captureContent,
         settled: (settled) => {
           this.registry.remove(settled);
-          void hold.settle(settled.cost);
+          void hold.settle(settled.charge);
         },
       });
       if (plan.shared) this.store.publish(generation.log);
@@ -88,7 +88,7 @@ export class GenerationsService {
       generation.run();
       return generation;
     } catch (error) {
-      void hold.settle(0n);
+      void hold.settle(null);
       throw error;
     }
   }
