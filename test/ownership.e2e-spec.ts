@@ -34,6 +34,7 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
   // Organisation settings, not anyone's data: a member is refused them whatever they name.
   if (name === 'role' && path.startsWith('/api/admin/policies/')) return 'member';
   if (name === 'name' && path.startsWith('/api/admin/aliases/')) return 'fast';
+  if (name === 'role') return 'member';
   return undefined;
 }
 
@@ -51,6 +52,8 @@ const bodies = (fixture: Fixture): Record<string, unknown> => ({
   'patch /api/admin/users/{id}/role': { role: 'member' },
   'patch /api/admin/connections/{id}': { enabled: false },
   'put /api/admin/prices/{id}': { currency: 'USD', inputPerMillion: '0', outputPerMillion: '0', cachedInputPerMillion: '0', reasoningPerMillion: '0' },
+  'put /api/admin/users/{id}/budget': { monthlyLimit: '0' },
+  'put /api/admin/budgets/{role}': { monthlyLimit: '0' },
   'patch /api/chat/sessions/{id}': { pinned: true, archived: true, tags: ['taken'] },
   'put /api/chat/sessions/{id}/messages/{messageId}/feedback': { rating: 'down' },
   'post /api/chat/sessions/{id}/share': {},
@@ -138,6 +141,9 @@ describe('ownership matrix (e2e)', () => {
         'delete /api/admin/connections/{id}',
         'put /api/admin/prices/{id}',
         'delete /api/admin/prices/{id}',
+        'put /api/admin/users/{id}/budget',
+        'delete /api/admin/users/{id}/budget',
+        'put /api/admin/budgets/{role}',
         'patch /api/chat/sessions/{id}',
         'put /api/chat/sessions/{id}/messages/{messageId}/feedback',
         'post /api/chat/sessions/{id}/share',

@@ -15,6 +15,8 @@ const BODIES: Record<string, object> = {
   'patch /api/admin/users/{id}/role': { role: 'admin' },
   'post /api/admin/connections': { provider: 'echo', name: 'role matrix' },
   'put /api/admin/aliases/{name}': { targets: [{ provider: 'echo', model: 'echo-1' }] },
+  'put /api/admin/budgets/{role}': { monthlyLimit: '0' },
+  'put /api/admin/users/{id}/budget': { monthlyLimit: '0' },
 };
 
 /** Routes whose parameter is not an id: a role (a uuid is no role: 400), an alias name (PUT creates it). */
@@ -49,6 +51,12 @@ const KNOWN_ADMIN_ROUTES = [
   'get /api/admin/aliases/{name}',
   'put /api/admin/aliases/{name}',
   'delete /api/admin/aliases/{name}',
+  'get /api/admin/budgets',
+  'put /api/admin/budgets/{role}',
+  'delete /api/admin/budgets/{role}',
+  'get /api/admin/users/{id}/budget',
+  'put /api/admin/users/{id}/budget',
+  'delete /api/admin/users/{id}/budget',
 ];
 
 describe('role matrix: every /api/admin route (e2e)', () => {

@@ -8,6 +8,7 @@ import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { BudgetsModule } from './budgets/budgets.module.js';
 import { OidcModule } from './auth/oidc/oidc.module.js';
 import { FeedbackModule } from './feedback/feedback.module.js';
 import { FoldersModule } from './folders/folders.module.js';
@@ -64,6 +65,7 @@ import { UsageModule } from './usage/usage.module.js';
     MessagingModule,
     RetentionModule,
     AdminModule,
+    BudgetsModule,
     UsageModule,
   ],
   providers: [GracefulShutdown],

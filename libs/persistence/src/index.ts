@@ -5,6 +5,7 @@ export * from './persistence.module.js';
 export * from './pglite/pglite-pool.js';
 export * from './repositories/api-keys.repository.js';
 export * from './repositories/audit-events.repository.js';
+export * from './repositories/budgets.repository.js';
 export * from './repositories/chat-sessions.repository.js';
 export * from './repositories/chat-turns.repository.js';
 export * from './repositories/conversation-transfer.repository.js';

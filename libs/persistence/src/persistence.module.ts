@@ -6,6 +6,7 @@ import { buildDataSourceOptions } from './data-source.options.js';
 import { ENTITIES } from './entities/index.js';
 import { ApiKeysRepository } from './repositories/api-keys.repository.js';
 import { AuditEventsRepository } from './repositories/audit-events.repository.js';
+import { BudgetsRepository } from './repositories/budgets.repository.js';
 import { ChatSessionsRepository } from './repositories/chat-sessions.repository.js';
 import { ChatTurnsRepository } from './repositories/chat-turns.repository.js';
 import { ConversationTransferRepository } from './repositories/conversation-transfer.repository.js';
@@ -38,6 +39,7 @@ const REPOSITORIES = [
   ConversationTransferRepository,
   ProviderConnectionsRepository,
   ModelGovernanceRepository,
+  BudgetsRepository,
   ModelPricesRepository,
   UsageRecordsRepository,
 ];

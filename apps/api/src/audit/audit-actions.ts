@@ -25,6 +25,12 @@ export const AUDIT_ACTIONS = [
   'price.created',
   'price.updated',
   'price.deleted',
+  'budget.role_set',
+  'budget.role_removed',
+  'budget.user_set',
+  'budget.user_removed',
+  'budget.threshold_80',
+  'budget.threshold_100',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

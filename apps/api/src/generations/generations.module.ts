@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { chatConfig, upstreamConfig } from '@app/common';
+import { BudgetsModule } from '../budgets/budgets.module.js';
 import { MetricsModule } from '../observability/metrics.module.js';
 import { RedisConnectionsService } from '../redis/redis-connections.service.js';
 import { RedisModule } from '../redis/redis.module.js';
@@ -19,7 +20,7 @@ import { RedisGenerationStore } from './stores/redis-generation.store.js';
  * HTTP or a protocol's framing: a caller hands it a `ReplyEncoder` and relays the events it gets back.
  */
 @Module({
-  imports: [MetricsModule, RedisModule, UsageModule],
+  imports: [BudgetsModule, MetricsModule, RedisModule, UsageModule],
   exports: [GenerationsService, RouteCooldowns],
   providers: [
     GenerationsService,

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { Observable } from 'rxjs';
 import { AppError, chatConfig, telemetryConfig, upstreamConfig } from '@app/common';
 import { MessagesRepository } from '@app/persistence';
+import { BudgetReservations } from '../budgets/budget-reservations.service.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { ReplyAccounting } from '../usage/reply-accounting.service.js';
 import { Generation, type GenerationPlan } from './generation.js';
@@ -27,6 +28,7 @@ export class GenerationsService {
     private readonly registry: GenerationRegistry,
     private readonly store: GenerationStore,
     private readonly cooldowns: RouteCooldowns,
+    private readonly budgets: BudgetReservations,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
     @Inject(telemetryConfig.KEY) private readonly telemetry: ConfigType<typeof telemetryConfig>,
     @Inject(upstreamConfig.KEY) private readonly upstream: ConfigType<typeof upstreamConfig>,
@@ -58,26 +60,44 @@ export class GenerationsService {
     return new Set([...shared, ...sessionIds.filter((sessionId) => this.registry.runsSession(sessionId))]);
   }
 
-  /** Starts the reply now; refused (409) while another reply of the same session runs. */
+  /**
+   * Starts the reply now; refused (409) while another reply of the same session runs, and (402) when its worst
+   * case does not fit the user's budget. The budget's hold is settled exactly once: with the reply's cost when it
+   * ends, or with nothing when it never starts.
+   */
   async start(plan: GenerationPlan): Promise<Generation> {
-    const { replyId, sessionId } = plan.turn;
-    if (plan.shared && !(await this.claim(sessionId, replyId))) {
-      throw new AppError('GENERATION_IN_PROGRESS', 'A reply is already being generated in this session: wait for it, or stop it first');
+    const { replyId, sessionId, userId } = plan.turn;
+    const { messages, maxTokens } = plan.targets[0]!.request;
+    const models = plan.targets.map((target) => ({ provider: target.providerId, model: target.request.model }));
+    const hold = await this.budgets.reserve({ userId, replyId, models, messages, maxTokens });
+    try {
+      if (plan.shared && !(await this.claim(sessionId, replyId))) {
+        throw new AppError('GENERATION_IN_PROGRESS', 'A reply is already being generated in this session: wait for it, or stop it first');
+      }
+      // A budgeted reply without a maximum of its own is capped at what was reserved for it.
+      const { outputCap } = hold;
+      const capped = outputCap === undefined ? plan : { ...plan, targets: plan.targets.map((target) => ({ ...target, request: { ...target.request, maxTokens: outputCap } })) };
+      const generation = new Generation(capped, {
+        saver: this.saver,
+        accounting: this.accounting,
+        metrics: this.metrics,
+        maxReplyChars: this.config.maxReplyChars,
+        captureContent: this.telemetry.captureContent,
+        settled: (settled) => {
+          this.registry.remove(settled);
+          void hold.settle(settled.charge);
+        },
+        retry: this.upstream,
+        cooldowns: this.cooldowns,
+      });
+      if (plan.shared) this.store.publish(generation.log);
+      this.registry.add(generation);
+      generation.run();
+      return generation;
+    } catch (error) {
+      void hold.settle(null);
+      throw error;
     }
-    const generation = new Generation(plan, {
-      saver: this.saver,
-      accounting: this.accounting,
-      metrics: this.metrics,
-      maxReplyChars: this.config.maxReplyChars,
-      captureContent: this.telemetry.captureContent,
-      settled: (settled) => this.registry.remove(settled),
-      retry: this.upstream,
-      cooldowns: this.cooldowns,
-    });
-    if (plan.shared) this.store.publish(generation.log);
-    this.registry.add(generation);
-    generation.run();
-    return generation;
   }
 
   /**

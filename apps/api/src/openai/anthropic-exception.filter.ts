@@ -3,6 +3,7 @@ import { AllExceptionsFilter, type ErrorBody } from '@app/common';
 
 const ANTHROPIC_TYPE_BY_STATUS: Record<number, string> = {
   401: 'authentication_error',
+  402: 'billing_error',
   403: 'permission_error',
   404: 'not_found_error',
   413: 'request_too_large',

@@ -4,6 +4,7 @@ import { toAnthropicError } from './anthropic-exception.filter.js';
 
 const OPENAI_TYPE_BY_STATUS: Record<number, string> = {
   401: 'authentication_error',
+  402: 'insufficient_quota',
   403: 'permission_error',
   429: 'rate_limit_error',
 };

@@ -1,5 +1,10 @@
 import { registerAs } from '@nestjs/config';
-import { EnvReader, type Env } from './env-reader.js';
+import { ConfigError, EnvReader, type Env } from './env-reader.js';
+
+function currencyCode(code: string): string {
+  if (!/^[A-Z]{3}$/.test(code)) throw new ConfigError('BUDGET_CURRENCY', `must be an ISO 4217 code in capitals such as USD or EUR, got "${code.slice(0, 20)}"`);
+  return code;
+}
 
 export function parseChatConfig(env: Env) {
   const read = new EnvReader(env);
@@ -21,6 +26,13 @@ export function parseChatConfig(env: Env) {
      * reconnects, oldest forgotten first: the count alone is no bound when replies can be large.
      */
     generationRetentionMaxChars: read.int('GENERATION_RETENTION_MAX_CHARS', 67_108_864, { min: 100_000, max: 4_294_967_296 }),
+    /**
+     * Output tokens a reply of a user with a budget is reserved for when its request sets no maximum; the request
+     * is then capped at it, so the reservation is a true worst case.
+     */
+    /** The currency budgets are set in: the price table's (a model priced in another counts as unpriced for budgets). */
+    budgetCurrency: currencyCode(read.string('BUDGET_CURRENCY', 'USD')),
+    budgetMaxOutputTokens: read.int('BUDGET_MAX_OUTPUT_TOKENS', 4096, { min: 1, max: 1_000_000 }),
     streamLimitPerMinute: read.int('THROTTLE_STREAM_LIMIT', 20, { min: 1, max: 1_000_000 }),
     streamLimitWindowMs: read.int('THROTTLE_STREAM_TTL_MS', 60_000, { min: 1000, max: 86_400_000 }),
     requestLimitPerMinute: read.int('THROTTLE_DEFAULT_LIMIT', 600, { min: 1, max: 1_000_000 }),

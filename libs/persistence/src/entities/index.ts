@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from './api-key.entity.js';
 import { AuditEventEntity } from './audit-event.entity.js';
+import { BudgetPeriodEntity, BudgetReservationEntity, RoleBudgetEntity, UserBudgetEntity } from './budget.entities.js';
 import { ChatSessionEntity } from './chat-session.entity.js';
 import { FolderEntity } from './folder.entity.js';
 import { MessageEntity } from './message.entity.js';
@@ -18,6 +19,8 @@ import { UserEntity } from './user.entity.js';
 export {
   ApiKeyEntity,
   AuditEventEntity,
+  BudgetPeriodEntity,
+  BudgetReservationEntity,
   ChatSessionEntity,
   FolderEntity,
   LoginCodeEntity,
@@ -29,7 +32,9 @@ export {
   ModelPriceEntity,
   ProviderCredentialEntity,
   RefreshTokenEntity,
+  RoleBudgetEntity,
   SharedLinkEntity,
+  UserBudgetEntity,
   UsageRecordEntity,
   UserEntity,
 };
@@ -57,6 +62,10 @@ export const ENTITIES = [
   ProviderConnectionEntity,
   ModelPolicyEntity,
   ModelAliasEntity,
+  RoleBudgetEntity,
+  UserBudgetEntity,
+  BudgetPeriodEntity,
+  BudgetReservationEntity,
   ModelPriceEntity,
   UsageRecordEntity,
 ];

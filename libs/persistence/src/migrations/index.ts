@@ -8,6 +8,7 @@ import { ConversationLibrary1765400000000 } from './1765400000000-conversation-l
 import { ProviderConnections1766000000000 } from './1766000000000-provider-connections.js';
 import { ModelRouting1766100000000 } from './1766100000000-model-routing.js';
 import { UsageAndPrices1766200000000 } from './1766200000000-usage-and-prices.js';
+import { Budgets1766300000000 } from './1766300000000-budgets.js';
 
 /** Explicit, ordered list: no globs (there is no __dirname under ESM, and a glob hides what runs). */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ProviderConnections1766000000000,
   ModelRouting1766100000000,
   UsageAndPrices1766200000000,
+  Budgets1766300000000,
 ];
