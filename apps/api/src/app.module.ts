@@ -11,6 +11,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { OidcModule } from './auth/oidc/oidc.module.js';
 import { FeedbackModule } from './feedback/feedback.module.js';
 import { FoldersModule } from './folders/folders.module.js';
+import { PresetsModule } from './presets/presets.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { GenerationsModule } from './generations/generations.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -53,6 +54,7 @@ import { TransferModule } from './transfer/transfer.module.js';
     SessionsModule,
     AccountModule,
     FoldersModule,
+    PresetsModule,
     FeedbackModule,
     SharingModule,
     TransferModule,

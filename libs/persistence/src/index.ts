@@ -13,6 +13,7 @@ export * from './repositories/keyset-position.js';
 export * from './repositories/login-codes.repository.js';
 export * from './repositories/message-feedback.repository.js';
 export * from './repositories/messages.repository.js';
+export * from './repositories/presets.repository.js';
 export * from './repositories/provider-credentials.repository.js';
 export * from './repositories/refresh-tokens.repository.js';
 export * from './repositories/shared-links.repository.js';

@@ -13,6 +13,7 @@ import { FoldersRepository } from './repositories/folders.repository.js';
 import { LoginCodesRepository } from './repositories/login-codes.repository.js';
 import { MessageFeedbackRepository } from './repositories/message-feedback.repository.js';
 import { MessagesRepository } from './repositories/messages.repository.js';
+import { PresetsRepository } from './repositories/presets.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
 import { RefreshTokensRepository } from './repositories/refresh-tokens.repository.js';
 import { SharedLinksRepository } from './repositories/shared-links.repository.js';
@@ -32,6 +33,7 @@ const REPOSITORIES = [
   MessageFeedbackRepository,
   SharedLinksRepository,
   ConversationTransferRepository,
+  PresetsRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */

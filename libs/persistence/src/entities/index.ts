@@ -5,6 +5,7 @@ import { FolderEntity } from './folder.entity.js';
 import { MessageEntity } from './message.entity.js';
 import { LoginCodeEntity } from './login-code.entity.js';
 import { MessageFeedbackEntity } from './message-feedback.entity.js';
+import { PresetEntity } from './preset.entity.js';
 import { ProviderCredentialEntity } from './provider-credential.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SharedLinkEntity } from './shared-link.entity.js';
@@ -18,6 +19,7 @@ export {
   LoginCodeEntity,
   MessageEntity,
   MessageFeedbackEntity,
+  PresetEntity,
   ProviderCredentialEntity,
   RefreshTokenEntity,
   SharedLinkEntity,
@@ -26,6 +28,7 @@ export {
 export { FEEDBACK_RATINGS, type FeedbackRating } from './message-feedback.entity.js';
 export type { SharedSnapshot } from './shared-link.entity.js';
 export { USER_ROLES, type UserRole } from './user.entity.js';
+export type { StoredReasoning } from './preset.entity.js';
 export type { AuditDetail } from './audit-event.entity.js';
 export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus } from './message.entity.js';
 
@@ -41,4 +44,5 @@ export const ENTITIES = [
   FolderEntity,
   MessageFeedbackEntity,
   SharedLinkEntity,
+  PresetEntity,
 ];
