@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { type FakeLlmServer, type RecordedRequest, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type RecordedRequest, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
@@ -33,8 +33,7 @@ async function bootWithFake(env: Record<string, string> = {}) {
     for (const provider of PROVIDERS) await configureFakeProvider(api, who, provider, fake.url);
     return who;
   };
-  const chat = (who: TestUser, body: object, until?: Parameters<typeof readStream>[1]['until']) =>
-    readStream(`${api.url}/api/chat/stream`, { token: who.token, body, ...(until && { until }) });
+  const chat = (who: TestUser, body: object) => readStream(`${api.url}/api/chat/stream`, { token: who.token, body });
   const sessionOf = (result: StreamResult) => result.events[0]!.data.sessionId as string;
   /** The upstream requests whose body mentions `marker`, oldest first. */
   const requestsWith = (marker: string) => fake.requests.filter((request) => bodyText(request).includes(marker));
