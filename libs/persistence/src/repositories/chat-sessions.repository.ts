@@ -159,9 +159,7 @@ export class ChatSessionsRepository {
    */
   pageOwnedById(userId: string, limit: number, afterId?: string): Promise<ChatSessionEntity[]> {
     return this.sessions.manager.query(
-      `SELECT id, user_id AS "userId", title, provider, model, mode, active_message_id AS "activeMessageId",
-              created_at AS "createdAt", updated_at AS "updatedAt"
-         FROM chat_sessions WHERE user_id = $1 AND ($3::uuid IS NULL OR id > $3) ORDER BY id LIMIT $2`,
+      `SELECT ${SESSION_COLUMNS} FROM chat_sessions s WHERE s.user_id = $1 AND ($3::uuid IS NULL OR s.id > $3) ORDER BY s.id LIMIT $2`,
       [userId, limit, afterId ?? null],
     );
   }
