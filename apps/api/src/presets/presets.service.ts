@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { type PresetEntity, type PresetFields, PresetsRepository } from '@app/persistence';
-import { decodeCursor, encodeCursor } from '../http/keyset-cursor.js';
+import { decodeCursor, encodeCursor } from '../http/page-cursor.js';
 
 /** Presets one user may have. */
 export const MAX_PRESETS_PER_USER = 100;
