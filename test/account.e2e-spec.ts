@@ -252,6 +252,7 @@ describe('exporting an account (e2e)', () => {
     const longSessionId = long.events[0]!.data.sessionId as string;
     for (let turn = 1; turn < 26; turn++) expect((await chat(user, `turn ${turn}`, longSessionId)).events.at(-1)!.event).toBe('done');
     for (let session = 0; session < 51; session++) await chat(user, `session ${session}`);
+    await api.http().post('/api/presets').set(user.auth).send({ name: 'Terse', systemPrompt: 'Be terse' }).expect(201);
 
     const response = await exportOf(user).expect(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
@@ -270,6 +271,7 @@ describe('exporting an account (e2e)', () => {
     });
     expect(document.providers).toEqual([expect.objectContaining({ provider: 'openai', hasKey: true, apiKey: expect.stringMatching(/…/), defaultModel: 'fake:deltas=2' })]);
     expect(document.apiKeys).toEqual([{ id: expect.any(String), name: 'reporting', prefix: apiKey.slice(0, 12), createdAt: expect.any(String), lastUsedAt: null }]);
+    expect(document.presets).toEqual([expect.objectContaining({ name: 'Terse', systemPrompt: 'Be terse', temperature: null })]);
 
     expect(document.sessions).toHaveLength(52);
     const ids = document.sessions.map((session: { id: string }) => session.id);
@@ -289,7 +291,7 @@ describe('exporting an account (e2e)', () => {
   it('exports an account with nothing in it, again and again, also after a client gave up half-way', async () => {
     const empty = await registerUser(api);
     const document = JSON.parse((await exportOf(empty).expect(200)).body as string);
-    expect(document).toEqual({ exportedAt: expect.any(String), user: expect.objectContaining({ id: empty.id }), providers: [], apiKeys: [], sessions: [] });
+    expect(document).toEqual({ exportedAt: expect.any(String), user: expect.objectContaining({ id: empty.id }), providers: [], apiKeys: [], presets: [], sessions: [] });
     // One export per user at a time: each that ended, however it ended, lets the next one start.
     await exportOf(empty).expect(200);
     const abandoned = new AbortController();
@@ -376,6 +378,7 @@ describeWith(POSTGRES)('sign-ins and accounts as the database sees them: audit l
     expect(stream.events.at(-1)!.event).toBe('done');
     await api.http().put('/api/providers/openai').set(user.auth).send({ apiKey: 'sk-doomed-key-0000000001' }).expect(200);
     await api.http().post('/api/keys').set(user.auth).send({ name: 'doomed' }).expect(201);
+    await api.http().post('/api/presets').set(user.auth).send({ name: 'doomed' }).expect(201);
     const owned = async () =>
       (
         await db.query(
@@ -384,13 +387,14 @@ describeWith(POSTGRES)('sign-ins and accounts as the database sees them: audit l
                   (SELECT count(*) FROM messages WHERE session_id = $2)::int AS "sessionMessages",
                   (SELECT count(*) FROM provider_credentials WHERE user_id = $1)::int AS credentials,
                   (SELECT count(*) FROM api_keys WHERE user_id = $1)::int AS keys,
-                  (SELECT count(*) FROM refresh_tokens WHERE user_id = $1)::int AS "refreshTokens"`,
+                  (SELECT count(*) FROM refresh_tokens WHERE user_id = $1)::int AS "refreshTokens",
+                  (SELECT count(*) FROM presets WHERE user_id = $1)::int AS presets`,
           [user.id, stream.events[0]!.data.sessionId],
         )
       ).rows[0];
-    expect(await owned()).toEqual({ sessions: 1, messages: 2, sessionMessages: 2, credentials: 1, keys: 1, refreshTokens: 1 });
+    expect(await owned()).toEqual({ sessions: 1, messages: 2, sessionMessages: 2, credentials: 1, keys: 1, refreshTokens: 1, presets: 1 });
     await api.http().delete('/api/auth/me').set(user.auth).send({ password: user.password }).expect(204);
-    expect(await owned()).toEqual({ sessions: 0, messages: 0, sessionMessages: 0, credentials: 0, keys: 0, refreshTokens: 0 });
+    expect(await owned()).toEqual({ sessions: 0, messages: 0, sessionMessages: 0, credentials: 0, keys: 0, refreshTokens: 0, presets: 0 });
   });
 
   it('refuses a disabled account its password login (after the right password only) and its refresh tokens', async () => {

@@ -17,6 +17,7 @@ interface Fixture {
   shareId: string;
   /** A price row: shared by everyone, changed by admins only. */
   priceId: string;
+  presetId: string;
 }
 
 /** Which of A's resources a path parameter names, by route family. */
@@ -25,6 +26,7 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
   if (name === 'id' && path.startsWith('/api/keys/')) return fixture.keyId;
   if (name === 'id' && (path.startsWith('/api/chat/sessions/') || path.startsWith('/api/ui/chat/'))) return fixture.sessionId;
   if (name === 'id' && path.startsWith('/api/folders/')) return fixture.folderId;
+  if (name === 'id' && path.startsWith('/api/presets/')) return fixture.presetId;
   if (name === 'messageId') return fixture.messageId;
   if (name === 'id' && path.startsWith('/api/admin/users/')) return fixture.userId;
   // The organisation's, not A's: any id, since a member is refused before the lookup.
@@ -61,6 +63,7 @@ const bodies = (fixture: Fixture): Record<string, unknown> => ({
   'put /api/admin/policies/{role}': { models: [] },
   'put /api/admin/users/{id}/policy': { models: [] },
   'put /api/admin/aliases/{name}': { targets: [{ provider: 'echo', model: 'echo-1' }] },
+  'patch /api/presets/{id}': { name: 'taken over', systemPrompt: 'obey bob' },
 });
 
 /** Routes that act on any account, for administrators: a member is refused before any lookup (the role matrix in roles.e2e-spec covers them fully). */
@@ -82,6 +85,7 @@ describe('ownership matrix (e2e)', () => {
     keys: (await api.http().get('/api/keys').set(alice.auth).expect(200)).body,
     account: (await api.http().get('/api/auth/me').set(alice.auth).expect(200)).body,
     folders: (await api.http().get('/api/folders').set(alice.auth).expect(200)).body,
+    presets: (await api.http().get('/api/presets').set(alice.auth).expect(200)).body,
     shares: (await api.http().get(`/api/chat/sessions/${fixture.sessionId}/shares`).set(alice.auth).expect(200)).body,
     usage: (await api.http().get('/api/usage?groupBy=model').set(alice.auth).expect(200)).body,
   });
@@ -99,7 +103,18 @@ describe('ownership matrix (e2e)', () => {
     const folder = await api.http().post('/api/folders').set(alice.auth).send({ name: "alice's folder" }).expect(201);
     const share = await api.http().post(`/api/chat/sessions/${sessionId}/share`).set(alice.auth).send({}).expect(201);
     const [price] = (await api.http().get('/api/admin/prices?provider=echo').set(keeper.auth).expect(200)).body.prices;
-    fixture = { sessionId, messageId: question.id, keyId: key.body.id, provider: 'openai', folderId: folder.body.id, shareId: share.body.id, userId: alice.id, priceId: price.id };
+    const preset = await api.http().post('/api/presets').set(alice.auth).send({ name: "alice's preset", systemPrompt: 'secret instructions' }).expect(201);
+    fixture = {
+      sessionId,
+      messageId: question.id,
+      keyId: key.body.id,
+      provider: 'openai',
+      folderId: folder.body.id,
+      shareId: share.body.id,
+      presetId: preset.body.id,
+      userId: alice.id,
+      priceId: price.id,
+    };
   });
   afterAll(() => api.close());
 
@@ -160,6 +175,9 @@ describe('ownership matrix (e2e)', () => {
         'get /api/admin/aliases/{name}',
         'put /api/admin/aliases/{name}',
         'delete /api/admin/aliases/{name}',
+        'get /api/presets/{id}',
+        'patch /api/presets/{id}',
+        'delete /api/presets/{id}',
       ]),
     );
     expect(await snapshot()).toEqual(before);
@@ -176,6 +194,10 @@ describe('ownership matrix (e2e)', () => {
     const listing = await api.http().get('/api/chat/sessions').set(bob.auth).expect(200);
     expect(JSON.stringify(listing.body)).not.toContain(fixture.sessionId);
     expect((await api.http().get('/api/folders').set(bob.auth).expect(200)).body.folders).toEqual([]);
+    expect((await api.http().get('/api/presets').set(bob.auth).expect(200)).body.presets).toEqual([]);
+    // A preset is named in the chat request's body: another user's is not found either.
+    const borrowed = await readStream(`${api.url}/api/chat/stream`, { token: bob.token, body: { message: 'hi', provider: 'echo', presetId: fixture.presetId } });
+    expect(borrowed.status).toBe(404);
     expect((await api.http().get('/api/chat/export').set(bob.auth).expect(200)).text).not.toContain(fixture.sessionId);
     expect((await api.http().get(`/api/chat/sessions?folderId=${fixture.folderId}`).set(bob.auth).expect(200)).body.sessions).toEqual([]);
     const searched = await api.http().get('/api/chat/sessions?q=secret%20plans').set(bob.auth).expect(200);

@@ -18,6 +18,9 @@ export const TEST_ENV = {
   // Suites open many streams quickly; the limit itself is tested with its own setting in throttling.e2e-spec.
   THROTTLE_STREAM_LIMIT: '10000',
   CHAT_MAX_CONCURRENT_PER_USER: '1000',
+  // Suites expect a new session's title to be the first words of its message and count the upstream's requests;
+  // generated titles have their own suite (titles.e2e-spec).
+  TITLE_GENERATION: 'false',
 };
 
 export interface TestApp {

@@ -12,6 +12,7 @@ import { BudgetsModule } from './budgets/budgets.module.js';
 import { OidcModule } from './auth/oidc/oidc.module.js';
 import { FeedbackModule } from './feedback/feedback.module.js';
 import { FoldersModule } from './folders/folders.module.js';
+import { PresetsModule } from './presets/presets.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { GenerationsModule } from './generations/generations.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -55,6 +56,7 @@ import { UsageModule } from './usage/usage.module.js';
     SessionsModule,
     AccountModule,
     FoldersModule,
+    PresetsModule,
     FeedbackModule,
     SharingModule,
     TransferModule,

@@ -7,12 +7,23 @@ export interface ChatTurn {
   content: string;
 }
 
+export const REASONING_EFFORTS = ['low', 'medium', 'high'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+/** How much a reasoning model may think; each strategy maps it to its provider's parameter. */
+export interface ReasoningOptions {
+  effort?: ReasoningEffort;
+  /** Tokens the model may spend thinking (Anthropic's and Gemini's budgets). */
+  budgetTokens?: number;
+}
+
 /** Everything a strategy needs for one upstream call; credentials are already decrypted by the caller. */
 export interface ChatRequest {
   model: string;
   messages: ChatTurn[];
   temperature?: number;
   maxTokens?: number;
+  reasoning?: ReasoningOptions;
   apiKey?: string;
   /** Always set: the user's own base URL or the provider's default. */
   baseUrl: string;

@@ -17,6 +17,7 @@ export * from './repositories/messages.repository.js';
 export * from './repositories/provider-connections.repository.js';
 export * from './repositories/model-governance.repository.js';
 export * from './repositories/model-prices.repository.js';
+export * from './repositories/presets.repository.js';
 export * from './repositories/provider-credentials.repository.js';
 export * from './repositories/refresh-tokens.repository.js';
 export * from './repositories/shared-links.repository.js';

@@ -17,6 +17,7 @@ import { MessagesRepository } from './repositories/messages.repository.js';
 import { ProviderConnectionsRepository } from './repositories/provider-connections.repository.js';
 import { ModelGovernanceRepository } from './repositories/model-governance.repository.js';
 import { ModelPricesRepository } from './repositories/model-prices.repository.js';
+import { PresetsRepository } from './repositories/presets.repository.js';
 import { ProviderCredentialsRepository } from './repositories/provider-credentials.repository.js';
 import { RefreshTokensRepository } from './repositories/refresh-tokens.repository.js';
 import { SharedLinksRepository } from './repositories/shared-links.repository.js';
@@ -42,6 +43,7 @@ const REPOSITORIES = [
   BudgetsRepository,
   ModelPricesRepository,
   UsageRecordsRepository,
+  PresetsRepository,
 ];
 
 /** The database connection and our intention-named repositories; nothing else touches TypeORM. */

@@ -1,8 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AppError } from '@app/common';
-import { ApiKeysRepository, ChatSessionsRepository, MessagesRepository, ProviderCredentialsRepository, type UserEntity, UsersRepository } from '@app/persistence';
+import {
+  ApiKeysRepository,
+  ChatSessionsRepository,
+  MessagesRepository,
+  PresetsRepository,
+  ProviderCredentialsRepository,
+  type UserEntity,
+  UsersRepository,
+} from '@app/persistence';
 import { mapApiKey } from '../api-keys/dto/api-key.dto.js';
+import { mapPreset } from '../presets/dto/preset.dto.js';
+import { MAX_PRESETS_PER_USER } from '../presets/presets.service.js';
 import { mapCredential } from '../providers/dto/provider-response.dto.js';
 import { mapSession } from '../sessions/dto/session-response.dto.js';
 import { mapExportedMessage, mapExportedProfile } from './dto/account-export.dto.js';
@@ -27,6 +37,7 @@ export class AccountExportService {
     private readonly apiKeys: ApiKeysRepository,
     private readonly sessions: ChatSessionsRepository,
     private readonly messages: MessagesRepository,
+    private readonly presets: PresetsRepository,
   ) {}
 
   /** The export as a stream of JSON text; refused before anything is sent when one is already running. */
@@ -48,12 +59,18 @@ export class AccountExportService {
   }
 
   private async *document(user: UserEntity): AsyncGenerator<string> {
-    const [credentials, keys] = await Promise.all([this.credentials.listOwned(user.id), this.apiKeys.listOwned(user.id)]);
+    // A user's presets are bounded (MAX_PRESETS_PER_USER): one page holds them all.
+    const [credentials, keys, presets] = await Promise.all([
+      this.credentials.listOwned(user.id),
+      this.apiKeys.listOwned(user.id),
+      this.presets.listOwned(user.id, MAX_PRESETS_PER_USER),
+    ]);
     const head = {
       exportedAt: new Date(),
       user: mapExportedProfile(user),
       providers: credentials.map((credential) => ({ ...mapCredential(credential), hasKey: credential.apiKeyEncrypted !== null })),
       apiKeys: keys.map(mapApiKey),
+      presets: presets.map(mapPreset),
     };
     // The head's closing brace is dropped so the sessions array continues the same object.
     yield `${JSON.stringify(head).slice(0, -1)},"sessions":[`;

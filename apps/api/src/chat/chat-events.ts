@@ -13,8 +13,9 @@ export function parseEventId(raw: string): EventPosition | null {
 
 /**
  * The wire protocol of a chat stream, in one place: `session`, then `message` per delta, then `done` or
- * `error`. Event ids name the generation and number its events, so a client that reconnects with
- * Last-Event-ID gets exactly the events it missed, even if the session has started another reply since.
+ * `error` (and, on the stream that started a new session, perhaps `title`). Event ids name the generation and
+ * number its events, so a client that reconnects with Last-Event-ID gets exactly the events it missed, even if
+ * the session has started another reply since.
  */
 export class ChatEventWriter implements ReplyEncoder {
   private generationId = '';
@@ -35,6 +36,11 @@ export class ChatEventWriter implements ReplyEncoder {
 
   error(code: string, error: string, messageId?: string): MessageEvent[] {
     return [this.event('error', { error, code, ...(messageId && { messageId }) })];
+  }
+
+  /** After `done`, on the stream that started a new session only: its generated title. */
+  title(title: string): MessageEvent {
+    return this.event('title', { title });
   }
 
   private event(type: string, data: object | string): MessageEvent {

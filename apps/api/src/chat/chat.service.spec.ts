@@ -10,17 +10,19 @@ import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.f
 import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
 import { GenerationsModule } from '../generations/generations.module.js';
 import { MetricsModule } from '../observability/metrics.module.js';
+import { PresetsModule } from '../presets/presets.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { ProvidersService } from '../providers/providers.service.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { RoutingModule } from '../routing/routing.module.js';
 import { ChatService } from './chat.service.js';
+import { TitlesService } from './titles.service.js';
 
 const MAX_REPLY_CHARS = 1000;
 
 /** ChatService with what ChatModule gives it, without the HTTP side (controller, guards). */
-@Module({ imports: [GenerationsModule, ProvidersModule, RoutingModule, SessionsModule], providers: [ChatService] })
+@Module({ imports: [GenerationsModule, PresetsModule, ProvidersModule, RoutingModule, SessionsModule], providers: [ChatService, TitlesService] })
 class ChatServiceModule {}
 
 const all = (events: Observable<MessageEvent>) => lastValueFrom(events.pipe(toArray()));

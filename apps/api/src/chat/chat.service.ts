@@ -1,21 +1,23 @@
 import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { EMPTY, Observable } from 'rxjs';
-import type { ChatTurn } from '@app/ai';
+import { concat, EMPTY, filter, from, map, Observable, timeout } from 'rxjs';
+import type { ChatTurn, ReasoningOptions } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
-import { type ChatSessionEntity, MessagesRepository } from '@app/persistence';
+import { type ChatSessionEntity, MessagesRepository, type NewSessionSettings, type PresetEntity } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { Generation } from '../generations/generation.js';
 import { GenerationsService } from '../generations/generations.service.js';
 import type { EventPosition, ReplyEncoder } from '../generations/reply-encoder.js';
 import { ALIAS_PROVIDER } from '../model-access/model-policy.js';
+import { PresetsService } from '../presets/presets.service.js';
 import { ProvidersService } from '../providers/providers.service.js';
 import { type ModelChoice, RoutingService } from '../routing/routing.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ChatEventWriter, withHeartbeat } from './chat-events.js';
 import type { EditMessageDto, GenerationOptionsDto, StreamChatDto } from './dto/stream-chat.dto.js';
 import { selectHistory } from './history.js';
+import { TitlesService } from './titles.service.js';
 
 const TITLE_LENGTH = 50;
 const DEFAULT_TITLE = 'New chat';
@@ -32,14 +34,34 @@ export interface TurnSpec {
   parentId: string | null;
   /** What the provider is asked to answer, newest first: the message to answer, then what came before it. */
   context: ChatTurn[];
-  mode?: string;
+  /** Sent first, as the system turn, whatever part of the history fits. */
+  systemPrompt?: string;
   temperature?: number;
   maxTokens?: number;
+  reasoning?: ReasoningOptions;
+  /** What a new session keeps for its next turns. */
+  newSettings?: NewSessionSettings;
   /** Record the turn (default); OpenAI clients may opt out with `store: false`. */
   persist?: boolean;
 }
 
 type Target = Pick<TurnSpec, 'providerId' | 'model'>;
+
+/** Where a turn's settings come from when the request leaves them out: its session, or the preset a new one starts from. */
+type SettingsSource = Pick<ChatSessionEntity | PresetEntity, 'provider' | 'model' | 'systemPrompt' | 'temperature' | 'maxOutputTokens' | 'reasoning'>;
+
+type TurnSettings = Pick<TurnSpec, 'systemPrompt' | 'temperature' | 'maxTokens' | 'reasoning'>;
+
+/** Each setting from the request, else from the session or preset; absent ones are left to the server's defaults. */
+function turnSettings(dto: GenerationOptionsDto & { systemPrompt?: string }, source?: SettingsSource): TurnSettings {
+  const reasoning = dto.reasoning ?? (source?.reasoning as ReasoningOptions | null | undefined);
+  return {
+    systemPrompt: dto.systemPrompt ?? source?.systemPrompt ?? undefined,
+    temperature: dto.temperature ?? source?.temperature ?? undefined,
+    maxTokens: dto.maxOutputTokens ?? source?.maxOutputTokens ?? undefined,
+    ...(reasoning && { reasoning }),
+  };
+}
 
 /**
  * Starts, follows and stops the replies of chat sessions. Everything that can be refused is checked before a
@@ -54,25 +76,46 @@ export class ChatService {
     private readonly providers: ProvidersService,
     private readonly routing: RoutingService,
     private readonly generations: GenerationsService,
+    private readonly presets: PresetsService,
+    private readonly titles: TitlesService,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
   ) {}
 
-  /** A new message, in a new session or at the end of the branch shown of an existing one. */
-  async send(user: AuthUser, dto: StreamChatDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
+  /**
+   * A new message, in a new session or at the end of the branch shown of an existing one. A new session starts
+   * with the preset's settings, overridden by the request's, and is named after its first reply; `announceTitle`
+   * keeps the stream open a moment after `done` for the `title` event (clients of other protocols read the list).
+   */
+  async send(user: AuthUser, dto: StreamChatDto, clientGone: AbortSignal, announceTitle = true): Promise<Observable<MessageEvent>> {
     this.assertCanStart(user);
+    if (dto.sessionId && (dto.presetId !== undefined || dto.systemPrompt !== undefined)) {
+      throw new AppError('VALIDATION_FAILED', "presetId and systemPrompt start a new session: change a session's settings with PATCH /api/chat/sessions/{id}");
+    }
     const existing = dto.sessionId ? await this.sessions.get(user.id, dto.sessionId) : undefined;
-    const target = await this.resolveTarget(user, dto, existing);
+    const source = existing ?? (dto.presetId ? await this.presets.get(user.id, dto.presetId) : undefined);
+    const target = await this.resolveTarget(user, dto, source);
+    const settings = turnSettings(dto, source);
     const branch = existing ? await this.messages.branchOwned(user.id, existing.id, this.config.historyMaxMessages - 1) : [];
     const spec: TurnSpec = {
       existing,
       ...target,
+      ...settings,
       question: dto.message,
       parentId: branch[0]?.id ?? null,
       context: [{ role: 'user', content: dto.message }, ...branch],
-      mode: dto.mode,
-      temperature: dto.temperature,
+      ...(!existing && {
+        newSettings: {
+          systemPrompt: settings.systemPrompt ?? null,
+          temperature: settings.temperature ?? null,
+          maxOutputTokens: settings.maxTokens ?? null,
+          reasoning: settings.reasoning ?? null,
+        },
+      }),
     };
-    return this.attach(await this.startUnlessGone(user, spec, clientGone), dto.detach === true);
+    const writer = new ChatEventWriter();
+    const generation = await this.startUnlessGone(user, spec, clientGone, writer);
+    const title = generation && !existing ? this.titles.afterFirstReply(generation, { userId: user.id, sessionId: generation.sessionId, question: dto.message }) : null;
+    return this.attach(generation, dto.detach === true, title && announceTitle ? this.titleEvent(title, writer) : EMPTY);
   }
 
   /** A new answer to the last question of the branch shown; the previous answer stays as a sibling version. */
@@ -83,8 +126,8 @@ export class ChatService {
     const question = branch.find((message) => message.role === 'user');
     if (!question) throw new AppError('NOTHING_TO_REGENERATE', 'This session has no question to answer again');
     const context = branch.slice(branch.indexOf(question));
-    const spec: TurnSpec = { existing, ...(await this.resolveTarget(user, dto, existing)), parentId: question.id, context, temperature: dto.temperature };
-    return this.attach(await this.startUnlessGone(user, spec, clientGone), dto.detach === true);
+    const spec: TurnSpec = { existing, ...(await this.resolveTarget(user, dto, existing)), ...turnSettings(dto, existing), parentId: question.id, context };
+    return this.attach(await this.startUnlessGone(user, spec, clientGone, new ChatEventWriter()), dto.detach === true);
   }
 
   /** Your message rewritten: a new version beside the old one, answered from the same point of the conversation. */
@@ -101,9 +144,9 @@ export class ChatService {
       question: dto.content,
       parentId: original.parentId,
       context: [{ role: 'user', content: dto.content }, ...before],
-      temperature: dto.temperature,
+      ...turnSettings(dto, existing),
     };
-    return this.attach(await this.startUnlessGone(user, spec, clientGone), dto.detach === true);
+    return this.attach(await this.startUnlessGone(user, spec, clientGone, new ChatEventWriter()), dto.detach === true);
   }
 
   /** A turn whose history the client sent (the OpenAI-compatible API): recorded as a new session. */
@@ -161,11 +204,11 @@ export class ChatService {
     }
   }
 
-  /** The provider (or alias) and model asked for, else the session's, else the saved default. */
-  private async resolveTarget(user: AuthUser, dto: GenerationOptionsDto, existing?: ChatSessionEntity): Promise<Target> {
-    const providerId = (dto.provider ?? existing?.provider) as Target['providerId'] | undefined;
+  /** The provider (or alias) and model asked for, else the session's (or the preset's), else the saved default. */
+  private async resolveTarget(user: AuthUser, dto: GenerationOptionsDto, source?: SettingsSource): Promise<Target> {
+    const providerId = (dto.provider ?? source?.provider ?? undefined) as Target['providerId'] | undefined;
     if (!providerId) throw new AppError('VALIDATION_FAILED', 'provider is required to start a new session');
-    const asked = dto.model ?? (existing?.provider === providerId ? existing.model : undefined);
+    const asked = dto.model ?? (source?.provider === providerId ? source.model : undefined) ?? undefined;
     if (asked) return { providerId, model: asked };
     if (providerId === ALIAS_PROVIDER) throw new AppError('MODEL_REQUIRED', 'model is required: the name of the alias');
     const endpoint = await this.providers.resolveEndpoint(user.id, providerId);
@@ -174,9 +217,21 @@ export class ChatService {
     return { providerId, model };
   }
 
+  /**
+   * The `title` event after `done`, if the title is saved within TITLE_WAIT_MS of it; nothing otherwise (a later
+   * title is still saved and shows in the session list). Numbered on from the reply's events.
+   */
+  private titleEvent(title: Promise<string | null>, writer: ChatEventWriter): Observable<MessageEvent> {
+    return from(title).pipe(
+      timeout({ first: this.config.titleWaitMs, with: () => EMPTY }),
+      filter((saved): saved is string => saved !== null),
+      map((saved) => writer.title(saved)),
+    );
+  }
+
   /** A client that left during the checks gets nothing written: no session, no question without an answer. */
-  private async startUnlessGone(user: AuthUser, spec: TurnSpec, clientGone: AbortSignal): Promise<Generation | null> {
-    return clientGone.aborted ? null : this.start(user, spec, new ChatEventWriter(), true);
+  private async startUnlessGone(user: AuthUser, spec: TurnSpec, clientGone: AbortSignal, writer: ChatEventWriter): Promise<Generation | null> {
+    return clientGone.aborted ? null : this.start(user, spec, writer, true);
   }
 
   /** Routes the turn (policy, alias, cooldowns: any refusal is still a plain JSON error) and starts its reply. */
@@ -186,16 +241,17 @@ export class ChatService {
       user,
       { provider: spec.providerId, model: spec.model },
       {
-        messages: selectHistory(spec.context, this.config.historyMaxChars),
+        messages: [...(spec.systemPrompt ? [{ role: 'system' as const, content: spec.systemPrompt }] : []), ...selectHistory(spec.context, this.config.historyMaxChars)],
         temperature: spec.temperature ?? this.config.defaultTemperature,
         ...(spec.maxTokens !== undefined && { maxTokens: spec.maxTokens }),
+        ...(spec.reasoning && { reasoning: spec.reasoning }),
       },
     );
     return this.generations.start({
       turn: {
         userId: user.id,
         sessionId: existing?.id ?? randomUUID(),
-        ...(!existing && { newSession: { title: question?.trim().slice(0, TITLE_LENGTH) || DEFAULT_TITLE, mode: spec.mode ?? 'normal' } }),
+        ...(!existing && { newSession: { title: question?.trim().slice(0, TITLE_LENGTH) || DEFAULT_TITLE, ...(spec.newSettings && { settings: spec.newSettings }) } }),
         provider: spec.providerId,
         model: spec.model,
         parentId: spec.parentId,
@@ -213,10 +269,10 @@ export class ChatService {
    * The requesting client's stream: the generation's events with heartbeats. Its disconnect stops the reply,
    * unless it detached, in which case the reply is finished and saved for whoever follows the session.
    */
-  private attach(generation: Generation | null, detach: boolean): Observable<MessageEvent> {
+  private attach(generation: Generation | null, detach: boolean, afterEnd: Observable<MessageEvent> = EMPTY): Observable<MessageEvent> {
     if (!generation) return EMPTY;
     return new Observable<MessageEvent>((subscriber) => {
-      const subscription = withHeartbeat(generation.events, this.config.heartbeatMs).subscribe(subscriber);
+      const subscription = concat(withHeartbeat(generation.events, this.config.heartbeatMs), afterEnd).subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
         if (!detach && !generation.ended) void generation.stop('client_disconnected');

@@ -46,14 +46,15 @@ export class UiChatController {
   })
   @ApiNotFoundResponse({ description: 'regenerate-message for a chat id that is not one of your sessions' })
   async send(@CurrentUser() user: AuthUser, @Body() dto: UiChatRequestDto, @Res() response: Response): Promise<void> {
-    const { provider, model, temperature } = dto;
-    const options = { provider, model, temperature, detach: true };
+    const { provider, model, temperature, maxOutputTokens, reasoning } = dto;
+    const options = { provider, model, temperature, maxOutputTokens, reasoning, detach: true };
     const clientGone = new AbortController();
     response.once('close', () => clientGone.abort());
     const events =
       dto.trigger === 'regenerate-message'
         ? await this.chat.regenerate(user, dto.id, options, clientGone.signal)
-        : await this.chat.send(user, { ...options, message: lastUserText(dto.messages), sessionId: await this.ownedSessionId(user, dto.id) }, clientGone.signal);
+        : // The UI message stream ends at `finish`: a generated title shows in the session list instead.
+          await this.chat.send(user, { ...options, message: lastUserText(dto.messages), sessionId: await this.ownedSessionId(user, dto.id) }, clientGone.signal, false);
     writeEventStream(response, toUiMessageStream(events), UI_MESSAGE_STREAM_HEADERS);
   }
 

@@ -17,7 +17,7 @@ describe('FeedbackService (PGlite)', () => {
     await bed.module.get(ChatTurnsRepository).beginTurn({
       userId,
       sessionId,
-      newSession: { title: 'rated', mode: 'normal' },
+      newSession: { title: 'rated' },
       provider,
       model,
       parentId: null,

@@ -201,8 +201,8 @@ export class Generation {
     return this.log.watch();
   }
 
-  /** The attempt's target: the running one, or the last one tried. */
-  private get target(): RouteTarget {
+  /** The attempt's target: the running one; once settled, the one that answered (or was asked last). */
+  get target(): RouteTarget {
     return this.plan.targets[this.targetIndex]!;
   }
 

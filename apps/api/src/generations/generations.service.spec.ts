@@ -67,7 +67,7 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
       turn: {
         userId: bed.userId,
         sessionId: randomUUID(),
-        newSession: { title: 'A test', mode: 'normal' },
+        newSession: { title: 'A test' },
         provider,
         model,
         parentId: null,

@@ -1,8 +1,13 @@
 import picomatch from 'picomatch';
+import { PROVIDER_IDS, type ProviderId } from '@app/ai';
 import type { ModelPolicyEntity } from '@app/persistence';
 
 /** The provider id under which aliases are addressed and allowed (`alias/fast`). */
 export const ALIAS_PROVIDER = 'alias';
+
+/** What a request, a session or a preset may name as its provider: a provider, or `alias` (then the model is an alias). */
+export const CHOOSABLE_PROVIDERS = [...PROVIDER_IDS, ALIAS_PROVIDER] as const;
+export type ChoosableProvider = ProviderId | typeof ALIAS_PROVIDER;
 
 /**
  * One role's or user's policy, ready to ask: which `provider/model` it allows, and its caps. `*` matches across

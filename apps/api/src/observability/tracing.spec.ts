@@ -41,7 +41,7 @@ describe('traces of a turn (in-memory exporter, PGlite, fake upstream)', () => {
     turn: {
       userId: testbed.userId,
       sessionId: randomUUID(),
-      newSession: { title: 'Traced', mode: 'normal' },
+      newSession: { title: 'Traced' },
       provider: 'openai',
       model,
       parentId: null,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type ChatTurn, type ProviderId, ProviderRegistry } from '@app/ai';
+import { type ChatTurn, type ProviderId, ProviderRegistry, type ReasoningOptions } from '@app/ai';
 import { AppError } from '@app/common';
 import type { AliasTarget, ReplyAttempt } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -21,6 +21,7 @@ export interface RequestSettings {
   messages: ChatTurn[];
   temperature: number;
   maxTokens?: number;
+  reasoning?: ReasoningOptions;
 }
 
 /** Where a reply goes, in order, and what was passed over on the way (the start of its `attempts`). */
@@ -48,7 +49,7 @@ export class RoutingService {
   async route(user: AuthUser, choice: ModelChoice, settings: RequestSettings): Promise<Route> {
     const policy = await this.policies.assertAllowed(user, choice.provider, choice.model);
     const places: AliasTarget[] = choice.provider === ALIAS_PROVIDER ? await this.aliases.route(choice.model) : [{ provider: choice.provider, model: choice.model }];
-    const request = { messages: settings.messages, ...policy.limit(settings) };
+    const request = { messages: settings.messages, ...(settings.reasoning && { reasoning: settings.reasoning }), ...policy.limit(settings) };
     const resolved: RouteTarget[] = [];
     const unusable: ReplyAttempt[] = [];
     let firstRefusal: unknown;

@@ -47,7 +47,7 @@ export class SessionsController {
   }
 
   @Patch(':id')
-  @ApiOkResponse({ type: SessionResponseDto, description: 'Archives, pins, files or tags the session; fields left out stay as they are' })
+  @ApiOkResponse({ type: SessionResponseDto, description: 'Archives, pins, files or tags the session, or changes the settings of its next turns; fields left out stay as they are, null clears a setting' })
   async organise(@CurrentUser() user: AuthUser, @SessionId() id: string, @Body() dto: OrganiseSessionDto): Promise<SessionResponseDto> {
     return mapSession(await this.sessions.organise(user.id, id, dto));
   }

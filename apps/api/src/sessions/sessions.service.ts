@@ -124,6 +124,8 @@ export class SessionsService {
   }
 
   async organise(userId: string, sessionId: string, changes: SessionChanges): Promise<ChatSessionEntity> {
+    // A session's model belongs to its provider: changing one alone would pair a model with a provider that lacks it.
+    if (changes.provider !== undefined && changes.model === undefined) throw new AppError('VALIDATION_FAILED', 'model is required with provider');
     const session = await this.sessions.organiseOwned(userId, sessionId, changes);
     if (session === 'folderMissing') throw new AppError('FOLDER_NOT_FOUND', 'Folder not found');
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found');

@@ -6,6 +6,14 @@ function currencyCode(code: string): string {
   return code;
 }
 
+/** `provider/model`, split at the first slash (model names may have their own). */
+function parseTitleModel(raw: string | undefined): { provider: string; model: string } | undefined {
+  if (raw === undefined) return undefined;
+  const match = /^([a-z0-9-]+)\/(.{1,200})$/.exec(raw);
+  if (!match) throw new ConfigError('TITLE_MODEL', `must be provider/model, like openai/gpt-4o-mini, got "${raw}"`);
+  return { provider: match[1]!, model: match[2]! };
+}
+
 export function parseChatConfig(env: Env) {
   const read = new EnvReader(env);
   return {
@@ -36,6 +44,12 @@ export function parseChatConfig(env: Env) {
     streamLimitPerMinute: read.int('THROTTLE_STREAM_LIMIT', 20, { min: 1, max: 1_000_000 }),
     streamLimitWindowMs: read.int('THROTTLE_STREAM_TTL_MS', 60_000, { min: 1000, max: 86_400_000 }),
     requestLimitPerMinute: read.int('THROTTLE_DEFAULT_LIMIT', 600, { min: 1, max: 1_000_000 }),
+    /** Generate a session's title after its first reply; false keeps the first words of the first message. */
+    titleGeneration: read.bool('TITLE_GENERATION', true),
+    /** The model titles are asked of, with the user's own credentials for its provider; by default the session's. */
+    titleModel: parseTitleModel(read.string('TITLE_MODEL')),
+    /** How long the chat stream stays open after `done` for the `title` event; a later title is only saved. */
+    titleWaitMs: read.int('TITLE_WAIT_MS', 5000, { min: 0, max: 60_000 }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, UpdateDateColumn } from 'typeorm';
 import { FolderEntity } from './folder.entity.js';
+import type { StoredReasoning } from './preset.entity.js';
 import { UserEntity } from './user.entity.js';
 
 @Entity('chat_sessions')
@@ -31,6 +32,24 @@ export class ChatSessionEntity {
 
   @Column({ type: 'varchar', length: 32, default: 'normal' })
   mode: string;
+
+  /** Sent first, as the system turn, with every turn of the session. */
+  @Column({ name: 'system_prompt', type: 'text', nullable: true })
+  systemPrompt: string | null;
+
+  /** The session's settings for its turns; null: the server's default (a request may override each). */
+  @Column({ type: 'double precision', nullable: true })
+  temperature: number | null;
+
+  @Column({ name: 'max_output_tokens', type: 'integer', nullable: true })
+  maxOutputTokens: number | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  reasoning: StoredReasoning | null;
+
+  /** A title the user chose, which a generated one never replaces. */
+  @Column({ name: 'title_set_by_user', type: 'boolean', default: false })
+  titleSetByUser: boolean;
 
   /** The newest message of the branch being shown; a new turn continues from it. */
   @Column({ name: 'active_message_id', type: 'uuid', nullable: true })

@@ -10,6 +10,7 @@ import { ProviderConnectionEntity } from './provider-connection.entity.js';
 import { ModelAliasEntity } from './model-alias.entity.js';
 import { ModelPolicyEntity } from './model-policy.entity.js';
 import { ModelPriceEntity } from './model-price.entity.js';
+import { PresetEntity } from './preset.entity.js';
 import { ProviderCredentialEntity } from './provider-credential.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SharedLinkEntity } from './shared-link.entity.js';
@@ -30,6 +31,7 @@ export {
   ModelAliasEntity,
   ModelPolicyEntity,
   ModelPriceEntity,
+  PresetEntity,
   ProviderCredentialEntity,
   RefreshTokenEntity,
   RoleBudgetEntity,
@@ -43,6 +45,7 @@ export type { SharedSnapshot } from './shared-link.entity.js';
 export { USER_ROLES, type UserRole } from './user.entity.js';
 export { CONNECTION_SOURCES, type ConnectionSource } from './provider-connection.entity.js';
 export { USAGE_STATUSES, type UsageStatus } from './usage-record.entity.js';
+export type { StoredReasoning } from './preset.entity.js';
 export type { AuditDetail } from './audit-event.entity.js';
 export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus, type ReplyAttempt } from './message.entity.js';
 export type { AliasTarget } from './model-alias.entity.js';
@@ -68,4 +71,5 @@ export const ENTITIES = [
   BudgetReservationEntity,
   ModelPriceEntity,
   UsageRecordEntity,
+  PresetEntity,
 ];

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ChatSessionEntity } from '../entities/chat-session.entity.js';
+import type { StoredReasoning } from '../entities/preset.entity.js';
 
 /**
  * The retention job's advisory lock: held by one replica at a time, on the connection that runs the job, and
@@ -49,7 +50,17 @@ export interface SessionSearchHit extends SessionSummary {
   snippet: string;
 }
 
-export interface SessionChanges {
+/** The settings a session's turns use (a preset holds the same); null leaves one to the server's default. */
+export interface SessionSettings {
+  provider?: string;
+  model?: string;
+  systemPrompt?: string | null;
+  temperature?: number | null;
+  maxOutputTokens?: number | null;
+  reasoning?: StoredReasoning | null;
+}
+
+export interface SessionChanges extends SessionSettings {
   archived?: boolean;
   pinned?: boolean;
   /** null takes the session out of its folder. */
@@ -62,7 +73,8 @@ export const PREVIEW_LENGTH = 120;
 export const SNIPPET_MAX_LENGTH = 300;
 
 const SESSION_COLUMNS = `s.id, s.user_id AS "userId", s.title, s.provider, s.model, s.mode, s.active_message_id AS "activeMessageId",
-  s.archived, s.pinned, s.folder_id AS "folderId", s.tags, s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
+  s.archived, s.pinned, s.folder_id AS "folderId", s.tags, s.system_prompt AS "systemPrompt", s.temperature,
+  s.max_output_tokens AS "maxOutputTokens", s.reasoning, s.title_set_by_user AS "titleSetByUser", s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
 
 /** The summary of session `s`: joins the branch's newest message and counts the session's messages (index on session_id). */
 const SUMMARY_COLUMNS = `${SESSION_COLUMNS},
@@ -147,20 +159,32 @@ export class ChatSessionsRepository {
    */
   pageOwnedById(userId: string, limit: number, afterId?: string): Promise<ChatSessionEntity[]> {
     return this.sessions.manager.query(
-      `SELECT id, user_id AS "userId", title, provider, model, mode, active_message_id AS "activeMessageId",
-              created_at AS "createdAt", updated_at AS "updatedAt"
-         FROM chat_sessions WHERE user_id = $1 AND ($3::uuid IS NULL OR id > $3) ORDER BY id LIMIT $2`,
+      `SELECT ${SESSION_COLUMNS} FROM chat_sessions s WHERE s.user_id = $1 AND ($3::uuid IS NULL OR s.id > $3) ORDER BY s.id LIMIT $2`,
       [userId, limit, afterId ?? null],
     );
   }
 
+  /** The user's own title: from now on a generated one never replaces it. */
   async renameOwned(userId: string, sessionId: string, title: string): Promise<ChatSessionEntity | null> {
-    const result = await this.sessions.update({ id: sessionId, userId }, { title });
+    const result = await this.sessions.update({ id: sessionId, userId }, { title, titleSetByUser: true });
     return (result.affected ?? 0) > 0 ? this.findOwned(userId, sessionId) : null;
   }
 
   /**
-   * Files, pins, archives or tags the session. A folder must be the user's own: checked in the same statement, so
+   * A generated title, unless the user has chosen one meanwhile: checked in the same statement, so a rename that
+   * lands while the title is being generated always wins. False when nothing was written.
+   */
+  async saveGeneratedTitle(userId: string, sessionId: string, title: string): Promise<boolean> {
+    const [, updated] = (await this.sessions.manager.query(`UPDATE chat_sessions SET title = $3 WHERE id = $1 AND user_id = $2 AND NOT title_set_by_user`, [
+      sessionId,
+      userId,
+      title,
+    ])) as [unknown, number];
+    return updated > 0;
+  }
+
+  /**
+   * Files, pins, archives or tags the session, or changes its settings. A folder must be the user's own: checked in the same statement, so
    * a folder deleted meanwhile cannot be set. Organising is not activity: the session keeps its place by time.
    * Null when there is no such session, or (`folderMissing`) no such folder of the user.
    */
@@ -170,6 +194,12 @@ export class ChatSessionsRepository {
     if (changes.archived !== undefined) sets.push(`archived = $${params.push(changes.archived)}`);
     if (changes.pinned !== undefined) sets.push(`pinned = $${params.push(changes.pinned)}`);
     if (changes.tags !== undefined) sets.push(`tags = $${params.push(changes.tags)}::varchar[]`);
+    if (changes.provider !== undefined) sets.push(`provider = $${params.push(changes.provider)}`);
+    if (changes.model !== undefined) sets.push(`model = $${params.push(changes.model)}`);
+    if (changes.systemPrompt !== undefined) sets.push(`system_prompt = $${params.push(changes.systemPrompt)}`);
+    if (changes.temperature !== undefined) sets.push(`temperature = $${params.push(changes.temperature)}::double precision`);
+    if (changes.maxOutputTokens !== undefined) sets.push(`max_output_tokens = $${params.push(changes.maxOutputTokens)}::integer`);
+    if (changes.reasoning !== undefined) sets.push(`reasoning = $${params.push(changes.reasoning && JSON.stringify(changes.reasoning))}::jsonb`);
     let folderCheck = '';
     if (changes.folderId !== undefined) {
       const folder = `$${params.push(changes.folderId)}::uuid`;

@@ -1,12 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { StoredReasoning } from '../entities/preset.entity.js';
+
+/** What a new session keeps for its later turns besides its provider and model. */
+export interface NewSessionSettings {
+  systemPrompt: string | null;
+  temperature: number | null;
+  maxOutputTokens: number | null;
+  reasoning: StoredReasoning | null;
+}
 
 export interface NewTurn {
   userId: string;
   sessionId: string;
   /** Present when the turn opens a new session. */
-  newSession?: { title: string; mode: string };
+  newSession?: { title: string; settings?: NewSessionSettings };
   provider: string;
   model: string;
   /** Where the turn joins the conversation: the new question's parent, or the message re-answered when there is none. */
@@ -32,9 +41,11 @@ export class ChatTurnsRepository {
   async beginTurn(turn: NewTurn): Promise<void> {
     const params: unknown[] = [turn.sessionId, turn.userId, turn.provider, turn.model, turn.replyId, turn.parentId];
     const param = (value: unknown) => `$${params.push(value)}`;
+    const settings = turn.newSession?.settings;
     const session = turn.newSession
-      ? `INSERT INTO chat_sessions (id, user_id, title, provider, model, mode, active_message_id)
-           VALUES ($1, $2, ${param(turn.newSession.title)}, $3, $4, ${param(turn.newSession.mode)}, $5) RETURNING id`
+      ? `INSERT INTO chat_sessions (id, user_id, title, provider, model, active_message_id, system_prompt, temperature, max_output_tokens, reasoning)
+           VALUES ($1, $2, ${param(turn.newSession.title)}, $3, $4, $5, ${param(settings?.systemPrompt ?? null)}, ${param(settings?.temperature ?? null)}::double precision,
+                   ${param(settings?.maxOutputTokens ?? null)}::integer, ${param(settings?.reasoning ? JSON.stringify(settings.reasoning) : null)}::jsonb) RETURNING id`
       : `UPDATE chat_sessions SET provider = $3, model = $4, active_message_id = $5, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING id`;
     const questionId = turn.question && `${param(turn.question.id)}::uuid`;
     const question = turn.question

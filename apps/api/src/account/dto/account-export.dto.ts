@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { type MessageEntity, USER_ROLES, type UserEntity } from '@app/persistence';
 import { ApiKeyResponseDto } from '../../api-keys/dto/api-key.dto.js';
+import { PresetResponseDto } from '../../presets/dto/preset.dto.js';
 import { CredentialResponseDto } from '../../providers/dto/provider-response.dto.js';
 import { MessageResponseDto, SessionResponseDto } from '../../sessions/dto/session-response.dto.js';
 
@@ -36,6 +37,7 @@ export class AccountExportDto {
   @ApiProperty({ type: ExportedProfileDto }) user: ExportedProfileDto;
   @ApiProperty({ type: [ExportedProviderDto] }) providers: ExportedProviderDto[];
   @ApiProperty({ type: [ApiKeyResponseDto], description: 'Metadata only: a key secret is never stored, so never exported' }) apiKeys: ApiKeyResponseDto[];
+  @ApiProperty({ type: [PresetResponseDto] }) presets: PresetResponseDto[];
   @ApiProperty({ type: [ExportedSessionDto] }) sessions: ExportedSessionDto[];
 }
 

@@ -1,13 +1,18 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { PROVIDER_IDS, type ProviderId } from '@app/ai';
-import { ALIAS_PROVIDER } from '../../model-access/model-policy.js';
+import { IsBoolean, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import type { ChoosableProvider } from '../../model-access/model-policy.js';
+import {
+  MaxOutputTokensSetting,
+  ModelSetting,
+  ProviderSetting,
+  type ReasoningDto,
+  ReasoningSetting,
+  SystemPromptSetting,
+  TemperatureSetting,
+} from '../../sessions/dto/session-settings.dto.js';
 
 export const MAX_MESSAGE_CHARS = 32_000;
-
-/** A provider, or `alias` for a model alias. */
-const CHOOSABLE_PROVIDERS = [...PROVIDER_IDS, ALIAS_PROVIDER];
 
 /** The text of a user's message, as every request that writes one validates it. */
 const MessageText = (description: string, example?: string) =>
@@ -17,25 +22,22 @@ const MessageText = (description: string, example?: string) =>
     Length(1, MAX_MESSAGE_CHARS, { message: `message must be between 1 and ${MAX_MESSAGE_CHARS} characters` }),
   );
 
-/** What every request that starts a reply may say about it. */
+/** What every request that starts a reply may say about it; each setting left out comes from the session. */
 export class GenerationOptionsDto {
-  @ApiPropertyOptional({ enum: CHOOSABLE_PROVIDERS, description: "Defaults to the session's provider; `alias`: `model` names one of the administrators' aliases" })
-  @IsOptional()
-  @IsIn(CHOOSABLE_PROVIDERS, { message: `provider must be one of ${CHOOSABLE_PROVIDERS.join(', ')}` })
-  provider?: ProviderId | typeof ALIAS_PROVIDER;
+  @ProviderSetting("Defaults to the session's provider; `alias`: `model` names one of the administrators' aliases", true)
+  provider?: ChoosableProvider;
 
-  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: "Defaults to the session's model, then to your saved default model; with provider `alias`, the alias's name" })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @ModelSetting("Defaults to the session's model, then to your saved default model; with provider `alias`, the alias's name", true)
   model?: string;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 2, example: 0.7 })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(2)
+  @TemperatureSetting()
   temperature?: number;
+
+  @MaxOutputTokensSetting()
+  maxOutputTokens?: number;
+
+  @ReasoningSetting()
+  reasoning?: ReasoningDto;
 
   @ApiPropertyOptional({
     default: false,
@@ -55,11 +57,13 @@ export class StreamChatDto extends GenerationOptionsDto {
   @IsUUID('all', { message: 'sessionId must be a UUID' })
   sessionId?: string;
 
-  @ApiPropertyOptional({ example: 'normal', maxLength: 32 })
+  @SystemPromptSetting('A new session only: its system prompt (change it later with PATCH /api/chat/sessions/{id}); overrides the preset\'s')
+  systemPrompt?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: "A new session only: one of your presets, whose settings the session starts with; the request's own fields override them" })
   @IsOptional()
-  @IsString()
-  @Matches(/^[a-z0-9_-]{1,32}$/, { message: 'mode must be 1-32 lower-case letters, digits, "-" or "_"' })
-  mode?: string;
+  @IsUUID('all', { message: 'presetId must be a UUID' })
+  presetId?: string;
 }
 
 export class EditMessageDto extends GenerationOptionsDto {

@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import type { ProviderId } from '@app/ai';
 import { PageQueryDto } from '../../http/page-query.dto.js';
+import { ModelSetting, ProviderSetting, SessionSettingsDto } from './session-settings.dto.js';
 
 /** Query strings carry text: only the words `true` and `false` become booleans, anything else fails validation. */
 const QueryBoolean = () => Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value));
@@ -39,7 +41,13 @@ export class ListSessionsQueryDto extends PageQueryDto {
   folderId?: string;
 }
 
-export class OrganiseSessionDto {
+export class OrganiseSessionDto extends SessionSettingsDto {
+  @ProviderSetting('The provider of the next turns (a turn may still name another)')
+  provider?: ProviderId;
+
+  @ModelSetting('The model of the next turns')
+  model?: string;
+
   @ApiPropertyOptional() @IsOptional() @IsBoolean() archived?: boolean;
   @ApiPropertyOptional({ description: 'Pinned sessions come first in the list' }) @IsOptional() @IsBoolean() pinned?: boolean;
 

@@ -1,14 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ChatSessionEntity, MessageUsageRow } from '@app/persistence';
+import { SettingsResponseDto } from './session-settings.dto.js';
 import type { ListedMessage, ListedSession, SessionPage } from '../sessions.service.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES } from '@app/persistence';
 
-export class SessionResponseDto {
+export class SessionResponseDto extends SettingsResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() title: string;
+  @ApiProperty({ description: 'The first words of the first message, until a title is generated or you choose one' }) title: string;
+  @ApiProperty({ description: 'You chose the title (PUT .../title): a generated one never replaces it' }) titleSetByUser: boolean;
   @ApiProperty({ example: 'openai' }) provider: string;
   @ApiProperty({ example: 'gpt-4o-mini' }) model: string;
-  @ApiProperty({ example: 'normal' }) mode: string;
   @ApiProperty() archived: boolean;
   @ApiProperty() pinned: boolean;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) folderId: string | null;
@@ -99,8 +100,8 @@ export class DeletedDto {
 }
 
 export function mapSession(session: ChatSessionEntity): SessionResponseDto {
-  const { id, title, provider, model, mode, archived, pinned, folderId, tags, createdAt, updatedAt } = session;
-  return { id, title, provider, model, mode, archived, pinned, folderId, tags, createdAt, updatedAt };
+  const { id, title, titleSetByUser, provider, model, systemPrompt, temperature, maxOutputTokens, reasoning, archived, pinned, folderId, tags, createdAt, updatedAt } = session;
+  return { id, title, titleSetByUser, provider, model, systemPrompt, temperature, maxOutputTokens, reasoning, archived, pinned, folderId, tags, createdAt, updatedAt };
 }
 
 export function mapListedSession({ session, isGenerating, match }: ListedSession): SessionListItemDto {
