@@ -7,12 +7,22 @@ export interface ChatTurn {
   content: string;
 }
 
+export const REASONING_EFFORTS = ['low', 'medium', 'high'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+/** How much a reasoning model may think; each strategy maps it to its provider's parameter (see reasoning.ts). */
+export interface ReasoningOptions {
+  effort?: ReasoningEffort;
+  budgetTokens?: number;
+}
+
 /** Everything a strategy needs for one upstream call; credentials are already decrypted by the caller. */
 export interface ChatRequest {
   model: string;
   messages: ChatTurn[];
   temperature?: number;
   maxTokens?: number;
+  reasoning?: ReasoningOptions;
   apiKey?: string;
   /** Always set: the user's own base URL or the provider's default. */
   baseUrl: string;
@@ -20,7 +30,14 @@ export interface ChatRequest {
 
 export type ChatDelta =
   | { type: 'text'; text: string }
-  | { type: 'usage'; promptTokens: number; completionTokens: number }
+  /**
+   * The model's reasoning, apart from its answer. `signature` (Anthropic) seals the thinking block before it, and
+   * `redactedData` is a whole redacted_thinking block: both opaque, kept to be sent back verbatim where the
+   * provider requires it; such deltas may carry no text.
+   */
+  | { type: 'reasoning'; text: string; signature?: string; redactedData?: string }
+  /** `reasoningTokens`: how many of the completion tokens were reasoning, when the provider says. */
+  | { type: 'usage'; promptTokens: number; completionTokens: number; reasoningTokens?: number }
   /** `model`: the model that answered, when the provider says (it may name a version of the one asked for). */
   | { type: 'finish'; reason: string; model?: string };
 
