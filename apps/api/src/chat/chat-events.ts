@@ -11,8 +11,8 @@ export function parseEventId(raw: string): EventPosition | null {
 }
 
 /**
- * The wire protocol of a chat stream, in one place: `session`, then `message` per delta, then `done` or
- * `error`. Event ids name the generation and number its events, so a client that reconnects with
+ * The wire protocol of a chat stream, in one place: `session`, then `message` per delta of the answer and
+ * `reasoning` per delta of the model's reasoning (both `{content}`), then `done` or `error`. Event ids name the generation and number its events, so a client that reconnects with
  * Last-Event-ID gets exactly the events it missed, even if the session has started another reply since.
  */
 export class ChatEventWriter implements ReplyEncoder {
@@ -26,6 +26,10 @@ export class ChatEventWriter implements ReplyEncoder {
 
   delta(content: string): MessageEvent {
     return this.event('message', content);
+  }
+
+  reasoning(content: string): MessageEvent[] {
+    return [this.event('reasoning', content)];
   }
 
   done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[] {

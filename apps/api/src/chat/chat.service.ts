@@ -2,7 +2,7 @@ import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { EMPTY, Observable } from 'rxjs';
-import { type ChatTurn, type ProviderId, ProviderRegistry } from '@app/ai';
+import { type ChatTurn, type ProviderId, ProviderRegistry, type ReasoningOptions } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
 import { type ChatSessionEntity, MessagesRepository } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -33,6 +33,7 @@ export interface TurnSpec {
   mode?: string;
   temperature?: number;
   maxTokens?: number;
+  reasoning?: ReasoningOptions;
   /** Record the turn (default); OpenAI clients may opt out with `store: false`. */
   persist?: boolean;
 }
@@ -73,6 +74,7 @@ export class ChatService {
       context: [{ role: 'user', content: dto.message }, ...branch],
       mode: dto.mode,
       temperature: dto.temperature,
+      reasoning: dto.reasoning,
     };
     return this.attach(await this.startUnlessGone(user, spec, clientGone), dto.detach === true);
   }
@@ -85,7 +87,14 @@ export class ChatService {
     const question = branch.find((message) => message.role === 'user');
     if (!question) throw new AppError('NOTHING_TO_REGENERATE', 'This session has no question to answer again');
     const context = branch.slice(branch.indexOf(question));
-    const spec: TurnSpec = { existing, ...(await this.resolveTarget(user, dto, existing)), parentId: question.id, context, temperature: dto.temperature };
+    const spec: TurnSpec = {
+      existing,
+      ...(await this.resolveTarget(user, dto, existing)),
+      parentId: question.id,
+      context,
+      temperature: dto.temperature,
+      reasoning: dto.reasoning,
+    };
     return this.attach(await this.startUnlessGone(user, spec, clientGone), dto.detach === true);
   }
 
@@ -104,6 +113,7 @@ export class ChatService {
       parentId: original.parentId,
       context: [{ role: 'user', content: dto.content }, ...before],
       temperature: dto.temperature,
+      reasoning: dto.reasoning,
     };
     return this.attach(await this.startUnlessGone(user, spec, clientGone), dto.detach === true);
   }
@@ -203,6 +213,7 @@ export class ChatService {
         messages: selectHistory(spec.context, this.config.historyMaxChars),
         temperature: spec.temperature ?? this.config.defaultTemperature,
         ...(spec.maxTokens !== undefined && { maxTokens: spec.maxTokens }),
+        ...(spec.reasoning && { reasoning: spec.reasoning }),
         baseUrl: endpoint.baseUrl,
         ...(endpoint.apiKey && { apiKey: endpoint.apiKey }),
       },

@@ -6,6 +6,7 @@ import type { FinishedReply, NewTurn } from '@app/persistence';
 import type { MetricsService } from '../observability/metrics.service.js';
 import { GenerationLog } from './generation-log.js';
 import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
+import { ReplyParts } from './reply-parts.js';
 import type { ReplySaver, SaveOutcome } from './reply.saver.js';
 
 /**
@@ -70,6 +71,18 @@ function modelLabel(provider: ProviderId, model: string): string {
 
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
+type ContentDelta = Extract<ChatDelta, { type: 'text' | 'reasoning' }>;
+
+/** What a delta adds to the saved reply: its text and any provider data with it. */
+function deltaSize(delta: ContentDelta): number {
+  if (delta.type === 'text') return delta.text.length;
+  return delta.text.length + (delta.signature?.length ?? 0) + (delta.redactedData?.length ?? 0);
+}
+
+function usageOf({ promptTokens, completionTokens, reasoningTokens }: Extract<ChatDelta, { type: 'usage' }>): Usage {
+  return { promptTokens, completionTokens, ...(reasoningTokens !== undefined && { reasoningTokens }) };
+}
+
 function describeFailure(error: unknown): Failure {
   if (error instanceof UpstreamError) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: 'The reply could not be generated' };
@@ -93,8 +106,11 @@ export class Generation {
   private subscription?: Subscription;
   /** Set once the upstream is cut off (stop, reply limit, failed write): whatever it still sends is ignored. */
   private halted = false;
-  private readonly chunks: string[] = [];
-  /** The reply's characters so far: a running count, so the limit costs one addition per delta. */
+  private readonly parts = new ReplyParts();
+  /**
+   * The reply's characters so far, reasoning and its provider data included (all of it is kept): a running
+   * count, so the limit costs one addition per delta.
+   */
   private chars = 0;
   private usage: Usage | null = null;
   private finish?: Extract<ChatDelta, { type: 'finish' }>;
@@ -171,33 +187,41 @@ export class Generation {
 
   private onDelta(delta: ChatDelta): void {
     if (this.halted) return;
-    if (delta.type === 'text') this.append(delta.text);
-    else if (delta.type === 'usage') this.usage = { promptTokens: delta.promptTokens, completionTokens: delta.completionTokens };
+    if (delta.type === 'text' || delta.type === 'reasoning') this.append(delta);
+    else if (delta.type === 'usage') this.usage = usageOf(delta);
     else this.finish = delta;
   }
 
-  private append(text: string): void {
-    if (this.chunks.length === 0) this.context.metrics.timeToFirstToken.observe({ provider: this.labels.provider }, this.elapsedMs() / 1000);
+  private append(delta: ContentDelta): void {
+    if (this.parts.empty) this.context.metrics.timeToFirstToken.observe({ provider: this.labels.provider }, this.elapsedMs() / 1000);
     const room = this.context.maxReplyChars - this.chars;
-    this.chars += text.length;
-    if (text.length > room) return this.cutOff(text, room);
-    this.chunks.push(text);
-    this.log.append(this.plan.encoder.delta(text), text.length);
+    const size = deltaSize(delta);
+    this.chars += size;
+    if (size > room) return this.cutOff(delta, room);
+    this.keep(delta);
+  }
+
+  /** Into the saved parts, and to clients as a `message` or `reasoning` event (provider data only to the parts). */
+  private keep(delta: ContentDelta): void {
+    const { encoder } = this.plan;
+    if (delta.type === 'text') {
+      this.parts.addText(delta.text);
+      return this.log.append(encoder.delta(delta.text), delta.text.length);
+    }
+    this.parts.addReasoning(delta);
+    if (delta.text) encoder.reasoning(delta.text).forEach((event) => this.log.append(event, delta.text.length));
   }
 
   /**
-   * A reply that would grow past CHAT_MAX_REPLY_CHARS ends there, failed: the upstream is cut off and the reply
-   * saved as `error`. The delta that crosses the limit is cut exactly at it (one character less rather than split
-   * a surrogate pair), so the client, the resume log and the saved row hold the same text of at most the limit.
+   * A reply that would grow past CHAT_MAX_REPLY_CHARS (its reasoning counted in) ends there, failed: the upstream
+   * is cut off and the reply saved as `error`. The delta that crosses the limit is cut exactly at it (one character
+   * less rather than split a surrogate pair), so the client, the resume log and the saved row hold the same text
+   * of at most the limit. Provider data (a signature) cannot be cut, so a delta carrying it is dropped whole.
    */
-  private cutOff(text: string, room: number): void {
+  private cutOff(delta: ContentDelta, room: number): void {
     this.haltUpstream();
-    const end = room > 0 && isHighSurrogate(text.charCodeAt(room - 1)) ? room - 1 : room;
-    if (end > 0) {
-      const kept = text.slice(0, end);
-      this.chunks.push(kept);
-      this.log.append(this.plan.encoder.delta(kept), end);
-    }
+    const end = room > 0 && isHighSurrogate(delta.text.charCodeAt(room - 1)) ? room - 1 : room;
+    if (end > 0 && deltaSize(delta) === delta.text.length) this.keep({ type: delta.type, text: delta.text.slice(0, end) });
     this.fail({ code: 'upstream_too_large', message: `The reply grew beyond ${this.context.maxReplyChars} characters` });
   }
 
@@ -266,7 +290,8 @@ export class Generation {
     if (!(await this.turnWritten)) return 'failed';
     return this.context.saver.finishReply(this.id, {
       ...reply,
-      content: this.chunks.join(''),
+      content: this.parts.text(),
+      parts: this.parts.saved(),
       responseTimeMs: this.elapsedMs(),
       promptTokens: this.usage?.promptTokens ?? null,
       completionTokens: this.usage?.completionTokens ?? null,
@@ -315,7 +340,8 @@ export class Generation {
     if (finish) span.setAttribute(GEN_AI.finishReasons, [finish.reason]);
     if (finish?.model) span.setAttribute(GEN_AI.responseModel, finish.model);
     if (this.context.captureContent) {
-      const output = [{ role: 'assistant', parts: [{ type: 'text', content: this.chunks.join('') }], ...(finish && { finish_reason: finish.reason }) }];
+      const parts = this.parts.all().map((part) => ({ type: part.type, content: part.text }));
+      const output = [{ role: 'assistant', parts, ...(finish && { finish_reason: finish.reason }) }];
       span.setAttribute(GEN_AI.outputMessages, JSON.stringify(output));
     }
     // Our code and fixed message (what the user is told), never a provider's text.
@@ -333,7 +359,7 @@ export class Generation {
     const { labels, usage } = this;
     metrics.activeStreams.dec();
     metrics.generations.inc({ provider: labels.provider, status });
-    metrics.deltas.inc(labels, this.chunks.length);
+    metrics.deltas.inc(labels, this.parts.deltas);
     if (usage) {
       metrics.tokens.inc({ ...labels, kind: 'prompt' }, usage.promptTokens);
       metrics.tokens.inc({ ...labels, kind: 'completion' }, usage.completionTokens);

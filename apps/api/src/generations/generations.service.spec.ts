@@ -23,6 +23,7 @@ const MAX_REPLY_CHARS = 1000;
 const plainEncoder = (): ReplyEncoder => ({
   start: (sessionId, messageId) => [{ type: 'start', data: { sessionId, messageId } }],
   delta: (content) => ({ type: 'delta', data: content }),
+  reasoning: (content) => [{ type: 'reasoning', data: content }],
   done: (messageId, usage, _ms, stopped) => [{ type: 'done', data: { messageId, usage, stopped } }],
   error: (code, error) => [{ type: 'error', data: { code, error } }],
 });

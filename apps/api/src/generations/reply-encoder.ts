@@ -6,6 +6,8 @@ export type StopReason = 'user' | 'client_disconnected';
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+  /** Of the completion tokens, those spent reasoning, when the provider says. */
+  reasoningTokens?: number;
 }
 
 /**
@@ -16,6 +18,8 @@ export interface ReplyEncoder {
   /** Several events where a protocol opens a reply in steps (Anthropic: the message, then its text block). */
   start(sessionId: string, messageId: string): MessageEvent[];
   delta(content: string): MessageEvent;
+  /** The model's reasoning; none where a protocol has no place for it. */
+  reasoning(content: string): MessageEvent[];
   done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[];
   error(code: string, error: string, messageId?: string): MessageEvent[];
 }

@@ -53,6 +53,7 @@ describe('traces of a turn (in-memory exporter, PGlite, fake upstream)', () => {
     encoder: {
       start: (sessionId, messageId) => [{ type: 'start', data: { sessionId, messageId } }],
       delta: (content) => ({ type: 'delta', data: content }),
+      reasoning: () => [],
       done: (messageId) => [{ type: 'done', data: { messageId } }],
       error: (code) => [{ type: 'error', data: { code } }],
     },

@@ -32,6 +32,14 @@ export class AnthropicMessagesEncoder implements ReplyEncoder {
     return this.event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: content } });
   }
 
+  /**
+   * Text only: our message opens its one text block at once, before any thinking could come, so reasoning is
+   * left out here (it is saved with the reply and streamed by the chat and chat-completions APIs).
+   */
+  reasoning(): MessageEvent[] {
+    return [];
+  }
+
   /** A stopped reply ends as any other (Anthropic has no stop reason for it), its text being what was sent. */
   done(_messageId: string, usage: Usage | null): MessageEvent[] {
     return [

@@ -10,7 +10,7 @@ import { OpenAiStrategy } from './openai.strategy.js';
 type Strategy = new (http: UpstreamHttpClient) => ChatProvider;
 
 /** Runs a strategy against a canned event stream; returns its deltas and the call it made. */
-async function run(Strategy: Strategy, events: object[], request: Partial<ChatRequest> = {}) {
+async function run(Strategy: Strategy, events: (object | string)[], request: Partial<ChatRequest> = {}) {
   const calls: UpstreamCall[] = [];
   const http = {
     streamEvents: (call: UpstreamCall) => {

@@ -27,7 +27,16 @@ export { FEEDBACK_RATINGS, type FeedbackRating } from './message-feedback.entity
 export type { SharedSnapshot } from './shared-link.entity.js';
 export { USER_ROLES, type UserRole } from './user.entity.js';
 export type { AuditDetail } from './audit-event.entity.js';
-export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus } from './message.entity.js';
+export {
+  MESSAGE_PART_TYPES,
+  MESSAGE_ROLES,
+  MESSAGE_STATUSES,
+  type MessagePart,
+  type MessagePartType,
+  type MessageRole,
+  type MessageStatus,
+  type PartMetadata,
+} from './message.entity.js';
 
 export const ENTITIES = [
   UserEntity,

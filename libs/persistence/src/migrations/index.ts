@@ -5,6 +5,7 @@ import { SessionRetention1764300000000 } from './1764300000000-session-retention
 import { Identity1765000000000 } from './1765000000000-identity.js';
 import { RefreshTokenVersion1765200000000 } from './1765200000000-refresh-token-version.js';
 import { ConversationLibrary1765400000000 } from './1765400000000-conversation-library.js';
+import { MessageParts1766500000000 } from './1766500000000-message-parts.js';
 
 /** Explicit, ordered list: no globs (there is no __dirname under ESM, and a glob hides what runs). */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Identity1765000000000,
   RefreshTokenVersion1765200000000,
   ConversationLibrary1765400000000,
+  MessageParts1766500000000,
 ];

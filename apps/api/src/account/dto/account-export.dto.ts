@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { type MessageEntity, USER_ROLES, type UserEntity } from '@app/persistence';
 import { ApiKeyResponseDto } from '../../api-keys/dto/api-key.dto.js';
 import { CredentialResponseDto } from '../../providers/dto/provider-response.dto.js';
-import { MessageResponseDto, SessionResponseDto } from '../../sessions/dto/session-response.dto.js';
+import { MessageResponseDto, messageParts, SessionResponseDto } from '../../sessions/dto/session-response.dto.js';
 
 export class ExportedSingleSignOnDto {
   @ApiProperty({ example: 'https://login.example.com/realms/staff' }) issuer: string;
@@ -54,5 +54,6 @@ export function mapExportedProfile(user: UserEntity): ExportedProfileDto {
 
 export function mapExportedMessage(message: MessageEntity): ExportedMessageDto {
   const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
-  return { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt };
+  const parts = messageParts(message);
+  return { id, parentId, role, content, parts, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt };
 }

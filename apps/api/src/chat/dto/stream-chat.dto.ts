@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { PROVIDER_IDS, type ProviderId } from '@app/ai';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { PROVIDER_IDS, type ProviderId, REASONING_EFFORTS, type ReasoningEffort, type ReasoningOptions } from '@app/ai';
 
 export const MAX_MESSAGE_CHARS = 32_000;
 
@@ -12,6 +13,21 @@ const MessageText = (description: string, example?: string) =>
     IsString(),
     Length(1, MAX_MESSAGE_CHARS, { message: `message must be between 1 and ${MAX_MESSAGE_CHARS} characters` }),
   );
+
+/** How much a reasoning model may think, mapped to each provider's parameter (see the README's Reasoning section). */
+export class ReasoningOptionsDto implements ReasoningOptions {
+  @ApiPropertyOptional({ enum: REASONING_EFFORTS, description: 'OpenAI-compatible: reasoning_effort; Anthropic and Gemini: a thinking budget of 2048, 8192 or 24576 tokens' })
+  @IsOptional()
+  @IsIn(REASONING_EFFORTS, { message: `reasoning.effort must be one of ${REASONING_EFFORTS.join(', ')}` })
+  effort?: ReasoningEffort;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 128_000, description: 'Thinking tokens (Anthropic: at least 1024, added to the answer\'s max tokens); OpenAI-compatible: the nearest effort' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(128_000)
+  budgetTokens?: number;
+}
 
 /** What every request that starts a reply may say about it. */
 export class GenerationOptionsDto {
@@ -32,6 +48,12 @@ export class GenerationOptionsDto {
   @Min(0)
   @Max(2)
   temperature?: number;
+
+  @ApiPropertyOptional({ type: ReasoningOptionsDto, description: 'Ask a reasoning model to think; its reasoning streams as `reasoning` events' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ReasoningOptionsDto)
+  reasoning?: ReasoningOptionsDto;
 
   @ApiPropertyOptional({
     default: false,
