@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import Anthropic from '@anthropic-ai/sdk';
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
 import OpenAI from 'openai';
 import {
@@ -138,11 +139,36 @@ describe('reasoning: streamed apart, saved as parts, never sent back (e2e)', () 
     ]);
   });
 
-  describe('/v1/chat/completions through the official openai SDK', () => {
+  describe('/v1/chat/completions through the official openai SDK, /v1/messages through the anthropic SDK', () => {
     let client: OpenAI;
+    let anthropic: Anthropic;
     beforeAll(async () => {
       const created = await api.http().post('/api/keys').set(user.auth).send({ name: 'reasoning client' }).expect(201);
       client = new OpenAI({ apiKey: created.body.key, baseURL: `${api.url}/v1`, maxRetries: 0 });
+      anthropic = new Anthropic({ apiKey: created.body.key, baseURL: api.url, maxRetries: 0 });
+    });
+
+    it('streams thinking blocks (signed, redacted) before the text on /v1/messages, and maps thinking to the budget', async () => {
+      const stream = anthropic.messages.stream({
+        model: 'anthropic/fake:deltas=2,reasoning=3,redacted=1',
+        max_tokens: 5000,
+        thinking: { type: 'enabled', budget_tokens: 2048 },
+        messages: [{ role: 'user', content: 'Think' }],
+      });
+      const final = await stream.finalMessage();
+      expect(final.content).toEqual([
+        { type: 'thinking', thinking: reasoningText(3), signature: FAKE_THINKING_SIGNATURE },
+        { type: 'redacted_thinking', data: FAKE_REDACTED_THINKING },
+        expect.objectContaining({ type: 'text', text: replyText(2) }),
+      ]);
+      const sent = fake.requests.at(-1)!.body;
+      expect([sent.thinking, sent.max_tokens]).toEqual([{ type: 'enabled', budget_tokens: 2048 }, 5000]);
+
+      const fromOpenAi = await anthropic.messages.stream({ model: 'openai/fake:deltas=1,reasoning=2', max_tokens: 100, messages: [{ role: 'user', content: 'Think' }] }).finalMessage();
+      expect(fromOpenAi.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+      await expect(
+        anthropic.messages.create({ model: 'openai/fake', max_tokens: 1000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'x' }] }),
+      ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
     });
 
     it('streams reasoning as delta.reasoning_content, takes reasoning_effort, reports reasoning tokens', async () => {

@@ -1,6 +1,6 @@
 import type { MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { EventPosition, ReplyEncoder, StopReason, Usage } from '../generations/reply-encoder.js';
+import type { EventPosition, ReasoningDelta, ReplyEncoder, StopReason, Usage } from '../generations/reply-encoder.js';
 
 const EVENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,9})$/i;
 
@@ -24,12 +24,13 @@ export class ChatEventWriter implements ReplyEncoder {
     return [this.event('session', { sessionId, messageId })];
   }
 
-  delta(content: string): MessageEvent {
-    return this.event('message', content);
+  delta(content: string): MessageEvent[] {
+    return [this.event('message', content)];
   }
 
-  reasoning(content: string): MessageEvent[] {
-    return [this.event('reasoning', content)];
+  /** The text only: a signature or redacted block is the provider's, kept with the saved parts. */
+  reasoning({ text }: ReasoningDelta): MessageEvent[] {
+    return text ? [this.event('reasoning', text)] : [];
   }
 
   done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[] {

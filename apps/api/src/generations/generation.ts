@@ -204,12 +204,11 @@ export class Generation {
   /** Into the saved parts, and to clients as a `message` or `reasoning` event (provider data only to the parts). */
   private keep(delta: ContentDelta): void {
     const { encoder } = this.plan;
-    if (delta.type === 'text') {
-      this.parts.addText(delta.text);
-      return this.log.append(encoder.delta(delta.text), delta.text.length);
-    }
-    this.parts.addReasoning(delta);
-    if (delta.text) encoder.reasoning(delta.text).forEach((event) => this.log.append(event, delta.text.length));
+    if (delta.type === 'text') this.parts.addText(delta.text);
+    else this.parts.addReasoning(delta);
+    const events = delta.type === 'text' ? encoder.delta(delta.text) : encoder.reasoning(delta);
+    // The text's weight goes with the last event, the one that carries it.
+    events.forEach((event, index) => this.log.append(event, index === events.length - 1 ? delta.text.length : 0));
   }
 
   /**

@@ -22,8 +22,8 @@ const MAX_REPLY_CHARS = 1000;
 /** The generation's moments as plain events: what any protocol's encoder is handed. */
 const plainEncoder = (): ReplyEncoder => ({
   start: (sessionId, messageId) => [{ type: 'start', data: { sessionId, messageId } }],
-  delta: (content) => ({ type: 'delta', data: content }),
-  reasoning: (content) => [{ type: 'reasoning', data: content }],
+  delta: (content) => [{ type: 'delta', data: content }],
+  reasoning: ({ text }) => (text ? [{ type: 'reasoning', data: text }] : []),
   done: (messageId, usage, _ms, stopped) => [{ type: 'done', data: { messageId, usage, stopped } }],
   error: (code, error) => [{ type: 'error', data: { code, error } }],
 });

@@ -1,4 +1,8 @@
 import type { MessageEvent } from '@nestjs/common';
+import type { ChatDelta } from '@app/ai';
+
+/** A reasoning delta: its text, and the provider's data that may come with it (Anthropic's signature, a redacted block). */
+export type ReasoningDelta = Omit<Extract<ChatDelta, { type: 'reasoning' }>, 'type'>;
 
 /** Why a reply was stopped before its end by a client, as its final event and saved row tell. */
 export type StopReason = 'user' | 'client_disconnected';
@@ -15,11 +19,12 @@ export interface Usage {
  * stream, OpenAI's chunks, Anthropic's messages). Generations know only this interface, never a protocol's framing.
  */
 export interface ReplyEncoder {
-  /** Several events where a protocol opens a reply in steps (Anthropic: the message, then its text block). */
+  /** Several events where a protocol opens a reply in steps (Anthropic: the message, then its blocks). */
   start(sessionId: string, messageId: string): MessageEvent[];
-  delta(content: string): MessageEvent;
-  /** The model's reasoning; none where a protocol has no place for it. */
-  reasoning(content: string): MessageEvent[];
+  /** The delta's event, after any that open its part (Anthropic: a text block after a thinking block). */
+  delta(content: string): MessageEvent[];
+  /** The model's reasoning; none where a protocol has no place for it, or for provider data it does not carry. */
+  reasoning(delta: ReasoningDelta): MessageEvent[];
   done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason): MessageEvent[];
   error(code: string, error: string, messageId?: string): MessageEvent[];
 }

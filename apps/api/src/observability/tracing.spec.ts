@@ -52,7 +52,7 @@ describe('traces of a turn (in-memory exporter, PGlite, fake upstream)', () => {
     request: { model, messages: [{ role: 'user', content: question }], temperature: 0.5, baseUrl: `${testbed.fake.url}${FAKE_BASE_PATHS.openai}`, apiKey: FAKE_KEY },
     encoder: {
       start: (sessionId, messageId) => [{ type: 'start', data: { sessionId, messageId } }],
-      delta: (content) => ({ type: 'delta', data: content }),
+      delta: (content) => [{ type: 'delta', data: content }],
       reasoning: () => [],
       done: (messageId) => [{ type: 'done', data: { messageId } }],
       error: (code) => [{ type: 'error', data: { code } }],

@@ -1,5 +1,5 @@
 import type { MessageEvent } from '@nestjs/common';
-import type { ReplyEncoder, Usage } from '../generations/reply-encoder.js';
+import type { ReasoningDelta, ReplyEncoder, Usage } from '../generations/reply-encoder.js';
 import type { CollectedReply } from './openai.service.js';
 
 /** OpenAI's error `type` for one of our stream error codes. */
@@ -25,13 +25,13 @@ export class OpenAiChunkEncoder implements ReplyEncoder {
     return [this.chunk({ role: 'assistant', content: '' }, null)];
   }
 
-  delta(content: string): MessageEvent {
-    return this.chunk({ content }, null);
+  delta(content: string): MessageEvent[] {
+    return [this.chunk({ content }, null)];
   }
 
   /** As DeepSeek and most OpenAI-compatible servers stream it, which OpenAI clients already read. */
-  reasoning(content: string): MessageEvent[] {
-    return [this.chunk({ reasoning_content: content }, null)];
+  reasoning({ text }: ReasoningDelta): MessageEvent[] {
+    return text ? [this.chunk({ reasoning_content: text }, null)] : [];
   }
 
   done(_messageId: string, usage: Usage | null): MessageEvent[] {

@@ -67,9 +67,9 @@ export class ResponsesEncoder implements ReplyEncoder {
     ];
   }
 
-  delta(content: string): MessageEvent {
+  delta(content: string): MessageEvent[] {
     this.text += content;
-    return this.event('response.output_text.delta', { ...this.part(), delta: content, logprobs: [] });
+    return [this.event('response.output_text.delta', { ...this.part(), delta: content, logprobs: [] })];
   }
 
   /** Text only: the message item opens at once, so a reasoning item cannot come before it (reasoning is saved all the same). */

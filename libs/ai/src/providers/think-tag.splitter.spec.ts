@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { type ContentSegment, ThinkTagSplitter } from './think-tag.splitter.js';
 
 /** Feeds the chunks and merges what comes out, as the saved reply merges consecutive deltas of one kind. */
