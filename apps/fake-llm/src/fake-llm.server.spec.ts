@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createParser } from 'eventsource-parser';
-import { deltaText, type FakeLlmServer, MAX_RECORDED_TEXT, parseBehaviour, sizedDeltaText, startFakeLlm } from './fake-llm.server.js';
+import {
+  deltaText,
+  FAKE_REDACTED_THINKING,
+  FAKE_THINKING_SIGNATURE,
+  type FakeLlmServer,
+  MAX_RECORDED_TEXT,
+  parseBehaviour,
+  reasoningText,
+  sizedDeltaText,
+  startFakeLlm,
+} from './fake-llm.server.js';
 
 const PATHS = {
   openai: { path: '/v1/chat/completions', headers: { authorization: 'Bearer k' } },
@@ -66,6 +76,54 @@ describe('fake LLM server', () => {
       'message_stop',
     ]);
     expect(JSON.parse(parsed[6]!.data).usage.output_tokens).toBe(2);
+  });
+
+  describe('reasoning', () => {
+    const openaiDeltas = async (model: string) =>
+      (await events(await call('openai', model))).filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data) as { choices: { delta: Record<string, unknown> }[]; usage?: any });
+
+    it('streams OpenAI reasoning_content, or reasoning, before the content, and counts reasoning tokens', async () => {
+      for (const [model, field] of [
+        ['fake:deltas=1,reasoning=2', 'reasoning_content'],
+        ['fake:deltas=1,reasoning=2,reasoningField=1', 'reasoning'],
+      ] as const) {
+        const chunks = await openaiDeltas(model);
+        expect(chunks.slice(1, 3).map((c) => c.choices[0]!.delta[field]).join('')).toBe(reasoningText(2));
+        expect(chunks[3]!.choices[0]!.delta.content).toBe(deltaText(0));
+        expect(chunks.at(-1)!.usage).toMatchObject({ completion_tokens: 3, completion_tokens_details: { reasoning_tokens: 2 } });
+      }
+    });
+
+    it('streams OpenAI <think> tags inside the content, cut across chunks', async () => {
+      const content = (await openaiDeltas('fake:deltas=1,reasoning=2,think=1')).map((c) => c.choices[0]?.delta.content ?? '').join('');
+      expect(content).toBe(`<think>${reasoningText(2)}</think>\n\n${deltaText(0)}`);
+    });
+
+    it('streams an Anthropic thinking block with its signature, a redacted block, then the text block', async () => {
+      const parsed = (await events(await call('anthropic', 'fake:deltas=1,reasoning=2,redacted=1'))).map((e) => JSON.parse(e.data));
+      expect(parsed.filter((e) => e.type === 'content_block_start').map((e) => [e.index, e.content_block.type])).toEqual([
+        [0, 'thinking'],
+        [1, 'redacted_thinking'],
+        [2, 'text'],
+      ]);
+      const deltas = parsed.filter((e) => e.type === 'content_block_delta').map((e) => e.delta);
+      expect(deltas).toEqual([
+        { type: 'thinking_delta', thinking: reasoningText(1) },
+        { type: 'thinking_delta', thinking: reasoningText(2).slice(reasoningText(1).length) },
+        { type: 'signature_delta', signature: FAKE_THINKING_SIGNATURE },
+        { type: 'text_delta', text: deltaText(0) },
+      ]);
+      expect(parsed.find((e) => e.content_block?.type === 'redacted_thinking').content_block.data).toBe(FAKE_REDACTED_THINKING);
+      expect(parsed.find((e) => e.type === 'message_delta').usage.output_tokens).toBe(3);
+    });
+
+    it('streams Gemini thought parts before the answer, counting their tokens apart', async () => {
+      const parsed = (await events(await call('gemini', 'fake:deltas=1,reasoning=2'))).map((e) => JSON.parse(e.data));
+      const parts = parsed.flatMap((c) => c.candidates[0].content.parts as { text: string; thought?: boolean }[]);
+      expect(parts.filter((part) => part.thought).map((part) => part.text).join('')).toBe(reasoningText(2));
+      expect(parts.find((part) => !part.thought)!.text).toBe(deltaText(0));
+      expect(parsed.at(-1).usageMetadata).toMatchObject({ candidatesTokenCount: 1, thoughtsTokenCount: 2 });
+    });
   });
 
   it('streams Gemini candidates and finishes with usage metadata', async () => {

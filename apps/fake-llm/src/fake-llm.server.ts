@@ -42,8 +42,18 @@ export interface FakeLlmBehaviour {
   omitUsage?: boolean;
   /** Of the prompt tokens, this many reported as read from the provider's cache. */
   cachedTokens?: number;
-  /** Reasoning tokens reported on top of the text's (Anthropic counts them in its output tokens only). */
-  reasoningTokens?: number;
+  /**
+   * Reasoning deltas before the answer, in the format's own form: OpenAI `delta.reasoning_content`, an Anthropic
+   * thinking block ending with its `signature_delta`, Gemini parts marked `thought`; reported as reasoning tokens on
+   * top of the text's (Anthropic counts them in its output tokens only).
+   */
+  reasoningDeltas?: number;
+  /** OpenAI format: the reasoning in `delta.reasoning` (vLLM, OpenRouter) instead. */
+  reasoningField?: boolean;
+  /** OpenAI format: the reasoning as `<think>…</think>` inside the content, the tags cut across chunks. */
+  thinkTags?: boolean;
+  /** Anthropic format: a redacted_thinking block after the thinking block. */
+  redactedThinking?: boolean;
 }
 
 export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
@@ -96,6 +106,20 @@ export function replyText(deltas: number): string {
   return Array.from({ length: deltas }, (_, i) => deltaText(i)).join('');
 }
 
+/** Reasoning delta `i`. */
+export function reasoningDeltaText(i: number): string {
+  return `Thinking ${i + 1}. `;
+}
+
+/** The whole reasoning of `deltas` reasoning deltas. */
+export function reasoningText(deltas: number): string {
+  return Array.from({ length: deltas }, (_, i) => reasoningDeltaText(i)).join('');
+}
+
+/** The signature of the fake's Anthropic thinking block, and the data of its redacted_thinking block (opaque strings, as the real ones are). */
+export const FAKE_THINKING_SIGNATURE = 'EqQBCgIYAhIMfakeSignature0123456789abcdef==';
+export const FAKE_REDACTED_THINKING = 'EmwKAhgBEgyfakeRedactedThinking0123456789==';
+
 /** Delta `i` of `size` characters: its word repeated. */
 export function sizedDeltaText(i: number, size: number): string {
   const word = deltaText(i);
@@ -127,7 +151,10 @@ const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void
   huge: (b, v) => (b.hugeEventBytes = v),
   nousage: (b, v) => (b.omitUsage = v > 0),
   cached: (b, v) => (b.cachedTokens = v),
-  reasoning: (b, v) => (b.reasoningTokens = v),
+  reasoning: (b, v) => (b.reasoningDeltas = v),
+  reasoningField: (b, v) => (b.reasoningField = v > 0),
+  think: (b, v) => (b.thinkTags = v > 0),
+  redacted: (b, v) => (b.redactedThinking = v > 0),
 };
 
 /** `fake:deltas=5,delay=20` → behaviour; unknown knobs and non-numeric values are ignored. */
@@ -164,18 +191,18 @@ export interface FakeUsage {
 export function fakeUsage(body: unknown, behaviour: FakeLlmBehaviour, deltas: number): FakeUsage | null {
   if (behaviour.omitUsage) return null;
   const prompt = promptTokens(body);
-  return { prompt, completion: deltas, cached: Math.min(behaviour.cachedTokens ?? 0, prompt), reasoning: behaviour.reasoningTokens ?? 0 };
+  return { prompt, completion: deltas, cached: Math.min(behaviour.cachedTokens ?? 0, prompt), reasoning: behaviour.reasoningDeltas ?? 0 };
 }
 
-/** One provider's wire format: how a reply starts, how each delta looks, how it ends, how it fails. */
+/** One provider's wire format: how a reply starts (its reasoning included), how each delta looks, how it ends, how it fails. */
 interface WireFormat {
   provider: FakeProvider;
   model(path: string, body: any): string;
   hasKey(request: IncomingMessage, url: URL): boolean;
   streams(body: any, path: string): boolean;
-  head(model: string, usage: FakeUsage | null): string;
-  delta(model: string, text: string): string;
-  tail(model: string, usage: FakeUsage | null, body: any): string;
+  head(model: string, usage: FakeUsage | null, behaviour: FakeLlmBehaviour): string;
+  delta(model: string, text: string, behaviour: FakeLlmBehaviour): string;
+  tail(model: string, usage: FakeUsage | null, body: any, behaviour: FakeLlmBehaviour): string;
   complete(model: string, text: string, prompt: number, completion: number): object;
   /** The provider's error body, with its usual message unless one is given. */
   error(status: number, message?: string): object;
@@ -198,7 +225,7 @@ const openai: WireFormat = {
   model: (_path, body) => String(body?.model ?? ''),
   hasKey: bearer,
   streams: (body) => body?.stream === true,
-  head: (model) => sse(openaiChunk(model, { role: 'assistant', content: '' }, null)),
+  head: (model, _usage, behaviour) => sse(openaiChunk(model, { role: 'assistant', content: '' }, null)) + openaiReasoning(model, behaviour),
   delta: (model, text) => sse(openaiChunk(model, { content: text }, null)),
   tail: (model, usage, body) =>
     sse(openaiChunk(model, {}, 'stop')) +
@@ -229,6 +256,21 @@ function openaiUsage({ prompt, completion, cached, reasoning }: FakeUsage) {
   };
 }
 
+/**
+ * The reasoning before the answer: `reasoning_content` deltas (DeepSeek), `reasoning` deltas (vLLM, OpenRouter),
+ * or `<think>…</think>` in the content with both tags cut in two across chunks, as a tokenizer may cut them.
+ */
+function openaiReasoning(model: string, behaviour: FakeLlmBehaviour): string {
+  const deltas = behaviour.reasoningDeltas ?? 0;
+  if (deltas === 0) return '';
+  const texts = Array.from({ length: deltas }, (_, i) => reasoningDeltaText(i));
+  if (behaviour.thinkTags) {
+    return ['<thi', `nk>${texts.join('')}</th`, 'ink>\n\n'].map((content) => sse(openaiChunk(model, { content }, null))).join('');
+  }
+  const field = behaviour.reasoningField ? 'reasoning' : 'reasoning_content';
+  return texts.map((text) => sse(openaiChunk(model, { content: null, [field]: text }, null))).join('');
+}
+
 function openaiChunk(model: string, delta: object, finish: string | null) {
   return {
     id: 'chatcmpl-fake',
@@ -255,7 +297,7 @@ const anthropic: WireFormat = {
   model: (_path, body) => String(body?.model ?? ''),
   hasKey: (request) => typeof request.headers['x-api-key'] === 'string' && request.headers['x-api-key'] !== '',
   streams: (body) => body?.stream === true,
-  head: (model, usage) =>
+  head: (model, usage, behaviour) =>
     event('message_start', {
       type: 'message_start',
       message: {
@@ -270,11 +312,14 @@ const anthropic: WireFormat = {
         ...(usage && { usage: { input_tokens: usage.prompt - usage.cached, cache_creation_input_tokens: 0, cache_read_input_tokens: usage.cached, output_tokens: 1 } }),
       },
     }) +
-    event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) +
-    event('ping', { type: 'ping' }),
-  delta: (_model, text) => event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
-  tail: (_model, usage) =>
-    event('content_block_stop', { type: 'content_block_stop', index: 0 }) +
+    withPingAfterFirst(
+      anthropicThinking(behaviour) +
+        event('content_block_start', { type: 'content_block_start', index: anthropicTextIndex(behaviour), content_block: { type: 'text', text: '' } }),
+    ),
+  delta: (_model, text, behaviour) =>
+    event('content_block_delta', { type: 'content_block_delta', index: anthropicTextIndex(behaviour), delta: { type: 'text_delta', text } }),
+  tail: (_model, usage, _body, behaviour) =>
+    event('content_block_stop', { type: 'content_block_stop', index: anthropicTextIndex(behaviour) }) +
     event('message_delta', {
       type: 'message_delta',
       delta: { stop_reason: 'end_turn', stop_sequence: null },
@@ -295,6 +340,34 @@ const anthropic: WireFormat = {
   error: (status, message) => ({ type: 'error', error: { type: ANTHROPIC_ERRORS[status] ?? 'api_error', message: message ?? `Fake upstream failure (${status}) for testing` } }),
 };
 
+/** The thinking block (thinking_delta…, then signature_delta just before its stop) and the redacted block, as extended thinking streams them. */
+function anthropicThinking(behaviour: FakeLlmBehaviour): string {
+  const deltas = behaviour.reasoningDeltas ?? 0;
+  let blocks = '';
+  if (deltas > 0) {
+    blocks += event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } });
+    for (let i = 0; i < deltas; i++) {
+      blocks += event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: reasoningDeltaText(i) } });
+    }
+    blocks += event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: FAKE_THINKING_SIGNATURE } });
+    blocks += event('content_block_stop', { type: 'content_block_stop', index: 0 });
+  }
+  if (behaviour.redactedThinking) {
+    const index = deltas > 0 ? 1 : 0;
+    blocks += event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: FAKE_REDACTED_THINKING } });
+    blocks += event('content_block_stop', { type: 'content_block_stop', index });
+  }
+  return blocks;
+}
+
+/** Anthropic sends its ping after the first block has started. */
+function withPingAfterFirst(events: string): string {
+  const end = events.indexOf('\n\n') + 2;
+  return events.slice(0, end) + event('ping', { type: 'ping' }) + events.slice(end);
+}
+
+const anthropicTextIndex = (behaviour: FakeLlmBehaviour) => ((behaviour.reasoningDeltas ?? 0) > 0 ? 1 : 0) + (behaviour.redactedThinking ? 1 : 0);
+
 const GEMINI_STATUS: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
   401: 'UNAUTHENTICATED',
@@ -311,7 +384,10 @@ const gemini: WireFormat = {
   model: (path) => decodeURIComponent(GEMINI_ROUTE.exec(path)?.[1] ?? ''),
   hasKey: (request, url) => Boolean(request.headers['x-goog-api-key'] || url.searchParams.get('key')),
   streams: (_body, path) => path.endsWith(':streamGenerateContent'),
-  head: () => '',
+  head: (model, _usage, behaviour) =>
+    Array.from({ length: behaviour.reasoningDeltas ?? 0 }, (_, i) =>
+      sse({ candidates: [{ content: { parts: [{ text: reasoningDeltaText(i), thought: true }], role: 'model' }, index: 0 }], modelVersion: model }),
+    ).join(''),
   delta: (model, text) => sse({ candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }], modelVersion: model }),
   tail: (model, usage) =>
     sse({
@@ -394,7 +470,7 @@ function streamReply(
     if (behaviour.hangAfter !== undefined) return; // silence, until the client gives up
     if (behaviour.stopAfter !== undefined) return void response.end();
     if (behaviour.errorAfter !== undefined) return void response.end(streamedError(format, errorMessage));
-    response.end(format.tail(model, fakeUsage(body, behaviour, record.deltasWritten), body));
+    response.end(format.tail(model, fakeUsage(body, behaviour, record.deltasWritten), body, behaviour));
   };
   // Sized deltas repeat one of a dozen texts: built once per reply rather than per delta.
   const sized = new Map<number, string>();
@@ -407,17 +483,17 @@ function streamReply(
   const write = (text: string) => {
     record.deltasWritten += 1;
     if (record.text.length < MAX_RECORDED_TEXT) record.text += text.slice(0, MAX_RECORDED_TEXT - record.text.length);
-    return format.delta(model, text);
+    return format.delta(model, text, behaviour);
   };
 
-  if (behaviour.hugeEventBytes !== undefined) return streamHugeEvent(format, model, opening, behaviour.hugeEventBytes, response, send);
+  if (behaviour.hugeEventBytes !== undefined) return streamHugeEvent(format, model, opening, behaviour, response, send);
   if (behaviour.delayMs === 0 && Number.isFinite(limit)) {
-    let payload = format.head(model, opening);
+    let payload = format.head(model, opening, behaviour);
     for (let i = 0; i < limit; i++) payload += write(textOf(i));
     send(payload);
     return finish();
   }
-  send(format.head(model, opening));
+  send(format.head(model, opening, behaviour));
   const burst = Math.max(1, behaviour.burst ?? 1);
   let i = 0;
   const next = () => {
@@ -452,11 +528,19 @@ export function leakyMessage(key: string): string {
  * The head, then the start of a content delta whose text never ends: `bytes` in all, in socket-sized pieces,
  * then silence. A client that buffers a whole event before parsing it holds all of it.
  */
-function streamHugeEvent(format: WireFormat, model: string, usage: FakeUsage | null, bytes: number, response: ServerResponse, send: (text: string, then?: () => void) => void) {
+function streamHugeEvent(
+  format: WireFormat,
+  model: string,
+  usage: FakeUsage | null,
+  behaviour: FakeLlmBehaviour,
+  response: ServerResponse,
+  send: (text: string, then?: () => void) => void,
+) {
   // The delta's text is replaced by the filler: what precedes it is every format's opening of a text delta.
   const MARK = '<text>';
-  const delta = format.delta(model, MARK);
-  const opening = format.head(model, usage) + delta.slice(0, delta.indexOf(MARK));
+  const delta = format.delta(model, MARK, behaviour);
+  const opening = format.head(model, usage, behaviour) + delta.slice(0, delta.indexOf(MARK));
+  const bytes = behaviour.hugeEventBytes ?? 0;
   const piece = 'x'.repeat(HUGE_EVENT_CHUNK);
   let left = bytes - Buffer.byteLength(opening);
   const next = () => {

@@ -10,10 +10,9 @@ export interface ChatTurn {
 export const REASONING_EFFORTS = ['low', 'medium', 'high'] as const;
 export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 
-/** How much a reasoning model may think; each strategy maps it to its provider's parameter. */
+/** How much a reasoning model may think; each strategy maps it to its provider's parameter (see reasoning.ts). */
 export interface ReasoningOptions {
   effort?: ReasoningEffort;
-  /** Tokens the model may spend thinking (Anthropic's and Gemini's budgets). */
   budgetTokens?: number;
 }
 
@@ -31,6 +30,13 @@ export interface ChatRequest {
 
 export type ChatDelta =
   | { type: 'text'; text: string }
+  /**
+  /**
+   * The model's reasoning, apart from its answer. `signature` (Anthropic) seals the thinking block before it, and
+   * `redactedData` is a whole redacted_thinking block: both opaque, kept to be sent back verbatim where the
+   * provider requires it; such deltas may carry no text.
+   */
+  | { type: 'reasoning'; text: string; signature?: string; redactedData?: string }
   /**
    * Counted the OpenAI way whatever the wire format: `promptTokens` includes the cached ones, `completionTokens`
    * the reasoning ones; the optional parts are sent when the provider reports them.

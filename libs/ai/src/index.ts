@@ -8,3 +8,4 @@ export * from './provider-catalog.js';
 export * from './provider.registry.js';
 export * from './upstream.errors.js';
 export * from './telemetry/gen-ai.spans.js';
+export * from './reasoning.js';

@@ -1,7 +1,7 @@
 import type { MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { ReplyAttempt } from '@app/persistence';
-import type { EventPosition, ReplyEncoder, StopReason, Usage } from '../generations/reply-encoder.js';
+import type { EventPosition, ReasoningDelta, ReplyEncoder, StopReason, Usage } from '../generations/reply-encoder.js';
 
 const EVENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,9})$/i;
 
@@ -12,10 +12,11 @@ export function parseEventId(raw: string): EventPosition | null {
 }
 
 /**
- * The wire protocol of a chat stream, in one place: `session`, then `message` per delta, then `done` or
- * `error` (and, on the stream that started a new session, perhaps `title`). Event ids name the generation and
- * number its events, so a client that reconnects with Last-Event-ID gets exactly the events it missed, even if
- * the session has started another reply since.
+ * The wire protocol of a chat stream, in one place: `session`, then `message` per delta of the answer and
+ * `reasoning` per delta of the model's reasoning (both `{content}`), then `done` or `error` (and, on the stream
+ * that started a new session, perhaps `title`). Event ids name the generation and number its events, so a client
+ * that reconnects with Last-Event-ID gets exactly the events it missed, even if the session has started another
+ * reply since.
  */
 export class ChatEventWriter implements ReplyEncoder {
   private generationId = '';
@@ -26,8 +27,13 @@ export class ChatEventWriter implements ReplyEncoder {
     return [this.event('session', { sessionId, messageId })];
   }
 
-  delta(content: string): MessageEvent {
-    return this.event('message', content);
+  delta(content: string): MessageEvent[] {
+    return [this.event('message', content)];
+  }
+
+  /** The text only: a signature or redacted block is the provider's, kept with the saved parts. */
+  reasoning({ text }: ReasoningDelta): MessageEvent[] {
+    return text ? [this.event('reasoning', text)] : [];
   }
 
   done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason, attempts?: readonly ReplyAttempt[]): MessageEvent[] {

@@ -14,7 +14,7 @@ import { ChatService } from './chat.service.js';
 import { lastUserText, UiChatRequestDto } from './dto/ui-chat.dto.js';
 import { toUiMessageStream, UI_MESSAGE_STREAM_HEADERS } from './ui-message-stream.js';
 
-const UI_STREAM = 'The AI SDK UI message stream (`x-vercel-ai-ui-message-stream: v1`): start, text-start, text-delta…, text-end, finish (or error), then [DONE]';
+const UI_STREAM = 'The AI SDK UI message stream (`x-vercel-ai-ui-message-stream: v1`): start, then reasoning-start/-delta…/-end and text-start/-delta…/-end in the order the model wrote them, finish (or error), then [DONE]';
 
 /**
  * The chat for the AI SDK's `useChat`: its request body in, its UI message stream out. Replies are detached from

@@ -8,29 +8,51 @@ const DONE: MessageEvent = { data: '[DONE]' };
 
 /**
  * Our chat events as the AI SDK's UI message stream protocol (`data:` JSON parts, then `[DONE]`): `session` opens
- * the message (its id is the reply's, `messageMetadata.sessionId` the session to resume or stop) and one text
- * part, `message` deltas fill it, `done` or `error` end it. Replies are generated as chat events, whatever route
- * started them, so the chat and UI routes can follow each other's replies.
+ * the message (its id is the reply's, `messageMetadata.sessionId` the session to resume or stop); `message` and
+ * `reasoning` deltas fill text and reasoning parts, each opened when its kind begins and ended when the other
+ * kind takes over, so the parts keep the order the model wrote them in; `done` or `error` end it. Replies are
+ * generated as chat events, whatever route started them, so the chat and UI routes can follow each other's replies.
  */
 class UiMessageStreamTranscoder {
-  private textId = '';
+  private messageId = '';
+  private open: { kind: 'text' | 'reasoning'; id: string } | null = null;
+  private opened = 0;
 
   parts(event: MessageEvent): MessageEvent[] {
     if (event.comment !== undefined) return [event];
     const data = event.data as Record<string, unknown>;
     switch (event.type) {
       case 'session':
-        this.textId = `text-${data.messageId as string}`;
-        return [part({ type: 'start', messageId: data.messageId, messageMetadata: { sessionId: data.sessionId } }), part({ type: 'text-start', id: this.textId })];
+        this.messageId = data.messageId as string;
+        return [part({ type: 'start', messageId: data.messageId, messageMetadata: { sessionId: data.sessionId } })];
       case 'message':
-        return [part({ type: 'text-delta', id: this.textId, delta: data.content })];
+        return this.delta('text', data.content);
+      case 'reasoning':
+        return this.delta('reasoning', data.content);
       case 'done':
-        return [part({ type: 'text-end', id: this.textId }), part({ type: 'finish', messageMetadata: { usage: data.usage, stopped: data.stopped === true } }), DONE];
+        return [...this.close(), part({ type: 'finish', messageMetadata: { usage: data.usage, stopped: data.stopped === true } }), DONE];
       case 'error':
         return [part({ type: 'error', errorText: data.error }), DONE];
       default:
         return [];
     }
+  }
+
+  private delta(kind: 'text' | 'reasoning', delta: unknown): MessageEvent[] {
+    const events: MessageEvent[] = [];
+    if (this.open?.kind !== kind) {
+      events.push(...this.close());
+      this.open = { kind, id: `${kind}-${this.messageId}-${this.opened++}` };
+      events.push(part({ type: `${kind}-start`, id: this.open.id }));
+    }
+    events.push(part({ type: `${kind}-delta`, id: this.open.id, delta }));
+    return events;
+  }
+
+  private close(): MessageEvent[] {
+    const open = this.open;
+    this.open = null;
+    return open ? [part({ type: `${open.kind}-end`, id: open.id })] : [];
   }
 }
 

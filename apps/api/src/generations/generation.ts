@@ -7,6 +7,7 @@ import type { MetricsService } from '../observability/metrics.service.js';
 import type { ReplyAccounting, ReplyCharge, ReportedUsage } from '../usage/reply-accounting.service.js';
 import { GenerationLog } from './generation-log.js';
 import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
+import { ReplyParts } from './reply-parts.js';
 import type { ReplySaver, SaveOutcome } from './reply.saver.js';
 
 /**
@@ -114,6 +115,18 @@ function modelLabel(provider: ProviderId, model: string): string {
 
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
+type ContentDelta = Extract<ChatDelta, { type: 'text' | 'reasoning' }>;
+
+/** What a delta adds to the saved reply: its text and any provider data with it. */
+function deltaSize(delta: ContentDelta): number {
+  if (delta.type === 'text') return delta.text.length;
+  return delta.text.length + (delta.signature?.length ?? 0) + (delta.redactedData?.length ?? 0);
+}
+
+function reportedUsage({ type: _, ...usage }: Extract<ChatDelta, { type: 'usage' }>): ReportedUsage {
+  return usage;
+}
+
 function describeFailure(error: unknown): Failure {
   if (error instanceof UpstreamError) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: 'The reply could not be generated' };
@@ -147,8 +160,11 @@ export class Generation {
   private nextAttempt?: NodeJS.Timeout;
   /** Set once the upstream is cut off (stop, reply limit, failed write): whatever it still sends is ignored. */
   private halted = false;
-  private readonly chunks: string[] = [];
-  /** The reply's characters so far: a running count, so the limit costs one addition per delta. */
+  private readonly parts = new ReplyParts();
+  /**
+   * The reply's characters so far, reasoning and its provider data included (all of it is kept): a running
+   * count, so the limit costs one addition per delta.
+   */
   private chars = 0;
   private usage: ReportedUsage | null = null;
   /** What the reply used and cost; set once it is settled. */
@@ -255,7 +271,7 @@ export class Generation {
    * a 429 whose Retry-After is within ROUTING_RETRY_AFTER_MAX_MS is asked once more after that wait.
    */
   private retryAfter(error: unknown): { index: number; delayMs: number } | null {
-    if (this.chunks.length > 0 || !(error instanceof UpstreamError) || !RETRYABLE.has(error.code)) return null;
+    if (!this.parts.empty || !(error instanceof UpstreamError) || !RETRYABLE.has(error.code)) return null;
     const { retry } = this.context;
     if (this.attempts.filter((attempt) => attempt.status !== 'skipped').length >= retry.maxAttempts) return null;
     if (this.targetIndex + 1 < this.plan.targets.length) return { index: this.targetIndex + 1, delayMs: 0 };
@@ -278,36 +294,40 @@ export class Generation {
 
   private onDelta(delta: ChatDelta): void {
     if (this.halted) return;
-    if (delta.type === 'text') this.append(delta.text);
-    else if (delta.type === 'usage') {
-      const { type: _, ...usage } = delta;
-      this.usage = usage;
-    }
+    if (delta.type === 'text' || delta.type === 'reasoning') this.append(delta);
+    else if (delta.type === 'usage') this.usage = reportedUsage(delta);
     else this.finish = delta;
   }
 
-  private append(text: string): void {
-    if (this.chunks.length === 0) this.context.metrics.timeToFirstToken.observe({ provider: this.labels.provider }, this.elapsedMs() / 1000);
+  private append(delta: ContentDelta): void {
+    if (this.parts.empty) this.context.metrics.timeToFirstToken.observe({ provider: this.labels.provider }, this.elapsedMs() / 1000);
     const room = this.context.maxReplyChars - this.chars;
-    this.chars += text.length;
-    if (text.length > room) return this.cutOff(text, room);
-    this.chunks.push(text);
-    this.log.append(this.plan.encoder.delta(text), text.length);
+    const size = deltaSize(delta);
+    this.chars += size;
+    if (size > room) return this.cutOff(delta, room);
+    this.keep(delta);
+  }
+
+  /** Into the saved parts, and to clients as a `message` or `reasoning` event (provider data only to the parts). */
+  private keep(delta: ContentDelta): void {
+    const { encoder } = this.plan;
+    if (delta.type === 'text') this.parts.addText(delta.text);
+    else this.parts.addReasoning(delta);
+    const events = delta.type === 'text' ? encoder.delta(delta.text) : encoder.reasoning(delta);
+    // The text's weight goes with the last event, the one that carries it.
+    events.forEach((event, index) => this.log.append(event, index === events.length - 1 ? delta.text.length : 0));
   }
 
   /**
-   * A reply that would grow past CHAT_MAX_REPLY_CHARS ends there, failed: the upstream is cut off and the reply
-   * saved as `error`. The delta that crosses the limit is cut exactly at it (one character less rather than split
-   * a surrogate pair), so the client, the resume log and the saved row hold the same text of at most the limit.
+   * A reply that would grow past CHAT_MAX_REPLY_CHARS (its reasoning counted in) ends there, failed: the upstream
+   * is cut off and the reply saved as `error`. The delta that crosses the limit is cut exactly at it (one character
+   * less rather than split a surrogate pair), so the client, the resume log and the saved row hold the same text
+   * of at most the limit. Provider data (a signature) cannot be cut, so a delta carrying it is dropped whole.
    */
-  private cutOff(text: string, room: number): void {
+  private cutOff(delta: ContentDelta, room: number): void {
     this.haltUpstream();
-    const end = room > 0 && isHighSurrogate(text.charCodeAt(room - 1)) ? room - 1 : room;
-    if (end > 0) {
-      const kept = text.slice(0, end);
-      this.chunks.push(kept);
-      this.log.append(this.plan.encoder.delta(kept), end);
-    }
+    const end = room > 0 && isHighSurrogate(delta.text.charCodeAt(room - 1)) ? room - 1 : room;
+    if (end > 0 && deltaSize(delta) === delta.text.length) this.keep({ type: delta.type, text: delta.text.slice(0, end) });
     this.fail({ code: 'upstream_too_large', message: `The reply grew beyond ${this.context.maxReplyChars} characters` });
   }
 
@@ -379,7 +399,7 @@ export class Generation {
     this.current = reply.status;
     this.closeAttempt(reply.status === 'complete' ? 'ok' : reply.status === 'aborted' ? 'aborted' : 'failed', reply.errorCode ?? undefined);
     this.record(reply);
-    const content = this.chunks.join('');
+    const content = this.parts.text();
     try {
       const [outcome] = await Promise.all([this.save(reply, content), this.account(reply, content)]);
       return outcome;
@@ -396,6 +416,7 @@ export class Generation {
     return this.context.saver.finishReply(this.id, {
       ...reply,
       content,
+      parts: this.parts.saved(),
       responseTimeMs: this.elapsedMs(),
       promptTokens: this.usage?.promptTokens ?? null,
       completionTokens: this.usage?.completionTokens ?? null,
@@ -425,7 +446,9 @@ export class Generation {
 
   /** The counts the protocols' final events carry: the reply's usage and cost live in its usage record. */
   private wireUsage(): Usage | null {
-    return this.usage && { promptTokens: this.usage.promptTokens, completionTokens: this.usage.completionTokens };
+    if (!this.usage) return null;
+    const { promptTokens, completionTokens, reasoningTokens } = this.usage;
+    return { promptTokens, completionTokens, ...(reasoningTokens !== undefined && { reasoningTokens }) };
   }
 
   private end(events: MessageEvent[]): void {
@@ -476,7 +499,8 @@ export class Generation {
     if (finish?.model) span.setAttribute(GEN_AI.responseModel, finish.model);
     if (this.attempts.length > 1) span.setAttributes({ [GEN_AI.provider]: this.target.providerId, 'chat.route.attempts': this.attempts.length });
     if (this.context.captureContent) {
-      const output = [{ role: 'assistant', parts: [{ type: 'text', content: this.chunks.join('') }], ...(finish && { finish_reason: finish.reason }) }];
+      const parts = this.parts.all().map((part) => ({ type: part.type, content: part.text }));
+      const output = [{ role: 'assistant', parts, ...(finish && { finish_reason: finish.reason }) }];
       span.setAttribute(GEN_AI.outputMessages, JSON.stringify(output));
     }
     // Our code and fixed message (what the user is told), never a provider's text.
@@ -494,7 +518,7 @@ export class Generation {
     const { labels, usage } = this;
     metrics.activeStreams.dec();
     metrics.generations.inc({ provider: labels.provider, status });
-    metrics.deltas.inc(labels, this.chunks.length);
+    metrics.deltas.inc(labels, this.parts.deltas);
     if (usage) {
       metrics.tokens.inc({ ...labels, kind: 'prompt' }, usage.promptTokens);
       metrics.tokens.inc({ ...labels, kind: 'completion' }, usage.completionTokens);

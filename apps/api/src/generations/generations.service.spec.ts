@@ -9,7 +9,7 @@ import type { ReplyEncoder } from './reply-encoder.js';
 import { ProviderRegistry } from '@app/ai';
 import { AppError } from '@app/common';
 import { ChatTurnsRepository, MessagesRepository } from '@app/persistence';
-import { replyText, sizedDeltaText, startFakeLlm } from '../../../fake-llm/src/fake-llm.server.js';
+import { reasoningText, replyText, sizedDeltaText, startFakeLlm } from '../../../fake-llm/src/fake-llm.server.js';
 import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
 import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
 import { MetricsModule } from '../observability/metrics.module.js';
@@ -23,7 +23,8 @@ const MAX_REPLY_CHARS = 1000;
 /** The generation's moments as plain events: what any protocol's encoder is handed. */
 const plainEncoder = (): ReplyEncoder => ({
   start: (sessionId, messageId) => [{ type: 'start', data: { sessionId, messageId } }],
-  delta: (content) => ({ type: 'delta', data: content }),
+  delta: (content) => [{ type: 'delta', data: content }],
+  reasoning: ({ text }) => (text ? [{ type: 'reasoning', data: text }] : []),
   done: (messageId, usage, _ms, stopped) => [{ type: 'done', data: { messageId, usage, stopped } }],
   error: (code, error) => [{ type: 'error', data: { code, error } }],
 });
@@ -212,6 +213,15 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
     expect(text(events)).toHaveLength(MAX_REPLY_CHARS);
     expect(text(events)).toBe(Array.from({ length: 4 }, (_, i) => sizedDeltaText(i, 300)).join('').slice(0, MAX_REPLY_CHARS));
     expect(await replyRow(started)).toMatchObject({ status: 'error', errorCode: 'upstream_too_large', content: text(events) });
+  });
+
+  it('counts reasoning toward CHAT_MAX_REPLY_CHARS, and saves the reasoning kept as a part, not as content', async () => {
+    const started = plan('fake:deltas=5,reasoning=100');
+    const events = await lastValueFrom((await generations.start(started)).events.pipe(toArray()));
+    expect(events.at(-1)).toMatchObject({ type: 'error', data: { code: 'upstream_too_large' } });
+    const reasoning = events.flatMap((event) => (event.type === 'reasoning' ? [event.data as string] : [])).join('');
+    expect(reasoning).toBe(reasoningText(100).slice(0, MAX_REPLY_CHARS));
+    expect(await replyRow(started)).toMatchObject({ status: 'error', content: '', parts: [{ type: 'reasoning', text: reasoning }] });
   });
 
   it('saves a reply whose upstream failed as error, with the upstream code', async () => {

@@ -53,10 +53,10 @@ export class ReplySaver {
     }
   }
 
-  /** A reply the database refuses is marked failed, without its text, rather than retried in vain and left `streaming`. */
+  /** A reply the database refuses is marked failed, without its text or parts, rather than retried in vain and left `streaming`. */
   private async markUnsaved(replyId: string, row: FinishedReply, error: unknown): Promise<SaveOutcome> {
     this.logger.error(`The database refused reply ${replyId}; marking it failed`, error instanceof Error ? error.stack : String(error));
-    const marker: FinishedReply = { ...row, content: '', status: 'error', errorCode: 'persistence_error', error: 'The reply was generated but could not be saved' };
+    const marker: FinishedReply = { ...row, content: '', parts: null, status: 'error', errorCode: 'persistence_error', error: 'The reply was generated but could not be saved' };
     // If even this fails, the stale-reply sweep marks the reply aborted.
     await this.messages.finishReply(replyId, marker).catch(() => undefined);
     return 'failed';

@@ -60,7 +60,8 @@ describe('traces of a turn (in-memory exporter, PGlite, fake upstream)', () => {
     skipped: [],
     encoder: {
       start: (sessionId, messageId) => [{ type: 'start', data: { sessionId, messageId } }],
-      delta: (content) => ({ type: 'delta', data: content }),
+      delta: (content) => [{ type: 'delta', data: content }],
+      reasoning: () => [],
       done: (messageId) => [{ type: 'done', data: { messageId } }],
       error: (code) => [{ type: 'error', data: { code } }],
     },

@@ -1,5 +1,5 @@
 import type { MessageEvent } from '@nestjs/common';
-import type { ReplyEncoder, Usage } from '../generations/reply-encoder.js';
+import type { ReasoningDelta, ReplyEncoder, Usage } from '../generations/reply-encoder.js';
 import type { CollectedReply } from './openai.service.js';
 
 /** Anthropic's error `type` for one of our stream error codes. */
@@ -14,28 +14,46 @@ function errorType(code: string): string {
 const usageOf = (usage: Usage | null) => ({ input_tokens: usage?.promptTokens ?? 0, output_tokens: usage?.completionTokens ?? 0 });
 
 /**
- * A generation as Anthropic's Messages stream: `message_start`, one text block (`content_block_start`,
- * `content_block_delta` per delta, `content_block_stop`), `message_delta` with the usage, `message_stop`.
+ * A generation as Anthropic's Messages stream: `message_start`, then its content blocks in the order the model
+ * wrote them (`content_block_start`, `content_block_delta`s, `content_block_stop`): thinking blocks (`thinking_delta`s
+ * and, where the provider signed the block, its `signature_delta`), redacted_thinking blocks whole, and the text
+ * block; then `message_delta` with the usage and `message_stop`. A reply without text still has its (empty) text block.
  */
 export class AnthropicMessagesEncoder implements ReplyEncoder {
+  private open: { type: 'thinking' | 'text'; sealed: boolean } | null = null;
+  private index = -1;
+  private hasText = false;
+
   constructor(private readonly model: string) {}
 
   start(_sessionId: string, messageId: string): MessageEvent[] {
     const message = { ...anthropicMessage(this.model, { messageId, content: '', usage: null }), content: [], stop_reason: null };
-    return [
-      this.event('message_start', { message }),
-      this.event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
-    ];
+    return [this.event('message_start', { message })];
   }
 
-  delta(content: string): MessageEvent {
-    return this.event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: content } });
+  delta(content: string): MessageEvent[] {
+    return [...this.openBlock('text'), this.event('content_block_delta', { index: this.index, delta: { type: 'text_delta', text: content } })];
+  }
+
+  reasoning({ text, signature, redactedData }: ReasoningDelta): MessageEvent[] {
+    if (redactedData) {
+      const events = [...this.closeBlock(), this.event('content_block_start', { index: ++this.index, content_block: { type: 'redacted_thinking', data: redactedData } })];
+      return [...events, this.event('content_block_stop', { index: this.index })];
+    }
+    const events = this.openBlock('thinking');
+    if (text) events.push(this.event('content_block_delta', { index: this.index, delta: { type: 'thinking_delta', thinking: text } }));
+    if (signature) {
+      events.push(this.event('content_block_delta', { index: this.index, delta: { type: 'signature_delta', signature } }));
+      this.open!.sealed = true;
+    }
+    return events;
   }
 
   /** A stopped reply ends as any other (Anthropic has no stop reason for it), its text being what was sent. */
   done(_messageId: string, usage: Usage | null): MessageEvent[] {
     return [
-      this.event('content_block_stop', { index: 0 }),
+      ...(this.hasText ? [] : this.openBlock('text')),
+      ...this.closeBlock(),
       this.event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: usageOf(usage) }),
       this.event('message_stop', {}),
     ];
@@ -43,6 +61,23 @@ export class AnthropicMessagesEncoder implements ReplyEncoder {
 
   error(code: string, message: string): MessageEvent[] {
     return [this.event('error', { error: { type: errorType(code), message } })];
+  }
+
+  /** The block of this type, opened unless it is the one open; a signed thinking block is complete, so more thinking opens another. */
+  private openBlock(type: 'thinking' | 'text'): MessageEvent[] {
+    if (this.open?.type === type && !this.open.sealed) return [];
+    const events = this.closeBlock();
+    this.open = { type, sealed: false };
+    if (type === 'text') this.hasText = true;
+    const block = type === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' };
+    events.push(this.event('content_block_start', { index: ++this.index, content_block: block }));
+    return events;
+  }
+
+  private closeBlock(): MessageEvent[] {
+    if (!this.open) return [];
+    this.open = null;
+    return [this.event('content_block_stop', { index: this.index })];
   }
 
   private event(type: string, data: object): MessageEvent {

@@ -1,5 +1,5 @@
 import type { MessageEvent } from '@nestjs/common';
-import type { ReplyEncoder, Usage } from '../generations/reply-encoder.js';
+import type { ReasoningDelta, ReplyEncoder, Usage } from '../generations/reply-encoder.js';
 import type { CollectedReply } from './openai.service.js';
 
 /** OpenAI's error `type` for one of our stream error codes. */
@@ -25,8 +25,13 @@ export class OpenAiChunkEncoder implements ReplyEncoder {
     return [this.chunk({ role: 'assistant', content: '' }, null)];
   }
 
-  delta(content: string): MessageEvent {
-    return this.chunk({ content }, null);
+  delta(content: string): MessageEvent[] {
+    return [this.chunk({ content }, null)];
+  }
+
+  /** As DeepSeek and most OpenAI-compatible servers stream it, which OpenAI clients already read. */
+  reasoning({ text }: ReasoningDelta): MessageEvent[] {
+    return text ? [this.chunk({ reasoning_content: text }, null)] : [];
   }
 
   done(_messageId: string, usage: Usage | null): MessageEvent[] {
@@ -54,7 +59,13 @@ export class OpenAiChunkEncoder implements ReplyEncoder {
 export function openAiUsage(usage: Usage | null) {
   const prompt = usage?.promptTokens ?? 0;
   const completion = usage?.completionTokens ?? 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const reasoning = usage?.reasoningTokens;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    ...(reasoning !== undefined && { completion_tokens_details: { reasoning_tokens: reasoning } }),
+  };
 }
 
 
@@ -66,7 +77,14 @@ export function chatCompletion(model: string, reply: CollectedReply) {
     created: Math.floor(Date.now() / 1000),
     model,
     system_fingerprint: null,
-    choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: reply.content, ...(reply.reasoning && { reasoning_content: reply.reasoning }), refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
     usage: openAiUsage(reply.usage),
   };
 }

@@ -1,7 +1,7 @@
 import { Injectable, type MessageEvent } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
-import { type ChatTurn, getProviderInfo, isProviderId } from '@app/ai';
+import { type ChatTurn, getProviderInfo, isProviderId, type ProviderId, type ReasoningOptions } from '@app/ai';
 import { AppError, type ErrorCode } from '@app/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatEventWriter } from '../chat/chat-events.js';
@@ -28,6 +28,7 @@ export interface CompatibleTurn {
   messages: ChatTurn[];
   temperature?: number;
   maxTokens?: number;
+  reasoning?: ReasoningOptions;
   /** false: not recorded as a session */
   store?: boolean;
   /** Continue this recorded conversation after this message (else a new session). */
@@ -39,6 +40,8 @@ export interface CollectedReply {
   messageId: string;
   sessionId: string;
   content: string;
+  /** The model's reasoning, empty when it gave none. */
+  reasoning: string;
   usage: Usage | null;
 }
 
@@ -79,6 +82,7 @@ export class OpenAiService {
       context: [question, ...history.reverse()],
       temperature: turn.temperature,
       maxTokens: turn.maxTokens,
+      reasoning: turn.reasoning,
       persist: turn.store !== false,
     };
     return turn.after ? this.chat.continueWithHistory(user, turn.after, spec, encoder) : this.chat.startWithHistory(user, spec, encoder);
@@ -89,12 +93,14 @@ export class OpenAiService {
     const events = await this.start(user, turn, new ChatEventWriter());
     return new Promise<CollectedReply>((resolve, reject) => {
       let content = '';
+      let reasoning = '';
       let sessionId = '';
       const subscription = events.subscribe((event) => {
         const data = event.data as Record<string, unknown>;
         if (event.type === 'session') sessionId = data.sessionId as string;
         else if (event.type === 'message') content += data.content as string;
-        else if (event.type === 'done') resolve({ messageId: data.messageId as string, sessionId, content, usage: data.usage as Usage | null });
+        else if (event.type === 'reasoning') reasoning += data.content as string;
+        else if (event.type === 'done') resolve({ messageId: data.messageId as string, sessionId, content, reasoning, usage: data.usage as Usage | null });
         else if (event.type === 'error') reject(new AppError(FAILURE[data.code as string] ?? 'UPSTREAM_FAILED', data.error as string));
       });
       response.once('close', () => subscription.unsubscribe());

@@ -39,7 +39,7 @@ export function responseObject(request: Echoed, reply: Pick<CollectedReply, 'ses
     tools: [],
     top_p: null,
     truncation: 'disabled',
-    usage: usage === undefined ? null : { input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + output },
+    usage: usage === undefined ? null : { input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: output, output_tokens_details: { reasoning_tokens: usage?.reasoningTokens ?? 0 }, total_tokens: input + output },
     metadata: {},
   };
 }
@@ -67,9 +67,14 @@ export class ResponsesEncoder implements ReplyEncoder {
     ];
   }
 
-  delta(content: string): MessageEvent {
+  delta(content: string): MessageEvent[] {
     this.text += content;
-    return this.event('response.output_text.delta', { ...this.part(), delta: content, logprobs: [] });
+    return [this.event('response.output_text.delta', { ...this.part(), delta: content, logprobs: [] })];
+  }
+
+  /** Text only: the message item opens at once, so a reasoning item cannot come before it (reasoning is saved all the same). */
+  reasoning(): MessageEvent[] {
+    return [];
   }
 
   done(_messageId: string, usage: Usage | null): MessageEvent[] {

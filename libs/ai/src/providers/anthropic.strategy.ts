@@ -3,6 +3,7 @@ import type { Observable } from 'rxjs';
 import type { ChatDelta, ChatProvider, ChatRequest, RequestSent } from '../chat-provider.interface.js';
 import { errorFromStreamType } from '../http/upstream-errors.mapper.js';
 import { UpstreamHttpClient } from '../http/upstream-http.client.js';
+import { thinkingBudget } from '../reasoning.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
 
 const API_VERSION = '2023-06-01';
@@ -19,12 +20,18 @@ interface AnthropicUsage {
 interface AnthropicEvent {
   type: string;
   message?: { model?: string; usage?: AnthropicUsage };
-  delta?: { type?: string; text?: string; stop_reason?: string | null };
+  content_block?: { type?: string; data?: string };
+  delta?: { type?: string; text?: string; thinking?: string; signature?: string; stop_reason?: string | null };
   usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 }
 
-/** Anthropic Messages API streaming: system prompt apart, text in content_block_delta, usage split over two events. */
+/**
+ * Anthropic Messages API streaming: system prompt apart, text in content_block_delta, usage split over two events.
+ * Extended thinking: `thinking_delta`s, then the block's `signature_delta`; a `redacted_thinking` block comes whole.
+ * The thinking budget counts toward max_tokens, so max_tokens is the answer's allowance plus the budget; and
+ * thinking refuses a temperature, which is then not sent.
+ */
 @Injectable()
 export class AnthropicStrategy implements ChatProvider {
   readonly kind = 'anthropic';
@@ -33,6 +40,8 @@ export class AnthropicStrategy implements ChatProvider {
 
   stream(request: ChatRequest, signal: AbortSignal, sent?: RequestSent): Observable<ChatDelta> {
     const system = request.messages.filter((turn) => turn.role === 'system').map((turn) => turn.content);
+    const budget = thinkingBudget(request.reasoning);
+    const answerTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
     const events = this.http.streamEvents(
       {
         provider: this.kind,
@@ -41,11 +50,12 @@ export class AnthropicStrategy implements ChatProvider {
         headers: { 'anthropic-version': API_VERSION, ...(request.apiKey && { 'x-api-key': request.apiKey }) },
         body: {
           model: request.model,
-          max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
+          max_tokens: budget === undefined ? answerTokens : budget + answerTokens,
           stream: true,
           messages: request.messages.filter((turn) => turn.role !== 'system').map(({ role, content }) => ({ role, content })),
           ...(system.length > 0 && { system: system.join('\n\n') }),
-          ...(request.temperature !== undefined && { temperature: Math.min(request.temperature, 1) }),
+          ...(budget !== undefined && { thinking: { type: 'enabled', budget_tokens: budget } }),
+          ...(budget === undefined && request.temperature !== undefined && { temperature: Math.min(request.temperature, 1) }),
         },
       },
       signal,
@@ -60,8 +70,15 @@ export class AnthropicStrategy implements ChatProvider {
           if (event.message?.usage) prompt = promptUsage(event.message.usage);
           model = event.message?.model;
           return;
+        case 'content_block_start':
+          if (event.content_block?.type === 'redacted_thinking' && event.content_block.data) {
+            emit({ type: 'reasoning', text: '', redactedData: event.content_block.data });
+          }
+          return;
         case 'content_block_delta':
           if (event.delta?.type === 'text_delta' && event.delta.text) emit({ type: 'text', text: event.delta.text });
+          else if (event.delta?.type === 'thinking_delta' && event.delta.thinking) emit({ type: 'reasoning', text: event.delta.thinking });
+          else if (event.delta?.type === 'signature_delta' && event.delta.signature) emit({ type: 'reasoning', text: '', signature: event.delta.signature });
           return;
         case 'message_delta':
           if (event.delta?.stop_reason) emit({ type: 'finish', reason: event.delta.stop_reason, ...(model && { model }) });

@@ -3,11 +3,14 @@ import type { Observable } from 'rxjs';
 import type { ChatDelta, ChatProvider, ChatRequest, RequestSent } from '../chat-provider.interface.js';
 import { errorFromStreamType } from '../http/upstream-errors.mapper.js';
 import { UpstreamHttpClient } from '../http/upstream-http.client.js';
+import { reasoningEffort } from '../reasoning.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
+import { type ContentSegment, ThinkTagSplitter } from './think-tag.splitter.js';
 
 interface OpenAiChunk {
   model?: string;
-  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  /** Reasoning arrives as `reasoning_content` (DeepSeek, many others) or `reasoning` (vLLM, OpenRouter, Ollama). */
+  choices?: { delta?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null }; finish_reason?: string | null }[];
   usage?: {
     prompt_tokens?: number;
     completion_tokens?: number;
@@ -17,7 +20,10 @@ interface OpenAiChunk {
   error?: { type?: string; message?: string };
 }
 
-/** OpenAI chat.completions streaming, spoken by OpenAI and every OpenAI-compatible provider. */
+/**
+ * OpenAI chat.completions streaming, spoken by OpenAI and every OpenAI-compatible provider. Reasoning comes in a
+ * field of its own, or as `<think>…</think>` inside the content, which is split out of the answer.
+ */
 @Injectable()
 export class OpenAiStrategy implements ChatProvider {
   readonly kind = 'openai';
@@ -38,28 +44,39 @@ export class OpenAiStrategy implements ChatProvider {
           stream_options: { include_usage: true },
           ...(request.temperature !== undefined && { temperature: request.temperature }),
           ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
+          ...(reasoningEffort(request.reasoning) && { reasoning_effort: reasoningEffort(request.reasoning) }),
         },
       },
       signal,
       sent,
     );
+    const splitter = new ThinkTagSplitter();
+    const emitSegments = (emit: (delta: ChatDelta) => void, segments: ContentSegment[]) => segments.forEach(({ type, text }) => emit({ type, text }));
     return decodeEvents(events, (message, emit) => {
-      if (message.data === '[DONE]') return true;
+      if (message.data === '[DONE]') {
+        emitSegments(emit, splitter.flush());
+        return true;
+      }
       const chunk = JSON.parse(message.data) as OpenAiChunk;
       if (chunk.error) throw errorFromStreamType(chunk.error.type, chunk.error.message);
       const choice = chunk.choices?.[0];
-      if (choice?.delta?.content) emit({ type: 'text', text: choice.delta.content });
-      if (choice?.finish_reason) emit({ type: 'finish', reason: choice.finish_reason, ...(chunk.model && { model: chunk.model }) });
+      const reasoning = choice?.delta?.reasoning_content || choice?.delta?.reasoning;
+      if (reasoning) emit({ type: 'reasoning', text: reasoning });
+      if (choice?.delta?.content) emitSegments(emit, splitter.push(choice.delta.content));
+      if (choice?.finish_reason) {
+        emitSegments(emit, splitter.flush());
+        emit({ type: 'finish', reason: choice.finish_reason, ...(chunk.model && { model: chunk.model }) });
+      }
       const usage = chunk.usage;
       if (usage) {
         const cached = usage.prompt_tokens_details?.cached_tokens;
-        const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+        const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens;
         emit({
           type: 'usage',
           promptTokens: usage.prompt_tokens ?? 0,
           completionTokens: usage.completion_tokens ?? 0,
           ...(cached !== undefined && { cachedPromptTokens: cached }),
-          ...(reasoning !== undefined && { reasoningTokens: reasoning }),
+          ...(reasoningTokens !== undefined && { reasoningTokens }),
         });
       }
     });

@@ -47,8 +47,18 @@ export { CONNECTION_SOURCES, type ConnectionSource } from './provider-connection
 export { USAGE_STATUSES, type UsageStatus } from './usage-record.entity.js';
 export type { StoredReasoning } from './preset.entity.js';
 export type { AuditDetail } from './audit-event.entity.js';
-export { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus, type ReplyAttempt } from './message.entity.js';
 export type { AliasTarget } from './model-alias.entity.js';
+export {
+  MESSAGE_PART_TYPES,
+  MESSAGE_ROLES,
+  MESSAGE_STATUSES,
+  type MessagePart,
+  type MessagePartType,
+  type MessageRole,
+  type MessageStatus,
+  type PartMetadata,
+  type ReplyAttempt,
+} from './message.entity.js';
 
 export const ENTITIES = [
   UserEntity,

@@ -22,6 +22,20 @@ export interface ReplyAttempt {
   ms: number;
 }
 
+/**
+ * One piece of a message, in the order the model produced it. `metadata` is the provider's opaque data for the
+ * part (Anthropic's thinking `signature`, a redacted_thinking block's `redactedData`), kept to be sent back
+ * verbatim where the provider requires it. Later kinds (tool calls and results, files) join this union.
+ */
+export type MessagePart = { type: 'text'; text: string } | { type: 'reasoning'; text: string; metadata?: PartMetadata };
+export type MessagePartType = MessagePart['type'];
+export const MESSAGE_PART_TYPES: readonly MessagePartType[] = ['text', 'reasoning'];
+
+export interface PartMetadata {
+  signature?: string;
+  redactedData?: string;
+}
+
 @Entity('messages')
 @Index('IDX_messages_session_created', ['sessionId', 'createdAt'])
 @Index('IDX_messages_parent', ['parentId'])
@@ -51,6 +65,13 @@ export class MessageEntity {
 
   @Column({ type: 'text' })
   content: string;
+
+  /**
+   * The message's parts, when it has more than its text (a reply with reasoning); null means one text part, the
+   * content, as every message written before parts existed, every question and every plain reply is.
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  parts: MessagePart[] | null;
 
   @Column({ type: 'varchar', length: 16, default: 'complete' })
   status: MessageStatus;

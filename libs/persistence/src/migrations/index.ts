@@ -10,6 +10,7 @@ import { ModelRouting1766100000000 } from './1766100000000-model-routing.js';
 import { UsageAndPrices1766200000000 } from './1766200000000-usage-and-prices.js';
 import { Budgets1766300000000 } from './1766300000000-budgets.js';
 import { SessionSettings1766600000000 } from './1766600000000-session-settings.js';
+import { MessageParts1766500000000 } from './1766500000000-message-parts.js';
 
 /** Explicit, ordered list: no globs (there is no __dirname under ESM, and a glob hides what runs). */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   UsageAndPrices1766200000000,
   Budgets1766300000000,
   SessionSettings1766600000000,
+  MessageParts1766500000000,
 ];

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { MessageEntity, type MessageStatus, type ReplyAttempt } from '../entities/message.entity.js';
+import { MessageEntity, type MessagePart, type MessageStatus, type ReplyAttempt } from '../entities/message.entity.js';
 
 export type BranchMessage = Pick<MessageEntity, 'id' | 'parentId' | 'role' | 'content'>;
 
 export interface FinishedReply {
   content: string;
+  /** Null when the reply is its text alone (see MessageEntity.parts). */
+  parts?: MessagePart[] | null;
   status: Exclude<MessageStatus, 'streaming'>;
   errorCode?: string | null;
   error?: string | null;
@@ -34,7 +36,7 @@ export class MessagesRepository {
   async finishReply(messageId: string, reply: FinishedReply): Promise<boolean> {
     const [, updated] = (await this.messages.manager.query(
       `UPDATE messages SET content = $2, status = $3, error_code = $4, error = $5, response_time_ms = $6, prompt_tokens = $7, completion_tokens = $8,
-              provider = COALESCE($9, provider), model = COALESCE($10, model), attempts = $11
+              provider = COALESCE($9, provider), model = COALESCE($10, model), attempts = $11, parts = $12::jsonb
         WHERE id = $1 AND status = 'streaming'`,
       [
         messageId,
@@ -48,6 +50,7 @@ export class MessagesRepository {
         reply.provider ?? null,
         reply.model ?? null,
         reply.attempts ? JSON.stringify(reply.attempts) : null,
+        reply.parts ? JSON.stringify(reply.parts) : null,
       ],
     )) as [unknown, number];
     return updated > 0;
@@ -68,7 +71,7 @@ export class MessagesRepository {
    */
   pageOwned(userId: string, sessionId: string, limit: number, afterId?: string): Promise<MessageEntity[]> {
     return this.messages.manager.query(
-      `SELECT m.id, m.session_id AS "sessionId", m.parent_id AS "parentId", m.role, m.content, m.status, m.error_code AS "errorCode",
+      `SELECT m.id, m.session_id AS "sessionId", m.parent_id AS "parentId", m.role, m.content, m.parts, m.status, m.error_code AS "errorCode",
               m.error, m.provider, m.model, m.response_time_ms AS "responseTimeMs", m.prompt_tokens AS "promptTokens",
               m.completion_tokens AS "completionTokens", m.attempts, m.created_at AS "createdAt"
          FROM messages m JOIN chat_sessions s ON s.id = m.session_id AND s.user_id = $1

@@ -3,7 +3,7 @@ import { type MessageEntity, USER_ROLES, type UserEntity } from '@app/persistenc
 import { ApiKeyResponseDto } from '../../api-keys/dto/api-key.dto.js';
 import { PresetResponseDto } from '../../presets/dto/preset.dto.js';
 import { CredentialResponseDto } from '../../providers/dto/provider-response.dto.js';
-import { MessageResponseDto, SessionResponseDto } from '../../sessions/dto/session-response.dto.js';
+import { MessageResponseDto, messageParts, SessionResponseDto } from '../../sessions/dto/session-response.dto.js';
 
 export class ExportedSingleSignOnDto {
   @ApiProperty({ example: 'https://login.example.com/realms/staff' }) issuer: string;
@@ -56,5 +56,6 @@ export function mapExportedProfile(user: UserEntity): ExportedProfileDto {
 
 export function mapExportedMessage(message: MessageEntity): ExportedMessageDto {
   const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
-  return { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, attempts: message.attempts ?? null, createdAt };
+  const parts = messageParts(message);
+  return { id, parentId, role, content, parts, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, attempts: message.attempts ?? null, createdAt };
 }

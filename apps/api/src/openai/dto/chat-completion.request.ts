@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { REASONING_EFFORTS, type ReasoningEffort } from '@app/ai';
 import type { CompatibleTurn } from '../openai.service.js';
 import { contentText, IsTextContent, type TextContent } from './text-content.js';
 import { Type } from 'class-transformer';
@@ -48,6 +49,11 @@ export class ChatCompletionRequestDto {
 
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(1_000_000) max_completion_tokens?: number;
 
+  @ApiPropertyOptional({ enum: REASONING_EFFORTS, description: "Mapped to each provider's reasoning parameter (Anthropic and Gemini: a thinking budget)" })
+  @IsOptional()
+  @IsIn(REASONING_EFFORTS)
+  reasoning_effort?: ReasoningEffort;
+
   @ApiPropertyOptional({ default: true, description: 'false: the call is not recorded as a session' })
   @IsOptional()
   @IsBoolean()
@@ -60,6 +66,7 @@ export function chatCompletionTurn(request: ChatCompletionRequestDto): Compatibl
     messages: request.messages.map((message) => ({ role: message.role === 'developer' ? 'system' : message.role, content: contentText(message.content) })),
     temperature: request.temperature,
     maxTokens: request.max_completion_tokens ?? request.max_tokens,
+    ...(request.reasoning_effort && { reasoning: { effort: request.reasoning_effort } }),
     store: request.store,
   };
 }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ChatSessionEntity, MessageUsageRow } from '@app/persistence';
 import { SettingsResponseDto } from './session-settings.dto.js';
 import type { ListedMessage, ListedSession, SessionPage } from '../sessions.service.js';
-import { MESSAGE_ROLES, MESSAGE_STATUSES } from '@app/persistence';
+import { MESSAGE_PART_TYPES, MESSAGE_ROLES, MESSAGE_STATUSES, type MessageEntity, type MessagePart } from '@app/persistence';
 
 export class SessionResponseDto extends SettingsResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -67,13 +67,26 @@ export class MessageUsageDto {
   @ApiPropertyOptional({ type: String, nullable: true, example: 'USD' }) currency: string | null;
 }
 
+export class PartMetadataDto {
+  @ApiPropertyOptional({ description: "Anthropic: the thinking block's signature, sent back verbatim where Anthropic requires it" }) signature?: string;
+  @ApiPropertyOptional({ description: 'Anthropic: a redacted_thinking block (opaque, encrypted reasoning)' }) redactedData?: string;
+}
+
+export class MessagePartDto {
+  @ApiProperty({ enum: MESSAGE_PART_TYPES, description: 'More kinds may come (tool calls, files): skip the ones you do not know' }) type: string;
+  @ApiProperty({ description: "The answer's text, or the model's reasoning (empty for a redacted block)" }) text: string;
+  @ApiPropertyOptional({ type: PartMetadataDto, description: "The provider's data for this part" }) metadata?: PartMetadataDto;
+}
+
 export class MessageResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The message this one follows' }) parentId: string | null;
   @ApiProperty({ type: [String], description: 'Every version of this turn (edits, regenerations), oldest first, itself included' })
   siblingIds: string[];
   @ApiProperty({ enum: MESSAGE_ROLES }) role: string;
-  @ApiProperty() content: string;
+  @ApiProperty({ description: "The plain text of the message (a reply's answer, without its reasoning)" }) content: string;
+  @ApiProperty({ type: [MessagePartDto], description: 'The message in order: reasoning and text parts (a plain message is one text part, its content)' })
+  parts: MessagePartDto[];
   @ApiProperty({ enum: MESSAGE_STATUSES }) status: string;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'upstream_rate_limited' }) errorCode: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) error: string | null;
@@ -113,13 +126,18 @@ export function mapMessage({ message, siblingIds, feedback, usage }: ListedMessa
   const { id, parentId, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens, createdAt } = message;
   const attempts = message.attempts ?? null;
   return {
-    ...{ id, parentId, siblingIds, role, content, status, errorCode, error, provider, model, responseTimeMs, promptTokens, completionTokens },
-    ...{ attempts, feedback, usage: usage && mapMessageUsage(usage), createdAt },
+    ...{ id, parentId, siblingIds, role, content, parts: messageParts(message), status, errorCode, error, provider, model, responseTimeMs, promptTokens },
+    ...{ completionTokens, attempts, feedback, usage: usage && mapMessageUsage(usage), createdAt },
   };
 }
 
 function mapMessageUsage({ promptTokens, completionTokens, cachedPromptTokens, reasoningTokens, estimated, cost, currency }: MessageUsageRow): MessageUsageDto {
   return { promptTokens, completionTokens, cachedPromptTokens, reasoningTokens, estimated, cost, currency };
+}
+
+/** The saved parts; a message saved without them (null) is its content as one text part, or none when empty. */
+export function messageParts({ parts, content }: Pick<MessageEntity, 'parts' | 'content'>): MessagePart[] {
+  return parts ?? (content ? [{ type: 'text', text: content }] : []);
 }
 
 /** A list of messages, each with the versions of its turn (SessionsService.messagesOf and selectBranch). */
