@@ -27,8 +27,9 @@ const CLOCK_TICKS_PER_SECOND = 100;
  */
 const WARM_UP_REQUESTS = QUICK ? 200 : 5000;
 const WARM_UP_CONCURRENCY = 8;
-/** Figure 2: paced streams open at once, each level its own rounds. */
-const PACED_LEVELS = [100, 200];
+/** Figure 2: paced streams open at once, each level its own rounds; and, in the full run, 100 arriving at once. */
+const PACED_LEVELS = QUICK ? [100, 200] : [100, 200, 1000];
+const BURST = 100;
 /** RSS per open stream: this many open together, one delta a second each. */
 const MEMORY_STREAMS = QUICK ? 300 : 1000;
 const MEMORY_DELTAS = QUICK ? 4 : 10;
@@ -284,16 +285,12 @@ type Figures = Record<string, any>;
 /**
  * Figure 1: added latency at concurrency 1 against the zero-delay upstream (subject minus direct in the same
  * round) and each gateway's CPU per request (steadier than latency on a shared machine). Each request of a round
- * goes to every subject in turn.
+ * goes to every subject in turn. With one delta a reply (`key` turn), the same is figure 5: what a chat turn costs
+ * beyond the relay, its database writes on our chat route.
  */
-async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>) {
+async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, deltas: number, key: 'atOne' | 'turn') {
   const rounds = QUICK ? 1 : 3;
   const perRound = QUICK ? 40 : 200;
-  for (const subject of subjects) {
-    log(`warming up ${subject.label}`);
-    await runStreams(target(subject, DELTAS, 0), WARM_UP_REQUESTS, WARM_UP_CONCURRENCY);
-  }
-  log('c=1 rounds');
   const byRound = new Map(subjects.map((subject) => [subject.key, { p50: [] as number[], p99: [] as number[], cpu: [] as number[], errors: 0 }]));
   for (let r = 0; r < rounds; r++) {
     const times = new Map(subjects.map((subject) => [subject.key, [] as number[]]));
@@ -301,7 +298,7 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>) 
     for (let i = 0; i < perRound; i++) {
       for (const subject of subjects) {
         const cpu = subject.server && cpuSince(subject.server.child.pid!);
-        const [run] = await runStreams(target(subject, DELTAS, 0), 1, 1);
+        const [run] = await runStreams(target(subject, deltas, 0), 1, 1);
         if (cpu) cpuMs.set(subject.key, cpuMs.get(subject.key)! + cpu()[0]!);
         times.get(subject.key)!.push(total(run!));
         if (run!.error) byRound.get(subject.key)!.errors++;
@@ -319,7 +316,7 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>) 
   }
   for (const subject of subjects) {
     const figures = byRound.get(subject.key)!;
-    results.get(subject.key)!.atOne = {
+    results.get(subject.key)![key] = {
       // For direct: the full reply's own time, the limit the others add to.
       p50Ms: round(median(figures.p50)),
       p99Ms: round(median(figures.p99)),
@@ -332,21 +329,28 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>) 
   }
 }
 
+async function warmUp(subjects: Subject[]) {
+  for (const subject of subjects) {
+    log(`warming up ${subject.label}`);
+    await runStreams(target(subject, DELTAS, 0), WARM_UP_REQUESTS, WARM_UP_CONCURRENCY);
+  }
+}
+
 /**
  * Figure 2 at `level` paced streams open at once (starts spread over one stream's duration): added
  * time-to-first-token, added gap between deltas, and the gateway's CPU per 1,000 relayed deltas.
  */
-async function pacedStreams(subjects: Subject[], level: number, results: Map<string, Figures>) {
-  const rounds = QUICK ? 1 : 3;
+async function pacedStreams(subjects: Subject[], level: number, results: Map<string, Figures>, burst = false) {
+  const rounds = QUICK || level >= 1000 ? 1 : 3;
   // A first burst at a new level opens the connections it needs (the client's, the gateway's to the upstream, its
   // database pool): the figure is for a server already serving that many streams, as figure 1's is for a warm one.
-  for (const subject of subjects) await runStreams(target(subject, 2, PACE_MS), level, level);
+  if (!burst) for (const subject of subjects) await runStreams(target(subject, 2, PACE_MS), level, level);
   const fakePid = fakeUpstream!.pid!;
   const byRound = new Map(subjects.map((subject) => [subject.key, [] as Figures[]]));
   for (let r = 0; r < rounds; r++) {
     for (const subject of subjects) {
       const cpu = cpuSince(fakePid, ...(subject.server ? [subject.server.child.pid!] : []));
-      const runs = await runStreams(target(subject, DELTAS, PACE_MS), level, level, DELTAS * PACE_MS);
+      const runs = await runStreams(target(subject, DELTAS, PACE_MS), level, level, burst ? 0 : DELTAS * PACE_MS);
       const [upstreamCpuMs, gatewayCpuMs] = cpu() as [number, number | undefined];
       const ok = runs.filter((run) => !run.error);
       const relayed = relayedDeltas(runs);
@@ -366,7 +370,7 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
     const own = byRound.get(subject.key)!;
     const added = (key: string) => median(own.map((figures, r) => figures[key] - (subject.kind === 'direct' ? 0 : direct[r]![key])));
     const gateway = subject.kind !== 'direct';
-    results.get(subject.key)![`paced${level}`] = {
+    results.get(subject.key)![`${burst ? 'burst' : 'paced'}${level}`] = {
       // For direct: its own figures, the limit the others add to.
       ttftP50Ms: round(added('ttftP50')),
       ttftP99Ms: round(added('ttftP99')),
@@ -440,6 +444,29 @@ async function memoryPerStream(subjects: Subject[], results: Map<string, Figures
   }
 }
 
+/** Figure 4: relayed deltas per second at saturation (no pacing) and the gateway's CPU per 1,000 deltas. */
+async function saturation(subjects: Subject[], results: Map<string, Figures>) {
+  const deltasPerStream = QUICK ? 500 : 2000;
+  const streams = QUICK ? 10 : 48;
+  const concurrency = QUICK ? 10 : 24;
+  for (const subject of subjects) {
+    const cpu = cpuSince(fakeUpstream!.pid!, ...(subject.server ? [subject.server.child.pid!] : []));
+    const startedAt = performance.now();
+    const runs = await runStreams(target(subject, deltasPerStream, 0), streams, concurrency);
+    const seconds = (performance.now() - startedAt) / 1000;
+    const [upstreamCpuMs, gatewayCpuMs] = cpu() as [number, number | undefined];
+    const relayed = relayedDeltas(runs);
+    results.get(subject.key)!.saturation = {
+      deltasPerSecond: Math.round(relayed / seconds),
+      cpuMsPer1000Deltas: gatewayCpuMs === undefined ? undefined : round((gatewayCpuMs / relayed) * 1000),
+      cpuPerUpstreamCpu: gatewayCpuMs === undefined ? undefined : perUpstreamCpu(gatewayCpuMs, upstreamCpuMs),
+      relayed,
+      errors: errorCount(runs),
+      firstError: firstError(runs),
+    };
+  }
+}
+
 /** Open streams held at 10 deltas a second: each level for every subject still holding, until none is left. */
 async function heldStreams(subjects: Subject[], results: Map<string, Figures>) {
   let holding = subjects;
@@ -476,8 +503,18 @@ const ROWS: Row[] = [
   { name: 'added latency p50, c=1, zero-delay upstream (ms)', pick: (f) => f.atOne?.p50Ms, direct: (f) => `full reply ${f.atOne.p50Ms}`, portkeyAtMost: 0.5, relayAtMost: 3 },
   { name: 'added latency p99, c=1, zero-delay upstream (ms)', pick: (f) => f.atOne?.p99Ms, direct: (f) => `full reply ${f.atOne.p99Ms}` },
   { name: 'gateway CPU per request, c=1 (ms)', pick: (f) => f.atOne?.cpuMsPerRequest, portkeyAtMost: 0.5 },
+  {
+    name: 'added time, a one-delta reply, c=1, p50 (ms): on our chat route, the turn’s database writes',
+    pick: (f) => f.turn?.p50Ms,
+    direct: (f) => `full reply ${f.turn.p50Ms}`,
+  },
   ...PACED_LEVELS.flatMap((level): Row[] => [
-    { name: `added TTFT p99, ${level} paced streams (ms)`, pick: (f) => f[`paced${level}`]?.ttftP99Ms, direct: (f) => `TTFT ${f[`paced${level}`].ttftP99Ms}`, portkeyAtMost: 0.5 },
+    {
+      name: `added TTFT p99, ${level} paced streams (ms)`,
+      pick: (f) => f[`paced${level}`]?.ttftP99Ms,
+      direct: (f) => `TTFT ${f[`paced${level}`].ttftP99Ms}`,
+      ...(level <= 200 ? { portkeyAtMost: 0.5 } : {}),
+    },
     { name: `added gap between deltas p99, ${level} paced streams (ms)`, pick: (f) => f[`paced${level}`]?.gapP99Ms, direct: (f) => `gap ${f[`paced${level}`].gapP99Ms}` },
     {
       name: `gateway CPU per 1,000 deltas, ${level} paced streams (ms)`,
@@ -485,6 +522,14 @@ const ROWS: Row[] = [
       ...(level === 200 ? { portkeyAtMost: 0.5, relayAtMost: 1.3 } : {}),
     },
   ]),
+  ...(QUICK
+    ? []
+    : [
+        { name: `added TTFT p50, a burst of ${BURST} arriving at once (ms)`, pick: (f: Figures) => f[`burst${BURST}`]?.ttftP50Ms, direct: (f: Figures) => `TTFT ${f[`burst${BURST}`].ttftP50Ms}` },
+        { name: `added TTFT p99, a burst of ${BURST} arriving at once (ms)`, pick: (f: Figures) => f[`burst${BURST}`]?.ttftP99Ms, direct: (f: Figures) => `TTFT ${f[`burst${BURST}`].ttftP99Ms}` },
+      ]),
+  { name: 'relayed deltas per second at saturation (no pacing)', pick: (f) => f.saturation?.deltasPerSecond, direct: (f) => show(f.saturation.deltasPerSecond) },
+  { name: 'gateway CPU per 1,000 deltas at saturation (ms)', pick: (f) => f.saturation?.cpuMsPer1000Deltas },
   { name: `RSS per open stream, ${MEMORY_STREAMS.toLocaleString('en')} open at 1 delta/s (KiB)`, pick: (f) => f.memory?.rssPerStreamKiB, relayAtMost: 1 },
   { name: `open streams held at 10 deltas/s (p99 gap ≤ ${HELD_MAX_GAP_P99_MS} ms; highest of ${HELD_LEVELS.join(', ')}; 0: none)`, pick: highestHeld, relayAtLeast: 0.8 },
 ];
@@ -576,10 +621,10 @@ function markdown(report: Report): string {
   }
   const errors = subjects.flatMap((subject) => {
     const own = figures(subject.key);
-    const counted = [own.atOne, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
+    const counted = [own.atOne, own.turn, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
     const count = counted.reduce((sum, figure) => sum + (figure.errors ?? 0), 0);
     const first = counted.find((figure) => figure.firstError)?.firstError;
-    return count ? [`${subject.label}: ${count} failed streams at c=1 and paced${first ? ` (the first: ${first})` : ''}`] : [];
+    return count ? [`${subject.label}: ${count} failed streams outside the open-stream levels${first ? ` (the first: ${first})` : ''}`] : [];
   });
   lines.push(
     '',
@@ -625,12 +670,21 @@ async function main() {
     );
     const results = new Map<string, Figures>(subjects.map((subject) => [subject.key, {}]));
     await memoryPerStream(subjects, results);
+    await warmUp(subjects);
     log('c=1: added latency and CPU per request');
-    await latencyAtOne(subjects, results);
+    await latencyAtOne(subjects, results, DELTAS, 'atOne');
+    log('c=1: a one-delta reply');
+    await latencyAtOne(subjects, results, 1, 'turn');
     for (const level of PACED_LEVELS) {
       log(`${level} paced streams`);
       await pacedStreams(subjects, level, results);
     }
+    if (!QUICK) {
+      log(`a burst of ${BURST}`);
+      await pacedStreams(subjects, BURST, results, true);
+    }
+    log('saturation');
+    await saturation(subjects, results);
     await heldStreams(subjects, results);
     const machine = { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version };
     const report: Report = {
