@@ -172,6 +172,8 @@ async function startOurs(db: Db): Promise<Server> {
       ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
       THROTTLE_STREAM_LIMIT: '1000000',
       THROTTLE_DEFAULT_LIMIT: '1000000',
+      // The full run outlasts the default 15 minutes, and the bench user's token is taken once at the start.
+      JWT_EXPIRES_IN: '12h',
       // One load-test user opens every stream: the per-user cap on running replies would refuse the held levels.
       CHAT_MAX_CONCURRENT_PER_USER: '100000',
       ...databaseEnv,
@@ -291,7 +293,7 @@ type Figures = Record<string, any>;
 async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, deltas: number, key: 'atOne' | 'turn') {
   const rounds = QUICK ? 1 : 3;
   const perRound = QUICK ? 40 : 200;
-  const byRound = new Map(subjects.map((subject) => [subject.key, { p50: [] as number[], p99: [] as number[], cpu: [] as number[], errors: 0 }]));
+  const byRound = new Map(subjects.map((subject) => [subject.key, { p50: [] as number[], p99: [] as number[], cpu: [] as number[], errors: 0, firstError: undefined as string | undefined }]));
   for (let r = 0; r < rounds; r++) {
     const times = new Map(subjects.map((subject) => [subject.key, [] as number[]]));
     const cpuMs = new Map(subjects.map((subject) => [subject.key, 0]));
@@ -301,7 +303,10 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, 
         const [run] = await runStreams(target(subject, deltas, 0), 1, 1);
         if (cpu) cpuMs.set(subject.key, cpuMs.get(subject.key)! + cpu()[0]!);
         times.get(subject.key)!.push(total(run!));
-        if (run!.error) byRound.get(subject.key)!.errors++;
+        if (run!.error) {
+          byRound.get(subject.key)!.errors++;
+          byRound.get(subject.key)!.firstError ??= run!.error;
+        }
       }
     }
     const direct = times.get('direct')!;
@@ -324,6 +329,7 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, 
       rounds,
       requestsPerRound: perRound,
       errors: figures.errors,
+      firstError: figures.firstError,
       byRound: figures,
     };
   }
@@ -561,12 +567,20 @@ function markdown(report: Report): string {
   const subjects = report.subjects;
   const figures = (key: string) => report.results[key] ?? {};
   const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
+  const errors = subjects.flatMap((subject) => {
+    const own = figures(subject.key);
+    const counted = [own.atOne, own.turn, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
+    const count = counted.reduce((sum, figure) => sum + (figure.errors ?? 0), 0);
+    const first = counted.find((figure) => figure.firstError)?.firstError;
+    return count ? [`${subject.label}: ${count} failed streams outside the open-stream levels${first ? ` (the first: ${first})` : ''}`] : [];
+  });
   const lines = [
     `# Benchmark results${report.quick ? ' (quick run)' : ''}: us beside Portkey, a minimal relay and direct`,
     '',
     `Run ${report.startedAt} on ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}. Produced by \`npm run bench${report.quick ? ':quick' : ''}\`.`,
     `Load average (1 / 5 / 15 min): ${load(report.loadAverage.before)} before, ${load(report.loadAverage.after)} after.`,
     `Method: shared/BENCH-METHOD.md. ${report.pinned ? 'Each gateway pinned to core 1 (`taskset -c 1`); the fake upstream and the load client on core 0.' : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : 'medians of 3 rounds'}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
+    ...(errors.length ? ['', `**Failed streams: the figures they are part of are not valid.** ${errors.join('; ')}.`] : []),
     '',
     `| figure | ${subjects.map((subject) => subject.label).join(' | ')} |`,
     `|---|${subjects.map(() => '---').join('|')}|`,
@@ -619,17 +633,9 @@ function markdown(report: Report): string {
       );
     }
   }
-  const errors = subjects.flatMap((subject) => {
-    const own = figures(subject.key);
-    const counted = [own.atOne, own.turn, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
-    const count = counted.reduce((sum, figure) => sum + (figure.errors ?? 0), 0);
-    const first = counted.find((figure) => figure.firstError)?.firstError;
-    return count ? [`${subject.label}: ${count} failed streams outside the open-stream levels${first ? ` (the first: ${first})` : ''}`] : [];
-  });
   lines.push(
     '',
     `RSS per stream rows (pace 1000 ms) are measured first in each process, after 200 warm-up requests (the full run starts a gateway of ours for each route after the first; the quick run measures its native route only), ${MEMORY_STREAMS} streams of ${MEMORY_DELTAS} deltas a second apart, as its peak RSS during the level minus its RSS before. Held levels use ${HELD_DELTAS} deltas every ${HELD_PACE_MS} ms, starts spread over half a stream; direct's level is bounded by the load client's core, not a gateway. Portkey sleeps 25 ms before the first event of every streamed reply (its \`src/handlers/streamHandler.ts\`), so its latency at c=1 is no bar; latency is judged against the relay.`,
-    ...(errors.length ? ['', `Errors: ${errors.join('; ')}.`] : []),
     '',
   );
   return lines.join('\n');
