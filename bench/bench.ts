@@ -1,13 +1,14 @@
 /**
- * `npm run bench` (6 to 10 minutes on 2 cores) and `npm run bench:quick` (under a minute).
+ * `npm run bench` (about 20 minutes on 2 cores) and `npm run bench:quick` (about 3).
  *
- * Follows shared/BENCH-METHOD: the fake upstream and the built gateway run as their own processes; this process
- * is the load client, reading real SSE from both the upstream directly and through the gateway, interleaved.
- * Writes bench/results/<time>.json and bench/results/latest.md.
+ * Follows shared/BENCH-METHOD: our gateway, Portkey's and a minimal Node relay are measured side by side in one
+ * run against the same fake upstream, and the client also calls the upstream directly. Each gateway runs pinned to
+ * core 1; the fake upstream and this process, the load client, share core 0. Subjects are interleaved round by
+ * round, direct first in each round. Writes bench/results/<time>.json and bench/results/latest(-quick).md.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { agent, gaps, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
@@ -16,24 +17,49 @@ const QUICK = process.argv.includes('--quick');
 const DELTAS = 64;
 const PACE_MS = 20;
 const FAKE_PORT = 4610;
-const GATEWAY_PORT = 4620;
+const FIRST_GATEWAY_PORT = 4620;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLOCK_TICKS_PER_SECOND = 100;
-const SUSTAINED_PACE_MS = 100;
 /**
- * Requests each target serves before figure 1 is measured. A server runs warm: V8 optimises the per-request code
- * over thousands of requests (CPU per chat turn still fell by a third between 1,000 and 5,000 here).
+ * Requests each subject serves before figure 1 is measured. A server runs warm: V8 optimises the per-request code
+ * over thousands of requests (CPU per chat turn still fell by a third between 1,000 and 5,000 here). They are sent
+ * 8 at a time, which optimises the same code in less time (Portkey sleeps 25 ms in every reply).
  */
 const WARM_UP_REQUESTS = QUICK ? 200 : 5000;
-/** Issue #7: the streams held before the p99 delay added between deltas passes 50 ms. */
-const SUSTAINED_MAX_ADDED_DELAY_MS = 50;
+const WARM_UP_CONCURRENCY = 8;
+/** Figure 2: paced streams open at once, each level its own rounds; and, in the full run, 100 arriving at once. */
+const PACED_LEVELS = QUICK ? [100, 200] : [100, 200, 1000];
+const BURST = 100;
+/** RSS per open stream: this many open together, one delta a second each. */
+const MEMORY_STREAMS = QUICK ? 300 : 1000;
+const MEMORY_DELTAS = QUICK ? 4 : 10;
+/** Open streams held at 10 deltas a second: levels rise until a subject does not hold one. */
+const HELD_PACE_MS = 100;
+const HELD_LEVELS = QUICK ? [300] : [500, 1000, 1500, 2000, 3000, 4000, 5000];
+const HELD_DELTAS = QUICK ? 10 : 50;
+/** BENCH-METHOD: a level is held when the p99 gap between deltas is at most 200 ms and errors stay under 0.1 %. */
+const HELD_MAX_GAP_P99_MS = 200;
+/**
+ * The gateway under test gets core 1 to itself; the fake upstream and the load client share core 0, so a
+ * gateway's figures are not set by how the scheduler shares the cores with the harness.
+ */
+const PINNED = cpus().length >= 2;
+const GATEWAY_CORE = '1';
+const CLIENT_CORE = '0';
+
+const PORTKEY_DIR = 'bench/peers/portkey';
+const PORTKEY_PACKAGE = join(PORTKEY_DIR, 'node_modules/@portkey-ai/gateway');
 
 type Db = 'pglite' | 'postgres';
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const median = (values: number[]) => percentile(values, 50);
+const began = performance.now();
+const log = (message: string) => console.error(`[${Math.round((performance.now() - began) / 1000)} s] ${message}`);
 
-function start(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+function start(script: string, env: Record<string, string>, core: string, args: string[] = []): ChildProcess {
+  const [command, ...prefix] = PINNED ? ['taskset', '-c', core, process.execPath] : [process.execPath];
+  const child = spawn(command!, [...prefix, script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('exit', (code, signal) => {
     if (code && code !== 0) console.error(`${script} exited with ${code ?? signal}`);
   });
@@ -41,7 +67,8 @@ function start(script: string, env: Record<string, string>): ChildProcess {
 }
 
 async function waitFor(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300 && child.exitCode === null; i++) {
+  // Two minutes: a gateway starting on one core of a busy machine has taken more than 30 s.
+  for (let i = 0; i < 1200 && child.exitCode === null; i++) {
     try {
       await fetch(url);
       return;
@@ -78,61 +105,43 @@ function cpuSince(...pids: number[]): () => number[] {
 }
 
 /**
- * The gateway's CPU per relayed delta over the fake upstream's for the same deltas. The upstream's work per delta
+ * A gateway's CPU per relayed delta over the fake upstream's for the same deltas. The upstream's work per delta
  * is fixed, so this ratio holds still while this shared machine's speed drifts (CPU per delta alone has varied 2x
  * between runs of the same build).
  */
 const perUpstreamCpu = (gatewayCpuMs: number, upstreamCpuMs: number) => round(gatewayCpuMs / upstreamCpuMs, 1);
 
-const model = (deltas: number, delayMs: number) => (delayMs ? `fake:deltas=${deltas},delay=${delayMs}` : `fake:deltas=${deltas}`);
-
-function directTarget(deltas: number, delayMs: number): Target {
-  return {
-    url: `http://127.0.0.1:${FAKE_PORT}/v1/chat/completions`,
-    headers: { authorization: 'Bearer bench-key' },
-    body: () => ({ model: model(deltas, delayMs), stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'bench' }] }),
-    isDelta: (_event, data) => data !== '[DONE]' && Boolean((JSON.parse(data) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content),
-    isEnd: (_event, data) => data === '[DONE]',
-  };
+/** Portkey from the registry, at the version and with the dependencies its committed lockfile pins. */
+function installPortkey(): string {
+  const pinned = (JSON.parse(readFileSync(join(PORTKEY_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['@portkey-ai/gateway'];
+  const installed = () => existsSync(join(PORTKEY_PACKAGE, 'package.json')) && (JSON.parse(readFileSync(join(PORTKEY_PACKAGE, 'package.json'), 'utf8')) as { version: string }).version;
+  if (installed() !== pinned) {
+    console.error(`installing @portkey-ai/gateway ${pinned} into ${PORTKEY_DIR}`);
+    // Its only install script is patch-package, for patches its published package does not carry.
+    const npm = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: PORTKEY_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (npm.status !== 0 || installed() !== pinned) throw new Error(`could not install @portkey-ai/gateway ${pinned}`);
+  }
+  return pinned!;
 }
 
-function gatewayTarget(token: string, deltas: number, delayMs: number): Target {
-  return {
-    url: `http://127.0.0.1:${GATEWAY_PORT}/api/chat/stream`,
-    headers: { authorization: `Bearer ${token}` },
-    body: () => ({ message: 'bench', provider: 'openai', model: model(deltas, delayMs) }),
-    isDelta: (event, data) => event === 'message' && typeof (JSON.parse(data) as { content?: string }).content === 'string',
-    isEnd: (event) => event === 'done',
-  };
-}
-
-/**
- * The OpenAI-compatible route with `store: false`: the same relay with nothing written, which is what the
- * gateways in BENCH-METHOD's table measure (none of them keeps the conversation).
- */
-function unrecordedTarget(token: string, deltas: number, delayMs: number): Target {
-  return {
-    ...directTarget(deltas, delayMs),
-    url: `http://127.0.0.1:${GATEWAY_PORT}/v1/chat/completions`,
-    headers: { authorization: `Bearer ${token}` },
-    body: () => ({ model: `openai/${model(deltas, delayMs)}`, stream: true, store: false, messages: [{ role: 'user', content: 'bench' }] }),
-  };
-}
-
-interface Gateway {
+/** A relaying process under test, pinned to the gateway's core. */
+interface Server {
   child: ChildProcess;
-  /** The fake upstream the gateway's provider settings point at. */
-  upstreamPid: number;
+  port: number;
+  /** Our gateway's access token for the bench user. */
   token: string;
-  dropDatabase(): Promise<void>;
+  close(): Promise<void>;
 }
 
-async function startGateway(db: Db, upstream: ChildProcess): Promise<Gateway> {
+let nextPort = FIRST_GATEWAY_PORT;
+
+async function startOurs(db: Db): Promise<Server> {
+  const port = nextPort++;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
   let databaseEnv: Record<string, string> = { PGLITE_DATA_DIR: join(dataDir, 'pglite') };
   let dropDatabase = async () => undefined;
   if (db === 'postgres') {
-    const name = `bench_${Date.now()}`;
+    const name = `bench_${Date.now()}_${port}`;
     const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
     await admin.connect();
     await admin.query(`CREATE DATABASE "${name}"`);
@@ -147,362 +156,560 @@ async function startGateway(db: Db, upstream: ChildProcess): Promise<Gateway> {
       await client.end();
     };
   }
-  const child = start('dist/apps/api/apps/api/src/main.js', {
-    NODE_ENV: 'production',
-    PORT: String(GATEWAY_PORT),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'error',
-    DATA_DIR: dataDir,
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0001',
-    ENCRYPTION_KEY: 'ab'.repeat(32),
-    // Production refuses public metrics; the bench never scrapes them.
-    METRICS_TOKEN: 'bench-metrics-token',
-    UPSTREAM_ALLOW_HTTP: 'true',
-    ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
-    THROTTLE_STREAM_LIMIT: '1000000',
-    THROTTLE_DEFAULT_LIMIT: '1000000',
-    // One load-test user opens every stream: the per-user cap on running replies would refuse the sustained levels.
-    CHAT_MAX_CONCURRENT_PER_USER: '100000',
-    ...databaseEnv,
-  });
-  const base = `http://127.0.0.1:${GATEWAY_PORT}/api`;
-  await waitFor(`${base}/health`, child);
-  const json = { 'content-type': 'application/json' };
-  const registered = await fetch(`${base}/auth/register`, {
-    method: 'POST',
-    headers: json,
-    body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'bench-password' }),
-  });
-  const { accessToken } = (await registered.json()) as { accessToken: string };
-  const saved = await fetch(`${base}/providers/openai`, {
-    method: 'PUT',
-    headers: { ...json, authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({ apiKey: 'sk-bench-key', baseUrl: `http://127.0.0.1:${FAKE_PORT}/v1` }),
-  });
-  if (saved.status !== 200) throw new Error(`could not configure the provider: ${await saved.text()}`);
-  return {
-    child,
-    upstreamPid: upstream.pid!,
-    token: accessToken,
-    dropDatabase: async () => {
-      await dropDatabase();
-      rmSync(dataDir, { recursive: true, force: true });
+  const child = start(
+    'dist/apps/api/apps/api/src/main.js',
+    {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      DATA_DIR: dataDir,
+      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0001',
+      ENCRYPTION_KEY: 'ab'.repeat(32),
+      // Production refuses public metrics; the bench never scrapes them.
+      METRICS_TOKEN: 'bench-metrics-token',
+      UPSTREAM_ALLOW_HTTP: 'true',
+      ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
+      THROTTLE_STREAM_LIMIT: '1000000',
+      THROTTLE_DEFAULT_LIMIT: '1000000',
+      // The full run outlasts the default 15 minutes, and the bench user's token is taken once at the start.
+      JWT_EXPIRES_IN: '12h',
+      // One load-test user opens every stream: the per-user cap on running replies would refuse the held levels.
+      CHAT_MAX_CONCURRENT_PER_USER: '100000',
+      ...databaseEnv,
     },
+    GATEWAY_CORE,
+  );
+  const close = async () => {
+    await stop(child);
+    await dropDatabase();
+    rmSync(dataDir, { recursive: true, force: true });
   };
+  try {
+    const base = `http://127.0.0.1:${port}/api`;
+    await waitFor(`${base}/health`, child);
+    const json = { 'content-type': 'application/json' };
+    const registered = await fetch(`${base}/auth/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'bench-password' }),
+    });
+    const { accessToken } = (await registered.json()) as { accessToken: string };
+    const saved = await fetch(`${base}/providers/openai`, {
+      method: 'PUT',
+      headers: { ...json, authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ apiKey: 'sk-bench-key', baseUrl: `http://127.0.0.1:${FAKE_PORT}/v1` }),
+    });
+    if (saved.status !== 200) throw new Error(`could not configure the provider: ${await saved.text()}`);
+    return { child, port, token: accessToken, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
-const errorsOf = (runs: StreamTiming[]) => runs.filter((run) => run.error);
-const median = (values: number[]) => percentile(values, 50);
+/** Portkey as its README runs it (`node build/start-server.js`), without the log UI a production run leaves out. */
+async function startPortkey(): Promise<Server> {
+  const port = nextPort++;
+  const child = start(join(PORTKEY_PACKAGE, 'build/start-server.js'), { NODE_ENV: 'production' }, GATEWAY_CORE, [`--port=${port}`, '--headless']);
+  await waitFor(`http://127.0.0.1:${port}/`, child);
+  return { child, port, token: '', close: () => stop(child) };
+}
+
+async function startRelay(): Promise<Server> {
+  const port = nextPort++;
+  const child = start('bench/relay.mjs', { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${FAKE_PORT}` }, GATEWAY_CORE);
+  await waitFor(`http://127.0.0.1:${port}/v1/models`, child);
+  return { child, port, token: '', close: () => stop(child) };
+}
+
+type Kind = 'direct' | 'native' | 'v1' | 'v1-unstored' | 'portkey' | 'relay';
+
+/** One column of the report: a way of reaching the upstream. Ours has three routes on one gateway per database. */
+interface Subject {
+  key: string;
+  label: string;
+  kind: Kind;
+  /** Starts a process for this subject alone, where it shares `server` (the memory figure needs a heap nothing else has grown). */
+  launch?: () => Promise<Server>;
+  /** The process the figures run through; none for direct. */
+  server?: Server;
+}
+
+const model = (deltas: number, delayMs: number) => (delayMs ? `fake:deltas=${deltas},delay=${delayMs}` : `fake:deltas=${deltas}`);
+const isOpenAiDelta = (_event: string | undefined, data: string) =>
+  data !== '[DONE]' && Boolean((JSON.parse(data) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content);
+
+/** The request a client sends each subject: the same OpenAI chat completion, except on our native chat route. */
+function targetOf(subject: Subject, server: Server | undefined, deltas: number, delayMs: number): Target {
+  const openAi = (url: string, headers: Record<string, string>, extra: Record<string, unknown> = {}, modelPrefix = ''): Target => ({
+    url,
+    headers,
+    body: () => ({ model: `${modelPrefix}${model(deltas, delayMs)}`, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'bench' }], ...extra }),
+    isDelta: isOpenAiDelta,
+    isEnd: (_event, data) => data === '[DONE]',
+  });
+  const at = (path: string) => `http://127.0.0.1:${server?.port ?? FAKE_PORT}${path}`;
+  const ours = { authorization: `Bearer ${server?.token}` };
+  switch (subject.kind) {
+    case 'direct':
+    case 'relay':
+      return openAi(at('/v1/chat/completions'), { authorization: 'Bearer bench-key' });
+    case 'portkey':
+      // Portkey's way to an OpenAI-compatible host of one's own: the provider's format, the host's base URL.
+      return openAi(at('/v1/chat/completions'), {
+        authorization: 'Bearer bench-key',
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': `http://127.0.0.1:${FAKE_PORT}/v1`,
+      });
+    case 'v1':
+      return openAi(at('/v1/chat/completions'), ours, {}, 'openai/');
+    case 'v1-unstored':
+      // `store: false`: the same relay with nothing written, which is what the other gateways do.
+      return openAi(at('/v1/chat/completions'), ours, { store: false }, 'openai/');
+    case 'native':
+      return {
+        url: at('/api/chat/stream'),
+        headers: ours,
+        body: () => ({ message: 'bench', provider: 'openai', model: model(deltas, delayMs) }),
+        isDelta: (event, data) => event === 'message' && typeof (JSON.parse(data) as { content?: string }).content === 'string',
+        isEnd: (event) => event === 'done',
+      };
+  }
+}
+
+const target = (subject: Subject, deltas: number, delayMs: number) => targetOf(subject, subject.server, deltas, delayMs);
+const errorCount = (runs: StreamTiming[]) => runs.filter((run) => run.error).length;
+const firstError = (runs: StreamTiming[]) => runs.find((run) => run.error)?.error;
+
+type Figures = Record<string, any>;
 
 /**
- * Figure 1: added latency at concurrency 1 against the zero-delay upstream, direct and gateway interleaved, and
- * the gateway's CPU time per request (steadier than latency on a shared machine).
+ * Figure 1: added latency at concurrency 1 against the zero-delay upstream (subject minus direct in the same
+ * round) and each gateway's CPU per request (steadier than latency on a shared machine). Each request of a round
+ * goes to every subject in turn. With one delta a reply (`key` turn), the same is figure 5: what a chat turn costs
+ * beyond the relay, its database writes on our chat route.
  */
-async function addedLatency(gateway: Gateway, through: Target) {
+async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, deltas: number, key: 'atOne' | 'turn') {
   const rounds = QUICK ? 1 : 3;
   const perRound = QUICK ? 40 : 200;
-  const direct = directTarget(DELTAS, 0);
-  await runStreams(direct, WARM_UP_REQUESTS, 1);
-  await runStreams(through, WARM_UP_REQUESTS, 1);
-  const p50s: number[] = [];
-  const p99s: number[] = [];
-  const cpuPerRequest: number[] = [];
-  const errors: string[] = [];
+  const byRound = new Map(subjects.map((subject) => [subject.key, { p50: [] as number[], p99: [] as number[], cpu: [] as number[], errors: 0, firstError: undefined as string | undefined }]));
   for (let r = 0; r < rounds; r++) {
-    const directTimes: number[] = [];
-    const gatewayTimes: number[] = [];
-    let gatewayCpuMs = 0;
+    const times = new Map(subjects.map((subject) => [subject.key, [] as number[]]));
+    const cpuMs = new Map(subjects.map((subject) => [subject.key, 0]));
     for (let i = 0; i < perRound; i++) {
-      const d = await runStreams(direct, 1, 1);
-      const cpu = cpuSince(gateway.child.pid!);
-      const g = await runStreams(through, 1, 1);
-      gatewayCpuMs += cpu()[0]!;
-      directTimes.push(total(d[0]!));
-      gatewayTimes.push(total(g[0]!));
-      errors.push(...[...d, ...g].flatMap((run) => (run.error ? [run.error] : [])));
+      for (const subject of subjects) {
+        const cpu = subject.server && cpuSince(subject.server.child.pid!);
+        const [run] = await runStreams(target(subject, deltas, 0), 1, 1);
+        if (cpu) cpuMs.set(subject.key, cpuMs.get(subject.key)! + cpu()[0]!);
+        times.get(subject.key)!.push(total(run!));
+        if (run!.error) {
+          byRound.get(subject.key)!.errors++;
+          byRound.get(subject.key)!.firstError ??= run!.error;
+        }
+      }
     }
-    p50s.push(percentile(gatewayTimes, 50) - percentile(directTimes, 50));
-    p99s.push(percentile(gatewayTimes, 99) - percentile(directTimes, 99));
-    cpuPerRequest.push(gatewayCpuMs / perRound);
+    const direct = times.get('direct')!;
+    for (const subject of subjects) {
+      const figures = byRound.get(subject.key)!;
+      const own = times.get(subject.key)!;
+      const base = subject.kind === 'direct' ? 0 : 1;
+      figures.p50.push(percentile(own, 50) - base * percentile(direct, 50));
+      figures.p99.push(percentile(own, 99) - base * percentile(direct, 99));
+      figures.cpu.push(cpuMs.get(subject.key)! / perRound);
+    }
   }
-  return {
-    addedP50Ms: round(median(p50s)),
-    addedP99Ms: round(median(p99s)),
-    gatewayCpuMsPerRequest: round(median(cpuPerRequest)),
-    rounds,
-    streamsPerRound: perRound,
-    errors: errors.length,
-  };
+  for (const subject of subjects) {
+    const figures = byRound.get(subject.key)!;
+    results.get(subject.key)![key] = {
+      // For direct: the full reply's own time, the limit the others add to.
+      p50Ms: round(median(figures.p50)),
+      p99Ms: round(median(figures.p99)),
+      cpuMsPerRequest: subject.server ? round(median(figures.cpu)) : undefined,
+      rounds,
+      requestsPerRound: perRound,
+      errors: figures.errors,
+      firstError: figures.firstError,
+      byRound: figures,
+    };
+  }
+}
+
+async function warmUp(subjects: Subject[]) {
+  for (const subject of subjects) {
+    log(`warming up ${subject.label}`);
+    await runStreams(target(subject, DELTAS, 0), WARM_UP_REQUESTS, WARM_UP_CONCURRENCY);
+  }
 }
 
 /**
- * Figure 2: added time-to-first-token and added gap between deltas against the paced upstream, at a steady
- * `concurrency` open streams (starts spread over one stream's duration), or as one burst when `burst`. Direct and
- * gateway rounds alternate; each figure is the median over rounds of that round's gateway minus direct. On two
- * shared cores a round's tail is set by the moments the other processes hold the CPU, which come and go.
+ * Figure 2 at `level` paced streams open at once (starts spread over one stream's duration): added
+ * time-to-first-token, added gap between deltas, and the gateway's CPU per 1,000 relayed deltas.
  */
-async function pacedOverhead(gateway: Gateway, concurrency: number, burst = false) {
-  const rounds = QUICK || concurrency >= 1000 ? 1 : 3;
-  const streams = QUICK || concurrency >= 1000 || burst ? concurrency : concurrency * 3;
-  const count = concurrency === 1 ? (QUICK ? 5 : 7) : streams;
-  const ramp = burst ? 0 : DELTAS * PACE_MS;
-  const ok = (runs: StreamTiming[]) => runs.filter((run) => !run.error);
-  const ttfts = (runs: StreamTiming[]) => ok(runs).map(ttft);
-  const allGaps = (runs: StreamTiming[]) => ok(runs).flatMap(gaps);
-  const figures: Record<'ttftP50' | 'ttftP95' | 'ttftP99' | 'gapP50' | 'gapP99', number[]> = { ttftP50: [], ttftP95: [], ttftP99: [], gapP50: [], gapP99: [] };
-  const errors: StreamTiming[] = [];
-  const directThenGateway = async (n: number) => {
-    const direct = await runStreams(directTarget(DELTAS, PACE_MS), n, concurrency, ramp);
-    return { direct, through: await runStreams(gatewayTarget(gateway.token, DELTAS, PACE_MS), n, concurrency, ramp) };
-  };
-  // A first round at a new concurrency opens the connections it needs (client, upstream, database pool): the
-  // figure is for a server already serving that many streams, as figure 1's is for a warm one.
-  if (concurrency >= 100 && !burst) await directThenGateway(concurrency);
-  for (let round = 0; round < rounds; round++) {
-    const { direct, through } = await directThenGateway(count);
-    const added = (values: (runs: StreamTiming[]) => number[], p: number) => percentile(values(through), p) - percentile(values(direct), p);
-    figures.ttftP50.push(added(ttfts, 50));
-    figures.ttftP95.push(added(ttfts, 95));
-    figures.ttftP99.push(added(ttfts, 99));
-    figures.gapP50.push(added(allGaps, 50));
-    figures.gapP99.push(added(allGaps, 99));
-    errors.push(...errorsOf(through), ...errorsOf(direct));
+async function pacedStreams(subjects: Subject[], level: number, results: Map<string, Figures>, burst = false) {
+  const rounds = QUICK || level >= 1000 ? 1 : 3;
+  // A first burst at a new level opens the connections it needs (the client's, the gateway's to the upstream, its
+  // database pool): the figure is for a server already serving that many streams, as figure 1's is for a warm one.
+  if (!burst) for (const subject of subjects) await runStreams(target(subject, 2, PACE_MS), level, level);
+  const fakePid = fakeUpstream!.pid!;
+  const byRound = new Map(subjects.map((subject) => [subject.key, [] as Figures[]]));
+  for (let r = 0; r < rounds; r++) {
+    for (const subject of subjects) {
+      const cpu = cpuSince(fakePid, ...(subject.server ? [subject.server.child.pid!] : []));
+      const runs = await runStreams(target(subject, DELTAS, PACE_MS), level, level, burst ? 0 : DELTAS * PACE_MS);
+      const [upstreamCpuMs, gatewayCpuMs] = cpu() as [number, number | undefined];
+      const ok = runs.filter((run) => !run.error);
+      const relayed = relayedDeltas(runs);
+      byRound.get(subject.key)!.push({
+        ttftP50: percentile(ok.map(ttft), 50),
+        ttftP99: percentile(ok.map(ttft), 99),
+        gapP99: percentile(ok.flatMap(gaps), 99),
+        cpuPer1000: gatewayCpuMs === undefined ? undefined : (gatewayCpuMs / relayed) * 1000,
+        cpuPerUpstream: gatewayCpuMs === undefined ? undefined : perUpstreamCpu(gatewayCpuMs, upstreamCpuMs),
+        errors: errorCount(runs),
+        firstError: firstError(runs),
+      });
+    }
   }
-  return {
-    concurrency,
-    burst,
-    rounds,
-    streamsPerRound: count,
-    addedTtftP50Ms: round(median(figures.ttftP50)),
-    addedTtftP95Ms: round(median(figures.ttftP95)),
-    addedTtftP99Ms: round(median(figures.ttftP99)),
-    addedGapP50Ms: round(median(figures.gapP50)),
-    addedGapP99Ms: round(median(figures.gapP99)),
-    /** Every round's figures, so a median can be read against its spread. */
-    byRound: figures,
-    errors: errors.length,
-    firstError: errors[0]?.error,
-  };
+  const direct = byRound.get('direct')!;
+  for (const subject of subjects) {
+    const own = byRound.get(subject.key)!;
+    const added = (key: string) => median(own.map((figures, r) => figures[key] - (subject.kind === 'direct' ? 0 : direct[r]![key])));
+    const gateway = subject.kind !== 'direct';
+    results.get(subject.key)![`${burst ? 'burst' : 'paced'}${level}`] = {
+      // For direct: its own figures, the limit the others add to.
+      ttftP50Ms: round(added('ttftP50')),
+      ttftP99Ms: round(added('ttftP99')),
+      gapP99Ms: round(added('gapP99')),
+      cpuMsPer1000Deltas: gateway ? round(median(own.map((figures) => figures.cpuPer1000))) : undefined,
+      cpuPerUpstreamCpu: gateway ? round(median(own.map((figures) => figures.cpuPerUpstream)), 1) : undefined,
+      errors: own.reduce((sum, figures) => sum + figures.errors, 0),
+      firstError: own.find((figures) => figures.firstError)?.firstError,
+      rounds,
+      byRound: own,
+    };
+  }
 }
 
 /**
  * `level` streams of `deltas` deltas every `pace` ms, starting spread over half a stream's duration, as a
- * population of users arrives, so all of them are open together for the second half. Held: every delta arrives,
- * errors stay under 0.1 %, the p99 delay added between deltas is at most 50 ms and no gap passes 10 paces.
+ * population of users arrives, so all of them are open together for the second half. Reports the peak RSS the
+ * process grew by, per stream, and whether the level was held (BENCH-METHOD: every delta arrives, errors stay
+ * under 0.1 % and the p99 gap between deltas is at most 200 ms).
  */
-async function holdStreams(gateway: Gateway, level: number, deltas: number, pace: number) {
-  const pid = gateway.child.pid!;
-  const baseline = processStats(pid).rss;
-  const cpu = cpuSince(pid, gateway.upstreamPid);
+async function holdStreams(server: Server | undefined, through: Target, level: number, deltas: number, pace: number) {
+  const pid = server?.child.pid;
+  const baseline = pid ? processStats(pid).rss : 0;
+  const cpu = pid ? cpuSince(pid, fakeUpstream!.pid!) : undefined;
   const startedAt = performance.now();
   let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, processStats(pid).rss)), 100);
-  const runs = await runStreams(gatewayTarget(gateway.token, deltas, pace), level, level, (deltas * pace) / 2);
+  const sampler = pid ? setInterval(() => (peak = Math.max(peak, processStats(pid).rss)), 100) : undefined;
+  const runs = await runStreams(through, level, level, (deltas * pace) / 2);
   clearInterval(sampler);
-  const [cpuMs, upstreamCpuMs] = cpu() as [number, number];
+  const [cpuMs, upstreamCpuMs] = cpu ? (cpu() as [number, number]) : [];
   const relayed = relayedDeltas(runs);
   const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
   const allGaps = runs.filter((run) => !run.error).flatMap(gaps);
-  const worstGap = allGaps.reduce((worst, gap) => Math.max(worst, gap), 0);
-  const addedDelayP99 = percentile(allGaps, 99) - pace;
+  const gapP99 = percentile(allGaps, 99);
   return {
     streams: level,
     paceMs: pace,
-    held: failed.length / level < 0.001 && worstGap <= 10 * pace && addedDelayP99 <= SUSTAINED_MAX_ADDED_DELAY_MS,
+    held: failed.length / level < 0.001 && gapP99 <= HELD_MAX_GAP_P99_MS,
     failed: failed.length,
-    worstGapMs: round(worstGap),
-    addedDelayP99Ms: round(addedDelayP99),
-    rssPerStreamKiB: round((peak - baseline) / level / 1024, 1),
-    // Paced deltas arrive one by one, so each costs a read and a write of its own: far more than at saturation.
-    cpuMsPer1000Deltas: round((cpuMs / relayed) * 1000),
-    cpuPerUpstreamCpu: perUpstreamCpu(cpuMs, upstreamCpuMs),
-    gatewayBusyPercent: round((cpuMs / (performance.now() - startedAt)) * 100, 0),
+    gapP99Ms: round(gapP99),
+    worstGapMs: round(allGaps.reduce((worst, gap) => Math.max(worst, gap), 0)),
+    rssPerStreamKiB: pid ? round((peak - baseline) / level / 1024, 1) : undefined,
+    cpuMsPer1000Deltas: cpuMs === undefined ? undefined : round((cpuMs / relayed) * 1000),
+    cpuPerUpstreamCpu: cpuMs === undefined ? undefined : perUpstreamCpu(cpuMs, upstreamCpuMs!),
+    gatewayBusyPercent: cpuMs === undefined ? undefined : round((cpuMs / (performance.now() - startedAt)) * 100, 0),
     firstError: failed[0]?.error,
   };
 }
 
-/** Figure 3: the most open streams held at 10 deltas a second. Levels rise until one is not held. */
-async function sustained(gateway: Gateway) {
-  const levels = QUICK ? [200] : [500, 1000, 1500, 2500, 5000];
-  const results = [];
-  for (const level of levels) {
-    const result = await holdStreams(gateway, level, QUICK ? 20 : 200, SUSTAINED_PACE_MS);
-    results.push(result);
-    if (!result.held) break;
-    await sleep(1000);
-  }
-  return results;
-}
-
 /**
- * Figure 3, memory: resident memory per open stream with 5,000 open at once, paced at one delta a second so that
- * the CPU, which sets the sustained level on this machine, does not decide it. Measured in a gateway started for
- * it: the earlier figures grow the heap, and streams that fit in memory already taken would look free.
+ * RSS per open stream, paced at one delta a second so that the CPU does not decide it, first thing in each process
+ * after 200 warm-up requests: in one that ran the other figures, whose heap those had grown already, new streams
+ * fit in memory already taken. Our routes share a gateway, so the full run starts one for each route after the
+ * first; the quick run measures the first (native) only.
  */
-async function memoryPerStream(db: Db, upstream: ChildProcess) {
-  const gateway = await startGateway(db, upstream);
-  try {
-    await runStreams(gatewayTarget(gateway.token, DELTAS, 0), 200, 1);
-    return await holdStreams(gateway, 5000, 20, 1000);
-  } finally {
-    await stop(gateway.child);
-    await gateway.dropDatabase();
-  }
-}
-
-/** Figure 4: relayed deltas per second at saturation (no pacing) and gateway CPU per 1,000 deltas. */
-async function saturation(gateway: Gateway) {
-  const deltasPerStream = QUICK ? 500 : 2000;
-  const streams = QUICK ? 10 : 120;
-  const concurrency = 24;
-  const cpu = cpuSince(gateway.child.pid!, gateway.upstreamPid);
-  const startedAt = performance.now();
-  const runs = await runStreams(gatewayTarget(gateway.token, deltasPerStream, 0), streams, concurrency);
-  const seconds = (performance.now() - startedAt) / 1000;
-  const relayed = relayedDeltas(runs);
-  const [cpuMs, upstreamCpuMs] = cpu() as [number, number];
-  return {
-    deltasPerSecond: Math.round(relayed / seconds),
-    cpuMsPer1000Deltas: round((cpuMs / relayed) * 1000, 3),
-    cpuPerUpstreamCpu: perUpstreamCpu(cpuMs, upstreamCpuMs),
-    relayed,
-    errors: errorsOf(runs).length,
-  };
-}
-
-/** Figure 5: what a chat turn costs in database writes: a one-delta reply, gateway minus direct. */
-async function dbCostPerTurn(gateway: Gateway) {
-  const n = QUICK ? 20 : 200;
-  const direct = await runStreams(directTarget(1, 0), n, 1);
-  const through = await runStreams(gatewayTarget(gateway.token, 1, 0), n, 1);
-  return { turnOverheadP50Ms: round(percentile(through.map(total), 50) - percentile(direct.map(total), 50)) };
-}
-
-async function benchDatabase(db: Db, upstream: ChildProcess) {
-  const gateway = await startGateway(db, upstream);
-  const result: Record<string, unknown> = { db };
-  try {
-    console.error(`[${db}] added latency`);
-    result.addedLatency = await addedLatency(gateway, gatewayTarget(gateway.token, DELTAS, 0));
-    console.error(`[${db}] added latency, not recorded`);
-    result.addedLatencyUnrecorded = await addedLatency(gateway, unrecordedTarget(gateway.token, DELTAS, 0));
-    console.error(`[${db}] database cost per turn`);
-    result.dbCost = await dbCostPerTurn(gateway);
-    const concurrencies = QUICK ? [1, 100] : db === 'postgres' ? [1, 100, 1000] : [1, 100];
-    result.paced = [];
-    for (const concurrency of concurrencies) {
-      console.error(`[${db}] paced overhead at ${concurrency}`);
-      (result.paced as unknown[]).push(await pacedOverhead(gateway, concurrency));
-    }
-    console.error(`[${db}] burst of 100`);
-    (result.paced as unknown[]).push(await pacedOverhead(gateway, 100, true));
-    console.error(`[${db}] saturation`);
-    result.saturation = await saturation(gateway);
-    if (db === 'postgres' || QUICK) {
-      console.error(`[${db}] sustained streams`);
-      result.sustained = await sustained(gateway);
-    }
-  } finally {
-    await stop(gateway.child);
-    await gateway.dropDatabase();
-  }
-  // A gateway of its own and 30 s: the full run's only (the quick run is a smoke test within a minute).
-  if (db === 'postgres' && !QUICK) {
-    console.error(`[${db}] memory per open stream`);
-    result.memory = await memoryPerStream(db, upstream);
-  }
-  return result;
-}
-
-/** The highest sustained level held. */
-function sustainedFigure(result: any): string | undefined {
-  if (!result.sustained) return undefined;
-  const held = result.sustained.filter((level: any) => level.held).at(-1);
-  return held ? String(held.streams) : `fewer than ${result.sustained[0].streams}`;
-}
-
-function markdown(report: { machine: Record<string, unknown>; results: Record<string, any>[]; startedAt: string; quick: boolean }): string {
-  const lines = [
-    `# Benchmark results${report.quick ? ' (quick run)' : ''}`,
-    '',
-    `Run ${report.startedAt} on ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}.`,
-    `Method: shared/BENCH-METHOD.md — fake upstream (${DELTAS} deltas; paced runs every ${PACE_MS} ms) and gateway as separate processes, one load client reading real SSE, direct and gateway interleaved. Produced by \`npm run bench${report.quick ? ':quick' : ''}\`.`,
-    ...(report.quick ? [] : ['Added TTFT and gaps at c=1, c=100 and the burst: median over 3 rounds, each round direct then gateway.']),
-    '',
-    '| figure | PGlite | PostgreSQL | target |',
-    '|---|---|---|---|',
-  ];
-  const by = (db: Db) => report.results.find((result) => result.db === db) ?? {};
-  const cell = (db: Db, pick: (r: any) => unknown) => {
+async function memoryPerStream(subjects: Subject[], results: Map<string, Figures>) {
+  const measured = new Set<Server>();
+  for (const subject of subjects) {
+    if (!subject.server) continue;
+    const onShared = !measured.has(subject.server);
+    if (!onShared && (QUICK || !subject.launch)) continue;
+    log(`memory per open stream, ${subject.label}`);
+    const server = onShared ? subject.server : await subject.launch!();
+    measured.add(subject.server);
     try {
-      const value = pick(by(db));
-      return value === undefined ? '—' : String(value);
-    } catch {
-      return '—';
+      await runStreams(targetOf(subject, server, DELTAS, 0), 200, WARM_UP_CONCURRENCY);
+      results.get(subject.key)!.memory = await holdStreams(server, targetOf(subject, server, MEMORY_DELTAS, 1000), MEMORY_STREAMS, MEMORY_DELTAS, 1000);
+    } finally {
+      if (!onShared) await server.close();
     }
-  };
-  const row = (name: string, pick: (r: any) => unknown, target: string) => lines.push(`| ${name} | ${cell('pglite', pick)} | ${cell('postgres', pick)} | ${target} |`);
-  row('added latency p50, c=1, zero-delay (ms)', (r) => r.addedLatency.addedP50Ms, '≤ 1.5 (Portkey 2.37, LiteLLM 4.34, Bifrost 0.44)');
-  row('added latency p99, c=1, zero-delay (ms)', (r) => r.addedLatency.addedP99Ms, '');
-  row('gateway CPU per chat turn, c=1 (ms)', (r) => r.addedLatency.gatewayCpuMsPerRequest, '');
-  row('added latency p50 / p99, c=1, `/v1` with `store: false` (nothing written) (ms)', (r) => `${r.addedLatencyUnrecorded.addedP50Ms} / ${r.addedLatencyUnrecorded.addedP99Ms}`, '');
-  row('gateway CPU per `/v1` request, `store: false`, c=1 (ms)', (r) => r.addedLatencyUnrecorded.gatewayCpuMsPerRequest, '');
-  for (const [c, burst] of [[1, false], [100, false], [1000, false], [100, true]] as const) {
-    const label = burst ? `a burst of ${c} arriving at once` : `c=${c}`;
-    const pick = (r: any) => r.paced.find((x: any) => x.concurrency === c && x.burst === burst);
-    row(`added TTFT p50 / p99, ${label} (ms)`, (r) => (pick(r) ? `${pick(r).addedTtftP50Ms} / ${pick(r).addedTtftP99Ms}` : undefined), c === 100 && !burst ? '≤ 2 / ≤ 10' : '');
-    row(`added gap between deltas p50 / p99, ${label} (ms)`, (r) => (pick(r) ? `${pick(r).addedGapP50Ms} / ${pick(r).addedGapP99Ms}` : undefined), '');
   }
-  row('relayed deltas per second (saturation)', (r) => r.saturation.deltasPerSecond, '≥ 30,000');
-  row('gateway CPU per 1,000 deltas (ms)', (r) => r.saturation.cpuMsPer1000Deltas, '');
-  row('gateway CPU per relayed delta ÷ the fake upstream’s, saturation', (r) => r.saturation.cpuPerUpstreamCpu, '');
-  row('database cost per chat turn, p50 (ms)', (r) => r.dbCost.turnOverheadP50Ms, '');
-  row(`open streams sustained, ${SUSTAINED_PACE_MS} ms pacing (highest level held)`, sustainedFigure, '≥ 5,000');
-  row(
-    'resident memory per open stream (KiB), slowly paced streams open at once',
-    (r) => r.memory && `${r.memory.rssPerStreamKiB}, ${r.memory.streams} open (${r.memory.failed} failed, added delay p99 ${r.memory.addedDelayP99Ms} ms)`,
-    '≤ 50 at 5,000',
-  );
+}
+
+/** Figure 4: relayed deltas per second at saturation (no pacing) and the gateway's CPU per 1,000 deltas. */
+async function saturation(subjects: Subject[], results: Map<string, Figures>) {
+  const deltasPerStream = QUICK ? 500 : 2000;
+  const streams = QUICK ? 10 : 48;
+  const concurrency = QUICK ? 10 : 24;
+  for (const subject of subjects) {
+    const cpu = cpuSince(fakeUpstream!.pid!, ...(subject.server ? [subject.server.child.pid!] : []));
+    const startedAt = performance.now();
+    const runs = await runStreams(target(subject, deltasPerStream, 0), streams, concurrency);
+    const seconds = (performance.now() - startedAt) / 1000;
+    const [upstreamCpuMs, gatewayCpuMs] = cpu() as [number, number | undefined];
+    const relayed = relayedDeltas(runs);
+    results.get(subject.key)!.saturation = {
+      deltasPerSecond: Math.round(relayed / seconds),
+      cpuMsPer1000Deltas: gatewayCpuMs === undefined ? undefined : round((gatewayCpuMs / relayed) * 1000),
+      cpuPerUpstreamCpu: gatewayCpuMs === undefined ? undefined : perUpstreamCpu(gatewayCpuMs, upstreamCpuMs),
+      relayed,
+      errors: errorCount(runs),
+      firstError: firstError(runs),
+    };
+  }
+}
+
+/** Open streams held at 10 deltas a second: each level for every subject still holding, until none is left. */
+async function heldStreams(subjects: Subject[], results: Map<string, Figures>) {
+  let holding = subjects;
+  for (const level of HELD_LEVELS) {
+    if (holding.length === 0) break;
+    for (const subject of holding) {
+      log(`${level} open streams at 10 deltas/s, ${subject.label}`);
+      const result = await holdStreams(subject.server, target(subject, HELD_DELTAS, HELD_PACE_MS), level, HELD_DELTAS, HELD_PACE_MS);
+      ((results.get(subject.key)!.held ??= []) as unknown[]).push(result);
+      await sleep(1000);
+    }
+    holding = holding.filter((subject) => (results.get(subject.key)!.held as { held: boolean }[]).at(-1)!.held);
+  }
+}
+
+const highestHeld = (figures: Figures): number | undefined => {
+  const levels = figures.held as { streams: number; held: boolean }[] | undefined;
+  if (!levels) return undefined;
+  return levels.filter((level) => level.held).at(-1)?.streams ?? 0;
+};
+
+interface Row {
+  name: string;
+  pick: (figures: Figures) => number | undefined;
+  /** What the direct column shows instead, where the figure is the subject's own time. */
+  direct?: (figures: Figures) => string;
+  /** BENCH-METHOD's target: the most (or, for `relayAtLeast`, the least) each ratio may be. */
+  portkeyAtMost?: number;
+  relayAtMost?: number;
+  relayAtLeast?: number;
+}
+
+const ROWS: Row[] = [
+  { name: 'added latency p50, c=1, zero-delay upstream (ms)', pick: (f) => f.atOne?.p50Ms, direct: (f) => `full reply ${f.atOne.p50Ms}`, portkeyAtMost: 0.5, relayAtMost: 3 },
+  { name: 'added latency p99, c=1, zero-delay upstream (ms)', pick: (f) => f.atOne?.p99Ms, direct: (f) => `full reply ${f.atOne.p99Ms}` },
+  { name: 'gateway CPU per request, c=1 (ms)', pick: (f) => f.atOne?.cpuMsPerRequest, portkeyAtMost: 0.5 },
+  {
+    name: 'added time, a one-delta reply, c=1, p50 (ms): on our chat route, the turn’s database writes',
+    pick: (f) => f.turn?.p50Ms,
+    direct: (f) => `full reply ${f.turn.p50Ms}`,
+  },
+  ...PACED_LEVELS.flatMap((level): Row[] => [
+    {
+      name: `added TTFT p99, ${level} paced streams (ms)`,
+      pick: (f) => f[`paced${level}`]?.ttftP99Ms,
+      direct: (f) => `TTFT ${f[`paced${level}`].ttftP99Ms}`,
+      ...(level <= 200 ? { portkeyAtMost: 0.5 } : {}),
+    },
+    { name: `added gap between deltas p99, ${level} paced streams (ms)`, pick: (f) => f[`paced${level}`]?.gapP99Ms, direct: (f) => `gap ${f[`paced${level}`].gapP99Ms}` },
+    {
+      name: `gateway CPU per 1,000 deltas, ${level} paced streams (ms)`,
+      pick: (f) => f[`paced${level}`]?.cpuMsPer1000Deltas,
+      ...(level === 200 ? { portkeyAtMost: 0.5, relayAtMost: 1.3 } : {}),
+    },
+  ]),
+  ...(QUICK
+    ? []
+    : [
+        { name: `added TTFT p50, a burst of ${BURST} arriving at once (ms)`, pick: (f: Figures) => f[`burst${BURST}`]?.ttftP50Ms, direct: (f: Figures) => `TTFT ${f[`burst${BURST}`].ttftP50Ms}` },
+        { name: `added TTFT p99, a burst of ${BURST} arriving at once (ms)`, pick: (f: Figures) => f[`burst${BURST}`]?.ttftP99Ms, direct: (f: Figures) => `TTFT ${f[`burst${BURST}`].ttftP99Ms}` },
+      ]),
+  { name: 'relayed deltas per second at saturation (no pacing)', pick: (f) => f.saturation?.deltasPerSecond, direct: (f) => show(f.saturation.deltasPerSecond) },
+  { name: 'gateway CPU per 1,000 deltas at saturation (ms)', pick: (f) => f.saturation?.cpuMsPer1000Deltas },
+  { name: `RSS per open stream, ${MEMORY_STREAMS.toLocaleString('en')} open at 1 delta/s (KiB)`, pick: (f) => f.memory?.rssPerStreamKiB, relayAtMost: 1 },
+  { name: `open streams held at 10 deltas/s (p99 gap ≤ ${HELD_MAX_GAP_P99_MS} ms; highest of ${HELD_LEVELS.join(', ')}; 0: none)`, pick: highestHeld, relayAtLeast: 0.8 },
+];
+
+function targetText(row: Row): string {
+  const parts = [
+    row.portkeyAtMost === undefined ? undefined : `≤ ${row.portkeyAtMost} × Portkey`,
+    row.relayAtMost === undefined ? undefined : `≤ ${row.relayAtMost} × relay`,
+    row.relayAtLeast === undefined ? undefined : `≥ ${row.relayAtLeast} × relay`,
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+const show = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '—' : value.toLocaleString('en', { maximumFractionDigits: 2 }));
+/** A ratio of two figures, where both are positive; added latency can come out at or below zero in a noisy round. */
+const ratio = (ours: number | undefined, theirs: number | undefined) => (ours !== undefined && theirs !== undefined && ours >= 0 && theirs > 0 ? ours / theirs : undefined);
+
+interface Report {
+  startedAt: string;
+  quick: boolean;
+  pinned: boolean;
+  machine: Record<string, unknown>;
+  loadAverage: { before: number[]; after: number[] };
+  subjects: { key: string; label: string; kind: Kind }[];
+  results: Record<string, Figures>;
+}
+
+function markdown(report: Report): string {
+  const subjects = report.subjects;
+  const figures = (key: string) => report.results[key] ?? {};
+  const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
+  const errors = subjects.flatMap((subject) => {
+    const own = figures(subject.key);
+    const counted = [own.atOne, own.turn, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
+    const count = counted.reduce((sum, figure) => sum + (figure.errors ?? 0), 0);
+    const first = counted.find((figure) => figure.firstError)?.firstError;
+    return count ? [`${subject.label}: ${count} failed streams outside the open-stream levels${first ? ` (the first: ${first})` : ''}`] : [];
+  });
+  const lines = [
+    `# Benchmark results${report.quick ? ' (quick run)' : ''}: us beside Portkey, a minimal relay and direct`,
+    '',
+    `Run ${report.startedAt} on ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}. Produced by \`npm run bench${report.quick ? ':quick' : ''}\`.`,
+    `Load average (1 / 5 / 15 min): ${load(report.loadAverage.before)} before, ${load(report.loadAverage.after)} after.`,
+    `Method: shared/BENCH-METHOD.md. ${report.pinned ? 'Each gateway pinned to core 1 (`taskset -c 1`); the fake upstream and the load client on core 0.' : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : 'medians of 3 rounds'}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
+    ...(errors.length ? ['', `**Failed streams: the figures they are part of are not valid.** ${errors.join('; ')}.`] : []),
+    '',
+    `| figure | ${subjects.map((subject) => subject.label).join(' | ')} |`,
+    `|---|${subjects.map(() => '---').join('|')}|`,
+  ];
+  for (const row of ROWS) {
+    const cells = subjects.map((subject) => {
+      if (subject.kind !== 'direct') return show(row.pick(figures(subject.key)));
+      try {
+        return row.direct ? `(${row.direct(figures(subject.key))})` : '—';
+      } catch {
+        return '—';
+      }
+    });
+    lines.push(`| ${row.name} | ${cells.join(' | ')} |`);
+  }
+  const portkey = subjects.find((subject) => subject.kind === 'portkey');
+  const relay = subjects.find((subject) => subject.kind === 'relay');
+  const ours = subjects.filter((subject) => !['direct', 'portkey', 'relay'].includes(subject.kind));
+  lines.push('', '## Ratios and targets (BENCH-METHOD)', '', '| figure | us | value | Portkey | relay | us ÷ Portkey | us ÷ relay | target | met |', '|---|---|---|---|---|---|---|---|---|');
+  for (const row of ROWS) {
+    const theirs = portkey && row.pick(figures(portkey.key));
+    const floor = relay && row.pick(figures(relay.key));
+    for (const subject of ours) {
+      const value = row.pick(figures(subject.key));
+      const toPortkey = ratio(value, theirs);
+      const toRelay = ratio(value, floor);
+      const checks = [
+        row.portkeyAtMost === undefined ? undefined : toPortkey === undefined ? undefined : toPortkey <= row.portkeyAtMost,
+        row.relayAtMost === undefined ? undefined : toRelay === undefined ? undefined : toRelay <= row.relayAtMost,
+        row.relayAtLeast === undefined ? undefined : toRelay === undefined ? undefined : toRelay >= row.relayAtLeast,
+      ];
+      const wanted = [row.portkeyAtMost, row.relayAtMost, row.relayAtLeast].filter((bound) => bound !== undefined).length;
+      const known = checks.filter((check) => check !== undefined);
+      const met = wanted === 0 ? '' : known.length < wanted ? 'unknown' : known.every(Boolean) ? '**met**' : 'not met';
+      lines.push(`| ${row.name} | ${subject.label} | ${show(value)} | ${show(theirs)} | ${show(floor)} | ${show(toPortkey)} | ${show(toRelay)} | ${targetText(row)} | ${met} |`);
+    }
+  }
   lines.push(
     '',
-    `## Open streams (starts spread over half a stream; held = every delta, errors under 0.1 %, added delay p99 at most ${SUSTAINED_MAX_ADDED_DELAY_MS} ms, no gap over 10 paces)`,
+    `## Open streams and memory per stream (held: every delta arrives, errors under 0.1 %, p99 gap between deltas at most ${HELD_MAX_GAP_P99_MS} ms)`,
     '',
-    '| database | streams | pace (ms) | held | failed | worst gap (ms) | added delay p99 (ms) | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of a core) |',
+    '| subject | streams | pace (ms) | held | failed | p99 gap (ms) | worst gap (ms) | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of its core) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   );
-  for (const result of report.results) {
-    for (const level of [...(result.sustained ?? []), ...(result.memory ? [result.memory] : [])]) {
-      lines.push(`| ${result.db} | ${level.streams} | ${level.paceMs} | ${level.held ? 'yes' : 'no'} | ${level.failed} | ${level.worstGapMs} | ${level.addedDelayP99Ms} | ${level.rssPerStreamKiB} | ${level.cpuMsPer1000Deltas} | ${level.cpuPerUpstreamCpu} | ${level.gatewayBusyPercent} |`);
+  for (const subject of subjects) {
+    const own = figures(subject.key);
+    for (const level of [...(own.held ?? []), ...(own.memory ? [own.memory] : [])]) {
+      lines.push(
+        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${level.paceMs === HELD_PACE_MS ? (level.held ? 'yes' : 'no') : '(memory)'} | ${level.failed} | ${level.gapP99Ms} | ${level.worstGapMs} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} |`,
+      );
     }
   }
   lines.push(
     '',
-    `Sustained levels (${SUSTAINED_PACE_MS} ms pacing) rise until one is not held; their RSS column counts only what the process grows by, on a heap the earlier figures have grown already. Memory per stream (the full run's last row) is measured in a gateway started for it, paced slowly so that the CPU does not decide it. Targets: ≥ 5,000 streams on 2 cores at ≤ 50 KiB each. The load client shares the 2 cores with the gateway and the fake upstream.`,
+    `RSS per stream rows (pace 1000 ms) are measured first in each process, after 200 warm-up requests (the full run starts a gateway of ours for each route after the first; the quick run measures its native route only), ${MEMORY_STREAMS} streams of ${MEMORY_DELTAS} deltas a second apart, as its peak RSS during the level minus its RSS before. Held levels use ${HELD_DELTAS} deltas every ${HELD_PACE_MS} ms, starts spread over half a stream; direct's level is bounded by the load client's core, not a gateway. Portkey sleeps 25 ms before the first event of every streamed reply (its \`src/handlers/streamHandler.ts\`), so its latency at c=1 is no bar; latency is judged against the relay.`,
     '',
   );
   return lines.join('\n');
 }
 
+let fakeUpstream: ChildProcess | undefined;
+
 async function main() {
   const startedAt = new Date().toISOString();
-  const fake = start('dist/apps/fake-llm/apps/fake-llm/src/main.js', { FAKE_LLM_PORT: String(FAKE_PORT), FAKE_LLM_HOST: '127.0.0.1' });
+  const before = loadavg();
+  // The load client shares core 0 with the fake upstream, all its threads included.
+  if (PINNED) spawnSync('taskset', ['-a', '-cp', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
+  const portkeyVersion = installPortkey();
+  fakeUpstream = start('dist/apps/fake-llm/apps/fake-llm/src/main.js', { FAKE_LLM_PORT: String(FAKE_PORT), FAKE_LLM_HOST: '127.0.0.1' }, CLIENT_CORE);
+  const servers: Server[] = [];
   try {
-    await waitFor(`http://127.0.0.1:${FAKE_PORT}/v1/models`, fake);
-    const results = [];
+    await waitFor(`http://127.0.0.1:${FAKE_PORT}/v1/models`, fakeUpstream);
     // The quick run checks the embedded default only; the full run covers both. BENCH_DBS=postgres picks one.
     const dbs = (process.env.BENCH_DBS?.split(',') as Db[] | undefined) ?? (QUICK ? ['pglite'] : ['pglite', 'postgres']);
+    const subjects: Subject[] = [{ key: 'direct', label: 'direct', kind: 'direct' }];
     for (const db of dbs) {
-      results.push(await benchDatabase(db, fake));
+      const name = db === 'postgres' ? 'PostgreSQL' : 'PGlite';
+      const server = await startOurs(db);
+      servers.push(server);
+      const launch = () => startOurs(db);
+      subjects.push(
+        { key: `native-${db}`, label: `us native SSE, ${name}`, kind: 'native', server, launch },
+        { key: `v1-${db}`, label: `us \`/v1\`, ${name}`, kind: 'v1', server, launch },
+        { key: `v1-unstored-${db}`, label: `us \`/v1\` store:false, ${name}`, kind: 'v1-unstored', server, launch },
+      );
     }
+    const portkey = await startPortkey();
+    const relay = await startRelay();
+    servers.push(portkey, relay);
+    subjects.push(
+      { key: 'portkey', label: `Portkey ${portkeyVersion}`, kind: 'portkey', server: portkey },
+      { key: 'relay', label: 'relay', kind: 'relay', server: relay },
+    );
+    const results = new Map<string, Figures>(subjects.map((subject) => [subject.key, {}]));
+    await memoryPerStream(subjects, results);
+    await warmUp(subjects);
+    log('c=1: added latency and CPU per request');
+    await latencyAtOne(subjects, results, DELTAS, 'atOne');
+    log('c=1: a one-delta reply');
+    await latencyAtOne(subjects, results, 1, 'turn');
+    for (const level of PACED_LEVELS) {
+      log(`${level} paced streams`);
+      await pacedStreams(subjects, level, results);
+    }
+    if (!QUICK) {
+      log(`a burst of ${BURST}`);
+      await pacedStreams(subjects, BURST, results, true);
+    }
+    log('saturation');
+    await saturation(subjects, results);
+    await heldStreams(subjects, results);
     const machine = { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version };
-    const report = { startedAt, quick: QUICK, machine, results };
+    const report: Report = {
+      startedAt,
+      quick: QUICK,
+      pinned: PINNED,
+      machine,
+      loadAverage: { before, after: loadavg() },
+      subjects: subjects.map(({ key, label, kind }) => ({ key, label, kind })),
+      results: Object.fromEntries(results),
+    };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(`bench/results/${startedAt.replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}.json`, JSON.stringify(report, null, 2));
     const md = markdown(report);
     writeFileSync(QUICK ? 'bench/results/latest-quick.md' : 'bench/results/latest.md', md);
     console.log(md);
   } finally {
-    await stop(fake);
+    for (const server of servers) await server.close();
+    await stop(fakeUpstream);
     await agent.close();
   }
 }
