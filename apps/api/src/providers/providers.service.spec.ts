@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { AuditEventsRepository, ProviderCredentialsRepository, UsersRepository } from '@app/persistence';
+import { parseAuthConfig, SecretCipher } from '@app/common';
+import { AuditEventsRepository, ProviderConnectionsRepository, ProviderCredentialsRepository, UsersRepository } from '@app/persistence';
 import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
+import { eventually } from '../../../../test/helpers/eventually.js';
 import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
+import { TEST_ENV } from '../../../../test/helpers/test-app.js';
 import { MetricsModule } from '../observability/metrics.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { ProvidersModule } from './providers.module.js';
@@ -94,5 +97,24 @@ describe('ProvidersService (PGlite)', () => {
     expect(await used('gpt-4o')).toBe(listingB.id);
     for (const connection of [any, listingA, listingB]) await connections.remove(bed.userId, connection.id, origin);
     await expect(providers.resolveEndpoint(member!.id, 'openai', 'gpt-4o')).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED' });
+  });
+});
+
+describe('ProvidersService: a connection key sealed with a retired encryption key (PGlite)', () => {
+  const OLD_KEY = '11'.repeat(32);
+  let bed: ServiceTestbed;
+
+  beforeAll(async () => {
+    bed = await bootServices([MetricsModule, RedisModule, ProvidersModule], { ENCRYPTION_KEY: '22'.repeat(32), ENCRYPTION_KEY_ID: 'k2', ENCRYPTION_PREVIOUS_KEYS: `k1:${OLD_KEY}` });
+  });
+  afterAll(() => bed?.close());
+
+  it('is used, and sealed again with the current key on use', async () => {
+    const retired = new SecretCipher(parseAuthConfig({ ...TEST_ENV, ENCRYPTION_KEY: OLD_KEY, ENCRYPTION_KEY_ID: 'k1' }));
+    const repository = bed.module.get(ProviderConnectionsRepository);
+    const fields = { provider: 'openai', name: 'old', apiKeyEncrypted: retired.encrypt(FAKE_KEY), apiKeyHint: 'sk-…0001', baseUrl: null, models: [], enabled: true };
+    await repository.create('sealed-long-ago', fields);
+    expect(await bed.module.get(ProvidersService).endpointForConnection('sealed-long-ago')).toMatchObject({ apiKey: FAKE_KEY });
+    await eventually(async () => expect((await repository.find('sealed-long-ago'))?.apiKeyEncrypted).toMatch(/^enc:k2:/));
   });
 });

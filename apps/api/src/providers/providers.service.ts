@@ -66,10 +66,6 @@ export class ProvidersService {
     });
   }
 
-  get allowUserKeys(): boolean {
-    return this.config.allowUserKeys;
-  }
-
   async get(userId: string, provider: ProviderId): Promise<ProviderCredentialEntity> {
     const credential = await this.credentials.findOwned(userId, provider);
     if (!credential) throw new AppError('CREDENTIAL_NOT_FOUND', `No settings saved for ${provider}`);
