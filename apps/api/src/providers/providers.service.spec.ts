@@ -6,6 +6,7 @@ import { bootServices, type ServiceTestbed } from '../../../../test/helpers/serv
 import { MetricsModule } from '../observability/metrics.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { ProvidersModule } from './providers.module.js';
+import { ConnectionsService } from './connections.service.js';
 import { ProvidersService } from './providers.service.js';
 
 /** Where the calls come from, as the controller passes it to the audit log. */
@@ -71,5 +72,27 @@ describe('ProvidersService (PGlite)', () => {
     const saved = events.find((event) => event.action === 'provider.credential_saved' && event.target === 'openai');
     expect(saved?.detail).toEqual(expect.objectContaining({ keyChanged: expect.any(Boolean), baseUrlHost: new URL(baseUrl).host }));
     expect(JSON.stringify(events)).not.toContain(FAKE_KEY);
+  });
+
+  it("chooses among the organisation's connections: those listing the model first, several taking turns; a named one through endpointForConnection", async () => {
+    const connections = bed.module.get(ConnectionsService);
+    const member = await bed.module.get(UsersRepository).createUser({ email: `${randomUUID()}@example.com`, passwordHash: 'unused', displayName: 'Member' });
+    const make = (name: string, models: string[]) => connections.create(bed.userId, { provider: 'openai', name, apiKey: `sk-${name}-0000`, baseUrl, models }, origin);
+    const any = await make('any', []);
+    const listingA = await make('listing-a', ['gpt-4o']);
+    const listingB = await make('listing-b', ['gpt-4o']);
+    const used = async (model?: string) => (await providers.resolveEndpoint(member!.id, 'openai', model)).connectionId;
+    expect(new Set([await used('gpt-4o'), await used('gpt-4o')])).toEqual(new Set([listingA.id, listingB.id]));
+    expect(await used('gpt-4o-mini')).toBe(any.id);
+    expect(await providers.resolveEndpoint(member!.id, 'openai', 'gpt-4o-mini')).toMatchObject({ apiKey: 'sk-any-0000', baseUrl, source: 'organisation' });
+    // The user's own key wins, and says so.
+    expect(await providers.resolveEndpoint(bed.userId, 'openai', 'gpt-4o')).toMatchObject({ apiKey: FAKE_KEY, connectionId: null, source: 'user' });
+
+    expect(await providers.endpointForConnection(listingA.id)).toMatchObject({ apiKey: 'sk-listing-a-0000', defaultModel: 'gpt-4o', connectionId: listingA.id, source: 'organisation' });
+    await connections.update(bed.userId, listingA.id, { enabled: false }, origin);
+    await expect(providers.endpointForConnection(listingA.id)).rejects.toMatchObject({ code: 'CONNECTION_UNAVAILABLE' });
+    expect(await used('gpt-4o')).toBe(listingB.id);
+    for (const connection of [any, listingA, listingB]) await connections.remove(bed.userId, connection.id, origin);
+    await expect(providers.resolveEndpoint(member!.id, 'openai', 'gpt-4o')).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED' });
   });
 });
