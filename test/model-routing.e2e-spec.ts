@@ -20,7 +20,7 @@ describe('model policies, aliases and fallback (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    ({ api, admin } = await bootWithAdmin(FAKE_UPSTREAM_ENV));
+    ({ api, admin } = await bootWithAdmin({ ...FAKE_UPSTREAM_ENV, UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: '2000' }));
   });
   afterAll(async () => {
     await api?.close();
@@ -78,6 +78,19 @@ describe('model policies, aliases and fallback (e2e)', () => {
         ['failed', 'upstream_rate_limited'],
         ['ok', undefined],
       ]);
+    });
+
+    it('no first token in time (UPSTREAM_FIRST_TOKEN_TIMEOUT_MS): the next target answers', async () => {
+      const name = `silent-${randomUUID().slice(0, 8)}`;
+      await putAlias(name, { targets: [{ provider: 'openai', model: 'fake:hang=1' }], fallbacks: [{ provider: 'anthropic', model: 'fake:deltas=2' }] }).expect(200);
+      const result = await stream(await member(), { provider: 'alias', model: name });
+      expect(result.text).toBe(replyText(2));
+      expect(result.events.at(-1)!.data.attempts.map((attempt: { status: string; code?: string }) => [attempt.status, attempt.code])).toEqual([
+        ['failed', 'upstream_timeout'],
+        ['ok', undefined],
+      ]);
+      // The silent request was given up on (closed) before the next one was made.
+      expect(fake.requests[0]!.closedEarly).toBe(true);
     });
 
     it('a break after the first delta does not fall back: the error event and the partial reply', async () => {

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, type OpenAPIObject, getSchemaPath } from '@nestjs/swagger';
+import { ReplyAttemptDto } from '../sessions/dto/session-response.dto.js';
 
 type PathItem = OpenAPIObject['paths'][string];
 type Operation = NonNullable<PathItem['get']>;
@@ -54,6 +55,7 @@ export class ChatDoneEventDto {
   @ApiProperty() responseTimeMs: number;
   @ApiPropertyOptional() stopped?: boolean;
   @ApiPropertyOptional({ enum: ['user', 'client_disconnected'] }) reason?: string;
+  @ApiProperty({ type: [ReplyAttemptDto], description: 'The route the reply took: every upstream attempt, in order' }) attempts: ReplyAttemptDto[];
 }
 export class ChatErrorEventDto {
   @ApiProperty() error: string;
