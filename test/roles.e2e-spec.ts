@@ -11,12 +11,15 @@ interface Operation {
 }
 
 /** A body that passes validation, so a 403 cannot hide behind a 400, nor an admin's success behind one. */
+const PRICE = { currency: 'USD', inputPerMillion: '1', outputPerMillion: '2', cachedInputPerMillion: '0.5', reasoningPerMillion: '2' };
 const BODIES: Record<string, object> = {
   'patch /api/admin/users/{id}/role': { role: 'admin' },
   'post /api/admin/connections': { provider: 'echo', name: 'role matrix' },
   'put /api/admin/aliases/{name}': { targets: [{ provider: 'echo', model: 'echo-1' }] },
   'put /api/admin/budgets/{role}': { monthlyLimit: '0' },
   'put /api/admin/users/{id}/budget': { monthlyLimit: '0' },
+  'post /api/admin/prices': { ...PRICE, provider: 'openai', model: 'roles-matrix' },
+  'put /api/admin/prices/{id}': PRICE,
 };
 
 /** Routes whose parameter is not an id: a role (a uuid is no role: 400), an alias name (PUT creates it). */
