@@ -74,6 +74,12 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'delete', path: '/api/admin/users/:id' },
   { method: 'get', path: '/api/admin/audit' },
   { method: 'get', path: '/api/admin/feedback' },
+  { method: 'get', path: '/api/usage' },
+  { method: 'get', path: '/api/admin/usage' },
+  { method: 'get', path: '/api/admin/prices' },
+  { method: 'post', path: '/api/admin/prices' },
+  { method: 'put', path: '/api/admin/prices/:id' },
+  { method: 'delete', path: '/api/admin/prices/:id' },
   { method: 'get', path: '/api/admin/budgets' },
   { method: 'put', path: '/api/admin/budgets/:role' },
   { method: 'delete', path: '/api/admin/budgets/:role' },
@@ -156,7 +162,9 @@ const queryArbitrary = fc.oneof(
     .map(({ name, value, cursor }) => `?${name}=${encodeText(String(value))}${cursor === undefined ? '' : `&cursor=${encodeText(String(cursor))}`}`),
   // The admin listings' filters: LIKE wildcards, dates JavaScript cannot read, a cursor beyond bigint, repeated parameters.
   fc.constantFrom('?search=%25%5F%5C', '?search=%00', '?role=admin&role=member', '?from=2026-W01', '?to=%2B275760-09-13', '?cursor=99999999999999999999'),
-  fc.record({ name: fc.constantFrom('search', 'role', 'actor', 'action', 'from', 'to'), value: junk }).map(({ name, value }) => `?${name}=${encodeText(String(value))}`),
+  fc.record({ name: fc.constantFrom('search', 'role', 'actor', 'action', 'from', 'to', 'groupBy', 'userId', 'provider', 'model'), value: junk }).map(({ name, value }) => `?${name}=${encodeText(String(value))}`),
+  // The usage reports' ranges: days that do not exist, no zone, reversed, too long, far out.
+  fc.constantFrom('?from=2026-02-30', '?from=2026-01-01T00:00:00', '?from=2026-03-01&to=2026-02-01', '?from=2020-01-01&to=2026-01-01', '?from=9999-12-31', '?groupBy=user&groupBy=day'),
 );
 
 type Nesting = 'array' | 'object' | 'mixed';
@@ -202,6 +210,8 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/api/folders/:id': { name: 'a folder' },
     '/api/keys': { name: 'a key' },
     '/api/admin/users/:id/role': { role: 'member' },
+    '/api/admin/prices': { provider: 'openai', model: 'fuzz', currency: 'USD', inputPerMillion: '1', outputPerMillion: '2', cachedInputPerMillion: '0.5', reasoningPerMillion: '2' },
+    '/api/admin/prices/:id': { currency: 'EUR', inputPerMillion: '1', outputPerMillion: '2', cachedInputPerMillion: '0.5', reasoningPerMillion: '2' },
     '/api/admin/budgets/:role': { monthlyLimit: '25.50' },
     '/api/admin/users/:id/budget': { monthlyLimit: '10' },
     '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },

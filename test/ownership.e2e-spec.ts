@@ -15,6 +15,8 @@ interface Fixture {
   userId: string;
   folderId: string;
   shareId: string;
+  /** A price row: shared by everyone, changed by admins only. */
+  priceId: string;
 }
 
 /** Which of A's resources a path parameter names, by route family. */
@@ -25,6 +27,7 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
   if (name === 'id' && path.startsWith('/api/folders/')) return fixture.folderId;
   if (name === 'messageId') return fixture.messageId;
   if (name === 'id' && path.startsWith('/api/admin/users/')) return fixture.userId;
+  if (name === 'id' && path.startsWith('/api/admin/prices/')) return fixture.priceId;
   if (name === 'shareId') return fixture.shareId;
   if (name === 'role') return 'member';
   return undefined;
@@ -42,6 +45,7 @@ const bodies = (fixture: Fixture): Record<string, unknown> => ({
   'put /api/chat/sessions/{id}/branch': { messageId: fixture.messageId },
   'post /api/chat/sessions/{id}/messages/{messageId}/edit': { content: 'taken over' },
   'patch /api/admin/users/{id}/role': { role: 'member' },
+  'put /api/admin/prices/{id}': { currency: 'USD', inputPerMillion: '0', outputPerMillion: '0', cachedInputPerMillion: '0', reasoningPerMillion: '0' },
   'put /api/admin/users/{id}/budget': { monthlyLimit: '0' },
   'put /api/admin/budgets/{role}': { monthlyLimit: '0' },
   'patch /api/chat/sessions/{id}': { pinned: true, archived: true, tags: ['taken'] },
@@ -51,6 +55,9 @@ const bodies = (fixture: Fixture): Record<string, unknown> => ({
 });
 
 /** Routes that act on any account, for administrators: a member is refused before any lookup (the role matrix in roles.e2e-spec covers them fully). */
+/** An admin, who looks up a real price row for the admin price routes. */
+const PRICE_KEEPER = 'price-keeper@example.com';
+
 const expectedStatus = (path: string) => (path.startsWith('/api/admin/') ? 403 : 404);
 
 describe('ownership matrix (e2e)', () => {
@@ -67,10 +74,12 @@ describe('ownership matrix (e2e)', () => {
     account: (await api.http().get('/api/auth/me').set(alice.auth).expect(200)).body,
     folders: (await api.http().get('/api/folders').set(alice.auth).expect(200)).body,
     shares: (await api.http().get(`/api/chat/sessions/${fixture.sessionId}/shares`).set(alice.auth).expect(200)).body,
+    usage: (await api.http().get('/api/usage?groupBy=model').set(alice.auth).expect(200)).body,
   });
 
   beforeAll(async () => {
-    api = await bootTestApp();
+    api = await bootTestApp({ ADMIN_EMAILS: PRICE_KEEPER });
+    const keeper = await registerUser(api, { email: PRICE_KEEPER });
     alice = await registerUser(api);
     bob = await registerUser(api);
     const stream = await readStream(`${api.url}/api/chat/stream`, { token: alice.token, body: { message: "alice's secret plans", provider: 'echo' } });
@@ -80,7 +89,8 @@ describe('ownership matrix (e2e)', () => {
     const [question] = (await api.http().get(`/api/chat/sessions/${sessionId}/messages`).set(alice.auth).expect(200)).body.messages;
     const folder = await api.http().post('/api/folders').set(alice.auth).send({ name: "alice's folder" }).expect(201);
     const share = await api.http().post(`/api/chat/sessions/${sessionId}/share`).set(alice.auth).send({}).expect(201);
-    fixture = { sessionId, messageId: question.id, keyId: key.body.id, provider: 'openai', folderId: folder.body.id, shareId: share.body.id, userId: alice.id };
+    const [price] = (await api.http().get('/api/admin/prices?provider=echo').set(keeper.auth).expect(200)).body.prices;
+    fixture = { sessionId, messageId: question.id, keyId: key.body.id, provider: 'openai', folderId: folder.body.id, shareId: share.body.id, userId: alice.id, priceId: price.id };
   });
   afterAll(() => api.close());
 
@@ -117,6 +127,8 @@ describe('ownership matrix (e2e)', () => {
         'get /api/ui/chat/{id}/stream',
         'patch /api/admin/users/{id}/role',
         'delete /api/admin/users/{id}',
+        'put /api/admin/prices/{id}',
+        'delete /api/admin/prices/{id}',
         'put /api/admin/users/{id}/budget',
         'delete /api/admin/users/{id}/budget',
         'put /api/admin/budgets/{role}',

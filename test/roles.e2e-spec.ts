@@ -11,8 +11,11 @@ interface Operation {
 }
 
 /** A body that passes validation, so a 403 cannot hide behind a 400, nor an admin's success behind one. */
+const PRICE = { currency: 'USD', inputPerMillion: '1', outputPerMillion: '2', cachedInputPerMillion: '0.5', reasoningPerMillion: '2' };
 const BODIES: Record<string, object> = {
   'patch /api/admin/users/{id}/role': { role: 'admin' },
+  'post /api/admin/prices': { ...PRICE, provider: 'openai', model: 'roles-matrix' },
+  'put /api/admin/prices/{id}': PRICE,
   'put /api/admin/budgets/{role}': { monthlyLimit: '0' },
   'put /api/admin/users/{id}/budget': { monthlyLimit: '0' },
 };
@@ -100,7 +103,8 @@ describe('role matrix: every /api/admin route (e2e)', () => {
   it('lets an admin through on every admin route (an unknown id is 404, never 401 or 403)', async () => {
     for (const { route, method, path } of adminRoutes) {
       const response = await call(method, path, randomUUID()).set(admin.auth);
-      const expected = path.includes('{') ? 404 : 200;
+      // The one creating route without an id (a price) answers 201.
+      const expected = path.includes('{') ? 404 : method === 'post' ? 201 : 200;
       expect([route, response.status]).toEqual([route, expected]);
     }
   });

@@ -6,7 +6,7 @@ import type { FinishedReply, NewTurn } from '@app/persistence';
 import type { MetricsService } from '../observability/metrics.service.js';
 import type { ReplyAccounting, ReplyCharge, ReportedUsage } from '../usage/reply-accounting.service.js';
 import { GenerationLog } from './generation-log.js';
-import type { ReplyEncoder, StopReason } from './reply-encoder.js';
+import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
 import type { ReplySaver, SaveOutcome } from './reply.saver.js';
 
 /**
@@ -176,7 +176,7 @@ export class Generation {
     const { code, message } = STOPPED[cause];
     await this.settle({ status: 'aborted', errorCode: code, error: message });
     const { encoder } = this.plan;
-    this.end(endedByServer(cause) ? encoder.error(code, ENDED_BY_SERVER[cause], this.id) : encoder.done(this.id, this.usage, this.elapsedMs(), cause));
+    this.end(endedByServer(cause) ? encoder.error(code, ENDED_BY_SERVER[cause], this.id) : encoder.done(this.id, this.wireUsage(), this.elapsedMs(), cause));
     return true;
   }
 
@@ -257,7 +257,7 @@ export class Generation {
         const message = "The reply was generated but not saved yet; it is being saved as soon as the database is back: read the session's messages for it";
         return this.end(encoder.error('persistence_delayed', message, this.id));
       }
-      if (outcome === 'saved') this.end(encoder.done(this.id, this.usage, this.elapsedMs()));
+      if (outcome === 'saved') this.end(encoder.done(this.id, this.wireUsage(), this.elapsedMs()));
     });
   }
 
@@ -303,6 +303,11 @@ export class Generation {
       prompt: request.messages,
       text: content,
     });
+  }
+
+  /** The counts the protocols' final events carry: the reply's usage and cost live in its usage record. */
+  private wireUsage(): Usage | null {
+    return this.usage && { promptTokens: this.usage.promptTokens, completionTokens: this.usage.completionTokens };
   }
 
   private end(events: MessageEvent[]): void {

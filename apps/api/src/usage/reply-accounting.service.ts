@@ -1,10 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ChatDelta, ChatTurn } from '@app/ai';
 import { UsageRecordsRepository, type UsageStatus } from '@app/persistence';
 import { costOf, type TokenUsage } from './cost.js';
 import { formatDecimal } from './money.js';
 import { type ModelPrice, PriceBook } from './price-book.service.js';
-import { estimateCompletionTokens, estimatePromptTokens } from './token-estimate.js';
+import { estimateCompletionTokens, estimatePromptTokens, loadTokenizer } from './token-estimate.js';
 
 /** What a provider reported about a reply, as the strategies pass it on. */
 export type ReportedUsage = Omit<Extract<ChatDelta, { type: 'usage' }>, 'type'>;
@@ -47,13 +47,17 @@ const tokenCount = (value: number | undefined) => (value !== undefined && Number
  * stored, so the spend history is whole.
  */
 @Injectable()
-export class ReplyAccounting {
+export class ReplyAccounting implements OnApplicationBootstrap {
   private readonly logger = new Logger(ReplyAccounting.name);
 
   constructor(
     private readonly prices: PriceBook,
     private readonly records: UsageRecordsRepository,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await loadTokenizer();
+  }
 
   /** Works out the reply's charge and records it; a failed write is logged, never thrown (the reply is not failed for it). */
   async record(reply: SettledReply): Promise<ReplyCharge> {

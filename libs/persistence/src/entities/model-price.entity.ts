@@ -16,7 +16,7 @@ export class ModelPriceEntity {
   @Column({ type: 'varchar', length: 32 })
   provider: string;
 
-  /** A model id, or the stem of dated versions (`gpt-4o` prices `gpt-4o-2024-08-06` unless that has a row of its own). */
+  /** A model id, or the stem of versions and tags (`gpt-4o` prices `gpt-4o-2024-08-06`, `llama3.1` prices `llama3.1:8b`, unless they have rows of their own). */
   @Column({ type: 'varchar', length: 200 })
   model: string;
 

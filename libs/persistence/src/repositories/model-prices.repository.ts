@@ -31,15 +31,15 @@ export class ModelPricesRepository {
   }
 
   /**
-   * The price in force at `at`: the row of the model itself, else of the longest stem it extends (`gpt-4o` for
-   * `gpt-4o-2024-08-06`, never `gpt-4o` for `gpt-4o-mini` when that has a row); the latest effective date not
-   * after `at`. One indexed query, run once per reply.
+   * The price in force at `at`: the row of the model itself, else of the longest stem it extends by `-` or `:`
+   * (`gpt-4o` for `gpt-4o-2024-08-06`, `llama3.1` for `llama3.1:8b`; never `gpt-4o` for `gpt-4o-mini` when that
+   * has a row); the latest effective date not after `at`. One query on the provider's few rows, once per reply.
    */
   async findInForce(provider: string, model: string, at: Date): Promise<ModelPriceEntity | null> {
     return this.prices
       .createQueryBuilder('p')
       .where('p.provider = :provider', { provider })
-      .andWhere(`(p.model = :model OR :model LIKE replace(replace(replace(p.model, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '-%')`, { model })
+      .andWhere(`(p.model = :model OR left(:model, length(p.model) + 1) IN (p.model || '-', p.model || ':'))`, { model })
       .andWhere('p.effective_from <= :at', { at })
       .addSelect('length(p.model)', 'stem_length')
       .orderBy('stem_length', 'DESC')

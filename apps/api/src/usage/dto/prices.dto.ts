@@ -71,7 +71,7 @@ export class CreatePriceDto extends PriceAmountsDto {
   @IsIn(PROVIDER_IDS, { message: `provider must be one of ${PROVIDER_IDS.join(', ')}` })
   provider: ProviderId;
 
-  @ApiProperty({ example: 'gpt-4o-mini', description: 'A model id, or the stem of dated versions (`gpt-4o` also prices `gpt-4o-2024-08-06`)' })
+  @ApiProperty({ example: 'gpt-4o-mini', description: 'A model id, or the stem of versions and tags (`gpt-4o` also prices `gpt-4o-2024-08-06`, `llama3.1` prices `llama3.1:8b`)' })
   @Matches(MODEL_ID, { message: 'model must be 1 to 200 letters, digits or . _ : / @ + - and start with a letter or digit' })
   model: string;
 
