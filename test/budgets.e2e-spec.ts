@@ -247,6 +247,21 @@ describe('budgets (e2e)', () => {
     expect(Number(budget.spent)).toBeGreaterThan(0.04);
   });
 
+  it('a free or unpriced model costs the budget nothing, but is refused once the budget is spent', async () => {
+    const { user } = await member(api, fake);
+    await setBudget(api, admin, user, '0.04');
+    const echo = () => readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'hello', provider: 'echo' } });
+    expect((await echo()).events.at(-1)!.event).toBe('done');
+    expect((await send(api, user, 'unpriced-model:deltas=4')).events.at(-1)!.event).toBe('done');
+    await eventually(async () => expect((await budgetOf(api, user)).spent).toBe(money(0)));
+    expect((await send(api, user, 'budget-x:deltas=4', 'spend it')).status).toBe(402);
+    await api.http().put(`/api/admin/users/${user.id}/budget`).set(admin.auth).send({ monthlyLimit: '0.10' }).expect(200);
+    expect((await send(api, user, 'budget-x:deltas=4', 'spend it')).events.at(-1)!.event).toBe('done');
+    await eventually(async () => expect((await budgetOf(api, user)).spent).toBe(money(0.04)));
+    await api.http().put(`/api/admin/users/${user.id}/budget`).set(admin.auth).send({ monthlyLimit: '0.04' }).expect(200);
+    for (const refused of [await echo(), await send(api, user, 'unpriced-model:deltas=4')]) expect([refused.status, refused.body.code]).toEqual([402, 'BUDGET_EXCEEDED']);
+  });
+
   it('50 replies at once against room for 10: the spend stays within the budget plus one worst case, every refusal a 402', async () => {
     await fiftyAtOnce([api], admin, fake);
   });

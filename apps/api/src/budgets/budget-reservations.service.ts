@@ -26,10 +26,11 @@ export interface ReplyAsk {
 export const BUDGET_TTL = Symbol('BUDGET_RESERVATION_TTL_MS');
 
 /**
- * An unpriced model (or one priced in another currency) costs the budget nothing, but holds the smallest amount:
- * it may be used while the budget has any room left, and not once it is spent.
+ * Every reply holds at least the smallest amount, so a free model, an unpriced one or one priced in another
+ * currency (all of which cost the budget nothing) may be used while the budget has room left, and not once it
+ * is spent: a spent budget refuses every reply alike.
  */
-const UNPRICED_HOLD = 1n;
+const LEAST_HOLD = 1n;
 
 /**
  * The budget's gate in front of every reply: reserves the reply's worst case before the upstream call (402
@@ -68,7 +69,7 @@ export class BudgetReservations implements HoldSettler {
 
   async settle(hold: BudgetHold, charge: SettledCost | null): Promise<void> {
     const { userId, period } = hold.reservation;
-    // A model priced in another currency costs the budget nothing, as it reserved nothing (see UNPRICED_HOLD).
+    // A model priced in another currency costs the budget nothing, as it reserved nothing (see LEAST_HOLD).
     const cost = charge?.cost != null && charge.currency === this.config.budgetCurrency ? charge.cost : 0n;
     try {
       const { spent, alertedPercent } = await this.ledger.settle(hold.reservation, cost);
@@ -90,7 +91,9 @@ export class BudgetReservations implements HoldSettler {
     const costs = await Promise.all(
       ask.models.map(async ({ provider, model }) => {
         const price = await this.prices.priceOf(provider, model);
-        return !price || price.currency !== this.config.budgetCurrency ? UNPRICED_HOLD : costOf(price, usage);
+        if (!price || price.currency !== this.config.budgetCurrency) return LEAST_HOLD;
+        const worst = costOf(price, usage);
+        return worst > LEAST_HOLD ? worst : LEAST_HOLD;
       }),
     );
     return costs.reduce((dearest, cost) => (cost > dearest ? cost : dearest));

@@ -8,6 +8,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiPaymentRequiredResponse,
   ApiProduces,
   ApiServiceUnavailableResponse,
   ApiTags,
@@ -54,6 +55,7 @@ const StartsReply = (path: string) =>
     ApiOkResponse({ description: STREAM_DESCRIPTION, content: { 'text/event-stream': { schema: { type: 'string' } } } }),
     ApiBadRequestResponse({ description: 'Invalid body, or the provider is not configured' }),
     ApiTooManyRequestsResponse({ description: 'Per-user stream limit reached; see Retry-After' }),
+    ApiPaymentRequiredResponse({ description: "BUDGET_EXCEEDED: the reply's worst case does not fit what is left of your monthly budget" }),
     ApiServiceUnavailableResponse({ description: REDIS_DOWN }),
   );
 
