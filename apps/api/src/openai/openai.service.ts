@@ -1,7 +1,7 @@
 import { Injectable, type MessageEvent } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
-import { type ChatTurn, getProviderInfo, isProviderId, type ProviderId, type ReasoningOptions } from '@app/ai';
+import { type ChatTurn, getProviderInfo, isProviderId, type ReasoningOptions } from '@app/ai';
 import { AppError, type ErrorCode } from '@app/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatEventWriter } from '../chat/chat-events.js';
