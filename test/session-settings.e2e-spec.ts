@@ -70,13 +70,17 @@ describe('session settings and presets (e2e)', () => {
     expect(second.text).toBe(replyText(2));
     const [, asked] = bed.requestsWith(marker);
     expect(systemPromptOf(asked!)).toBe(settings.systemPrompt);
+    // The reasoning setting goes too, in each provider's form (see test/reasoning.e2e-spec.ts for the mapping).
     if (provider === 'openai') {
       expect(asked!.body.messages[0]).toEqual({ role: 'system', content: settings.systemPrompt });
-      expect(asked!.body).toEqual(expect.objectContaining({ temperature: 0.3, max_tokens: 321 }));
+      expect(asked!.body).toEqual(expect.objectContaining({ temperature: 0.3, max_tokens: 321, reasoning_effort: 'high' }));
     } else if (provider === 'anthropic') {
-      expect(asked!.body).toEqual(expect.objectContaining({ temperature: 0.3, max_tokens: 321 }));
+      // With thinking on, Anthropic takes no temperature, and max_tokens holds the thinking budget and the answer.
+      expect(asked!.body).toEqual(expect.objectContaining({ max_tokens: 321 + 2048, thinking: { type: 'enabled', budget_tokens: 2048 } }));
+      expect(asked!.body.temperature).toBeUndefined();
     } else {
       expect(asked!.body.generationConfig).toEqual(expect.objectContaining({ temperature: 0.3, maxOutputTokens: 321 }));
+      expect(asked!.body.generationConfig.thinkingConfig).toEqual(expect.objectContaining({ thinkingBudget: 2048 }));
     }
   });
 

@@ -448,7 +448,8 @@ export class Generation {
   private wireUsage(): Usage | null {
     if (!this.usage) return null;
     const { promptTokens, completionTokens, reasoningTokens } = this.usage;
-    return { promptTokens, completionTokens, ...(reasoningTokens !== undefined && { reasoningTokens }) };
+    // Reasoning tokens where the model reasoned: a provider that reports zero for every reply tells nothing.
+    return { promptTokens, completionTokens, ...(reasoningTokens ? { reasoningTokens } : {}) };
   }
 
   private end(events: MessageEvent[]): void {

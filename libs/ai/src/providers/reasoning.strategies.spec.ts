@@ -112,7 +112,7 @@ describe('GeminiStrategy reasoning', () => {
       { type: 'reasoning', text: 'hmm' },
       { type: 'text', text: 'Answer' },
     ]);
-    expect(deltas).toContainEqual({ type: 'usage', promptTokens: 3, completionTokens: 6, reasoningTokens: 4 });
+    expect(deltas).toContainEqual({ type: 'usage', promptTokens: 3, completionTokens: 6, cachedPromptTokens: 0, reasoningTokens: 4 });
   });
 
   it('asks for thoughts with a thinking budget', async () => {
