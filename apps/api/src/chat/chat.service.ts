@@ -182,6 +182,7 @@ export class ChatService {
    * latest reply if none runs. Null when there is nothing to send. Following never stops the reply.
    */
   async follow(user: AuthUser, sessionId: string, after?: EventPosition): Promise<Observable<MessageEvent> | null> {
+    await this.generations.untilRecorded(user.id, sessionId);
     await this.sessions.get(user.id, sessionId);
     const events = await this.generations.follow(sessionId, after);
     return events && withHeartbeat(events, this.config.heartbeatMs);
@@ -193,6 +194,7 @@ export class ChatService {
    * also once its lease has expired.
    */
   async stop(user: AuthUser, sessionId: string): Promise<boolean> {
+    await this.generations.untilRecorded(user.id, sessionId);
     await this.sessions.get(user.id, sessionId);
     return this.generations.stop(user.id, sessionId);
   }

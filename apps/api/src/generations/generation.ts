@@ -199,6 +199,11 @@ export class Generation {
     this.turnWritten = otelContext.with(this.spanContext, () => requestSent.then(() => (plan.persist ? context.saver.writeTurn(plan.turn) : true)));
   }
 
+  /** Settles once the turn's rows are written (true) or could not be (false); true at once when nothing is kept. */
+  get recorded(): Promise<boolean> {
+    return this.turnWritten;
+  }
+
   get ended(): boolean {
     return this.log.ended;
   }

@@ -61,6 +61,15 @@ export class GenerationsService {
   }
 
   /**
+   * Waits until a reply this process runs for the user in this session has its turn written: a client that reads
+   * the first event of a new session and at once follows or stops it must find the session, though its rows are
+   * written only once the upstream request has left.
+   */
+  async untilRecorded(userId: string, sessionId: string): Promise<void> {
+    await this.registry.runningIn(userId, sessionId)?.recorded;
+  }
+
+  /**
    * Starts the reply now; refused (409) while another reply of the same session runs, and (402) when its worst
    * case does not fit the user's budget. The budget's hold is settled exactly once: with the reply's cost when it
    * ends, or with nothing when it never starts.
