@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { bootWithAdmin } from './factories/admin.factory.js';
-import { FAKE_BASE_PATHS, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
+import { createFakeConnection, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { readStream } from './helpers/sse-client.js';
 import { describeWith, POSTGRES, REDIS } from './helpers/suite-requirements.js';
@@ -33,16 +33,7 @@ shared('model aliases and fallback on two replicas with Redis (e2e)', () => {
   });
 
   it('first target 500 on replica A: the fallback answers; replica B then skips that connection', async () => {
-    const connection = async (provider: 'openai' | 'anthropic') =>
-      (
-        await a
-          .http()
-          .post('/api/admin/connections')
-          .set(admin.auth)
-          .send({ provider, name: `Team ${provider}`, apiKey: 'sk-org-key-0001', baseUrl: `${fake.url}${FAKE_BASE_PATHS[provider]}` })
-          .expect(201)
-      ).body.id as string;
-    const [failing, answering] = [await connection('openai'), await connection('anthropic')];
+    const [failing, answering] = [await createFakeConnection(a, admin, 'openai', fake.url), await createFakeConnection(a, admin, 'anthropic', fake.url)];
     await a
       .http()
       .put('/api/admin/aliases/fast')

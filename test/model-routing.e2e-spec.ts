@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { bootWithAdmin } from './factories/admin.factory.js';
-import { configureFakeProvider, FAKE_BASE_PATHS, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
+import { configureFakeProvider, createFakeConnection, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { readStream } from './helpers/sse-client.js';
 import type { TestApp } from './helpers/test-app.js';
@@ -121,16 +121,7 @@ describe('model policies, aliases and fallback (e2e)', () => {
     });
 
     it("over the organisation's connections: a failed connection cools down for every user it serves", async () => {
-      const connection = async (provider: 'openai' | 'anthropic') =>
-        (
-          await api
-            .http()
-            .post('/api/admin/connections')
-            .set(admin.auth)
-            .send({ provider, name: `Team ${provider}`, apiKey: 'sk-org-key-0001', baseUrl: `${fake.url}${FAKE_BASE_PATHS[provider]}` })
-            .expect(201)
-        ).body.id as string;
-      const [first, second] = [await connection('openai'), await connection('anthropic')];
+      const [first, second] = [await createFakeConnection(api, admin, 'openai', fake.url), await createFakeConnection(api, admin, 'anthropic', fake.url)];
       const name = `org-${randomUUID().slice(0, 8)}`;
       await putAlias(name, { targets: [{ connection: first, model: 'fake:fail=500' }], fallbacks: [{ connection: second, model: 'fake:deltas=2' }] }).expect(200);
       // Users without keys of their own: the alias's connections serve them.

@@ -25,3 +25,14 @@ export async function configureFakeProvider(
 
 /** Environment that lets the server reach the loopback fake upstream (blocked by default as a private address). */
 export const FAKE_UPSTREAM_ENV = { UPSTREAM_ALLOW_HTTP: 'true', ALLOWED_UPSTREAM_HOSTS: '127.0.0.1' };
+
+/** An organisation connection (made by `admin`) to the fake upstream for `provider`; its id. */
+export async function createFakeConnection(api: TestApp, admin: TestUser, provider: 'openai' | 'anthropic' | 'gemini', fakeUrl: string): Promise<string> {
+  const response = await api
+    .http()
+    .post('/api/admin/connections')
+    .set(admin.auth)
+    .send({ provider, name: `Team ${provider}`, apiKey: 'sk-org-key-0001', baseUrl: `${fakeUrl}${FAKE_BASE_PATHS[provider]}` });
+  if (response.status !== 201) throw new Error(`creating a ${provider} connection failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.id as string;
+}
