@@ -1,10 +1,50 @@
 import type { Observable } from 'rxjs';
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
 
+/** A function the model may call. `parameters` is a JSON Schema object, passed to the provider as the client gave it. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+}
+
+/** Whether and which tool the model must call: OpenAI's four forms, which every strategy maps to its provider's. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+/** A complete call: `arguments` is the model's JSON text, passed on as it came (it may not parse). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A file sent with a user turn, read and type-checked by the caller: `data` is its bytes in base64. */
+export interface ChatAttachment {
+  mediaType: string;
+  data: string;
+  filename?: string;
+}
+
+/** A thinking block of an earlier reply, sent back only where the provider requires it (Anthropic, on tool turns). */
+export interface ReasoningBlock {
+  text: string;
+  signature?: string;
+  redactedData?: string;
+}
+
+/**
+ * One turn of the context. `content` is the turn's text; the optional fields belong to one role each:
+ * `attachments` to a user turn, `toolCalls` and `reasoning` to an assistant turn, `toolCallId` to a tool turn
+ * (whose `content` is the tool's result).
+ */
 export interface ChatTurn {
   role: ChatRole;
   content: string;
+  attachments?: ChatAttachment[];
+  toolCalls?: ToolCall[];
+  reasoning?: ReasoningBlock[];
+  toolCallId?: string;
 }
 
 export const REASONING_EFFORTS = ['low', 'medium', 'high'] as const;
@@ -23,6 +63,9 @@ export interface ChatRequest {
   temperature?: number;
   maxTokens?: number;
   reasoning?: ReasoningOptions;
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
   apiKey?: string;
   /** Always set: the user's own base URL or the provider's default. */
   baseUrl: string;
@@ -31,6 +74,10 @@ export interface ChatRequest {
 export type ChatDelta =
   | { type: 'text'; text: string }
   /**
+   * A piece of a tool call, as the provider streams it: the first piece of call `index` carries its `id` and
+   * `name`, later ones more `arguments` text. A provider that sends calls whole (Gemini) sends one piece each.
+   */
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments: string }
   /**
    * The model's reasoning, apart from its answer. `signature` (Anthropic) seals the thinking block before it, and
    * `redactedData` is a whole redacted_thinking block: both opaque, kept to be sent back verbatim where the

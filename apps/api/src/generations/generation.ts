@@ -301,7 +301,7 @@ export class Generation {
     if (this.halted) return;
     if (delta.type === 'text' || delta.type === 'reasoning') this.append(delta);
     else if (delta.type === 'usage') this.usage = reportedUsage(delta);
-    else this.finish = delta;
+    else if (delta.type === 'finish') this.finish = delta;
   }
 
   private append(delta: ContentDelta): void {
@@ -505,7 +505,7 @@ export class Generation {
     if (finish?.model) span.setAttribute(GEN_AI.responseModel, finish.model);
     if (this.attempts.length > 1) span.setAttributes({ [GEN_AI.provider]: this.target.providerId, 'chat.route.attempts': this.attempts.length });
     if (this.context.captureContent) {
-      const parts = this.parts.all().map((part) => ({ type: part.type, content: part.text }));
+      const parts = this.parts.all().map((part) => ({ type: part.type, content: 'text' in part ? part.text : part }));
       const output = [{ role: 'assistant', parts, ...(finish && { finish_reason: finish.reason }) }];
       span.setAttribute(GEN_AI.outputMessages, JSON.stringify(output));
     }

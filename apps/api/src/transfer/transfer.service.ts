@@ -31,7 +31,7 @@ function exported(session: ChatSessionEntity, messages: MessageEntity[]): Export
   };
 }
 
-const ROLE_HEADINGS = { user: 'You', assistant: 'Assistant', system: 'System' } as const;
+const ROLE_HEADINGS = { user: 'You', assistant: 'Assistant', system: 'System', tool: 'Tool results' } as const;
 
 /** The branch shown, as Markdown: the title, then each message under its author. */
 function markdown(session: ChatSessionEntity, branch: MessageEntity[]): string {

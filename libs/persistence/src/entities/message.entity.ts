@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { ChatSessionEntity } from './chat-session.entity.js';
 
-export const MESSAGE_ROLES = ['system', 'user', 'assistant'] as const;
+/** `tool`: the results a client sent for an assistant message's tool calls, as `tool_result` parts. */
+export const MESSAGE_ROLES = ['system', 'user', 'assistant', 'tool'] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
 /** `streaming` only while a generation runs; every other state is final. */
@@ -25,11 +26,17 @@ export interface ReplyAttempt {
 /**
  * One piece of a message, in the order the model produced it. `metadata` is the provider's opaque data for the
  * part (Anthropic's thinking `signature`, a redacted_thinking block's `redactedData`), kept to be sent back
- * verbatim where the provider requires it. Later kinds (tool calls and results, files) join this union.
+ * verbatim where the provider requires it. A `tool_call` is complete (its `arguments` the model's JSON text); a
+ * `tool_result` answers one by id; a `file` names an uploaded file (its bytes stay in the files store).
  */
-export type MessagePart = { type: 'text'; text: string } | { type: 'reasoning'; text: string; metadata?: PartMetadata };
+export type MessagePart =
+  | { type: 'text'; text: string }
+  | { type: 'reasoning'; text: string; metadata?: PartMetadata }
+  | { type: 'tool_call'; id: string; name: string; arguments: string }
+  | { type: 'tool_result'; toolCallId: string; content: string }
+  | { type: 'file'; fileId: string; mediaType: string; filename?: string };
 export type MessagePartType = MessagePart['type'];
-export const MESSAGE_PART_TYPES: readonly MessagePartType[] = ['text', 'reasoning'];
+export const MESSAGE_PART_TYPES: readonly MessagePartType[] = ['text', 'reasoning', 'tool_call', 'tool_result', 'file'];
 
 export interface PartMetadata {
   signature?: string;

@@ -73,9 +73,17 @@ export class PartMetadataDto {
 }
 
 export class MessagePartDto {
-  @ApiProperty({ enum: MESSAGE_PART_TYPES, description: 'More kinds may come (tool calls, files): skip the ones you do not know' }) type: string;
-  @ApiProperty({ description: "The answer's text, or the model's reasoning (empty for a redacted block)" }) text: string;
-  @ApiPropertyOptional({ type: PartMetadataDto, description: "The provider's data for this part" }) metadata?: PartMetadataDto;
+  @ApiProperty({ enum: MESSAGE_PART_TYPES, description: 'More kinds may come: skip the ones you do not know' }) type: string;
+  @ApiPropertyOptional({ description: "`text` and `reasoning`: the answer's text, or the model's reasoning (empty for a redacted block)" }) text?: string;
+  @ApiPropertyOptional({ type: PartMetadataDto, description: "`reasoning`: the provider's data for this part" }) metadata?: PartMetadataDto;
+  @ApiPropertyOptional({ description: '`tool_call`: the call id, which a `tool_result` answers' }) id?: string;
+  @ApiPropertyOptional({ description: '`tool_call`: the function called' }) name?: string;
+  @ApiPropertyOptional({ description: "`tool_call`: the model's arguments, JSON text as it came" }) arguments?: string;
+  @ApiPropertyOptional({ description: '`tool_result`: the call answered' }) toolCallId?: string;
+  @ApiPropertyOptional({ description: "`tool_result`: the tool's output" }) content?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: '`file`: the uploaded file (GET /api/files/:id)' }) fileId?: string;
+  @ApiPropertyOptional({ example: 'image/png', description: '`file`: its type, checked from its bytes' }) mediaType?: string;
+  @ApiPropertyOptional({ description: '`file`: its name as uploaded' }) filename?: string;
 }
 
 export class MessageResponseDto {
