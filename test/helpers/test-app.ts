@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /** The built server: e2e suites run the production artifact (`npm run build` happens before `npm test`). */
 export const MAIN_JS = resolve('dist/apps/api/apps/api/src/main.js');
+const REPORT_LISTENING = resolve('test/helpers/report-listening.mjs');
 
 export const TEST_ENV = {
   NODE_ENV: 'test',
@@ -45,16 +46,35 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitUntilServing(url: string, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
+/** The port a server started with PORT=0 was given, as report-listening.mjs tells it. */
+function boundPort(child: ChildProcess): Promise<number> {
+  return new Promise((done) => {
+    const onMessage = (message: unknown) => {
+      const port = (message as { listening?: unknown } | null)?.listening;
+      if (typeof port !== 'number') return;
+      child.off('message', onMessage);
+      done(port);
+    };
+    child.on('message', onMessage);
+  });
+}
+
+async function waitUntilServing(listening: Promise<number>, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
+  let port: number | undefined;
+  void listening.then((bound) => (port = bound));
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`The server exited with ${child.exitCode}:\n${output()}`);
-    try {
-      await fetch(`${url}/api/auth/me`);
-      return;
-    } catch {
-      await new Promise((done) => setTimeout(done, 100));
+    if (port !== undefined) {
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        await fetch(`${url}/api/auth/me`);
+        return url;
+      } catch {
+        // Bound but not answering yet.
+      }
     }
+    await new Promise((done) => setTimeout(done, 100));
   }
   throw new Error(`The server did not start within ${timeoutMs} ms:\n${output()}`);
 }
@@ -66,17 +86,16 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
 export async function bootTestApp(env: Record<string, string> = {}, database?: TestDatabase, startTimeoutMs?: number): Promise<TestApp> {
   const db = database ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-'));
-  const port = env.PORT ? Number(env.PORT) : await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [MAIN_JS], {
-    env: { PATH: process.env.PATH, ...TEST_ENV, DATA_DIR: dataDir, ...db.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, env.PORT ? [MAIN_JS] : ['--import', REPORT_LISTENING, MAIN_JS], {
+    env: { PATH: process.env.PATH, ...TEST_ENV, DATA_DIR: dataDir, ...db.env, ...env, PORT: env.PORT ?? '0' },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  const listening = env.PORT ? Promise.resolve(Number(env.PORT)) : boundPort(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  await waitUntilServing(url, child, () => output, startTimeoutMs);
+  const url = await waitUntilServing(listening, child, () => output, startTimeoutMs);
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
