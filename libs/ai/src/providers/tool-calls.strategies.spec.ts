@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { type ChatDelta, TOOL_CALLS_FINISH } from '../chat-provider.interface.js';
+import { AnthropicStrategy } from './anthropic.strategy.js';
 import { runCanned as run } from './canned-upstream.testing.js';
 import { OpenAiStrategy } from './openai.strategy.js';
 import { MAX_TOOL_CALLS_PER_REPLY } from './tool-calls.js';
@@ -82,5 +83,77 @@ describe('OpenAiStrategy tool calls', () => {
       parallel_tool_calls: false,
     });
     expect(body.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'call_a', content: 'rain' });
+  });
+});
+
+describe('AnthropicStrategy tool calls', () => {
+  const events = [
+    { type: 'message_start', message: { model: 'm', usage: { input_tokens: 3 } } },
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Looking.' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_a', name: 'weather', input: {} } },
+    { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '' } },
+    { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city":' } },
+    { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '"Oslo"}' } },
+    { type: 'content_block_stop', index: 1 },
+    { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_b', name: 'time', input: {} } },
+    { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{}' } },
+    { type: 'content_block_stop', index: 2 },
+    { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 7 } },
+    { type: 'message_stop' },
+  ];
+
+  it('numbers tool_use blocks among themselves, passes input_json_delta pieces on, and finishes tool_use as tool_calls', async () => {
+    const { deltas } = await run(AnthropicStrategy, events);
+    expect(pieces(deltas)).toEqual([
+      { type: 'tool_call', index: 0, id: 'toolu_a', name: 'weather', arguments: '' },
+      { type: 'tool_call', index: 0, arguments: '{"city":' },
+      { type: 'tool_call', index: 0, arguments: '"Oslo"}' },
+      { type: 'tool_call', index: 1, id: 'toolu_b', name: 'time', arguments: '' },
+      { type: 'tool_call', index: 1, arguments: '{}' },
+    ]);
+    expect(finish(deltas)).toEqual({ type: 'finish', reason: TOOL_CALLS_FINISH, model: 'm' });
+  });
+
+  it('takes an input sent whole in the block start, and keeps end_turn without calls', async () => {
+    const whole = await run(AnthropicStrategy, [
+      { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_a', name: 'weather', input: { city: 'Oslo' } } },
+      { type: 'content_block_stop', index: 0 },
+      { type: 'message_delta', delta: { stop_reason: 'tool_use' } },
+      { type: 'message_stop' },
+    ]);
+    expect(pieces(whole.deltas)).toEqual([{ type: 'tool_call', index: 0, id: 'toolu_a', name: 'weather', arguments: '{"city":"Oslo"}' }]);
+    const plain = await run(AnthropicStrategy, [{ type: 'message_delta', delta: { stop_reason: 'end_turn' } }, { type: 'message_stop' }]);
+    expect(finish(plain.deltas)).toMatchObject({ reason: 'end_turn' });
+  });
+
+  it('sends tools, the choice and the history with thinking blocks on tool turns when thinking is on', async () => {
+    const { body } = await run(AnthropicStrategy, [{ type: 'message_stop' }], {
+      reasoning: { effort: 'low' },
+      tools: [{ name: 'weather', parameters: { type: 'object' } }],
+      toolChoice: 'auto',
+      parallelToolCalls: false,
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: '', reasoning: [{ text: 'hmm', signature: 'sig' }], toolCalls: [{ id: 'toolu_a', name: 'weather', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'toolu_a', content: 'rain' },
+      ],
+    });
+    expect(body).toMatchObject({
+      tools: [{ name: 'weather', input_schema: { type: 'object' } }],
+      tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+    });
+    expect(body.messages).toEqual([
+      { role: 'user', content: 'Weather?' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+          { type: 'tool_use', id: 'toolu_a', name: 'weather', input: {} },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a', content: 'rain' }] },
+    ]);
   });
 });
