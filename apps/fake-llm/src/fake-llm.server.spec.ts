@@ -3,6 +3,7 @@ import { createParser } from 'eventsource-parser';
 import {
   deltaText,
   echoToolResults,
+  FAKE_GEMINI_SIGNATURE,
   FAKE_TOOL_NAME,
   fakeToolCall,
   FAKE_REDACTED_THINKING,
@@ -192,6 +193,29 @@ describe('fake LLM server', () => {
       const parsed = (await events(await call('anthropic', 'fake:tools=1', { body: { messages } }))).map((e) => JSON.parse(e.data));
       expect(parsed.filter((e) => e.delta?.type === 'text_delta').map((e) => e.delta.text).join('')).toBe(echoToolResults(['rain', 'sun']));
       expect(parsed.find((e) => e.type === 'message_delta').delta.stop_reason).toBe('end_turn');
+    });
+    it('streams Gemini functionCall parts whole after the text, the first signed, then STOP', async () => {
+      const body = { tools: [{ functionDeclarations: [{ name: 'weather' }, { name: 'time' }] }] };
+      const parsed = (await events(await call('gemini', 'fake:deltas=1,tools=2', { body }))).map((e) => JSON.parse(e.data));
+      const parts = parsed.flatMap((c) => c.candidates[0].content.parts as Record<string, any>[]);
+      expect(parts[0]!.text).toBe(deltaText(0));
+      expect(parts.filter((part) => part.functionCall)).toEqual([
+        { functionCall: { name: 'weather', args: JSON.parse(fakeToolCall(0, [], 'gemini').arguments) }, thoughtSignature: FAKE_GEMINI_SIGNATURE },
+        { functionCall: { name: 'time', args: JSON.parse(fakeToolCall(1, [], 'gemini').arguments) } },
+      ]);
+      expect(parsed.at(-1).candidates[0].finishReason).toBe('STOP');
+    });
+
+    it('answers a Gemini request that ends with functionResponse parts with their contents', async () => {
+      const contents = [
+        { role: 'user', parts: [{ text: 'hi' }] },
+        { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'f', response: { content: 'rain' } } }, { functionResponse: { name: 'g', response: { sky: 'grey' } } }] },
+      ];
+      const parsed = (await events(await call('gemini', 'fake:tools=1', { body: { contents } }))).map((e) => JSON.parse(e.data));
+      const parts = parsed.flatMap((c) => c.candidates[0].content.parts as Record<string, any>[]);
+      expect(parts.map((part) => part.text ?? '').join('')).toBe(echoToolResults(['rain', '{"sky":"grey"}']));
+      expect(parts.some((part) => part.functionCall)).toBe(false);
     });
   });
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { type ChatDelta, TOOL_CALLS_FINISH } from '../chat-provider.interface.js';
 import { AnthropicStrategy } from './anthropic.strategy.js';
 import { runCanned as run } from './canned-upstream.testing.js';
+import { SKIP_THOUGHT_SIGNATURE } from './gemini.messages.js';
+import { GeminiStrategy } from './gemini.strategy.js';
 import { OpenAiStrategy } from './openai.strategy.js';
 import { MAX_TOOL_CALLS_PER_REPLY } from './tool-calls.js';
 
@@ -154,6 +156,58 @@ describe('AnthropicStrategy tool calls', () => {
         ],
       },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a', content: 'rain' }] },
+    ]);
+  });
+});
+
+describe('GeminiStrategy tool calls', () => {
+  const events = [
+    { candidates: [{ content: { parts: [{ text: 'Looking.' }], role: 'model' } }] },
+    {
+      candidates: [
+        {
+          content: {
+            parts: [
+              { functionCall: { name: 'weather', args: { city: 'Oslo' } }, thoughtSignature: 'sig' },
+              { functionCall: { id: 'given', name: 'time', args: {} } },
+            ],
+            role: 'model',
+          },
+          finishReason: 'STOP',
+        },
+      ],
+      usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2 },
+    },
+  ];
+
+  it('passes each whole call on as one piece, with its signature, an id made up when Gemini gives none, and finishes as tool_calls', async () => {
+    const { deltas } = await run(GeminiStrategy, events);
+    const [first, second] = pieces(deltas);
+    expect(first).toEqual({ type: 'tool_call', index: 0, id: expect.stringMatching(/^call_[0-9a-f]{24}$/), name: 'weather', arguments: '{"city":"Oslo"}', signature: 'sig' });
+    expect(second).toEqual({ type: 'tool_call', index: 1, id: 'given', name: 'time', arguments: '{}' });
+    expect(finish(deltas)).toMatchObject({ reason: TOOL_CALLS_FINISH });
+    const plain = await run(GeminiStrategy, [{ candidates: [{ content: { parts: [{ text: 'Hi' }] }, finishReason: 'STOP' }] }]);
+    expect(finish(plain.deltas)).toMatchObject({ reason: 'STOP' });
+  });
+
+  it('sends declarations, the tool config and the history in Gemini form', async () => {
+    const { body } = await run(GeminiStrategy, events, {
+      tools: [{ name: 'weather', parameters: { type: 'object' } }],
+      toolChoice: 'required',
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'call_a', name: 'weather', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'call_a', content: 'rain' },
+      ],
+    });
+    expect(body).toMatchObject({
+      tools: [{ functionDeclarations: [{ name: 'weather', parametersJsonSchema: { type: 'object' } }] }],
+      toolConfig: { functionCallingConfig: { mode: 'ANY' } },
+    });
+    expect(body.contents).toEqual([
+      { role: 'user', parts: [{ text: 'Weather?' }] },
+      { role: 'model', parts: [{ functionCall: { id: 'call_a', name: 'weather', args: {} }, thoughtSignature: SKIP_THOUGHT_SIGNATURE }] },
+      { role: 'user', parts: [{ functionResponse: { id: 'call_a', name: 'weather', response: { content: 'rain' } } }] },
     ]);
   });
 });
