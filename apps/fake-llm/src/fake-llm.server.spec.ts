@@ -2,6 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createParser } from 'eventsource-parser';
 import {
   deltaText,
+  echoToolResults,
+  FAKE_TOOL_NAME,
+  fakeToolCall,
   FAKE_REDACTED_THINKING,
   FAKE_THINKING_SIGNATURE,
   type FakeLlmServer,
@@ -21,11 +24,11 @@ const PATHS = {
 describe('fake LLM server', () => {
   let fake: FakeLlmServer;
 
-  const call = (provider: keyof typeof PATHS, model: string, extra: { headers?: Record<string, string>; signal?: AbortSignal } = {}) =>
+  const call = (provider: keyof typeof PATHS, model: string, extra: { headers?: Record<string, string>; signal?: AbortSignal; body?: object } = {}) =>
     fetch(fake.url + PATHS[provider].path.replace('MODEL', encodeURIComponent(model)), {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...PATHS[provider].headers, ...extra.headers },
-      body: JSON.stringify({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }], ...extra.body }),
       signal: extra.signal,
     });
 
@@ -123,6 +126,44 @@ describe('fake LLM server', () => {
       expect(parts.filter((part) => part.thought).map((part) => part.text).join('')).toBe(reasoningText(2));
       expect(parts.find((part) => !part.thought)!.text).toBe(deltaText(0));
       expect(parsed.at(-1).usageMetadata).toMatchObject({ candidatesTokenCount: 1, thoughtsTokenCount: 2 });
+    });
+  });
+
+  describe('tool calls', () => {
+    const openaiChunks = async (model: string, body?: object) =>
+      (await events(await call('openai', model, { body }))).filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data));
+
+    it('streams OpenAI tool_calls deltas after the text, arguments over several chunks, naming the tools offered in turn', async () => {
+      const tools = ['weather', 'time'].map((name) => ({ type: 'function', function: { name, parameters: { type: 'object' } } }));
+      const chunks = await openaiChunks('fake:deltas=1,tools=3', { tools });
+      const pieces = chunks.flatMap((c) => (c.choices[0]?.delta.tool_calls ?? []) as { index: number; id?: string; function: { name?: string; arguments: string } }[]);
+      expect(pieces.filter((piece) => piece.id).map((piece) => [piece.index, piece.id, piece.function.name])).toEqual([
+        [0, 'call_fake_0', 'weather'],
+        [1, 'call_fake_1', 'time'],
+        [2, 'call_fake_2', 'weather'],
+      ]);
+      for (const i of [0, 1, 2]) {
+        const own = pieces.filter((piece) => piece.index === i);
+        expect(own.length).toBeGreaterThan(2);
+        expect(own.map((piece) => piece.function.arguments).join('')).toBe(fakeToolCall(i, ['weather', 'time'], 'openai').arguments);
+      }
+      expect(chunks.findIndex((c) => c.choices[0]?.delta.tool_calls)).toBeGreaterThan(chunks.findIndex((c) => c.choices[0]?.delta.content === deltaText(0)));
+      expect(chunks.find((c) => c.choices[0]?.finish_reason)!.choices[0].finish_reason).toBe('tool_calls');
+      expect(fakeToolCall(0, [], 'openai').name).toBe(FAKE_TOOL_NAME);
+    });
+
+    it('answers an OpenAI request that ends with tool results with their contents, and records what it was sent', async () => {
+      const messages = [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'a', content: 'rain' },
+        { role: 'tool', tool_call_id: 'b', content: 'sun' },
+      ];
+      const chunks = await openaiChunks('fake:tools=2,id=echo', { messages });
+      expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(echoToolResults(['rain', 'sun']));
+      expect(chunks.some((c) => c.choices[0]?.delta.tool_calls)).toBe(false);
+      expect(fake.lastRequest('fake:tools=2,id=echo')!.body.messages).toEqual(messages);
+      expect(fake.lastRequest('fake:other')).toBeUndefined();
     });
   });
 

@@ -54,6 +54,13 @@ export interface FakeLlmBehaviour {
   thinkTags?: boolean;
   /** Anthropic format: a redacted_thinking block after the thinking block. */
   redactedThinking?: boolean;
+  /**
+   * Tool calls after the text deltas, in the format's own form (see fakeToolCall), the reply then finishing as the
+   * format does for calls. Ignored when the request ends with tool results: those are answered with text instead.
+   */
+  toolCalls?: number;
+  /** Not a knob: the reply's whole text in one delta, set when the request ends with tool results (see echoToolResults). */
+  echo?: string;
 }
 
 export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
@@ -82,6 +89,8 @@ export interface FakeLlmServer {
   url: string;
   port: number;
   requests: RecordedRequest[];
+  /** The last recorded request for this model name (knobs included), if any: what a test asserts a request carried. */
+  lastRequest(model: string): RecordedRequest | undefined;
   reset(): void;
   close(): Promise<void>;
 }
@@ -120,6 +129,34 @@ export function reasoningText(deltas: number): string {
 export const FAKE_THINKING_SIGNATURE = 'EqQBCgIYAhIMfakeSignature0123456789abcdef==';
 export const FAKE_REDACTED_THINKING = 'EmwKAhgBEgyfakeRedactedThinking0123456789==';
 
+/** The tool a fake call names when the request offered none. */
+export const FAKE_TOOL_NAME = 'fake_tool';
+/** Gemini format: the thoughtSignature on the first function call of a reply, as Gemini 3 sends it. */
+export const FAKE_GEMINI_SIGNATURE = 'CiQBfakeGeminiThoughtSignature0123456789==';
+/** A call's arguments are streamed in this many pieces (where the format streams them at all). */
+export const TOOL_ARGUMENT_PIECES = 3;
+
+/**
+ * Tool call `i` of a reply: the request's tools taken in turn (FAKE_TOOL_NAME without any), arguments that name
+ * the call, and the id the format gives it (Gemini gives none).
+ */
+export function fakeToolCall(i: number, toolNames: string[], provider: FakeProvider): { id?: string; name: string; arguments: string } {
+  const ids: Record<FakeProvider, string | undefined> = { openai: `call_fake_${i}`, anthropic: `toolu_fake_${i}`, gemini: undefined };
+  const name = toolNames.length > 0 ? toolNames[i % toolNames.length]! : FAKE_TOOL_NAME;
+  return { ...(ids[provider] && { id: ids[provider] }), name, arguments: JSON.stringify({ call: i, word: deltaText(i).trim() }) };
+}
+
+/** Text cut into `pieces` parts, the way a model streams a call's arguments. */
+function cut(text: string, pieces: number): string[] {
+  const size = Math.ceil(text.length / pieces);
+  return Array.from({ length: pieces }, (_, i) => text.slice(i * size, (i + 1) * size)).filter((piece) => piece !== '');
+}
+
+/** The text the fake answers to the tool results a request ends with: `result:<content>` for each, space-separated. */
+export function echoToolResults(results: string[]): string {
+  return results.map((content) => `result:${content}`).join(' ');
+}
+
 /** Delta `i` of `size` characters: its word repeated. */
 export function sizedDeltaText(i: number, size: number): string {
   const word = deltaText(i);
@@ -155,6 +192,7 @@ const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void
   reasoningField: (b, v) => (b.reasoningField = v > 0),
   think: (b, v) => (b.thinkTags = v > 0),
   redacted: (b, v) => (b.redactedThinking = v > 0),
+  tools: (b, v) => (b.toolCalls = v),
 };
 
 /** `fake:deltas=5,delay=20` → behaviour; unknown knobs and non-numeric values are ignored. */
@@ -203,6 +241,10 @@ interface WireFormat {
   head(model: string, usage: FakeUsage | null, behaviour: FakeLlmBehaviour): string;
   delta(model: string, text: string, behaviour: FakeLlmBehaviour): string;
   tail(model: string, usage: FakeUsage | null, body: any, behaviour: FakeLlmBehaviour): string;
+  /** The names of the tools the request offers. */
+  toolNames(body: any): string[];
+  /** The contents of the tool results the request's last turn carries, or undefined when it ends otherwise. */
+  toolResults(body: any): string[] | undefined;
   complete(model: string, text: string, prompt: number, completion: number): object;
   /** The provider's error body, with its usual message unless one is given. */
   error(status: number, message?: string): object;
@@ -227,10 +269,18 @@ const openai: WireFormat = {
   streams: (body) => body?.stream === true,
   head: (model, _usage, behaviour) => sse(openaiChunk(model, { role: 'assistant', content: '' }, null)) + openaiReasoning(model, behaviour),
   delta: (model, text) => sse(openaiChunk(model, { content: text }, null)),
-  tail: (model, usage, body) =>
-    sse(openaiChunk(model, {}, 'stop')) +
+  tail: (model, usage, body, behaviour) =>
+    openaiToolCalls(model, body, behaviour) +
+    sse(openaiChunk(model, {}, behaviour.toolCalls ? 'tool_calls' : 'stop')) +
     (usage && body?.stream_options?.include_usage ? sse({ ...openaiChunk(model, {}, null), choices: [], usage: openaiUsage(usage) }) : '') +
     'data: [DONE]\n\n',
+  toolNames: (body) => arrayOf(body?.tools).map((tool) => String(tool?.function?.name ?? '')),
+  toolResults: (body) => {
+    const messages = arrayOf(body?.messages);
+    let first = messages.length;
+    while (first > 0 && messages[first - 1]?.role === 'tool') first -= 1;
+    return first === messages.length ? undefined : messages.slice(first).map((message) => resultText(message.content));
+  },
   complete: (model, text, prompt, completion) => ({
     id: `chatcmpl-${randomUUID()}`,
     object: 'chat.completion',
@@ -269,6 +319,28 @@ function openaiReasoning(model: string, behaviour: FakeLlmBehaviour): string {
   }
   const field = behaviour.reasoningField ? 'reasoning' : 'reasoning_content';
   return texts.map((text) => sse(openaiChunk(model, { content: null, [field]: text }, null))).join('');
+}
+
+/** Each call's first chunk (id, name, empty arguments), then its arguments in pieces, as OpenAI streams calls. */
+function openaiToolCalls(model: string, body: any, behaviour: FakeLlmBehaviour): string {
+  let chunks = '';
+  for (let i = 0; i < (behaviour.toolCalls ?? 0); i++) {
+    const call = fakeToolCall(i, openai.toolNames(body), 'openai');
+    chunks += sse(openaiChunk(model, { tool_calls: [{ index: i, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }, null));
+    for (const piece of cut(call.arguments, TOOL_ARGUMENT_PIECES)) {
+      chunks += sse(openaiChunk(model, { tool_calls: [{ index: i, function: { arguments: piece } }] }, null));
+    }
+  }
+  return chunks;
+}
+
+const arrayOf = (value: unknown): any[] => (Array.isArray(value) ? value : []);
+
+/** A result's content as text: a string as it is, text blocks joined, anything else as JSON. */
+function resultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((block) => (typeof block?.text === 'string' ? block.text : JSON.stringify(block))).join('');
+  return JSON.stringify(content ?? null);
 }
 
 function openaiChunk(model: string, delta: object, finish: string | null) {
@@ -318,15 +390,22 @@ const anthropic: WireFormat = {
     ),
   delta: (_model, text, behaviour) =>
     event('content_block_delta', { type: 'content_block_delta', index: anthropicTextIndex(behaviour), delta: { type: 'text_delta', text } }),
-  tail: (_model, usage, _body, behaviour) =>
+  tail: (_model, usage, body, behaviour) =>
     event('content_block_stop', { type: 'content_block_stop', index: anthropicTextIndex(behaviour) }) +
+    anthropicToolUse(body, behaviour) +
     event('message_delta', {
       type: 'message_delta',
-      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      delta: { stop_reason: behaviour.toolCalls ? 'tool_use' : 'end_turn', stop_sequence: null },
       // Thinking is billed inside output_tokens: Anthropic reports no count of its own for it.
       ...(usage && { usage: { output_tokens: usage.completion + usage.reasoning } }),
     }) +
     event('message_stop', { type: 'message_stop' }),
+  toolNames: (body) => arrayOf(body?.tools).map((tool) => String(tool?.name ?? '')),
+  toolResults: (body) => {
+    const last = arrayOf(body?.messages).at(-1);
+    const results = last?.role === 'user' ? arrayOf(last.content).filter((block) => block?.type === 'tool_result') : [];
+    return results.length > 0 ? results.map((block) => resultText(block.content ?? '')) : undefined;
+  },
   complete: (model, text, prompt, completion) => ({
     id: 'msg_fake',
     type: 'message',
@@ -355,6 +434,21 @@ function anthropicThinking(behaviour: FakeLlmBehaviour): string {
   if (behaviour.redactedThinking) {
     const index = deltas > 0 ? 1 : 0;
     blocks += event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: FAKE_REDACTED_THINKING } });
+    blocks += event('content_block_stop', { type: 'content_block_stop', index });
+  }
+  return blocks;
+}
+
+/** A tool_use block per call after the text block: its start (id, name, empty input), input_json_delta pieces, its stop. */
+function anthropicToolUse(body: any, behaviour: FakeLlmBehaviour): string {
+  let blocks = '';
+  for (let i = 0; i < (behaviour.toolCalls ?? 0); i++) {
+    const index = anthropicTextIndex(behaviour) + 1 + i;
+    const call = fakeToolCall(i, anthropic.toolNames(body), 'anthropic');
+    blocks += event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } });
+    for (const partial_json of ['', ...cut(call.arguments, TOOL_ARGUMENT_PIECES)]) {
+      blocks += event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } });
+    }
     blocks += event('content_block_stop', { type: 'content_block_stop', index });
   }
   return blocks;
@@ -389,12 +483,23 @@ const gemini: WireFormat = {
       sse({ candidates: [{ content: { parts: [{ text: reasoningDeltaText(i), thought: true }], role: 'model' }, index: 0 }], modelVersion: model }),
     ).join(''),
   delta: (model, text) => sse({ candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }], modelVersion: model }),
-  tail: (model, usage) =>
+  tail: (model, usage, body, behaviour) =>
+    geminiFunctionCalls(model, body, behaviour) +
     sse({
       candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason: 'STOP', index: 0 }],
       ...(usage && { usageMetadata: geminiUsage(usage) }),
       modelVersion: model,
     }),
+  toolNames: (body) =>
+    arrayOf(body?.tools)
+      .flatMap((tool) => arrayOf(tool?.functionDeclarations))
+      .map((declaration) => String(declaration?.name ?? '')),
+  toolResults: (body) => {
+    const last = arrayOf(body?.contents).at(-1);
+    const responses = arrayOf(last?.parts).filter((part) => part?.functionResponse);
+    if (responses.length === 0) return undefined;
+    return responses.map(({ functionResponse: { response } }) => (typeof response?.content === 'string' ? response.content : JSON.stringify(response ?? null)));
+  },
   complete: (model, text, prompt, completion) => ({
     candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
     usageMetadata: { promptTokenCount: prompt, candidatesTokenCount: completion, totalTokenCount: prompt + completion },
@@ -402,6 +507,17 @@ const gemini: WireFormat = {
   }),
   error: (status, message) => ({ error: { code: status, message: message ?? `Fake upstream failure (${status}) for testing`, status: GEMINI_STATUS[status] ?? 'INTERNAL' } }),
 };
+
+/** All the calls in one chunk, each part whole, the first signed as Gemini 3 signs it; the tail then says STOP. */
+function geminiFunctionCalls(model: string, body: any, behaviour: FakeLlmBehaviour): string {
+  const count = behaviour.toolCalls ?? 0;
+  if (count === 0) return '';
+  const parts = Array.from({ length: count }, (_, i) => {
+    const call = fakeToolCall(i, gemini.toolNames(body), 'gemini');
+    return { functionCall: { name: call.name, args: JSON.parse(call.arguments) }, ...(i === 0 && { thoughtSignature: FAKE_GEMINI_SIGNATURE }) };
+  });
+  return sse({ candidates: [{ content: { parts, role: 'model' }, index: 0 }], modelVersion: model });
+}
 
 /** `promptTokenCount` includes the cached tokens; `candidatesTokenCount` leaves out the thinking ones. */
 function geminiUsage({ prompt, completion, cached, reasoning }: FakeUsage) {
@@ -475,6 +591,7 @@ function streamReply(
   // Sized deltas repeat one of a dozen texts: built once per reply rather than per delta.
   const sized = new Map<number, string>();
   const textOf = (i: number) => {
+    if (behaviour.echo !== undefined) return behaviour.echo;
     if (behaviour.deltaSize === undefined) return deltaText(i);
     const key = i % WORDS.length;
     if (!sized.has(key)) sized.set(key, sizedDeltaText(key, behaviour.deltaSize));
@@ -598,6 +715,8 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     });
 
     const behaviour = parseBehaviour(model, options.defaults);
+    const results = format.toolResults(body);
+    if (results) Object.assign(behaviour, { echo: echoToolResults(results), deltas: 1, toolCalls: 0 });
     if (behaviour.failTimes !== undefined) {
       const nth = (seen.get(model) ?? 0) + 1;
       seen.set(model, nth);
@@ -636,6 +755,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     requests,
+    lastRequest: (model) => requests.findLast((request) => request.model === model),
     reset: () => {
       requests.splice(0);
       seen.clear();

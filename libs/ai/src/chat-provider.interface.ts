@@ -12,11 +12,15 @@ export interface ToolDefinition {
 /** Whether and which tool the model must call: OpenAI's four forms, which every strategy maps to its provider's. */
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
-/** A complete call: `arguments` is the model's JSON text, passed on as it came (it may not parse). */
+/**
+ * A complete call: `arguments` is the model's JSON text, passed on as it came (it may not parse). `signature` is
+ * Gemini's opaque thoughtSignature of the call, which Gemini 3 requires back with the call on the next request.
+ */
 export interface ToolCall {
   id: string;
   name: string;
   arguments: string;
+  signature?: string;
 }
 
 /** A file sent with a user turn, read and type-checked by the caller: `data` is its bytes in base64. */
@@ -75,9 +79,11 @@ export type ChatDelta =
   | { type: 'text'; text: string }
   /**
    * A piece of a tool call, as the provider streams it: the first piece of call `index` carries its `id` and
-   * `name`, later ones more `arguments` text. A provider that sends calls whole (Gemini) sends one piece each.
+   * `name`, later ones more `arguments` text. A provider that sends calls whole (Gemini) sends one piece each, with
+   * the call's `signature` when it has one (see ToolCall). `index` counts the reply's calls 0, 1, 2… in the order
+   * they start, whatever numbering the provider uses. Pieces are passed on as they come: nothing is buffered.
    */
-  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments: string }
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments: string; signature?: string }
   /**
    * The model's reasoning, apart from its answer. `signature` (Anthropic) seals the thinking block before it, and
    * `redactedData` is a whole redacted_thinking block: both opaque, kept to be sent back verbatim where the
@@ -89,8 +95,16 @@ export type ChatDelta =
    * the reasoning ones; the optional parts are sent when the provider reports them.
    */
   | { type: 'usage'; promptTokens: number; completionTokens: number; cachedPromptTokens?: number; reasoningTokens?: number }
-  /** `model`: the model that answered, when the provider says (it may name a version of the one asked for). */
+  /**
+   * `reason` is the provider's own, except that a reply which ended to have its tool calls run always finishes
+   * with TOOL_CALLS_FINISH, whatever the format calls it (Anthropic `tool_use`, Gemini `STOP` after function
+   * calls, an OpenAI-compatible server's `stop` after tool calls). `model`: the model that answered, when the
+   * provider says (it may name a version of the one asked for).
+   */
   | { type: 'finish'; reason: string; model?: string };
+
+/** The finish reason of a reply that ended to have its tool calls run, in every wire format. */
+export const TOOL_CALLS_FINISH = 'tool_calls';
 
 /**
  * Wire formats we speak; several provider ids share one kind (all OpenAI-compatible ones). The one list: the

@@ -4,13 +4,18 @@ import type { ChatDelta, ChatProvider, ChatRequest, RequestSent } from '../chat-
 import { errorFromStreamType } from '../http/upstream-errors.mapper.js';
 import { UpstreamHttpClient } from '../http/upstream-http.client.js';
 import { reasoningEffort } from '../reasoning.js';
+import { openAiMessages, openAiTools } from './openai.messages.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
 import { type ContentSegment, ThinkTagSplitter } from './think-tag.splitter.js';
+import { ToolCallNumbering, toolAwareFinish } from './tool-calls.js';
 
 interface OpenAiChunk {
   model?: string;
   /** Reasoning arrives as `reasoning_content` (DeepSeek, many others) or `reasoning` (vLLM, OpenRouter, Ollama). */
-  choices?: { delta?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null }; finish_reason?: string | null }[];
+  choices?: {
+    delta?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null; tool_calls?: OpenAiToolCallPiece[] | null };
+    finish_reason?: string | null;
+  }[];
   usage?: {
     prompt_tokens?: number;
     completion_tokens?: number;
@@ -18,6 +23,13 @@ interface OpenAiChunk {
     completion_tokens_details?: { reasoning_tokens?: number } | null;
   } | null;
   error?: { type?: string; message?: string };
+}
+
+/** A piece of a streamed call: the first of call `index` has its id and name, the next ones more arguments. */
+interface OpenAiToolCallPiece {
+  index?: number;
+  id?: string;
+  function?: { name?: string; arguments?: string };
 }
 
 /**
@@ -39,18 +51,20 @@ export class OpenAiStrategy implements ChatProvider {
         headers: request.apiKey ? { authorization: `Bearer ${request.apiKey}` } : {},
         body: {
           model: request.model,
-          messages: request.messages,
+          messages: openAiMessages(request.messages),
           stream: true,
           stream_options: { include_usage: true },
           ...(request.temperature !== undefined && { temperature: request.temperature }),
           ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
           ...(reasoningEffort(request.reasoning) && { reasoning_effort: reasoningEffort(request.reasoning) }),
+          ...openAiTools(request),
         },
       },
       signal,
       sent,
     );
     const splitter = new ThinkTagSplitter();
+    const calls = new ToolCallNumbering();
     const emitSegments = (emit: (delta: ChatDelta) => void, segments: ContentSegment[]) => segments.forEach(({ type, text }) => emit({ type, text }));
     return decodeEvents(events, (message, emit) => {
       if (message.data === '[DONE]') {
@@ -63,9 +77,11 @@ export class OpenAiStrategy implements ChatProvider {
       const reasoning = choice?.delta?.reasoning_content || choice?.delta?.reasoning;
       if (reasoning) emit({ type: 'reasoning', text: reasoning });
       if (choice?.delta?.content) emitSegments(emit, splitter.push(choice.delta.content));
+      choice?.delta?.tool_calls?.forEach((piece, position) => emitToolCallPiece(emit, calls, piece, position));
       if (choice?.finish_reason) {
         emitSegments(emit, splitter.flush());
-        emit({ type: 'finish', reason: choice.finish_reason, ...(chunk.model && { model: chunk.model }) });
+        // Some compatible servers (older Ollama, vLLM parsers) end a reply of calls with `stop`.
+        emit({ type: 'finish', reason: toolAwareFinish(choice.finish_reason, calls, ['stop', 'tool_calls']), ...(chunk.model && { model: chunk.model }) });
       }
       const usage = chunk.usage;
       if (usage) {
@@ -81,4 +97,21 @@ export class OpenAiStrategy implements ChatProvider {
       }
     });
   }
+}
+
+/**
+ * One streamed piece of a call. A piece with a name starts a call; so does one with a new id and a name under an
+ * index already used, as Ollama numbers every call of a parallel batch 0 (servers that repeat the id, or send a
+ * fresh id on every piece without the name, continue the call). A server that leaves out `index` (Gemini's
+ * compatible endpoint once did) numbers calls by their place in the chunk.
+ */
+function emitToolCallPiece(emit: (delta: ChatDelta) => void, calls: ToolCallNumbering, piece: OpenAiToolCallPiece, position: number): void {
+  const key = piece.index ?? position;
+  const name = piece.function?.name;
+  const open = calls.find(key);
+  const starts = !open || (Boolean(name) && piece.id !== undefined && piece.id !== open.id);
+  const index = starts ? calls.start(key, piece.id) : open.index;
+  const args = piece.function?.arguments ?? '';
+  if (!starts && !args) return;
+  emit({ type: 'tool_call', index, ...(starts && piece.id && { id: piece.id }), ...(starts && name && { name }), arguments: args });
 }

@@ -1,27 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import type { EventSourceMessage } from 'eventsource-parser';
-import { from, lastValueFrom, toArray } from 'rxjs';
-import type { ChatDelta, ChatProvider, ChatRequest } from '../chat-provider.interface.js';
-import type { UpstreamCall, UpstreamHttpClient } from '../http/upstream-http.client.js';
+import type { ChatDelta } from '../chat-provider.interface.js';
 import { AnthropicStrategy } from './anthropic.strategy.js';
+import { runCanned as run } from './canned-upstream.testing.js';
 import { GeminiStrategy } from './gemini.strategy.js';
 import { OpenAiStrategy } from './openai.strategy.js';
-
-type Strategy = new (http: UpstreamHttpClient) => ChatProvider;
-
-/** Runs a strategy against a canned event stream; returns its deltas and the call it made. */
-async function run(Strategy: Strategy, events: (object | string)[], request: Partial<ChatRequest> = {}) {
-  const calls: UpstreamCall[] = [];
-  const http = {
-    streamEvents: (call: UpstreamCall) => {
-      calls.push(call);
-      return from(events.map((data): EventSourceMessage => ({ event: undefined, id: undefined, data: typeof data === 'string' ? data : JSON.stringify(data) })));
-    },
-  } as unknown as UpstreamHttpClient;
-  const base: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'Hi' }], baseUrl: 'http://upstream', temperature: 0.5 };
-  const deltas = await lastValueFrom(new Strategy(http).stream({ ...base, ...request }, new AbortController().signal).pipe(toArray()));
-  return { deltas, body: calls[0]!.body as Record<string, any> };
-}
 
 const kinds = (deltas: ChatDelta[]) => deltas.filter((delta) => delta.type === 'text' || delta.type === 'reasoning');
 
