@@ -1,7 +1,8 @@
 import type { MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { ReplyAttempt } from '@app/persistence';
-import type { EventPosition, ReasoningDelta, ReplyEncoder, StopReason, Usage } from '../generations/reply-encoder.js';
+import type { ToolCall } from '@app/ai';
+import type { EventPosition, FinishReason, ReasoningDelta, ReplyEncoder, StopReason, Usage } from '../generations/reply-encoder.js';
 
 const EVENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,9})$/i;
 
@@ -13,8 +14,9 @@ export function parseEventId(raw: string): EventPosition | null {
 
 /**
  * The wire protocol of a chat stream, in one place: `session`, then `message` per delta of the answer and
- * `reasoning` per delta of the model's reasoning (both `{content}`), then `done` or `error` (and, on the stream
- * that started a new session, perhaps `title`). Event ids name the generation and number its events, so a client
+ * `reasoning` per delta of the model's reasoning (both `{content}`), `tool_call` `{id, name, arguments}` per tool
+ * call once complete, then `done` (`finishReason: 'tool_calls'` when the reply waits for the calls' results) or
+ * `error` (and, on the stream that started a new session, perhaps `title`). Event ids name the generation and number its events, so a client
  * that reconnects with Last-Event-ID gets exactly the events it missed, even if the session has started another
  * reply since.
  */
@@ -36,8 +38,14 @@ export class ChatEventWriter implements ReplyEncoder {
     return text ? [this.event('reasoning', text)] : [];
   }
 
-  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason, attempts?: readonly ReplyAttempt[]): MessageEvent[] {
-    return [this.event('done', { messageId, usage, responseTimeMs, ...(stopped && { stopped: true, reason: stopped }), ...(attempts && { attempts }) })];
+  toolCall({ id, name, arguments: args }: ToolCall): MessageEvent[] {
+    return [this.event('tool_call', { id, name, arguments: args })];
+  }
+
+  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason, attempts?: readonly ReplyAttempt[], finishReason?: FinishReason): MessageEvent[] {
+    return [
+      this.event('done', { messageId, usage, responseTimeMs, ...(stopped && { stopped: true, reason: stopped }), ...(attempts && { attempts }), ...(finishReason && { finishReason }) }),
+    ];
   }
 
   error(code: string, error: string, messageId?: string): MessageEvent[] {

@@ -30,14 +30,16 @@ import { StreamThrottle } from '../throttling/throttle.decorators.js';
 import { parseEventId } from './chat-events.js';
 import { ChatService } from './chat.service.js';
 import { FollowStreamQueryDto, StopResultDto, StreamTokenDto } from './dto/conversation-control.dto.js';
-import { EditMessageDto, GenerationOptionsDto, StreamChatDto } from './dto/stream-chat.dto.js';
+import { EditMessageDto, GenerationOptionsDto, StreamChatDto, ToolResultsDto } from './dto/stream-chat.dto.js';
 
 const STREAM_DESCRIPTION = [
   'Server-Sent Events, each with an `id:` line (`<messageId>:<n>`, what Last-Event-ID sends back):',
   '- `event: session` `{sessionId, messageId}` first;',
-  '- `event: message` `{content}` for every delta of the reply;',
+  '- `event: message` `{content}` for every delta of the reply (`reasoning` `{content}` for its reasoning);',
+  '- `event: tool_call` `{id, name, arguments}` for each tool call once complete (`arguments`: the model\'s JSON text);',
   '- `event: done` `{messageId, usage: {promptTokens, completionTokens} | null, responseTimeMs}` at the end',
-  '  (with `stopped: true, reason` when it was stopped),',
+  '  (with `stopped: true, reason` when it was stopped; `finishReason: "tool_calls"` when the reply waits for its',
+  '  tool calls\' results: POST /api/chat/sessions/{id}/tool-results),',
   '- or `event: error` `{error, code, messageId?}` (codes: upstream_auth, upstream_rate_limited, upstream_bad_request, upstream_error, upstream_timeout, upstream_blocked, upstream_too_large, persistence_error, persistence_delayed, internal_error, server_shutdown, session_revoked).',
   'Comment lines (`: keep-alive`) are sent every 15 s. Refusals before the stream starts are JSON errors.',
 ].join('\n');
@@ -101,6 +103,14 @@ export class ChatController {
     @SseSignal() signal: AbortSignal,
   ): Promise<Observable<MessageEvent>> {
     return this.chat.edit(user, id, messageId, dto, signal);
+  }
+
+  @StartsReply('sessions/:id/tool-results')
+  @ApiBody({ type: ToolResultsDto, examples: { weather: { summary: 'The result of one call', value: { results: [{ toolCallId: 'call_abc123', content: '{"temperature": 21}' }] } } } })
+  @ApiNotFoundResponse({ description: 'No such session for this user' })
+  @ApiConflictResponse({ description: 'NO_PENDING_TOOL_CALLS: the latest reply made no tool calls (or was not complete); GENERATION_IN_PROGRESS: a reply is being generated' })
+  async toolResults(@CurrentUser() user: AuthUser, @SessionId() id: string, @Body() dto: ToolResultsDto, @SseSignal() signal: AbortSignal): Promise<Observable<MessageEvent>> {
+    return this.chat.submitToolResults(user, id, dto, signal);
   }
 
   @Sse('sessions/:id/stream')

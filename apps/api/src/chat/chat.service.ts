@@ -2,9 +2,9 @@ import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { concat, EMPTY, filter, from, map, Observable, timeout } from 'rxjs';
-import type { ChatTurn, ReasoningOptions } from '@app/ai';
+import type { ChatTurn, ReasoningOptions, ToolCall, ToolChoice, ToolDefinition } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
-import { type ChatSessionEntity, MessagesRepository, type NewSessionSettings, type PresetEntity } from '@app/persistence';
+import { type BranchMessage, type ChatSessionEntity, MessagesRepository, type NewSessionSettings, type PresetEntity } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { Generation } from '../generations/generation.js';
 import { GenerationsService } from '../generations/generations.service.js';
@@ -15,8 +15,8 @@ import { ProvidersService } from '../providers/providers.service.js';
 import { type ModelChoice, RoutingService } from '../routing/routing.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ChatEventWriter, withHeartbeat } from './chat-events.js';
-import type { EditMessageDto, GenerationOptionsDto, StreamChatDto } from './dto/stream-chat.dto.js';
-import { selectHistory } from './history.js';
+import type { EditMessageDto, GenerationOptionsDto, StreamChatDto, ToolResultsDto } from './dto/stream-chat.dto.js';
+import { selectHistory, storedTurns } from './history.js';
 import { TitlesService } from './titles.service.js';
 
 const TITLE_LENGTH = 50;
@@ -30,6 +30,12 @@ export interface TurnSpec {
   model: string;
   /** The user's new message to record; absent when regenerating the answer to one already recorded. */
   question?: string;
+  /** Instead of a question: the results a client sent for the parent reply's tool calls, recorded as a `tool` message. */
+  toolResults?: { toolCallId: string; content: string }[];
+  /** Functions the model may call, kept on the reply so that answering its calls offers them again. */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
   /** Where the turn joins the conversation tree (see NewTurn.parentId). */
   parentId: string | null;
   /** What the provider is asked to answer, newest first: the message to answer, then what came before it. */
@@ -51,6 +57,11 @@ type Target = Pick<TurnSpec, 'providerId' | 'model'>;
 type SettingsSource = Pick<ChatSessionEntity | PresetEntity, 'provider' | 'model' | 'systemPrompt' | 'temperature' | 'maxOutputTokens' | 'reasoning'>;
 
 type TurnSettings = Pick<TurnSpec, 'systemPrompt' | 'temperature' | 'maxTokens' | 'reasoning'>;
+
+/** The tool calls a recorded reply made, in order. */
+function toolCallsOf(message: Pick<BranchMessage, 'parts'>): ToolCall[] {
+  return (message.parts ?? []).flatMap((part) => (part.type === 'tool_call' ? [{ id: part.id, name: part.name, arguments: part.arguments }] : []));
+}
 
 /** Each setting from the request, else from the session or preset; absent ones are left to the server's defaults. */
 function turnSettings(dto: GenerationOptionsDto & { systemPrompt?: string }, source?: SettingsSource): TurnSettings {
@@ -101,8 +112,10 @@ export class ChatService {
       ...target,
       ...settings,
       question: dto.message,
+      tools: dto.tools,
+      toolChoice: dto.toolChoice,
       parentId: branch[0]?.id ?? null,
-      context: [{ role: 'user', content: dto.message }, ...branch],
+      context: [{ role: 'user', content: dto.message }, ...storedTurns(branch)],
       ...(!existing && {
         newSettings: {
           systemPrompt: settings.systemPrompt ?? null,
@@ -118,15 +131,28 @@ export class ChatService {
     return this.attach(generation, dto.detach === true, title && announceTitle ? this.titleEvent(title, writer) : EMPTY);
   }
 
-  /** A new answer to the last question of the branch shown; the previous answer stays as a sibling version. */
+  /**
+   * A new answer to the last question (or tool results) of the branch shown; the previous answer stays as a
+   * sibling version. It is offered the tools of the answer it replaces, or of the reply whose calls it answers.
+   */
   async regenerate(user: AuthUser, sessionId: string, dto: GenerationOptionsDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
     this.assertCanStart(user);
     const existing = await this.sessions.get(user.id, sessionId);
     const branch = await this.messages.branchOwned(user.id, sessionId, this.config.historyMaxMessages + 1);
-    const question = branch.find((message) => message.role === 'user');
+    const question = branch.find((message) => message.role === 'user' || message.role === 'tool');
     if (!question) throw new AppError('NOTHING_TO_REGENERATE', 'This session has no question to answer again');
-    const context = branch.slice(branch.indexOf(question));
-    const spec: TurnSpec = { existing, ...(await this.resolveTarget(user, dto, existing)), ...turnSettings(dto, existing), parentId: question.id, context };
+    const at = branch.indexOf(question);
+    const replaced = branch[0]?.role === 'assistant' ? branch[0] : undefined;
+    const tools = dto.tools ?? replaced?.tools ?? (question.role === 'tool' ? branch[at + 1]?.tools : undefined) ?? undefined;
+    const spec: TurnSpec = {
+      existing,
+      ...(await this.resolveTarget(user, dto, existing)),
+      ...turnSettings(dto, existing),
+      tools,
+      toolChoice: dto.toolChoice,
+      parentId: question.id,
+      context: storedTurns(branch.slice(at)),
+    };
     return this.attach(await this.startUnlessGone(user, spec, clientGone, new ChatEventWriter()), dto.detach === true);
   }
 
@@ -142,9 +168,39 @@ export class ChatService {
       existing,
       ...(await this.resolveTarget(user, dto, existing)),
       question: dto.content,
+      tools: dto.tools,
+      toolChoice: dto.toolChoice,
       parentId: original.parentId,
-      context: [{ role: 'user', content: dto.content }, ...before],
+      context: [{ role: 'user', content: dto.content }, ...storedTurns(before)],
       ...turnSettings(dto, existing),
+    };
+    return this.attach(await this.startUnlessGone(user, spec, clientGone, new ChatEventWriter()), dto.detach === true);
+  }
+
+  /**
+   * The results of the latest reply's tool calls, one for each call: recorded as a `tool` message after that
+   * reply, and the turn goes on with a new reply offered the same tools (unless the request names others).
+   */
+  async submitToolResults(user: AuthUser, sessionId: string, dto: ToolResultsDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
+    this.assertCanStart(user);
+    const existing = await this.sessions.get(user.id, sessionId);
+    const branch = await this.messages.branchOwned(user.id, sessionId, this.config.historyMaxMessages - 1);
+    const reply = branch[0];
+    if (reply?.role === 'assistant' && reply.status === 'streaming') {
+      throw new AppError('GENERATION_IN_PROGRESS', 'The latest reply is still being generated: send the results once it is done');
+    }
+    const calls = reply?.role === 'assistant' && reply.status === 'complete' ? toolCallsOf(reply) : [];
+    if (!reply || calls.length === 0) throw new AppError('NO_PENDING_TOOL_CALLS', 'The latest reply of this session has no tool calls waiting for results');
+    const results = matchToolResults(calls, dto.results);
+    const spec: TurnSpec = {
+      existing,
+      ...(await this.resolveTarget(user, dto, existing)),
+      ...turnSettings(dto, existing),
+      toolResults: results,
+      tools: dto.tools ?? reply.tools ?? undefined,
+      toolChoice: dto.toolChoice,
+      parentId: reply.id,
+      context: [...results.map(({ toolCallId, content }): ChatTurn => ({ role: 'tool', toolCallId, content })).reverse(), ...storedTurns(branch)],
     };
     return this.attach(await this.startUnlessGone(user, spec, clientGone, new ChatEventWriter()), dto.detach === true);
   }
@@ -173,7 +229,7 @@ export class ChatService {
     const system = spec.context.filter((turn) => turn.role === 'system');
     const turns = spec.context.filter((turn) => turn.role !== 'system');
     const recorded = await this.messages.branchOwned(user.id, existing.id, this.config.historyMaxMessages, after.messageId);
-    const context = [...turns, ...recorded, ...system].slice(0, this.config.historyMaxMessages);
+    const context = [...turns, ...storedTurns(recorded), ...system].slice(0, this.config.historyMaxMessages);
     return this.attach(await this.start(user, { ...spec, existing, parentId: after.messageId, context }, encoder, false), false);
   }
 
@@ -247,6 +303,11 @@ export class ChatService {
         temperature: spec.temperature ?? this.config.defaultTemperature,
         ...(spec.maxTokens !== undefined && { maxTokens: spec.maxTokens }),
         ...(spec.reasoning && { reasoning: spec.reasoning }),
+        ...(spec.tools?.length && {
+          tools: spec.tools,
+          ...(spec.toolChoice && { toolChoice: spec.toolChoice }),
+          ...(spec.parallelToolCalls !== undefined && { parallelToolCalls: spec.parallelToolCalls }),
+        }),
       },
     );
     return this.generations.start({
@@ -258,7 +319,11 @@ export class ChatService {
         model: spec.model,
         parentId: spec.parentId,
         ...(question !== undefined && { question: { id: randomUUID(), content: question } }),
+        ...(spec.toolResults && {
+          question: { id: randomUUID(), content: '', role: 'tool' as const, parts: spec.toolResults.map((result) => ({ type: 'tool_result' as const, ...result })) },
+        }),
         replyId: randomUUID(),
+        ...(spec.tools?.length && { tools: spec.tools }),
       },
       encoder,
       persist: spec.persist ?? true,
@@ -281,4 +346,20 @@ export class ChatService {
       };
     });
   }
+}
+
+/** The results in the order of the calls they answer; each call answered exactly once, by one of its ids. */
+function matchToolResults(calls: readonly ToolCall[], results: readonly { toolCallId: string; content: string }[]): { toolCallId: string; content: string }[] {
+  const ids = new Set(calls.map((call) => call.id));
+  const answers = new Map<string, string>();
+  for (const { toolCallId, content } of results) {
+    if (!ids.has(toolCallId)) throw new AppError('TOOL_CALL_UNKNOWN', `${toolCallId.slice(0, 100)} is not a tool call of the latest reply`);
+    if (answers.has(toolCallId)) throw new AppError('TOOL_RESULT_DUPLICATE', `${toolCallId.slice(0, 100)} is answered twice`);
+    answers.set(toolCallId, content);
+  }
+  const missing = calls.filter((call) => !answers.has(call.id));
+  if (missing.length > 0) {
+    throw new AppError('TOOL_RESULTS_MISSING', `Every tool call needs its result; missing: ${missing.slice(0, 10).map((call) => call.id).join(', ')}${missing.length > 10 ? ', …' : ''}`);
+  }
+  return calls.map((call) => ({ toolCallId: call.id, content: answers.get(call.id)! }));
 }

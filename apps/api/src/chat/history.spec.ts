@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MessageEntity } from '@app/persistence';
-import { selectHistory } from './history.js';
+import { selectHistory, storedTurns } from './history.js';
 
 const message = (role: MessageEntity['role'], content: string) => ({ role, content }) as MessageEntity;
 
@@ -36,5 +36,41 @@ describe('selectHistory', () => {
       { role: 'user', content: 'again?' },
     ]);
     expect(selectHistory([message('user', 'q'), message('assistant', 'a'.repeat(100))], 50)).toEqual([{ role: 'user', content: 'q' }]);
+  });
+
+  describe('tool calls', () => {
+    const call = { type: 'tool_call' as const, id: 'c1', name: 'weather', arguments: '{"city":"Paris"}' };
+    const signed = { type: 'reasoning' as const, text: 'think', metadata: { signature: 'sig' } };
+    const stored = (role: MessageEntity['role'], content: string, parts: MessageEntity['parts'] = null) => ({ role, content, parts }) as MessageEntity;
+    // Newest first: the answer after the results, the results, the reply that called, the question.
+    const loop = [
+      stored('assistant', 'It rains'),
+      stored('tool', '', [{ type: 'tool_result', toolCallId: 'c1', content: 'rain' }]),
+      stored('assistant', '', [signed, call]),
+      stored('user', 'weather?'),
+    ];
+
+    it('maps calls, their reasoning and results to turns', () => {
+      expect(selectHistory(storedTurns(loop), 1000)).toEqual([
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'weather', arguments: '{"city":"Paris"}' }], reasoning: [{ text: 'think', signature: 'sig' }] },
+        { role: 'tool', content: 'rain', toolCallId: 'c1' },
+        { role: 'assistant', content: 'It rains' },
+      ]);
+    });
+
+    it('never cuts between a call and its result, whatever the budget', () => {
+      const window = selectHistory(storedTurns([...loop.slice(1), stored('assistant', 'old'), stored('user', 'older')]), 1);
+      expect(window.map((turn) => turn.role)).toEqual(['user', 'assistant', 'tool']);
+    });
+
+    it('leaves out calls never answered, keeping their text', () => {
+      const unanswered = [stored('user', 'next'), stored('assistant', 'let me see', [{ type: 'text', text: 'let me see' }, call]), stored('user', 'weather?')];
+      expect(selectHistory(storedTurns(unanswered), 1000)).toEqual([
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: 'let me see' },
+        { role: 'user', content: 'next' },
+      ]);
+    });
   });
 });

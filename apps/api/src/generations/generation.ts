@@ -1,13 +1,13 @@
 import { Logger, type MessageEvent } from '@nestjs/common';
 import { type Context, context as otelContext, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Observable, Subscription } from 'rxjs';
-import { type ChatDelta, type ChatProvider, type ChatRequest, chatTracer, ERROR_TYPE, GEN_AI, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
+import { type ChatDelta, type ChatProvider, type ChatRequest, type ToolCall, chatTracer, ERROR_TYPE, GEN_AI, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
 import type { FinishedReply, NewTurn, ReplyAttempt } from '@app/persistence';
 import type { MetricsService } from '../observability/metrics.service.js';
 import type { ReplyAccounting, ReplyCharge, ReportedUsage } from '../usage/reply-accounting.service.js';
 import { GenerationLog } from './generation-log.js';
 import type { ReplyEncoder, StopReason, Usage } from './reply-encoder.js';
-import { ReplyParts } from './reply-parts.js';
+import { ReplyParts, type ToolCallPiece } from './reply-parts.js';
 import type { ReplySaver, SaveOutcome } from './reply.saver.js';
 
 /**
@@ -112,6 +112,9 @@ const endedByServer = (cause: StopCause): cause is ServerStopCause => cause in E
 function modelLabel(provider: ProviderId, model: string): string {
   return getProviderInfo(provider).models.some((known) => known.id === model) ? model : 'other';
 }
+
+/** The most tool calls one reply may make (their text counts toward CHAT_MAX_REPLY_CHARS too): OpenAI's limit on tools offered. */
+export const MAX_TOOL_CALLS = 128;
 
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
@@ -300,8 +303,48 @@ export class Generation {
   private onDelta(delta: ChatDelta): void {
     if (this.halted) return;
     if (delta.type === 'text' || delta.type === 'reasoning') this.append(delta);
+    else if (delta.type === 'tool_call') this.appendToolCall(delta);
     else if (delta.type === 'usage') this.usage = reportedUsage(delta);
-    else if (delta.type === 'finish') this.finish = delta;
+    else {
+      this.finish = delta;
+      this.closeToolCall();
+    }
+  }
+
+  /**
+   * A piece of a tool call: counted toward the reply's limit like text (a call cannot be cut, so one that crosses
+   * the limit ends the reply, failed, without it), relayed as a piece where the protocol streams them, and
+   * announced whole once the next call begins or the reply ends.
+   */
+  private appendToolCall({ type: _, ...piece }: ToolCallPiece & { type: 'tool_call' }): void {
+    if (this.parts.empty) this.context.metrics.timeToFirstToken.observe({ provider: this.labels.provider }, this.elapsedMs() / 1000);
+    this.chars += piece.arguments.length + (piece.id?.length ?? 0) + (piece.name?.length ?? 0);
+    if (this.chars > this.context.maxReplyChars) {
+      this.haltUpstream();
+      return this.fail({ code: 'upstream_too_large', message: `The reply grew beyond ${this.context.maxReplyChars} characters` });
+    }
+    const taken = this.parts.addToolCallPiece(piece, MAX_TOOL_CALLS);
+    if (taken === 'too_many' || taken === 'out_of_order') {
+      this.haltUpstream();
+      const failure =
+        taken === 'too_many'
+          ? { code: 'upstream_too_large', message: `The reply made more than ${MAX_TOOL_CALLS} tool calls` }
+          : { code: 'upstream_error', message: 'The provider sent a piece of a tool call after the next call had begun' };
+      return this.fail(failure);
+    }
+    if (taken.closed) this.announceToolCall(taken.closed, taken.position - 1);
+    const events = this.plan.encoder.toolCallDelta?.({ position: taken.position, arguments: piece.arguments, ...taken.opened }) ?? [];
+    events.forEach((event) => this.log.append(event, piece.arguments.length));
+  }
+
+  private closeToolCall(): void {
+    const call = this.parts.closeToolCall();
+    if (call) this.announceToolCall(call, this.parts.toolCalls().length - 1);
+  }
+
+  private announceToolCall(call: ToolCall, position: number): void {
+    const events = this.plan.encoder.toolCall?.(call, position) ?? [];
+    events.forEach((event) => this.log.append(event, call.arguments.length));
   }
 
   private append(delta: ContentDelta): void {
@@ -360,6 +403,7 @@ export class Generation {
     this.releaseTurnWrite();
     if (this.halted) return;
     this.closeAttempt('ok');
+    this.closeToolCall();
     this.complete();
   }
 
@@ -394,7 +438,9 @@ export class Generation {
         const message = "The reply was generated but not saved yet; it is being saved as soon as the database is back: read the session's messages for it";
         return this.end(encoder.error('persistence_delayed', message, this.id));
       }
-      if (outcome === 'saved') this.end(encoder.done(this.id, this.wireUsage(), this.elapsedMs(), undefined, this.attempts));
+      // A reply that made tool calls waits for their results (POST .../tool-results), whatever the provider called its end.
+      const finishReason = this.parts.toolCalls().length > 0 ? 'tool_calls' : undefined;
+      if (outcome === 'saved') this.end(encoder.done(this.id, this.wireUsage(), this.elapsedMs(), undefined, this.attempts, finishReason));
     });
   }
 

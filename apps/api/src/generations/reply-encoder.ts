@@ -1,9 +1,20 @@
 import type { MessageEvent } from '@nestjs/common';
-import type { ChatDelta } from '@app/ai';
+import type { ChatDelta, ToolCall } from '@app/ai';
 import type { ReplyAttempt } from '@app/persistence';
 
 /** A reasoning delta: its text, and the provider's data that may come with it (Anthropic's signature, a redacted block). */
 export type ReasoningDelta = Omit<Extract<ChatDelta, { type: 'reasoning' }>, 'type'>;
+
+/** A piece of a tool call as a protocol relays it: `position` numbers the reply's calls from 0. */
+export interface ToolCallDelta {
+  position: number;
+  id?: string;
+  name?: string;
+  arguments: string;
+}
+
+/** How a reply that ran to its end finished, when it matters to a client: it asks for its tool calls' results. */
+export type FinishReason = 'tool_calls';
 
 /** Why a reply was stopped before its end by a client, as its final event and saved row tell. */
 export type StopReason = 'user' | 'client_disconnected';
@@ -26,8 +37,15 @@ export interface ReplyEncoder {
   delta(content: string): MessageEvent[];
   /** The model's reasoning; none where a protocol has no place for it, or for provider data it does not carry. */
   reasoning(delta: ReasoningDelta): MessageEvent[];
-  /** `attempts`: the route the reply took, for protocols that tell it (ours). */
-  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason, attempts?: readonly ReplyAttempt[]): MessageEvent[];
+  /**
+   * A piece of a tool call as it streams (OpenAI's `delta.tool_calls`), for protocols that relay calls piece by
+   * piece; the first piece of a call carries its id and name.
+   */
+  toolCallDelta?(delta: ToolCallDelta): MessageEvent[];
+  /** A tool call once complete, for protocols that announce calls whole (ours, Anthropic's tool_use blocks). */
+  toolCall?(call: ToolCall, position: number): MessageEvent[];
+  /** `attempts`: the route the reply took, for protocols that tell it (ours); `finishReason` when it asks for tool results. */
+  done(messageId: string, usage: Usage | null, responseTimeMs: number, stopped?: StopReason, attempts?: readonly ReplyAttempt[], finishReason?: FinishReason): MessageEvent[];
   error(code: string, error: string, messageId?: string): MessageEvent[];
 }
 

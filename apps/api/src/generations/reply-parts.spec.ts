@@ -40,4 +40,18 @@ describe('ReplyParts', () => {
     expect(parts.saved()).toBeNull();
     expect(parts.text()).toBe('plain');
   });
+
+  it('assembles tool calls from their pieces, closing each when the next begins, with an id where the provider gave none', () => {
+    const parts = new ReplyParts();
+    parts.addText('Checking');
+    expect(parts.addToolCallPiece({ index: 1, id: 'a', name: 'weather', arguments: '{"ci' }, 2)).toEqual({ position: 0, closed: null, opened: { id: 'a', name: 'weather' } });
+    expect(parts.addToolCallPiece({ index: 1, arguments: 'ty":1}' }, 2)).toEqual({ position: 0, closed: null, opened: null });
+    const second = parts.addToolCallPiece({ index: 2, name: 'time', arguments: '{}' }, 2);
+    expect(second).toMatchObject({ position: 1, closed: { id: 'a', name: 'weather', arguments: '{"city":1}' }, opened: { id: expect.stringMatching(/^call_/), name: 'time' } });
+    expect(parts.addToolCallPiece({ index: 1, arguments: 'late' }, 2)).toBe('out_of_order');
+    expect(parts.addToolCallPiece({ index: 3, name: 'x', arguments: '' }, 2)).toBe('too_many');
+    expect(parts.closeToolCall()).toMatchObject({ name: 'time', arguments: '{}' });
+    expect(parts.saved()!.map((part) => part.type)).toEqual(['text', 'tool_call', 'tool_call']);
+    expect(parts.toolCalls()).toHaveLength(2);
+  });
 });

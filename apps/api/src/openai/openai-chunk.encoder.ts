@@ -1,5 +1,6 @@
 import type { MessageEvent } from '@nestjs/common';
-import type { ReasoningDelta, ReplyEncoder, Usage } from '../generations/reply-encoder.js';
+import type { ReplyAttempt } from '@app/persistence';
+import type { FinishReason, ReasoningDelta, ReplyEncoder, StopReason, ToolCallDelta, Usage } from '../generations/reply-encoder.js';
 import type { CollectedReply } from './openai.service.js';
 
 /** OpenAI's error `type` for one of our stream error codes. */
@@ -34,8 +35,14 @@ export class OpenAiChunkEncoder implements ReplyEncoder {
     return text ? [this.chunk({ reasoning_content: text }, null)] : [];
   }
 
-  done(_messageId: string, usage: Usage | null): MessageEvent[] {
-    const events = [this.chunk({}, 'stop')];
+  /** OpenAI's own form: the first piece of a call with its id, type and name, then more `arguments` text. */
+  toolCallDelta({ position, id, name, arguments: args }: ToolCallDelta): MessageEvent[] {
+    const call = { index: position, ...(id !== undefined && { id, type: 'function' }), function: { ...(name !== undefined && { name }), arguments: args } };
+    return [this.chunk({ tool_calls: [call] }, null)];
+  }
+
+  done(_messageId: string, usage: Usage | null, _ms?: number, _stopped?: StopReason, _attempts?: readonly ReplyAttempt[], finishReason?: FinishReason): MessageEvent[] {
+    const events = [this.chunk({}, finishReason ?? 'stop')];
     if (this.includeUsage) {
       events.push({ data: { ...this.base(), choices: [], usage: openAiUsage(usage) } });
     }
@@ -80,9 +87,16 @@ export function chatCompletion(model: string, reply: CollectedReply) {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: reply.content, ...(reply.reasoning && { reasoning_content: reply.reasoning }), refusal: null },
+        message: {
+          role: 'assistant',
+          // OpenAI's: null when the reply only calls tools.
+          content: reply.content || (reply.toolCalls.length > 0 ? null : ''),
+          ...(reply.reasoning && { reasoning_content: reply.reasoning }),
+          ...(reply.toolCalls.length > 0 && { tool_calls: reply.toolCalls.map(({ id, name, arguments: args }) => ({ id, type: 'function', function: { name, arguments: args } })) }),
+          refusal: null,
+        },
         logprobs: null,
-        finish_reason: 'stop',
+        finish_reason: reply.toolCalls.length > 0 ? 'tool_calls' : 'stop',
       },
     ],
     usage: openAiUsage(reply.usage),

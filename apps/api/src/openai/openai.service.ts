@@ -1,7 +1,7 @@
 import { Injectable, type MessageEvent } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
-import { type ChatTurn, getProviderInfo, isProviderId, type ReasoningOptions } from '@app/ai';
+import { type ChatTurn, getProviderInfo, isProviderId, type ReasoningOptions, type ToolCall, type ToolChoice, type ToolDefinition } from '@app/ai';
 import { AppError, type ErrorCode } from '@app/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatEventWriter } from '../chat/chat-events.js';
@@ -29,6 +29,9 @@ export interface CompatibleTurn {
   temperature?: number;
   maxTokens?: number;
   reasoning?: ReasoningOptions;
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
   /** false: not recorded as a session */
   store?: boolean;
   /** Continue this recorded conversation after this message (else a new session). */
@@ -42,6 +45,8 @@ export interface CollectedReply {
   content: string;
   /** The model's reasoning, empty when it gave none. */
   reasoning: string;
+  /** The tool calls the reply made, complete; when there are some, the reply waits for their results. */
+  toolCalls: ToolCall[];
   usage: Usage | null;
 }
 
@@ -74,12 +79,19 @@ export class OpenAiService {
     const { provider: providerId, model } = await this.resolveModel(user.id, turn.model);
     const history = [...turn.messages];
     const question = history.pop();
-    if (!question || question.role !== 'user' || !question.content) throw new AppError('VALIDATION_FAILED', 'The last message must be a non-empty user message');
+    // A conversation that ends with tool results goes on from them: there is no new question to record.
+    const answersTools = question?.role === 'tool';
+    if (!question || (!answersTools && (question.role !== 'user' || !question.content))) {
+      throw new AppError('VALIDATION_FAILED', 'The last message must be a non-empty user message, or tool results');
+    }
     const spec = {
       providerId,
       model,
-      question: question.content,
+      ...(!answersTools && { question: question.content }),
       context: [question, ...history.reverse()],
+      tools: turn.tools,
+      toolChoice: turn.toolChoice,
+      parallelToolCalls: turn.parallelToolCalls,
       temperature: turn.temperature,
       maxTokens: turn.maxTokens,
       reasoning: turn.reasoning,
@@ -95,12 +107,14 @@ export class OpenAiService {
       let content = '';
       let reasoning = '';
       let sessionId = '';
+      const toolCalls: ToolCall[] = [];
       const subscription = events.subscribe((event) => {
         const data = event.data as Record<string, unknown>;
         if (event.type === 'session') sessionId = data.sessionId as string;
         else if (event.type === 'message') content += data.content as string;
         else if (event.type === 'reasoning') reasoning += data.content as string;
-        else if (event.type === 'done') resolve({ messageId: data.messageId as string, sessionId, content, reasoning, usage: data.usage as Usage | null });
+        else if (event.type === 'tool_call') toolCalls.push(data as unknown as ToolCall);
+        else if (event.type === 'done') resolve({ messageId: data.messageId as string, sessionId, content, reasoning, toolCalls, usage: data.usage as Usage | null });
         else if (event.type === 'error') reject(new AppError(FAILURE[data.code as string] ?? 'UPSTREAM_FAILED', data.error as string));
       });
       response.once('close', () => subscription.unsubscribe());

@@ -53,6 +53,7 @@ export {
   MESSAGE_ROLES,
   MESSAGE_STATUSES,
   type MessagePart,
+  type OfferedTool,
   type MessagePartType,
   type MessageRole,
   type MessageStatus,

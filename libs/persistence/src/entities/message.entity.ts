@@ -38,6 +38,13 @@ export type MessagePart =
 export type MessagePartType = MessagePart['type'];
 export const MESSAGE_PART_TYPES: readonly MessagePartType[] = ['text', 'reasoning', 'tool_call', 'tool_result', 'file'];
 
+/** A function the model was offered (see the AI library's ToolDefinition): kept on a reply so that answering its calls can offer them again. */
+export interface OfferedTool {
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+}
+
 export interface PartMetadata {
   signature?: string;
   redactedData?: string;
@@ -104,6 +111,13 @@ export class MessageEntity {
 
   @Column({ name: 'completion_tokens', type: 'integer', nullable: true })
   completionTokens: number | null;
+
+  /**
+   * The tools the reply's request offered the model (null: none). Answering its tool calls continues the turn
+   * with the same tools, without the client sending them again.
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  tools: OfferedTool[] | null;
 
   /** The route the reply took (see ReplyAttempt); null for replies older than routing, and for questions. */
   @Column({ type: 'jsonb', nullable: true })

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { StoredReasoning } from '../entities/preset.entity.js';
+import type { MessagePart, OfferedTool } from '../entities/message.entity.js';
 
 /** What a new session keeps for its later turns besides its provider and model. */
 export interface NewSessionSettings {
@@ -20,9 +21,14 @@ export interface NewTurn {
   model: string;
   /** Where the turn joins the conversation: the new question's parent, or the message re-answered when there is none. */
   parentId: string | null;
-  /** The user's new message; absent when regenerating the answer to `parentId`. */
-  question?: { id: string; content: string };
+  /**
+   * The message the reply answers: the user's new message, or (role `tool`) the results a client sent for the
+   * parent's tool calls; absent when regenerating the answer to `parentId`.
+   */
+  question?: { id: string; content: string; role?: 'user' | 'tool'; parts?: MessagePart[] };
   replyId: string;
+  /** The tools the request offers the model, kept on the reply's row. */
+  tools?: OfferedTool[];
 }
 
 /**
@@ -50,8 +56,9 @@ export class ChatTurnsRepository {
     const questionId = turn.question && `${param(turn.question.id)}::uuid`;
     const question = turn.question
       ? `question AS (
-           INSERT INTO messages (id, session_id, parent_id, role, content, status, created_at)
-           SELECT ${questionId}, s.id, $6::uuid, 'user', ${param(turn.question.content)}, 'complete', at.t FROM s, at RETURNING id),`
+           INSERT INTO messages (id, session_id, parent_id, role, content, parts, status, created_at)
+           SELECT ${questionId}, s.id, $6::uuid, ${param(turn.question.role ?? 'user')}, ${param(turn.question.content)},
+                  ${param(turn.question.parts ? JSON.stringify(turn.question.parts) : null)}::jsonb, 'complete', at.t FROM s, at RETURNING id),`
       : '';
     const replyParent = questionId ?? '$6::uuid';
     const rows: unknown[] = await this.dataSource.query(
@@ -59,8 +66,9 @@ export class ChatTurnsRepository {
             s AS (${session}),
             ${question}
             reply AS (
-              INSERT INTO messages (id, session_id, parent_id, role, content, status, provider, model, created_at)
-              SELECT $5, s.id, ${replyParent}, 'assistant', '', 'streaming', $3, $4, at.t + interval '1 microsecond' FROM s, at RETURNING id)
+              INSERT INTO messages (id, session_id, parent_id, role, content, status, provider, model, tools, created_at)
+              SELECT $5, s.id, ${replyParent}, 'assistant', '', 'streaming', $3, $4, ${param(turn.tools?.length ? JSON.stringify(turn.tools) : null)}::jsonb,
+                     at.t + interval '1 microsecond' FROM s, at RETURNING id)
        SELECT id FROM reply`,
       params,
     );

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
 import type { ChoosableProvider } from '../../model-access/model-policy.js';
 import {
   MaxOutputTokensSetting,
@@ -11,6 +12,7 @@ import {
   SystemPromptSetting,
   TemperatureSetting,
 } from '../../sessions/dto/session-settings.dto.js';
+import { MAX_TOOLS, ToolResultDto, ToolsOptionDto } from './tools.dto.js';
 
 export const MAX_MESSAGE_CHARS = 32_000;
 
@@ -22,8 +24,11 @@ const MessageText = (description: string, example?: string) =>
     Length(1, MAX_MESSAGE_CHARS, { message: `message must be between 1 and ${MAX_MESSAGE_CHARS} characters` }),
   );
 
-/** What every request that starts a reply may say about it; each setting left out comes from the session. */
-export class GenerationOptionsDto {
+/**
+ * What every request that starts a reply may say about it; each setting left out comes from the session (the
+ * tools: from the reply answered or replaced, when it had some).
+ */
+export class GenerationOptionsDto extends ToolsOptionDto {
   @ProviderSetting("Defaults to the session's provider; `alias`: `model` names one of the administrators' aliases", true)
   provider?: ChoosableProvider;
 
@@ -69,4 +74,14 @@ export class StreamChatDto extends GenerationOptionsDto {
 export class EditMessageDto extends GenerationOptionsDto {
   @MessageText('The new text of your message')
   content: string;
+}
+
+export class ToolResultsDto extends GenerationOptionsDto {
+  @ApiProperty({ type: [ToolResultDto], minItems: 1, maxItems: MAX_TOOLS, description: 'One result for each tool call of the latest reply, each once' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_TOOLS)
+  @ValidateNested({ each: true })
+  @Type(() => ToolResultDto)
+  results: ToolResultDto[];
 }
