@@ -3,6 +3,7 @@ import { createParser } from 'eventsource-parser';
 import {
   deltaText,
   echoToolResults,
+  FAKE_GEMINI_SIGNATURE,
   FAKE_TOOL_NAME,
   fakeToolCall,
   FAKE_REDACTED_THINKING,
@@ -164,6 +165,57 @@ describe('fake LLM server', () => {
       expect(chunks.some((c) => c.choices[0]?.delta.tool_calls)).toBe(false);
       expect(fake.lastRequest('fake:tools=2,id=echo')!.body.messages).toEqual(messages);
       expect(fake.lastRequest('fake:other')).toBeUndefined();
+    });
+    it('streams Anthropic tool_use blocks after the text block, input in input_json_delta pieces, and stops for tool_use', async () => {
+      const parsed = (await events(await call('anthropic', 'fake:deltas=1,tools=2', { body: { tools: [{ name: 'weather', input_schema: {} }] } }))).map((e) =>
+        JSON.parse(e.data),
+      );
+      expect(parsed.filter((e) => e.type === 'content_block_start').map((e) => [e.index, e.content_block])).toEqual([
+        [0, { type: 'text', text: '' }],
+        [1, { type: 'tool_use', id: 'toolu_fake_0', name: 'weather', input: {} }],
+        [2, { type: 'tool_use', id: 'toolu_fake_1', name: 'weather', input: {} }],
+      ]);
+      for (const i of [0, 1]) {
+        const json = parsed.filter((e) => e.index === i + 1 && e.delta?.type === 'input_json_delta').map((e) => e.delta.partial_json as string);
+        expect(json.length).toBeGreaterThan(2);
+        expect(json.join('')).toBe(fakeToolCall(i, ['weather'], 'anthropic').arguments);
+      }
+      expect(parsed.filter((e) => e.type === 'content_block_stop').map((e) => e.index)).toEqual([0, 1, 2]);
+      expect(parsed.find((e) => e.type === 'message_delta').delta.stop_reason).toBe('tool_use');
+    });
+
+    it('answers an Anthropic request that ends with tool_result blocks with their contents', async () => {
+      const messages = [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'f', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'rain' }, { type: 'tool_result', tool_use_id: 'b', content: [{ type: 'text', text: 'sun' }] }] },
+      ];
+      const parsed = (await events(await call('anthropic', 'fake:tools=1', { body: { messages } }))).map((e) => JSON.parse(e.data));
+      expect(parsed.filter((e) => e.delta?.type === 'text_delta').map((e) => e.delta.text).join('')).toBe(echoToolResults(['rain', 'sun']));
+      expect(parsed.find((e) => e.type === 'message_delta').delta.stop_reason).toBe('end_turn');
+    });
+    it('streams Gemini functionCall parts whole after the text, the first signed, then STOP', async () => {
+      const body = { tools: [{ functionDeclarations: [{ name: 'weather' }, { name: 'time' }] }] };
+      const parsed = (await events(await call('gemini', 'fake:deltas=1,tools=2', { body }))).map((e) => JSON.parse(e.data));
+      const parts = parsed.flatMap((c) => c.candidates[0].content.parts as Record<string, any>[]);
+      expect(parts[0]!.text).toBe(deltaText(0));
+      expect(parts.filter((part) => part.functionCall)).toEqual([
+        { functionCall: { name: 'weather', args: JSON.parse(fakeToolCall(0, [], 'gemini').arguments) }, thoughtSignature: FAKE_GEMINI_SIGNATURE },
+        { functionCall: { name: 'time', args: JSON.parse(fakeToolCall(1, [], 'gemini').arguments) } },
+      ]);
+      expect(parsed.at(-1).candidates[0].finishReason).toBe('STOP');
+    });
+
+    it('answers a Gemini request that ends with functionResponse parts with their contents', async () => {
+      const contents = [
+        { role: 'user', parts: [{ text: 'hi' }] },
+        { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'f', response: { content: 'rain' } } }, { functionResponse: { name: 'g', response: { sky: 'grey' } } }] },
+      ];
+      const parsed = (await events(await call('gemini', 'fake:tools=1', { body: { contents } }))).map((e) => JSON.parse(e.data));
+      const parts = parsed.flatMap((c) => c.candidates[0].content.parts as Record<string, any>[]);
+      expect(parts.map((part) => part.text ?? '').join('')).toBe(echoToolResults(['rain', '{"sky":"grey"}']));
+      expect(parts.some((part) => part.functionCall)).toBe(false);
     });
   });
 

@@ -4,7 +4,9 @@ import type { ChatDelta, ChatProvider, ChatRequest, RequestSent } from '../chat-
 import { errorFromStreamType } from '../http/upstream-errors.mapper.js';
 import { UpstreamHttpClient } from '../http/upstream-http.client.js';
 import { thinkingBudget } from '../reasoning.js';
+import { anthropicMessages, anthropicTools } from './anthropic.messages.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
+import { ToolCallNumbering, toolAwareFinish } from './tool-calls.js';
 
 const API_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
@@ -19,9 +21,11 @@ interface AnthropicUsage {
 
 interface AnthropicEvent {
   type: string;
+  /** The content block an event belongs to. */
+  index?: number;
   message?: { model?: string; usage?: AnthropicUsage };
-  content_block?: { type?: string; data?: string };
-  delta?: { type?: string; text?: string; thinking?: string; signature?: string; stop_reason?: string | null };
+  content_block?: { type?: string; data?: string; id?: string; name?: string; input?: Record<string, unknown> };
+  delta?: { type?: string; text?: string; thinking?: string; signature?: string; partial_json?: string; stop_reason?: string | null };
   usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 }
@@ -29,6 +33,7 @@ interface AnthropicEvent {
 /**
  * Anthropic Messages API streaming: system prompt apart, text in content_block_delta, usage split over two events.
  * Extended thinking: `thinking_delta`s, then the block's `signature_delta`; a `redacted_thinking` block comes whole.
+ * A tool call is a `tool_use` block: its start has the id and name, its `input_json_delta`s the arguments' text.
  * The thinking budget counts toward max_tokens, so max_tokens is the answer's allowance plus the budget; and
  * thinking refuses a temperature, which is then not sent.
  */
@@ -52,10 +57,11 @@ export class AnthropicStrategy implements ChatProvider {
           model: request.model,
           max_tokens: budget === undefined ? answerTokens : budget + answerTokens,
           stream: true,
-          messages: request.messages.filter((turn) => turn.role !== 'system').map(({ role, content }) => ({ role, content })),
+          messages: anthropicMessages(request.messages, budget !== undefined),
           ...(system.length > 0 && { system: system.join('\n\n') }),
           ...(budget !== undefined && { thinking: { type: 'enabled', budget_tokens: budget } }),
           ...(budget === undefined && request.temperature !== undefined && { temperature: Math.min(request.temperature, 1) }),
+          ...anthropicTools(request),
         },
       },
       signal,
@@ -63,6 +69,7 @@ export class AnthropicStrategy implements ChatProvider {
     );
     let prompt: { promptTokens: number; cachedPromptTokens: number } | undefined;
     let model: string | undefined;
+    const calls = new ToolCallNumbering();
     return decodeEvents(events, (message, emit) => {
       const event = JSON.parse(message.data) as AnthropicEvent;
       switch (event.type) {
@@ -73,15 +80,24 @@ export class AnthropicStrategy implements ChatProvider {
         case 'content_block_start':
           if (event.content_block?.type === 'redacted_thinking' && event.content_block.data) {
             emit({ type: 'reasoning', text: '', redactedData: event.content_block.data });
+          } else if (event.content_block?.type === 'tool_use') {
+            const { id, name, input } = event.content_block;
+            // Anthropic starts with an empty input and streams it; a compatible server may send it whole here.
+            const args = input && Object.keys(input).length > 0 ? JSON.stringify(input) : '';
+            emit({ type: 'tool_call', index: calls.start(event.index ?? -1, id), ...(id && { id }), ...(name && { name }), arguments: args });
           }
           return;
         case 'content_block_delta':
           if (event.delta?.type === 'text_delta' && event.delta.text) emit({ type: 'text', text: event.delta.text });
           else if (event.delta?.type === 'thinking_delta' && event.delta.thinking) emit({ type: 'reasoning', text: event.delta.thinking });
           else if (event.delta?.type === 'signature_delta' && event.delta.signature) emit({ type: 'reasoning', text: '', signature: event.delta.signature });
+          else if (event.delta?.type === 'input_json_delta' && event.delta.partial_json) {
+            const call = calls.find(event.index ?? -1);
+            if (call) emit({ type: 'tool_call', index: call.index, arguments: event.delta.partial_json });
+          }
           return;
         case 'message_delta':
-          if (event.delta?.stop_reason) emit({ type: 'finish', reason: event.delta.stop_reason, ...(model && { model }) });
+          if (event.delta?.stop_reason) emit({ type: 'finish', reason: toolAwareFinish(event.delta.stop_reason, calls, ['tool_use', 'end_turn']), ...(model && { model }) });
           // Cumulative, and it may restate the prompt's counts. A compatible server that sends none gets none passed on.
           if (event.usage?.input_tokens !== undefined) prompt = promptUsage(event.usage);
           if (event.usage || prompt) emit({ type: 'usage', ...(prompt ?? promptUsage({})), completionTokens: event.usage?.output_tokens ?? 0 });

@@ -5,10 +5,16 @@ import { parseAllowedUpstreamHost } from '@app/common';
 import { echoToolResults, type FakeLlmServer, type FakeProvider, fakeToolCall, replyText, startFakeLlm } from '../../../../apps/fake-llm/src/fake-llm.server.js';
 import { type ChatDelta, type ChatRequest, type ChatTurn, TOOL_CALLS_FINISH, type ToolCall } from '../chat-provider.interface.js';
 import { UpstreamHttpClient } from '../http/upstream-http.client.js';
+import { AnthropicStrategy } from './anthropic.strategy.js';
+import { GeminiStrategy } from './gemini.strategy.js';
 import { OpenAiStrategy } from './openai.strategy.js';
 
 /** The real strategies against the fake upstream: what one sends, the other reads, in each wire format. */
-const STRATEGIES = [{ provider: 'openai', Strategy: OpenAiStrategy, base: '/v1' }] as const satisfies { provider: FakeProvider; Strategy: unknown; base: string }[];
+const STRATEGIES = [
+  { provider: 'openai', Strategy: OpenAiStrategy, base: '/v1' },
+  { provider: 'anthropic', Strategy: AnthropicStrategy, base: '/v1' },
+  { provider: 'gemini', Strategy: GeminiStrategy, base: '/v1beta' },
+] as const satisfies { provider: FakeProvider; Strategy: unknown; base: string }[];
 
 const WEATHER = { name: 'weather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
 
@@ -82,6 +88,11 @@ describe.each(STRATEGIES)('$provider strategy against the fake upstream', ({ pro
       echoToolResults(['rain', '{"sky":"grey"}']),
     );
     expect(second.find((delta) => delta.type === 'finish')).not.toMatchObject({ reason: TOOL_CALLS_FINISH });
-    expect(fake.lastRequest(model)).toBeDefined();
+    // Each call went back with its id, and with its signature where it had one (Gemini's first call).
+    const sent = JSON.stringify(fake.lastRequest(model)!.body);
+    for (const call of calls) {
+      expect(sent).toContain(JSON.stringify(call.id));
+      if (call.signature) expect(sent).toContain(JSON.stringify(call.signature));
+    }
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { type ChatDelta, TOOL_CALLS_FINISH } from '../chat-provider.interface.js';
+import { AnthropicStrategy } from './anthropic.strategy.js';
 import { runCanned as run } from './canned-upstream.testing.js';
+import { SKIP_THOUGHT_SIGNATURE } from './gemini.messages.js';
+import { GeminiStrategy } from './gemini.strategy.js';
 import { OpenAiStrategy } from './openai.strategy.js';
 import { MAX_TOOL_CALLS_PER_REPLY } from './tool-calls.js';
 
@@ -82,5 +85,129 @@ describe('OpenAiStrategy tool calls', () => {
       parallel_tool_calls: false,
     });
     expect(body.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'call_a', content: 'rain' });
+  });
+});
+
+describe('AnthropicStrategy tool calls', () => {
+  const events = [
+    { type: 'message_start', message: { model: 'm', usage: { input_tokens: 3 } } },
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Looking.' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_a', name: 'weather', input: {} } },
+    { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '' } },
+    { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city":' } },
+    { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '"Oslo"}' } },
+    { type: 'content_block_stop', index: 1 },
+    { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_b', name: 'time', input: {} } },
+    { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{}' } },
+    { type: 'content_block_stop', index: 2 },
+    { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 7 } },
+    { type: 'message_stop' },
+  ];
+
+  it('numbers tool_use blocks among themselves, passes input_json_delta pieces on, and finishes tool_use as tool_calls', async () => {
+    const { deltas } = await run(AnthropicStrategy, events);
+    expect(pieces(deltas)).toEqual([
+      { type: 'tool_call', index: 0, id: 'toolu_a', name: 'weather', arguments: '' },
+      { type: 'tool_call', index: 0, arguments: '{"city":' },
+      { type: 'tool_call', index: 0, arguments: '"Oslo"}' },
+      { type: 'tool_call', index: 1, id: 'toolu_b', name: 'time', arguments: '' },
+      { type: 'tool_call', index: 1, arguments: '{}' },
+    ]);
+    expect(finish(deltas)).toEqual({ type: 'finish', reason: TOOL_CALLS_FINISH, model: 'm' });
+  });
+
+  it('takes an input sent whole in the block start, and keeps end_turn without calls', async () => {
+    const whole = await run(AnthropicStrategy, [
+      { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_a', name: 'weather', input: { city: 'Oslo' } } },
+      { type: 'content_block_stop', index: 0 },
+      { type: 'message_delta', delta: { stop_reason: 'tool_use' } },
+      { type: 'message_stop' },
+    ]);
+    expect(pieces(whole.deltas)).toEqual([{ type: 'tool_call', index: 0, id: 'toolu_a', name: 'weather', arguments: '{"city":"Oslo"}' }]);
+    const plain = await run(AnthropicStrategy, [{ type: 'message_delta', delta: { stop_reason: 'end_turn' } }, { type: 'message_stop' }]);
+    expect(finish(plain.deltas)).toMatchObject({ reason: 'end_turn' });
+  });
+
+  it('sends tools, the choice and the history with thinking blocks on tool turns when thinking is on', async () => {
+    const { body } = await run(AnthropicStrategy, [{ type: 'message_stop' }], {
+      reasoning: { effort: 'low' },
+      tools: [{ name: 'weather', parameters: { type: 'object' } }],
+      toolChoice: 'auto',
+      parallelToolCalls: false,
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: '', reasoning: [{ text: 'hmm', signature: 'sig' }], toolCalls: [{ id: 'toolu_a', name: 'weather', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'toolu_a', content: 'rain' },
+      ],
+    });
+    expect(body).toMatchObject({
+      tools: [{ name: 'weather', input_schema: { type: 'object' } }],
+      tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+    });
+    expect(body.messages).toEqual([
+      { role: 'user', content: 'Weather?' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+          { type: 'tool_use', id: 'toolu_a', name: 'weather', input: {} },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a', content: 'rain' }] },
+    ]);
+  });
+});
+
+describe('GeminiStrategy tool calls', () => {
+  const events = [
+    { candidates: [{ content: { parts: [{ text: 'Looking.' }], role: 'model' } }] },
+    {
+      candidates: [
+        {
+          content: {
+            parts: [
+              { functionCall: { name: 'weather', args: { city: 'Oslo' } }, thoughtSignature: 'sig' },
+              { functionCall: { id: 'given', name: 'time', args: {} } },
+            ],
+            role: 'model',
+          },
+          finishReason: 'STOP',
+        },
+      ],
+      usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2 },
+    },
+  ];
+
+  it('passes each whole call on as one piece, with its signature, an id made up when Gemini gives none, and finishes as tool_calls', async () => {
+    const { deltas } = await run(GeminiStrategy, events);
+    const [first, second] = pieces(deltas);
+    expect(first).toEqual({ type: 'tool_call', index: 0, id: expect.stringMatching(/^call_[0-9a-f]{24}$/), name: 'weather', arguments: '{"city":"Oslo"}', signature: 'sig' });
+    expect(second).toEqual({ type: 'tool_call', index: 1, id: 'given', name: 'time', arguments: '{}' });
+    expect(finish(deltas)).toMatchObject({ reason: TOOL_CALLS_FINISH });
+    const plain = await run(GeminiStrategy, [{ candidates: [{ content: { parts: [{ text: 'Hi' }] }, finishReason: 'STOP' }] }]);
+    expect(finish(plain.deltas)).toMatchObject({ reason: 'STOP' });
+  });
+
+  it('sends declarations, the tool config and the history in Gemini form', async () => {
+    const { body } = await run(GeminiStrategy, events, {
+      tools: [{ name: 'weather', parameters: { type: 'object' } }],
+      toolChoice: 'required',
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'call_a', name: 'weather', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'call_a', content: 'rain' },
+      ],
+    });
+    expect(body).toMatchObject({
+      tools: [{ functionDeclarations: [{ name: 'weather', parametersJsonSchema: { type: 'object' } }] }],
+      toolConfig: { functionCallingConfig: { mode: 'ANY' } },
+    });
+    expect(body.contents).toEqual([
+      { role: 'user', parts: [{ text: 'Weather?' }] },
+      { role: 'model', parts: [{ functionCall: { id: 'call_a', name: 'weather', args: {} }, thoughtSignature: SKIP_THOUGHT_SIGNATURE }] },
+      { role: 'user', parts: [{ functionResponse: { id: 'call_a', name: 'weather', response: { content: 'rain' } } }] },
+    ]);
   });
 });
