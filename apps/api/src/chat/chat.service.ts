@@ -60,7 +60,7 @@ type TurnSettings = Pick<TurnSpec, 'systemPrompt' | 'temperature' | 'maxTokens' 
 
 /** The tool calls a recorded reply made, in order. */
 function toolCallsOf(message: Pick<BranchMessage, 'parts'>): ToolCall[] {
-  return (message.parts ?? []).flatMap((part) => (part.type === 'tool_call' ? [{ id: part.id, name: part.name, arguments: part.arguments }] : []));
+  return (message.parts ?? []).flatMap(({ type, ...call }) => (type === 'tool_call' ? [call as ToolCall] : []));
 }
 
 /** Each setting from the request, else from the session or preset; absent ones are left to the server's defaults. */

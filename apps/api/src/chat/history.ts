@@ -1,4 +1,4 @@
-import type { ChatTurn, ReasoningBlock } from '@app/ai';
+import type { ChatTurn, ReasoningBlock, ToolCall } from '@app/ai';
 import type { MessageEntity } from '@app/persistence';
 
 type StoredMessage = Pick<MessageEntity, 'role' | 'content' | 'parts'>;
@@ -14,7 +14,7 @@ export function storedTurns(newestFirst: readonly StoredMessage[]): ChatTurn[] {
     if (message.role === 'tool') {
       return parts.flatMap((part) => (part.type === 'tool_result' ? [{ role: 'tool' as const, content: part.content, toolCallId: part.toolCallId }] : [])).reverse();
     }
-    const toolCalls = parts.flatMap((part) => (part.type === 'tool_call' ? [{ id: part.id, name: part.name, arguments: part.arguments }] : []));
+    const toolCalls = parts.flatMap(({ type, ...call }) => (type === 'tool_call' ? [call as ToolCall] : []));
     if (message.role !== 'assistant' || toolCalls.length === 0) return [{ role: message.role, content: message.content }];
     const reasoning = parts.flatMap((part): ReasoningBlock[] =>
       part.type === 'reasoning' ? [{ text: part.text, ...(part.metadata?.signature && { signature: part.metadata.signature }), ...(part.metadata?.redactedData && { redactedData: part.metadata.redactedData }) }] : [],

@@ -25,6 +25,7 @@ interface OpenCall {
   id: string;
   name: string;
   arguments: string;
+  signature?: string;
 }
 
 /**
@@ -72,13 +73,14 @@ export class ReplyParts {
     if (this.open?.index === piece.index) {
       this.open.arguments += piece.arguments;
       if (!this.open.name && piece.name) this.open.name = piece.name;
+      if (piece.signature) this.open.signature = piece.signature;
       return { position: this.open.position, closed: null, opened: null };
     }
     if (this.closed.has(piece.index)) return 'out_of_order';
     if (this.calls >= maxCalls) return 'too_many';
     const closed = this.closeToolCall();
     // Some OpenAI-compatible servers leave the id out; a result must still be able to name the call.
-    this.open = { index: piece.index, position: this.calls++, id: piece.id || `call_${randomUUID().replaceAll('-', '')}`, name: piece.name ?? '', arguments: piece.arguments };
+    this.open = { index: piece.index, position: this.calls++, id: piece.id || `call_${randomUUID().replaceAll('-', '')}`, name: piece.name ?? '', arguments: piece.arguments, ...(piece.signature && { signature: piece.signature }) };
     return { position: this.open.position, closed, opened: { id: this.open.id, name: this.open.name } };
   }
 
@@ -88,14 +90,14 @@ export class ReplyParts {
     if (!open) return null;
     this.open = null;
     this.closed.add(open.index);
-    const call = { id: open.id, name: open.name, arguments: open.arguments };
+    const call: ToolCall = { id: open.id, name: open.name, arguments: open.arguments, ...(open.signature && { signature: open.signature }) };
     this.list.push({ type: 'tool_call', ...call });
     return call;
   }
 
   /** The reply's complete tool calls, in order. */
   toolCalls(): ToolCall[] {
-    return this.list.flatMap((part) => (part.type === 'tool_call' ? [{ id: part.id, name: part.name, arguments: part.arguments }] : []));
+    return this.list.flatMap(({ type, ...call }) => (type === 'tool_call' ? [call as ToolCall] : []));
   }
 
   get empty(): boolean {

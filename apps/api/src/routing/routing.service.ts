@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type ChatTurn, type ProviderId, ProviderRegistry, type ReasoningOptions } from '@app/ai';
+import { type ChatRequest, type ChatTurn, type ProviderId, ProviderRegistry, type ReasoningOptions } from '@app/ai';
 import { AppError } from '@app/common';
 import type { AliasTarget, ReplyAttempt } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -17,7 +17,7 @@ export interface ModelChoice {
 }
 
 /** The request's settings before the caller's caps apply. */
-export interface RequestSettings {
+export interface RequestSettings extends Pick<ChatRequest, 'tools' | 'toolChoice' | 'parallelToolCalls'> {
   messages: ChatTurn[];
   temperature: number;
   maxTokens?: number;
@@ -49,7 +49,9 @@ export class RoutingService {
   async route(user: AuthUser, choice: ModelChoice, settings: RequestSettings): Promise<Route> {
     const policy = await this.policies.assertAllowed(user, choice.provider, choice.model);
     const places: AliasTarget[] = choice.provider === ALIAS_PROVIDER ? await this.aliases.route(choice.model) : [{ provider: choice.provider, model: choice.model }];
-    const request = { messages: settings.messages, ...(settings.reasoning && { reasoning: settings.reasoning }), ...policy.limit(settings) };
+    const { tools, toolChoice, parallelToolCalls } = settings;
+    const offered = { ...(tools && { tools }), ...(toolChoice && { toolChoice }), ...(parallelToolCalls !== undefined && { parallelToolCalls }) };
+    const request = { messages: settings.messages, ...(settings.reasoning && { reasoning: settings.reasoning }), ...offered, ...policy.limit(settings) };
     const resolved: RouteTarget[] = [];
     const unusable: ReplyAttempt[] = [];
     let firstRefusal: unknown;

@@ -34,7 +34,8 @@ interface OpenAiToolCallPiece {
 
 /**
  * OpenAI chat.completions streaming, spoken by OpenAI and every OpenAI-compatible provider. Reasoning comes in a
- * field of its own, or as `<think>…</think>` inside the content, which is split out of the answer.
+ * field of its own, or as `<think>…</think>` inside the content, which is split out of the answer. Tool calls come
+ * as `delta.tool_calls` pieces, passed on as they arrive.
  */
 @Injectable()
 export class OpenAiStrategy implements ChatProvider {

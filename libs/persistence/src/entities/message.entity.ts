@@ -26,13 +26,14 @@ export interface ReplyAttempt {
 /**
  * One piece of a message, in the order the model produced it. `metadata` is the provider's opaque data for the
  * part (Anthropic's thinking `signature`, a redacted_thinking block's `redactedData`), kept to be sent back
- * verbatim where the provider requires it. A `tool_call` is complete (its `arguments` the model's JSON text); a
+ * verbatim where the provider requires it. A `tool_call` is complete (its `arguments` the model's JSON text, its
+ * `signature` Gemini's thoughtSignature, sent back with it); a
  * `tool_result` answers one by id; a `file` names an uploaded file (its bytes stay in the files store).
  */
 export type MessagePart =
   | { type: 'text'; text: string }
   | { type: 'reasoning'; text: string; metadata?: PartMetadata }
-  | { type: 'tool_call'; id: string; name: string; arguments: string }
+  | { type: 'tool_call'; id: string; name: string; arguments: string; signature?: string }
   | { type: 'tool_result'; toolCallId: string; content: string }
   | { type: 'file'; fileId: string; mediaType: string; filename?: string };
 export type MessagePartType = MessagePart['type'];
