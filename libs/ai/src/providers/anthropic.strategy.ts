@@ -5,6 +5,7 @@ import { errorFromStreamType } from '../http/upstream-errors.mapper.js';
 import { UpstreamHttpClient } from '../http/upstream-http.client.js';
 import { thinkingBudget } from '../reasoning.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
+import { anthropicUserContent } from './attachments.js';
 
 const API_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
@@ -52,7 +53,7 @@ export class AnthropicStrategy implements ChatProvider {
           model: request.model,
           max_tokens: budget === undefined ? answerTokens : budget + answerTokens,
           stream: true,
-          messages: request.messages.filter((turn) => turn.role !== 'system').map(({ role, content }) => ({ role, content })),
+          messages: request.messages.filter((turn) => turn.role !== 'system').map((turn) => ({ role: turn.role, content: anthropicUserContent(turn) })),
           ...(system.length > 0 && { system: system.join('\n\n') }),
           ...(budget !== undefined && { thinking: { type: 'enabled', budget_tokens: budget } }),
           ...(budget === undefined && request.temperature !== undefined && { temperature: Math.min(request.temperature, 1) }),

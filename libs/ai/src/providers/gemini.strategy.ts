@@ -4,6 +4,7 @@ import type { ChatDelta, ChatProvider, ChatRequest, RequestSent } from '../chat-
 import { UpstreamHttpClient } from '../http/upstream-http.client.js';
 import { thinkingBudget } from '../reasoning.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
+import { geminiUserParts } from './attachments.js';
 
 interface GeminiChunk {
   /** `thought: true` marks a part as the model's thinking (sent only with thinkingConfig.includeThoughts). */
@@ -37,7 +38,7 @@ export class GeminiStrategy implements ChatProvider {
         body: {
           contents: request.messages
             .filter((turn) => turn.role !== 'system')
-            .map((turn) => ({ role: turn.role === 'assistant' ? 'model' : 'user', parts: [{ text: turn.content }] })),
+            .map((turn) => ({ role: turn.role === 'assistant' ? 'model' : 'user', parts: geminiUserParts(turn) })),
           ...(system.length > 0 && { systemInstruction: { parts: system } }),
           generationConfig: {
             ...(request.temperature !== undefined && { temperature: request.temperature }),

@@ -6,6 +6,7 @@ import { UpstreamHttpClient } from '../http/upstream-http.client.js';
 import { reasoningEffort } from '../reasoning.js';
 import { decodeEvents, joinUrl } from './sse-decoder.js';
 import { type ContentSegment, ThinkTagSplitter } from './think-tag.splitter.js';
+import { openAiUserContent } from './attachments.js';
 
 interface OpenAiChunk {
   model?: string;
@@ -39,7 +40,7 @@ export class OpenAiStrategy implements ChatProvider {
         headers: request.apiKey ? { authorization: `Bearer ${request.apiKey}` } : {},
         body: {
           model: request.model,
-          messages: request.messages,
+          messages: request.messages.map((turn) => ({ role: turn.role, content: openAiUserContent(turn) })),
           stream: true,
           stream_options: { include_usage: true },
           ...(request.temperature !== undefined && { temperature: request.temperature }),

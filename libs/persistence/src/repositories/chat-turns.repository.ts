@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { MessagePart } from '../entities/message.entity.js';
 import type { StoredReasoning } from '../entities/preset.entity.js';
 
 /** What a new session keeps for its later turns besides its provider and model. */
@@ -20,8 +21,11 @@ export interface NewTurn {
   model: string;
   /** Where the turn joins the conversation: the new question's parent, or the message re-answered when there is none. */
   parentId: string | null;
-  /** The user's new message; absent when regenerating the answer to `parentId`. */
-  question?: { id: string; content: string };
+  /**
+   * The user's new message; absent when regenerating the answer to `parentId`. `parts`: its text and the files
+   * attached, which the session then owns (those not owned by another session already).
+   */
+  question?: { id: string; content: string; parts?: MessagePart[] };
   replyId: string;
 }
 
@@ -48,16 +52,23 @@ export class ChatTurnsRepository {
                    ${param(settings?.maxOutputTokens ?? null)}::integer, ${param(settings?.reasoning ? JSON.stringify(settings.reasoning) : null)}::jsonb) RETURNING id`
       : `UPDATE chat_sessions SET provider = $3, model = $4, active_message_id = $5, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING id`;
     const questionId = turn.question && `${param(turn.question.id)}::uuid`;
+    const parts = turn.question?.parts;
+    const fileIds = (parts ?? []).flatMap((part) => (part.type === 'file' ? [part.fileId] : []));
     const question = turn.question
       ? `question AS (
-           INSERT INTO messages (id, session_id, parent_id, role, content, status, created_at)
-           SELECT ${questionId}, s.id, $6::uuid, 'user', ${param(turn.question.content)}, 'complete', at.t FROM s, at RETURNING id),`
+           INSERT INTO messages (id, session_id, parent_id, role, content, parts, status, created_at)
+           SELECT ${questionId}, s.id, $6::uuid, 'user', ${param(turn.question.content)}, ${param(parts ? JSON.stringify(parts) : null)}::jsonb, 'complete', at.t
+             FROM s, at RETURNING id),`
+      : '';
+    const attached = fileIds.length
+      ? `attached AS (UPDATE files SET session_id = s.id FROM s WHERE files.id = ANY(${param(fileIds)}::uuid[]) AND files.user_id = $2 AND files.session_id IS NULL),`
       : '';
     const replyParent = questionId ?? '$6::uuid';
     const rows: unknown[] = await this.dataSource.query(
       `WITH at AS (SELECT clock_timestamp() AS t),
             s AS (${session}),
             ${question}
+            ${attached}
             reply AS (
               INSERT INTO messages (id, session_id, parent_id, role, content, status, provider, model, created_at)
               SELECT $5, s.id, ${replyParent}, 'assistant', '', 'streaming', $3, $4, at.t + interval '1 microsecond' FROM s, at RETURNING id)

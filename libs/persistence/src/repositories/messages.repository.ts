@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { MessageEntity, type MessagePart, type MessageStatus, type ReplyAttempt } from '../entities/message.entity.js';
 
-export type BranchMessage = Pick<MessageEntity, 'id' | 'parentId' | 'role' | 'content'>;
+export type BranchMessage = Pick<MessageEntity, 'id' | 'parentId' | 'role' | 'content' | 'parts'>;
 
 export interface FinishedReply {
   content: string;
@@ -89,14 +89,14 @@ export class MessagesRepository {
   branchOwned(userId: string, sessionId: string, limit: number, leafId?: string | null): Promise<BranchMessage[]> {
     return this.messages.manager.query(
       `WITH RECURSIVE branch AS (
-         SELECT m.id, m.parent_id, m.role, m.content, 1 AS depth
+         SELECT m.id, m.parent_id, m.role, m.content, m.parts, 1 AS depth
            FROM chat_sessions s JOIN messages m ON m.id = COALESCE($3::uuid, s.active_message_id) AND m.session_id = s.id
           WHERE s.id = $2 AND s.user_id = $1
          UNION ALL
-         SELECT p.id, p.parent_id, p.role, p.content, branch.depth + 1
+         SELECT p.id, p.parent_id, p.role, p.content, p.parts, branch.depth + 1
            FROM branch JOIN messages p ON p.id = branch.parent_id
           WHERE branch.depth < $4)
-       SELECT id, parent_id AS "parentId", role, content FROM branch ORDER BY depth`,
+       SELECT id, parent_id AS "parentId", role, content, parts FROM branch ORDER BY depth`,
       [userId, sessionId, leafId ?? null, limit],
     );
   }
