@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { REASONING_EFFORTS, type ReasoningEffort } from '@app/ai';
 import type { CompatibleTurn } from '../openai.service.js';
+import { imageAttachments } from './image-content.js';
 import { contentText, IsTextContent, type TextContent } from './text-content.js';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
@@ -14,8 +15,12 @@ export class StreamOptionsDto {
 export class ChatCompletionMessageDto {
   @ApiProperty({ enum: OPENAI_ROLES, example: 'user' }) @IsIn(OPENAI_ROLES) role: (typeof OPENAI_ROLES)[number];
 
-  /** A string, or content parts of which the text ones are used. */
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }], example: 'Hello!' })
+  /** A string, or content parts of which the text ones and the images (data URLs) are used. */
+  @ApiProperty({
+    description: 'A string, or content parts: `text`, and on user messages `image_url` with a base64 data URL (a remote URL is refused, never fetched)',
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }],
+    example: 'Hello!',
+  })
   @IsTextContent()
   content: TextContent;
 }
@@ -60,10 +65,16 @@ export class ChatCompletionRequestDto {
   store?: boolean;
 }
 
-export function chatCompletionTurn(request: ChatCompletionRequestDto): CompatibleTurn {
+/** `maxImageBytes`: the largest image a message may carry (FILES_MAX_BYTES). */
+export async function chatCompletionTurn(request: ChatCompletionRequestDto, maxImageBytes: number): Promise<CompatibleTurn> {
+  const messages = [];
+  for (const message of request.messages) {
+    const attachments = message.role === 'user' ? await imageAttachments(message.content, maxImageBytes) : [];
+    messages.push({ role: message.role === 'developer' ? ('system' as const) : message.role, content: contentText(message.content), ...(attachments.length > 0 && { attachments }) });
+  }
   return {
     model: request.model,
-    messages: request.messages.map((message) => ({ role: message.role === 'developer' ? 'system' : message.role, content: contentText(message.content) })),
+    messages,
     temperature: request.temperature,
     maxTokens: request.max_completion_tokens ?? request.max_tokens,
     ...(request.reasoning_effort && { reasoning: { effort: request.reasoning_effort } }),
