@@ -14,6 +14,8 @@ import { FilesService } from './files.service.js';
     MulterModule.registerAsync({
       inject: [filesConfig.KEY],
       useFactory: (config: ConfigType<typeof filesConfig>) => ({
+        // Browsers and HTTP clients send file names in UTF-8 without saying so; busboy would read them as Latin-1.
+        defParamCharset: 'utf8',
         limits: {
           fileSize: config.maxBytes,
           files: 1,
