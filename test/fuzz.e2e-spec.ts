@@ -68,6 +68,11 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'get', path: '/api/presets/:id' },
   { method: 'patch', path: '/api/presets/:id' },
   { method: 'delete', path: '/api/presets/:id' },
+  { method: 'get', path: '/api/files' },
+  { method: 'post', path: '/api/files' },
+  { method: 'get', path: '/api/files/:id' },
+  { method: 'get', path: '/api/files/:id/meta' },
+  { method: 'delete', path: '/api/files/:id' },
   { method: 'post', path: '/api/keys' },
   { method: 'get', path: '/api/keys' },
   { method: 'delete', path: '/api/keys/:id' },
@@ -400,6 +405,33 @@ describe('fuzzing every route with bad input (e2e)', () => {
     );
     // Each kind was exercised in earnest, not filtered away.
     expect(Math.min(seen['too deep'], seen['ill-formed text'], seen['no 5xx'])).toBeGreaterThan(HOSTILE_RUNS / 10);
+  });
+
+  it('answers malformed and hostile multipart uploads with JSON 4xx errors, and stores none of them', async () => {
+    const boundary = 'fuzzboundary';
+    const part = (headers: string, body: string) => `--${boundary}\r\n${headers}\r\n\r\n${body}\r\n`;
+    const file = (name: string, body = '\x89PNG\r\n\x1a\n') => part(`Content-Disposition: form-data; name="${name}"; filename="a.png"\r\nContent-Type: image/png`, body);
+    const multipart = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.constant(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nunterminated`),
+      fc.constant(`${file('other')}--${boundary}--\r\n`),
+      fc.constant(`${file('file')}${file('file')}--${boundary}--\r\n`),
+      fc.constant(`${Array.from({ length: 20 }, (_, i) => part(`Content-Disposition: form-data; name="f${i}"`, 'x')).join('')}--${boundary}--\r\n`),
+      fc.constant(`${part('Content-Disposition: form-data; name="note"', 'x'.repeat(5000))}--${boundary}--\r\n`),
+      fc.constant(`${part(`Content-Disposition: form-data; name="file"; filename="${'../'.repeat(3000)}x.png"`, 'not an image')}--${boundary}--\r\n`),
+      fc.string({ maxLength: 200 }).map((noise) => `${file('file', noise)}--${boundary}--\r\n`),
+    );
+    const contentType = fc.constantFrom(`multipart/form-data; boundary=${boundary}`, 'multipart/form-data', 'multipart/mixed; boundary=x', `multipart/form-data; boundary=${'b'.repeat(80)}`);
+    await fc.assert(
+      fc.asyncProperty(multipart, contentType, async (body, type) => {
+        const response = await api.http().post('/api/files').set(user.auth).set('Content-Type', type).timeout(10_000).send(Buffer.from(body, 'latin1'));
+        expect([body, type, response.status]).toEqual([body, type, expect.any(Number)]);
+        expect([body, type, response.status >= 400 && response.status < 500]).toEqual([body, type, true]);
+        expect(response.body).toEqual(expect.objectContaining({ statusCode: response.status, error: expect.any(String), message: expect.any(String) }));
+      }),
+      { numRuns: 200, seed: 20261201, endOnFailure: true },
+    );
+    expect((await api.http().get('/api/files').set(user.auth).expect(200)).body.files).toEqual([]);
   });
 
   it('kept the data intact through all of it', async () => {

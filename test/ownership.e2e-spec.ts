@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
+import { PNG } from './helpers/file-samples.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
@@ -18,6 +19,7 @@ interface Fixture {
   /** A price row: shared by everyone, changed by admins only. */
   priceId: string;
   presetId: string;
+  fileId: string;
 }
 
 /** Which of A's resources a path parameter names, by route family. */
@@ -27,6 +29,7 @@ function ownerValue(path: string, name: string, fixture: Fixture): string | unde
   if (name === 'id' && (path.startsWith('/api/chat/sessions/') || path.startsWith('/api/ui/chat/'))) return fixture.sessionId;
   if (name === 'id' && path.startsWith('/api/folders/')) return fixture.folderId;
   if (name === 'id' && path.startsWith('/api/presets/')) return fixture.presetId;
+  if (name === 'id' && path.startsWith('/api/files/')) return fixture.fileId;
   if (name === 'messageId') return fixture.messageId;
   if (name === 'id' && path.startsWith('/api/admin/users/')) return fixture.userId;
   // The organisation's, not A's: any id, since a member is refused before the lookup.
@@ -86,6 +89,7 @@ describe('ownership matrix (e2e)', () => {
     account: (await api.http().get('/api/auth/me').set(alice.auth).expect(200)).body,
     folders: (await api.http().get('/api/folders').set(alice.auth).expect(200)).body,
     presets: (await api.http().get('/api/presets').set(alice.auth).expect(200)).body,
+    files: (await api.http().get('/api/files').set(alice.auth).expect(200)).body,
     shares: (await api.http().get(`/api/chat/sessions/${fixture.sessionId}/shares`).set(alice.auth).expect(200)).body,
     usage: (await api.http().get('/api/usage?groupBy=model').set(alice.auth).expect(200)).body,
   });
@@ -104,6 +108,7 @@ describe('ownership matrix (e2e)', () => {
     const share = await api.http().post(`/api/chat/sessions/${sessionId}/share`).set(alice.auth).send({}).expect(201);
     const [price] = (await api.http().get('/api/admin/prices?provider=echo').set(keeper.auth).expect(200)).body.prices;
     const preset = await api.http().post('/api/presets').set(alice.auth).send({ name: "alice's preset", systemPrompt: 'secret instructions' }).expect(201);
+    const file = await api.http().post('/api/files').set(alice.auth).attach('file', PNG, 'alice.png').expect(201);
     fixture = {
       sessionId,
       messageId: question.id,
@@ -112,6 +117,7 @@ describe('ownership matrix (e2e)', () => {
       folderId: folder.body.id,
       shareId: share.body.id,
       presetId: preset.body.id,
+      fileId: file.body.id,
       userId: alice.id,
       priceId: price.id,
     };
@@ -178,6 +184,9 @@ describe('ownership matrix (e2e)', () => {
         'get /api/presets/{id}',
         'patch /api/presets/{id}',
         'delete /api/presets/{id}',
+        'get /api/files/{id}',
+        'get /api/files/{id}/meta',
+        'delete /api/files/{id}',
       ]),
     );
     expect(await snapshot()).toEqual(before);
@@ -195,6 +204,10 @@ describe('ownership matrix (e2e)', () => {
     expect(JSON.stringify(listing.body)).not.toContain(fixture.sessionId);
     expect((await api.http().get('/api/folders').set(bob.auth).expect(200)).body.folders).toEqual([]);
     expect((await api.http().get('/api/presets').set(bob.auth).expect(200)).body.presets).toEqual([]);
+    expect((await api.http().get('/api/files').set(bob.auth).expect(200)).body.files).toEqual([]);
+    // A file is named in the chat request's body: another user's is not found either, and nothing starts.
+    const attached = await readStream(`${api.url}/api/chat/stream`, { token: bob.token, body: { message: 'hi', provider: 'echo', attachments: [fixture.fileId] } });
+    expect(attached.status).toBe(404);
     // A preset is named in the chat request's body: another user's is not found either.
     const borrowed = await readStream(`${api.url}/api/chat/stream`, { token: bob.token, body: { message: 'hi', provider: 'echo', presetId: fixture.presetId } });
     expect(borrowed.status).toBe(404);

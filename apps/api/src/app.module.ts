@@ -10,6 +10,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BudgetsModule } from './budgets/budgets.module.js';
 import { OidcModule } from './auth/oidc/oidc.module.js';
+import { FilesModule } from './files/files.module.js';
 import { FeedbackModule } from './feedback/feedback.module.js';
 import { FoldersModule } from './folders/folders.module.js';
 import { PresetsModule } from './presets/presets.module.js';
@@ -56,6 +57,7 @@ import { UsageModule } from './usage/usage.module.js';
     SessionsModule,
     AccountModule,
     FoldersModule,
+    FilesModule,
     PresetsModule,
     FeedbackModule,
     SharingModule,

@@ -80,6 +80,47 @@ export interface RecordedRequest {
   text: string;
   /** Bytes of the streamed response body written so far. */
   bytesWritten: number;
+  /** The files the request's user turns carried, read from the format's own parts (see `receivedAttachments`). */
+  attachments: ReceivedAttachment[];
+}
+
+/** A file as it arrived: the part kind of its wire format, its declared type and its decoded size. */
+export interface ReceivedAttachment {
+  kind: 'image_url' | 'file' | 'image' | 'document' | 'inlineData';
+  mediaType: string;
+  bytes: number;
+}
+
+const decodedSize = (base64: unknown) => (typeof base64 === 'string' ? Buffer.from(base64, 'base64').length : -1);
+const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
+const fromDataUrl = (kind: ReceivedAttachment['kind'], url: unknown): ReceivedAttachment => {
+  const match = typeof url === 'string' ? DATA_URL.exec(url) : null;
+  return { kind, mediaType: match?.[1] ?? 'invalid', bytes: decodedSize(match?.[2]) };
+};
+
+/**
+ * The files in a request body, in each format's real shape: OpenAI `image_url` (data URL) and `file`
+ * ({filename, file_data}) content parts, Anthropic `image` / `document` blocks with a base64 source, Gemini
+ * `inlineData` parts. A part of a known kind in another shape is listed with mediaType `invalid`.
+ */
+export function receivedAttachments(provider: FakeProvider, body: any): ReceivedAttachment[] {
+  const parts: any[] =
+    provider === 'gemini'
+      ? (body?.contents ?? []).flatMap((content: any) => content?.parts ?? [])
+      : (body?.messages ?? []).flatMap((message: any) => (Array.isArray(message?.content) ? message.content : []));
+  return parts.flatMap((part): ReceivedAttachment[] => {
+    if (provider === 'gemini') {
+      return part?.inlineData ? [{ kind: 'inlineData', mediaType: String(part.inlineData.mimeType ?? 'invalid'), bytes: decodedSize(part.inlineData.data) }] : [];
+    }
+    if (provider === 'anthropic') {
+      if (part?.type !== 'image' && part?.type !== 'document') return [];
+      const base64 = part.source?.type === 'base64';
+      return [{ kind: part.type, mediaType: base64 ? String(part.source.media_type) : 'invalid', bytes: base64 ? decodedSize(part.source.data) : -1 }];
+    }
+    if (part?.type === 'image_url') return [fromDataUrl('image_url', part.image_url?.url)];
+    if (part?.type === 'file') return [fromDataUrl('file', part.file?.file_data)];
+    return [];
+  });
 }
 
 /** Endless and huge replies would otherwise grow the record (and the test process holding it) without limit. */
@@ -704,6 +745,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       deltasWritten: 0,
       text: '',
       bytesWritten: 0,
+      attachments: receivedAttachments(format.provider, body),
     };
     if (maxRecorded > 0) {
       requests.push(record);

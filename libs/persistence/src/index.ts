@@ -9,6 +9,7 @@ export * from './repositories/budgets.repository.js';
 export * from './repositories/chat-sessions.repository.js';
 export * from './repositories/chat-turns.repository.js';
 export * from './repositories/conversation-transfer.repository.js';
+export * from './repositories/files.repository.js';
 export * from './repositories/folders.repository.js';
 export * from './repositories/keyset-position.js';
 export * from './repositories/login-codes.repository.js';

@@ -10,6 +10,7 @@ import { BudgetsRepository } from './repositories/budgets.repository.js';
 import { ChatSessionsRepository } from './repositories/chat-sessions.repository.js';
 import { ChatTurnsRepository } from './repositories/chat-turns.repository.js';
 import { ConversationTransferRepository } from './repositories/conversation-transfer.repository.js';
+import { FilesRepository } from './repositories/files.repository.js';
 import { FoldersRepository } from './repositories/folders.repository.js';
 import { LoginCodesRepository } from './repositories/login-codes.repository.js';
 import { MessageFeedbackRepository } from './repositories/message-feedback.repository.js';
@@ -35,6 +36,7 @@ const REPOSITORIES = [
   LoginCodesRepository,
   RefreshTokensRepository,
   FoldersRepository,
+  FilesRepository,
   MessageFeedbackRepository,
   SharedLinksRepository,
   ConversationTransferRepository,

@@ -8,6 +8,7 @@ import { AccountRevocation } from '../auth/account-revocation.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuthService, type IssuedSession } from '../auth/auth.service.js';
 import { PasswordHasher } from '../auth/password.hasher.js';
+import { FilesService } from '../files/files.service.js';
 
 /** What a signed-in user may do to their own account. */
 @Injectable()
@@ -18,6 +19,7 @@ export class AccountService {
     private readonly auth: AuthService,
     private readonly revocation: AccountRevocation,
     private readonly audit: AuditService,
+    private readonly files: FilesService,
   ) {}
 
   /**
@@ -44,7 +46,7 @@ export class AccountService {
 
   /**
    * Deletes the account and, through the database's cascades, everything it owns: sessions and messages,
-   * provider settings, API keys, refresh tokens, login codes. An account with a password confirms with it, so a
+   * provider settings, API keys, refresh tokens, login codes, files (and then their bytes under FILES_DIR). An account with a password confirms with it, so a
    * borrowed access token cannot delete it; a single sign-on account has only its token to show. Then every
    * replica forgets the account and ends its live streams.
    */
@@ -53,6 +55,7 @@ export class AccountService {
     if (user.passwordHash !== null) await this.confirmPassword(user, password ?? '');
     // The last enabled admin cannot delete itself either: someone must be left to administer.
     appliedChange(await this.users.deleteAccount(user.id));
+    await this.files.afterAccountDeletion(user.id);
     await this.revocation.announce(user.id, { endStreams: true });
     await this.audit.record({ actor: user.id, action: 'user.deleted', target: user.id, detail: { self: true } }, origin);
   }

@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { appliedChange } from './applied-change.js';
 import type { RequestOrigin } from '../audit/request-origin.decorator.js';
 import { AccountRevocation } from '../auth/account-revocation.service.js';
+import { FilesService } from '../files/files.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { decodeCursor, encodeCursor } from '../http/page-cursor.js';
 
@@ -20,6 +21,7 @@ export class AdminUsersService {
     private readonly users: UsersRepository,
     private readonly revocation: AccountRevocation,
     private readonly audit: AuditService,
+    private readonly files: FilesService,
   ) {}
 
   async list(filter: AccountFilter, limit: number, cursor?: string): Promise<UserPage> {
@@ -60,6 +62,7 @@ export class AdminUsersService {
 
   async remove(admin: AuthUser, userId: string, origin: RequestOrigin): Promise<void> {
     appliedChange(await this.users.deleteAccount(userId));
+    await this.files.afterAccountDeletion(userId);
     await this.revocation.announce(userId, { endStreams: true });
     await this.audit.record({ actor: admin.id, action: 'user.deleted', target: userId }, origin);
   }

@@ -11,13 +11,14 @@ import { AdminFeedbackController } from './admin-feedback.controller.js';
 import { AdminAuditController } from './admin-audit.controller.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
+import { FilesModule } from '../files/files.module.js';
 
 /**
  * Every /api/admin route: accounts, the audit log, the feedback on replies, the organisation's provider
  * connections, model policies and aliases, for the admin role only (@Roles on each controller).
  */
 @Module({
-  imports: [AuthModule, AuditModule, FeedbackModule, ProvidersModule, RoutingModule],
+  imports: [AuthModule, AuditModule, FeedbackModule, FilesModule, ProvidersModule, RoutingModule],
   controllers: [
     AdminUsersController,
     AdminAuditController,

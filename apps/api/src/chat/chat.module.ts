@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
+import { FilesModule } from '../files/files.module.js';
 import { GenerationsModule } from '../generations/generations.module.js';
 import { PresetsModule } from '../presets/presets.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
@@ -11,7 +12,7 @@ import { ChatService } from './chat.service.js';
 import { TitlesService } from './titles.service.js';
 
 @Module({
-  imports: [AuthModule, GenerationsModule, PresetsModule, ProvidersModule, RoutingModule, SessionsModule],
+  imports: [AuthModule, FilesModule, GenerationsModule, PresetsModule, ProvidersModule, RoutingModule, SessionsModule],
   controllers: [ChatController, UiChatController],
   exports: [ChatService],
   providers: [ChatService, TitlesService],

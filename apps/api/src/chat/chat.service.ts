@@ -3,8 +3,8 @@ import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { concat, EMPTY, filter, from, map, Observable, timeout } from 'rxjs';
 import type { ChatTurn, ReasoningOptions, ToolCall, ToolChoice, ToolDefinition } from '@app/ai';
-import { AppError, chatConfig } from '@app/common';
-import { type BranchMessage, type ChatSessionEntity, MessagesRepository, type NewSessionSettings, type PresetEntity } from '@app/persistence';
+import { AppError, chatConfig, filesConfig } from '@app/common';
+import { type BranchMessage, type ChatSessionEntity, type MessagePart, MessagesRepository, type NewSessionSettings, type PresetEntity } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { Generation } from '../generations/generation.js';
 import { GenerationsService } from '../generations/generations.service.js';
@@ -16,7 +16,8 @@ import { type ModelChoice, RoutingService } from '../routing/routing.service.js'
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ChatEventWriter, withHeartbeat } from './chat-events.js';
 import type { EditMessageDto, GenerationOptionsDto, StreamChatDto, ToolResultsDto } from './dto/stream-chat.dto.js';
-import { selectHistory, storedTurns } from './history.js';
+import { FilesService } from '../files/files.service.js';
+import { fileParts, type HistoryTurn, readFiles, selectHistory, storedTurns } from './history.js';
 import { TitlesService } from './titles.service.js';
 
 const TITLE_LENGTH = 50;
@@ -30,6 +31,8 @@ export interface TurnSpec {
   model: string;
   /** The user's new message to record; absent when regenerating the answer to one already recorded. */
   question?: string;
+  /** Its parts, when it has files: its text, then the files. */
+  questionParts?: MessagePart[];
   /** Instead of a question: the results a client sent for the parent reply's tool calls, recorded as a `tool` message. */
   toolResults?: { toolCallId: string; content: string }[];
   /** Functions the model may call, kept on the reply so that answering its calls offers them again. */
@@ -39,7 +42,7 @@ export interface TurnSpec {
   /** Where the turn joins the conversation tree (see NewTurn.parentId). */
   parentId: string | null;
   /** What the provider is asked to answer, newest first: the message to answer, then what came before it. */
-  context: ChatTurn[];
+  context: HistoryTurn[];
   /** Sent first, as the system turn, whatever part of the history fits. */
   systemPrompt?: string;
   temperature?: number;
@@ -89,7 +92,9 @@ export class ChatService {
     private readonly generations: GenerationsService,
     private readonly presets: PresetsService,
     private readonly titles: TitlesService,
+    private readonly files: FilesService,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
+    @Inject(filesConfig.KEY) private readonly filesLimits: ConfigType<typeof filesConfig>,
   ) {}
 
   /**
@@ -107,15 +112,17 @@ export class ChatService {
     const target = await this.resolveTarget(user, dto, source);
     const settings = turnSettings(dto, source);
     const branch = existing ? await this.messages.branchOwned(user.id, existing.id, this.config.historyMaxMessages - 1) : [];
+    const questionParts = await this.attachable(user, dto.attachments ?? [], dto.message, existing?.id);
     const spec: TurnSpec = {
       existing,
       ...target,
       ...settings,
       question: dto.message,
+      ...(questionParts && { questionParts }),
       tools: dto.tools,
       toolChoice: dto.toolChoice,
       parentId: branch[0]?.id ?? null,
-      context: [{ role: 'user', content: dto.message }, ...storedTurns(branch)],
+      context: [{ role: 'user', content: dto.message, files: fileParts(questionParts) }, ...storedTurns(branch)],
       ...(!existing && {
         newSettings: {
           systemPrompt: settings.systemPrompt ?? null,
@@ -164,14 +171,18 @@ export class ChatService {
     if (!original) throw new AppError('MESSAGE_NOT_FOUND', 'Message not found');
     if (original.role !== 'user') throw new AppError('MESSAGE_NOT_EDITABLE', 'Only your own messages can be edited; regenerate a reply instead');
     const before = original.parentId ? await this.messages.branchOwned(user.id, sessionId, this.config.historyMaxMessages - 1, original.parentId) : [];
+    // The new version keeps the files of the one it replaces.
+    const files = fileParts(original.parts);
+    const questionParts: MessagePart[] | undefined = files.length > 0 ? [{ type: 'text', text: dto.content }, ...files] : undefined;
     const spec: TurnSpec = {
       existing,
       ...(await this.resolveTarget(user, dto, existing)),
       question: dto.content,
+      ...(questionParts && { questionParts }),
       tools: dto.tools,
       toolChoice: dto.toolChoice,
       parentId: original.parentId,
-      context: [{ role: 'user', content: dto.content }, ...storedTurns(before)],
+      context: [{ role: 'user', content: dto.content, files: fileParts(questionParts) }, ...storedTurns(before)],
       ...turnSettings(dto, existing),
     };
     return this.attach(await this.startUnlessGone(user, spec, clientGone, new ChatEventWriter()), dto.detach === true);
@@ -255,6 +266,22 @@ export class ChatService {
     return this.generations.stop(user.id, sessionId);
   }
 
+  /**
+   * The new message's parts when it attaches files: each must be the user's (404 otherwise), not already owned by
+   * another session (a file goes with its session), and together within FILES_CONTEXT_MAX_BYTES.
+   */
+  private async attachable(user: AuthUser, fileIds: readonly string[], text: string, sessionId?: string): Promise<MessagePart[] | undefined> {
+    if (fileIds.length === 0) return undefined;
+    const files = await this.files.ownedAll(user.id, fileIds);
+    if (files.some((file) => file.sessionId !== null && file.sessionId !== sessionId)) {
+      throw new AppError('FILE_ATTACHED_ELSEWHERE', 'A file belongs to the session it was first sent in: upload it again to send it in another');
+    }
+    if (files.reduce((sum, file) => sum + file.size, 0) > this.filesLimits.contextMaxBytes) {
+      throw new AppError('ATTACHMENTS_TOO_LARGE', `The files attached exceed ${this.filesLimits.contextMaxBytes} bytes together`);
+    }
+    return [{ type: 'text', text }, ...files.map((file): MessagePart => ({ type: 'file', fileId: file.id, mediaType: file.mediaType, filename: file.filename }))];
+  }
+
   private assertCanStart(user: AuthUser): void {
     if (!this.generations.accepting) throw new AppError('SHUTTING_DOWN', 'The server is shutting down; retry on another instance');
     if (this.generations.runningFor(user.id) >= this.config.maxConcurrentPerUser) {
@@ -295,11 +322,15 @@ export class ChatService {
   /** Routes the turn (policy, alias, cooldowns: any refusal is still a plain JSON error) and starts its reply. */
   private async start(user: AuthUser, spec: TurnSpec, encoder: ReplyEncoder, shared: boolean): Promise<Generation> {
     const { existing, question } = spec;
+    const history = await readFiles(selectHistory(spec.context, this.config.historyMaxChars), this.filesLimits.contextMaxBytes, {
+      sizes: (fileIds) => this.files.sizes(user.id, fileIds),
+      bytes: (fileIds) => this.files.readBytes(user.id, fileIds),
+    });
     const route = await this.routing.route(
       user,
       { provider: spec.providerId, model: spec.model },
       {
-        messages: [...(spec.systemPrompt ? [{ role: 'system' as const, content: spec.systemPrompt }] : []), ...selectHistory(spec.context, this.config.historyMaxChars)],
+        messages: [...(spec.systemPrompt ? [{ role: 'system' as const, content: spec.systemPrompt }] : []), ...history],
         temperature: spec.temperature ?? this.config.defaultTemperature,
         ...(spec.maxTokens !== undefined && { maxTokens: spec.maxTokens }),
         ...(spec.reasoning && { reasoning: spec.reasoning }),
@@ -318,7 +349,7 @@ export class ChatService {
         provider: spec.providerId,
         model: spec.model,
         parentId: spec.parentId,
-        ...(question !== undefined && { question: { id: randomUUID(), content: question } }),
+        ...(question !== undefined && { question: { id: randomUUID(), content: question, ...(spec.questionParts && { parts: spec.questionParts }) } }),
         ...(spec.toolResults && {
           question: { id: randomUUID(), content: '', role: 'tool' as const, parts: spec.toolResults.map((result) => ({ type: 'tool_result' as const, ...result })) },
         }),

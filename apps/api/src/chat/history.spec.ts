@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MessageEntity } from '@app/persistence';
-import { selectHistory, storedTurns } from './history.js';
+import { readFiles, selectHistory, storedTurns } from './history.js';
 
 const message = (role: MessageEntity['role'], content: string) => ({ role, content }) as MessageEntity;
 
@@ -72,5 +72,38 @@ describe('selectHistory', () => {
         { role: 'user', content: 'next' },
       ]);
     });
+  });
+});
+
+describe('readFiles', () => {
+  const file = (fileId: string) => ({ type: 'file' as const, fileId, mediaType: 'image/png' });
+  const sizes = new Map([
+    ['a', 40],
+    ['b', 40],
+    ['c', 40],
+  ]);
+  const reader = {
+    sizes: async (ids: readonly string[]) => new Map(ids.filter((id) => sizes.has(id)).map((id) => [id, sizes.get(id)!])),
+    bytes: async (ids: readonly string[]) => new Map(ids.map((id) => [id, Buffer.from(id)])),
+  };
+
+  it('sends the newest turns’ files first and leaves out the older ones beyond the budget, keeping their text', async () => {
+    const turns = [
+      { role: 'user' as const, content: 'old', files: [file('a')] },
+      { role: 'assistant' as const, content: 'ok' },
+      { role: 'user' as const, content: 'new', files: [file('b'), file('c'), file('gone')] },
+    ];
+    expect(await readFiles(turns, 100, reader)).toEqual([
+      { role: 'user', content: 'old' },
+      { role: 'assistant', content: 'ok' },
+      {
+        role: 'user',
+        content: 'new',
+        attachments: [
+          { mediaType: 'image/png', data: Buffer.from('b').toString('base64') },
+          { mediaType: 'image/png', data: Buffer.from('c').toString('base64') },
+        ],
+      },
+    ]);
   });
 });

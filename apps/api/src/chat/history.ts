@@ -1,21 +1,33 @@
-import type { ChatTurn, ReasoningBlock, ToolCall } from '@app/ai';
-import type { MessageEntity } from '@app/persistence';
+import type { ChatAttachment, ChatTurn, ReasoningBlock } from '@app/ai';
+import type { MessageEntity, MessagePart } from '@app/persistence';
+
+/** A file part of a message: the file stays in the files store, the message names it. */
+export type FilePart = Extract<MessagePart, { type: 'file' }>;
+
+/** A turn of the context, with the files its message names, still to be read (see `readFiles`). */
+export type HistoryTurn = ChatTurn & { files?: FilePart[] };
+
+export const fileParts = (parts: readonly MessagePart[] | null | undefined): FilePart[] => (parts ?? []).filter((part): part is FilePart => part.type === 'file');
 
 type StoredMessage = Pick<MessageEntity, 'role' | 'content' | 'parts'>;
 
 /**
  * The turns recorded messages stand for, newest first like the branch they come from. A reply that made tool
  * calls carries them, with its reasoning blocks (a provider may require its signed thinking back on a tool turn;
- * its strategy decides); a message of tool results is one `tool` turn per result.
+ * its strategy decides); a message of tool results is one `tool` turn per result; a question keeps the files it
+ * names.
  */
-export function storedTurns(newestFirst: readonly StoredMessage[]): ChatTurn[] {
-  return newestFirst.flatMap((message): ChatTurn[] => {
+export function storedTurns(newestFirst: readonly StoredMessage[]): HistoryTurn[] {
+  return newestFirst.flatMap((message): HistoryTurn[] => {
     const parts = message.parts ?? [];
     if (message.role === 'tool') {
       return parts.flatMap((part) => (part.type === 'tool_result' ? [{ role: 'tool' as const, content: part.content, toolCallId: part.toolCallId }] : [])).reverse();
     }
-    const toolCalls = parts.flatMap(({ type, ...call }) => (type === 'tool_call' ? [call as ToolCall] : []));
-    if (message.role !== 'assistant' || toolCalls.length === 0) return [{ role: message.role, content: message.content }];
+    const toolCalls = parts.flatMap((part) => (part.type === 'tool_call' ? [{ id: part.id, name: part.name, arguments: part.arguments }] : []));
+    if (message.role !== 'assistant' || toolCalls.length === 0) {
+      const files = fileParts(parts);
+      return [{ role: message.role, content: message.content, ...(files.length > 0 && { files }) }];
+    }
     const reasoning = parts.flatMap((part): ReasoningBlock[] =>
       part.type === 'reasoning' ? [{ text: part.text, ...(part.metadata?.signature && { signature: part.metadata.signature }), ...(part.metadata?.redactedData && { redactedData: part.metadata.redactedData }) }] : [],
     );
@@ -23,7 +35,7 @@ export function storedTurns(newestFirst: readonly StoredMessage[]): ChatTurn[] {
   });
 }
 
-/** What a turn weighs against the history's character budget: its text and its calls' names and arguments. */
+/** What a turn weighs against the history's character budget: its text and its calls' names and arguments (files are weighed by `readFiles`). */
 function size(turn: ChatTurn): number {
   return turn.content.length + (turn.toolCalls?.reduce((sum, call) => sum + call.name.length + call.arguments.length, 0) ?? 0);
 }
@@ -39,8 +51,8 @@ const needsPredecessor = (turn: ChatTurn) => turn.role === 'tool' || (turn.role 
  * before any text) carry nothing and are skipped, and the window never opens on an assistant or tool turn, which
  * several providers reject.
  */
-export function selectHistory(newestFirst: readonly ChatTurn[], maxChars: number): ChatTurn[] {
-  const picked: ChatTurn[] = [];
+export function selectHistory(newestFirst: readonly HistoryTurn[], maxChars: number): HistoryTurn[] {
+  const picked: HistoryTurn[] = [];
   let used = 0;
   for (const turn of newestFirst) {
     if (turn.content.length === 0 && turn.role !== 'tool' && !turn.toolCalls?.length) continue;
@@ -59,8 +71,8 @@ export function selectHistory(newestFirst: readonly ChatTurn[], maxChars: number
  * reply whose calls were never all answered (stopped, or the user wrote instead) keeps only its text; results
  * without their call are left out.
  */
-function pairToolTurns(oldestFirst: readonly ChatTurn[]): ChatTurn[] {
-  const paired: ChatTurn[] = [];
+function pairToolTurns(oldestFirst: readonly HistoryTurn[]): HistoryTurn[] {
+  const paired: HistoryTurn[] = [];
   for (let index = 0; index < oldestFirst.length; index++) {
     const turn = oldestFirst[index]!;
     if (turn.role === 'tool') continue;
@@ -68,7 +80,7 @@ function pairToolTurns(oldestFirst: readonly ChatTurn[]): ChatTurn[] {
       paired.push(turn);
       continue;
     }
-    const results: ChatTurn[] = [];
+    const results: HistoryTurn[] = [];
     while (oldestFirst[index + 1]?.role === 'tool') results.push(oldestFirst[++index]!);
     const ids = new Set(turn.toolCalls.map((call) => call.id));
     const answered = new Set(results.map((result) => result.toolCallId).filter((id) => id !== undefined && ids.has(id)));
@@ -76,4 +88,44 @@ function pairToolTurns(oldestFirst: readonly ChatTurn[]): ChatTurn[] {
     else if (turn.content) paired.push({ role: 'assistant', content: turn.content });
   }
   return paired;
+}
+/** Reads the files the store still has (deleted ones are left out): sizes first, bytes only of those chosen. */
+export interface FileReader {
+  sizes(fileIds: readonly string[]): Promise<Map<string, number>>;
+  bytes(fileIds: readonly string[]): Promise<Map<string, Buffer>>;
+}
+
+/**
+ * The window's files as attachments, within `maxBytes` in all: the newest turn's first (the caller checked they
+ * fit), then the earlier turns', newest first; once one does not fit, it and every older one are left out (their
+ * turns keep their text), so the model sees the files the conversation is about now. A file deleted since is
+ * left out.
+ */
+export async function readFiles(turns: readonly HistoryTurn[], maxBytes: number, reader: FileReader): Promise<ChatTurn[]> {
+  const named = turns.flatMap((turn) => turn.files ?? []).map((part) => part.fileId);
+  if (named.length === 0) return turns.map(({ files: _none, ...turn }) => turn);
+  const sizes = await reader.sizes([...new Set(named)]);
+  const chosen = new Set<string>();
+  let used = 0;
+  let full = false;
+  for (const turn of [...turns].reverse()) {
+    for (const part of turn.files ?? []) {
+      const size = sizes.get(part.fileId);
+      if (size === undefined || full || chosen.has(part.fileId)) continue;
+      if (used + size > maxBytes) {
+        full = true;
+        continue;
+      }
+      used += size;
+      chosen.add(part.fileId);
+    }
+  }
+  const bytes = await reader.bytes([...chosen]);
+  return turns.map(({ files, ...turn }) => {
+    const attachments: ChatAttachment[] = (files ?? []).flatMap((part) => {
+      const read = bytes.get(part.fileId);
+      return read ? [{ mediaType: part.mediaType, data: read.toString('base64'), ...(part.filename && { filename: part.filename }) }] : [];
+    });
+    return attachments.length > 0 ? { ...turn, attachments: [...(turn.attachments ?? []), ...attachments] } : turn;
+  });
 }

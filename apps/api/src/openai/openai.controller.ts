@@ -1,6 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Res, UseFilters } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { filesConfig } from '@app/common';
 import { AllowApiKey } from '../auth/allow-api-key.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -27,7 +29,10 @@ type ResponsesRequest = Pick<ResponsesRequestDto, keyof ResponsesRequestDto>;
 @UseFilters(OpenAiExceptionFilter)
 @Controller('v1')
 export class OpenAiController {
-  constructor(private readonly openai: OpenAiService) {}
+  constructor(
+    private readonly openai: OpenAiService,
+    @Inject(filesConfig.KEY) private readonly files: ConfigType<typeof filesConfig>,
+  ) {}
 
   @Get('models')
   @ApiOkResponse({ description: 'OpenAI model list: `provider/model` for the providers you can use' })
@@ -47,7 +52,7 @@ export class OpenAiController {
     @Body(new LenientBodyPipe(ChatCompletionRequestDto)) request: ChatCompletionRequest,
     @Res() response: Response,
   ): Promise<void> {
-    const turn = chatCompletionTurn(request);
+    const turn = await chatCompletionTurn(request, this.files.maxBytes);
     if (request.stream) {
       return writeEventStream(response, await this.openai.start(user, turn, new OpenAiChunkEncoder(request.model, request.stream_options?.include_usage === true)));
     }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type ChatRequest, type ChatTurn, type ProviderId, ProviderRegistry, type ReasoningOptions } from '@app/ai';
+import { acceptsAttachments, type ChatRequest, type ChatTurn, type ProviderId, ProviderRegistry, type ReasoningOptions } from '@app/ai';
 import { AppError } from '@app/common';
 import type { AliasTarget, ReplyAttempt } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -77,15 +77,31 @@ export class RoutingService {
       ? await this.providers.endpointForConnection(place.connection)
       : await this.providers.resolveEndpoint(user.id, place.provider as ProviderId, place.model);
     const providerId = endpoint.info.id;
+    const messages = readableMessages(providerId, place.model, request.messages);
     return {
       providerId,
       connectionId: endpoint.connectionId,
       // A user's own key fails for that user only; a connection fails for everyone it serves.
       cooldownKey: endpoint.connectionId ? `connection:${endpoint.connectionId}` : `user:${user.id}:${providerId}`,
       provider: this.registry.forProvider(providerId),
-      request: { ...request, model: place.model, baseUrl: endpoint.baseUrl, ...(endpoint.apiKey && { apiKey: endpoint.apiKey }) },
+      request: { ...request, messages, model: place.model, baseUrl: endpoint.baseUrl, ...(endpoint.apiKey && { apiKey: endpoint.apiKey }) },
     };
   }
+}
+
+/**
+ * The messages as `model` can read them: a model that does not read the files attached to the new message is
+ * refused (ATTACHMENTS_NOT_SUPPORTED, an alias then passes over it); those of earlier turns it cannot read are left
+ * out, so that a conversation can go on with a text model.
+ */
+function readableMessages(providerId: ProviderId, model: string, messages: ChatTurn[]): ChatTurn[] {
+  const mediaTypes = (turns: ChatTurn[]) => turns.flatMap((turn) => turn.attachments?.map((attachment) => attachment.mediaType) ?? []);
+  if (mediaTypes(messages).length === 0 || acceptsAttachments(providerId, model, mediaTypes(messages))) return messages;
+  const newest = messages.at(-1);
+  if (newest && mediaTypes([newest]).length > 0 && !acceptsAttachments(providerId, model, mediaTypes([newest]))) {
+    throw new AppError('ATTACHMENTS_NOT_SUPPORTED', `${model.slice(0, 200)} does not read the files attached (images or PDF); choose a model that does`);
+  }
+  return messages.map((turn) => (turn.attachments ? { ...turn, attachments: turn.attachments.filter((file) => acceptsAttachments(providerId, model, [file.mediaType])) } : turn));
 }
 
 const skippedAttempt = (target: RouteTarget, code: string): ReplyAttempt => ({

@@ -16,6 +16,7 @@ import {
 import { GenerationsService } from '../generations/generations.service.js';
 import { ConversationTree } from './conversation-tree.js';
 import { decodeCursor, decodeSearchCursor, encodeCursor, encodeSearchCursor } from './session-cursor.js';
+import { FilesService } from '../files/files.service.js';
 
 export interface ListedMessage {
   message: MessageEntity;
@@ -53,6 +54,7 @@ export class SessionsService {
     private readonly generations: GenerationsService,
     private readonly feedback: MessageFeedbackRepository,
     private readonly usage: UsageRecordsRepository,
+    private readonly files: FilesService,
   ) {}
 
   /** Pinned first, then newest (unarchived unless asked); or, with `q`, the sessions that match it, best first. */
@@ -133,6 +135,6 @@ export class SessionsService {
   }
 
   async remove(userId: string, sessionId: string): Promise<void> {
-    if (!(await this.sessions.deleteOwned(userId, sessionId))) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
+    if (!(await this.files.withSessionDeletion(userId, sessionId, () => this.sessions.deleteOwned(userId, sessionId)))) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
   }
 }

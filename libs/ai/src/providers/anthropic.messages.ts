@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatTurn, ReasoningBlock, ToolChoice } from '../chat-provider.interface.js';
 import { argumentsObject } from './tool-calls.js';
+import { anthropicUserContent } from './attachments.js';
 
 /**
  * Chat turns (system turns left out: they go apart) in Anthropic Messages form. An assistant turn's calls are
@@ -27,7 +28,7 @@ export function anthropicMessages(turns: ChatTurn[], thinking: boolean): object[
         ],
       });
     } else if (turn.role === 'user') {
-      messages.push({ role: 'user', content: userContent(turn) });
+      messages.push({ role: 'user', content: anthropicUserContent(turn) });
     } else {
       messages.push({ role: turn.role, content: turn.content });
     }
@@ -35,10 +36,6 @@ export function anthropicMessages(turns: ChatTurn[], thinking: boolean): object[
   return messages;
 }
 
-/** The one place a user turn's content is built. */
-function userContent(turn: ChatTurn): unknown {
-  return turn.content;
-}
 
 /** Signed thinking and redacted thinking, verbatim; thinking without a signature cannot be sent back and is left out. */
 function thinkingBlocks(reasoning: ReasoningBlock[]): object[] {

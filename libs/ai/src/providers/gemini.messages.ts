@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatTurn, ToolCall, ToolChoice } from '../chat-provider.interface.js';
 import { argumentsObject } from './tool-calls.js';
+import { geminiUserParts } from './attachments.js';
 
 /**
  * What Gemini 3 takes in place of a thoughtSignature it never gave (a history from another model, or from before
@@ -39,16 +40,12 @@ export function geminiContents(turns: ChatTurn[]): object[] {
         parts: [...(turn.content || calls.length === 0 ? [{ text: turn.content }] : []), ...calls.map((call, i) => functionCallPart(call, signed || i > 0 ? call.signature : SKIP_THOUGHT_SIGNATURE))],
       });
     } else {
-      contents.push({ role: 'user', parts: userParts(turn) });
+      contents.push({ role: 'user', parts: geminiUserParts(turn) });
     }
   }
   return contents;
 }
 
-/** The one place a user turn's parts are built. */
-function userParts(turn: ChatTurn): object[] {
-  return [{ text: turn.content }];
-}
 
 function functionCallPart(call: ToolCall, signature: string | undefined): object {
   return { functionCall: { id: call.id, name: call.name, args: argumentsObject(call.arguments) }, ...(signature && { thoughtSignature: signature }) };

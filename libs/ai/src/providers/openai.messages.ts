@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatTurn, ToolChoice } from '../chat-provider.interface.js';
+import { openAiUserContent } from './attachments.js';
 
 /**
  * Chat turns in OpenAI chat.completions form: an assistant turn's calls as `tool_calls` (its content null when it
@@ -9,7 +10,7 @@ export function openAiMessages(turns: ChatTurn[]): object[] {
   return turns.map((turn) => {
     switch (turn.role) {
       case 'user':
-        return { role: 'user', content: userContent(turn) };
+        return { role: 'user', content: openAiUserContent(turn) };
       case 'assistant':
         return turn.toolCalls?.length
           ? {
@@ -26,10 +27,6 @@ export function openAiMessages(turns: ChatTurn[]): object[] {
   });
 }
 
-/** The one place a user turn's content is built. */
-function userContent(turn: ChatTurn): unknown {
-  return turn.content;
-}
 
 /**
  * `tools`, `tool_choice` and `parallel_tool_calls` as OpenAI takes them; none of them without tools, since OpenAI

@@ -4,6 +4,7 @@ export * from './auth.config.js';
 export * from './chat.config.js';
 export * from './connections.config.js';
 export * from './database.config.js';
+export * from './files.config.js';
 export * from './sign-in.config.js';
 export * from './telemetry.config.js';
 export * from './upstream.config.js';

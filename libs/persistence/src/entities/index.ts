@@ -2,6 +2,7 @@ import { ApiKeyEntity } from './api-key.entity.js';
 import { AuditEventEntity } from './audit-event.entity.js';
 import { BudgetPeriodEntity, BudgetReservationEntity, RoleBudgetEntity, UserBudgetEntity } from './budget.entities.js';
 import { ChatSessionEntity } from './chat-session.entity.js';
+import { FileEntity } from './file.entity.js';
 import { FolderEntity } from './folder.entity.js';
 import { MessageEntity } from './message.entity.js';
 import { LoginCodeEntity } from './login-code.entity.js';
@@ -23,6 +24,7 @@ export {
   BudgetPeriodEntity,
   BudgetReservationEntity,
   ChatSessionEntity,
+  FileEntity,
   FolderEntity,
   LoginCodeEntity,
   MessageEntity,
@@ -83,4 +85,5 @@ export const ENTITIES = [
   ModelPriceEntity,
   UsageRecordEntity,
   PresetEntity,
+  FileEntity,
 ];

@@ -11,6 +11,7 @@ import { UsageAndPrices1766200000000 } from './1766200000000-usage-and-prices.js
 import { Budgets1766300000000 } from './1766300000000-budgets.js';
 import { SessionSettings1766600000000 } from './1766600000000-session-settings.js';
 import { MessageParts1766500000000 } from './1766500000000-message-parts.js';
+import { Files1766700000000 } from './1766700000000-files.js';
 import { ReplyTools1766800000000 } from './1766800000000-reply-tools.js';
 
 /** Explicit, ordered list: no globs (there is no __dirname under ESM, and a glob hides what runs). */
@@ -28,5 +29,6 @@ export const MIGRATIONS = [
   Budgets1766300000000,
   SessionSettings1766600000000,
   MessageParts1766500000000,
+  Files1766700000000,
   ReplyTools1766800000000,
 ];

@@ -23,7 +23,8 @@ export interface NewTurn {
   parentId: string | null;
   /**
    * The message the reply answers: the user's new message, or (role `tool`) the results a client sent for the
-   * parent's tool calls; absent when regenerating the answer to `parentId`.
+   * parent's tool calls; absent when regenerating the answer to `parentId`. `parts`: its text and the files
+   * attached, which the session then owns (those not owned by another session already), or its tool results.
    */
   question?: { id: string; content: string; role?: 'user' | 'tool'; parts?: MessagePart[] };
   replyId: string;
@@ -54,17 +55,23 @@ export class ChatTurnsRepository {
                    ${param(settings?.maxOutputTokens ?? null)}::integer, ${param(settings?.reasoning ? JSON.stringify(settings.reasoning) : null)}::jsonb) RETURNING id`
       : `UPDATE chat_sessions SET provider = $3, model = $4, active_message_id = $5, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING id`;
     const questionId = turn.question && `${param(turn.question.id)}::uuid`;
+    const parts = turn.question?.parts;
+    const fileIds = (parts ?? []).flatMap((part) => (part.type === 'file' ? [part.fileId] : []));
     const question = turn.question
       ? `question AS (
            INSERT INTO messages (id, session_id, parent_id, role, content, parts, status, created_at)
            SELECT ${questionId}, s.id, $6::uuid, ${param(turn.question.role ?? 'user')}, ${param(turn.question.content)},
-                  ${param(turn.question.parts ? JSON.stringify(turn.question.parts) : null)}::jsonb, 'complete', at.t FROM s, at RETURNING id),`
+                  ${param(parts ? JSON.stringify(parts) : null)}::jsonb, 'complete', at.t FROM s, at RETURNING id),`
+      : '';
+    const attached = fileIds.length
+      ? `attached AS (UPDATE files SET session_id = s.id FROM s WHERE files.id = ANY(${param(fileIds)}::uuid[]) AND files.user_id = $2 AND files.session_id IS NULL),`
       : '';
     const replyParent = questionId ?? '$6::uuid';
     const rows: unknown[] = await this.dataSource.query(
       `WITH at AS (SELECT clock_timestamp() AS t),
             s AS (${session}),
             ${question}
+            ${attached}
             reply AS (
               INSERT INTO messages (id, session_id, parent_id, role, content, status, provider, model, tools, created_at)
               SELECT $5, s.id, ${replyParent}, 'assistant', '', 'streaming', $3, $4, ${param(turn.tools?.length ? JSON.stringify(turn.tools) : null)}::jsonb,

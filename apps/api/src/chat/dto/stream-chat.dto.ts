@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
 import type { ChoosableProvider } from '../../model-access/model-policy.js';
 import {
   MaxOutputTokensSetting,
@@ -15,6 +15,9 @@ import {
 import { MAX_TOOLS, ToolResultDto, ToolsOptionDto } from './tools.dto.js';
 
 export const MAX_MESSAGE_CHARS = 32_000;
+
+/** Files one message may attach. */
+export const MAX_ATTACHMENTS = 10;
 
 /** The text of a user's message, as every request that writes one validates it. */
 const MessageText = (description: string, example?: string) =>
@@ -56,6 +59,19 @@ export class GenerationOptionsDto extends ToolsOptionDto {
 export class StreamChatDto extends GenerationOptionsDto {
   @MessageText('Your message', 'Hello!')
   message: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: MAX_ATTACHMENTS,
+    description: 'Ids of your uploaded files (POST /api/files) sent with the message; the session then owns them. The model must read images (or PDF): else 400 ATTACHMENTS_NOT_SUPPORTED',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_ATTACHMENTS, { message: `attachments must have at most ${MAX_ATTACHMENTS} files` })
+  @ArrayUnique({ message: 'attachments must not repeat a file' })
+  @IsUUID('all', { each: true, message: 'attachments must be file ids (UUIDs)' })
+  attachments?: string[];
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Continue this session; omit to start a new one' })
   @IsOptional()

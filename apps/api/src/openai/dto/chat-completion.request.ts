@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { type ChatTurn, REASONING_EFFORTS, type ReasoningEffort, type ToolChoice } from '@app/ai';
 import { MAX_TOOL_DESCRIPTION, MAX_TOOL_RESULT_CHARS, MAX_TOOLS, TOOL_NAME } from '../../chat/dto/tools.dto.js';
 import type { CompatibleTurn } from '../openai.service.js';
+import { imageAttachments } from './image-content.js';
 import { contentText, IsTextContent, type TextContent } from './text-content.js';
 import { Type } from 'class-transformer';
 import {
@@ -66,8 +67,16 @@ export class StreamOptionsDto {
 export class ChatCompletionMessageDto {
   @ApiProperty({ enum: OPENAI_ROLES, example: 'user' }) @IsIn(OPENAI_ROLES) role: (typeof OPENAI_ROLES)[number];
 
-  /** A string, or content parts of which the text ones are used; null for an assistant message that only calls tools. */
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }], nullable: true, example: 'Hello!' })
+  /**
+   * A string, or content parts of which the text ones and the images (data URLs) are used; null for an assistant
+   * message that only calls tools.
+   */
+  @ApiProperty({
+    description: 'A string, or content parts: `text`, and on user messages `image_url` with a base64 data URL (a remote URL is refused, never fetched)',
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }],
+    nullable: true,
+    example: 'Hello!',
+  })
   @ValidateIf((message: ChatCompletionMessageDto) => message.role !== 'assistant' || message.content !== null)
   @IsTextContent()
   content: TextContent | null;
@@ -142,23 +151,27 @@ export class ChatCompletionRequestDto {
   store?: boolean;
 }
 
-function chatTurn(message: ChatCompletionMessageDto): ChatTurn {
+/** `maxImageBytes`: the largest image a user message may carry (FILES_MAX_BYTES). */
+async function chatTurn(message: ChatCompletionMessageDto, maxImageBytes: number): Promise<ChatTurn> {
   const content = message.content === null ? '' : contentText(message.content);
   if (message.role === 'tool') return { role: 'tool', content, toolCallId: message.tool_call_id! };
   if (message.role === 'assistant' && message.tool_calls?.length) {
     return { role: 'assistant', content, toolCalls: message.tool_calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })) };
   }
-  return { role: message.role === 'developer' ? 'system' : message.role, content };
+  const attachments = message.role === 'user' && message.content !== null ? await imageAttachments(message.content, maxImageBytes) : [];
+  return { role: message.role === 'developer' ? 'system' : message.role, content, ...(attachments.length > 0 && { attachments }) };
 }
 
 function toolChoice(choice: OpenAiToolChoice): ToolChoice {
   return typeof choice === 'string' ? choice : { name: choice.function.name };
 }
 
-export function chatCompletionTurn(request: ChatCompletionRequestDto): CompatibleTurn {
+export async function chatCompletionTurn(request: ChatCompletionRequestDto, maxImageBytes: number): Promise<CompatibleTurn> {
+  const messages: ChatTurn[] = [];
+  for (const message of request.messages) messages.push(await chatTurn(message, maxImageBytes));
   return {
     model: request.model,
-    messages: request.messages.map(chatTurn),
+    messages,
     ...(request.tools?.length && {
       tools: request.tools.map(({ function: fn }) => ({
         name: fn.name,
