@@ -82,6 +82,29 @@ describe('reasoning: streamed apart, saved as parts, never sent back (e2e)', () 
     ]);
   });
 
+  it("exports the owner's reasoning with its provider data, shows it folded in Markdown, and shares its text only", async () => {
+    const result = await stream({ message: 'Secret?', provider: 'anthropic', model: 'fake:deltas=2,reasoning=2,redacted=1' });
+    const sessionId = result.events[0]!.data.sessionId as string;
+    const exported = JSON.parse((await api.http().get(`/api/chat/sessions/${sessionId}/export?format=json`).set(user.auth).expect(200)).text);
+    expect(exported.messages[1].parts).toEqual([
+      { type: 'reasoning', text: reasoningText(2), metadata: { signature: FAKE_THINKING_SIGNATURE } },
+      { type: 'reasoning', text: '', metadata: { redactedData: FAKE_REDACTED_THINKING } },
+      { type: 'text', text: replyText(2) },
+    ]);
+    const markdown = (await api.http().get(`/api/chat/sessions/${sessionId}/export?format=markdown`).set(user.auth).expect(200)).text;
+    expect(markdown).toContain(`<details>\n<summary>Reasoning</summary>\n\n> ${reasoningText(2)}\n\n</details>\n\n_Reasoning redacted by the provider._\n\n${replyText(2)}`);
+    expect(markdown).not.toContain(FAKE_THINKING_SIGNATURE);
+
+    // Imported back, the reasoning is text alone: a file cannot hand the provider a signature or redacted data.
+    const copy = (await api.http().post('/api/chat/import').set(user.auth).send(exported).expect(201)).body.sessions[0].id;
+    expect((await messagesOf(copy))[1].parts).toEqual([{ type: 'reasoning', text: reasoningText(2) }, { type: 'text', text: replyText(2) }]);
+
+    const shared = (await api.http().post(`/api/chat/sessions/${sessionId}/share`).set(user.auth).send({}).expect(201)).body;
+    const read = (await api.http().get(shared.url).expect(200)).body;
+    expect(read.messages[1]).toEqual(expect.objectContaining({ content: replyText(2), parts: [{ type: 'reasoning', text: reasoningText(2) }, { type: 'text', text: replyText(2) }] }));
+    expect(JSON.stringify(read)).not.toMatch(new RegExp(`${FAKE_THINKING_SIGNATURE}|${FAKE_REDACTED_THINKING}|metadata`));
+  });
+
   it.each(['openai', 'anthropic', 'gemini'] as const)('%s: the next turn sends the answer back without its reasoning', async (provider) => {
     const first = await stream({ message: 'First', provider, model: 'fake:deltas=3,reasoning=4,redacted=1' });
     const sessionId = first.events[0]!.data.sessionId as string;
