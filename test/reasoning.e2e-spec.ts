@@ -194,6 +194,25 @@ describe('reasoning: streamed apart, saved as parts, never sent back (e2e)', () 
       ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
     });
 
+    it('answers non-streaming /v1/messages with the thinking blocks (signed, redacted) before the text, as Anthropic does', async () => {
+      const message = await anthropic.messages.create({
+        model: 'anthropic/fake:deltas=2,reasoning=3,redacted=1',
+        max_tokens: 5000,
+        thinking: { type: 'enabled', budget_tokens: 2048 },
+        messages: [{ role: 'user', content: 'Think' }],
+      });
+      expect(message.content).toEqual([
+        { type: 'thinking', thinking: reasoningText(3), signature: FAKE_THINKING_SIGNATURE },
+        { type: 'redacted_thinking', data: FAKE_REDACTED_THINKING },
+        { type: 'text', text: replyText(2) },
+      ]);
+      // A provider that signs nothing: the thinking block's signature is empty, as the streamed block's is.
+      const fromOpenAi = await anthropic.messages.create({ model: 'openai/fake:deltas=1,reasoning=2', max_tokens: 100, messages: [{ role: 'user', content: 'Think' }] });
+      expect(fromOpenAi.content).toEqual([{ type: 'thinking', thinking: reasoningText(2), signature: '' }, { type: 'text', text: replyText(1) }]);
+      const plain = await anthropic.messages.create({ model: 'anthropic/fake:deltas=1', max_tokens: 100, messages: [{ role: 'user', content: 'Plain' }] });
+      expect(plain.content).toEqual([{ type: 'text', text: replyText(1) }]);
+    });
+
     it('streams reasoning as delta.reasoning_content, takes reasoning_effort, reports reasoning tokens', async () => {
       const stream = await client.chat.completions.create({
         model: 'openai/fake:deltas=3,reasoning=4',
