@@ -191,6 +191,22 @@ describe('budgets (e2e)', () => {
     expect(billing).toEqual(expect.objectContaining({ status: 402, error: { type: 'error', error: { type: 'billing_error', message: expect.stringContaining('monthly budget') } } }));
   });
 
+  it("holds an Anthropic reply's thinking budget too, which its request adds to max_tokens", async () => {
+    const { user } = await member(api, fake);
+    // 10 answer tokens and 2,048 of thinking at 0.01 each: 20.58, over 20; the answer alone is 0.10.
+    await setBudget(api, admin, user, '20');
+    const ask = (provider: string, reasoning?: object) =>
+      readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'think', provider, model: QUICK, ...(reasoning && { reasoning }) } });
+    const thinking = await ask('anthropic', { budgetTokens: 2048 });
+    expect([thinking.status, thinking.body.code]).toEqual([402, 'BUDGET_EXCEEDED']);
+    expect((await ask('anthropic')).events.at(-1)!.event).toBe('done');
+    // OpenAI counts reasoning within its maximum: nothing more to hold.
+    expect((await ask('openai', { effort: 'high' })).events.at(-1)!.event).toBe('done');
+    await setBudget(api, admin, user, '21');
+    expect((await ask('anthropic', { budgetTokens: 2048 })).events.at(-1)!.event).toBe('done');
+    expect(fake.requests.at(-1)!.body).toEqual(expect.objectContaining({ max_tokens: 2058, thinking: { type: 'enabled', budget_tokens: 2048 } }));
+  });
+
   it('writes the 80 % and 100 % thresholds to the audit log once per user and month', async () => {
     const { user, openai } = await member(api, fake);
     await setBudget(api, admin, user, '0.20');

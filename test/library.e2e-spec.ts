@@ -181,8 +181,8 @@ describe('conversation library: list previews, organising, folders (e2e)', () =>
       sharedAt: expect.any(String),
       expiresAt: null,
       messages: [
-        { role: 'user', content: 'what we decided', createdAt: expect.any(String) },
-        { role: 'assistant', content: 'Echo: what we decided', createdAt: expect.any(String) },
+        { role: 'user', content: 'what we decided', parts: [{ type: 'text', text: 'what we decided' }], createdAt: expect.any(String) },
+        { role: 'assistant', content: 'Echo: what we decided', parts: [{ type: 'text', text: 'Echo: what we decided' }], createdAt: expect.any(String) },
       ],
     });
     expect(JSON.stringify(read)).not.toMatch(/later secret|echo-1|provider|Tokens|responseTime/);
@@ -498,6 +498,71 @@ describe('conversation library: export and import (e2e)', () => {
 
     await api.http().get(`/api/chat/sessions/${id}/export`).set(other.auth).expect(404);
     await api.http().get(`/api/chat/sessions/${id}/export?format=pdf`).set(user.auth).expect(400);
+  });
+
+  it('carries every kind of part through import, JSON and Markdown export and a shared link; refuses bad parts naming where', async () => {
+    const conversation = (messages: unknown[]) => ({ format: 'llm-chat-export', version: 1, session: { title: 'Parts', provider: 'echo', model: 'echo-1' }, messages });
+    const file = conversation([
+      { id: 'q', parentId: null, role: 'user', content: 'What is it?', parts: [{ type: 'file', fileId: 'someone-elses', mediaType: 'image/png', filename: 'cat.png' }, { type: 'text', text: ' What is it?' }] },
+      {
+        id: 'a',
+        parentId: 'q',
+        role: 'assistant',
+        content: '',
+        parts: [
+          { type: 'reasoning', text: 'Look it up.\nThen answer.', metadata: { signature: 'forged' } },
+          { type: 'reasoning', text: '', metadata: { redactedData: 'forged' } },
+          { type: 'tool_call', id: 'call_1', name: 'look_up', arguments: '{"q":"```cat```"}' },
+        ],
+      },
+      { id: 't', parentId: 'a', role: 'tool', content: '', parts: [{ type: 'tool_result', toolCallId: 'call_1', content: 'a cat' }] },
+      { id: 'b', parentId: 't', role: 'assistant', content: 'A cat.' },
+    ]);
+    const id = (await api.http().post('/api/chat/import').set(user.auth).send(file).expect(201)).body.sessions[0].id;
+    const parts = [
+      [{ type: 'text', text: '[file: cat.png]' }, { type: 'text', text: ' What is it?' }],
+      [{ type: 'reasoning', text: 'Look it up.\nThen answer.' }, { type: 'tool_call', id: 'call_1', name: 'look_up', arguments: '{"q":"```cat```"}' }],
+      [{ type: 'tool_result', toolCallId: 'call_1', content: 'a cat' }],
+      [{ type: 'text', text: 'A cat.' }],
+    ];
+    expect((await messagesOf(id)).map((message: { role: string; parts: unknown }) => [message.role, message.parts])).toEqual(
+      ['user', 'assistant', 'tool', 'assistant'].map((role, index) => [role, parts[index]]),
+    );
+    const exported = JSON.parse((await api.http().get(`/api/chat/sessions/${id}/export?format=json`).set(user.auth).expect(200)).text);
+    expect(exported.messages.map((message: { parts: unknown }) => message.parts)).toEqual(parts);
+    expect(JSON.stringify(exported)).not.toMatch(/forged|someone-elses/);
+
+    const markdown = (await api.http().get(`/api/chat/sessions/${id}/export?format=markdown`).set(user.auth).expect(200)).text;
+    expect(markdown).toBe(
+      [
+        '# Parts',
+        '## You',
+        '[file: cat.png]\n\n What is it?',
+        '## Assistant',
+        '<details>\n<summary>Reasoning</summary>\n\n> Look it up.\n> Then answer.\n\n</details>',
+        '**Tool call** `look_up` (`call_1`)',
+        '````json\n{"q":"```cat```"}\n````',
+        '## Tool results',
+        '**Tool result** for `call_1`',
+        '```\na cat\n```',
+        '## Assistant',
+        'A cat.\n',
+      ].join('\n\n'),
+    );
+
+    const shared = (await api.http().post(`/api/chat/sessions/${id}/share`).set(user.auth).send({}).expect(201)).body;
+    expect((await api.http().get(shared.url).expect(200)).body.messages.map((message: { parts: unknown }) => message.parts)).toEqual(parts);
+
+    const bad = [
+      [{ id: 'q', parentId: null, role: 'user', content: 'x', parts: [{ type: 'text', text: 'x' }, { type: 'image_url', url: 'http://x' }] }, 'conversation.messages[0].parts[1].type'],
+      [{ id: 'q', parentId: null, role: 'tool', content: 'x' }, 'conversation.messages[0].parts'],
+      [{ id: 'q', parentId: null, role: 'user', content: 'x', parts: [{ type: 'tool_result', toolCallId: 'c', content: 'x' }] }, 'conversation.messages[0].parts[0].type'],
+      [{ id: 'q', parentId: null, role: 'user', content: 'x', parts: [{ type: 'file', fileId: 'f', mediaType: 7 }] }, 'conversation.messages[0].parts[0].mediaType'],
+    ] as const;
+    for (const [message, where] of bad) {
+      const response = await api.http().post('/api/chat/import').set(user.auth).send(conversation([message])).expect(400);
+      expect(response.body).toEqual(expect.objectContaining({ statusCode: 400, code: 'VALIDATION_FAILED', message: expect.stringContaining(`${where}:`) }));
+    }
   });
 
   it("imports ChatGPT's conversations.json: its mapping tree becomes versions of turns, the current node the branch shown", async () => {

@@ -82,6 +82,29 @@ describe('reasoning: streamed apart, saved as parts, never sent back (e2e)', () 
     ]);
   });
 
+  it("exports the owner's reasoning with its provider data, shows it folded in Markdown, and shares its text only", async () => {
+    const result = await stream({ message: 'Secret?', provider: 'anthropic', model: 'fake:deltas=2,reasoning=2,redacted=1' });
+    const sessionId = result.events[0]!.data.sessionId as string;
+    const exported = JSON.parse((await api.http().get(`/api/chat/sessions/${sessionId}/export?format=json`).set(user.auth).expect(200)).text);
+    expect(exported.messages[1].parts).toEqual([
+      { type: 'reasoning', text: reasoningText(2), metadata: { signature: FAKE_THINKING_SIGNATURE } },
+      { type: 'reasoning', text: '', metadata: { redactedData: FAKE_REDACTED_THINKING } },
+      { type: 'text', text: replyText(2) },
+    ]);
+    const markdown = (await api.http().get(`/api/chat/sessions/${sessionId}/export?format=markdown`).set(user.auth).expect(200)).text;
+    expect(markdown).toContain(`<details>\n<summary>Reasoning</summary>\n\n> ${reasoningText(2)}\n\n</details>\n\n_Reasoning redacted by the provider._\n\n${replyText(2)}`);
+    expect(markdown).not.toContain(FAKE_THINKING_SIGNATURE);
+
+    // Imported back, the reasoning is text alone: a file cannot hand the provider a signature or redacted data.
+    const copy = (await api.http().post('/api/chat/import').set(user.auth).send(exported).expect(201)).body.sessions[0].id;
+    expect((await messagesOf(copy))[1].parts).toEqual([{ type: 'reasoning', text: reasoningText(2) }, { type: 'text', text: replyText(2) }]);
+
+    const shared = (await api.http().post(`/api/chat/sessions/${sessionId}/share`).set(user.auth).send({}).expect(201)).body;
+    const read = (await api.http().get(shared.url).expect(200)).body;
+    expect(read.messages[1]).toEqual(expect.objectContaining({ content: replyText(2), parts: [{ type: 'reasoning', text: reasoningText(2) }, { type: 'text', text: replyText(2) }] }));
+    expect(JSON.stringify(read)).not.toMatch(new RegExp(`${FAKE_THINKING_SIGNATURE}|${FAKE_REDACTED_THINKING}|metadata`));
+  });
+
   it.each(['openai', 'anthropic', 'gemini'] as const)('%s: the next turn sends the answer back without its reasoning', async (provider) => {
     const first = await stream({ message: 'First', provider, model: 'fake:deltas=3,reasoning=4,redacted=1' });
     const sessionId = first.events[0]!.data.sessionId as string;
@@ -169,6 +192,25 @@ describe('reasoning: streamed apart, saved as parts, never sent back (e2e)', () 
       await expect(
         anthropic.messages.create({ model: 'openai/fake', max_tokens: 1000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'x' }] }),
       ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
+    });
+
+    it('answers non-streaming /v1/messages with the thinking blocks (signed, redacted) before the text, as Anthropic does', async () => {
+      const message = await anthropic.messages.create({
+        model: 'anthropic/fake:deltas=2,reasoning=3,redacted=1',
+        max_tokens: 5000,
+        thinking: { type: 'enabled', budget_tokens: 2048 },
+        messages: [{ role: 'user', content: 'Think' }],
+      });
+      expect(message.content).toEqual([
+        { type: 'thinking', thinking: reasoningText(3), signature: FAKE_THINKING_SIGNATURE },
+        { type: 'redacted_thinking', data: FAKE_REDACTED_THINKING },
+        { type: 'text', text: replyText(2) },
+      ]);
+      // A provider that signs nothing: the thinking block's signature is empty, as the streamed block's is.
+      const fromOpenAi = await anthropic.messages.create({ model: 'openai/fake:deltas=1,reasoning=2', max_tokens: 100, messages: [{ role: 'user', content: 'Think' }] });
+      expect(fromOpenAi.content).toEqual([{ type: 'thinking', thinking: reasoningText(2), signature: '' }, { type: 'text', text: replyText(1) }]);
+      const plain = await anthropic.messages.create({ model: 'anthropic/fake:deltas=1', max_tokens: 100, messages: [{ role: 'user', content: 'Plain' }] });
+      expect(plain.content).toEqual([{ type: 'text', text: replyText(1) }]);
     });
 
     it('streams reasoning as delta.reasoning_content, takes reasoning_effort, reports reasoning tokens', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
-import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, reasoningText, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
@@ -60,6 +60,47 @@ describe("OpenAI's Responses API with personal API keys, through the official op
       ['user', 'And then?'],
       ['assistant', replyText(3)],
     ]);
+  });
+
+  it('streams reasoning as a reasoning item with summary text before the message, counts reasoning tokens, and maps reasoning.effort', async () => {
+    const stream = client.responses.stream({ model: 'openai/fake:deltas=3,reasoning=4', input: 'Think first', reasoning: { effort: 'high', summary: 'auto' } });
+    const types: string[] = [];
+    const summary: string[] = [];
+    stream.on('event', (event) => types.push(event.type));
+    stream.on('response.reasoning_summary_text.delta', (event) => summary.push(event.delta));
+    const final = await stream.finalResponse();
+    expect(fake.requests.at(-1)!.body.reasoning_effort).toBe('high');
+    expect(summary.join('')).toBe(reasoningText(4));
+    expect([...new Set(types)]).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.reasoning_summary_part.added',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.done',
+      'response.reasoning_summary_part.done',
+      'response.output_item.done',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.completed',
+    ]);
+    const [reasoning, message] = final.output;
+    expect(reasoning).toEqual({ type: 'reasoning', id: expect.stringMatching(/^rs_/), summary: [{ type: 'summary_text', text: reasoningText(4) }] });
+    expect(message).toEqual(expect.objectContaining({ type: 'message', id: expect.stringMatching(/^msg_/), content: [expect.objectContaining({ type: 'output_text', text: replyText(3) })] }));
+    expect(final.output_text).toBe(replyText(3));
+    expect(final.usage).toEqual(expect.objectContaining({ output_tokens: 7, output_tokens_details: { reasoning_tokens: 4 } }));
+
+    const created = await client.responses.create({ model: 'openai/fake:deltas=2,reasoning=3', input: 'Think again' });
+    expect(created.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(created.output[0]).toEqual(expect.objectContaining({ summary: [{ type: 'summary_text', text: reasoningText(3) }] }));
+    expect(created.output_text).toBe(replyText(2));
+    expect(created.usage?.output_tokens_details.reasoning_tokens).toBe(3);
+
+    const plain = await client.responses.create({ model: 'openai/fake:deltas=2', input: 'No thinking' });
+    expect(plain.output.map((item) => item.type)).toEqual(['message']);
+    await expect(client.responses.create({ model: 'openai/fake', input: 'x', reasoning: { effort: 'enormous' as never } })).rejects.toMatchObject({ status: 400 });
   });
 
   it('records nothing with store: false, and such a response cannot be continued', async () => {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { type ReasoningOptions, thinkingBudget } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
 import { BudgetsRepository } from '@app/persistence';
 import { SYSTEM_ACTOR } from '../audit/audit-actions.js';
@@ -20,6 +21,8 @@ export interface ReplyAsk {
   messages: readonly { content: string }[];
   /** The request's own maximum of output tokens, if it set one. */
   maxTokens?: number;
+  /** The reasoning asked for: Anthropic's thinking budget comes on top of the answer's maximum. */
+  reasoning?: ReasoningOptions;
 }
 
 /** How long an unsettled reservation holds: the longest a reply can run and be saved (its replica died otherwise). */
@@ -85,14 +88,20 @@ export class BudgetReservations implements HoldSettler {
     }
   }
 
-  /** The prompt's estimate and the output tokens at the model's price, in nano-units of the budget's currency. */
+  /**
+   * The prompt's estimate and the output tokens at the model's price, in nano-units of the budget's currency. An
+   * Anthropic model may also spend its whole thinking budget, which its request adds to max_tokens (see
+   * AnthropicStrategy); other providers count reasoning within their maximum (OpenAI) or are held to the answer's.
+   */
   private async worstCase(ask: ReplyAsk, outputTokens: number): Promise<bigint> {
-    const usage = { promptTokens: promptTokenBound(ask.messages), completionTokens: outputTokens, cachedPromptTokens: 0, reasoningTokens: 0 };
+    const promptTokens = promptTokenBound(ask.messages);
+    const thinking = thinkingBudget(ask.reasoning) ?? 0;
     const costs = await Promise.all(
       ask.models.map(async ({ provider, model }) => {
         const price = await this.prices.priceOf(provider, model);
         if (!price || price.currency !== this.config.budgetCurrency) return LEAST_HOLD;
-        const worst = costOf(price, usage);
+        const completionTokens = outputTokens + (provider === 'anthropic' ? thinking : 0);
+        const worst = costOf(price, { promptTokens, completionTokens, cachedPromptTokens: 0, reasoningTokens: 0 });
         return worst > LEAST_HOLD ? worst : LEAST_HOLD;
       }),
     );

@@ -27,7 +27,7 @@ export class AnthropicMessagesEncoder implements ReplyEncoder {
   constructor(private readonly model: string) {}
 
   start(_sessionId: string, messageId: string): MessageEvent[] {
-    const message = { ...anthropicMessage(this.model, { messageId, content: '', usage: null }), content: [], stop_reason: null };
+    const message = { ...anthropicMessage(this.model, { messageId, parts: [], usage: null }), content: [], stop_reason: null };
     return [this.event('message_start', { message })];
   }
 
@@ -85,14 +85,30 @@ export class AnthropicMessagesEncoder implements ReplyEncoder {
   }
 }
 
+/**
+ * A reply's parts as Anthropic content blocks, in order: `thinking` (with its signature; empty when the provider
+ * that answered signs nothing), `redacted_thinking` with its data, and the text, always at least one text block.
+ */
+type ContentBlock = { type: 'text'; text: string } | { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
+
+function contentBlocks(parts: CollectedReply['parts']): ContentBlock[] {
+  const blocks = parts.flatMap((part): ContentBlock[] => {
+    if (part.type === 'text') return [{ type: 'text', text: part.text }];
+    if (part.type !== 'reasoning') return [];
+    if (part.metadata?.redactedData) return [{ type: 'redacted_thinking', data: part.metadata.redactedData }];
+    return [{ type: 'thinking', thinking: part.text, signature: part.metadata?.signature ?? '' }];
+  });
+  return blocks.some((block) => block.type === 'text') ? blocks : [...blocks, { type: 'text', text: '' }];
+}
+
 /** A collected reply as an Anthropic `message`. */
-export function anthropicMessage(model: string, reply: Pick<CollectedReply, 'messageId' | 'content' | 'usage'>) {
+export function anthropicMessage(model: string, reply: Pick<CollectedReply, 'messageId' | 'parts' | 'usage'>) {
   return {
     id: `msg_${reply.messageId}`,
     type: 'message',
     role: 'assistant',
     model,
-    content: [{ type: 'text', text: reply.content }],
+    content: contentBlocks(reply.parts),
     stop_reason: 'end_turn',
     stop_sequence: null,
     usage: usageOf(reply.usage),

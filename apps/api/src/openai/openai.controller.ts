@@ -69,6 +69,6 @@ export class OpenAiController {
     const turn = responsesTurn(request);
     if (request.stream) return writeEventStream(response, await this.openai.start(user, turn, new ResponsesEncoder(request)));
     const reply = await this.openai.complete(user, turn, response);
-    response.json(responseObject(request, reply, 'completed', reply.content, reply.usage));
+    response.json(responseObject(request, reply, 'completed', reply.content, reply.usage, reply.reasoning));
   }
 }

@@ -3,13 +3,14 @@ import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import { type ChatTurn, getProviderInfo, isProviderId, type ReasoningOptions, type ToolCall, type ToolChoice, type ToolDefinition } from '@app/ai';
 import { AppError, type ErrorCode } from '@app/common';
+import type { MessagePart } from '@app/persistence';
 import type { AuthUser } from '../auth/auth-user.js';
-import { ChatEventWriter } from '../chat/chat-events.js';
 import { ChatService } from '../chat/chat.service.js';
 import type { ReplyEncoder, Usage } from '../generations/reply-encoder.js';
 import { ALIAS_PROVIDER } from '../model-access/model-policy.js';
 import { ModelPoliciesService } from '../model-access/model-policies.service.js';
 import { ProvidersService } from '../providers/providers.service.js';
+import { ReplyCollector } from './reply-collector.js';
 import { ModelAliasesService } from '../routing/model-aliases.service.js';
 import type { ModelChoice } from '../routing/routing.service.js';
 
@@ -43,10 +44,12 @@ export interface CollectedReply {
   messageId: string;
   sessionId: string;
   content: string;
-  /** The model's reasoning, empty when it gave none. */
+  /** The model's reasoning, its text only, empty when it gave none. */
   reasoning: string;
   /** The tool calls the reply made, complete; when there are some, the reply waits for their results. */
   toolCalls: ToolCall[];
+  /** The reply in order, reasoning with the provider's data (signatures, redacted blocks) as it came. */
+  parts: readonly MessagePart[];
   usage: Usage | null;
 }
 
@@ -102,19 +105,18 @@ export class OpenAiService {
 
   /** The non-streaming answer: the same generation, collected; a client that leaves cancels it. */
   async complete(user: AuthUser, turn: CompatibleTurn, response: Response): Promise<CollectedReply> {
-    const events = await this.start(user, turn, new ChatEventWriter());
+    const collector = new ReplyCollector();
+    const events = await this.start(user, turn, collector);
     return new Promise<CollectedReply>((resolve, reject) => {
-      let content = '';
-      let reasoning = '';
       let sessionId = '';
-      const toolCalls: ToolCall[] = [];
       const subscription = events.subscribe((event) => {
         const data = event.data as Record<string, unknown>;
         if (event.type === 'session') sessionId = data.sessionId as string;
-        else if (event.type === 'message') content += data.content as string;
-        else if (event.type === 'reasoning') reasoning += data.content as string;
-        else if (event.type === 'tool_call') toolCalls.push(data as unknown as ToolCall);
-        else if (event.type === 'done') resolve({ messageId: data.messageId as string, sessionId, content, reasoning, toolCalls, usage: data.usage as Usage | null });
+        else if (event.type === 'done') {
+          const parts = collector.parts.all();
+          const reasoning = parts.map((part) => (part.type === 'reasoning' ? part.text : '')).join('');
+          resolve({ messageId: data.messageId as string, sessionId, content: collector.parts.text(), reasoning, toolCalls: collector.toolCalls, parts, usage: data.usage as Usage | null });
+        }
         else if (event.type === 'error') reject(new AppError(FAILURE[data.code as string] ?? 'UPSTREAM_FAILED', data.error as string));
       });
       response.once('close', () => subscription.unsubscribe());

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, hashOpaqueSecret } from '@app/common';
-import { type SharedLinkInfo, SharedLinksRepository, type SharedSnapshot } from '@app/persistence';
+import { type MessagePart, type SharedLinkInfo, SharedLinksRepository, type SharedPart, type SharedSnapshot } from '@app/persistence';
+import { messageParts } from '../sessions/dto/session-response.dto.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { generateShareToken, SHARE_TOKEN_PATTERN } from './share-token.js';
 
@@ -14,8 +15,24 @@ export interface CreatedLink {
 }
 
 /**
+ * A part as a reader sees it. Reasoning keeps its text but not the provider's signature, and a redacted block,
+ * which holds nothing readable, is left out: both are data for the provider alone. A file is its name and type:
+ * its id would lead nowhere for a reader (files are their owner's) and its bytes are never shared.
+ */
+function sharedPart(part: MessagePart): SharedPart[] {
+  switch (part.type) {
+    case 'reasoning':
+      return part.text === '' ? [] : [{ type: 'reasoning', text: part.text }];
+    case 'file':
+      return [{ type: 'file', mediaType: part.mediaType, ...(part.filename !== undefined && { filename: part.filename }) }];
+    default:
+      return [part];
+  }
+}
+
+/**
  * Read-only links to a snapshot of a conversation, taken when the link is made: later turns are not shown, and
- * the snapshot holds the text only (no provider, model, usage or error details).
+ * the snapshot holds what was said only (no provider, model, usage or error details).
  */
 @Injectable()
 export class SharingService {
@@ -32,7 +49,7 @@ export class SharingService {
       // A reply still being written is left out: the link shows what was there, not a half-sentence.
       messages: branch
         .filter(({ message }) => message.status !== 'streaming')
-        .map(({ message }) => ({ role: message.role, content: message.content, createdAt: message.createdAt.toISOString() })),
+        .map(({ message }) => ({ role: message.role, content: message.content, parts: messageParts(message).flatMap(sharedPart), createdAt: message.createdAt.toISOString() })),
     };
     const { token, tokenHash } = generateShareToken();
     const expiresAt = expiresInSeconds === undefined ? null : new Date(Date.now() + expiresInSeconds * 1000);

@@ -62,4 +62,46 @@ describe('parseImport', () => {
     expect(() => parseImport(ours(tooMany))).toThrow(/at most/);
     expect(() => parseImport(Array.from({ length: IMPORT_LIMITS.conversations + 1 }, () => ours([])))).toThrow(/more than/);
   });
+
+  it('keeps every kind of part, checked; drops provider data and turns files into a note naming them', () => {
+    const [conversation] = parseImport(
+      ours([
+        { id: 'q', parentId: null, role: 'user', content: 'x', parts: [{ type: 'file', fileId: 'f1', mediaType: 'image/png', filename: 'cat.png' }, { type: 'text', text: 'What is it?' }] },
+        {
+          id: 'a',
+          parentId: 'q',
+          role: 'assistant',
+          content: 'ignored',
+          parts: [
+            { type: 'reasoning', text: 'Looking.', metadata: { signature: 'forged' } },
+            { type: 'reasoning', text: '', metadata: { redactedData: 'opaque' } },
+            { type: 'tool_call', id: 'c1', name: 'look_up', arguments: '{"q":"cat"}' },
+          ],
+        },
+        { id: 't', parentId: 'a', role: 'tool', content: '', parts: [{ type: 'tool_result', toolCallId: 'c1', content: 'a cat' }] },
+        { id: 'b', parentId: 't', role: 'assistant', content: 'A cat.', parts: [{ type: 'text', text: 'A cat.' }] },
+      ]),
+    );
+    expect(conversation!.messages.map(({ content, parts }) => ({ content, parts }))).toEqual([
+      { content: '[file: cat.png]What is it?', parts: [{ type: 'text', text: '[file: cat.png]' }, { type: 'text', text: 'What is it?' }] },
+      { content: '', parts: [{ type: 'reasoning', text: 'Looking.' }, { type: 'tool_call', id: 'c1', name: 'look_up', arguments: '{"q":"cat"}' }] },
+      { content: '', parts: [{ type: 'tool_result', toolCallId: 'c1', content: 'a cat' }] },
+      { content: 'A cat.', parts: null },
+    ]);
+  });
+
+  it('refuses a part it does not know, a part of the wrong role, a wrong field, and tool messages without their call', () => {
+    const question = { id: 'q', parentId: null, role: 'user', content: 'x' };
+    const refuse = (messages: Record<string, unknown>[], problem: RegExp) => expect(() => parseImport(ours(messages))).toThrow(problem);
+    refuse([question, { id: 'a', parentId: 'q', role: 'assistant', content: '', parts: [{ type: 'text', text: 'ok' }, { type: 'image' }] }], /conversation\.messages\[1\]\.parts\[1\]\.type: must be one of/);
+    refuse([{ ...question, parts: [{ type: 'reasoning', text: 'mine' }] }], /messages\[0\]\.parts\[0\]\.type: reasoning is not a part of a user message/);
+    refuse([question, { id: 'a', parentId: 'q', role: 'assistant', content: '', parts: [{ type: 'tool_call', id: 'c', name: 'f', arguments: {} }] }], /parts\[0\]\.arguments: must be a string/);
+    refuse([question, { id: 'a', parentId: 'q', role: 'assistant', content: '', parts: [{ type: 'tool_call', id: 'c', name: 'no spaces', arguments: '{}' }] }], /parts\[0\]\.name/);
+    refuse([question, { id: 't', parentId: 'q', role: 'tool', content: 'x' }], /messages\[1\]\.parts: are required/);
+    refuse([question, { id: 't', parentId: 'q', role: 'tool', content: '', parts: [{ type: 'text', text: 'x' }] }], /text is not a part of a tool message/);
+    refuse([question, { id: 't', parentId: 'q', role: 'tool', content: '', parts: [{ type: 'tool_result', toolCallId: 'c', content: 'x' }] }], /toolCallId: answers no tool call/);
+    refuse([{ ...question, parts: 'text' }], /parts: must be an array/);
+    refuse([{ ...question, parts: Array.from({ length: IMPORT_LIMITS.partsPerMessage + 1 }, () => ({ type: 'text', text: '' })) }], /at most 500 parts/);
+    refuse([{ ...question, parts: [{ type: 'text', text: 'x'.repeat(300_000) }, { type: 'text', text: 'x'.repeat(300_000) }] }], /characters in all/);
+  });
 });

@@ -1,5 +1,5 @@
 import { AppError } from '@app/common';
-import { MESSAGE_ROLES, type MessageRole } from '@app/persistence';
+import { MESSAGE_PART_TYPES, MESSAGE_ROLES, type MessagePart, type MessageRole } from '@app/persistence';
 
 /** Our export format's name and version, written into every exported conversation and required on import. */
 export const EXPORT_FORMAT = 'llm-chat-export';
@@ -12,6 +12,13 @@ export const IMPORT_LIMITS = {
   messagesTotal: 100_000,
   contentChars: 400_000,
   titleChars: 200,
+  partsPerMessage: 500,
+  /** Every string of a message's parts together: a message is at most a long text, whatever it is cut into. */
+  partsChars: 400_000,
+  idChars: 200,
+  toolNameChars: 64,
+  mediaTypeChars: 255,
+  filenameChars: 255,
 } as const;
 
 /** A conversation read from a file, before it gets ids of ours: messages refer to each other by their keys. */
@@ -35,6 +42,8 @@ export interface ImportedMessage {
   parentKey: string | null;
   role: MessageRole;
   content: string;
+  /** Null: the message is its content alone (see MessageEntity.parts). */
+  parts: MessagePart[] | null;
   model: string | null;
   createdAt: Date | null;
 }
@@ -61,6 +70,8 @@ export interface ExportedConversation {
     parentId: string | null;
     role: string;
     content: string;
+    /** Every part of the message, as the API shows it (a plain message is one text part). */
+    parts: MessagePart[];
     status: string;
     model: string | null;
     createdAt: string;
@@ -86,6 +97,82 @@ function time(value: unknown, where: string): Date | null {
   const date = typeof value === 'number' ? new Date(value * 1000) : typeof value === 'string' ? new Date(value) : null;
   if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1970 || date.getUTCFullYear() > 9999) throw invalid(where, 'is not a valid time');
   return date;
+}
+
+/**
+ * A message's parts from a file, checked kind by kind. What a file cannot be trusted with is changed, not kept:
+ * - `file` parts become a text note naming the file: the id would point into the files store, where the importer
+ *   owns no file of that id (an export is not a copy of the bytes), and taking it would let a file name anyone's.
+ * - a reasoning part loses its `metadata`: a signature vouches to the provider for thinking text the file may have
+ *   edited, and a redacted block is data only the provider reads; neither can be checked here, so a conversation
+ *   continued after an import never sends forged provider data upstream. The reasoning text stays, to be read; a
+ *   redacted block, which has none, is left out.
+ * Returns null when the message is its content alone, as an unchanged plain message is stored.
+ */
+function partsOf(value: unknown, role: MessageRole, content: string, at: string): MessagePart[] | null {
+  if (value === undefined || value === null) {
+    if (role === 'tool') throw invalid(`${at}.parts`, 'are required for a tool message (its tool_result parts)');
+    return null;
+  }
+  if (!Array.isArray(value)) throw invalid(`${at}.parts`, 'must be an array');
+  if (value.length > IMPORT_LIMITS.partsPerMessage) throw invalid(`${at}.parts`, `must hold at most ${IMPORT_LIMITS.partsPerMessage} parts`);
+  let chars = 0;
+  const field = (part: Record<string, unknown>, name: string, where: string, max: number, optional = false) => {
+    const found = text(part[name], `${where}.${name}`, max, { optional });
+    chars += found?.length ?? 0;
+    if (chars > IMPORT_LIMITS.partsChars) throw invalid(`${at}.parts`, `must hold at most ${IMPORT_LIMITS.partsChars} characters in all`);
+    return found;
+  };
+  const allowed: Record<MessageRole, readonly string[]> = {
+    system: ['text'],
+    user: ['text', 'file'],
+    assistant: ['text', 'reasoning', 'tool_call'],
+    tool: ['tool_result'],
+  };
+  const parts: MessagePart[] = [];
+  value.forEach((part: unknown, index) => {
+    const where = `${at}.parts[${index}]`;
+    if (!isObject(part)) throw invalid(where, 'must be an object');
+    const type = part.type;
+    if (typeof type !== 'string' || !(MESSAGE_PART_TYPES as readonly string[]).includes(type)) throw invalid(`${where}.type`, `must be one of ${MESSAGE_PART_TYPES.join(', ')}`);
+    if (!allowed[role].includes(type)) throw invalid(`${where}.type`, `${type} is not a part of a ${role} message (it may hold ${allowed[role].join(', ')})`);
+    if (type === 'text') parts.push({ type, text: field(part, 'text', where, IMPORT_LIMITS.contentChars)! });
+    else if (type === 'reasoning') {
+      const reasoning = field(part, 'text', where, IMPORT_LIMITS.contentChars)!;
+      if (part.metadata !== undefined && part.metadata !== null && !isObject(part.metadata)) throw invalid(`${where}.metadata`, 'must be an object');
+      if (reasoning !== '') parts.push({ type, text: reasoning });
+    } else if (type === 'tool_call') {
+      const name = field(part, 'name', where, IMPORT_LIMITS.toolNameChars)!;
+      if (!/^[A-Za-z0-9_-]+$/.test(name)) throw invalid(`${where}.name`, 'must be letters, digits, _ or -');
+      parts.push({ type, id: field(part, 'id', where, IMPORT_LIMITS.idChars)!, name, arguments: field(part, 'arguments', where, IMPORT_LIMITS.contentChars)! });
+    } else if (type === 'tool_result') {
+      parts.push({ type, toolCallId: field(part, 'toolCallId', where, IMPORT_LIMITS.idChars)!, content: field(part, 'content', where, IMPORT_LIMITS.contentChars)! });
+    } else {
+      field(part, 'fileId', where, IMPORT_LIMITS.idChars);
+      field(part, 'mediaType', where, IMPORT_LIMITS.mediaTypeChars);
+      const name = field(part, 'filename', where, IMPORT_LIMITS.filenameChars, true)?.replace(/\s+/g, ' ').trim();
+      parts.push({ type: 'text', text: `[file: ${name || 'unnamed'}]` });
+    }
+  });
+  if (role === 'tool' && parts.length === 0) throw invalid(`${at}.parts`, 'must hold the tool message\'s tool_result parts');
+  if (parts.length === 1 && parts[0]!.type === 'text' && parts[0]!.text === content) return null;
+  if (parts.length === 0 && content === '') return null;
+  return parts;
+}
+
+/** A tool message answers its parent's calls: the parent is an assistant message holding a call of each id. */
+function checkToolResults(messages: ImportedMessage[], where: string): void {
+  const byKey = new Map(messages.map((message) => [message.key, message]));
+  messages.forEach((message, index) => {
+    if (message.role !== 'tool') return;
+    const parent = message.parentKey === null ? undefined : byKey.get(message.parentKey);
+    const calls = new Set((parent?.role === 'assistant' ? (parent.parts ?? []) : []).flatMap((part) => (part.type === 'tool_call' ? [part.id] : [])));
+    message.parts!.forEach((part, partIndex) => {
+      if (part.type === 'tool_result' && !calls.has(part.toolCallId)) {
+        throw invalid(`${where}.messages[${index}].parts[${partIndex}].toolCallId`, 'answers no tool call of the assistant message it follows');
+      }
+    });
+  });
 }
 
 function titleOf(value: unknown, where: string): string {
@@ -141,15 +228,20 @@ function ourConversation(value: unknown, where: string): ImportedConversation {
     if (!isObject(message)) throw invalid(at, 'must be an object');
     const role = message.role;
     if (typeof role !== 'string' || !(MESSAGE_ROLES as readonly string[]).includes(role)) throw invalid(`${at}.role`, `must be one of ${MESSAGE_ROLES.join(', ')}`);
+    const content = text(message.content, `${at}.content`, IMPORT_LIMITS.contentChars)!;
+    const parts = partsOf(message.parts, role as MessageRole, content, at);
     return {
       key: text(message.id, `${at}.id`, 200)!,
       parentKey: text(message.parentId, `${at}.parentId`, 200, { optional: true }),
       role: role as MessageRole,
-      content: text(message.content, `${at}.content`, IMPORT_LIMITS.contentChars)!,
+      // With parts, the content is their text, as a reply's is: what search finds is what the parts show.
+      content: parts ? parts.map((part) => (part.type === 'text' ? part.text : '')).join('') : content,
+      parts,
       model: text(message.model, `${at}.model`, 200, { optional: true }),
       createdAt: time(message.createdAt, `${at}.createdAt`),
     };
   });
+  checkToolResults(imported, where);
   const activeKey = text(session.activeMessageId, `${where}.session.activeMessageId`, 200, { optional: true });
   if (activeKey !== null && !imported.some((message) => message.key === activeKey)) throw invalid(`${where}.session.activeMessageId`, 'is not one of its messages');
   const flag = (name: 'archived' | 'pinned') => {
@@ -208,7 +300,7 @@ function chatGptConversation(value: unknown, where: string): ImportedConversatio
     if (content.trim() === '') continue;
     const slug = text(metadata.model_slug, `${at}.message.metadata.model_slug`, 200, { optional: true });
     if (role === 'assistant' && slug) model = slug;
-    kept.set(id, { key: id, parentKey: null, role, content, model: role === 'assistant' ? slug : null, createdAt: time(message.create_time, `${at}.message.create_time`) });
+    kept.set(id, { key: id, parentKey: null, role, content, parts: null, model: role === 'assistant' ? slug : null, createdAt: time(message.create_time, `${at}.message.create_time`) });
   }
   for (const [id, parent] of parents) {
     if (parent !== null && !parents.has(parent)) throw invalid(`${where}.mapping.${id.slice(0, 64)}.parent`, 'is not a node of the mapping');

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { type ChatSessionEntity, ConversationTransferRepository, type MessageEntity, MessagesRepository, type SessionToImport } from '@app/persistence';
+import { type ChatSessionEntity, ConversationTransferRepository, type MessageEntity, type MessagePart, MessagesRepository, type SessionToImport } from '@app/persistence';
 import { ConversationTree } from '../sessions/conversation-tree.js';
+import { messageParts } from '../sessions/dto/session-response.dto.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, type ExportedConversation, type ImportedConversation, parseImport } from './conversation-formats.js';
 
@@ -24,6 +25,7 @@ function exported(session: ChatSessionEntity, messages: MessageEntity[]): Export
       parentId: message.parentId,
       role: message.role,
       content: message.content,
+      parts: messageParts(message),
       status: message.status,
       model: message.model,
       createdAt: message.createdAt.toISOString(),
@@ -33,14 +35,47 @@ function exported(session: ChatSessionEntity, messages: MessageEntity[]): Export
 
 const ROLE_HEADINGS = { user: 'You', assistant: 'Assistant', system: 'System', tool: 'Tool results' } as const;
 
-/** The branch shown, as Markdown: the title, then each message under its author. */
+/** A code fence longer than any run of backticks in the text, so that the text cannot close it. */
+function fenced(text: string, info = ''): string {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${info}\n${text}\n${fence}`;
+}
+
+/** One line of plain text, Markdown's special characters escaped. */
+const inline = (text: string) => text.replace(/\s+/g, ' ').replace(/[\\`*_[\]<>]/g, '\\$&');
+/** A code span for an id or a name: nothing is escaped inside one, so backticks and line breaks become spaces. */
+const code = (text: string) => `\`${text.replace(/[`\s]+/g, ' ')}\``;
+
+/**
+ * One part as Markdown: text as written; reasoning folded in a <details> block (provider signatures and redacted
+ * data are opaque and left out; a redacted block is only mentioned); tool calls and results as code; files by name.
+ */
+function markdownPart(part: MessagePart): string {
+  switch (part.type) {
+    case 'text':
+      return part.text;
+    case 'reasoning':
+      if (part.text === '') return part.metadata?.redactedData ? '_Reasoning redacted by the provider._' : '';
+      return `<details>\n<summary>Reasoning</summary>\n\n${part.text.split('\n').map((line) => `> ${line}`).join('\n')}\n\n</details>`;
+    case 'tool_call':
+      return `**Tool call** ${code(part.name)} (${code(part.id)})\n\n${fenced(part.arguments, 'json')}`;
+    case 'tool_result':
+      return `**Tool result** for ${code(part.toolCallId)}\n\n${fenced(part.content)}`;
+    case 'file':
+      return `[file: ${inline(part.filename ?? 'unnamed')} (${inline(part.mediaType)})]`;
+  }
+}
+
+/** The branch shown, as Markdown: the title, then each message under its author, part by part. */
 function markdown(session: ChatSessionEntity, branch: MessageEntity[]): string {
-  const parts = [`# ${session.title.replace(/\s+/g, ' ')}`];
+  const sections = [`# ${session.title.replace(/\s+/g, ' ')}`];
   for (const message of branch) {
     const author = message.role === 'assistant' && message.model ? `${ROLE_HEADINGS.assistant} (${message.model})` : ROLE_HEADINGS[message.role];
-    parts.push(`## ${author}\n\n${message.content}`);
+    const body = messageParts(message).map(markdownPart).filter((text) => text !== '');
+    sections.push(`## ${author}\n\n${body.join('\n\n')}`);
   }
-  return `${parts.join('\n\n')}\n`;
+  return `${sections.join('\n\n')}\n`;
 }
 
 /** Whole conversations out (our JSON, Markdown, JSON lines of everything) and in (ours and ChatGPT's). */
@@ -108,6 +143,7 @@ export class TransferService {
         parentId: message.parentKey === null ? null : ids.get(message.parentKey)!,
         role: message.role,
         content: message.content,
+        parts: message.parts,
         model: message.model,
         provider: message.role === 'assistant' ? conversation.provider : null,
         createdAt,

@@ -43,7 +43,7 @@ export {
   UserEntity,
 };
 export { FEEDBACK_RATINGS, type FeedbackRating } from './message-feedback.entity.js';
-export type { SharedSnapshot } from './shared-link.entity.js';
+export type { SharedPart, SharedSnapshot } from './shared-link.entity.js';
 export { USER_ROLES, type UserRole } from './user.entity.js';
 export { CONNECTION_SOURCES, type ConnectionSource } from './provider-connection.entity.js';
 export { USAGE_STATUSES, type UsageStatus } from './usage-record.entity.js';

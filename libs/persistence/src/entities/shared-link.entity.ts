@@ -2,10 +2,22 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { ChatSessionEntity } from './chat-session.entity.js';
 import { UserEntity } from './user.entity.js';
 
+/**
+ * A message part as a share link shows it: what a reader can read. Provider data (signatures, redacted
+ * reasoning) and file ids are not part of it; a file is its name and type, never its bytes.
+ */
+export type SharedPart =
+  | { type: 'text'; text: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'tool_call'; id: string; name: string; arguments: string }
+  | { type: 'tool_result'; toolCallId: string; content: string }
+  | { type: 'file'; mediaType: string; filename?: string };
+
 /** What a share link shows: the conversation as it was when it was shared, and nothing else of the session. */
 export interface SharedSnapshot {
   title: string;
-  messages: { role: string; content: string; createdAt: string }[];
+  /** `parts`: absent from links made before messages had parts (their content is the one text part). */
+  messages: { role: string; content: string; parts?: SharedPart[]; createdAt: string }[];
 }
 
 /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ChatSessionEntity } from '../entities/chat-session.entity.js';
-import type { MessageRole } from '../entities/message.entity.js';
+import type { MessagePart, MessageRole } from '../entities/message.entity.js';
 
 /** A session to write, with ids already chosen and its messages parents first. */
 export interface SessionToImport {
@@ -21,6 +21,8 @@ export interface SessionToImport {
     parentId: string | null;
     role: MessageRole;
     content: string;
+    /** Null: the message is its content alone. */
+    parts: MessagePart[] | null;
     model: string | null;
     provider: string | null;
     createdAt: Date;
@@ -62,8 +64,8 @@ export class ConversationTransferRepository {
       );
       if (messages.length > 0) {
         await manager.query(
-          `INSERT INTO messages (id, session_id, parent_id, role, content, status, provider, model, created_at)
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::text[], $6::varchar[], $7::varchar[], $8::varchar[], $9::timestamptz[])`,
+          `INSERT INTO messages (id, session_id, parent_id, role, content, status, provider, model, created_at, parts)
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::text[], $6::varchar[], $7::varchar[], $8::varchar[], $9::timestamptz[], $10::jsonb[])`,
           [
             messages.map((message) => message.id),
             messages.map((message) => message.sessionId),
@@ -74,6 +76,7 @@ export class ConversationTransferRepository {
             messages.map((message) => message.provider),
             messages.map((message) => message.model),
             messages.map((message) => message.createdAt),
+            messages.map((message) => (message.parts ? JSON.stringify(message.parts) : null)),
           ],
         );
       }

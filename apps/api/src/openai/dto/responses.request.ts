@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { plainToInstance, Transform } from 'class-transformer';
+import { REASONING_EFFORTS, type ReasoningEffort } from '@app/ai';
+import { plainToInstance, Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import type { CompatibleTurn } from '../openai.service.js';
 import { contentText, IsTextContent, type TextContent } from './text-content.js';
@@ -21,7 +22,15 @@ export class ResponseInputMessageDto {
   content: TextContent;
 }
 
-/** OpenAI's Responses request; fields we do not use (tools, reasoning, metadata, …) are accepted and ignored. */
+/** `reasoning`: its effort is used; `summary` is accepted and ignored (the reasoning the model gives is streamed whole). */
+export class ResponsesReasoningDto {
+  @ApiPropertyOptional({ enum: REASONING_EFFORTS, description: "Mapped to each provider's reasoning parameter (Anthropic and Gemini: a thinking budget)" })
+  @IsOptional()
+  @IsIn(REASONING_EFFORTS)
+  effort?: ReasoningEffort;
+}
+
+/** OpenAI's Responses request; fields we do not use (tools, metadata, …) are accepted and ignored. */
 export class ResponsesRequestDto {
   @ApiProperty({ example: 'echo/echo-1', description: '`provider/model`, or a bare model name of a provider you configured' })
   @IsString()
@@ -57,6 +66,12 @@ export class ResponsesRequestDto {
   @ApiPropertyOptional({ minimum: 0, maximum: 2 }) @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number;
 
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(1_000_000) max_output_tokens?: number;
+
+  @ApiPropertyOptional({ type: ResponsesReasoningDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ResponsesReasoningDto)
+  reasoning?: ResponsesReasoningDto;
 }
 
 export function responsesTurn(request: ResponsesRequestDto): CompatibleTurn {
@@ -71,6 +86,7 @@ export function responsesTurn(request: ResponsesRequestDto): CompatibleTurn {
     temperature: request.temperature,
     maxTokens: request.max_output_tokens,
     store: request.store,
+    ...(request.reasoning?.effort && { reasoning: { effort: request.reasoning.effort } }),
     ...(previous && { after: { sessionId: previous[1]!, messageId: previous[2]! } }),
   };
 }

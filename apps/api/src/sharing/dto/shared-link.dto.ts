@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import type { SharedLinkInfo, SharedSnapshot } from '@app/persistence';
+import { MESSAGE_PART_TYPES, MESSAGE_ROLES, type SharedLinkInfo, type SharedPart, type SharedSnapshot } from '@app/persistence';
 
 /** A year: a link meant to last longer should be made again. */
 export const MAX_SHARE_SECONDS = 31_536_000;
@@ -30,9 +30,22 @@ export class SharedLinkListDto {
   @ApiProperty({ type: [SharedLinkDto], description: 'Live links, newest first' }) links: SharedLinkDto[];
 }
 
+export class SharedPartDto {
+  @ApiProperty({ enum: MESSAGE_PART_TYPES, description: 'More kinds may come: skip the ones you do not know' }) type: string;
+  @ApiPropertyOptional({ description: "`text` and `reasoning`: the answer's text, or the model's reasoning (without the provider's signature)" }) text?: string;
+  @ApiPropertyOptional({ description: '`tool_call`: the call id, which a `tool_result` answers' }) id?: string;
+  @ApiPropertyOptional({ description: '`tool_call`: the function called' }) name?: string;
+  @ApiPropertyOptional({ description: "`tool_call`: the model's arguments, JSON text as it came" }) arguments?: string;
+  @ApiPropertyOptional({ description: '`tool_result`: the call answered' }) toolCallId?: string;
+  @ApiPropertyOptional({ description: "`tool_result`: the tool's output" }) content?: string;
+  @ApiPropertyOptional({ example: 'image/png', description: '`file`: its type (the file itself is not shared)' }) mediaType?: string;
+  @ApiPropertyOptional({ description: '`file`: its name as uploaded' }) filename?: string;
+}
+
 export class SharedMessageDto {
-  @ApiProperty({ enum: ['system', 'user', 'assistant'] }) role: string;
-  @ApiProperty() content: string;
+  @ApiProperty({ enum: MESSAGE_ROLES }) role: string;
+  @ApiProperty({ description: "The plain text (a reply's answer, without its reasoning)" }) content: string;
+  @ApiProperty({ type: [SharedPartDto], description: 'The message in order: text, reasoning, tool calls and results, files by name' }) parts: SharedPartDto[];
   @ApiProperty() createdAt: string;
 }
 
@@ -49,5 +62,11 @@ export function mapSharedLink(link: SharedLinkInfo): SharedLinkDto {
 }
 
 export function mapSharedConversation(snapshot: SharedSnapshot, sharedAt: Date, expiresAt: Date | null): SharedConversationDto {
-  return { title: snapshot.title, messages: snapshot.messages.map(({ role, content, createdAt }) => ({ role, content, createdAt })), sharedAt, expiresAt };
+  const messages = snapshot.messages.map(({ role, content, parts, createdAt }) => ({ role, content, parts: parts ?? textOnly(content), createdAt }));
+  return { title: snapshot.title, messages, sharedAt, expiresAt };
+}
+
+/** A message of a link made before parts: its content as one text part, as the sessions API shows such a message. */
+function textOnly(content: string): SharedPart[] {
+  return content ? [{ type: 'text', text: content }] : [];
 }
