@@ -11,6 +11,8 @@ export default {
   // Two suites at a time (jest's default is one on a 2-core machine): every e2e suite has its own server, port and
   // database (and its own Redis when it kills one), and much of a suite's time is spent waiting on streams.
   maxWorkers: 2,
+  // The slowest suites first, also on a fresh clone, where jest has no durations of its own to go by.
+  testSequencer: '<rootDir>/test/slow-first.sequencer.js',
   reporters: ['default', '<rootDir>/test/skipped-suites.reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/deploy/'], testRegex: '.*\\.spec\\.ts$' },
