@@ -8,6 +8,7 @@ import { deltaText } from '../../../fake-llm/src/fake-llm.server.js';
 import { eventually } from '../../../../test/helpers/eventually.js';
 import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
 import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
+import { FilesModule } from '../files/files.module.js';
 import { GenerationsModule } from '../generations/generations.module.js';
 import { MetricsModule } from '../observability/metrics.module.js';
 import { PresetsModule } from '../presets/presets.module.js';
@@ -22,7 +23,7 @@ import { TitlesService } from './titles.service.js';
 const MAX_REPLY_CHARS = 1000;
 
 /** ChatService with what ChatModule gives it, without the HTTP side (controller, guards). */
-@Module({ imports: [GenerationsModule, PresetsModule, ProvidersModule, RoutingModule, SessionsModule], providers: [ChatService, TitlesService] })
+@Module({ imports: [FilesModule, GenerationsModule, PresetsModule, ProvidersModule, RoutingModule, SessionsModule], providers: [ChatService, TitlesService] })
 class ChatServiceModule {}
 
 const all = (events: Observable<MessageEvent>) => lastValueFrom(events.pipe(toArray()));
