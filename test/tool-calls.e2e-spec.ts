@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { echoToolResults, FAKE_GEMINI_SIGNATURE, fakeToolCall, type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
@@ -227,6 +228,28 @@ describe('tool calls: the native loop and /v1, through the fake upstream (e2e)',
           .send({ model: 'openai/fake:deltas=1', messages: [{ role: 'user', content: 'hi' }], ...fields });
         expect(response.status).toBe(400);
       }
+    });
+  });
+
+  describe('/v1/messages through the official Anthropic SDK', () => {
+    it('streams tool_use blocks and goes on from tool_result blocks', async () => {
+      const created = await api.http().post('/api/keys').set(user.auth).send({ name: 'anthropic tools client' }).expect(201);
+      const client = new Anthropic({ apiKey: created.body.key, baseURL: api.url, maxRetries: 0 });
+      const tools = TOOLS.map(({ name, description, parameters }) => ({ name, ...(description && { description }), input_schema: parameters as Anthropic.Tool.InputSchema }));
+      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'weather and time?' }];
+      const message = await client.messages.stream({ model: 'openai/fake:deltas=1,tools=2', max_tokens: 100, messages, tools }).finalMessage();
+      expect(message.stop_reason).toBe('tool_use');
+      const toolUse = message.content.filter((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
+      expect(toolUse.map(({ id, name, input }) => ({ id, name, arguments: JSON.stringify(input) }))).toEqual([0, 1].map((i) => fakeToolCall(i, ['weather', 'time'], 'openai')));
+
+      const answer = await client.messages.create({
+        model: 'openai/fake:deltas=1',
+        max_tokens: 100,
+        tools,
+        messages: [...messages, { role: 'assistant', content: message.content }, { role: 'user', content: toolUse.map((block, i) => ({ type: 'tool_result' as const, tool_use_id: block.id, content: `w${i}` })) }],
+      });
+      expect(answer.content).toEqual([{ type: 'text', text: echoToolResults(['w0', 'w1']) }]);
+      expect(answer.stop_reason).toBe('end_turn');
     });
   });
 });
