@@ -44,6 +44,7 @@ const ROUTES: { method: Method; path: string }[] = [
   { method: 'get', path: '/api/chat/sessions/:id/stream' },
   { method: 'post', path: '/api/chat/sessions/:id/stream-token' },
   { method: 'post', path: '/api/chat/sessions/:id/stop' },
+  { method: 'post', path: '/api/chat/sessions/:id/tool-results' },
   { method: 'get', path: '/api/chat/sessions' },
   { method: 'get', path: '/api/chat/sessions/:id' },
   { method: 'get', path: '/api/chat/sessions/:id/messages' },
@@ -149,6 +150,7 @@ const bodyArbitrary = fc.oneof(
       'models', 'enabled', 'maxOutputTokens', 'minTemperature', 'maxTemperature', 'targets', 'fallbacks',
       'monthlyLimit',
       'systemPrompt', 'maxOutputTokens', 'reasoning', 'presetId',
+      'tools', 'toolChoice', 'results', 'tool_choice', 'parallel_tool_calls',
     ),
     junk,
     { maxKeys: 5 },
@@ -221,6 +223,7 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/api/providers/:provider': { defaultModel: 'gpt-4o-mini', baseUrl: 'https://127.0.0.1/v1' },
     '/api/chat/stream': { message: 'hi', provider: 'echo', model: 'echo-1' },
     '/api/chat/sessions/:id/regenerate': { provider: 'echo', model: 'echo-1' },
+    '/api/chat/sessions/:id/tool-results': { results: [{ toolCallId: 'call_1', content: 'sunny' }], tools: [{ name: 'weather', parameters: { type: 'object' } }], toolChoice: 'auto' },
     '/api/chat/sessions/:id/messages/:messageId/edit': { content: 'again', provider: 'echo' },
     '/api/chat/sessions/:id/branch': { messageId: '00000000-0000-4000-8000-000000000000' },
     '/api/chat/sessions/:id/title': { title: 'a title' },
@@ -249,7 +252,15 @@ function validBodies(email: string): Record<string, Record<string, unknown>> {
     '/api/admin/prices/:id': { currency: 'EUR', inputPerMillion: '1', outputPerMillion: '2', cachedInputPerMillion: '0.5', reasoningPerMillion: '2' },
     '/api/admin/budgets/:role': { monthlyLimit: '25.50' },
     '/api/admin/users/:id/budget': { monthlyLimit: '10' },
-    '/v1/chat/completions': { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] },
+    '/v1/chat/completions': {
+      model: 'echo/echo-1',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+      ],
+      tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }],
+    },
   };
 }
 /** Logging out everywhere reads no body, so an otherwise valid request to it would end the suite's own sign-in. */

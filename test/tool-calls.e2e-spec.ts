@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { echoToolResults, fakeToolCall, type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { echoToolResults, FAKE_GEMINI_SIGNATURE, fakeToolCall, type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventNames, readStream, type SseEvent, type StreamResult } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 /** The wire formats whose tool-call streams the strategies speak. */
-const FORMATS = ['openai'] as const;
+const FORMATS = ['openai', 'anthropic', 'gemini'] as const;
 
 const TOOLS = [
   { name: 'weather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
@@ -80,6 +81,14 @@ describe('tool calls: the native loop and /v1, through the fake upstream (e2e)',
         expect.objectContaining({ role: 'assistant', tool_calls: [expect.objectContaining({ id: calls[0]!.id, function: { name: 'weather', arguments: calls[0]!.arguments } })] }),
         { role: 'tool', tool_call_id: calls[0]!.id, content: 'sunny' },
       ]);
+    });
+  });
+
+  describe('the Gemini wire format sent upstream', () => {
+    it("sends the call's thoughtSignature back with it on the continuation", async () => {
+      const { sessionId, calls } = await callingSession('gemini', 1);
+      await sendResults(sessionId, { results: [{ toolCallId: calls[0]!.id, content: 'sunny' }] });
+      expect(JSON.stringify(fake.requests.at(-1)!.body.contents)).toContain(FAKE_GEMINI_SIGNATURE);
     });
   });
 
@@ -180,6 +189,22 @@ describe('tool calls: the native loop and /v1, through the fake upstream (e2e)',
       expect(answer.choices[0]!.finish_reason).toBe('stop');
     });
 
+    it.each(['anthropic', 'gemini'])('streams the %s format\'s calls as delta.tool_calls, and goes on from tool messages', async (provider) => {
+      const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'weather?' }];
+      const completion = await client.chat.completions.stream({ model: `${provider}/fake:deltas=1,tools=2`, messages, tools }).finalChatCompletion();
+      const choice = completion.choices[0]!;
+      expect(choice.finish_reason).toBe('tool_calls');
+      const toolCalls = choice.message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
+      expect(toolCalls.map((call) => call.function.name)).toEqual(['weather', 'time']);
+      expect(toolCalls.every((call) => call.id.length > 0)).toBe(true);
+      const answer = await client.chat.completions.create({
+        model: `${provider}/fake:deltas=1`,
+        tools,
+        messages: [...messages, choice.message as OpenAI.ChatCompletionMessageParam, ...toolCalls.map((call, i) => ({ role: 'tool' as const, tool_call_id: call.id, content: `v${i}` }))],
+      });
+      expect(answer.choices[0]!.message.content).toBe(echoToolResults(['v0', 'v1']));
+    });
+
     it('answers a non-streaming completion with message.tool_calls', async () => {
       const completion = await client.chat.completions.create({ model: 'openai/fake:deltas=1,tools=1', messages: [{ role: 'user', content: 'weather?' }], tools });
       const choice = completion.choices[0]!;
@@ -203,6 +228,28 @@ describe('tool calls: the native loop and /v1, through the fake upstream (e2e)',
           .send({ model: 'openai/fake:deltas=1', messages: [{ role: 'user', content: 'hi' }], ...fields });
         expect(response.status).toBe(400);
       }
+    });
+  });
+
+  describe('/v1/messages through the official Anthropic SDK', () => {
+    it('streams tool_use blocks and goes on from tool_result blocks', async () => {
+      const created = await api.http().post('/api/keys').set(user.auth).send({ name: 'anthropic tools client' }).expect(201);
+      const client = new Anthropic({ apiKey: created.body.key, baseURL: api.url, maxRetries: 0 });
+      const tools = TOOLS.map(({ name, description, parameters }) => ({ name, ...(description && { description }), input_schema: parameters as Anthropic.Tool.InputSchema }));
+      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'weather and time?' }];
+      const message = await client.messages.stream({ model: 'openai/fake:deltas=1,tools=2', max_tokens: 100, messages, tools }).finalMessage();
+      expect(message.stop_reason).toBe('tool_use');
+      const toolUse = message.content.filter((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
+      expect(toolUse.map(({ id, name, input }) => ({ id, name, arguments: JSON.stringify(input) }))).toEqual([0, 1].map((i) => fakeToolCall(i, ['weather', 'time'], 'openai')));
+
+      const answer = await client.messages.create({
+        model: 'openai/fake:deltas=1',
+        max_tokens: 100,
+        tools,
+        messages: [...messages, { role: 'assistant', content: message.content }, { role: 'user', content: toolUse.map((block, i) => ({ type: 'tool_result' as const, tool_use_id: block.id, content: `w${i}` })) }],
+      });
+      expect(answer.content).toEqual([{ type: 'text', text: echoToolResults(['w0', 'w1']) }]);
+      expect(answer.stop_reason).toBe('end_turn');
     });
   });
 });

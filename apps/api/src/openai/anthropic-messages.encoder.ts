@@ -1,5 +1,7 @@
 import type { MessageEvent } from '@nestjs/common';
-import type { ReasoningDelta, ReplyEncoder, Usage } from '../generations/reply-encoder.js';
+import type { ToolCall } from '@app/ai';
+import type { ReplyAttempt } from '@app/persistence';
+import type { FinishReason, ReasoningDelta, ReplyEncoder, StopReason, Usage } from '../generations/reply-encoder.js';
 import type { CollectedReply } from './openai.service.js';
 
 /** Anthropic's error `type` for one of our stream error codes. */
@@ -17,17 +19,20 @@ const usageOf = (usage: Usage | null) => ({ input_tokens: usage?.promptTokens ??
  * A generation as Anthropic's Messages stream: `message_start`, then its content blocks in the order the model
  * wrote them (`content_block_start`, `content_block_delta`s, `content_block_stop`): thinking blocks (`thinking_delta`s
  * and, where the provider signed the block, its `signature_delta`), redacted_thinking blocks whole, and the text
- * block; then `message_delta` with the usage and `message_stop`. A reply without text still has its (empty) text block.
+ * block, and a tool_use block per tool call once complete (its input as one `input_json_delta`); then
+ * `message_delta` with the usage (stop_reason `tool_use` after calls) and `message_stop`. A reply without text or
+ * calls still has its (empty) text block.
  */
 export class AnthropicMessagesEncoder implements ReplyEncoder {
   private open: { type: 'thinking' | 'text'; sealed: boolean } | null = null;
   private index = -1;
   private hasText = false;
+  private hasToolUse = false;
 
   constructor(private readonly model: string) {}
 
   start(_sessionId: string, messageId: string): MessageEvent[] {
-    const message = { ...anthropicMessage(this.model, { messageId, parts: [], usage: null }), content: [], stop_reason: null };
+    const message = { ...anthropicMessage(this.model, { messageId, parts: [], toolCalls: [], usage: null }), content: [], stop_reason: null };
     return [this.event('message_start', { message })];
   }
 
@@ -49,12 +54,22 @@ export class AnthropicMessagesEncoder implements ReplyEncoder {
     return events;
   }
 
-  /** A stopped reply ends as any other (Anthropic has no stop reason for it), its text being what was sent. */
-  done(_messageId: string, usage: Usage | null): MessageEvent[] {
+  toolCall({ id, name, arguments: args }: ToolCall): MessageEvent[] {
+    this.hasToolUse = true;
     return [
-      ...(this.hasText ? [] : this.openBlock('text')),
       ...this.closeBlock(),
-      this.event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: usageOf(usage) }),
+      this.event('content_block_start', { index: ++this.index, content_block: { type: 'tool_use', id, name, input: {} } }),
+      this.event('content_block_delta', { index: this.index, delta: { type: 'input_json_delta', partial_json: args } }),
+      this.event('content_block_stop', { index: this.index }),
+    ];
+  }
+
+  /** A stopped reply ends as any other (Anthropic has no stop reason for it), its text being what was sent. */
+  done(_messageId: string, usage: Usage | null, _ms?: number, _stopped?: StopReason, _attempts?: readonly ReplyAttempt[], finishReason?: FinishReason): MessageEvent[] {
+    return [
+      ...(this.hasText || this.hasToolUse ? [] : this.openBlock('text')),
+      ...this.closeBlock(),
+      this.event('message_delta', { delta: { stop_reason: finishReason ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: usageOf(usage) }),
       this.event('message_stop', {}),
     ];
   }
@@ -87,30 +102,42 @@ export class AnthropicMessagesEncoder implements ReplyEncoder {
 
 /**
  * A reply's parts as Anthropic content blocks, in order: `thinking` (with its signature; empty when the provider
- * that answered signs nothing), `redacted_thinking` with its data, and the text, always at least one text block.
+ * that answered signs nothing), `redacted_thinking` with its data, and the text: at least one text block unless
+ * tool_use blocks follow.
  */
 type ContentBlock = { type: 'text'; text: string } | { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
-function contentBlocks(parts: CollectedReply['parts']): ContentBlock[] {
+function contentBlocks(parts: CollectedReply['parts'], toolUseFollows: boolean): ContentBlock[] {
   const blocks = parts.flatMap((part): ContentBlock[] => {
     if (part.type === 'text') return [{ type: 'text', text: part.text }];
     if (part.type !== 'reasoning') return [];
     if (part.metadata?.redactedData) return [{ type: 'redacted_thinking', data: part.metadata.redactedData }];
     return [{ type: 'thinking', thinking: part.text, signature: part.metadata?.signature ?? '' }];
   });
-  return blocks.some((block) => block.type === 'text') ? blocks : [...blocks, { type: 'text', text: '' }];
+  return toolUseFollows || blocks.some((block) => block.type === 'text') ? blocks : [...blocks, { type: 'text', text: '' }];
 }
 
 /** A collected reply as an Anthropic `message`. */
-export function anthropicMessage(model: string, reply: Pick<CollectedReply, 'messageId' | 'parts' | 'usage'>) {
+export function anthropicMessage(model: string, reply: Pick<CollectedReply, 'messageId' | 'parts' | 'toolCalls' | 'usage'>) {
+  const toolUse = reply.toolCalls.map(({ id, name, arguments: args }) => ({ type: 'tool_use', id, name, input: parsedInput(args) }));
   return {
     id: `msg_${reply.messageId}`,
     type: 'message',
     role: 'assistant',
     model,
-    content: contentBlocks(reply.parts),
-    stop_reason: 'end_turn',
+    content: [...contentBlocks(reply.parts, toolUse.length > 0), ...toolUse],
+    stop_reason: toolUse.length > 0 ? 'tool_use' : 'end_turn',
     stop_sequence: null,
     usage: usageOf(reply.usage),
   };
+}
+
+/** Anthropic gives a call's input as an object: the model's JSON text parsed, or empty when it does not parse to one. */
+function parsedInput(args: string): object {
+  try {
+    const input: unknown = JSON.parse(args);
+    return typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {};
+  } catch {
+    return {};
+  }
 }
