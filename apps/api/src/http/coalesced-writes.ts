@@ -14,6 +14,18 @@ import type { Readable } from 'node:stream';
  * response, and must not stay corked for the next request on it.
  */
 export class WriteCoalescer {
+  /**
+   * The coalescers written to in this turn of the event loop, whose turn one `setImmediate` ends for all of them:
+   * a paced stream starts a turn with nearly every delta, and an immediate and a closure each time cost more than
+   * the write they guard.
+   */
+  private static turnWriters: WriteCoalescer[] = [];
+  private static readonly endTurns = () => {
+    const writers = WriteCoalescer.turnWriters;
+    WriteCoalescer.turnWriters = [];
+    for (const writer of writers) writer.endTurn();
+  };
+
   private writesThisTurn = 0;
   private corked: Socket | null = null;
 
@@ -32,11 +44,13 @@ export class WriteCoalescer {
   }
 
   private startTurn(): void {
-    setImmediate(() => {
-      this.writesThisTurn = 0;
-      this.corked?.uncork();
-      this.corked = null;
-    });
+    if (WriteCoalescer.turnWriters.push(this) === 1) setImmediate(WriteCoalescer.endTurns);
+  }
+
+  private endTurn(): void {
+    this.writesThisTurn = 0;
+    this.corked?.uncork();
+    this.corked = null;
   }
 
   private cork(): void {

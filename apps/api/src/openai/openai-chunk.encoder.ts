@@ -14,6 +14,8 @@ export function openAiErrorType(code: string): string {
 /** A generation as OpenAI `chat.completion.chunk` events, ending with `[DONE]`, the way OpenAI clients read it. */
 export class OpenAiChunkEncoder implements ReplyEncoder {
   private id = '';
+  private contentBefore = '';
+  private contentAfter = '';
   private readonly created = Math.floor(Date.now() / 1000);
 
   constructor(
@@ -23,11 +25,18 @@ export class OpenAiChunkEncoder implements ReplyEncoder {
 
   start(_sessionId: string, messageId: string): MessageEvent[] {
     this.id = `chatcmpl-${messageId}`;
-    return [this.chunk({ role: 'assistant', content: '' }, null)];
+    const opening = this.chunk({ role: 'assistant', content: '' }, null);
+    // Every content chunk is this one with another text: serialised once here, each delta only fills in its text.
+    const template = JSON.stringify(this.chunk({ content: '' }, null).data);
+    const at = template.indexOf('"content":""') + '"content":'.length;
+    this.contentBefore = template.slice(0, at);
+    this.contentAfter = template.slice(at + 2);
+    return [opening];
   }
 
+  /** Already JSON, the same bytes as the chunk object would serialise to: written as it is, whoever follows. */
   delta(content: string): MessageEvent[] {
-    return [this.chunk({ content }, null)];
+    return [{ data: this.contentBefore + JSON.stringify(content) + this.contentAfter }];
   }
 
   /** As DeepSeek and most OpenAI-compatible servers stream it, which OpenAI clients already read. */

@@ -61,8 +61,28 @@ interface TotalsRow {
 export class UsageRecordsRepository {
   constructor(@InjectRepository(UsageRecordEntity) private readonly records: Repository<UsageRecordEntity>) {}
 
+  /** Plain SQL: it runs once per reply, and TypeORM's insert builder costs more CPU than the statement. */
   async insert(record: NewUsageRecord): Promise<void> {
-    await this.records.insert(record);
+    await this.records.manager.query(
+      `INSERT INTO usage_records (user_id, message_id, provider, model, status, prompt_tokens, completion_tokens, cached_prompt_tokens,
+                                  reasoning_tokens, estimated, cost, currency, price_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        record.userId,
+        record.messageId,
+        record.provider,
+        record.model,
+        record.status,
+        record.promptTokens,
+        record.completionTokens,
+        record.cachedPromptTokens,
+        record.reasoningTokens,
+        record.estimated,
+        record.cost,
+        record.currency,
+        record.priceId,
+      ],
+    );
   }
 
   /** The usage of the user's replies in one session, for its message listing. */
