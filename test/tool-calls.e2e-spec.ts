@@ -84,6 +84,20 @@ describe('tool calls: the native loop and /v1, through the fake upstream (e2e)',
     });
   });
 
+  describe('the Anthropic wire format sent upstream', () => {
+    it('offers the tools of the history with tool_choice none to a later message that offers none, as Anthropic requires', async () => {
+      const { sessionId, calls } = await callingSession('anthropic', 1);
+      await sendResults(sessionId, { results: [{ toolCallId: calls[0]!.id, content: 'sunny' }] });
+      fake.reset();
+      const later = await stream({ sessionId, provider: 'anthropic', model: 'fake:deltas=2', message: 'thanks' });
+      expect(eventNames(later)).toEqual(['session', 'message', 'message', 'done']);
+      const body = fake.requests.at(-1)!.body;
+      expect(body.tools.map((tool: { name: string }) => tool.name)).toEqual(['weather', 'time']);
+      expect(body.tool_choice).toEqual({ type: 'none' });
+      expect(JSON.stringify(body.messages)).toContain('"type":"tool_use"');
+    });
+  });
+
   describe('the Gemini wire format sent upstream', () => {
     it("sends the call's thoughtSignature back with it on the continuation", async () => {
       const { sessionId, calls } = await callingSession('gemini', 1);

@@ -17,7 +17,7 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { ChatEventWriter, withHeartbeat } from './chat-events.js';
 import type { EditMessageDto, GenerationOptionsDto, StreamChatDto, ToolResultsDto } from './dto/stream-chat.dto.js';
 import { FilesService } from '../files/files.service.js';
-import { fileParts, type HistoryTurn, readFiles, selectHistory, storedTurns } from './history.js';
+import { fileParts, type HistoryTurn, readFiles, selectHistory, storedTurns, toolsOfHistory } from './history.js';
 import { TitlesService } from './titles.service.js';
 
 const TITLE_LENGTH = 50;
@@ -322,7 +322,9 @@ export class ChatService {
   /** Routes the turn (policy, alias, cooldowns: any refusal is still a plain JSON error) and starts its reply. */
   private async start(user: AuthUser, spec: TurnSpec, encoder: ReplyEncoder, shared: boolean): Promise<Generation> {
     const { existing, question } = spec;
-    const history = await readFiles(selectHistory(spec.context, this.config.historyMaxChars), this.filesLimits.contextMaxBytes, {
+    const window = selectHistory(spec.context, this.config.historyMaxChars);
+    const historyTools = spec.tools?.length ? undefined : toolsOfHistory(window);
+    const history = await readFiles(window, this.filesLimits.contextMaxBytes, {
       sizes: (fileIds) => this.files.sizes(user.id, fileIds),
       bytes: (fileIds) => this.files.readBytes(user.id, fileIds),
     });
@@ -339,6 +341,7 @@ export class ChatService {
           ...(spec.toolChoice && { toolChoice: spec.toolChoice }),
           ...(spec.parallelToolCalls !== undefined && { parallelToolCalls: spec.parallelToolCalls }),
         }),
+        ...(historyTools && { tools: historyTools, toolChoice: 'none' as const }),
       },
     );
     return this.generations.start({

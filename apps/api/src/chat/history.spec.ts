@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MessageEntity } from '@app/persistence';
-import { readFiles, selectHistory, storedTurns } from './history.js';
+import { readFiles, selectHistory, storedTurns, toolsOfHistory } from './history.js';
 
 const message = (role: MessageEntity['role'], content: string) => ({ role, content }) as MessageEntity;
 
@@ -62,6 +62,16 @@ describe('selectHistory', () => {
     it('never cuts between a call and its result, whatever the budget', () => {
       const window = selectHistory(storedTurns([...loop.slice(1), stored('assistant', 'old'), stored('user', 'older')]), 1);
       expect(window.map((turn) => turn.role)).toEqual(['user', 'assistant', 'tool']);
+    });
+
+    it('tells the tools the newest calling reply was offered, and sends none of them as a turn field', async () => {
+      const tools = [{ name: 'weather', parameters: { type: 'object' } }];
+      const offered = [loop[0]!, loop[1]!, { ...loop[2]!, tools } as MessageEntity, loop[3]!];
+      const window = selectHistory(storedTurns(offered), 1000);
+      expect(toolsOfHistory(window)).toEqual(tools);
+      expect(toolsOfHistory(selectHistory(storedTurns(loop), 1000))).toBeUndefined();
+      const read = await readFiles(window, 1000, { sizes: async () => new Map(), bytes: async () => new Map() });
+      expect(read.some((turn) => 'offeredTools' in turn)).toBe(false);
     });
 
     it('leaves out calls never answered, keeping their text', () => {

@@ -1,15 +1,18 @@
-import type { ChatAttachment, ChatTurn, ReasoningBlock } from '@app/ai';
+import type { ChatAttachment, ChatTurn, ReasoningBlock, ToolCall, ToolDefinition } from '@app/ai';
 import type { MessageEntity, MessagePart } from '@app/persistence';
 
 /** A file part of a message: the file stays in the files store, the message names it. */
 export type FilePart = Extract<MessagePart, { type: 'file' }>;
 
-/** A turn of the context, with the files its message names, still to be read (see `readFiles`). */
-export type HistoryTurn = ChatTurn & { files?: FilePart[] };
+/**
+ * A turn of the context, with the files its message names, still to be read (see `readFiles`), and for a reply
+ * that called tools the tools its request offered (see `toolsOfHistory`).
+ */
+export type HistoryTurn = ChatTurn & { files?: FilePart[]; offeredTools?: ToolDefinition[] };
 
 export const fileParts = (parts: readonly MessagePart[] | null | undefined): FilePart[] => (parts ?? []).filter((part): part is FilePart => part.type === 'file');
 
-type StoredMessage = Pick<MessageEntity, 'role' | 'content' | 'parts'>;
+type StoredMessage = Pick<MessageEntity, 'role' | 'content' | 'parts'> & Partial<Pick<MessageEntity, 'tools'>>;
 
 /**
  * The turns recorded messages stand for, newest first like the branch they come from. A reply that made tool
@@ -23,7 +26,7 @@ export function storedTurns(newestFirst: readonly StoredMessage[]): HistoryTurn[
     if (message.role === 'tool') {
       return parts.flatMap((part) => (part.type === 'tool_result' ? [{ role: 'tool' as const, content: part.content, toolCallId: part.toolCallId }] : [])).reverse();
     }
-    const toolCalls = parts.flatMap((part) => (part.type === 'tool_call' ? [{ id: part.id, name: part.name, arguments: part.arguments }] : []));
+    const toolCalls = parts.flatMap(({ type, ...call }) => (type === 'tool_call' ? [call as ToolCall] : []));
     if (message.role !== 'assistant' || toolCalls.length === 0) {
       const files = fileParts(parts);
       return [{ role: message.role, content: message.content, ...(files.length > 0 && { files }) }];
@@ -31,7 +34,7 @@ export function storedTurns(newestFirst: readonly StoredMessage[]): HistoryTurn[
     const reasoning = parts.flatMap((part): ReasoningBlock[] =>
       part.type === 'reasoning' ? [{ text: part.text, ...(part.metadata?.signature && { signature: part.metadata.signature }), ...(part.metadata?.redactedData && { redactedData: part.metadata.redactedData }) }] : [],
     );
-    return [{ role: 'assistant', content: message.content, toolCalls, ...(reasoning.length > 0 && { reasoning }) }];
+    return [{ role: 'assistant', content: message.content, toolCalls, ...(reasoning.length > 0 && { reasoning }), ...(message.tools?.length && { offeredTools: message.tools }) }];
   });
 }
 
@@ -89,6 +92,15 @@ function pairToolTurns(oldestFirst: readonly HistoryTurn[]): HistoryTurn[] {
   }
   return paired;
 }
+/**
+ * The tools the newest reply of the window that called tools was offered. Anthropic refuses a history of tool
+ * calls without tool definitions (and Gemini may): a turn that offers none is offered these, with the choice
+ * `none`, so that the model reads the calls and results and makes no new call.
+ */
+export function toolsOfHistory(window: readonly HistoryTurn[]): ToolDefinition[] | undefined {
+  return window.findLast((turn) => turn.offeredTools?.length)?.offeredTools;
+}
+
 /** Reads the files the store still has (deleted ones are left out): sizes first, bytes only of those chosen. */
 export interface FileReader {
   sizes(fileIds: readonly string[]): Promise<Map<string, number>>;
@@ -103,7 +115,7 @@ export interface FileReader {
  */
 export async function readFiles(turns: readonly HistoryTurn[], maxBytes: number, reader: FileReader): Promise<ChatTurn[]> {
   const named = turns.flatMap((turn) => turn.files ?? []).map((part) => part.fileId);
-  if (named.length === 0) return turns.map(({ files: _none, ...turn }) => turn);
+  if (named.length === 0) return turns.map(({ files: _none, offeredTools: _offered, ...turn }) => turn);
   const sizes = await reader.sizes([...new Set(named)]);
   const chosen = new Set<string>();
   let used = 0;
@@ -121,7 +133,7 @@ export async function readFiles(turns: readonly HistoryTurn[], maxBytes: number,
     }
   }
   const bytes = await reader.bytes([...chosen]);
-  return turns.map(({ files, ...turn }) => {
+  return turns.map(({ files, offeredTools: _offered, ...turn }) => {
     const attachments: ChatAttachment[] = (files ?? []).flatMap((part) => {
       const read = bytes.get(part.fileId);
       return read ? [{ mediaType: part.mediaType, data: read.toString('base64'), ...(part.filename && { filename: part.filename }) }] : [];
