@@ -265,5 +265,24 @@ describe('tool calls: the native loop and /v1, through the fake upstream (e2e)',
       expect(answer.content).toEqual([{ type: 'text', text: echoToolResults(['w0', 'w1']) }]);
       expect(answer.stop_reason).toBe('end_turn');
     });
+
+    it('reads a tool_result whose content parts are not objects as empty text, never a 500', async () => {
+      const created = await api.http().post('/api/keys').set(user.auth).send({ name: 'hostile anthropic client' }).expect(201);
+      const response = await api
+        .http()
+        .post('/v1/messages')
+        .set('x-api-key', created.body.key)
+        .send({
+          model: 'openai/fake:deltas=1,id=hostile-result',
+          max_tokens: 50,
+          messages: [
+            { role: 'user', content: 'weather?' },
+            { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} }] },
+            { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [null, 7, { type: 'text', text: 'sunny' }] }] },
+          ],
+        });
+      expect(response.status).toBe(200);
+      expect(response.body.content).toEqual([{ type: 'text', text: echoToolResults(['sunny']) }]);
+    });
   });
 });

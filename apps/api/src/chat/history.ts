@@ -58,7 +58,7 @@ export function selectHistory(newestFirst: readonly HistoryTurn[], maxChars: num
   const picked: HistoryTurn[] = [];
   let used = 0;
   for (const turn of newestFirst) {
-    if (turn.content.length === 0 && turn.role !== 'tool' && !turn.toolCalls?.length) continue;
+    if (turn.content.length === 0 && turn.role !== 'tool' && !turn.toolCalls?.length && !turn.attachments?.length && !turn.files?.length) continue;
     const chained = picked.length > 0 && needsPredecessor(picked.at(-1)!);
     if (picked.length > 0 && !chained && used + size(turn) > maxChars) break;
     used += size(turn);

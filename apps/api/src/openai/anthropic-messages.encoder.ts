@@ -59,7 +59,7 @@ export class AnthropicMessagesEncoder implements ReplyEncoder {
     return [
       ...this.closeBlock(),
       this.event('content_block_start', { index: ++this.index, content_block: { type: 'tool_use', id, name, input: {} } }),
-      this.event('content_block_delta', { index: this.index, delta: { type: 'input_json_delta', partial_json: args } }),
+      this.event('content_block_delta', { index: this.index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(parsedInput(args)) } }),
       this.event('content_block_stop', { index: this.index }),
     ];
   }

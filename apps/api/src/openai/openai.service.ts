@@ -84,8 +84,8 @@ export class OpenAiService {
     const question = history.pop();
     // A conversation that ends with tool results goes on from them: there is no new question to record.
     const answersTools = question?.role === 'tool';
-    if (!question || (!answersTools && (question.role !== 'user' || !question.content))) {
-      throw new AppError('VALIDATION_FAILED', 'The last message must be a non-empty user message, or tool results');
+    if (!question || (!answersTools && (question.role !== 'user' || (!question.content && !question.attachments?.length)))) {
+      throw new AppError('VALIDATION_FAILED', 'The last message must be a non-empty user message (text or images), or tool results');
     }
     const spec = {
       providerId,

@@ -25,6 +25,9 @@ function sharedPart(part: MessagePart): SharedPart[] {
       return part.text === '' ? [] : [{ type: 'reasoning', text: part.text }];
     case 'file':
       return [{ type: 'file', mediaType: part.mediaType, ...(part.filename !== undefined && { filename: part.filename }) }];
+    case 'tool_call':
+      // Without Gemini's signature: provider data, as a reasoning signature is.
+      return [{ type: 'tool_call', id: part.id, name: part.name, arguments: part.arguments }];
     default:
       return [part];
   }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
-import type { ChatTurn, ToolChoice } from '@app/ai';
+import type { ChatTurn, ReasoningBlock, ToolChoice } from '@app/ai';
 import { AppError } from '@app/common';
 import { MAX_TOOL_DESCRIPTION, MAX_TOOLS, TOOL_NAME } from '../../chat/dto/tools.dto.js';
 import type { CompatibleTurn } from '../openai.service.js';
@@ -134,7 +134,14 @@ function chatTurns(message: AnthropicMessageDto): ChatTurn[] {
         if (!isString(block.id) || !isString(block.name)) throw new AppError('VALIDATION_FAILED', 'A tool_use block needs an id and a name');
         return { id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) };
       });
-    return [{ role: 'assistant', content: text, ...(toolCalls.length > 0 && { toolCalls }) }];
+    // Signed thinking goes back to Anthropic before a tool_use turn when thinking is on (the strategy decides).
+    const reasoning = blocks.flatMap((block): ReasoningBlock[] => {
+      if (block.type === 'thinking' && typeof block.thinking === 'string') {
+        return [{ text: block.thinking, ...(typeof block.signature === 'string' && block.signature !== '' && { signature: block.signature }) }];
+      }
+      return block.type === 'redacted_thinking' && typeof block.data === 'string' ? [{ text: '', redactedData: block.data }] : [];
+    });
+    return [{ role: 'assistant', content: text, ...(toolCalls.length > 0 && { toolCalls }), ...(toolCalls.length > 0 && reasoning.length > 0 && { reasoning }) }];
   }
   const results = blocks
     .filter((block) => block.type === 'tool_result')

@@ -23,5 +23,7 @@ export function IsTextContent(options?: ValidationOptions): PropertyDecorator {
 
 /** The text of a content: its text parts joined (images, files and tool parts are not forwarded). */
 export function contentText(content: TextContent): string {
-  return typeof content === 'string' ? content : content.map((part) => (typeof part.text === 'string' && /text/.test(part.type) ? part.text : '')).join('');
+  // Nested contents (an Anthropic tool_result's) were not checked part by part: anything may be in them.
+  const text = (part: unknown) => (typeof part === 'object' && part !== null && typeof (part as { text?: unknown }).text === 'string' && /text/.test(String((part as { type?: unknown }).type)) ? (part as { text: string }).text : '');
+  return typeof content === 'string' ? content : content.map(text).join('');
 }
