@@ -1,7 +1,7 @@
 import { Logger, type MessageEvent } from '@nestjs/common';
 import { type Context, context as otelContext, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Observable, Subscription } from 'rxjs';
-import { type ChatDelta, type ChatProvider, type ChatRequest, type ToolCall, chatTracer, ERROR_TYPE, GEN_AI, getProviderInfo, type ProviderId, UpstreamError } from '@app/ai';
+import { type ChatDelta, type ChatProvider, type ChatRequest, type ToolCall, chatTracer, ERROR_TYPE, GEN_AI, getProviderInfo, type ProviderId, TOOL_CALLS_FINISH, UpstreamError } from '@app/ai';
 import type { FinishedReply, NewTurn, ReplyAttempt } from '@app/persistence';
 import type { MetricsService } from '../observability/metrics.service.js';
 import type { ReplyAccounting, ReplyCharge, ReportedUsage } from '../usage/reply-accounting.service.js';
@@ -307,7 +307,9 @@ export class Generation {
     else if (delta.type === 'usage') this.usage = reportedUsage(delta);
     else {
       this.finish = delta;
-      this.closeToolCall();
+      // Strategies end a reply of calls with TOOL_CALLS_FINISH; any other end (a length limit) cut the open one off.
+      if (delta.reason === TOOL_CALLS_FINISH) this.closeToolCall();
+      else this.parts.dropOpenToolCall();
     }
   }
 

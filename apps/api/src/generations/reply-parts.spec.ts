@@ -54,4 +54,13 @@ describe('ReplyParts', () => {
     expect(parts.saved()!.map((part) => part.type)).toEqual(['text', 'tool_call', 'tool_call']);
     expect(parts.toolCalls()).toHaveLength(2);
   });
+
+  it('drops a call cut off by the end of the reply, keeping the complete ones', () => {
+    const parts = new ReplyParts();
+    parts.addToolCallPiece({ index: 0, id: 'a', name: 'weather', arguments: '{}' }, 5);
+    parts.addToolCallPiece({ index: 1, id: 'b', name: 'time', arguments: '{"zo' }, 5);
+    parts.dropOpenToolCall();
+    expect(parts.closeToolCall()).toBeNull();
+    expect(parts.toolCalls()).toEqual([{ id: 'a', name: 'weather', arguments: '{}' }]);
+  });
 });

@@ -95,6 +95,11 @@ export class ReplyParts {
     return call;
   }
 
+  /** Drops the open tool call, cut off by the reply's end (a length limit): its arguments are incomplete. */
+  dropOpenToolCall(): void {
+    this.open = null;
+  }
+
   /** The reply's complete tool calls, in order. */
   toolCalls(): ToolCall[] {
     return this.list.flatMap(({ type, ...call }) => (type === 'tool_call' ? [call as ToolCall] : []));
