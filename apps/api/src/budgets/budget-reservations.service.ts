@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { type ReasoningOptions, thinkingBudget } from '@app/ai';
+import { type ChatTurn, type ReasoningOptions, thinkingBudget, type ToolDefinition } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
 import { BudgetsRepository } from '@app/persistence';
 import { SYSTEM_ACTOR } from '../audit/audit-actions.js';
@@ -18,7 +18,9 @@ export interface ReplyAsk {
   replyId: string;
   /** Every model the reply may be answered by (an alias's targets and fallbacks): the dearest one is reserved. */
   models: readonly { provider: string; model: string }[];
-  messages: readonly { content: string }[];
+  messages: readonly ChatTurn[];
+  /** The tools offered: their definitions are prompt tokens too. */
+  tools?: readonly ToolDefinition[];
   /** The request's own maximum of output tokens, if it set one. */
   maxTokens?: number;
   /** The reasoning asked for: Anthropic's thinking budget comes on top of the answer's maximum. */
@@ -94,7 +96,7 @@ export class BudgetReservations implements HoldSettler {
    * AnthropicStrategy); other providers count reasoning within their maximum (OpenAI) or are held to the answer's.
    */
   private async worstCase(ask: ReplyAsk, outputTokens: number): Promise<bigint> {
-    const promptTokens = promptTokenBound(ask.messages);
+    const promptTokens = promptTokenBound(ask.messages, ask.tools);
     const thinking = thinkingBudget(ask.reasoning) ?? 0;
     const costs = await Promise.all(
       ask.models.map(async ({ provider, model }) => {

@@ -76,9 +76,9 @@ export class GenerationsService {
    */
   async start(plan: GenerationPlan): Promise<Generation> {
     const { replyId, sessionId, userId } = plan.turn;
-    const { messages, maxTokens, reasoning } = plan.targets[0]!.request;
+    const { messages, maxTokens, reasoning, tools } = plan.targets[0]!.request;
     const models = plan.targets.map((target) => ({ provider: target.providerId, model: target.request.model }));
-    const hold = await this.budgets.reserve({ userId, replyId, models, messages, maxTokens, reasoning });
+    const hold = await this.budgets.reserve({ userId, replyId, models, messages, maxTokens, reasoning, tools });
     try {
       if (plan.shared && !(await this.claim(sessionId, replyId))) {
         throw new AppError('GENERATION_IN_PROGRESS', 'A reply is already being generated in this session: wait for it, or stop it first');
