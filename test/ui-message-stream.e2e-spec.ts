@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
-import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { type FakeLlmServer, fakeToolCall, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { describeWith, POSTGRES, REDIS } from './helpers/suite-requirements.js';
+import { readStream } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
 const userMessage = (text: string): UIMessage => ({ id: `u-${text.length}`, role: 'user', parts: [{ type: 'text', text }] });
@@ -95,6 +96,18 @@ describe("the AI SDK's UI message stream (useChat's transport) (e2e)", () => {
     await eventually(() => expect(fake.requests).toHaveLength(2));
     await api.http().post(`/api/chat/sessions/${sessionId}/stop`).set(user.auth).expect(200, { stopped: true });
     expect((await stopped).metadata).toEqual(expect.objectContaining({ sessionId, stopped: true }));
+  });
+
+  it("shows a reply's tool calls as dynamic tool parts awaiting their output", async () => {
+    await configureFakeProvider(api, user, 'anthropic', fake.url);
+    const tools = [{ name: 'weather', parameters: { type: 'object', properties: {} } }];
+    const native = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { provider: 'anthropic', model: 'fake:deltas=1,tools=1', message: 'weather?', tools } });
+    const sessionId = native.events.find((event) => event.event === 'session')!.data.sessionId as string;
+    const message = await assemble((await transport().reconnectToStream({ chatId: sessionId }))!);
+    const call = fakeToolCall(0, ['weather'], 'anthropic');
+    expect(message.parts.filter((part) => part.type === 'dynamic-tool')).toEqual([
+      expect.objectContaining({ type: 'dynamic-tool', toolCallId: call.id, toolName: 'weather', state: 'input-available', input: JSON.parse(call.arguments) }),
+    ]);
   });
 
   it('refuses bad bodies with 400 and other users\u2019 sessions with 404', async () => {
