@@ -35,7 +35,8 @@ describe('tool calls: the native loop and /v1, through the fake upstream (e2e)',
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp(FAKE_UPSTREAM_ENV);
+    // A small message cap, so that a tool loop outgrows it within a test.
+    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, CHAT_HISTORY_MAX_MESSAGES: '6' });
     user = await registerUser(api);
     for (const provider of FORMATS) await configureFakeProvider(api, user, provider, fake.url);
   });
@@ -81,6 +82,44 @@ describe('tool calls: the native loop and /v1, through the fake upstream (e2e)',
         expect.objectContaining({ role: 'assistant', tool_calls: [expect.objectContaining({ id: calls[0]!.id, function: { name: 'weather', arguments: calls[0]!.arguments } })] }),
         { role: 'tool', tool_call_id: calls[0]!.id, content: 'sunny' },
       ]);
+    });
+  });
+
+  describe('a tool loop longer than CHAT_HISTORY_MAX_MESSAGES (6 here)', () => {
+    const roles = (messages: { role: string }[]) => messages.map((message) => message.role);
+
+    it('still sends the question that began it, then its newest rounds whole', async () => {
+      const first = await callingSession('openai', 1);
+      let calls = first.calls;
+      for (let round = 0; round < 8; round++) {
+        const answered = await sendResults(first.sessionId, { model: 'fake:deltas=1,tools=1,loop=1', results: [{ toolCallId: calls[0]!.id, content: `r${round}` }] });
+        calls = toolCallsOf(answered);
+        expect(calls).toHaveLength(1);
+      }
+      const body = fake.requests.at(-1)!.body;
+      expect(roles(body.messages)).toEqual(['user', 'assistant', 'tool', 'assistant', 'tool', 'assistant', 'tool']);
+      expect(body.messages[0]).toEqual({ role: 'user', content: 'weather and time?' });
+      expect(body.messages.filter((message: { role: string }) => message.role === 'tool').map((message: { content: string }) => message.content)).toEqual(['r5', 'r6', 'r7']);
+      expect(body.messages[1].tool_calls).toHaveLength(1);
+    });
+
+    it('on /v1/chat/completions too: the last user message stays in front of its chain', async () => {
+      const created = await api.http().post('/api/keys').set(user.auth).send({ name: 'long loop client' }).expect(201);
+      const rounds = [0, 1, 2, 3].flatMap((i) => [
+        { role: 'assistant', content: null, tool_calls: [{ id: `call_${i}`, type: 'function', function: { name: 'weather', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: `call_${i}`, content: `v${i}` },
+      ]);
+      const response = await api
+        .http()
+        .post('/v1/chat/completions')
+        .set('Authorization', `Bearer ${created.body.key}`)
+        .send({ model: 'openai/fake:deltas=1', tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }], messages: [{ role: 'user', content: 'go' }, ...rounds] });
+      expect(response.status).toBe(200);
+      expect(response.body.choices[0].message.content).toBe(echoToolResults(['v3']));
+      const body = fake.requests.at(-1)!.body;
+      expect(roles(body.messages)).toEqual(['user', 'assistant', 'tool', 'assistant', 'tool']);
+      expect(body.messages[0]).toEqual({ role: 'user', content: 'go' });
+      expect(body.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'call_3', content: 'v3' });
     });
   });
 
@@ -160,6 +199,15 @@ describe('tool calls: the native loop and /v1, through the fake upstream (e2e)',
       const followed = await readStream(`${api.url}/api/chat/sessions/${sessionId}/stream`, { token: user.token, method: 'GET' });
       expect(toolCallsOf(followed)).toEqual(calls);
       expect(doneOf(followed).finishReason).toBe('tool_calls');
+    });
+
+    it('answers an edited question with the tools its reply was offered', async () => {
+      const { sessionId } = await callingSession('openai', 1);
+      const [question] = await messagesOf(sessionId);
+      fake.reset();
+      const edited = await readStream(`${api.url}/api/chat/sessions/${sessionId}/messages/${question.id}/edit`, { token: user.token, body: { content: 'and now?' } });
+      expect(toolCallsOf(edited)).toHaveLength(1);
+      expect(fake.requests.at(-1)!.body.tools).toHaveLength(2);
     });
 
     it('regenerates the reply that called tools with the same tools', async () => {

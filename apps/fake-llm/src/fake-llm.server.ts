@@ -56,9 +56,12 @@ export interface FakeLlmBehaviour {
   redactedThinking?: boolean;
   /**
    * Tool calls after the text deltas, in the format's own form (see fakeToolCall), the reply then finishing as the
-   * format does for calls. Ignored when the request ends with tool results: those are answered with text instead.
+   * format does for calls. Ignored when the request ends with tool results (those are answered with text instead),
+   * unless `toolLoop`.
    */
   toolCalls?: number;
+  /** Tool results are answered with their echo and new calls too: a tool loop that never ends. */
+  toolLoop?: boolean;
   /** Not a knob: the reply's whole text in one delta, set when the request ends with tool results (see echoToolResults). */
   echo?: string;
 }
@@ -234,6 +237,7 @@ const KNOBS: Record<string, (behaviour: FakeLlmBehaviour, value: number) => void
   think: (b, v) => (b.thinkTags = v > 0),
   redacted: (b, v) => (b.redactedThinking = v > 0),
   tools: (b, v) => (b.toolCalls = v),
+  loop: (b, v) => (b.toolLoop = v > 0),
 };
 
 /** `fake:deltas=5,delay=20` → behaviour; unknown knobs and non-numeric values are ignored. */
@@ -758,7 +762,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
 
     const behaviour = parseBehaviour(model, options.defaults);
     const results = format.toolResults(body);
-    if (results) Object.assign(behaviour, { echo: echoToolResults(results), deltas: 1, toolCalls: 0 });
+    if (results) Object.assign(behaviour, { echo: echoToolResults(results), deltas: 1, ...(!behaviour.toolLoop && { toolCalls: 0 }) });
     if (behaviour.failTimes !== undefined) {
       const nth = (seen.get(model) ?? 0) + 1;
       seen.set(model, nth);

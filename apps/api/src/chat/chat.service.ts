@@ -17,7 +17,7 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { ChatEventWriter, withHeartbeat } from './chat-events.js';
 import type { EditMessageDto, GenerationOptionsDto, StreamChatDto, ToolResultsDto } from './dto/stream-chat.dto.js';
 import { FilesService } from '../files/files.service.js';
-import { fileParts, type HistoryTurn, readFiles, selectHistory, storedTurns, toolsOfHistory } from './history.js';
+import { capTurns, fileParts, type HistoryTurn, readFiles, selectHistory, storedTurns, toolsOfHistory } from './history.js';
 import { TitlesService } from './titles.service.js';
 
 const TITLE_LENGTH = 50;
@@ -145,7 +145,7 @@ export class ChatService {
   async regenerate(user: AuthUser, sessionId: string, dto: GenerationOptionsDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
     this.assertCanStart(user);
     const existing = await this.sessions.get(user.id, sessionId);
-    const branch = await this.messages.branchOwned(user.id, sessionId, this.config.historyMaxMessages + 1);
+    const branch = await this.branchWithQuestion(user.id, sessionId, this.config.historyMaxMessages + 1);
     const question = branch.find((message) => message.role === 'user' || message.role === 'tool');
     if (!question) throw new AppError('NOTHING_TO_REGENERATE', 'This session has no question to answer again');
     const at = branch.indexOf(question);
@@ -179,7 +179,8 @@ export class ChatService {
       ...(await this.resolveTarget(user, dto, existing)),
       question: dto.content,
       ...(questionParts && { questionParts }),
-      tools: dto.tools,
+      // Like a regenerated reply, the new answer is offered the tools the edited question's reply was.
+      tools: dto.tools ?? (await this.messages.newestReplyOwned(user.id, sessionId, original.id))?.tools ?? undefined,
       toolChoice: dto.toolChoice,
       parentId: original.parentId,
       context: [{ role: 'user', content: dto.content, files: fileParts(questionParts) }, ...storedTurns(before)],
@@ -195,7 +196,7 @@ export class ChatService {
   async submitToolResults(user: AuthUser, sessionId: string, dto: ToolResultsDto, clientGone: AbortSignal): Promise<Observable<MessageEvent>> {
     this.assertCanStart(user);
     const existing = await this.sessions.get(user.id, sessionId);
-    const branch = await this.messages.branchOwned(user.id, sessionId, this.config.historyMaxMessages - 1);
+    const branch = await this.branchWithQuestion(user.id, sessionId, this.config.historyMaxMessages - 1);
     const reply = branch[0];
     if (reply?.role === 'assistant' && reply.status === 'streaming') {
       throw new AppError('GENERATION_IN_PROGRESS', 'The latest reply is still being generated: send the results once it is done');
@@ -219,7 +220,7 @@ export class ChatService {
   /** A turn whose history the client sent (the OpenAI-compatible API): recorded as a new session. */
   async startWithHistory(user: AuthUser, spec: Omit<TurnSpec, 'existing' | 'parentId'>, encoder: ReplyEncoder): Promise<Observable<MessageEvent>> {
     this.assertCanStart(user);
-    const context = spec.context.slice(0, this.config.historyMaxMessages);
+    const context = capTurns(spec.context, this.config.historyMaxMessages);
     return this.attach(await this.start(user, { ...spec, parentId: null, context }, encoder, false), false);
   }
 
@@ -239,8 +240,8 @@ export class ChatService {
     if (!(await this.messages.findOwned(user.id, existing.id, after.messageId))) throw new AppError('MESSAGE_NOT_FOUND', 'Message not found');
     const system = spec.context.filter((turn) => turn.role === 'system');
     const turns = spec.context.filter((turn) => turn.role !== 'system');
-    const recorded = await this.messages.branchOwned(user.id, existing.id, this.config.historyMaxMessages, after.messageId);
-    const context = [...turns, ...storedTurns(recorded), ...system].slice(0, this.config.historyMaxMessages);
+    const recorded = await this.branchWithQuestion(user.id, existing.id, this.config.historyMaxMessages, after.messageId);
+    const context = capTurns([...turns, ...storedTurns(recorded), ...system], this.config.historyMaxMessages);
     return this.attach(await this.start(user, { ...spec, existing, parentId: after.messageId, context }, encoder, false), false);
   }
 
@@ -280,6 +281,19 @@ export class ChatService {
       throw new AppError('ATTACHMENTS_TOO_LARGE', `The files attached exceed ${this.filesLimits.contextMaxBytes} bytes together`);
     }
     return [{ type: 'text', text }, ...files.map((file): MessagePart => ({ type: 'file', fileId: file.id, mediaType: file.mediaType, filename: file.filename }))];
+  }
+
+  /**
+   * The branch (see `branchOwned`), and when the newest chain of tool calls and results is longer than `limit`,
+   * the question that began it after it (oldest): the chain is never sent without its question, and the rounds
+   * between (more than the cap) are left out, read by one bounded query.
+   */
+  private async branchWithQuestion(userId: string, sessionId: string, limit: number, leafId?: string): Promise<BranchMessage[]> {
+    const branch = await this.messages.branchOwned(userId, sessionId, limit, leafId);
+    const oldest = branch.at(-1);
+    if (branch.length < limit || !oldest?.parentId || branch.some((message) => message.role === 'user')) return branch;
+    const question = await this.messages.chainQuestionOwned(userId, sessionId, oldest.parentId);
+    return question ? [...branch, question] : branch;
   }
 
   private assertCanStart(user: AuthUser): void {

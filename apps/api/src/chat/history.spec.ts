@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MessageEntity } from '@app/persistence';
-import { readFiles, selectHistory, storedTurns, toolsOfHistory } from './history.js';
+import { capTurns, readFiles, selectHistory, storedTurns, toolsOfHistory } from './history.js';
 
 const message = (role: MessageEntity['role'], content: string) => ({ role, content }) as MessageEntity;
 
@@ -72,6 +72,36 @@ describe('selectHistory', () => {
       expect(toolsOfHistory(selectHistory(storedTurns(loop), 1000))).toBeUndefined();
       const read = await readFiles(window, 1000, { sizes: async () => new Map(), bytes: async () => new Map() });
       expect(read.some((turn) => 'offeredTools' in turn)).toBe(false);
+    });
+
+    /** Newest first: `rounds` calls each answered by its result, after the question `go`. */
+    const longLoop = (rounds: number) => [
+      ...Array.from({ length: rounds }, (_, i) => [
+        stored('tool', '', [{ type: 'tool_result', toolCallId: `c${i}`, content: `r${i}` }]),
+        stored('assistant', '', [{ ...call, id: `c${i}` }]),
+      ])
+        .reverse()
+        .flat(),
+      stored('user', 'go'),
+    ];
+
+    it('sends a chain cut from its oldest rounds with its question, the cut round left out whole', () => {
+      // The branch read up to the cap, then the question read further back (see ChatService.branchWithQuestion).
+      const loop = longLoop(10);
+      const window = selectHistory(storedTurns([...loop.slice(0, 5), loop.at(-1)!]), 1);
+      expect(window.map((turn) => turn.toolCallId ?? turn.toolCalls?.[0]?.id ?? turn.content)).toEqual(['go', 'c8', 'c8', 'c9', 'c9']);
+      expect(window.map((turn) => turn.role)).toEqual(['user', 'assistant', 'tool', 'assistant', 'tool']);
+    });
+
+    it('capTurns keeps the question of a chain longer than the cap in place of its oldest turn', () => {
+      const turns = storedTurns(longLoop(10));
+      const capped = capTurns(turns, 6);
+      expect(capped).toHaveLength(6);
+      expect(capped.at(-1)).toEqual({ role: 'user', content: 'go' });
+      expect(selectHistory(capped, 1).map((turn) => turn.toolCallId ?? turn.toolCalls?.[0]?.id ?? turn.content)).toEqual(['go', 'c8', 'c8', 'c9', 'c9']);
+      // A window that holds a user turn, or a chain without one, is only cut.
+      expect(capTurns(turns, 21)).toEqual(turns.slice(0, 21));
+      expect(capTurns(turns.slice(0, 20), 6)).toEqual(turns.slice(0, 6));
     });
 
     it('leaves out calls never answered, keeping their text', () => {

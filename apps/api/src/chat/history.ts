@@ -70,6 +70,18 @@ export function selectHistory(newestFirst: readonly HistoryTurn[], maxChars: num
 }
 
 /**
+ * The newest `max` turns (given newest first). When they hold no user turn (a chain of tool calls and results
+ * longer than the cap), the question that began the chain is kept in place of the oldest of them: the chain is
+ * sent with its question, its middle rounds left out (`selectHistory` drops a call cut from its results whole).
+ */
+export function capTurns<T extends ChatTurn>(newestFirst: readonly T[], max: number): T[] {
+  const kept = newestFirst.slice(0, max);
+  if (kept.some((turn) => turn.role === 'user')) return kept;
+  const question = newestFirst.slice(max).find((turn) => turn.role === 'user');
+  return question ? [...kept.slice(0, max - 1), question] : kept;
+}
+
+/**
  * Every provider wants each tool call answered by the turns right after it, and no result without its call. A
  * reply whose calls were never all answered (stopped, or the user wrote instead) keeps only its text; results
  * without their call are left out.

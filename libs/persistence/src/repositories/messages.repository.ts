@@ -101,6 +101,39 @@ export class MessagesRepository {
     );
   }
 
+  /**
+   * The question a chain of tool calls and results began with: the nearest user message at or above `fromId`, or
+   * none. Walks parent links reading only ids and roles, so a chain of any length returns one row.
+   */
+  async chainQuestionOwned(userId: string, sessionId: string, fromId: string): Promise<BranchMessage | undefined> {
+    const rows: BranchMessage[] = await this.messages.manager.query(
+      `WITH RECURSIVE chain AS (
+         SELECT m.id, m.parent_id, m.role
+           FROM chat_sessions s JOIN messages m ON m.id = $3::uuid AND m.session_id = s.id
+          WHERE s.id = $2 AND s.user_id = $1
+         UNION ALL
+         SELECT p.id, p.parent_id, p.role
+           FROM chain JOIN messages p ON p.id = chain.parent_id
+          WHERE chain.role <> 'user')
+       SELECT m.id, m.parent_id AS "parentId", m.role, m.content, m.parts, m.status, m.tools
+         FROM chain JOIN messages m ON m.id = chain.id
+        WHERE chain.role = 'user' LIMIT 1`,
+      [userId, sessionId, fromId],
+    );
+    return rows[0];
+  }
+
+  /** The newest reply to a message (its latest version), for the tools it was offered. */
+  async newestReplyOwned(userId: string, sessionId: string, messageId: string): Promise<Pick<MessageEntity, 'id' | 'tools'> | undefined> {
+    const rows: Pick<MessageEntity, 'id' | 'tools'>[] = await this.messages.manager.query(
+      `SELECT m.id, m.tools FROM messages m JOIN chat_sessions s ON s.id = m.session_id AND s.user_id = $1
+        WHERE m.session_id = $2 AND m.parent_id = $3 AND m.role = 'assistant'
+        ORDER BY m.created_at DESC, m.id DESC LIMIT 1`,
+      [userId, sessionId, messageId],
+    );
+    return rows[0];
+  }
+
   findOwned(userId: string, sessionId: string, messageId: string): Promise<MessageEntity | null> {
     return this.messages
       .createQueryBuilder('m')
