@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { AppError, filesConfig } from '@app/common';
 import { FilesRepository, type ExternalFileRef, type StoredFile } from '@app/persistence';
 import { decodeCursor, encodeCursor } from '../http/page-cursor.js';
@@ -140,13 +141,13 @@ export class FilesService {
 
   /**
    * Deletes, `batchSize` at a time, the uploads never attached to a session and older than FILES_UNATTACHED_TTL
-   * before `now`, with their bytes; the count. Every user's: the retention job's rule.
+   * before `now`, with their bytes; the count. Every user's: the retention job's rule, run on its `manager`.
    */
-  async deleteUnattached(now: Date, batchSize: number): Promise<number> {
+  async deleteUnattached(manager: EntityManager, now: Date, batchSize: number): Promise<number> {
     const before = new Date(now.getTime() - this.config.unattachedTtlMs);
     let total = 0;
     for (;;) {
-      const batch = await this.files.deleteUnattachedBefore(before, batchSize);
+      const batch = await this.files.deleteUnattachedBefore(manager, before, batchSize);
       await this.removeExternalBytes(batch.externalFiles);
       total += batch.count;
       if (batch.count < batchSize) return total;

@@ -57,14 +57,14 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     // A span of its own: the job's statements are not part of any request.
     return chatTracer.startActiveSpan('retention', async (span) => {
       try {
-        const deleted = await this.sessions.withRetentionLock(async () => ({
+        const deleted = await this.sessions.withRetentionLock(async (manager) => ({
           sessions: before
-            ? await this.sessions.deleteUntouchedSince(before, BATCH_SIZE, async (batch) => {
+            ? await this.sessions.deleteUntouchedSince(manager, before, BATCH_SIZE, async (batch) => {
                 this.metrics.retentionDeletedSessions.inc(batch.count);
                 await this.files.removeExternalBytes(batch.externalFiles);
               })
             : 0,
-          unattachedFiles: await this.files.deleteUnattached(now, BATCH_SIZE),
+          unattachedFiles: await this.files.deleteUnattached(manager, now, BATCH_SIZE),
         }));
         span.setAttribute('retention.deleted_sessions', deleted?.sessions ?? 0);
         span.setAttribute('retention.deleted_unattached_files', deleted?.unattachedFiles ?? 0);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { ChatSessionEntity } from '../entities/chat-session.entity.js';
 import type { StoredReasoning } from '../entities/preset.entity.js';
 import type { ExternalFileRef } from './files.repository.js';
@@ -229,17 +229,17 @@ export class ChatSessionsRepository {
   }
 
   /**
-   * Runs `job` while this replica holds the retention job's advisory lock, which belongs to a connection: one is
-   * kept for it and lets go after the job (the job's own statements use any). Null, running nothing, while another
-   * replica holds it.
+   * Runs `job` while this replica holds the retention job's advisory lock, which belongs to a connection: the job's
+   * statements go through `manager`, on that same connection (PGlite has only one). Null, running nothing, while
+   * another replica holds it.
    */
-  async withRetentionLock<T>(job: () => Promise<T>): Promise<T | null> {
+  async withRetentionLock<T>(job: (manager: EntityManager) => Promise<T>): Promise<T | null> {
     const runner = this.sessions.manager.connection.createQueryRunner();
     try {
       const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as [{ locked: boolean }];
       if (!locked) return null;
       try {
-        return await job();
+        return await job(runner.manager);
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
       }
@@ -253,13 +253,18 @@ export class ChatSessionsRepository {
    * `batchSize` at a time so that no statement holds its row locks for long, and hands each batch to `onBatch`
    * once its rows are gone: its count and the files whose bytes are kept outside the database, which the caller
    * removes. The one query without an owner: retention is the operator's rule, for every user alike. Run it
-   * inside withRetentionLock.
+   * inside withRetentionLock, with its `manager`.
    */
-  async deleteUntouchedSince(before: Date, batchSize: number, onBatch: (batch: DeletedSessions) => Promise<void>): Promise<number> {
+  async deleteUntouchedSince(
+    manager: EntityManager,
+    before: Date,
+    batchSize: number,
+    onBatch: (batch: DeletedSessions) => Promise<void>,
+  ): Promise<number> {
     let total = 0;
     for (;;) {
       // One statement: the files are read from the snapshot the delete starts from, so none escapes the list.
-      const [row] = (await this.sessions.manager.query(
+      const [row] = (await manager.query(
         `WITH doomed AS (SELECT id FROM chat_sessions WHERE updated_at < $1 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED),
               outside AS (SELECT f.id, f.user_id FROM files f JOIN doomed d ON f.session_id = d.id WHERE f.bytes IS NULL),
               deleted AS (DELETE FROM chat_sessions WHERE id IN (SELECT id FROM doomed) RETURNING id)

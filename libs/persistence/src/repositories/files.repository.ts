@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { FileEntity } from '../entities/file.entity.js';
 import type { KeysetPosition } from './keyset-position.js';
 
@@ -87,10 +87,11 @@ export class FilesRepository {
   /**
    * Deletes up to `batchSize` files uploaded before `before` and never attached to a session, every user's (the
    * retention job's rule); those whose bytes are kept outside the database come back for the caller to remove.
-   * A file being attached meanwhile is locked, hence skipped, and one attached since the select is kept.
+   * A file being attached meanwhile is locked, hence skipped, and one attached since the select is kept. Runs on
+   * `manager`, the retention job's connection.
    */
-  async deleteUnattachedBefore(before: Date, batchSize: number): Promise<{ count: number; externalFiles: ExternalFileRef[] }> {
-    const rows: { id: string; userId: string; external: boolean }[] = await this.files.manager.query(
+  async deleteUnattachedBefore(manager: EntityManager, before: Date, batchSize: number): Promise<{ count: number; externalFiles: ExternalFileRef[] }> {
+    const rows: { id: string; userId: string; external: boolean }[] = await manager.query(
       `WITH deleted AS (
          DELETE FROM files WHERE session_id IS NULL AND id IN
            (SELECT id FROM files WHERE session_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
