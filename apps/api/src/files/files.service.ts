@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { AppError, filesConfig } from '@app/common';
-import { FilesRepository, type StoredFile } from '@app/persistence';
+import { FilesRepository, type ExternalFileRef, type StoredFile } from '@app/persistence';
 import { decodeCursor, encodeCursor } from '../http/page-cursor.js';
 import { FileDirectoryStore } from './file-directory.store.js';
 import { sanitiseFilename, sniffAllowedType } from './file-types.js';
@@ -30,6 +31,7 @@ export interface FileWithBytes {
  */
 @Injectable()
 export class FilesService {
+  private readonly logger = new Logger(FilesService.name);
   private readonly directory: FileDirectoryStore | null;
 
   constructor(
@@ -135,5 +137,33 @@ export class FilesService {
   /** After the account is deleted (its rows went with it): its bytes kept outside the database. */
   async afterAccountDeletion(userId: string): Promise<void> {
     await this.directory?.removeUser(userId);
+  }
+
+  /**
+   * Deletes, `batchSize` at a time, the uploads never attached to a session and older than FILES_UNATTACHED_TTL
+   * before `now`, with their bytes; the count. Every user's: the retention job's rule, run on its `manager`.
+   */
+  async deleteUnattached(manager: EntityManager, now: Date, batchSize: number): Promise<number> {
+    const before = new Date(now.getTime() - this.config.unattachedTtlMs);
+    let total = 0;
+    for (;;) {
+      const batch = await this.files.deleteUnattachedBefore(manager, before, batchSize);
+      await this.removeExternalBytes(batch.externalFiles);
+      total += batch.count;
+      if (batch.count < batchSize) return total;
+    }
+  }
+
+  /**
+   * After their rows are gone: the bytes of those files kept outside the database. A failure is logged and the
+   * rest still removed: the rows, which were the files, are gone either way.
+   */
+  async removeExternalBytes(files: readonly ExternalFileRef[]): Promise<void> {
+    if (!this.directory) return;
+    for (const file of files) {
+      await this.directory.remove(file.userId, [file.id]).catch((error: unknown) => {
+        this.logger.warn(`Could not remove the bytes of file ${file.id}: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }
   }
 }

@@ -4,17 +4,25 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { chatTracer } from '@app/ai';
 import { databaseConfig } from '@app/common';
 import { ChatSessionsRepository } from '@app/persistence';
+import { FilesService } from '../files/files.service.js';
 import { MetricsService } from '../observability/metrics.service.js';
 
-/** Sessions per statement: each batch's row locks last one short statement. */
+/** Sessions, or files, per statement: each batch's row locks last one short statement. */
 const BATCH_SIZE = 500;
 /** Not during start-up itself, where the job would compete with the migrations and the first requests. */
 const FIRST_RUN_DELAY_MS = 60_000;
 const DAY_MS = 86_400_000;
 
+/** What one run deleted. */
+export interface RetentionRun {
+  sessions: number;
+  unattachedFiles: number;
+}
+
 /**
- * RETENTION_DAYS: sessions untouched for longer are deleted with their messages, every RETENTION_INTERVAL_MS, by
- * one replica at a time (the repository takes an advisory lock; the others skip that run). Unset: nothing runs.
+ * Every RETENTION_INTERVAL_MS, by one replica at a time (an advisory lock; the others skip that run): sessions
+ * untouched for longer than RETENTION_DAYS (unset: none) are deleted with their messages and files, and uploads
+ * never attached to a session once older than FILES_UNATTACHED_TTL. Bytes kept under FILES_DIR go after their rows.
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -24,12 +32,13 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     private readonly sessions: ChatSessionsRepository,
+    private readonly files: FilesService,
     private readonly metrics: MetricsService,
     @Inject(databaseConfig.KEY) private readonly config: ConfigType<typeof databaseConfig>,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.retentionDays !== undefined) this.schedule(Math.min(FIRST_RUN_DELAY_MS, this.config.retentionIntervalMs));
+    this.schedule(Math.min(FIRST_RUN_DELAY_MS, this.config.retentionIntervalMs));
   }
 
   onModuleDestroy(): void {
@@ -38,20 +47,32 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /**
-   * One run: deletes what is older than RETENTION_DAYS before `now`; the count, or null when another replica holds
-   * the job. Each batch is counted in the metric as it is deleted, so a run that fails half-way still counts its part.
+   * One run: deletes what is older than RETENTION_DAYS, and the unattached uploads older than FILES_UNATTACHED_TTL,
+   * before `now`; null when another replica holds the job. Each batch of sessions is counted in the metric as it is
+   * deleted, so a run that fails half-way still counts its part.
    */
-  async run(now = new Date()): Promise<number | null> {
+  async run(now = new Date()): Promise<RetentionRun | null> {
     const days = this.config.retentionDays;
-    if (days === undefined) return 0;
-    const before = new Date(now.getTime() - days * DAY_MS);
+    const before = days === undefined ? undefined : new Date(now.getTime() - days * DAY_MS);
     // A span of its own: the job's statements are not part of any request.
     return chatTracer.startActiveSpan('retention', async (span) => {
       try {
-        const deleted = await this.sessions.deleteUntouchedSince(before, BATCH_SIZE, (count) => this.metrics.retentionDeletedSessions.inc(count));
-        span.setAttribute('retention.deleted_sessions', deleted ?? 0);
+        const deleted = await this.sessions.withRetentionLock(async (manager) => ({
+          sessions: before
+            ? await this.sessions.deleteUntouchedSince(manager, before, BATCH_SIZE, async (batch) => {
+                this.metrics.retentionDeletedSessions.inc(batch.count);
+                await this.files.removeExternalBytes(batch.externalFiles);
+              })
+            : 0,
+          unattachedFiles: await this.files.deleteUnattached(manager, now, BATCH_SIZE),
+        }));
+        span.setAttribute('retention.deleted_sessions', deleted?.sessions ?? 0);
+        span.setAttribute('retention.deleted_unattached_files', deleted?.unattachedFiles ?? 0);
         if (deleted === null) this.logger.debug('Retention: another replica is running it');
-        else this.logger.log(`Retention: deleted ${deleted} session(s) untouched since ${before.toISOString()}`);
+        else
+          this.logger.log(
+            `Retention: deleted ${deleted.sessions} session(s)${before ? ` untouched since ${before.toISOString()}` : ''} and ${deleted.unattachedFiles} unattached upload(s)`,
+          );
         return deleted;
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR });

@@ -1,14 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { ChatSessionEntity } from '../entities/chat-session.entity.js';
 import type { StoredReasoning } from '../entities/preset.entity.js';
+import type { ExternalFileRef } from './files.repository.js';
 
 /**
  * The retention job's advisory lock: held by one replica at a time, on the connection that runs the job, and
  * released with it should that replica die. Any constant works; this one is the job's alone.
  */
 export const RETENTION_LOCK_KEY = 4_815_162_342;
+
+/** One batch the retention job deleted. */
+export interface DeletedSessions {
+  count: number;
+  externalFiles: ExternalFileRef[];
+}
 
 /** Keyset cursor of the session list: the last row of the previous page, its time as PostgreSQL wrote it (microseconds). */
 export interface SessionCursor {
@@ -222,36 +229,52 @@ export class ChatSessionsRepository {
   }
 
   /**
-   * Deletes every session untouched since `before`, with its messages (the foreign keys cascade), `batchSize`
-   * at a time so that no statement holds its row locks for long, and reports each batch's count as it goes. The
-   * one query without an owner: retention is the operator's rule, for every user alike. Runs on one replica at a
-   * time: null, deleting nothing, while another one holds the job's advisory lock.
+   * Runs `job` while this replica holds the retention job's advisory lock, which belongs to a connection: the job's
+   * statements go through `manager`, on that same connection (PGlite has only one). Null, running nothing, while
+   * another replica holds it.
    */
-  async deleteUntouchedSince(before: Date, batchSize: number, onBatch: (deleted: number) => void): Promise<number | null> {
-    // The lock belongs to a connection: take it, run the batches and let it go on the same one.
+  async withRetentionLock<T>(job: (manager: EntityManager) => Promise<T>): Promise<T | null> {
     const runner = this.sessions.manager.connection.createQueryRunner();
     try {
       const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as [{ locked: boolean }];
       if (!locked) return null;
       try {
-        let total = 0;
-        for (;;) {
-          const result = await runner.query(
-            `DELETE FROM chat_sessions WHERE id IN
-               (SELECT id FROM chat_sessions WHERE updated_at < $1 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-            [before, batchSize],
-            true,
-          );
-          const count = result.affected ?? 0;
-          total += count;
-          if (count > 0) onBatch(count);
-          if (count < batchSize) return total;
-        }
+        return await job(runner.manager);
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
       }
     } finally {
       await runner.release();
+    }
+  }
+
+  /**
+   * Deletes every session untouched since `before`, with its messages and files (the foreign keys cascade),
+   * `batchSize` at a time so that no statement holds its row locks for long, and hands each batch to `onBatch`
+   * once its rows are gone: its count and the files whose bytes are kept outside the database, which the caller
+   * removes. The one query without an owner: retention is the operator's rule, for every user alike. Run it
+   * inside withRetentionLock, with its `manager`.
+   */
+  async deleteUntouchedSince(
+    manager: EntityManager,
+    before: Date,
+    batchSize: number,
+    onBatch: (batch: DeletedSessions) => Promise<void>,
+  ): Promise<number> {
+    let total = 0;
+    for (;;) {
+      // One statement: the files are read from the snapshot the delete starts from, so none escapes the list.
+      const [row] = (await manager.query(
+        `WITH doomed AS (SELECT id FROM chat_sessions WHERE updated_at < $1 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+              outside AS (SELECT f.id, f.user_id FROM files f JOIN doomed d ON f.session_id = d.id WHERE f.bytes IS NULL),
+              deleted AS (DELETE FROM chat_sessions WHERE id IN (SELECT id FROM doomed) RETURNING id)
+         SELECT (SELECT count(*) FROM deleted)::integer AS count,
+                (SELECT coalesce(json_agg(json_build_object('id', id, 'userId', user_id)), '[]'::json) FROM outside) AS files`,
+        [before, batchSize],
+      )) as [{ count: number; files: ExternalFileRef[] }];
+      total += row.count;
+      if (row.count > 0) await onBatch({ count: row.count, externalFiles: row.files });
+      if (row.count < batchSize) return total;
     }
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { FileEntity } from '../entities/file.entity.js';
 import type { KeysetPosition } from './keyset-position.js';
 
@@ -16,6 +16,12 @@ export interface NewFile {
   filename: string;
   /** Null when the bytes are kept outside the database. */
   bytes: Buffer | null;
+}
+
+/** A file whose bytes are kept outside the database (FILES_DIR), which its row's deletion leaves behind. */
+export interface ExternalFileRef {
+  id: string;
+  userId: string;
 }
 
 const FILE_COLUMNS = `id, user_id AS "userId", session_id AS "sessionId", media_type AS "mediaType", size, sha256, filename, created_at AS "createdAt"`;
@@ -76,5 +82,23 @@ export class FilesRepository {
   async idsOfSession(userId: string, sessionId: string): Promise<string[]> {
     const rows: { id: string }[] = await this.files.manager.query(`SELECT id FROM files WHERE session_id = $1 AND user_id = $2`, [sessionId, userId]);
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * Deletes up to `batchSize` files uploaded before `before` and never attached to a session, every user's (the
+   * retention job's rule); those whose bytes are kept outside the database come back for the caller to remove.
+   * A file being attached meanwhile is locked, hence skipped, and one attached since the select is kept. Runs on
+   * `manager`, the retention job's connection.
+   */
+  async deleteUnattachedBefore(manager: EntityManager, before: Date, batchSize: number): Promise<{ count: number; externalFiles: ExternalFileRef[] }> {
+    const rows: { id: string; userId: string; external: boolean }[] = await manager.query(
+      `WITH deleted AS (
+         DELETE FROM files WHERE session_id IS NULL AND id IN
+           (SELECT id FROM files WHERE session_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING id, user_id, bytes IS NULL AS external)
+       SELECT id, user_id AS "userId", external FROM deleted`,
+      [before, batchSize],
+    );
+    return { count: rows.length, externalFiles: rows.filter((row) => row.external).map(({ id, userId }) => ({ id, userId })) };
   }
 }
