@@ -9,3 +9,4 @@ export * from './provider.registry.js';
 export * from './upstream.errors.js';
 export * from './telemetry/gen-ai.spans.js';
 export * from './reasoning.js';
+export { argumentsObject } from './providers/tool-calls.js';

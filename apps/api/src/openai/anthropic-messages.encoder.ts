@@ -1,5 +1,5 @@
 import type { MessageEvent } from '@nestjs/common';
-import type { ToolCall } from '@app/ai';
+import { argumentsObject, type ToolCall } from '@app/ai';
 import type { ReplyAttempt } from '@app/persistence';
 import type { FinishReason, ReasoningDelta, ReplyEncoder, StopReason, Usage } from '../generations/reply-encoder.js';
 import type { CollectedReply } from './openai.service.js';
@@ -59,7 +59,7 @@ export class AnthropicMessagesEncoder implements ReplyEncoder {
     return [
       ...this.closeBlock(),
       this.event('content_block_start', { index: ++this.index, content_block: { type: 'tool_use', id, name, input: {} } }),
-      this.event('content_block_delta', { index: this.index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(parsedInput(args)) } }),
+      this.event('content_block_delta', { index: this.index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(argumentsObject(args)) } }),
       this.event('content_block_stop', { index: this.index }),
     ];
   }
@@ -119,7 +119,7 @@ function contentBlocks(parts: CollectedReply['parts'], toolUseFollows: boolean):
 
 /** A collected reply as an Anthropic `message`. */
 export function anthropicMessage(model: string, reply: Pick<CollectedReply, 'messageId' | 'parts' | 'toolCalls' | 'usage'>) {
-  const toolUse = reply.toolCalls.map(({ id, name, arguments: args }) => ({ type: 'tool_use', id, name, input: parsedInput(args) }));
+  const toolUse = reply.toolCalls.map(({ id, name, arguments: args }) => ({ type: 'tool_use', id, name, input: argumentsObject(args) }));
   return {
     id: `msg_${reply.messageId}`,
     type: 'message',
@@ -130,14 +130,4 @@ export function anthropicMessage(model: string, reply: Pick<CollectedReply, 'mes
     stop_sequence: null,
     usage: usageOf(reply.usage),
   };
-}
-
-/** Anthropic gives a call's input as an object: the model's JSON text parsed, or empty when it does not parse to one. */
-function parsedInput(args: string): object {
-  try {
-    const input: unknown = JSON.parse(args);
-    return typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {};
-  } catch {
-    return {};
-  }
 }
