@@ -15,6 +15,8 @@ const REDIS_URL = process.env.TEST_REDIS_URL;
 const shared = describeWith(POSTGRES, REDIS);
 
 const SLOW = 'fake:deltas=60,delay=25';
+const ADMIN = 'replica-admin@example.com';
+const PRICE = { currency: 'USD', inputPerMillion: '1.00', outputPerMillion: '2.00', cachedInputPerMillion: '0.50', reasoningPerMillion: '4.00', effectiveFrom: '2026-01-01T00:00:00Z' };
 const messageCount = (events: SseEvent[]) => events.filter((event) => event.event === 'message').length;
 const seqOf = (event: SseEvent) => Number(event.id!.split(':')[1]);
 
@@ -31,7 +33,7 @@ shared('two replicas on PostgreSQL and Redis (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    const env = { ...FAKE_UPSTREAM_ENV, REDIS_URL: REDIS_URL!, THROTTLE_STREAM_LIMIT: '20' };
+    const env = { ...FAKE_UPSTREAM_ENV, REDIS_URL: REDIS_URL!, THROTTLE_STREAM_LIMIT: '20', ADMIN_EMAILS: ADMIN };
     a = await bootTestApp(env);
     b = await bootTestApp(env, a.db);
     user = await registerUser(a);
@@ -125,5 +127,23 @@ shared('two replicas on PostgreSQL and Redis (e2e)', () => {
 
     await a.http().delete('/api/providers/openai').set(owner.auth).expect(200);
     await eventually(async () => expect((await send(b, owner, { message: 'three', model: 'fake:deltas=2' })).status).toBe(400));
+  });
+
+  it('a price changed on A is what B charges next, though B keeps prices in memory', async () => {
+    const admin = await registerUser(a, { email: ADMIN });
+    const model = 'replica-priced';
+    const created = await a.http().post('/api/admin/prices').set(admin.auth).send({ ...PRICE, provider: 'openai', model }).expect(201);
+    // The same question in a new session each time: the same prompt, so the cost moves only with the price.
+    const costOnB = async () => {
+      const result = await send(b, user, { message: 'what does this cost?', model: `${model}:deltas=2` });
+      const reply = (await messagesOf(b, result.events[0]!.data.sessionId)).find((message) => message.role === 'assistant');
+      return Number(reply.usage.cost);
+    };
+    const first = await costOnB();
+    expect(first).toBeGreaterThan(0);
+    expect(await costOnB()).toBe(first);
+
+    await a.http().put(`/api/admin/prices/${created.body.id}`).set(admin.auth).send({ ...PRICE, effectiveFrom: undefined, inputPerMillion: '100', outputPerMillion: '200' }).expect(200);
+    await eventually(async () => expect(await costOnB()).toBeCloseTo(100 * first, 9));
   });
 });

@@ -117,6 +117,20 @@ describe('usage and cost: prices, what each reply used and cost, reports (e2e)',
       expect(first.usage.cost).toBe(costAtPrice({ prompt: first.usage.promptTokens, completion: 2, cached: 0, reasoning: 0 }));
       expect(Number(second.usage.cost)).toBeCloseTo(100 * Number(costAtPrice({ prompt: second.usage.promptTokens, completion: 2, cached: 0, reasoning: 0 })), 9);
     });
+    it('charges a price dated ahead from its moment on, though the price in force is kept in memory', async () => {
+      const user = await configured();
+      await createPrice({ ...PRICE, provider: 'openai', model: 'dated-ahead', effectiveFrom: '2026-01-01T00:00:00Z' }).expect(201);
+      const startsAt = new Date(Date.now() + 3000);
+      await createPrice({ ...PRICE, provider: 'openai', model: 'dated-ahead', inputPerMillion: '100', outputPerMillion: '200', effectiveFrom: startsAt.toISOString() }).expect(201);
+      const costOf = async () => {
+        const result = await ask(user, { provider: 'openai', model: 'dated-ahead:deltas=2', message: 'same question' });
+        return Number((await replyOf(user, result.events[0]!.data.sessionId)).usage.cost);
+      };
+      const before = await costOf();
+      expect(await costOf()).toBe(before);
+      await new Promise((done) => setTimeout(done, Math.max(0, startsAt.getTime() - Date.now()) + 50));
+      expect(await costOf()).toBeCloseTo(100 * before, 9);
+    });
   });
 
   describe('what each reply used and cost', () => {

@@ -17,8 +17,11 @@ export function writeEventStream(response: Response, events: Observable<MessageE
     'X-Accel-Buffering': 'no',
     Connection: 'keep-alive',
   });
-  response.flushHeaders();
+  // The headers go out now, so the client sees the answer start before the provider's first byte, but in the same
+  // socket write as whatever this turn of the event loop writes after them (a role chunk, an early refusal).
   const coalescer = new WriteCoalescer(response);
+  coalescer.holdTurn();
+  response.flushHeaders();
   const subscription = events.subscribe({
     next: (event) => {
       coalescer.beforeWrite();

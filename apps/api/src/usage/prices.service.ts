@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.decorator.js';
 import type { PriceAmountsDto } from './dto/prices.dto.js';
+import { PriceBook } from './price-book.service.js';
 
 /** Per million tokens: far above any list price, low enough that no sum of replies can overflow the cost column. */
 export const MAX_PRICE_PER_MILLION = 10_000;
@@ -25,6 +26,7 @@ export interface NewPrice extends PriceAmountsDto {
 export class PricesService {
   constructor(
     private readonly prices: ModelPricesRepository,
+    private readonly book: PriceBook,
     private readonly audit: AuditService,
   ) {}
 
@@ -38,6 +40,7 @@ export class PricesService {
     const row: NewModelPrice = { ...amounts(price), provider: price.provider, model: price.model, effectiveFrom };
     const created = await this.prices.insert(row);
     if (!created) throw new AppError('PRICE_EXISTS', 'This model already has a price from that moment: change that one, or give another effectiveFrom');
+    await this.book.changed();
     await this.audit.record({ actor: admin.id, action: 'price.created', target: created.id, detail: describe(created) }, origin);
     return created;
   }
@@ -45,6 +48,7 @@ export class PricesService {
   async update(admin: AuthUser, id: string, change: PriceAmountsDto, origin: RequestOrigin): Promise<ModelPriceEntity> {
     const updated = await this.prices.update(id, amounts(change));
     if (!updated) throw new AppError('PRICE_NOT_FOUND', 'No such price');
+    await this.book.changed();
     await this.audit.record({ actor: admin.id, action: 'price.updated', target: id, detail: describe(updated) }, origin);
     return updated;
   }
@@ -52,6 +56,7 @@ export class PricesService {
   async remove(admin: AuthUser, id: string, origin: RequestOrigin): Promise<void> {
     const removed = await this.prices.remove(id);
     if (!removed) throw new AppError('PRICE_NOT_FOUND', 'No such price');
+    await this.book.changed();
     await this.audit.record({ actor: admin.id, action: 'price.deleted', target: id, detail: describe(removed) }, origin);
   }
 }

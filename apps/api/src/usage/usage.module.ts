@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { AdminPricesController } from './admin-prices.controller.js';
 import { AdminUsageController } from './admin-usage.controller.js';
 import { PriceBook } from './price-book.service.js';
@@ -10,7 +11,7 @@ import { UsageController } from './usage.controller.js';
 
 /** Prices per model, what each reply used and cost, and the reports over it. */
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, RedisModule],
   controllers: [UsageController, AdminPricesController, AdminUsageController],
   providers: [PriceBook, PricesService, ReplyAccounting, UsageReportService],
   exports: [PriceBook, ReplyAccounting],

@@ -37,4 +37,10 @@ export class ReadThroughCache<K, V> {
     this.forgets++;
     this.entries.delete(key);
   }
+
+  /** For a change that may touch any entry. */
+  forgetAll(): void {
+    this.forgets++;
+    this.entries.clear();
+  }
 }

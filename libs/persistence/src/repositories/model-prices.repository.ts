@@ -9,6 +9,12 @@ export type NewModelPrice = Pick<
 >;
 export type ModelPriceChange = Pick<ModelPriceEntity, 'currency' | 'inputPerMillion' | 'outputPerMillion' | 'cachedInputPerMillion' | 'reasoningPerMillion' | 'source'>;
 
+export interface PriceInForce {
+  price: ModelPriceEntity | null;
+  /** When the provider's next price takes effect (any of its models), or null when none is dated later. */
+  nextChangeAt: Date | null;
+}
+
 /** The price table: shared by everyone, written by admins only (no owner to scope by). */
 @Injectable()
 export class ModelPricesRepository {
@@ -33,21 +39,26 @@ export class ModelPricesRepository {
   /**
    * The price in force at `at`: the row of the model itself, else of the longest stem it extends by `-` or `:`
    * (`gpt-4o` for `gpt-4o-2024-08-06`, `llama3.1` for `llama3.1:8b`; never `gpt-4o` for `gpt-4o-mini` when that
-   * has a row); the latest effective date not after `at`. One query on the provider's few rows, once per reply.
+   * has a row); the latest effective date not after `at`. Also when the provider's next price after `at` takes
+   * effect, until which the answer holds for any later moment. One query on the provider's few rows.
    */
-  async findInForce(provider: string, model: string, at: Date): Promise<ModelPriceEntity | null> {
-    // Plain SQL: it runs at the end of every reply, and TypeORM's query builder and hydration cost more CPU than the query.
-    const rows: ModelPriceEntity[] = await this.prices.manager.query(
-      `SELECT id, provider, model, currency, input_per_million AS "inputPerMillion", output_per_million AS "outputPerMillion",
-              cached_input_per_million AS "cachedInputPerMillion", reasoning_per_million AS "reasoningPerMillion",
-              effective_from AS "effectiveFrom", source, created_at AS "createdAt", updated_at AS "updatedAt"
-         FROM model_prices
-        WHERE provider = $1 AND (model = $2 OR left($2, length(model) + 1) IN (model || '-', model || ':')) AND effective_from <= $3
-        ORDER BY length(model) DESC, effective_from DESC
-        LIMIT 1`,
+  async findInForce(provider: string, model: string, at: Date): Promise<PriceInForce> {
+    // Plain SQL: it runs for every reply, and TypeORM's query builder and hydration cost more CPU than the query.
+    const [row]: (ModelPriceEntity & { nextChangeAt: Date | null })[] = await this.prices.manager.query(
+      `SELECT p.*, n.next AS "nextChangeAt"
+         FROM (SELECT min(effective_from) AS next FROM model_prices WHERE provider = $1 AND effective_from > $3) n
+         LEFT JOIN LATERAL (
+           SELECT id, provider, model, currency, input_per_million AS "inputPerMillion", output_per_million AS "outputPerMillion",
+                  cached_input_per_million AS "cachedInputPerMillion", reasoning_per_million AS "reasoningPerMillion",
+                  effective_from AS "effectiveFrom", source, created_at AS "createdAt", updated_at AS "updatedAt"
+             FROM model_prices
+            WHERE provider = $1 AND (model = $2 OR left($2, length(model) + 1) IN (model || '-', model || ':')) AND effective_from <= $3
+            ORDER BY length(model) DESC, effective_from DESC
+            LIMIT 1) p ON true`,
       [provider, model, at],
     );
-    return rows[0] ?? null;
+    const { nextChangeAt, ...price } = row!;
+    return { price: price.id ? price : null, nextChangeAt };
   }
 
   /** The new row, or null when the model already has a price from that moment. */
