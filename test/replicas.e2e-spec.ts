@@ -25,6 +25,7 @@ shared('two replicas on PostgreSQL and Redis (e2e)', () => {
   let b: TestApp;
   let fake: FakeLlmServer;
   let user: TestUser;
+  let admin: TestUser;
 
   const send = (replica: TestApp, who: TestUser, body: Record<string, unknown>, until?: (event: SseEvent, events: SseEvent[]) => boolean) =>
     readStream(`${replica.url}/api/chat/stream`, { token: who.token, body: { provider: 'openai', ...body }, until });
@@ -130,7 +131,7 @@ shared('two replicas on PostgreSQL and Redis (e2e)', () => {
   });
 
   it('a price changed on A is what B charges next, though B keeps prices in memory', async () => {
-    const admin = await registerUser(a, { email: ADMIN });
+    admin = await registerUser(a, { email: ADMIN });
     const model = 'replica-priced';
     const created = await a.http().post('/api/admin/prices').set(admin.auth).send({ ...PRICE, provider: 'openai', model }).expect(201);
     // The same question in a new session each time: the same prompt, so the cost moves only with the price.
@@ -145,5 +146,22 @@ shared('two replicas on PostgreSQL and Redis (e2e)', () => {
 
     await a.http().put(`/api/admin/prices/${created.body.id}`).set(admin.auth).send({ ...PRICE, effectiveFrom: undefined, inputPerMillion: '100', outputPerMillion: '200' }).expect(200);
     await eventually(async () => expect(await costOnB()).toBeCloseTo(100 * first, 9));
+  });
+
+  it("a budget set or removed on A holds on B next, though B keeps the limits in memory: the user's own and the role's", async () => {
+    const member = await registerUser(a);
+    await configureFakeProvider(b, member, 'openai', fake.url);
+    const statusOnB = async () => (await send(b, member, { message: 'within budget?', model: 'fake:deltas=2' })).status;
+    expect(await statusOnB()).toBe(200);
+
+    await a.http().put(`/api/admin/users/${member.id}/budget`).set(admin.auth).send({ monthlyLimit: '0' }).expect(200);
+    await eventually(async () => expect(await statusOnB()).toBe(402));
+    await a.http().delete(`/api/admin/users/${member.id}/budget`).set(admin.auth).expect(200);
+    await eventually(async () => expect(await statusOnB()).toBe(200));
+
+    await a.http().put('/api/admin/budgets/member').set(admin.auth).send({ monthlyLimit: '0' }).expect(200);
+    await eventually(async () => expect(await statusOnB()).toBe(402));
+    await a.http().delete('/api/admin/budgets/member').set(admin.auth).expect(200);
+    await eventually(async () => expect(await statusOnB()).toBe(200));
   });
 });

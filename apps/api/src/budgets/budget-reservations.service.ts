@@ -2,19 +2,22 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { type ChatTurn, type ReasoningOptions, thinkingBudget, type ToolDefinition } from '@app/ai';
 import { AppError, chatConfig } from '@app/common';
-import { BudgetsRepository } from '@app/persistence';
+import { BudgetsRepository, type UserRole } from '@app/persistence';
 import { SYSTEM_ACTOR } from '../audit/audit-actions.js';
 import { AuditService } from '../audit/audit.service.js';
 import { costOf } from '../usage/cost.js';
 import { formatDecimal, parseDecimal } from '../usage/money.js';
 import { displayMoney, promptTokenBound, nextPeriodStart, periodOf } from './budget-period.js';
 import { PriceBook } from '../usage/price-book.service.js';
+import { BudgetLimits } from './budget-limits.cache.js';
 import { BudgetHold, type HoldSettler, type SettledCost } from './budget-hold.js';
 import { BudgetLedger } from './ledgers/budget.ledger.js';
 
 /** What a reply is about to ask for, as far as its worst-case cost goes. */
 export interface ReplyAsk {
   userId: string;
+  /** The user's current role: its budget applies when the user has none of their own. */
+  role: UserRole;
   replyId: string;
   /** Every model the reply may be answered by (an alias's targets and fallbacks): the dearest one is reserved. */
   models: readonly { provider: string; model: string }[];
@@ -48,6 +51,7 @@ export class BudgetReservations implements HoldSettler {
 
   constructor(
     private readonly budgets: BudgetsRepository,
+    private readonly limits: BudgetLimits,
     private readonly ledger: BudgetLedger,
     private readonly prices: PriceBook,
     private readonly audit: AuditService,
@@ -58,7 +62,7 @@ export class BudgetReservations implements HoldSettler {
   async reserve(ask: ReplyAsk): Promise<BudgetHold> {
     const now = new Date();
     const base = { userId: ask.userId, period: periodOf(now), replyId: ask.replyId };
-    const monthlyLimit = (await this.budgets.limitOf(ask.userId))?.monthlyLimit ?? null;
+    const monthlyLimit = await this.limits.of(ask.userId, ask.role);
     if (monthlyLimit === null) return new BudgetHold(this, { ...base, amount: 0n, limit: 0n }, null, undefined);
     const limit = parseDecimal(monthlyLimit);
     const outputTokens = ask.maxTokens ?? this.config.budgetMaxOutputTokens;

@@ -9,6 +9,7 @@ import { RedisModule } from '../redis/redis.module.js';
 import { UsageModule } from '../usage/usage.module.js';
 import { AdminBudgetsController } from './admin-budgets.controller.js';
 import { BudgetController } from './budget.controller.js';
+import { BudgetLimits } from './budget-limits.cache.js';
 import { BUDGET_TTL, BudgetReservations } from './budget-reservations.service.js';
 import { BudgetsService } from './budgets.service.js';
 import { BudgetLedger } from './ledgers/budget.ledger.js';
@@ -25,6 +26,7 @@ import { RedisBudgetLedger } from './ledgers/redis-budget.ledger.js';
   exports: [BudgetReservations],
   providers: [
     BudgetsService,
+    BudgetLimits,
     BudgetReservations,
     {
       provide: BudgetLedger,

@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { formatDecimal, parseDecimal } from '../usage/money.js';
+import { BudgetLimits } from './budget-limits.cache.js';
 import { nextPeriodStart, periodOf } from './budget-period.js';
 import { BudgetLedger } from './ledgers/budget.ledger.js';
 
@@ -29,6 +30,7 @@ export interface BudgetView {
 export class BudgetsService {
   constructor(
     private readonly budgets: BudgetsRepository,
+    private readonly limits: BudgetLimits,
     private readonly ledger: BudgetLedger,
     private readonly audit: AuditService,
     @Inject(chatConfig.KEY) private readonly config: ConfigType<typeof chatConfig>,
@@ -66,18 +68,21 @@ export class BudgetsService {
 
   async setRoleLimit(admin: AuthUser, role: UserRole, monthlyLimit: string, origin: RequestOrigin): Promise<RoleLimit> {
     const saved = await this.budgets.setRoleLimit(role, monthlyLimit);
+    await this.limits.rolesChanged();
     await this.audit.record({ actor: admin.id, action: 'budget.role_set', target: role, detail: { monthlyLimit: saved.monthlyLimit, currency: this.currency } }, origin);
     return saved;
   }
 
   async removeRoleLimit(admin: AuthUser, role: UserRole, origin: RequestOrigin): Promise<void> {
     if (!(await this.budgets.removeRoleLimit(role))) throw new AppError('BUDGET_NOT_FOUND', `The role ${role} has no budget`);
+    await this.limits.rolesChanged();
     await this.audit.record({ actor: admin.id, action: 'budget.role_removed', target: role }, origin);
   }
 
   async setUserLimit(admin: AuthUser, userId: string, monthlyLimit: string, origin: RequestOrigin): Promise<BudgetView> {
     const saved = await this.budgets.setUserLimit(userId, monthlyLimit);
     if (saved === null) throw new AppError('USER_NOT_FOUND', 'User not found');
+    await this.limits.userChanged(userId);
     await this.audit.record({ actor: admin.id, action: 'budget.user_set', target: userId, detail: { monthlyLimit: saved, currency: this.currency } }, origin);
     return this.view(userId);
   }
@@ -85,6 +90,7 @@ export class BudgetsService {
   async removeUserLimit(admin: AuthUser, userId: string, origin: RequestOrigin): Promise<BudgetView> {
     const view = await this.view(userId);
     if (view.source !== 'user' || !(await this.budgets.removeUserLimit(userId))) throw new AppError('BUDGET_NOT_FOUND', 'This user has no budget of their own');
+    await this.limits.userChanged(userId);
     await this.audit.record({ actor: admin.id, action: 'budget.user_removed', target: userId }, origin);
     return this.view(userId);
   }

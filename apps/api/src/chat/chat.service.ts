@@ -373,6 +373,7 @@ export class ChatService {
         replyId: randomUUID(),
         ...(spec.tools?.length && { tools: spec.tools }),
       },
+      role: user.role,
       encoder,
       persist: spec.persist ?? true,
       shared,

@@ -2,7 +2,7 @@ import { Logger, type MessageEvent } from '@nestjs/common';
 import { type Context, context as otelContext, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Observable, Subscription } from 'rxjs';
 import { type ChatDelta, type ChatProvider, type ChatRequest, type ToolCall, chatTracer, ERROR_TYPE, GEN_AI, getProviderInfo, type ProviderId, TOOL_CALLS_FINISH, UpstreamError } from '@app/ai';
-import type { FinishedReply, NewTurn, ReplyAttempt } from '@app/persistence';
+import type { FinishedReply, NewTurn, ReplyAttempt, UserRole } from '@app/persistence';
 import type { MetricsService } from '../observability/metrics.service.js';
 import type { ReplyAccounting, ReplyCharge, ReportedUsage } from '../usage/reply-accounting.service.js';
 import { GenerationLog } from './generation-log.js';
@@ -42,6 +42,8 @@ export interface Cooldowns {
 
 export interface GenerationPlan {
   turn: NewTurn;
+  /** The asking user's current role, whose budget applies when the user has none of their own. */
+  role: UserRole;
   /** In the order to try them: at least one. */
   targets: RouteTarget[];
   /** Targets passed over before the first attempt (cooling down, unusable): the start of the route's record. */

@@ -65,6 +65,7 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
   const plan = (model: string, options: { provider?: ProviderId; baseUrl?: string; shared?: boolean } = {}): GenerationPlan => {
     const provider = options.provider ?? 'openai';
     return {
+      role: 'member',
       turn: {
         userId: bed.userId,
         sessionId: randomUUID(),

@@ -78,7 +78,7 @@ export class GenerationsService {
     const { replyId, sessionId, userId } = plan.turn;
     const { messages, maxTokens, reasoning, tools } = plan.targets[0]!.request;
     const models = plan.targets.map((target) => ({ provider: target.providerId, model: target.request.model }));
-    const hold = await this.budgets.reserve({ userId, replyId, models, messages, maxTokens, reasoning, tools });
+    const hold = await this.budgets.reserve({ userId, role: plan.role, replyId, models, messages, maxTokens, reasoning, tools });
     try {
       if (plan.shared && !(await this.claim(sessionId, replyId))) {
         throw new AppError('GENERATION_IN_PROGRESS', 'A reply is already being generated in this session: wait for it, or stop it first');

@@ -38,6 +38,7 @@ describe('traces of a turn (in-memory exporter, PGlite, fake upstream)', () => {
   });
 
   const plan = (testbed: ServiceTestbed, model: string, question: string): GenerationPlan => ({
+    role: 'member',
     turn: {
       userId: testbed.userId,
       sessionId: randomUUID(),

@@ -81,7 +81,13 @@ export class BudgetsRepository {
     return rows.length > 0;
   }
 
-  /** Null when there is no such user. One indexed query: it runs before every reply. */
+  /** The user's own limit, or null when they have none (or there is no such user). */
+  async userLimit(userId: string): Promise<Decimal | null> {
+    const rows: { monthlyLimit: Decimal }[] = await this.dataSource.query(`SELECT monthly_limit AS "monthlyLimit" FROM user_budgets WHERE user_id = $1`, [userId]);
+    return rows[0]?.monthlyLimit ?? null;
+  }
+
+  /** Null when there is no such user. */
   async limitOf(userId: string): Promise<EffectiveLimit | null> {
     const rows: { role: string; userLimit: Decimal | null; roleLimit: Decimal | null }[] = await this.dataSource.query(
       `SELECT u.role, ub.monthly_limit AS "userLimit", rb.monthly_limit AS "roleLimit"
