@@ -183,6 +183,10 @@ async function startOurs(db: Db): Promise<Server> {
       JWT_EXPIRES_IN: '12h',
       // One load-test user opens every stream: the per-user cap on running replies would refuse the held levels.
       CHAT_MAX_CONCURRENT_PER_USER: '100000',
+      // Native turns continue sessions (chatTurns): with one earlier message read, the history sent upstream is
+      // the question alone (a history does not start with a reply), the same request every subject sends, instead
+      // of up to 40 earlier messages whose size would follow the replies of whichever figure ran before.
+      CHAT_HISTORY_MAX_MESSAGES: '2',
       ...databaseEnv,
     },
     GATEWAY_CORE,
