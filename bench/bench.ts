@@ -3,8 +3,8 @@
  *
  * Follows shared/BENCH-METHOD: our gateway, Portkey's, a minimal Node relay and the floor subjects (bench/floor/: the
  * least a gateway that reads each delta must do, in plain Node and in a minimal Nest app) are measured side by side
- * in one run against the same fake upstream, and the client also calls the upstream directly. Each gateway runs pinned to
- * core 1; the fake upstream and this process, the load client, share core 0. Subjects are interleaved round by
+ * in one run against the same fake upstream, and the client also calls the upstream directly. Each gateway runs
+ * pinned to core 1; the fake upstream and this process, the load client, share core 0. Subjects are interleaved round by
  * round, direct first in each round. Writes bench/results/<time>.json and bench/results/latest(-quick).md.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -305,9 +305,9 @@ function targetOf(subject: Subject, server: Server | undefined, deltas: number, 
 }
 
 /**
- * Turns on our chat route. Each continues a free session of `sessions` (its history, up to
- * CHAT_HISTORY_MAX_MESSAGES, read and sent upstream, as in any conversation) or, with none free or `newSession`,
- * starts one, whose id comes in its `session` event; a stream that ended well gives its session back. A new
+ * Turns on our chat route. Each continues a free session of `sessions` (its latest message read: see
+ * CHAT_HISTORY_MAX_MESSAGES in startOurs) or, with none free or `newSession`, starts one, whose id comes in its
+ * `session` event; a stream that ended well gives its session back. A new
  * session's first turn also asks the upstream for the session's title, after `done`, and the stream stays open
  * for the `title` event: a feature of new sessions only, which the `native-new-session` figure measures.
  */
