@@ -1,9 +1,10 @@
 /**
  * `npm run bench` (about 20 minutes on 2 cores) and `npm run bench:quick` (about 3).
  *
- * Follows shared/BENCH-METHOD: our gateway, Portkey's and a minimal Node relay are measured side by side in one
- * run against the same fake upstream, and the client also calls the upstream directly. Each gateway runs pinned to
- * core 1; the fake upstream and this process, the load client, share core 0. Subjects are interleaved round by
+ * Follows shared/BENCH-METHOD: our gateway, Portkey's, a minimal Node relay and the floor subjects (bench/floor/: the
+ * least a gateway that reads each delta must do, in plain Node and in a minimal Nest app) are measured side by side
+ * in one run against the same fake upstream, and the client also calls the upstream directly. Each gateway runs
+ * pinned to core 1; the fake upstream and this process, the load client, share core 0. Subjects are interleaved round by
  * round, direct first in each round. Writes bench/results/<time>.json and bench/results/latest(-quick).md.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -130,6 +131,12 @@ interface Server {
   port: number;
   /** Our gateway's access token for the bench user. */
   token: string;
+  /**
+   * Our gateway's chat sessions that no request is continuing at the moment. A native request takes one (or, with
+   * none free, starts a new session) and gives it back when its stream has ended well: a session takes one reply
+   * at a time.
+   */
+  freeSessions: string[];
   close(): Promise<void>;
 }
 
@@ -176,6 +183,10 @@ async function startOurs(db: Db): Promise<Server> {
       JWT_EXPIRES_IN: '12h',
       // One load-test user opens every stream: the per-user cap on running replies would refuse the held levels.
       CHAT_MAX_CONCURRENT_PER_USER: '100000',
+      // Native turns continue sessions (chatTurns): with one earlier message read, the history sent upstream is
+      // the question alone (a history does not start with a reply), the same request every subject sends, instead
+      // of up to 40 earlier messages whose size would follow the replies of whichever figure ran before.
+      CHAT_HISTORY_MAX_MESSAGES: '2',
       ...databaseEnv,
     },
     GATEWAY_CORE,
@@ -201,7 +212,7 @@ async function startOurs(db: Db): Promise<Server> {
       body: JSON.stringify({ apiKey: 'sk-bench-key', baseUrl: `http://127.0.0.1:${FAKE_PORT}/v1` }),
     });
     if (saved.status !== 200) throw new Error(`could not configure the provider: ${await saved.text()}`);
-    return { child, port, token: accessToken, close };
+    return { child, port, token: accessToken, freeSessions: [], close };
   } catch (error) {
     await close();
     throw error;
@@ -213,17 +224,32 @@ async function startPortkey(): Promise<Server> {
   const port = nextPort++;
   const child = start(join(PORTKEY_PACKAGE, 'build/start-server.js'), { NODE_ENV: 'production' }, GATEWAY_CORE, [`--port=${port}`, '--headless']);
   await waitFor(`http://127.0.0.1:${port}/`, child);
-  return { child, port, token: '', close: () => stop(child) };
+  return { child, port, token: '', freeSessions: [], close: () => stop(child) };
 }
 
-async function startRelay(): Promise<Server> {
+/** The relay, or a floor subject (`bench/floor/`): a script of ours serving the fake upstream's routes. */
+async function startScript(script: string, env: Record<string, string> = {}): Promise<Server> {
   const port = nextPort++;
-  const child = start('bench/relay.mjs', { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${FAKE_PORT}` }, GATEWAY_CORE);
+  const child = start(script, { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${FAKE_PORT}`, NODE_ENV: 'production', ...env }, GATEWAY_CORE);
+  // Any answer will do: the floors have no route for it.
   await waitFor(`http://127.0.0.1:${port}/v1/models`, child);
-  return { child, port, token: '', close: () => stop(child) };
+  return { child, port, token: '', freeSessions: [], close: () => stop(child) };
 }
 
-type Kind = 'direct' | 'native' | 'v1' | 'v1-unstored' | 'portkey' | 'relay';
+/**
+ * `native-new-session`: our chat route with a new session each request, whose first turn also asks the upstream
+ * for its title (measured at c=1 only, beside the native route's turns in continuing sessions).
+ */
+type Kind = 'direct' | 'native' | 'native-new-session' | 'v1' | 'v1-unstored' | 'portkey' | 'relay' | FloorKind;
+/** The floor subjects: what any gateway that reads the deltas must do, in plain Node and in a minimal Nest app. */
+type FloorKind = 'floor-node' | 'floor-nest' | 'floor-nest-sse';
+const FLOORS: { kind: FloorKind; label: string; script: string; env?: Record<string, string> }[] = [
+  { kind: 'floor-node', label: 'floor: node:http', script: 'bench/floor/node-http.mjs' },
+  { kind: 'floor-nest', label: 'floor: Nest + Express, res.write', script: 'bench/floor/nest.mjs', env: { FLOOR_WRITER: 'write' } },
+  { kind: 'floor-nest-sse', label: 'floor: Nest @Sse()', script: 'bench/floor/nest.mjs', env: { FLOOR_WRITER: 'sse' } },
+];
+/** Each of our routes beside the floor built the same way: the native route is `@Sse()`, `/v1` writes its own response. */
+const FLOOR_OF: Partial<Record<Kind, FloorKind>> = { native: 'floor-nest-sse', v1: 'floor-nest', 'v1-unstored': 'floor-nest' };
 
 /** One column of the report: a way of reaching the upstream. Ours has three routes on one gateway per database. */
 interface Subject {
@@ -254,7 +280,12 @@ function targetOf(subject: Subject, server: Server | undefined, deltas: number, 
   switch (subject.kind) {
     case 'direct':
     case 'relay':
+    case 'floor-node':
+    case 'floor-nest':
       return openAi(at('/v1/chat/completions'), { authorization: 'Bearer bench-key' });
+    case 'floor-nest-sse':
+      // Nest's `@Sse()` writes events, not OpenAI's `[DONE]`: the floor ends with `event: done`.
+      return { ...openAi(at('/v1/chat/completions'), {}), isEnd: (event) => event === 'done' };
     case 'portkey':
       // Portkey's way to an OpenAI-compatible host of one's own: the provider's format, the host's base URL.
       return openAi(at('/v1/chat/completions'), {
@@ -268,14 +299,53 @@ function targetOf(subject: Subject, server: Server | undefined, deltas: number, 
       // `store: false`: the same relay with nothing written, which is what the other gateways do.
       return openAi(at('/v1/chat/completions'), ours, { store: false }, 'openai/');
     case 'native':
-      return {
-        url: at('/api/chat/stream'),
-        headers: ours,
-        body: () => ({ message: 'bench', provider: 'openai', model: model(deltas, delayMs) }),
-        isDelta: (event, data) => event === 'message' && typeof (JSON.parse(data) as { content?: string }).content === 'string',
-        isEnd: (event) => event === 'done',
-      };
+    case 'native-new-session':
+      return chatTurns(at('/api/chat/stream'), ours, server!.freeSessions, deltas, delayMs, subject.kind === 'native-new-session');
   }
+}
+
+/**
+ * Turns on our chat route. Each continues a free session of `sessions` (its latest message read: see
+ * CHAT_HISTORY_MAX_MESSAGES in startOurs) or, with none free or `newSession`, starts one, whose id comes in its
+ * `session` event; a stream that ended well gives its session back. A new
+ * session's first turn also asks the upstream for the session's title, after `done`, and the stream stays open
+ * for the `title` event: a feature of new sessions only, which the `native-new-session` figure measures.
+ */
+function chatTurns(url: string, headers: Record<string, string>, sessions: string[], deltas: number, delayMs: number, newSession: boolean): Target {
+  const continued = new Map<number, string>();
+  return {
+    url,
+    headers,
+    body: (i) => {
+      const sessionId = newSession ? undefined : sessions.pop();
+      if (sessionId) continued.set(i, sessionId);
+      return { message: 'bench', provider: 'openai', model: model(deltas, delayMs), ...(sessionId && { sessionId }) };
+    },
+    isDelta: (event, data) => event === 'message' && typeof (JSON.parse(data) as { content?: string }).content === 'string',
+    isEnd: (event) => event === 'done',
+    onEvent: (i, event, data) => {
+      if (event === 'session' && !continued.has(i)) continued.set(i, (JSON.parse(data) as { sessionId: string }).sessionId);
+    },
+    released: (i, ok) => {
+      const sessionId = continued.get(i);
+      continued.delete(i);
+      // A failed turn's session may still be replying: it is left out.
+      if (ok && sessionId) sessions.push(sessionId);
+    },
+  };
+}
+
+/**
+ * Our chat route's free sessions made up to `count` before a level of that many streams, by turns that start one
+ * each (one delta), so that the level's turns all continue sessions.
+ */
+async function openSessions(subject: Subject, server: Server | undefined, count: number) {
+  if (subject.kind !== 'native' || !server || server.freeSessions.length >= count) return;
+  const missing = count - server.freeSessions.length;
+  log(`starting ${missing} sessions for ${subject.label}`);
+  const runs = await runStreams(targetOf({ ...subject, kind: 'native-new-session' }, server, 1, 0), missing, Math.min(missing, 50));
+  // The level's turns that find no free session start their own.
+  if (errorCount(runs)) log(`${errorCount(runs)} of them failed: ${firstError(runs)}`);
 }
 
 const target = (subject: Subject, deltas: number, delayMs: number) => targetOf(subject, subject.server, deltas, delayMs);
@@ -350,7 +420,12 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
   const rounds = QUICK || level >= 1000 ? 1 : 3;
   // A first burst at a new level opens the connections it needs (the client's, the gateway's to the upstream, its
   // database pool): the figure is for a server already serving that many streams, as figure 1's is for a warm one.
-  if (!burst) for (const subject of subjects) await runStreams(target(subject, 2, PACE_MS), level, level);
+  if (!burst) {
+    for (const subject of subjects) {
+      await openSessions(subject, subject.server, level);
+      await runStreams(target(subject, 2, PACE_MS), level, level);
+    }
+  }
   const fakePid = fakeUpstream!.pid!;
   const byRound = new Map(subjects.map((subject) => [subject.key, [] as Figures[]]));
   for (let r = 0; r < rounds; r++) {
@@ -443,6 +518,7 @@ async function memoryPerStream(subjects: Subject[], results: Map<string, Figures
     measured.add(subject.server);
     try {
       await runStreams(targetOf(subject, server, DELTAS, 0), 200, WARM_UP_CONCURRENCY);
+      await openSessions(subject, server, MEMORY_STREAMS);
       results.get(subject.key)!.memory = await holdStreams(server, targetOf(subject, server, MEMORY_DELTAS, 1000), MEMORY_STREAMS, MEMORY_DELTAS, 1000);
     } finally {
       if (!onShared) await server.close();
@@ -480,6 +556,7 @@ async function heldStreams(subjects: Subject[], results: Map<string, Figures>) {
     if (holding.length === 0) break;
     for (const subject of holding) {
       log(`${level} open streams at 10 deltas/s, ${subject.label}`);
+      await openSessions(subject, subject.server, level);
       const result = await holdStreams(subject.server, target(subject, HELD_DELTAS, HELD_PACE_MS), level, HELD_DELTAS, HELD_PACE_MS);
       ((results.get(subject.key)!.held ??= []) as unknown[]).push(result);
       await sleep(1000);
@@ -509,6 +586,8 @@ const ROWS: Row[] = [
   { name: 'added latency p50, c=1, zero-delay upstream (ms)', pick: (f) => f.atOne?.p50Ms, direct: (f) => `full reply ${f.atOne.p50Ms}`, portkeyAtMost: 0.5, relayAtMost: 3 },
   { name: 'added latency p99, c=1, zero-delay upstream (ms)', pick: (f) => f.atOne?.p99Ms, direct: (f) => `full reply ${f.atOne.p99Ms}` },
   { name: 'gateway CPU per request, c=1 (ms)', pick: (f) => f.atOne?.cpuMsPerRequest, portkeyAtMost: 0.5 },
+  { name: 'our chat route, a new session each request (its title asked for too): added latency p50, c=1 (ms)', pick: (f) => f.atOneNewSession?.p50Ms },
+  { name: 'our chat route, a new session each request (its title asked for too): gateway CPU per request, c=1 (ms)', pick: (f) => f.atOneNewSession?.cpuMsPerRequest },
   {
     name: 'added time, a one-delta reply, c=1, p50 (ms): on our chat route, the turn’s database writes',
     pick: (f) => f.turn?.p50Ms,
@@ -569,13 +648,13 @@ function markdown(report: Report): string {
   const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
   const errors = subjects.flatMap((subject) => {
     const own = figures(subject.key);
-    const counted = [own.atOne, own.turn, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
+    const counted = [own.atOne, own.atOneNewSession, own.turn, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
     const count = counted.reduce((sum, figure) => sum + (figure.errors ?? 0), 0);
     const first = counted.find((figure) => figure.firstError)?.firstError;
     return count ? [`${subject.label}: ${count} failed streams outside the open-stream levels${first ? ` (the first: ${first})` : ''}`] : [];
   });
   const lines = [
-    `# Benchmark results${report.quick ? ' (quick run)' : ''}: us beside Portkey, a minimal relay and direct`,
+    `# Benchmark results${report.quick ? ' (quick run)' : ''}: us beside Portkey, a minimal relay, the floors and direct`,
     '',
     `Run ${report.startedAt} on ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}. Produced by \`npm run bench${report.quick ? ':quick' : ''}\`.`,
     `Load average (1 / 5 / 15 min): ${load(report.loadAverage.before)} before, ${load(report.loadAverage.after)} after.`,
@@ -598,15 +677,28 @@ function markdown(report: Report): string {
   }
   const portkey = subjects.find((subject) => subject.kind === 'portkey');
   const relay = subjects.find((subject) => subject.kind === 'relay');
-  const ours = subjects.filter((subject) => !['direct', 'portkey', 'relay'].includes(subject.kind));
-  lines.push('', '## Ratios and targets (BENCH-METHOD)', '', '| figure | us | value | Portkey | relay | us ÷ Portkey | us ÷ relay | target | met |', '|---|---|---|---|---|---|---|---|---|');
+  const floorOf = (kind: Kind) => subjects.find((subject) => subject.kind === FLOOR_OF[kind]);
+  // Ours, each also beside the floor built as it is; and the floors, to show what of a target the floor itself meets.
+  const rated = subjects.filter((subject) => !['direct', 'portkey', 'relay'].includes(subject.kind));
+  lines.push(
+    '',
+    '## Ratios and targets (BENCH-METHOD)',
+    '',
+    'Its floor: for our native route (`@Sse()`), floor: Nest @Sse(); for `/v1` (its own writer), floor: Nest + Express, res.write. A floor does only what any gateway that reads the deltas must do (bench/README.md).',
+    '',
+    '| figure | subject | value | Portkey | relay | its floor | ÷ Portkey | ÷ relay | ÷ its floor | target | met |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
   for (const row of ROWS) {
     const theirs = portkey && row.pick(figures(portkey.key));
-    const floor = relay && row.pick(figures(relay.key));
-    for (const subject of ours) {
+    const relayed = relay && row.pick(figures(relay.key));
+    for (const subject of rated) {
       const value = row.pick(figures(subject.key));
+      if (value === undefined) continue;
+      const floorSubject = floorOf(subject.kind);
+      const floor = floorSubject && row.pick(figures(floorSubject.key));
       const toPortkey = ratio(value, theirs);
-      const toRelay = ratio(value, floor);
+      const toRelay = ratio(value, relayed);
       const checks = [
         row.portkeyAtMost === undefined ? undefined : toPortkey === undefined ? undefined : toPortkey <= row.portkeyAtMost,
         row.relayAtMost === undefined ? undefined : toRelay === undefined ? undefined : toRelay <= row.relayAtMost,
@@ -615,7 +707,9 @@ function markdown(report: Report): string {
       const wanted = [row.portkeyAtMost, row.relayAtMost, row.relayAtLeast].filter((bound) => bound !== undefined).length;
       const known = checks.filter((check) => check !== undefined);
       const met = wanted === 0 ? '' : known.length < wanted ? 'unknown' : known.every(Boolean) ? '**met**' : 'not met';
-      lines.push(`| ${row.name} | ${subject.label} | ${show(value)} | ${show(theirs)} | ${show(floor)} | ${show(toPortkey)} | ${show(toRelay)} | ${targetText(row)} | ${met} |`);
+      lines.push(
+        `| ${row.name} | ${subject.label} | ${show(value)} | ${show(theirs)} | ${show(relayed)} | ${show(floor)} | ${show(toPortkey)} | ${show(toRelay)} | ${show(ratio(value, floor))} | ${targetText(row)} | ${met} |`,
+      );
     }
   }
   lines.push(
@@ -668,17 +762,29 @@ async function main() {
       );
     }
     const portkey = await startPortkey();
-    const relay = await startRelay();
+    const relay = await startScript('bench/relay.mjs');
     servers.push(portkey, relay);
     subjects.push(
       { key: 'portkey', label: `Portkey ${portkeyVersion}`, kind: 'portkey', server: portkey },
       { key: 'relay', label: 'relay', kind: 'relay', server: relay },
     );
+    for (const floor of FLOORS) {
+      const server = await startScript(floor.script, floor.env);
+      servers.push(server);
+      subjects.push({ key: floor.kind, label: floor.label, kind: floor.kind, server });
+    }
     const results = new Map<string, Figures>(subjects.map((subject) => [subject.key, {}]));
     await memoryPerStream(subjects, results);
     await warmUp(subjects);
     log('c=1: added latency and CPU per request');
-    await latencyAtOne(subjects, results, DELTAS, 'atOne');
+    // Beside each native subject, turns that each start a new session, title included: shown as its `atOneNewSession`.
+    const newSessionTurns = subjects.filter((subject) => subject.kind === 'native').map((subject) => ({ ...subject, key: `${subject.key}-new-session`, kind: 'native-new-session' as const }));
+    for (const subject of newSessionTurns) results.set(subject.key, {});
+    await latencyAtOne([...subjects, ...newSessionTurns], results, DELTAS, 'atOne');
+    for (const subject of newSessionTurns) {
+      results.get(subject.key.replace(/-new-session$/, ''))!.atOneNewSession = results.get(subject.key)!.atOne;
+      results.delete(subject.key);
+    }
     log('c=1: a one-delta reply');
     await latencyAtOne(subjects, results, 1, 'turn');
     for (const level of PACED_LEVELS) {

@@ -18,6 +18,10 @@ export interface Target {
   isDelta: (event: string | undefined, data: string) => boolean;
   /** Whether an SSE event ends the stream successfully. */
   isEnd: (event: string | undefined, data: string) => boolean;
+  /** Each event of request `i` that is neither a delta, nor the end, nor an error (our chat route's `session`). */
+  onEvent?: (i: number, event: string | undefined, data: string) => void;
+  /** Request `i` is over: `ok` when its stream ended with its end marker and no error. */
+  released?: (i: number, ok: boolean) => void;
 }
 
 /**
@@ -46,6 +50,7 @@ export async function timeStream(target: Target, i: number): Promise<StreamTimin
           if (target.isDelta(message.event, message.data)) timing.deltas.push(performance.now());
           else if (target.isEnd(message.event, message.data)) ended = true;
           else if (message.event === 'error') timing.error = message.data.slice(0, 120);
+          else target.onEvent?.(i, message.event, message.data);
         },
       });
       const decoder = new TextDecoder();
@@ -56,6 +61,7 @@ export async function timeStream(target: Target, i: number): Promise<StreamTimin
     timing.error = error instanceof Error ? error.message : String(error);
   }
   timing.endedAt = performance.now();
+  target.released?.(i, !timing.error);
   return timing;
 }
 

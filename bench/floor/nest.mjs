@@ -1,0 +1,61 @@
+/**
+ * Floor: a minimal NestJS app on Express (one module, one controller), logger off, doing what any gateway that
+ * reads the deltas must do (deltas.mjs). `FLOOR_WRITER=write`: the handler takes `@Res()` and writes the stream
+ * itself, as node-http.mjs does; `FLOOR_WRITER=sse`: the route is `@Sse()` on POST, as our native chat route
+ * declares it, and returns an Observable of one `{data}` event per delta, then `event: done` (Nest numbers the
+ * events). Plain JavaScript, decorators applied by hand: no build step. `RELAY_PORT`, `RELAY_UPSTREAM`, as for
+ * bench/relay.mjs.
+ */
+import { Body, Controller, HttpCode, HttpStatus, Module, Post, RequestMethod, Res, Sse, SseSignal } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Observable } from 'rxjs';
+import { relayTo, streamDeltas } from './deltas.mjs';
+
+class FloorController {
+  write(body, res) {
+    return relayTo(res, body);
+  }
+
+  /** The client's leaving unsubscribes, which aborts the upstream request; so does `signal`, as on our route. */
+  sse(body, signal) {
+    return new Observable((subscriber) => {
+      const upstream = new AbortController();
+      const abort = () => upstream.abort();
+      signal.addEventListener('abort', abort, { once: true });
+      streamDeltas(body, upstream.signal, (chunk) => subscriber.next({ data: chunk })).then(
+        () => {
+          subscriber.next({ type: 'done', data: '[DONE]' });
+          subscriber.complete();
+        },
+        (error) => subscriber.error(error),
+      );
+      return () => {
+        signal.removeEventListener('abort', abort);
+        abort();
+      };
+    });
+  }
+}
+
+const decorate = (decorators, method) => {
+  const descriptor = Object.getOwnPropertyDescriptor(FloorController.prototype, method);
+  for (const decorator of decorators) decorator(FloorController.prototype, method, descriptor);
+};
+if (process.env.FLOOR_WRITER === 'sse') {
+  decorate([Sse('chat/completions', { method: RequestMethod.POST }), HttpCode(HttpStatus.OK)], 'sse');
+  Body()(FloorController.prototype, 'sse', 0);
+  SseSignal()(FloorController.prototype, 'sse', 1);
+} else {
+  decorate([Post('chat/completions')], 'write');
+  Body()(FloorController.prototype, 'write', 0);
+  Res()(FloorController.prototype, 'write', 1);
+}
+Controller('v1')(FloorController);
+
+class FloorModule {}
+Module({ controllers: [FloorController] })(FloorModule);
+
+const app = await NestFactory.create(FloorModule, { logger: false });
+app.enableShutdownHooks();
+// Nest hands arguments after the host on to Node's `server.listen`: the same backlog as the gateway's.
+await app.listen(Number(process.env.RELAY_PORT ?? 4660), '127.0.0.1', 4096);
