@@ -187,6 +187,9 @@ async function startOurs(db: Db): Promise<Server> {
       // the question alone (a history does not start with a reply), the same request every subject sends, instead
       // of up to 40 earlier messages whose size would follow the replies of whichever figure ran before.
       CHAT_HISTORY_MAX_MESSAGES: '2',
+      // A new session's title comes from a small model of its own, as a deployment would set it: one delta, not
+      // paced, so a new session's stream stays open after `done` only as long as the title request takes.
+      TITLE_MODEL: 'openai/fake:deltas=1',
       ...databaseEnv,
     },
     GATEWAY_CORE,
@@ -518,8 +521,10 @@ async function memoryPerStream(subjects: Subject[], results: Map<string, Figures
     measured.add(subject.server);
     try {
       await runStreams(targetOf(subject, server, DELTAS, 0), 200, WARM_UP_CONCURRENCY);
-      await openSessions(subject, server, MEMORY_STREAMS);
-      results.get(subject.key)!.memory = await holdStreams(server, targetOf(subject, server, MEMORY_DELTAS, 1000), MEMORY_STREAMS, MEMORY_DELTAS, 1000);
+      // Native streams start new sessions here: opening the sessions to continue first would grow the heap that
+      // the level's streams are then measured in. Each one's title request (one delta, TITLE_MODEL) is counted.
+      const streams = subject.kind === 'native' ? { ...subject, kind: 'native-new-session' as const } : subject;
+      results.get(subject.key)!.memory = await holdStreams(server, targetOf(streams, server, MEMORY_DELTAS, 1000), MEMORY_STREAMS, MEMORY_DELTAS, 1000);
     } finally {
       if (!onShared) await server.close();
     }
