@@ -107,11 +107,13 @@ export class ChatService {
     if (dto.sessionId && (dto.presetId !== undefined || dto.systemPrompt !== undefined)) {
       throw new AppError('VALIDATION_FAILED', "presetId and systemPrompt start a new session: change a session's settings with PATCH /api/chat/sessions/{id}");
     }
-    const existing = dto.sessionId ? await this.sessions.get(user.id, dto.sessionId) : undefined;
+    // The session and its branch are read together: one round trip before the upstream request, not two.
+    const [existing, branch] = dto.sessionId
+      ? await Promise.all([this.sessions.get(user.id, dto.sessionId), this.messages.branchOwned(user.id, dto.sessionId, this.config.historyMaxMessages - 1)])
+      : [undefined, []];
     const source = existing ?? (dto.presetId ? await this.presets.get(user.id, dto.presetId) : undefined);
     const target = await this.resolveTarget(user, dto, source);
     const settings = turnSettings(dto, source);
-    const branch = existing ? await this.messages.branchOwned(user.id, existing.id, this.config.historyMaxMessages - 1) : [];
     const questionParts = await this.attachable(user, dto.attachments ?? [], dto.message, existing?.id);
     const spec: TurnSpec = {
       existing,
