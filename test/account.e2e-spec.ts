@@ -13,19 +13,21 @@ const REFRESH_TOKEN = /^rt-chat-[A-Za-z0-9_-]{43}$/;
 /** Generous limits: this suite signs in and refreshes far more often than a person would. */
 const ENV = { ...FAKE_UPSTREAM_ENV, LOGIN_LIMIT_PER_ACCOUNT: '1000', LOGIN_LIMIT_PER_IP: '10000' };
 
+/** One server for the file's suites, which want the same settings and each work on users of their own: a server start costs 5-10 s of CPU. */
+let api: TestApp;
+beforeAll(async () => {
+  api = await bootTestApp(ENV);
+});
+afterAll(() => api?.close());
+
 /** The sign-in routes of the account, and what a test needs to check them; on PGlite, or PostgreSQL in its pass. */
 describe('sign-ins that end: refresh, logout, password, account (e2e)', () => {
-  let api: TestApp;
   let fake: FakeLlmServer;
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp(ENV);
   });
-  afterAll(async () => {
-    await api?.close();
-    await fake?.close();
-  });
+  afterAll(() => fake?.close());
 
   /** Starts a reply that never ends by itself, and resolves once it is under way. */
   const endlessStream = async (user: TestUser) => {
@@ -209,7 +211,6 @@ describe('sign-ins that end: refresh, logout, password, account (e2e)', () => {
 });
 
 describe('exporting an account (e2e)', () => {
-  let api: TestApp;
   let fake: FakeLlmServer;
   let user: TestUser;
   let other: TestUser;
@@ -221,17 +222,13 @@ describe('exporting an account (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp(ENV);
     user = await registerUser(api, { displayName: 'Exporter' });
     other = await registerUser(api);
     await configureFakeProvider(api, user, 'openai', fake.url, { apiKey: providerKey, defaultModel: 'fake:deltas=2' });
     apiKey = (await api.http().post('/api/keys').set(user.auth).send({ name: 'reporting' }).expect(201)).body.key as string;
     await chat(other, 'not yours to export');
   });
-  afterAll(async () => {
-    await api?.close();
-    await fake?.close();
-  });
+  afterAll(() => fake?.close());
 
   const exportOf = (who: TestUser) =>
     api
@@ -309,18 +306,13 @@ describe('exporting an account (e2e)', () => {
  * password, a disabled one): runs in the PostgreSQL pass (TEST_DATABASE_URL).
  */
 describeWith(POSTGRES)('sign-ins and accounts as the database sees them: audit log, cascades, no password, disabled (e2e)', () => {
-  let api: TestApp;
   let db: pg.Client;
 
   beforeAll(async () => {
-    api = await bootTestApp(ENV);
     db = new pg.Client({ connectionString: api.db.env.DATABASE_URL });
     await db.connect();
   });
-  afterAll(async () => {
-    await db?.end();
-    await api?.close();
-  });
+  afterAll(() => db?.end());
 
   const eventsOf = async (userId: string) =>
     (await db.query(`SELECT actor, action, target, client_address AS "clientAddress", request_id AS "requestId", detail FROM audit_events WHERE target = $1 ORDER BY id`, [userId]))

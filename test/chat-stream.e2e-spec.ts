@@ -6,9 +6,17 @@ import { eventually } from './helpers/eventually.js';
 import { eventNames, readStream, type StreamOptions } from './helpers/sse-client.js';
 import { bootTestApp, type TestApp } from './helpers/test-app.js';
 
+/**
+ * One server for both suites (a start costs 5-10 s of CPU): short upstream timeouts and heartbeats for the stream's
+ * own tests, and a history window of 10 messages, which only the 30-turn session of the second suite reaches.
+ */
+let api: TestApp;
+beforeAll(async () => {
+  api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: '1500', UPSTREAM_IDLE_TIMEOUT_MS: '1500', SSE_HEARTBEAT_MS: '300', CHAT_HISTORY_MAX_MESSAGES: '10' });
+});
+afterAll(() => api?.close());
 
 describe('chat stream (e2e)', () => {
-  let api: TestApp;
   let fake: FakeLlmServer;
   let user: TestUser;
   const stream = (body: Record<string, unknown>, token = user.token, until?: StreamOptions['until']) =>
@@ -18,14 +26,10 @@ describe('chat stream (e2e)', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: '1500', UPSTREAM_IDLE_TIMEOUT_MS: '1500', SSE_HEARTBEAT_MS: '300' });
     user = await registerUser(api);
     for (const provider of ['openai', 'anthropic', 'gemini'] as const) await configureFakeProvider(api, user, provider, fake.url);
   });
-  afterAll(async () => {
-    await api?.close();
-    await fake?.close();
-  });
+  afterAll(() => fake?.close());
   beforeEach(() => fake.reset());
 
   it('streams the echo provider with no settings and saves both messages', async () => {
@@ -208,17 +212,12 @@ describe('chat stream (e2e)', () => {
 });
 
 describe('chat history window (e2e)', () => {
-  let api: TestApp;
   let fake: FakeLlmServer;
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, CHAT_HISTORY_MAX_MESSAGES: '10' });
   });
-  afterAll(async () => {
-    await api?.close();
-    await fake?.close();
-  });
+  afterAll(() => fake?.close());
 
   it('sends the latest turns of a 30-turn session, not the first ones', async () => {
     const user = await registerUser(api);

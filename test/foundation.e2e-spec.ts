@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { registerUser } from './factories/user.factory.js';
+import { registerUser, type TestUser } from './factories/user.factory.js';
 import { bootTestApp, MAIN_JS, TEST_ENV, type TestApp } from './helpers/test-app.js';
 import { createTestDatabase } from './helpers/test-database.js';
 
@@ -13,38 +13,34 @@ function startWith(env: Record<string, string>) {
   });
 }
 
-describe('start-up and persistence (e2e)', () => {
+describe('start-up (e2e)', () => {
   // Each variable's rule is covered by libs/common/src/config/validate-config.spec.ts; this proves the process refuses.
   it('refuses to start with an invalid variable, exits 1 and names it', () => {
     const result = startWith({ PORT: 'abc' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Invalid configuration: PORT');
   });
-
-  it('keeps data across a restart on the same database', async () => {
-    const database = await createTestDatabase();
-    const first = await bootTestApp({}, database);
-    const user = await registerUser(first);
-    await first.close({ dropDatabase: false });
-
-    const second = await bootTestApp({}, database);
-    try {
-      const login = await second.http().post('/api/auth/login').send({ email: user.email, password: user.password });
-      expect(login.status).toBe(200);
-      expect(login.body.user.id).toBe(user.id);
-    } finally {
-      await second.close();
-    }
-  });
 });
 
-// One server for these, in order: each start costs seconds of CPU. The last one stops it.
+// One server for these, in order: each start costs seconds of CPU. It is the second start on its database, so the
+// first test shows what a restart kept; the last one stops it.
 describe('a running server (e2e)', () => {
   let app: TestApp;
+  let user: TestUser;
   beforeAll(async () => {
-    app = await bootTestApp();
+    const database = await createTestDatabase();
+    const first = await bootTestApp({}, database);
+    user = await registerUser(first);
+    await first.close({ dropDatabase: false });
+    app = await bootTestApp({}, database);
   });
   afterAll(() => app?.close());
+
+  it('keeps data across a restart on the same database', async () => {
+    const login = await app.http().post('/api/auth/login').send({ email: user.email, password: user.password });
+    expect(login.status).toBe(200);
+    expect(login.body.user.id).toBe(user.id);
+  });
 
   it('answers liveness and readiness probes without a token', async () => {
     const live = await app.http().get('/api/health').expect(200);

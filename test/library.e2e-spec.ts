@@ -13,8 +13,17 @@ const ids = (sessions: { id: string }[]) => sessions.map((session) => session.id
 /** An admin of the first suite's server, who reads the feedback on replies. */
 const LIBRARIAN = 'librarian@example.com';
 
+/**
+ * One server for the first and the last suite (a start costs 5-10 s of CPU), each with users of its own: the first
+ * needs the librarian and the fake upstream, the last a small import limit that nothing in the first reaches.
+ */
+let api: TestApp;
+beforeAll(async () => {
+  api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ADMIN_EMAILS: LIBRARIAN, CHAT_IMPORT_MAX_BYTES: '64kb' });
+});
+afterAll(() => api?.close());
+
 describe('conversation library: list previews, organising, folders (e2e)', () => {
-  let api: TestApp;
   let fake: FakeLlmServer;
   let user: TestUser;
   let other: TestUser;
@@ -27,14 +36,10 @@ describe('conversation library: list previews, organising, folders (e2e)', () =>
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ADMIN_EMAILS: LIBRARIAN });
     [user, other] = await Promise.all([registerUser(api), registerUser(api)]);
     await configureFakeProvider(api, user, 'openai', fake.url);
   });
-  afterAll(async () => {
-    await api?.close();
-    await fake?.close();
-  });
+  afterAll(() => fake?.close());
 
   it('shows each session with a preview of its newest message, its message count and whether a reply runs', async () => {
     const who = await registerUser(api);
@@ -294,6 +299,7 @@ const seedSql = (userId: string) => `
    WHERE s.user_id = '${userId}';`;
 
 describe('conversation library: full-text search (e2e)', () => {
+  /** A server of its own: its database is seeded while no server has it open (the embedded PGlite takes one process). */
   let api: TestApp;
   let user: TestUser;
   let other: TestUser;
@@ -443,7 +449,6 @@ function chatGptExport() {
 }
 
 describe('conversation library: export and import (e2e)', () => {
-  let api: TestApp;
   let user: TestUser;
   let other: TestUser;
   const sessionCount = async (who = user) => {
@@ -454,10 +459,8 @@ describe('conversation library: export and import (e2e)', () => {
   const messagesOf = async (id: string, view = 'branch') => (await api.http().get(`/api/chat/sessions/${id}/messages?view=${view}`).set(user.auth).expect(200)).body.messages;
 
   beforeAll(async () => {
-    api = await bootTestApp({ CHAT_IMPORT_MAX_BYTES: '64kb' });
     [user, other] = await Promise.all([registerUser(api), registerUser(api)]);
   });
-  afterAll(() => api?.close());
 
   it('exports a session as JSON (every branch) and Markdown (the branch shown), and imports the JSON back as a new session', async () => {
     const started = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'export me', provider: 'echo' } });

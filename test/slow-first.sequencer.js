@@ -8,17 +8,21 @@ import { relative } from 'node:path';
  * the other sat idle. Suites not listed here, new ones included, keep jest's order after these.
  */
 const SLOWEST = [
-  'test/oidc.e2e-spec.ts',
-  'test/library.e2e-spec.ts',
   'test/fuzz.e2e-spec.ts',
-  'test/key-rotation.e2e-spec.ts',
-  'test/account.e2e-spec.ts',
-  'test/connections.e2e-spec.ts',
+  'test/library.e2e-spec.ts',
   'test/user-admin-command.e2e-spec.ts',
-  'test/model-routing-replicas.e2e-spec.ts',
-  'test/model-routing.e2e-spec.ts',
+  'test/oidc.e2e-spec.ts',
+  'test/key-rotation.e2e-spec.ts',
+  'test/openapi-typescript.e2e-spec.ts',
+  'test/shutdown.e2e-spec.ts',
+  'test/faults.e2e-spec.ts',
+  'test/connections.e2e-spec.ts',
+  'test/redis-faults.e2e-spec.ts',
+  'test/account.e2e-spec.ts',
+  'test/session-settings.e2e-spec.ts',
+  'test/hostile-upstream.e2e-spec.ts',
+  'test/foundation.e2e-spec.ts',
   'test/budgets.e2e-spec.ts',
-  'test/usage.e2e-spec.ts',
 ];
 
 export default class SlowFirstSequencer extends Sequencer {

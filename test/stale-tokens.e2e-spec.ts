@@ -72,18 +72,20 @@ async function expectRefusedEverywhere(api: TestApp, fake: FakeLlmServer, creden
   expect(fake.requests.length).toBe(upstreamCalls);
 }
 
+/** One server for the file's suites (the same settings; a start costs 5-10 s of CPU), each with a fake upstream of its own. */
+let api: TestApp;
+beforeAll(async () => {
+  api = await bootTestApp(FAKE_UPSTREAM_ENV);
+});
+afterAll(() => api?.close());
+
 describe('tokens of users that do not exist (e2e)', () => {
-  let api: TestApp;
   let fake: FakeLlmServer;
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp(FAKE_UPSTREAM_ENV);
   });
-  afterAll(async () => {
-    await api?.close();
-    await fake?.close();
-  });
+  afterAll(() => fake?.close());
 
   it('answers 401 on every route to a validly signed token for a user id that no row has', async () => {
     await expectRefusedEverywhere(api, fake, signAccessToken(randomUUID()), randomUUID(), randomUUID());
@@ -109,19 +111,16 @@ describe('tokens of users that do not exist (e2e)', () => {
 const onPostgres = describeWith(POSTGRES);
 
 onPostgres('tokens of a deleted user (e2e)', () => {
-  let api: TestApp;
   let fake: FakeLlmServer;
   let db: pg.Client;
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp(FAKE_UPSTREAM_ENV);
     db = new pg.Client({ connectionString: api.db.env.DATABASE_URL });
     await db.connect();
   });
   afterAll(async () => {
     await db?.end();
-    await api?.close();
     await fake?.close();
   });
 

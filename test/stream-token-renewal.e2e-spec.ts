@@ -11,11 +11,16 @@ function listen(url: string, enough: (texts: string[]) => boolean) {
     const source = new EventSource(url);
     const texts: string[] = [];
     let lastId = '';
+    let finished = false;
     const finish = (done: boolean) => {
+      finished = true;
       source.close();
       resolve({ texts, lastId, done });
     };
     source.addEventListener('message', (event) => {
+      // close() does not stop the rest of a chunk already read (a loaded machine gets several deltas to a chunk):
+      // kept, those would lie past the lastId handed over, and the resume sends them again.
+      if (finished) return;
       texts.push((JSON.parse(event.data) as { content: string }).content);
       lastId = event.lastEventId;
       if (enough(texts)) finish(false);

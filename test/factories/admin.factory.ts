@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { bootTestApp, type TestApp } from '../helpers/test-app.js';
 import type { TestDatabase } from '../helpers/test-database.js';
-import { registerUser, type TestUser } from './user.factory.js';
+import { buildRegistration, registerUser, type TestUser } from './user.factory.js';
 
 /** The built `npm run user:admin` command. */
 export const USER_ADMIN_JS = resolve('dist/apps/api/apps/api/src/admin/promote-admin.command.js');
@@ -27,15 +27,13 @@ export function runUserAdmin(db: TestDatabase, args: string[]): Promise<CommandR
 }
 
 /**
- * A server with one admin, made the way a deployment makes its first one: the account registers, then the operator
- * runs `user:admin`. The embedded PGlite database opens in one process at a time, so the server is restarted around
- * the command (on the same database; the admin's token stays valid).
+ * A server with one admin, made through `ADMIN_EMAILS`: the account is an admin from its registration. The other
+ * way a deployment makes its first one, `user:admin` on a stopped server, has its own suite
+ * (user-admin-command.e2e-spec); here it cost every suite with an admin a second server start (the embedded PGlite
+ * opens in one process at a time, so the server was restarted around the command), 7-10 s of CPU each.
  */
 export async function bootWithAdmin(env: Record<string, string> = {}): Promise<{ api: TestApp; admin: TestUser }> {
-  const first = await bootTestApp(env);
-  const admin = await registerUser(first);
-  await first.close({ dropDatabase: false });
-  const promoted = await runUserAdmin(first.db, ['--email', admin.email]);
-  if (promoted.code !== 0) throw new Error(`user:admin failed (${promoted.code}): ${promoted.stderr}`);
-  return { api: await bootTestApp(env, first.db), admin };
+  const email = buildRegistration().email;
+  const api = await bootTestApp({ ...env, ADMIN_EMAILS: email });
+  return { api, admin: await registerUser(api, { email }) };
 }
