@@ -8,10 +8,9 @@ const shared = { testEnvironment: 'node', rootDir: '.', moduleFileExtensions: ['
 export default {
   // Several tests start a server twice; on a loaded 2-core machine one start has taken up to a minute.
   testTimeout: 120_000,
-  // Three suites at a time on a 2-core machine (jest's default is one): every e2e suite has its own server, port and
-  // database (and its own Redis when it kills one), and much of a suite's time is spent waiting on streams. The
-  // PGlite e2e pass took 8 min 44 s with three, 9 min 43 s with two (one run each, on a machine shared with others).
-  maxWorkers: 3,
+  // Two suites at a time (jest's default is one on a 2-core machine): every e2e suite has its own server, port and
+  // database (and its own Redis when it kills one), and much of a suite's time is spent waiting on streams.
+  maxWorkers: 2,
   // The slowest suites first, also on a fresh clone, where jest has no durations of its own to go by.
   testSequencer: '<rootDir>/test/slow-first.sequencer.js',
   reporters: ['default', '<rootDir>/test/skipped-suites.reporter.js'],
