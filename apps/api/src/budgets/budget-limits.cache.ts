@@ -1,10 +1,10 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ReadThroughCache } from '@app/common';
 import { BudgetsRepository, type UserRole } from '@app/persistence';
+import { ReplicaAnnouncements } from '../redis/replica-announcements.service.js';
 
 /** Money as the database gives it: an exact decimal string. */
 type Decimal = string;
-import { ReplicaAnnouncements } from '../redis/replica-announcements.service.js';
 
 const CHANGES_CHANNEL = 'budgets:changed';
 /** What every replica is told when a role's budget changed: all of them may have. */
