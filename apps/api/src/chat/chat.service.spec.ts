@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Module, type MessageEvent } from '@nestjs/common';
 import { lastValueFrom, type Observable, toArray } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -10,6 +11,7 @@ import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.f
 import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
 import { FilesModule } from '../files/files.module.js';
 import { GenerationsModule } from '../generations/generations.module.js';
+import { ReplySaver } from '../generations/reply.saver.js';
 import { MetricsModule } from '../observability/metrics.module.js';
 import { PresetsModule } from '../presets/presets.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
@@ -109,6 +111,30 @@ describe('ChatService (PGlite, fake upstream)', () => {
     expect(rest.at(-1)?.type).toBe('done');
     expect(text(rest)).toBe([0, 1, 2, 3, 4].map(deltaText).join(''));
     expect((await rows(detached.sessionId())).at(-1)).toMatchObject({ status: 'complete', content: text(rest) });
+  });
+
+  it('finds a new session from its first event on, while its rows are still being written', async () => {
+    const saver = bed.module.get(ReplySaver);
+    const write = saver.writeTurn.bind(saver);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const spy = jest.spyOn(saver, 'writeTurn').mockImplementationOnce(async (turn) => {
+      await held;
+      return write(turn);
+    });
+    try {
+      const client = watch(await send({ model: 'fake:deltas=3,delay=20' }));
+      await eventually(() => expect(spy).toHaveBeenCalled());
+      const owned = chat.assertOwned(user, client.sessionId());
+      const other: AuthUser = { id: randomUUID(), role: 'member' };
+      await expect(chat.assertOwned(other, client.sessionId())).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+      release();
+      await expect(owned).resolves.toBeUndefined();
+      expect((await client.ended).at(-1)?.type).toBe('done');
+    } finally {
+      release();
+      spy.mockRestore();
+    }
   });
 
   it('cuts the reply at CHAT_MAX_REPLY_CHARS with upstream_too_large, saving exactly that much', async () => {

@@ -22,13 +22,13 @@ export class GenerationRegistry {
     return this.perUser.get(userId) ?? 0;
   }
 
-  /** Whether this process runs a generation of the session, shared through the store or not (a /v1 turn). */
   /** The user's generation running in this session in this process, if any. */
   runningIn(userId: string, sessionId: string): Generation | undefined {
     const generation = this.bySession.get(sessionId);
     return generation?.userId === userId ? generation : undefined;
   }
 
+  /** Whether this process runs a generation of the session, shared through the store or not (a /v1 turn). */
   runsSession(sessionId: string): boolean {
     return this.bySession.has(sessionId);
   }
