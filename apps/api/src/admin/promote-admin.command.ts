@@ -1,10 +1,4 @@
-import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { DataSource } from 'typeorm';
-import { parseDatabaseConfig } from '@app/common';
-import { AuditEventEntity, AuditEventsRepository, buildDataSourceOptions, UserEntity, UsersRepository } from '@app/persistence';
-import { SYSTEM_ACTOR } from '../audit/audit-actions.js';
-import { AuditService } from '../audit/audit.service.js';
 
 /**
  * `npm run user:admin -- --email someone@example.com`: makes an existing account an admin, for the first admin of a
@@ -12,32 +6,6 @@ import { AuditService } from '../audit/audit.service.js';
  * embedded PGlite, which only one process can open: stop the server first). Exits 1 when there is no such account.
  */
 const USAGE = 'Usage: npm run user:admin -- --email <address of an existing account>';
-
-async function promote(email: string): Promise<number> {
-  const dataSource = new DataSource(await buildDataSourceOptions({ ...parseDatabaseConfig(process.env), migrationsRun: false }));
-  await dataSource.initialize();
-  try {
-    const users = new UsersRepository(dataSource.getRepository(UserEntity));
-    const user = await users.findByEmail(email);
-    if (!user) {
-      console.error(`No account with the e-mail ${email}: register or sign in first, then run this again.`);
-      return 1;
-    }
-    if (user.role === 'admin') {
-      console.log(`${user.email} is already an admin.`);
-      return 0;
-    }
-    const change = await users.setRole(user.id, 'admin');
-    if (change.outcome !== 'done') throw new Error(`Could not promote ${user.email}: ${change.outcome}`);
-    const audit = new AuditService(new AuditEventsRepository(dataSource.getRepository(AuditEventEntity)));
-    await audit.record({ actor: SYSTEM_ACTOR, action: 'user.role_changed', target: user.id, detail: { from: change.result.previousRole, to: 'admin', via: 'command line' } });
-    // Running servers re-read the account within their account-state cache's lifetime (seconds).
-    console.log(`${user.email} is now an admin${user.disabledAt ? ' (the account is disabled: enable it to sign in)' : ''}.`);
-    return 0;
-  } finally {
-    await dataSource.destroy();
-  }
-}
 
 function emailArgument(): string | null {
   try {
@@ -49,6 +17,8 @@ function emailArgument(): string | null {
 
 const email = emailArgument();
 if (email) {
+  // Loaded once the arguments are read: a usage error answers at once, without opening database drivers.
+  const { promote } = await import('./promote-admin.js');
   process.exitCode = await promote(email);
 } else {
   console.error(USAGE);
