@@ -9,6 +9,13 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 /** The built server: e2e suites run the production artifact (`npm run build` happens before `npm test`). */
 export const MAIN_JS = resolve('dist/apps/api/apps/api/src/main.js');
 const REPORT_LISTENING = resolve('test/helpers/report-listening.mjs');
+/**
+ * Node's on-disk cache of compiled modules (Node 22.1 and later; Node 20 ignores the variable), shared by every
+ * server a run starts: a run starts over a hundred, each of which compiled the same modules again (with the cache,
+ * a start took 7 % less CPU on Node 24). Node writes each entry to a temporary file and renames it, so servers
+ * that exit together do not corrupt it.
+ */
+const COMPILE_CACHE = resolve('.cache/node-compile-cache');
 
 export const TEST_ENV = {
   NODE_ENV: 'test',
@@ -87,7 +94,7 @@ export async function bootTestApp(env: Record<string, string> = {}, database?: T
   const db = database ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-'));
   const child = spawn(process.execPath, env.PORT ? [MAIN_JS] : ['--import', REPORT_LISTENING, MAIN_JS], {
-    env: { PATH: process.env.PATH, ...TEST_ENV, DATA_DIR: dataDir, ...db.env, ...env, PORT: env.PORT ?? '0' },
+    env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: COMPILE_CACHE, ...TEST_ENV, DATA_DIR: dataDir, ...db.env, ...env, PORT: env.PORT ?? '0' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const listening = env.PORT ? Promise.resolve(Number(env.PORT)) : boundPort(child);
