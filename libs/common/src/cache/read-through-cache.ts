@@ -11,10 +11,14 @@ export interface ReadThroughCacheOptions<V> {
 /**
  * Values read from the database, kept for a while in memory, and forgotten when they change. A read that began
  * before a forget does not keep what it read: it may be the old value, which would otherwise come back for a
- * whole TTL right after the change.
+ * whole TTL right after the change. Callers that miss while a key is being read wait for that read instead of
+ * starting their own: when an entry expires under load, hundreds of requests arrive before the first read ends,
+ * and each read took a database connection.
  */
 export class ReadThroughCache<K, V> {
   private readonly entries: ExpiringMap<K, V>;
+  /** Reads under way, by key; a forget drops them, so whoever asks after it reads again. */
+  private readonly reading = new Map<K, Promise<V>>();
   private forgets = 0;
 
   constructor(
@@ -27,20 +31,33 @@ export class ReadThroughCache<K, V> {
   async get(key: K): Promise<V> {
     const cached = this.entries.get(key);
     if (cached !== undefined) return cached;
-    const forgetsBefore = this.forgets;
-    const value = await this.load(key);
-    if (this.forgets === forgetsBefore && (this.options.keep?.(value) ?? true)) this.entries.set(key, value, Date.now() + this.options.ttlMs);
-    return value;
+    const pending = this.reading.get(key);
+    if (pending) return pending;
+    const read: Promise<V> = this.read(key).finally(() => {
+      // A forget may have dropped this read, and another may have begun since.
+      if (this.reading.get(key) === read) this.reading.delete(key);
+    });
+    this.reading.set(key, read);
+    return read;
   }
 
   forget(key: K): void {
     this.forgets++;
     this.entries.delete(key);
+    this.reading.delete(key);
   }
 
   /** For a change that may touch any entry. */
   forgetAll(): void {
     this.forgets++;
     this.entries.clear();
+    this.reading.clear();
+  }
+
+  private async read(key: K): Promise<V> {
+    const forgetsBefore = this.forgets;
+    const value = await this.load(key);
+    if (this.forgets === forgetsBefore && (this.options.keep?.(value) ?? true)) this.entries.set(key, value, Date.now() + this.options.ttlMs);
+    return value;
   }
 }
