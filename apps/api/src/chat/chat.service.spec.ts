@@ -46,7 +46,7 @@ describe('ChatService (PGlite, fake upstream)', () => {
   const sessionOf = (events: MessageEvent[]) => data(events.find((event) => event.type === 'session')).sessionId as string;
 
   beforeAll(async () => {
-    bed = await bootServices([MetricsModule, RedisModule, ChatServiceModule], { CHAT_MAX_REPLY_CHARS: String(MAX_REPLY_CHARS) });
+    bed = await bootServices([MetricsModule, RedisModule, ChatServiceModule], { CHAT_MAX_REPLY_CHARS: String(MAX_REPLY_CHARS), CHAT_HISTORY_MAX_MESSAGES: '4' });
     chat = bed.module.get(ChatService);
     user = { id: bed.userId, role: 'member' };
     await bed.module.get(ProvidersService).upsert(user.id, 'openai', { apiKey: FAKE_KEY, baseUrl: `${bed.fake.url}${FAKE_BASE_PATHS.openai}` }, { clientAddress: null, requestId: null });
@@ -82,6 +82,24 @@ describe('ChatService (PGlite, fake upstream)', () => {
     });
     return { delta, ended: all, sessionId: () => sessionOf(seen), leave: () => subscription.unsubscribe() };
   };
+
+  it('continues a session with its branch as history (oldest first, within CHAT_HISTORY_MAX_MESSAGES); 404 for another user', async () => {
+    const first = await all(await send({ message: 'first question', model: 'fake:deltas=1' }));
+    const sessionId = sessionOf(first);
+    await all(await send({ sessionId, message: 'second question', model: 'fake:deltas=2' }));
+    await all(await send({ sessionId, message: 'third question', model: 'fake:deltas=1' }));
+    const asked = bed.fake.requests.at(-1)!.body as { messages: { role: string; content: string }[] };
+    // Four messages at most: the new question and the newest three of the branch, from which a reply cannot start.
+    expect(asked.messages.map((message) => [message.role, message.content])).toEqual([
+      ['user', 'second question'],
+      ['assistant', [0, 1].map(deltaText).join('')],
+      ['user', 'third question'],
+    ]);
+    const other: AuthUser = { id: randomUUID(), role: 'member' };
+    await expect(chat.send(other, { message: 'mine now', provider: 'openai', model: 'fake:deltas=1', sessionId } as StreamChatDto, open)).rejects.toMatchObject({
+      code: 'SESSION_NOT_FOUND',
+    });
+  });
 
   it('stops the reply on request, saving it aborted, and refuses a second one while it runs (409)', async () => {
     const client = watch(await send({ model: 'fake:deltas=1000,delay=20' }));

@@ -107,10 +107,10 @@ export class ChatService {
     if (dto.sessionId && (dto.presetId !== undefined || dto.systemPrompt !== undefined)) {
       throw new AppError('VALIDATION_FAILED', "presetId and systemPrompt start a new session: change a session's settings with PATCH /api/chat/sessions/{id}");
     }
-    // The session and its branch are read together: one round trip before the upstream request, not two.
-    const [existing, branch] = dto.sessionId
-      ? await Promise.all([this.sessions.get(user.id, dto.sessionId), this.messages.branchOwned(user.id, dto.sessionId, this.config.historyMaxMessages - 1)])
-      : [undefined, []];
+    // The session and its branch in one statement: the only database read before the upstream request.
+    const { session: existing, branch } = dto.sessionId
+      ? await this.sessions.getWithBranch(user.id, dto.sessionId, this.config.historyMaxMessages - 1)
+      : { session: undefined, branch: [] };
     const source = existing ?? (dto.presetId ? await this.presets.get(user.id, dto.presetId) : undefined);
     const target = await this.resolveTarget(user, dto, source);
     const settings = turnSettings(dto, source);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
 import {
   ChatSessionsRepository,
+  type BranchMessage,
   type ChatSessionEntity,
   type FeedbackRating,
   type MessageEntity,
@@ -93,6 +94,13 @@ export class SessionsService {
     const session = await this.sessions.findOwned(userId, sessionId);
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
     return session;
+  }
+
+  /** The session and the newest `limit` messages of the branch it shows, newest first, in one read: for a turn that continues it. */
+  async getWithBranch(userId: string, sessionId: string, limit: number): Promise<{ session: ChatSessionEntity; branch: BranchMessage[] }> {
+    const found = await this.sessions.findOwnedWithBranch(userId, sessionId, limit);
+    if (!found) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
+    return found;
   }
 
   /** The branch shown (`branch`) or every message (`all`), oldest first, each with the versions of its turn. */

@@ -4,6 +4,7 @@ import type { EntityManager, Repository } from 'typeorm';
 import { ChatSessionEntity } from '../entities/chat-session.entity.js';
 import type { StoredReasoning } from '../entities/preset.entity.js';
 import type { ExternalFileRef } from './files.repository.js';
+import { BRANCH_AS_JSON, type BranchMessage, branchFrom } from './messages.repository.js';
 
 /**
  * The retention job's advisory lock: held by one replica at a time, on the connection that runs the job, and
@@ -112,6 +113,24 @@ export class ChatSessionsRepository {
       userId,
     ]);
     return rows[0] ?? null;
+  }
+
+  /**
+   * The user's session and the newest `limit` messages of the branch it shows, newest first (see
+   * MessagesRepository.branchOwned): what a turn that continues it reads before the provider's request, in one
+   * statement. Null when the session is not the user's.
+   */
+  async findOwnedWithBranch(userId: string, sessionId: string, limit: number): Promise<{ session: ChatSessionEntity; branch: BranchMessage[] } | null> {
+    const rows: (ChatSessionEntity & { branch: BranchMessage[] })[] = await this.sessions.manager.query(
+      `WITH RECURSIVE s AS (SELECT ${SESSION_COLUMNS} FROM chat_sessions s WHERE s.id = $1 AND s.user_id = $2),
+         ${branchFrom('s."activeMessageId"', '$3')}
+       SELECT s.*, ${BRANCH_AS_JSON} AS branch FROM s`,
+      [sessionId, userId, limit],
+    );
+    const [row] = rows;
+    if (!row) return null;
+    const { branch, ...session } = row;
+    return { session, branch };
   }
 
   /** Pinned first, then newest; fetches one extra row so the caller knows whether a next page exists. */

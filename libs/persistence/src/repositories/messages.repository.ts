@@ -5,6 +5,24 @@ import { MessageEntity, type MessagePart, type MessageStatus, type ReplyAttempt 
 
 export type BranchMessage = Pick<MessageEntity, 'id' | 'parentId' | 'role' | 'content' | 'parts' | 'status' | 'tools'>;
 
+/**
+ * The recursive query `branch`: the messages from `leaf` (an SQL expression over the session row `s`, a query the
+ * caller defines) up its parent links, each with its `depth` (1 for the leaf), at most `limit` (SQL) deep.
+ */
+export function branchFrom(leaf: string, limit: string): string {
+  return `branch AS (
+    SELECT m.id, m.parent_id, m.role, m.content, m.parts, m.status, m.tools, 1 AS depth
+      FROM s JOIN messages m ON m.id = ${leaf} AND m.session_id = s.id
+    UNION ALL
+    SELECT p.id, p.parent_id, p.role, p.content, p.parts, p.status, p.tools, branch.depth + 1
+      FROM branch JOIN messages p ON p.id = branch.parent_id
+     WHERE branch.depth < ${limit})`;
+}
+
+/** `branch` (branchFrom) as one JSON array of BranchMessage, newest first. */
+export const BRANCH_AS_JSON = `COALESCE((SELECT json_agg(json_build_object('id', b.id, 'parentId', b.parent_id, 'role', b.role, 'content', b.content,
+  'parts', b.parts, 'status', b.status, 'tools', b.tools) ORDER BY b.depth) FROM branch b), '[]')`;
+
 export interface FinishedReply {
   content: string;
   /** Null when the reply is its text alone (see MessageEntity.parts). */
@@ -88,14 +106,8 @@ export class MessagesRepository {
    */
   branchOwned(userId: string, sessionId: string, limit: number, leafId?: string | null): Promise<BranchMessage[]> {
     return this.messages.manager.query(
-      `WITH RECURSIVE branch AS (
-         SELECT m.id, m.parent_id, m.role, m.content, m.parts, m.status, m.tools, 1 AS depth
-           FROM chat_sessions s JOIN messages m ON m.id = COALESCE($3::uuid, s.active_message_id) AND m.session_id = s.id
-          WHERE s.id = $2 AND s.user_id = $1
-         UNION ALL
-         SELECT p.id, p.parent_id, p.role, p.content, p.parts, p.status, p.tools, branch.depth + 1
-           FROM branch JOIN messages p ON p.id = branch.parent_id
-          WHERE branch.depth < $4)
+      `WITH RECURSIVE s AS (SELECT id, active_message_id AS "activeMessageId" FROM chat_sessions WHERE id = $2 AND user_id = $1),
+         ${branchFrom('COALESCE($3::uuid, s."activeMessageId")', '$4')}
        SELECT id, parent_id AS "parentId", role, content, parts, status, tools FROM branch ORDER BY depth`,
       [userId, sessionId, leafId ?? null, limit],
     );
