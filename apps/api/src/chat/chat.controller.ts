@@ -25,6 +25,7 @@ import { CurrentUser } from '../auth/current-user.decorator.js';
 import { StreamTokensService } from '../auth/stream-tokens.service.js';
 import { UuidParam } from '../http/uuid-param.decorator.js';
 import { SessionId } from '../sessions/session-id.param.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { StreamThrottle } from '../throttling/throttle.decorators.js';
 import { parseEventId } from './chat-events.js';
 import { ChatService } from './chat.service.js';
@@ -67,6 +68,7 @@ const StartsReply = (path: string) =>
 export class ChatController {
   constructor(
     private readonly chat: ChatService,
+    private readonly sessions: SessionsService,
     private readonly streamTokens: StreamTokensService,
   ) {}
 
@@ -147,7 +149,7 @@ export class ChatController {
   @ApiNotFoundResponse({ description: 'No such session for this user' })
   @HttpCode(HttpStatus.OK)
   async streamToken(@CurrentUser() user: AuthUser, @SessionId() id: string): Promise<StreamTokenDto> {
-    await this.chat.assertOwned(user, id);
+    await this.sessions.get(user.id, id);
     return this.streamTokens.issue({ userId: user.id, sessionId: id });
   }
 

@@ -18,6 +18,7 @@ import { ProvidersModule } from '../providers/providers.module.js';
 import { ProvidersService } from '../providers/providers.service.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { RoutingModule } from '../routing/routing.module.js';
 import { ChatService } from './chat.service.js';
 import { TitlesService } from './titles.service.js';
@@ -143,11 +144,11 @@ describe('ChatService (PGlite, fake upstream)', () => {
     try {
       const client = watch(await send({ model: 'fake:deltas=3,delay=20' }));
       await eventually(() => expect(spy).toHaveBeenCalled());
-      const owned = chat.assertOwned(user, client.sessionId());
-      const other: AuthUser = { id: randomUUID(), role: 'member' };
-      await expect(chat.assertOwned(other, client.sessionId())).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+      const sessions = bed.module.get(SessionsService);
+      const owned = sessions.get(user.id, client.sessionId());
+      await expect(sessions.get(randomUUID(), client.sessionId())).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
       release();
-      await expect(owned).resolves.toBeUndefined();
+      await expect(owned).resolves.toMatchObject({ id: client.sessionId(), userId: user.id });
       expect((await client.ended).at(-1)?.type).toBe('done');
     } finally {
       release();

@@ -252,19 +252,9 @@ export class ChatService {
    * latest reply if none runs. Null when there is nothing to send. Following never stops the reply.
    */
   async follow(user: AuthUser, sessionId: string, after?: EventPosition): Promise<Observable<MessageEvent> | null> {
-    await this.assertOwned(user, sessionId);
+    await this.sessions.get(user.id, sessionId);
     const events = await this.generations.follow(sessionId, after);
     return events && withHeartbeat(events, this.config.heartbeatMs);
-  }
-
-  /**
-   * 404 unless the session is the user's. A client that got the first event of a new session may use its id at
-   * once (to follow, stop, or get a stream token), though the session's rows are written only once the upstream
-   * request has left: a turn this process is still writing is waited for.
-   */
-  async assertOwned(user: AuthUser, sessionId: string): Promise<void> {
-    await this.generations.untilRecorded(user.id, sessionId);
-    await this.sessions.get(user.id, sessionId);
   }
 
   /**
@@ -273,7 +263,7 @@ export class ChatService {
    * also once its lease has expired.
    */
   async stop(user: AuthUser, sessionId: string): Promise<boolean> {
-    await this.assertOwned(user, sessionId);
+    await this.sessions.get(user.id, sessionId);
     return this.generations.stop(user.id, sessionId);
   }
 

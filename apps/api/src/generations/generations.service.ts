@@ -62,8 +62,8 @@ export class GenerationsService {
 
   /**
    * Waits until a reply this process runs for the user in this session has its turn written: a client that reads
-   * the first event of a new session and at once follows or stops it must find the session, though its rows are
-   * written only once the upstream request has left.
+   * the first event of a new session and at once uses its id (to follow or stop the reply, for a stream token, to
+   * read its messages) must find the session, though its rows are written only once the upstream request has left.
    */
   async untilRecorded(userId: string, sessionId: string): Promise<void> {
     await this.registry.runningIn(userId, sessionId)?.recorded;

@@ -90,14 +90,21 @@ export class SessionsService {
     return sessions.map((session) => ({ session, isGenerating: generating ? generating.has(session.id) : session.replyStreaming }));
   }
 
+  /**
+   * The user's session (404 otherwise). A client may use a new session's id as soon as the stream's first event
+   * names it, though its rows are written only once the upstream request has left: a turn this process is still
+   * writing for the user in that session is waited for.
+   */
   async get(userId: string, sessionId: string): Promise<ChatSessionEntity> {
+    await this.generations.untilRecorded(userId, sessionId);
     const session = await this.sessions.findOwned(userId, sessionId);
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
     return session;
   }
 
-  /** The session and the newest `limit` messages of the branch it shows, newest first, in one read: for a turn that continues it. */
+  /** As `get`, with the newest `limit` messages of the branch it shows, newest first, in one read: for a turn that continues it. */
   async getWithBranch(userId: string, sessionId: string, limit: number): Promise<{ session: ChatSessionEntity; branch: BranchMessage[] }> {
+    await this.generations.untilRecorded(userId, sessionId);
     const found = await this.sessions.findOwnedWithBranch(userId, sessionId, limit);
     if (!found) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
     return found;
