@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { type FakeLlmServer, replyText, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser, type TestUser } from './factories/user.factory.js';
@@ -74,6 +75,30 @@ shared('two replicas on PostgreSQL and Redis (e2e)', () => {
     const conflict = await send(b, user, { message: 'me too', sessionId });
     expect(conflict.status).toBe(409);
     await b.http().post(`/api/chat/sessions/${sessionId}/stop`).set(user.auth).expect(200);
+  });
+
+  it("B finds a session A has just announced, while A's turn is still being written", async () => {
+    // Holds A's write of the new session (an INSERT waits for a SHARE lock) but not B's reads of it.
+    const lock = new pg.Client({ connectionString: a.db.env.DATABASE_URL });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE chat_sessions IN SHARE MODE');
+      const started = await send(a, user, { message: 'announced', model: SLOW, detach: true }, (event) => event.event === 'session');
+      const { sessionId } = started.events[0]!.data;
+      const token = b.http().post(`/api/chat/sessions/${sessionId}/stream-token`).set(user.auth).then((response) => response);
+      const messages = b.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).then((response) => response);
+      const stranger = await registerUser(b);
+      // Another user is answered at once, and not told the session exists.
+      await b.http().get(`/api/chat/sessions/${sessionId}/messages`).set(stranger.auth).expect(404);
+      await lock.query('COMMIT');
+      expect((await token).status).toBe(200);
+      expect((await messages).status).toBe(200);
+      expect((await messages).body.messages[0]).toEqual(expect.objectContaining({ role: 'user', content: 'announced' }));
+      await b.http().post(`/api/chat/sessions/${sessionId}/stop`).set(user.auth).expect(200);
+    } finally {
+      await lock.end();
+    }
   });
 
   it("B's session list shows a reply running on A as generating, until it is stopped", async () => {

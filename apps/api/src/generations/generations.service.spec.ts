@@ -200,7 +200,7 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
     const refused = await generations.start(second).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(AppError);
     expect(refused).toMatchObject({ code: 'GENERATION_IN_PROGRESS' });
-    expect(await generations.claim(first.turn.sessionId, randomUUID())).toBe(false);
+    expect(await generations.claim(first.turn.sessionId, randomUUID(), first.turn.userId)).toBe(false);
     await generation.stop('user');
     await lastValueFrom(generation.events, { defaultValue: undefined });
     const again = await generations.start({ ...second, turn: { ...second.turn, replyId: randomUUID() } });

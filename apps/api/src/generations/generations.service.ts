@@ -1,4 +1,5 @@
 import { Inject, Injectable, type MessageEvent } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigType } from '@nestjs/config';
 import type { Observable } from 'rxjs';
 import { AppError, chatConfig, telemetryConfig, upstreamConfig } from '@app/common';
@@ -12,6 +13,12 @@ import type { EventPosition } from './reply-encoder.js';
 import { ReplySaver } from './reply.saver.js';
 import { RouteCooldowns } from './route-cooldowns.js';
 import { GenerationStore } from './stores/generation.store.js';
+
+/** Re-reads of a session whose turn another replica is writing: the first soon, then less and less often. */
+const FIRST_REREAD_MS = 20;
+const LONGEST_REREAD_MS = 500;
+/** Beyond the upstream's connection time: the turn's write itself, on a loaded database. */
+const TURN_WRITE_GRACE_MS = 5_000;
 
 /**
  * Starts, follows and stops generations, for every protocol alike (the chat stream, /v1, NATS): the caller has
@@ -44,9 +51,9 @@ export class GenerationsService {
     return this.registry.runningFor(userId);
   }
 
-  /** Makes `generationId` the session's running generation; false while another one runs there. */
-  claim(sessionId: string, generationId: string): Promise<boolean> {
-    return this.store.claim(sessionId, generationId);
+  /** Makes `generationId`, a reply of `userId`, the session's running generation; false while another one runs there. */
+  claim(sessionId: string, generationId: string, userId: string): Promise<boolean> {
+    return this.store.claim(sessionId, generationId, userId);
   }
 
   /**
@@ -61,12 +68,22 @@ export class GenerationsService {
   }
 
   /**
-   * Waits until a reply this process runs for the user in this session has its turn written: a client that reads
-   * the first event of a new session and at once uses its id (to follow or stop the reply, for a stream token, to
-   * read its messages) must find the session, though its rows are written only once the upstream request has left.
+   * The caller's read of a session (`read`: null when the user has no such session), made once a turn being
+   * written there is. A client that reads the first event of a new session and at once uses its id (to follow or
+   * stop the reply, for a stream token, to read its messages) must find the session, though its rows are written
+   * only once the upstream request has left: a reply this process runs for the user is waited for; one that another
+   * replica runs for the user (its lease in the store names both) is read again, at growing intervals, while it runs
+   * and its turn may still be on the way. Anyone else is answered after one look-up in the store.
    */
-  async untilRecorded(userId: string, sessionId: string): Promise<void> {
+  async readRecorded<T>(userId: string, sessionId: string, read: () => Promise<T | null>): Promise<T | null> {
     await this.registry.runningIn(userId, sessionId)?.recorded;
+    // The other replica writes the turn once its request has left: after the connection, which may take this long.
+    const deadline = performance.now() + this.upstream.connectTimeoutMs + TURN_WRITE_GRACE_MS;
+    for (let pause = FIRST_REREAD_MS; ; pause = Math.min(pause * 2, LONGEST_REREAD_MS)) {
+      const found = await read();
+      if (found !== null || performance.now() + pause > deadline || !(await this.store.runsElsewhere(userId, sessionId))) return found;
+      await sleep(pause);
+    }
   }
 
   /**
@@ -80,7 +97,7 @@ export class GenerationsService {
     const models = plan.targets.map((target) => ({ provider: target.providerId, model: target.request.model }));
     const hold = await this.budgets.reserve({ userId, role: plan.role, replyId, models, messages, maxTokens, reasoning, tools });
     try {
-      if (plan.shared && !(await this.claim(sessionId, replyId))) {
+      if (plan.shared && !(await this.claim(sessionId, replyId, userId))) {
         throw new AppError('GENERATION_IN_PROGRESS', 'A reply is already being generated in this session: wait for it, or stop it first');
       }
       // A budgeted reply without a maximum of its own is capped at what was reserved for it.

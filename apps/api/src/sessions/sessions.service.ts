@@ -92,20 +92,18 @@ export class SessionsService {
 
   /**
    * The user's session (404 otherwise). A client may use a new session's id as soon as the stream's first event
-   * names it, though its rows are written only once the upstream request has left: a turn this process is still
-   * writing for the user in that session is waited for.
+   * names it, though its rows are written only once the upstream request has left: a turn still being written in
+   * that session, by this replica or another, is waited for (GenerationsService.readRecorded).
    */
   async get(userId: string, sessionId: string): Promise<ChatSessionEntity> {
-    await this.generations.untilRecorded(userId, sessionId);
-    const session = await this.sessions.findOwned(userId, sessionId);
+    const session = await this.generations.readRecorded(userId, sessionId, () => this.sessions.findOwned(userId, sessionId));
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
     return session;
   }
 
   /** As `get`, with the newest `limit` messages of the branch it shows, newest first, in one read: for a turn that continues it. */
   async getWithBranch(userId: string, sessionId: string, limit: number): Promise<{ session: ChatSessionEntity; branch: BranchMessage[] }> {
-    await this.generations.untilRecorded(userId, sessionId);
-    const found = await this.sessions.findOwnedWithBranch(userId, sessionId, limit);
+    const found = await this.generations.readRecorded(userId, sessionId, () => this.sessions.findOwnedWithBranch(userId, sessionId, limit));
     if (!found) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
     return found;
   }

@@ -10,8 +10,11 @@ import type { GenerationLog } from '../generation-log.js';
  * default; in Redis when REDIS_URL is set, so every replica sees every generation.
  */
 export abstract class GenerationStore {
-  /** Makes `generationId` the session's running generation; false when another one is still running. */
-  abstract claim(sessionId: string, generationId: string): Promise<boolean>;
+  /** Makes `generationId`, a reply of `userId`, the session's running generation; false when another one is still running. */
+  abstract claim(sessionId: string, generationId: string, userId: string): Promise<boolean>;
+
+  /** Whether another process runs a reply of this user in the session; false when the store cannot say (Redis down). */
+  abstract runsElsewhere(userId: string, sessionId: string): Promise<boolean>;
 
   /**
    * Which of these sessions have a generation running, in one look-up whatever their number; null when the store

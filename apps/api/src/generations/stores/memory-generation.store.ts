@@ -26,6 +26,11 @@ export class MemoryGenerationStore extends GenerationStore {
     return true;
   }
 
+  /** The single-process store: there is no other process. */
+  async runsElsewhere(): Promise<boolean> {
+    return false;
+  }
+
   async runningAmong(sessionIds: readonly string[]): Promise<ReadonlySet<string>> {
     return new Set(sessionIds.filter((sessionId) => this.running.has(sessionId)));
   }

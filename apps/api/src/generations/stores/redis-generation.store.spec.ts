@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Observable } from 'rxjs';
 import type { appConfig } from '@app/common';
+import { eventually } from '../../../../../test/helpers/eventually.js';
 import { describeWith, REDIS } from '../../../../../test/helpers/suite-requirements.js';
 import { RedisConnectionsService } from '../../redis/redis-connections.service.js';
 import { GenerationLog } from '../generation-log.js';
@@ -38,14 +39,28 @@ suite('Redis generation store: events shared between replicas', () => {
   };
   afterAll(() => Promise.all(replicas.map((connections) => connections.onApplicationShutdown())));
 
-  async function running(store: RedisGenerationStore) {
+  async function running(store: RedisGenerationStore, userId = randomUUID()) {
     const sessionId = randomUUID();
     const generationId = randomUUID();
-    expect(await store.claim(sessionId, generationId)).toBe(true);
+    expect(await store.claim(sessionId, generationId, userId)).toBe(true);
     const log = new GenerationLog(generationId, sessionId);
     store.publish(log);
     return { sessionId, generationId, log };
   }
+
+  it("tells another replica that a user's reply runs in a session, and no one else", async () => {
+    const a = replica();
+    const b = replica();
+    const userId = randomUUID();
+    const { sessionId, log } = await running(a.store, userId);
+    expect(await b.store.runsElsewhere(userId, sessionId)).toBe(true);
+    expect(await b.store.runsElsewhere(randomUUID(), sessionId)).toBe(false);
+    expect(await b.store.runsElsewhere(userId, randomUUID())).toBe(false);
+    // The replica that runs it knows it from its own registry.
+    expect(await a.store.runsElsewhere(userId, sessionId)).toBe(false);
+    log.end();
+    await eventually(async () => expect(await b.store.runsElsewhere(userId, sessionId)).toBe(false));
+  });
 
   it('shares a burst of events as one entry, and a follower on another replica gets each event after its position once, in order', async () => {
     const a = replica();
@@ -128,7 +143,7 @@ suite('Redis generation store: events shared between replicas', () => {
     await a.connections.onApplicationShutdown(); // as a killed process: nothing renews the lease any more
     const b = replica(1_000);
     const started = Date.now();
-    while (!(await b.store.claim(sessionId, randomUUID()))) await sleep(50);
+    while (!(await b.store.claim(sessionId, randomUUID(), randomUUID()))) await sleep(50);
     expect(Date.now() - started).toBeLessThan(1_500);
     log.end();
   });
@@ -145,7 +160,7 @@ suite('Redis generation store: events shared between replicas', () => {
     expect(abandoned).toEqual([generationId]);
     // Its followers end as its row says, instead of waiting for an owner that is gone.
     expect(await followed).toEqual([{ id: `${generationId}:1`, type: 'error', data: expect.objectContaining({ code: 'interrupted', messageId: generationId }) }]);
-    expect(await b.store.claim(sessionId, randomUUID())).toBe(true);
+    expect(await b.store.claim(sessionId, randomUUID(), randomUUID())).toBe(true);
     expect(await b.store.stopElsewhere(randomUUID(), abandon)).toBe(false);
     expect(abandoned).toHaveLength(1);
     log.end();

@@ -18,7 +18,7 @@ const STOP_WAIT_MS = 10_000;
 /** Each process hears stop requests for its own generations on a channel of its own. */
 const stopChannel = (ownerId: string) => `chat:stop:${ownerId}`;
 /**
- * The session's lease: `<generation id> <owner id>` while a generation runs, for GENERATION_LEASE_MS, renewed
+ * The session's lease: `<generation id> <owner id> <user id>` while a generation runs, for GENERATION_LEASE_MS, renewed
  * by its owner while it runs. A process that dies stops renewing, and the session is free again soon after.
  */
 const runningKey = (sessionId: string) => `chat:session:${sessionId}:running`;
@@ -110,16 +110,26 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     });
   }
 
-  async claim(sessionId: string, generationId: string): Promise<boolean> {
+  async claim(sessionId: string, generationId: string, userId: string): Promise<boolean> {
     const what = `claim session ${sessionId}`;
     const { leaseMs, maxRunMs, retentionMs } = this.settings;
     const key = runningKey(sessionId);
-    const lease = `${generationId} ${this.ownerId}`;
+    const lease = `${generationId} ${this.ownerId} ${userId}`;
     // A stop request finds a lease's owner by its subscription: without one, the owner would look dead.
     if (!this.hearsStops) await this.command(withTimeout(this.hearingStops, REDIS_COMMAND_TIMEOUT_MS), what);
     const claimed = (await this.command(this.redis.eval(CLAIM, 2, key, latestKey(sessionId), lease, leaseMs, maxRunMs + retentionMs, generationId), what)) === 1;
     if (claimed) this.hold(key, lease);
     return claimed;
+  }
+
+  async runsElsewhere(userId: string, sessionId: string): Promise<boolean> {
+    try {
+      const [, ownerId, runFor] = ((await this.redis.get(runningKey(sessionId))) ?? '').split(' ');
+      return runFor === userId && ownerId !== this.ownerId;
+    } catch (error) {
+      this.logger.warn(`Could not read who runs session ${sessionId}: Redis: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
   }
 
   /** One MGET of the sessions' leases: a lease exists while its generation runs, and expires soon after its replica dies. */
