@@ -146,9 +146,12 @@ describe('ChatService (PGlite, fake upstream)', () => {
       await eventually(() => expect(spy).toHaveBeenCalled());
       const sessions = bed.module.get(SessionsService);
       const owned = sessions.get(user.id, client.sessionId());
+      const renamed = sessions.rename(user.id, client.sessionId(), 'Named at once');
       await expect(sessions.get(randomUUID(), client.sessionId())).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+      await expect(sessions.rename(randomUUID(), client.sessionId(), 'Not yours')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
       release();
       await expect(owned).resolves.toMatchObject({ id: client.sessionId(), userId: user.id });
+      await expect(renamed).resolves.toMatchObject({ id: client.sessionId(), title: 'Named at once' });
       expect((await client.ended).at(-1)?.type).toBe('done');
     } finally {
       release();

@@ -93,7 +93,8 @@ export class SessionsService {
   /**
    * The user's session (404 otherwise). A client may use a new session's id as soon as the stream's first event
    * names it, though its rows are written only once the upstream request has left: a turn still being written in
-   * that session, by this replica or another, is waited for (GenerationsService.readRecorded).
+   * that session, by this replica or another, is waited for (GenerationsService.readRecorded), here and by every
+   * other use of a session by id (renaming, organising, deleting it).
    */
   async get(userId: string, sessionId: string): Promise<ChatSessionEntity> {
     const session = await this.generations.readRecorded(userId, sessionId, () => this.sessions.findOwned(userId, sessionId));
@@ -133,7 +134,7 @@ export class SessionsService {
   }
 
   async rename(userId: string, sessionId: string, title: string): Promise<ChatSessionEntity> {
-    const session = await this.sessions.renameOwned(userId, sessionId, title.trim());
+    const session = await this.generations.readRecorded(userId, sessionId, () => this.sessions.renameOwned(userId, sessionId, title.trim()));
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
     return session;
   }
@@ -141,13 +142,14 @@ export class SessionsService {
   async organise(userId: string, sessionId: string, changes: SessionChanges): Promise<ChatSessionEntity> {
     // A session's model belongs to its provider: changing one alone would pair a model with a provider that lacks it.
     if (changes.provider !== undefined && changes.model === undefined) throw new AppError('VALIDATION_FAILED', 'model is required with provider');
-    const session = await this.sessions.organiseOwned(userId, sessionId, changes);
+    const session = await this.generations.readRecorded(userId, sessionId, () => this.sessions.organiseOwned(userId, sessionId, changes));
     if (session === 'folderMissing') throw new AppError('FOLDER_NOT_FOUND', 'Folder not found');
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
     return session;
   }
 
   async remove(userId: string, sessionId: string): Promise<void> {
-    if (!(await this.files.withSessionDeletion(userId, sessionId, () => this.sessions.deleteOwned(userId, sessionId)))) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
+    const deleteOwned = async () => (await this.files.withSessionDeletion(userId, sessionId, () => this.sessions.deleteOwned(userId, sessionId))) || null;
+    if (!(await this.generations.readRecorded(userId, sessionId, deleteOwned))) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
   }
 }
