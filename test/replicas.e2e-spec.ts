@@ -90,7 +90,9 @@ shared('two replicas on PostgreSQL and Redis (e2e)', () => {
       const messages = b.http().get(`/api/chat/sessions/${sessionId}/messages`).set(user.auth).then((response) => response);
       const stranger = await registerUser(b);
       // Another user is answered at once, and not told the session exists.
+      const asked = performance.now();
       await b.http().get(`/api/chat/sessions/${sessionId}/messages`).set(stranger.auth).expect(404);
+      expect(performance.now() - asked).toBeLessThan(2_000);
       await lock.query('COMMIT');
       expect((await token).status).toBe(200);
       expect((await messages).status).toBe(200);

@@ -17,8 +17,6 @@ import { GenerationStore } from './stores/generation.store.js';
 /** Re-reads of a session whose turn another replica is writing: the first soon, then less and less often. */
 const FIRST_REREAD_MS = 20;
 const LONGEST_REREAD_MS = 500;
-/** Beyond the upstream's connection time: the turn's write itself, on a loaded database. */
-const TURN_WRITE_GRACE_MS = 5_000;
 
 /**
  * Starts, follows and stops generations, for every protocol alike (the chat stream, /v1, NATS): the caller has
@@ -71,17 +69,16 @@ export class GenerationsService {
    * The caller's read of a session (`read`: null when the user has no such session), made once a turn being
    * written there is. A client that reads the first event of a new session and at once uses its id (to follow or
    * stop the reply, for a stream token, to read its messages) must find the session, though its rows are written
-   * only once the upstream request has left: a reply this process runs for the user is waited for; one that another
-   * replica runs for the user (its lease in the store names both) is read again, at growing intervals, while it runs
-   * and its turn may still be on the way. Anyone else is answered after one look-up in the store.
+   * only once the upstream request has left: a reply this process runs for the user is waited for; while another
+   * replica is about to write one (the store says so until it has, or until GENERATION_LEASE_MS after its claim if
+   * it dies first), the session is read again at growing intervals. Anyone else is answered after one look-up in
+   * the store.
    */
   async readRecorded<T>(userId: string, sessionId: string, read: () => Promise<T | null>): Promise<T | null> {
     await this.registry.runningIn(userId, sessionId)?.recorded;
-    // The other replica writes the turn once its request has left: after the connection, which may take this long.
-    const deadline = performance.now() + this.upstream.connectTimeoutMs + TURN_WRITE_GRACE_MS;
     for (let pause = FIRST_REREAD_MS; ; pause = Math.min(pause * 2, LONGEST_REREAD_MS)) {
       const found = await read();
-      if (found !== null || performance.now() + pause > deadline || !(await this.store.runsElsewhere(userId, sessionId))) return found;
+      if (found !== null || !(await this.store.writesTurnElsewhere(userId, sessionId))) return found;
       await sleep(pause);
     }
   }
@@ -116,7 +113,10 @@ export class GenerationsService {
         retry: this.upstream,
         cooldowns: this.cooldowns,
       });
-      if (plan.shared) this.store.publish(generation.log);
+      if (plan.shared) {
+        this.store.publish(generation.log);
+        void generation.recorded.then(() => this.store.turnWritten(sessionId, userId));
+      }
       this.registry.add(generation);
       generation.run();
       return generation;

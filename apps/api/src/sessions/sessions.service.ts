@@ -93,8 +93,9 @@ export class SessionsService {
   /**
    * The user's session (404 otherwise). A client may use a new session's id as soon as the stream's first event
    * names it, though its rows are written only once the upstream request has left: a turn still being written in
-   * that session, by this replica or another, is waited for (GenerationsService.readRecorded), here and by every
-   * other use of a session by id (renaming, organising, deleting it).
+   * that session, by this replica or another, is waited for (GenerationsService.readRecorded). Renaming, organising
+   * and deleting read it first too, for that wait, though their statements check the owner themselves: retrying such a
+   * statement while the turn is written would race with it (a delete could miss the files the turn attaches).
    */
   async get(userId: string, sessionId: string): Promise<ChatSessionEntity> {
     const session = await this.generations.readRecorded(userId, sessionId, () => this.sessions.findOwned(userId, sessionId));
@@ -134,7 +135,8 @@ export class SessionsService {
   }
 
   async rename(userId: string, sessionId: string, title: string): Promise<ChatSessionEntity> {
-    const session = await this.generations.readRecorded(userId, sessionId, () => this.sessions.renameOwned(userId, sessionId, title.trim()));
+    await this.get(userId, sessionId);
+    const session = await this.sessions.renameOwned(userId, sessionId, title.trim());
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
     return session;
   }
@@ -142,14 +144,15 @@ export class SessionsService {
   async organise(userId: string, sessionId: string, changes: SessionChanges): Promise<ChatSessionEntity> {
     // A session's model belongs to its provider: changing one alone would pair a model with a provider that lacks it.
     if (changes.provider !== undefined && changes.model === undefined) throw new AppError('VALIDATION_FAILED', 'model is required with provider');
-    const session = await this.generations.readRecorded(userId, sessionId, () => this.sessions.organiseOwned(userId, sessionId, changes));
+    await this.get(userId, sessionId);
+    const session = await this.sessions.organiseOwned(userId, sessionId, changes);
     if (session === 'folderMissing') throw new AppError('FOLDER_NOT_FOUND', 'Folder not found');
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
     return session;
   }
 
   async remove(userId: string, sessionId: string): Promise<void> {
-    const deleteOwned = async () => (await this.files.withSessionDeletion(userId, sessionId, () => this.sessions.deleteOwned(userId, sessionId))) || null;
-    if (!(await this.generations.readRecorded(userId, sessionId, deleteOwned))) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
+    await this.get(userId, sessionId);
+    if (!(await this.files.withSessionDeletion(userId, sessionId, () => this.sessions.deleteOwned(userId, sessionId)))) throw new AppError('SESSION_NOT_FOUND', 'Session not found');
   }
 }

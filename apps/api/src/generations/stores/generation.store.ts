@@ -10,11 +10,20 @@ import type { GenerationLog } from '../generation-log.js';
  * default; in Redis when REDIS_URL is set, so every replica sees every generation.
  */
 export abstract class GenerationStore {
-  /** Makes `generationId`, a reply of `userId`, the session's running generation; false when another one is still running. */
+  /**
+   * Makes `generationId`, a reply of `userId`, the session's running generation; false when another one is still
+   * running. Until `turnWritten`, the store also tells other processes that the reply's turn is on its way.
+   */
   abstract claim(sessionId: string, generationId: string, userId: string): Promise<boolean>;
 
-  /** Whether another process runs a reply of this user in the session; false when the store cannot say (Redis down). */
-  abstract runsElsewhere(userId: string, sessionId: string): Promise<boolean>;
+  /** The turn of this process's generation in the session is written, or never will be: nothing need wait for it. */
+  abstract turnWritten(sessionId: string, userId: string): void;
+
+  /**
+   * Whether another process is about to write a turn of this user in the session (its rows do not exist yet); false
+   * when the store cannot say (Redis down).
+   */
+  abstract writesTurnElsewhere(userId: string, sessionId: string): Promise<boolean>;
 
   /**
    * Which of these sessions have a generation running, in one look-up whatever their number; null when the store

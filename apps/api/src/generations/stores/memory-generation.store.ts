@@ -26,8 +26,11 @@ export class MemoryGenerationStore extends GenerationStore {
     return true;
   }
 
+  /** A single process waits for its own turns (GenerationsService.readRecorded): no other process needs telling. */
+  turnWritten(): void {}
+
   /** The single-process store: there is no other process. */
-  async runsElsewhere(): Promise<boolean> {
+  async writesTurnElsewhere(): Promise<boolean> {
     return false;
   }
 

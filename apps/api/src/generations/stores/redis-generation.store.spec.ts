@@ -6,7 +6,6 @@ import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Observable } from 'rxjs';
 import type { appConfig } from '@app/common';
-import { eventually } from '../../../../../test/helpers/eventually.js';
 import { describeWith, REDIS } from '../../../../../test/helpers/suite-requirements.js';
 import { RedisConnectionsService } from '../../redis/redis-connections.service.js';
 import { GenerationLog } from '../generation-log.js';
@@ -48,18 +47,21 @@ suite('Redis generation store: events shared between replicas', () => {
     return { sessionId, generationId, log };
   }
 
-  it("tells another replica that a user's reply runs in a session, and no one else", async () => {
+  it("tells another replica that a user's turn is about to be written in a session, to that user only, until it is", async () => {
     const a = replica();
     const b = replica();
     const userId = randomUUID();
     const { sessionId, log } = await running(a.store, userId);
-    expect(await b.store.runsElsewhere(userId, sessionId)).toBe(true);
-    expect(await b.store.runsElsewhere(randomUUID(), sessionId)).toBe(false);
-    expect(await b.store.runsElsewhere(userId, randomUUID())).toBe(false);
-    // The replica that runs it knows it from its own registry.
-    expect(await a.store.runsElsewhere(userId, sessionId)).toBe(false);
+    expect(await b.store.writesTurnElsewhere(userId, sessionId)).toBe(true);
+    expect(await b.store.writesTurnElsewhere(randomUUID(), sessionId)).toBe(false);
+    expect(await b.store.writesTurnElsewhere(userId, randomUUID())).toBe(false);
+    // The replica that writes it waits for its own generation instead.
+    expect(await a.store.writesTurnElsewhere(userId, sessionId)).toBe(false);
+    a.store.turnWritten(sessionId, userId);
+    // One connection: the GET goes after the delete. The reply still runs; its turn is written.
+    expect(await a.connections.client!.get(`chat:session:${sessionId}:unwritten`)).toBeNull();
+    expect(await b.store.writesTurnElsewhere(userId, sessionId)).toBe(false);
     log.end();
-    await eventually(async () => expect(await b.store.runsElsewhere(userId, sessionId)).toBe(false));
   });
 
   it('shares a burst of events as one entry, and a follower on another replica gets each event after its position once, in order', async () => {

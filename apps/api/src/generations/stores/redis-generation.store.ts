@@ -18,11 +18,17 @@ const STOP_WAIT_MS = 10_000;
 /** Each process hears stop requests for its own generations on a channel of its own. */
 const stopChannel = (ownerId: string) => `chat:stop:${ownerId}`;
 /**
- * The session's lease: `<generation id> <owner id> <user id>` while a generation runs, for GENERATION_LEASE_MS, renewed
+ * The session's lease: `<generation id> <owner id>` while a generation runs, for GENERATION_LEASE_MS, renewed
  * by its owner while it runs. A process that dies stops renewing, and the session is free again soon after.
  */
 const runningKey = (sessionId: string) => `chat:session:${sessionId}:running`;
 const latestKey = (sessionId: string) => `chat:session:${sessionId}:latest`;
+/**
+ * `<owner id> <user id>` from the claim until the owner has written the generation's turn: the session's rows do
+ * not exist yet, though its client may already use its id on another replica. Expires with the lease's first term
+ * when the owner dies before writing.
+ */
+const unwrittenKey = (sessionId: string) => `chat:session:${sessionId}:unwritten`;
 /**
  * A Redis stream whose entries hold a batch of events each, with the id `0-<seq of the batch's last event>`:
  * XRANGE from an event id gives the batch holding the next event and every later one.
@@ -31,16 +37,17 @@ const eventsKey = (generationId: string) => `chat:generation:${generationId}:eve
 const eventsChannel = (generationId: string) => `chat:generation:${generationId}`;
 
 /**
- * Takes the session's lease (ARGV[1], for ARGV[2] ms) and names the generation (ARGV[4]) its latest, or does
- * neither when another one runs.
+ * Takes the session's lease (ARGV[1], for ARGV[2] ms), names the generation (ARGV[4]) its latest and marks its turn
+ * unwritten (ARGV[5]), or does none of it when another one runs.
  */
 const CLAIM = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3])
+  redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[2])
   return 1
 end
 return 0`;
-/** Releases the claim only if it is still this generation's (it may have expired and been taken since). */
+/** Deletes a key only if it still holds this process's value (a claim may have expired and been taken since). */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 /** The session's latest generation (KEYS[2]) if nothing holds the session (KEYS[1]): it cannot be running. */
 const LATEST_IF_FREE = `if redis.call('EXISTS', KEYS[1]) == 1 then return false end return redis.call('GET', KEYS[2])`;
@@ -114,22 +121,31 @@ export class RedisGenerationStore extends GenerationStore implements OnModuleIni
     const what = `claim session ${sessionId}`;
     const { leaseMs, maxRunMs, retentionMs } = this.settings;
     const key = runningKey(sessionId);
-    const lease = `${generationId} ${this.ownerId} ${userId}`;
+    const lease = `${generationId} ${this.ownerId}`;
     // A stop request finds a lease's owner by its subscription: without one, the owner would look dead.
     if (!this.hearsStops) await this.command(withTimeout(this.hearingStops, REDIS_COMMAND_TIMEOUT_MS), what);
-    const claimed = (await this.command(this.redis.eval(CLAIM, 2, key, latestKey(sessionId), lease, leaseMs, maxRunMs + retentionMs, generationId), what)) === 1;
+    const claimed = (await this.command(this.redis.eval(CLAIM, 3, key, latestKey(sessionId), unwrittenKey(sessionId), lease, leaseMs, maxRunMs + retentionMs, generationId, this.writer(userId)), what)) === 1;
     if (claimed) this.hold(key, lease);
     return claimed;
   }
 
-  async runsElsewhere(userId: string, sessionId: string): Promise<boolean> {
+  turnWritten(sessionId: string, userId: string): void {
+    this.redis.eval(RELEASE, 1, unwrittenKey(sessionId), this.writer(userId)).catch(this.report);
+  }
+
+  async writesTurnElsewhere(userId: string, sessionId: string): Promise<boolean> {
     try {
-      const [, ownerId, runFor] = ((await this.redis.get(runningKey(sessionId))) ?? '').split(' ');
-      return runFor === userId && ownerId !== this.ownerId;
+      const writer = await this.redis.get(unwrittenKey(sessionId));
+      return writer !== null && writer !== this.writer(userId) && writer.endsWith(` ${userId}`);
     } catch (error) {
-      this.logger.warn(`Could not read who runs session ${sessionId}: Redis: ${error instanceof Error ? error.message : String(error)}`);
+      this.report(error);
       return false;
     }
+  }
+
+  /** This process writing a turn of this user: the value of an `unwrittenKey`. */
+  private writer(userId: string): string {
+    return `${this.ownerId} ${userId}`;
   }
 
   /** One MGET of the sessions' leases: a lease exists while its generation runs, and expires soon after its replica dies. */
