@@ -138,6 +138,8 @@ describe('OpenAI-compatible API with personal API keys, through the official ope
         }
       }
     })().catch(() => undefined);
+    // Three content chunks came before the abort: it cut the reply short, it did not follow its end.
+    expect(chunks).toBe(3);
     const upstream = fake.requests[0]!;
     await upstream.closed;
     expect(upstream.closedEarly).toBe(true);
