@@ -15,7 +15,14 @@ export default {
   testSequencer: '<rootDir>/test/slow-first.sequencer.js',
   reporters: ['default', '<rootDir>/test/skipped-suites.reporter.js'],
   projects: [
-    { ...shared, displayName: 'unit', roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/deploy/'], testRegex: '.*\\.spec\\.ts$' },
+    {
+      ...shared,
+      displayName: 'unit',
+      roots: ['<rootDir>/apps/', '<rootDir>/libs/', '<rootDir>/deploy/', '<rootDir>/bench/'],
+      testRegex: '.*\\.spec\\.ts$',
+      // Portkey's install (the bench's peer) is not ours to test or map.
+      modulePathIgnorePatterns: ['<rootDir>/bench/peers/'],
+    },
     {
       ...shared,
       displayName: 'e2e',

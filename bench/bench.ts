@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { type CpuProfile, cpuByLayer, LAYERS } from './cpu-layers.js';
 import { agent, gaps, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -58,9 +59,12 @@ const median = (values: number[]) => percentile(values, 50);
 const began = performance.now();
 const log = (message: string) => console.error(`[${Math.round((performance.now() - began) / 1000)} s] ${message}`);
 
-function start(script: string, env: Record<string, string>, core: string, args: string[] = []): ChildProcess {
+/** Preloaded into the processes whose CPU the bench profiles by layer (figure 1's breakdown). */
+const PROFILER = ['--import', './bench/profile-on-signal.mjs'];
+
+function start(script: string, env: Record<string, string>, core: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
   const [command, ...prefix] = PINNED ? ['taskset', '-c', core, process.execPath] : [process.execPath];
-  const child = spawn(command!, [...prefix, script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(command!, [...prefix, ...nodeArgs, script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('exit', (code, signal) => {
     if (code && code !== 0) console.error(`${script} exited with ${code ?? signal}`);
   });
@@ -137,6 +141,8 @@ interface Server {
    * at a time.
    */
   freeSessions: string[];
+  /** Where its CPU profile is written (our gateway and the floors: see PROFILER); none for the others. */
+  profileFile?: string;
   close(): Promise<void>;
 }
 
@@ -190,9 +196,12 @@ async function startOurs(db: Db): Promise<Server> {
       // A new session's title comes from a small model of its own, as a deployment would set it: one delta, not
       // paced, so a new session's stream stays open after `done` only as long as the title request takes.
       TITLE_MODEL: 'openai/fake:deltas=1',
+      BENCH_PROFILE_FILE: join(dataDir, 'profile.json'),
       ...databaseEnv,
     },
     GATEWAY_CORE,
+    [],
+    PROFILER,
   );
   const close = async () => {
     await stop(child);
@@ -215,7 +224,7 @@ async function startOurs(db: Db): Promise<Server> {
       body: JSON.stringify({ apiKey: 'sk-bench-key', baseUrl: `http://127.0.0.1:${FAKE_PORT}/v1` }),
     });
     if (saved.status !== 200) throw new Error(`could not configure the provider: ${await saved.text()}`);
-    return { child, port, token: accessToken, freeSessions: [], close };
+    return { child, port, token: accessToken, freeSessions: [], profileFile: join(dataDir, 'profile.json'), close };
   } catch (error) {
     await close();
     throw error;
@@ -231,12 +240,27 @@ async function startPortkey(): Promise<Server> {
 }
 
 /** The relay, or a floor subject (`bench/floor/`): a script of ours serving the fake upstream's routes. */
-async function startScript(script: string, env: Record<string, string> = {}): Promise<Server> {
+async function startScript(script: string, env: Record<string, string> = {}, profiled = false): Promise<Server> {
   const port = nextPort++;
-  const child = start(script, { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${FAKE_PORT}`, NODE_ENV: 'production', ...env }, GATEWAY_CORE);
+  const profileDir = profiled ? mkdtempSync(join(tmpdir(), 'bench-profile-')) : undefined;
+  const profileFile = profileDir && join(profileDir, 'profile.json');
+  const child = start(
+    script,
+    { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${FAKE_PORT}`, NODE_ENV: 'production', ...env, ...(profileFile && { BENCH_PROFILE_FILE: profileFile }) },
+    GATEWAY_CORE,
+    [],
+    profiled ? PROFILER : [],
+  );
+  const close = async () => {
+    await stop(child);
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  };
   // Any answer will do: the floors have no route for it.
-  await waitFor(`http://127.0.0.1:${port}/v1/models`, child);
-  return { child, port, token: '', freeSessions: [], close: () => stop(child) };
+  await waitFor(`http://127.0.0.1:${port}/v1/models`, child).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
+  return { child, port, token: '', freeSessions: [], profileFile, close };
 }
 
 /**
@@ -404,6 +428,40 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, 
       errors: figures.errors,
       firstError: figures.firstError,
       byRound: figures,
+    };
+  }
+}
+
+/** Requests each profiled subject serves while its CPU profile runs (figure 1 by layer). */
+const PROFILED_REQUESTS = QUICK ? 100 : 400;
+
+async function waitForFile(path: string): Promise<void> {
+  for (let i = 0; i < 300 && !existsSync(path); i++) await sleep(100);
+  if (!existsSync(path)) throw new Error(`${path} was not written`);
+}
+
+/**
+ * Figure 1 by layer: the CPU of a request at c=1, from a CPU profile of the warm process over PROFILED_REQUESTS
+ * requests (`profile-on-signal.mjs`), charged to layers by `cpu-layers.ts`; for our routes and the floors built
+ * like them, so that what a route spends above its floor shows where it goes. Sampling every 250 µs adds to the
+ * CPU it measures: the layers are read against each other and against the floor's, the total against figure 1's.
+ */
+async function profileAtOne(subjects: Subject[], results: Map<string, Figures>) {
+  for (const subject of subjects) {
+    const file = subject.server?.profileFile;
+    if (!file) continue;
+    log(`profiling ${subject.label}`);
+    for (const written of [file, `${file}.started`, `${file}.done`]) rmSync(written, { force: true });
+    subject.server!.child.kill('SIGUSR2');
+    await waitForFile(`${file}.started`);
+    const runs = await runStreams(target(subject, DELTAS, 0), PROFILED_REQUESTS, 1);
+    subject.server!.child.kill('SIGUSR2');
+    await waitForFile(`${file}.done`);
+    const byLayer = cpuByLayer(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+    results.get(subject.key)!.cpuByLayer = {
+      requests: PROFILED_REQUESTS,
+      errors: errorCount(runs),
+      msPerRequest: Object.fromEntries([...byLayer].map(([layer, us]) => [layer, round(us / 1000 / PROFILED_REQUESTS, 3)])),
     };
   }
 }
@@ -653,7 +711,7 @@ function markdown(report: Report): string {
   const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
   const errors = subjects.flatMap((subject) => {
     const own = figures(subject.key);
-    const counted = [own.atOne, own.atOneNewSession, own.turn, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
+    const counted = [own.atOne, own.atOneNewSession, own.turn, own.cpuByLayer, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
     const count = counted.reduce((sum, figure) => sum + (figure.errors ?? 0), 0);
     const first = counted.find((figure) => figure.firstError)?.firstError;
     return count ? [`${subject.label}: ${count} failed streams outside the open-stream levels${first ? ` (the first: ${first})` : ''}`] : [];
@@ -717,6 +775,7 @@ function markdown(report: Report): string {
       );
     }
   }
+  lines.push(...layerTable(report));
   lines.push(
     '',
     `## Open streams and memory per stream (held: every delta arrives, errors under 0.1 %, p99 gap between deltas at most ${HELD_MAX_GAP_P99_MS} ms)`,
@@ -738,6 +797,31 @@ function markdown(report: Report): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Figure 1 by layer (profileAtOne), each of our routes beside its floor. */
+function layerTable(report: Report): string[] {
+  const profiled = report.subjects.filter((subject) => report.results[subject.key]?.cpuByLayer);
+  if (profiled.length === 0) return [];
+  const perRequest = (key: string) => report.results[key]!.cpuByLayer.msPerRequest as Record<string, number>;
+  const total = (key: string) => Object.values(perRequest(key)).reduce((sum, ms) => sum + ms, 0);
+  const lines = [
+    '',
+    '## Where the CPU of a request goes (c=1, by layer)',
+    '',
+    `Each subject's CPU per request over ${PROFILED_REQUESTS} requests at c=1 (${DELTAS} deltas at once), warm, from a V8 CPU profile sampled every 250 µs, each sample charged to the innermost package or module of ours on its stack (\`bench/cpu-layers.ts\`: a socket write is charged to whoever wrote). The profiler adds to what it measures: compare layers and subjects, and the total with figure 1's CPU per request, taken without it. ms per request:`,
+    '',
+    `| layer | ${profiled.map((subject) => subject.label).join(' | ')} |`,
+    `|---|${profiled.map(() => '---').join('|')}|`,
+  ];
+  for (const layer of LAYERS) {
+    const cells = profiled.map((subject) => perRequest(subject.key)[layer]);
+    if (cells.every((ms) => !ms || ms < 0.005)) continue;
+    lines.push(`| ${layer} | ${cells.map((ms) => show(ms ?? 0)).join(' | ')} |`);
+  }
+  lines.push(`| **total, profiled** | ${profiled.map((subject) => `**${show(total(subject.key))}**`).join(' | ')} |`);
+  lines.push(`| figure 1's CPU per request, no profiler | ${profiled.map((subject) => show(report.results[subject.key]!.atOne?.cpuMsPerRequest)).join(' | ')} |`);
+  return lines;
 }
 
 let fakeUpstream: ChildProcess | undefined;
@@ -774,7 +858,7 @@ async function main() {
       { key: 'relay', label: 'relay', kind: 'relay', server: relay },
     );
     for (const floor of FLOORS) {
-      const server = await startScript(floor.script, floor.env);
+      const server = await startScript(floor.script, floor.env, true);
       servers.push(server);
       subjects.push({ key: floor.kind, label: floor.label, kind: floor.kind, server });
     }
@@ -790,6 +874,7 @@ async function main() {
       results.get(subject.key.replace(/-new-session$/, ''))!.atOneNewSession = results.get(subject.key)!.atOne;
       results.delete(subject.key);
     }
+    await profileAtOne(subjects, results);
     log('c=1: a one-delta reply');
     await latencyAtOne(subjects, results, 1, 'turn');
     for (const level of PACED_LEVELS) {

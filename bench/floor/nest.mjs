@@ -56,6 +56,7 @@ class FloorModule {}
 Module({ controllers: [FloorController] })(FloorModule);
 
 const app = await NestFactory.create(FloorModule, { logger: false });
-app.enableShutdownHooks();
+// Not every signal (Nest's default): SIGUSR2 starts and stops the bench's profiler (profile-on-signal.mjs).
+app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 // Nest hands arguments after the host on to Node's `server.listen`: the same backlog as the gateway's.
 await app.listen(Number(process.env.RELAY_PORT ?? 4660), '127.0.0.1', 4096);
