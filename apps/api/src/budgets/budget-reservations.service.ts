@@ -80,6 +80,9 @@ export class BudgetReservations implements HoldSettler {
     const { userId, period } = hold.reservation;
     // A model priced in another currency costs the budget nothing, as it reserved nothing (see LEAST_HOLD).
     const cost = charge?.cost != null && charge.currency === this.config.budgetCurrency ? charge.cost : 0n;
+    // A user without a budget held nothing (see reserve): a reply that cost nothing leaves nothing to release or
+    // add, so no write (an unpriced model, as a self-hosted one often is). Any other reply is charged as always.
+    if (hold.limit === null && cost === 0n) return;
     try {
       const { spent, alertedPercent } = await this.ledger.settle(hold.reservation, cost);
       const { limit } = hold;
