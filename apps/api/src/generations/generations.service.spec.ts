@@ -148,6 +148,14 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
     });
   });
 
+  it('reads a session again when no turn is marked unwritten any more: the mark may have gone with the write since the first read', async () => {
+    // The first read ran just before another replica's write committed; its mark was deleted before the look-up.
+    const rows = [null, { id: 'written' }];
+    const read = jest.fn(async () => rows.shift() ?? null);
+    expect(await generations.readRecorded(bed.userId, randomUUID(), read)).toEqual({ id: 'written' });
+    expect(read).toHaveBeenCalledTimes(2);
+  });
+
   it('relays a reply as events and saves it complete, with its question', async () => {
     const started = plan('fake:deltas=5');
     const generation = await generations.start(started);

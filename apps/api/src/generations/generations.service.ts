@@ -72,13 +72,15 @@ export class GenerationsService {
    * only once the upstream request has left: a reply this process runs for the user is waited for; while another
    * replica is about to write one (the store says so until it has, or until GENERATION_LEASE_MS after its claim if
    * it dies first), the session is read again at growing intervals. Anyone else is answered after one look-up in
-   * the store.
+   * the store and a second read: the mark goes once the turn is written, which may be after the first read.
    */
   async readRecorded<T>(userId: string, sessionId: string, read: () => Promise<T | null>): Promise<T | null> {
     await this.registry.runningIn(userId, sessionId)?.recorded;
     for (let pause = FIRST_REREAD_MS; ; pause = Math.min(pause * 2, LONGEST_REREAD_MS)) {
       const found = await read();
-      if (found !== null || !(await this.store.writesTurnElsewhere(userId, sessionId))) return found;
+      if (found !== null) return found;
+      // No mark now: the turn was never marked, or it was written (and the mark deleted) since the read above.
+      if (!(await this.store.writesTurnElsewhere(userId, sessionId))) return read();
       await sleep(pause);
     }
   }
