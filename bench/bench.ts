@@ -454,13 +454,17 @@ async function profileAtOne(subjects: Subject[], results: Map<string, Figures>) 
     for (const written of [file, `${file}.started`, `${file}.done`]) rmSync(written, { force: true });
     subject.server!.child.kill('SIGUSR2');
     await waitForFile(`${file}.started`);
+    const cpu = cpuSince(subject.server!.child.pid!);
     const runs = await runStreams(target(subject, DELTAS, 0), PROFILED_REQUESTS, 1);
+    const [processMs] = cpu();
     subject.server!.child.kill('SIGUSR2');
     await waitForFile(`${file}.done`);
     const byLayer = cpuByLayer(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
     results.get(subject.key)!.cpuByLayer = {
       requests: PROFILED_REQUESTS,
       errors: errorCount(runs),
+      /** The whole process's CPU over the same requests, profiler included (`/proc`: all threads, kernel time too). */
+      processMsPerRequest: round(processMs! / PROFILED_REQUESTS, 3),
       msPerRequest: Object.fromEntries([...byLayer].map(([layer, us]) => [layer, round(us / 1000 / PROFILED_REQUESTS, 3)])),
     };
   }
@@ -809,7 +813,7 @@ function layerTable(report: Report): string[] {
     '',
     '## Where the CPU of a request goes (c=1, by layer)',
     '',
-    `Each subject's CPU per request over ${PROFILED_REQUESTS} requests at c=1 (${DELTAS} deltas at once), warm, from a V8 CPU profile sampled every 250 µs, each sample charged to the innermost package or module of ours on its stack (\`bench/cpu-layers.ts\`: a socket write is charged to whoever wrote). The profiler adds to what it measures: compare layers and subjects, and the total with figure 1's CPU per request, taken without it. ms per request:`,
+    `Each subject's CPU per request over ${PROFILED_REQUESTS} requests at c=1 (${DELTAS} deltas at once), warm, from a V8 CPU profile sampled every 250 µs, each sample charged to the innermost package or module of ours on its stack (\`bench/cpu-layers.ts\`: a socket write is charged to whoever wrote). The profile sees JavaScript and what it calls; Node's native I/O between calls (it marks the thread idle while it polls) and V8's helper threads are only in the process's CPU (\`/proc\`), given below the total. The profiler adds to what it measures: compare layers and subjects, and the totals with figure 1's CPU per request, taken without it. ms per request:`,
     '',
     `| layer | ${profiled.map((subject) => subject.label).join(' | ')} |`,
     `|---|${profiled.map(() => '---').join('|')}|`,
@@ -819,7 +823,12 @@ function layerTable(report: Report): string[] {
     if (cells.every((ms) => !ms || ms < 0.005)) continue;
     lines.push(`| ${layer} | ${cells.map((ms) => show(ms ?? 0)).join(' | ')} |`);
   }
+  const processMs = (key: string) => report.results[key]!.cpuByLayer.processMsPerRequest as number;
   lines.push(`| **total, profiled** | ${profiled.map((subject) => `**${show(total(subject.key))}**`).join(' | ')} |`);
+  lines.push(
+    `| outside the profile: Node's native I/O (socket reads, request heads parsed), V8's helper threads, kernel time of both (\`/proc\` minus the profiled total) | ${profiled.map((subject) => show(processMs(subject.key) - total(subject.key))).join(' | ')} |`,
+  );
+  lines.push(`| the process's CPU over the profiled requests (\`/proc\`, profiler running) | ${profiled.map((subject) => show(processMs(subject.key))).join(' | ')} |`);
   lines.push(`| figure 1's CPU per request, no profiler | ${profiled.map((subject) => show(report.results[subject.key]!.atOne?.cpuMsPerRequest)).join(' | ')} |`);
   return lines;
 }

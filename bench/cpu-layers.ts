@@ -1,9 +1,11 @@
 /**
  * Where a server's CPU goes, by layer: each sample of a V8 CPU profile (`bench/profile-on-signal.mjs`) is charged to
- * the layer of the innermost frame on its stack that belongs to a package or to our code. Node's own frames and
- * native ones are passed over on the way out, so a socket `writev` is charged to whoever wrote (the database
- * driver, the response writer), `JSON.parse` to whoever parsed, and Node's HTTP parser only when nothing above it
- * is anyone else's. Idle samples are left out.
+ * the layer of the innermost frame on its stack that belongs to a package or to our code. Node's own frames, native
+ * ones and WebAssembly (PGlite's database, undici's HTTP parser) are passed over on the way out, so a socket
+ * `writev` is charged to whoever wrote (the database driver, the response writer), `JSON.parse` to whoever parsed.
+ * Idle samples are left out, and with them what Node does natively between JavaScript calls while it polls for I/O
+ * (reading sockets, parsing an incoming request's head): Node marks the thread idle for the whole poll phase, so
+ * the profile holds none of it; the bench reports it as the process's CPU beyond the profile's.
  */
 
 /** A V8 CPU profile, as `Profiler.stop` returns it. */
@@ -56,10 +58,10 @@ const LAYER_OF_PACKAGE = new Map(PACKAGE_LAYERS.flatMap(([layer, names]) => name
 /** Our own code by its path under `apps/api/src/` or `libs/<lib>/src/` (the same in `dist/`), most specific first. */
 const OWN_LAYERS: [Layer, RegExp][] = [
   ['database driver and our statements', /\/libs\/persistence\//],
-  ['the provider request and its deltas, read and written', /\/libs\/(http|providers|ai)\/|\/src\/http\/(event-stream\.writer|coalesced-writes)|\/src\/openai\/.*encoder|\/src\/generations\/(reply-encoder|generation-log)|\/bench\/floor\//],
+  ['the provider request and its deltas, read and written', /\/libs\/ai\/|\/src\/http\/(event-stream\.writer|coalesced-writes)|\/src\/openai\/.*encoder|\/src\/generations\/(reply-encoder|generation-log)|\/bench\/floor\//],
   ['authentication', /\/src\/auth\//],
   ['throttling', /\/src\/throttling\//],
-  ['validation', /\/src\/openai\/(lenient-body\.pipe|dto\/)|\/libs\/common\/src\/validation/],
+  ['validation', /\/src\/openai\/(lenient-body\.pipe|dto\/)|\/libs\/common\/src\/input\//],
   ['metrics', /\/src\/observability\/.*metrics/],
   ['tracing', /\/src\/observability\/.*(trac|span)/],
   ['logging', /\/src\/observability\/.*log/],
@@ -70,10 +72,9 @@ const isOurs = (url: string) => /\/(apps|libs)\/[^/]+\/src\/|\/bench\/floor\//.t
 
 /** The layer of one frame, or undefined for a frame to pass over (Node's own, native). */
 function layerOfFrame(url: string): Layer | undefined {
-  if (!url || url.startsWith('node:')) return undefined;
+  if (!url || url.startsWith('node:') || url.startsWith('wasm://')) return undefined;
   const name = packageOf(url);
   if (name) return LAYER_OF_PACKAGE.get(name) ?? (name.startsWith('@opentelemetry/') ? 'tracing' : 'other packages');
-  if (url.startsWith('wasm://')) return 'database driver and our statements';
   if (!isOurs(url)) return 'other packages';
   return OWN_LAYERS.find(([, path]) => path.test(url))?.[0] ?? 'our turn: routing, credential, budget, generation, settlement';
 }
@@ -94,7 +95,7 @@ export function cpuByLayer(profile: CpuProfile): Map<Layer, number> {
     else {
       const parent = parentOf.get(id);
       layer = layerOfFrame(url) ?? (parent === undefined ? null : layerOf(parent));
-      // Node's own frames with nothing of anyone else's above them: its HTTP parser, socket reads, timers.
+      // Node's own frames with nothing of anyone else's above them: its timers, stream and HTTP machinery.
       if (layer === null || layer === 'V8 and native, unattributed') layer = url.startsWith('node:') ? 'Node: HTTP, sockets, streams, timers' : 'V8 and native, unattributed';
     }
     layerOfNode.set(id, layer);

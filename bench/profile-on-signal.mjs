@@ -32,10 +32,14 @@ async function stop(session) {
 
 process.on('SIGUSR2', () => {
   if (!starting) {
-    starting = start();
+    // A profiler that cannot start leaves the process serving: the bench reports the missing profile.
+    starting = start().catch((error) => {
+      console.error('The CPU profiler did not start:', error);
+      return undefined;
+    });
     return;
   }
   const session = starting;
   starting = undefined;
-  void session.then(stop);
+  void session.then((running) => running && stop(running)).catch((error) => console.error('The CPU profile was not written:', error));
 });
