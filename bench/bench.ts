@@ -151,6 +151,7 @@ let nextPort = FIRST_GATEWAY_PORT;
 async function startOurs(db: Db): Promise<Server> {
   const port = nextPort++;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const profileFile = join(dataDir, 'profile.json');
   let databaseEnv: Record<string, string> = { PGLITE_DATA_DIR: join(dataDir, 'pglite') };
   let dropDatabase = async () => undefined;
   if (db === 'postgres') {
@@ -196,7 +197,7 @@ async function startOurs(db: Db): Promise<Server> {
       // A new session's title comes from a small model of its own, as a deployment would set it: one delta, not
       // paced, so a new session's stream stays open after `done` only as long as the title request takes.
       TITLE_MODEL: 'openai/fake:deltas=1',
-      BENCH_PROFILE_FILE: join(dataDir, 'profile.json'),
+      BENCH_PROFILE_FILE: profileFile,
       ...databaseEnv,
     },
     GATEWAY_CORE,
@@ -224,7 +225,7 @@ async function startOurs(db: Db): Promise<Server> {
       body: JSON.stringify({ apiKey: 'sk-bench-key', baseUrl: `http://127.0.0.1:${FAKE_PORT}/v1` }),
     });
     if (saved.status !== 200) throw new Error(`could not configure the provider: ${await saved.text()}`);
-    return { child, port, token: accessToken, freeSessions: [], profileFile: join(dataDir, 'profile.json'), close };
+    return { child, port, token: accessToken, freeSessions: [], profileFile, close };
   } catch (error) {
     await close();
     throw error;
