@@ -23,6 +23,15 @@ onPostgres('database outage during a stream (e2e)', () => {
     await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
   };
   const restoreDatabase = () => admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`);
+  const usageRecordsOf = async (messageId: string): Promise<number> => {
+    const own = new pg.Client({ connectionString: api.db.env.DATABASE_URL });
+    await own.connect();
+    try {
+      return (await own.query(`SELECT count(*)::int AS n FROM usage_records WHERE message_id = $1`, [messageId])).rows[0].n;
+    } finally {
+      await own.end();
+    }
+  };
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
@@ -72,6 +81,9 @@ onPostgres('database outage during a stream (e2e)', () => {
       return body.messages[1];
     }, 15_000);
     expect(reply).toEqual(expect.objectContaining({ status: 'complete', content: stream.text }));
+    // Its usage is written with it, so it is counted once the database is back, and once only.
+    expect(reply.usage).toEqual(expect.objectContaining({ estimated: false, completionTokens: expect.any(Number) }));
+    expect(await usageRecordsOf(replyId)).toBe(1);
     await api.http().get('/api/health/ready').expect(200);
     const after = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'back again', provider: 'echo' } });
     expect(after.events.at(-1)!.event).toBe('done');
@@ -90,6 +102,8 @@ onPostgres('database outage during a stream (e2e)', () => {
       expect(stream.events.at(-1)).toEqual({ event: 'error', id: expect.any(String), data: expect.objectContaining({ code: 'persistence_error', messageId: replyId }) });
       const { body } = await api.http().get(`/api/chat/sessions/${stream.events[0]!.data.sessionId}/messages`).set(user.auth).expect(200);
       expect(body.messages[1]).toEqual(expect.objectContaining({ id: replyId, status: 'error', errorCode: 'persistence_error', content: '' }));
+      // The refused statement held the reply's usage too: it is recorded on its own.
+      expect(await usageRecordsOf(replyId)).toBe(1);
     } finally {
       await own.query('ALTER TABLE messages DROP CONSTRAINT no_fox');
       await own.end();

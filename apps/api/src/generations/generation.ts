@@ -2,7 +2,7 @@ import { Logger, type MessageEvent } from '@nestjs/common';
 import { type Context, context as otelContext, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Observable, Subscription } from 'rxjs';
 import { type ChatDelta, type ChatProvider, type ChatRequest, type ToolCall, chatTracer, ERROR_TYPE, GEN_AI, getProviderInfo, type ProviderId, TOOL_CALLS_FINISH, UpstreamError } from '@app/ai';
-import type { FinishedReply, NewTurn, ReplyAttempt, UserRole } from '@app/persistence';
+import type { FinishedReply, NewTurn, NewUsageRecord, ReplyAttempt, UserRole } from '@app/persistence';
 import type { MetricsService } from '../observability/metrics.service.js';
 import type { ReplyAccounting, ReplyCharge, ReportedUsage } from '../usage/reply-accounting.service.js';
 import { GenerationLog } from './generation-log.js';
@@ -62,7 +62,7 @@ export type GenerationStatus = 'running' | FinishedReply['status'];
 /** What a generation is given by its module: where it saves, what it counts, its limit, whom to tell once settled. */
 export interface GenerationContext {
   saver: ReplySaver;
-  /** Records what the reply used and cost, once it is settled. */
+  /** Works out what the reply used and cost, once it is settled. */
   accounting: ReplyAccounting;
   metrics: MetricsService;
   maxReplyChars: number;
@@ -456,37 +456,50 @@ export class Generation {
     this.record(reply);
     const content = this.parts.text();
     try {
-      const [outcome] = await Promise.all([this.save(reply, content), this.account(reply, content)]);
-      return outcome;
+      const usage = await this.account(reply, content);
+      return await this.save(reply, content, usage);
     } finally {
       this.span.end();
       this.context.settled(this);
     }
   }
 
-  /** Finishes the reply's row once the turn's rows exist; without them there is nothing to finish (`failed`). */
-  private async save(reply: Settlement, content: string): Promise<SaveOutcome> {
-    if (!this.plan.persist) return 'saved';
-    if (!(await this.turnWritten)) return 'failed';
-    return this.context.saver.finishReply(this.id, {
-      ...reply,
-      content,
-      parts: this.parts.saved(),
-      responseTimeMs: this.elapsedMs(),
-      promptTokens: this.usage?.promptTokens ?? null,
-      completionTokens: this.usage?.completionTokens ?? null,
-      // What answered (or was asked last), which an alias or a fallback makes other than what the turn asked for.
-      provider: this.target.providerId,
-      model: this.target.request.model,
-      attempts: this.attempts,
-    });
+  /**
+   * Finishes the reply's row with its usage record, in one statement. Without a row to finish (not stored, the
+   * turn's rows unwritten) or when the database refuses it, the record is written alone: every reply is counted.
+   */
+  private async save(reply: Settlement, content: string, usage: NewUsageRecord): Promise<SaveOutcome> {
+    const outcome = this.plan.persist ? await this.finishRow(reply, content, usage) : 'saved';
+    if (!this.plan.persist || outcome === 'failed') await this.context.accounting.record(usage);
+    return outcome;
   }
 
-  /** What the reply used and cost, recorded beside (not inside) its message: a reply that is not stored is counted too. */
-  private async account(reply: Settlement, content: string): Promise<void> {
+  /** `failed` at once when the turn's rows were not written: there is no row to finish. */
+  private async finishRow(reply: Settlement, content: string, usage: NewUsageRecord): Promise<SaveOutcome> {
+    if (!(await this.turnWritten)) return 'failed';
+    return this.context.saver.finishReply(
+      this.id,
+      {
+        ...reply,
+        content,
+        parts: this.parts.saved(),
+        responseTimeMs: this.elapsedMs(),
+        promptTokens: this.usage?.promptTokens ?? null,
+        completionTokens: this.usage?.completionTokens ?? null,
+        // What answered (or was asked last), which an alias or a fallback makes other than what the turn asked for.
+        provider: this.target.providerId,
+        model: this.target.request.model,
+        attempts: this.attempts,
+      },
+      usage,
+    );
+  }
+
+  /** What the reply used and cost, kept beside (not inside) its message: a reply that is not stored is counted too. */
+  private async account(reply: Settlement, content: string): Promise<NewUsageRecord> {
     // Priced as what answered (or was asked last): an alias or a fallback makes it other than what the turn asked for.
     const { providerId, request } = this.target;
-    this.settledCharge = await this.context.accounting.record({
+    const { charge, record } = await this.context.accounting.charge({
       userId: this.userId,
       messageId: this.plan.persist ? this.id : null,
       provider: providerId,
@@ -497,6 +510,8 @@ export class Generation {
       prompt: request.messages,
       text: content,
     });
+    this.settledCharge = charge;
+    return record;
   }
 
   /** The counts the protocols' final events carry: the reply's usage and cost live in its usage record. */

@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { databaseErrorCode } from '@app/common';
-import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn } from '@app/persistence';
+import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn, type NewUsageRecord } from '@app/persistence';
 
 /**
  * What became of a reply's final write: saved; failed now but being retried in the background (the database may
- * come back); or never to be saved (the turn's rows were not written, so there is no row to finish).
+ * come back); or never to be saved (the turn's rows were not written, so there is no row to finish, or the
+ * database refused the row). `failed`: the usage record was not written with it.
  */
 export type SaveOutcome = 'saved' | 'retrying' | 'failed';
 
@@ -16,7 +17,10 @@ function refusesRow(error: unknown): boolean {
 /** About a minute in all: long enough for a database failover, short enough to end before the sweep. */
 const SAVE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 
-/** A generation's two writes: the turn's rows when it starts, the reply's row when it ends (retried through an outage). */
+/**
+ * A generation's two writes: the turn's rows when it starts; when it ends, the reply's row with its usage record
+ * (one statement, retried through an outage).
+ */
 @Injectable()
 export class ReplySaver {
   private readonly logger = new Logger(ReplySaver.name);
@@ -38,17 +42,18 @@ export class ReplySaver {
   }
 
   /**
-   * Finishes the reply's row. A failed write is retried in the background (`retrying`; the client is told so at
-   * once), so a database outage leaves no reply `streaming`; a row the database refuses is marked failed.
+   * Finishes the reply's row and records its usage. A failed write is retried in the background (`retrying`; the
+   * client is told so at once), so a database outage leaves no reply `streaming` and its usage is counted once it
+   * is back; a row the database refuses is marked failed, without the usage (`failed`: the caller records it alone).
    */
-  async finishReply(replyId: string, row: FinishedReply): Promise<SaveOutcome> {
+  async finishReply(replyId: string, row: FinishedReply, usage: NewUsageRecord): Promise<SaveOutcome> {
     try {
-      await this.messages.finishReply(replyId, row);
+      await this.messages.finishReply(replyId, row, usage);
       return 'saved';
     } catch (error) {
       if (refusesRow(error)) return this.markUnsaved(replyId, row, error);
       this.logger.error(`Could not save reply ${replyId}; retrying in the background`, error instanceof Error ? error.stack : String(error));
-      void this.retrySave(replyId, row);
+      void this.retrySave(replyId, row, usage);
       return 'retrying';
     }
   }
@@ -62,17 +67,17 @@ export class ReplySaver {
     return 'failed';
   }
 
-  private async retrySave(replyId: string, row: FinishedReply): Promise<void> {
+  private async retrySave(replyId: string, row: FinishedReply, usage: NewUsageRecord): Promise<void> {
     for (const delayMs of SAVE_RETRY_DELAYS_MS) {
       await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
       try {
-        await this.messages.finishReply(replyId, row);
+        await this.messages.finishReply(replyId, row, usage);
         this.logger.warn(`Saved reply ${replyId} after the database came back`);
         return;
       } catch {
         // still down: the next, longer wait follows
       }
     }
-    this.logger.error(`Gave up saving reply ${replyId}; the stale-reply sweep will mark it aborted`);
+    this.logger.error({ usage }, `Gave up saving reply ${replyId} and its usage; the stale-reply sweep will mark it aborted`);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ChatDelta, ChatTurn } from '@app/ai';
-import { UsageRecordsRepository, type UsageStatus } from '@app/persistence';
+import { type NewUsageRecord, UsageRecordsRepository, type UsageStatus } from '@app/persistence';
 import { costOf, type TokenUsage } from './cost.js';
 import { formatDecimal } from './money.js';
 import { type ModelPrice, PriceBook } from './price-book.service.js';
@@ -41,10 +41,12 @@ export interface ReplyCharge extends TokenUsage {
 const MAX_TOKENS = 2_147_483_647;
 const tokenCount = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? Math.min(Math.max(Math.trunc(value), 0), MAX_TOKENS) : 0);
 
+const NOTHING_COUNTED: TokenUsage & { estimated: boolean } = { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, reasoningTokens: 0, estimated: true };
+
 /**
- * Where a settled reply's usage and cost are worked out and recorded: once per reply, never per delta. The
- * record is written whatever became of the reply (complete, stopped, failed) and whether or not its message is
- * stored, so the spend history is whole.
+ * Where a settled reply's usage and cost are worked out: once per reply, never per delta. The record is written
+ * whatever became of the reply (complete, stopped, failed) and whether or not its message is stored, so the spend
+ * history is whole.
  */
 @Injectable()
 export class ReplyAccounting implements OnApplicationBootstrap {
@@ -59,31 +61,39 @@ export class ReplyAccounting implements OnApplicationBootstrap {
     await loadTokenizer();
   }
 
-  /** Works out the reply's charge and records it; a failed write is logged, never thrown (the reply is not failed for it). */
-  async record(reply: SettledReply): Promise<ReplyCharge> {
+  /**
+   * Works out the reply's charge, and the usage record that keeps it. The record is written with the reply's row
+   * (ReplySaver) or, where there is no row to finish, alone (`record`).
+   */
+  async charge(reply: SettledReply): Promise<{ charge: ReplyCharge; record: NewUsageRecord }> {
     const usage = await this.usageOf(reply);
     const price = await this.priceOf(reply);
     const charge: ReplyCharge = { ...usage, cost: price && costOf(price, usage), currency: price?.currency ?? null, priceId: price?.id ?? null };
+    const record: NewUsageRecord = {
+      userId: reply.userId,
+      messageId: reply.messageId,
+      provider: reply.provider,
+      model: reply.model,
+      status: reply.status,
+      promptTokens: charge.promptTokens,
+      completionTokens: charge.completionTokens,
+      cachedPromptTokens: charge.cachedPromptTokens,
+      reasoningTokens: charge.reasoningTokens,
+      estimated: charge.estimated,
+      cost: charge.cost === null ? null : formatDecimal(charge.cost),
+      currency: charge.currency,
+      priceId: charge.priceId,
+    };
+    return { charge, record };
+  }
+
+  /** Writes a usage record alone; a failed write is logged, never thrown (the reply is not failed for it). */
+  async record(record: NewUsageRecord): Promise<void> {
     try {
-      await this.records.insert({
-        userId: reply.userId,
-        messageId: reply.messageId,
-        provider: reply.provider,
-        model: reply.model,
-        status: reply.status,
-        promptTokens: charge.promptTokens,
-        completionTokens: charge.completionTokens,
-        cachedPromptTokens: charge.cachedPromptTokens,
-        reasoningTokens: charge.reasoningTokens,
-        estimated: charge.estimated,
-        cost: charge.cost === null ? null : formatDecimal(charge.cost),
-        currency: charge.currency,
-        priceId: charge.priceId,
-      });
+      await this.records.insert(record);
     } catch (error) {
-      this.logger.error({ err: error, usage: { ...charge, cost: charge.cost?.toString() ?? null }, messageId: reply.messageId }, 'Could not record the usage of a reply');
+      this.logger.error({ err: error, usage: record }, 'Could not record the usage of a reply');
     }
-    return charge;
   }
 
   /** The provider's counts when it sent them; otherwise an estimate from the prompt and the text so far. */
@@ -99,9 +109,15 @@ export class ReplyAccounting implements OnApplicationBootstrap {
       };
     }
     // A reply that failed before its first token (refused key, unreachable host) was not billed by the provider.
-    if (reply.status === 'error' && reply.text.length === 0) return { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, reasoningTokens: 0, estimated: true };
-    const [promptTokens, completionTokens] = await Promise.all([estimatePromptTokens(reply.prompt), estimateCompletionTokens(reply.text)]);
-    return { promptTokens, completionTokens, cachedPromptTokens: 0, reasoningTokens: 0, estimated: true };
+    if (reply.status === 'error' && reply.text.length === 0) return NOTHING_COUNTED;
+    try {
+      const [promptTokens, completionTokens] = await Promise.all([estimatePromptTokens(reply.prompt), estimateCompletionTokens(reply.text)]);
+      return { promptTokens, completionTokens, cachedPromptTokens: 0, reasoningTokens: 0, estimated: true };
+    } catch (error) {
+      // The reply's row is saved with its usage record: a failed estimate must not keep it from being saved.
+      this.logger.error({ err: error }, 'Could not estimate the tokens of a reply');
+      return NOTHING_COUNTED;
+    }
   }
 
   private async priceOf(reply: SettledReply): Promise<ModelPrice | null> {

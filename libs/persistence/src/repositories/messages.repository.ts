@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { MessageEntity, type MessagePart, type MessageStatus, type ReplyAttempt } from '../entities/message.entity.js';
+import { insertUsageRecord, type NewUsageRecord } from './usage-records.repository.js';
 
 export type BranchMessage = Pick<MessageEntity, 'id' | 'parentId' | 'role' | 'content' | 'parts' | 'status' | 'tools'>;
 
@@ -51,27 +52,38 @@ export class MessagesRepository {
    * Only a reply still streaming is finalised, so a late second finish (abort racing completion) is a no-op.
    * Plain SQL: this runs once per reply, on the way to the `done` event.
    */
-  async finishReply(messageId: string, reply: FinishedReply): Promise<boolean> {
-    const [, updated] = (await this.messages.manager.query(
-      `UPDATE messages SET content = $2, status = $3, error_code = $4, error = $5, response_time_ms = $6, prompt_tokens = $7, completion_tokens = $8,
+  /**
+   * Finishes a reply's row; with `usage`, records its usage in the same statement (one round trip, and the two are
+   * retried together). The record is written whether or not the row was still `streaming` (or is still there: the
+   * session may have been deleted meanwhile), at most once per message. True when the row was finished here.
+   */
+  async finishReply(messageId: string, reply: FinishedReply, usage?: NewUsageRecord): Promise<boolean> {
+    const params: unknown[] = [
+      messageId,
+      reply.content,
+      reply.status,
+      reply.errorCode ?? null,
+      reply.error ?? null,
+      reply.responseTimeMs,
+      reply.promptTokens ?? null,
+      reply.completionTokens ?? null,
+      reply.provider ?? null,
+      reply.model ?? null,
+      reply.attempts ? JSON.stringify(reply.attempts) : null,
+      reply.parts ? JSON.stringify(reply.parts) : null,
+    ];
+    const update = `UPDATE messages SET content = $2, status = $3, error_code = $4, error = $5, response_time_ms = $6, prompt_tokens = $7, completion_tokens = $8,
               provider = COALESCE($9, provider), model = COALESCE($10, model), attempts = $11, parts = $12::jsonb
-        WHERE id = $1 AND status = 'streaming'`,
-      [
-        messageId,
-        reply.content,
-        reply.status,
-        reply.errorCode ?? null,
-        reply.error ?? null,
-        reply.responseTimeMs,
-        reply.promptTokens ?? null,
-        reply.completionTokens ?? null,
-        reply.provider ?? null,
-        reply.model ?? null,
-        reply.attempts ? JSON.stringify(reply.attempts) : null,
-        reply.parts ? JSON.stringify(reply.parts) : null,
-      ],
-    )) as [unknown, number];
-    return updated > 0;
+        WHERE id = $1 AND status = 'streaming'`;
+    if (!usage) {
+      const [, updated] = (await this.messages.manager.query(update, params)) as [unknown, number];
+      return updated > 0;
+    }
+    const rows: { finished: number }[] = await this.messages.manager.query(
+      `WITH reply AS (${update} RETURNING id), usage AS (${insertUsageRecord(usage, params, true)}) SELECT count(*)::int AS finished FROM reply`,
+      params,
+    );
+    return rows[0].finished > 0;
   }
 
   listOwned(userId: string, sessionId: string): Promise<MessageEntity[]> {

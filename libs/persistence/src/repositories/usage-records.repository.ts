@@ -6,6 +6,36 @@ import { UsageRecordEntity } from '../entities/usage-record.entity.js';
 
 export type NewUsageRecord = Omit<UsageRecordEntity, 'id' | 'createdAt'>;
 
+/** The columns of a usage record, each with its type: the values are cast, so they also fit an `INSERT ... SELECT`. */
+const USAGE_COLUMNS: [column: string, type: string, value: (record: NewUsageRecord) => unknown][] = [
+  ['user_id', 'uuid', (r) => r.userId],
+  ['message_id', 'uuid', (r) => r.messageId],
+  ['provider', 'varchar', (r) => r.provider],
+  ['model', 'varchar', (r) => r.model],
+  ['status', 'varchar', (r) => r.status],
+  ['prompt_tokens', 'integer', (r) => r.promptTokens],
+  ['completion_tokens', 'integer', (r) => r.completionTokens],
+  ['cached_prompt_tokens', 'integer', (r) => r.cachedPromptTokens],
+  ['reasoning_tokens', 'integer', (r) => r.reasoningTokens],
+  ['estimated', 'boolean', (r) => r.estimated],
+  ['cost', 'numeric', (r) => r.cost],
+  ['currency', 'varchar', (r) => r.currency],
+  ['price_id', 'uuid', (r) => r.priceId],
+];
+const USAGE_COLUMN_LIST = USAGE_COLUMNS.map(([column]) => column).join(', ');
+
+/**
+ * The statement that writes `record`, its values appended to `params` (so it can be one part of a larger
+ * statement). With `onlyOnce`, nothing is written when the record's message already has one: a retried statement
+ * whose first attempt committed unseen (the connection lost after the commit) does not count the reply twice.
+ */
+export function insertUsageRecord(record: NewUsageRecord, params: unknown[], onlyOnce = false): string {
+  const values = USAGE_COLUMNS.map(([, type, value]) => `$${params.push(value(record))}::${type}`).join(', ');
+  if (!onlyOnce) return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) VALUES (${values})`;
+  const messageId = `$${params.push(record.messageId)}::uuid`;
+  return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM usage_records WHERE message_id = ${messageId})`;
+}
+
 export const USAGE_GROUPS = ['day', 'model', 'provider', 'user'] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
 
@@ -63,26 +93,8 @@ export class UsageRecordsRepository {
 
   /** Plain SQL: it runs once per reply, and TypeORM's insert builder costs more CPU than the statement. */
   async insert(record: NewUsageRecord): Promise<void> {
-    await this.records.manager.query(
-      `INSERT INTO usage_records (user_id, message_id, provider, model, status, prompt_tokens, completion_tokens, cached_prompt_tokens,
-                                  reasoning_tokens, estimated, cost, currency, price_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        record.userId,
-        record.messageId,
-        record.provider,
-        record.model,
-        record.status,
-        record.promptTokens,
-        record.completionTokens,
-        record.cachedPromptTokens,
-        record.reasoningTokens,
-        record.estimated,
-        record.cost,
-        record.currency,
-        record.priceId,
-      ],
-    );
+    const params: unknown[] = [];
+    await this.records.manager.query(insertUsageRecord(record, params), params);
   }
 
   /** The usage of the user's replies in one session, for its message listing. */

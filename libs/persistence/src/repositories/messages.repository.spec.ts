@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../data-source.options.js';
+import { MessageEntity } from '../entities/message.entity.js';
+import { ChatTurnsRepository } from './chat-turns.repository.js';
+import { MessagesRepository } from './messages.repository.js';
+import type { NewUsageRecord } from './usage-records.repository.js';
+
+// The schema the app migrates to, in an embedded database: seconds of start-up, once for the file.
+let dataSource: DataSource;
+let messages: MessagesRepository;
+let turns: ChatTurnsRepository;
+let userId: string;
+
+beforeAll(async () => {
+  dataSource = new DataSource(await buildDataSourceOptions({ pgliteDataDir: 'memory://', poolSize: 1, migrationsRun: true, logQueries: false }));
+  await dataSource.initialize();
+  messages = new MessagesRepository(dataSource.getRepository(MessageEntity));
+  turns = new ChatTurnsRepository(dataSource);
+  [{ id: userId }] = await dataSource.query(`INSERT INTO users (email, display_name) VALUES ('reply@example.com', 'Reply') RETURNING id`);
+});
+afterAll(async () => {
+  await dataSource?.destroy();
+});
+
+/** A new session whose reply is `streaming`: its id. */
+async function streamingReply(): Promise<{ sessionId: string; replyId: string }> {
+  const sessionId = randomUUID();
+  const replyId = randomUUID();
+  await turns.beginTurn({ userId, sessionId, newSession: { title: 't' }, provider: 'openai', model: 'm', parentId: null, question: { id: randomUUID(), content: 'q' }, replyId });
+  return { sessionId, replyId };
+}
+
+const usageOf = (messageId: string): NewUsageRecord => ({
+  userId,
+  messageId,
+  provider: 'openai',
+  model: 'm',
+  status: 'complete',
+  promptTokens: 7,
+  completionTokens: 3,
+  cachedPromptTokens: 0,
+  reasoningTokens: 0,
+  estimated: false,
+  cost: '0.000012000',
+  currency: 'USD',
+  priceId: null,
+});
+const finished = { content: 'answer', status: 'complete', responseTimeMs: 5 } as const;
+const recordsOf = async (messageId: string): Promise<{ prompt_tokens: number; cost: string }[]> =>
+  dataSource.query(`SELECT prompt_tokens, cost FROM usage_records WHERE message_id = $1`, [messageId]);
+
+describe('MessagesRepository.finishReply with the reply’s usage', () => {
+  it('finishes the row and records its usage in one statement', async () => {
+    const { replyId } = await streamingReply();
+    await expect(messages.finishReply(replyId, finished, usageOf(replyId))).resolves.toBe(true);
+    const [row] = await dataSource.query(`SELECT status, content FROM messages WHERE id = $1`, [replyId]);
+    expect(row).toEqual({ status: 'complete', content: 'answer' });
+    expect(await recordsOf(replyId)).toEqual([{ prompt_tokens: 7, cost: '0.000012000' }]);
+  });
+
+  it('records the usage once when the statement runs again (a retry whose first attempt committed unseen)', async () => {
+    const { replyId } = await streamingReply();
+    await messages.finishReply(replyId, finished, usageOf(replyId));
+    await expect(messages.finishReply(replyId, finished, usageOf(replyId))).resolves.toBe(false);
+    expect(await recordsOf(replyId)).toHaveLength(1);
+  });
+
+  it('records the usage of a reply whose session was deleted while it streamed', async () => {
+    const { sessionId, replyId } = await streamingReply();
+    await dataSource.query(`DELETE FROM chat_sessions WHERE id = $1`, [sessionId]);
+    await expect(messages.finishReply(replyId, finished, usageOf(replyId))).resolves.toBe(false);
+    expect(await recordsOf(replyId)).toHaveLength(1);
+  });
+
+  it('writes nothing when the database refuses the row: neither the reply nor its usage', async () => {
+    const { replyId } = await streamingReply();
+    // Longer than the provider column: SQLSTATE 22001, the class ReplySaver takes for a refused row.
+    await expect(messages.finishReply(replyId, { ...finished, provider: 'p'.repeat(100) }, usageOf(replyId))).rejects.toThrow(/too long/);
+    expect(await recordsOf(replyId)).toEqual([]);
+  });
+});
