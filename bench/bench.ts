@@ -148,27 +148,34 @@ interface Server {
 
 let nextPort = FIRST_GATEWAY_PORT;
 
+/** A new PostgreSQL database of the subject's own on the bench's server (BENCH_PG_ADMIN_URL), dropped by `drop`. */
+async function createDatabase(port: number): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `bench_${Date.now()}_${port}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const drop = async () => {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await client.end();
+  };
+  return { url: url.toString(), drop };
+}
+
 async function startOurs(db: Db): Promise<Server> {
   const port = nextPort++;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
   const profileFile = join(dataDir, 'profile.json');
   let databaseEnv: Record<string, string> = { PGLITE_DATA_DIR: join(dataDir, 'pglite') };
-  let dropDatabase = async () => undefined;
+  let dropDatabase = async (): Promise<void> => undefined;
   if (db === 'postgres') {
-    const name = `bench_${Date.now()}_${port}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${name}`;
-    databaseEnv = { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: '20' };
-    dropDatabase = async () => {
-      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    };
+    const database = await createDatabase(port);
+    databaseEnv = { DATABASE_URL: database.url, DATABASE_POOL_SIZE: '20' };
+    dropDatabase = database.drop;
   }
   const child = start(
     'dist/apps/api/apps/api/src/main.js',
@@ -240,20 +247,32 @@ async function startPortkey(): Promise<Server> {
   return { child, port, token: '', freeSessions: [], close: () => stop(child) };
 }
 
-/** The relay, or a floor subject (`bench/floor/`): a script of ours serving the fake upstream's routes. */
-async function startScript(script: string, env: Record<string, string> = {}, profiled = false): Promise<Server> {
+/**
+ * The relay, or a floor subject (`bench/floor/`): a script of ours serving the fake upstream's routes. `stored`:
+ * given a database of its own (`FLOOR_DATABASE_URL`).
+ */
+async function startScript(script: string, env: Record<string, string> = {}, profiled = false, stored = false): Promise<Server> {
   const port = nextPort++;
   const profileDir = profiled ? mkdtempSync(join(tmpdir(), 'bench-profile-')) : undefined;
   const profileFile = profileDir && join(profileDir, 'profile.json');
+  const database = stored ? await createDatabase(port) : undefined;
   const child = start(
     script,
-    { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${FAKE_PORT}`, NODE_ENV: 'production', ...env, ...(profileFile && { BENCH_PROFILE_FILE: profileFile }) },
+    {
+      RELAY_PORT: String(port),
+      RELAY_UPSTREAM: `http://127.0.0.1:${FAKE_PORT}`,
+      NODE_ENV: 'production',
+      ...env,
+      ...(profileFile && { BENCH_PROFILE_FILE: profileFile }),
+      ...(database && { FLOOR_DATABASE_URL: database.url }),
+    },
     GATEWAY_CORE,
     [],
     profiled ? PROFILER : [],
   );
   const close = async () => {
     await stop(child);
+    await database?.drop();
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   };
   // Any answer will do: the floors have no route for it.
@@ -270,13 +289,18 @@ async function startScript(script: string, env: Record<string, string> = {}, pro
  */
 type Kind = 'direct' | 'native' | 'native-new-session' | 'v1' | 'v1-unstored' | 'portkey' | 'relay' | FloorKind;
 /** The floor subjects: what any gateway that reads the deltas must do, in plain Node and in a minimal Nest app. */
-type FloorKind = 'floor-node' | 'floor-nest' | 'floor-nest-sse';
-const FLOORS: { kind: FloorKind; label: string; script: string; env?: Record<string, string> }[] = [
+type FloorKind = 'floor-node' | 'floor-nest' | 'floor-nest-stored' | 'floor-nest-sse';
+/** `stored`: run only beside our gateway on PostgreSQL, whose stored `/v1` turns it is the floor of. */
+const FLOORS: { kind: FloorKind; label: string; script: string; env?: Record<string, string>; stored?: boolean }[] = [
   { kind: 'floor-node', label: 'floor: node:http', script: 'bench/floor/node-http.mjs' },
   { kind: 'floor-nest', label: 'floor: Nest + Express, res.write', script: 'bench/floor/nest.mjs', env: { FLOOR_WRITER: 'write' } },
+  { kind: 'floor-nest-stored', label: 'floor: Nest + Express, res.write, turn stored', script: 'bench/floor/nest.mjs', env: { FLOOR_WRITER: 'write' }, stored: true },
   { kind: 'floor-nest-sse', label: 'floor: Nest @Sse()', script: 'bench/floor/nest.mjs', env: { FLOOR_WRITER: 'sse' } },
 ];
-/** Each of our routes beside the floor built the same way: the native route is `@Sse()`, `/v1` writes its own response. */
+/**
+ * Each of our routes beside the floor built the same way: the native route is `@Sse()`, `/v1` writes its own
+ * response; a stored `/v1` turn on PostgreSQL also beside the floor that stores it (`floorOf`).
+ */
 const FLOOR_OF: Partial<Record<Kind, FloorKind>> = { native: 'floor-nest-sse', v1: 'floor-nest', 'v1-unstored': 'floor-nest' };
 
 /** One column of the report: a way of reaching the upstream. Ours has three routes on one gateway per database. */
@@ -310,6 +334,7 @@ function targetOf(subject: Subject, server: Server | undefined, deltas: number, 
     case 'relay':
     case 'floor-node':
     case 'floor-nest':
+    case 'floor-nest-stored':
       return openAi(at('/v1/chat/completions'), { authorization: 'Bearer bench-key' });
     case 'floor-nest-sse':
       // Nest's `@Sse()` writes events, not OpenAI's `[DONE]`: the floor ends with `event: done`.
@@ -745,14 +770,15 @@ function markdown(report: Report): string {
   }
   const portkey = subjects.find((subject) => subject.kind === 'portkey');
   const relay = subjects.find((subject) => subject.kind === 'relay');
-  const floorOf = (kind: Kind) => subjects.find((subject) => subject.kind === FLOOR_OF[kind]);
+  const floorOf = ({ key, kind }: Subject) =>
+    (key === 'v1-postgres' && subjects.find((subject) => subject.kind === 'floor-nest-stored')) || subjects.find((subject) => subject.kind === FLOOR_OF[kind]);
   // Ours, each also beside the floor built as it is; and the floors, to show what of a target the floor itself meets.
   const rated = subjects.filter((subject) => !['direct', 'portkey', 'relay'].includes(subject.kind));
   lines.push(
     '',
     '## Ratios and targets (BENCH-METHOD)',
     '',
-    'Its floor: for our native route (`@Sse()`), floor: Nest @Sse(); for `/v1` (its own writer), floor: Nest + Express, res.write. A floor does only what any gateway that reads the deltas must do (bench/README.md).',
+    'Its floor: for our native route (`@Sse()`), floor: Nest @Sse(); for `/v1` (its own writer), floor: Nest + Express, res.write, and for a stored `/v1` turn on PostgreSQL the same floor storing the turn with the same two statements. A floor does only what any gateway that reads the deltas must do (bench/README.md).',
     '',
     '| figure | subject | value | Portkey | relay | its floor | ÷ Portkey | ÷ relay | ÷ its floor | target | met |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -763,7 +789,7 @@ function markdown(report: Report): string {
     for (const subject of rated) {
       const value = row.pick(figures(subject.key));
       if (value === undefined) continue;
-      const floorSubject = floorOf(subject.kind);
+      const floorSubject = floorOf(subject);
       const floor = floorSubject && row.pick(figures(floorSubject.key));
       const toPortkey = ratio(value, theirs);
       const toRelay = ratio(value, relayed);
@@ -868,7 +894,8 @@ async function main() {
       { key: 'relay', label: 'relay', kind: 'relay', server: relay },
     );
     for (const floor of FLOORS) {
-      const server = await startScript(floor.script, floor.env, true);
+      if (floor.stored && !dbs.includes('postgres')) continue;
+      const server = await startScript(floor.script, floor.env, true, floor.stored);
       servers.push(server);
       subjects.push({ key: floor.kind, label: floor.label, kind: floor.kind, server });
     }

@@ -43,13 +43,15 @@ describe('cpuByLayer', () => {
       { stack: [['start', `${DIST}/apps/api/src/generations/generation.js`]], us: 50 },
       { stack: [['handle', '/srv/app/node_modules/router/index.js'], ['x', '/srv/app/node_modules/@nestjs/throttler/dist/throttler.guard.js']], us: 20 },
       { stack: [['span', '/srv/app/node_modules/@opentelemetry/sdk-trace-base/build/src/Span.js']], us: 10 },
+      { stack: [['relayTo', '/srv/app/bench/floor/deltas.mjs'], ['finish', '/srv/app/bench/floor/stored-turn.mjs']], us: 7 },
+      { stack: [['relayTo', '/srv/app/bench/floor/deltas.mjs'], ['chunkOf', '/srv/app/bench/floor/deltas.mjs']], us: 9 },
     ]);
     expect(Object.fromEntries(cpuByLayer(profile))).toEqual({
       'garbage collection': 300,
       'V8 and native, unattributed': 200,
       authentication: 100,
-      'database driver and our statements': 440,
-      'the provider request and its deltas, read and written': 75,
+      'database driver and our statements': 447,
+      'the provider request and its deltas, read and written': 84,
       validation: 3,
       'Node: HTTP, sockets, streams, timers': 30,
       'our turn: routing, credential, budget, generation, settlement': 50,

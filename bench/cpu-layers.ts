@@ -57,7 +57,7 @@ const LAYER_OF_PACKAGE = new Map(PACKAGE_LAYERS.flatMap(([layer, names]) => name
 
 /** Our own code by its path under `apps/api/src/` or `libs/<lib>/src/` (the same in `dist/`), most specific first. */
 const OWN_LAYERS: [Layer, RegExp][] = [
-  ['database driver and our statements', /\/libs\/persistence\//],
+  ['database driver and our statements', /\/libs\/persistence\/|\/bench\/floor\/stored-turn/],
   ['the provider request and its deltas, read and written', /\/libs\/ai\/|\/src\/http\/(event-stream\.writer|coalesced-writes)|\/src\/openai\/.*encoder|\/src\/generations\/(reply-encoder|generation-log)|\/bench\/floor\//],
   ['authentication', /\/src\/auth\//],
   ['throttling', /\/src\/throttling\//],

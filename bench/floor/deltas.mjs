@@ -61,13 +61,16 @@ const open = (res) => {
 /**
  * The reply to `body` written to a Node `ServerResponse` as OpenAI SSE, one `res.write` per delta and `[DONE]` at
  * the end. The deltas of one turn of the event loop leave in one socket write (Node's cork idiom; our gateway
- * coalesces its writes too). The upstream request is aborted if the client leaves.
+ * coalesces its writes too). The upstream request is aborted if the client leaves. With `store`
+ * (stored-turn.mjs), the turn is written beside the upstream request and the reply before `[DONE]`.
  */
-export async function relayTo(res, body) {
+export async function relayTo(res, body, store) {
   const upstream = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) upstream.abort();
   });
+  const turn = store?.begin(String(body.messages?.at(-1)?.content ?? ''));
+  let text = '';
   try {
     await streamDeltas(body, upstream.signal, (chunk) => {
       open(res);
@@ -75,8 +78,10 @@ export async function relayTo(res, body) {
         res.cork();
         process.nextTick(uncork, res);
       }
+      if (turn) text += chunk.choices[0].delta.content;
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
     });
+    await turn?.finish(text);
     open(res);
     res.end('data: [DONE]\n\n');
   } catch {

@@ -4,16 +4,20 @@
  * itself, as node-http.mjs does; `FLOOR_WRITER=sse`: the route is `@Sse()` on POST, as our native chat route
  * declares it, and returns an Observable of one `{data}` event per delta, then `event: done` (Nest numbers the
  * events). Plain JavaScript, decorators applied by hand: no build step. `RELAY_PORT`, `RELAY_UPSTREAM`, as for
- * bench/relay.mjs.
+ * bench/relay.mjs; `FLOOR_DATABASE_URL`, below.
  */
 import { Body, Controller, HttpCode, HttpStatus, Module, Post, RequestMethod, Res, Sse, SseSignal } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Observable } from 'rxjs';
 import { relayTo, streamDeltas } from './deltas.mjs';
+import { openTurnStore } from './stored-turn.mjs';
+
+// `FLOOR_DATABASE_URL` (with `FLOOR_WRITER=write`): each turn is also stored, as our `/v1` stores it (stored-turn.mjs).
+const store = process.env.FLOOR_DATABASE_URL ? await openTurnStore(process.env.FLOOR_DATABASE_URL) : undefined;
 
 class FloorController {
   write(body, res) {
-    return relayTo(res, body);
+    return relayTo(res, body, store);
   }
 
   /** The client's leaving unsubscribes, which aborts the upstream request; so does `signal`, as on our route. */

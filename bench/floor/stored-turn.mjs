@@ -1,0 +1,67 @@
+/**
+ * What storing a turn costs any gateway on node-postgres (`FLOOR_DATABASE_URL`): the two statements our `/v1` sends
+ * for a stored turn, with the same shape and as many values, through a `pg` Pool of the same size and nothing
+ * else (no TypeORM, no retries, no generation). Before the reply: a new session, the user's message and the
+ * reply's `streaming` row, in one statement beside the upstream request. After it, before `[DONE]`: the reply's
+ * row finished and its usage recorded, in one statement. Tables of its own, created at start, with the indexes and
+ * foreign keys those statements meet in our schema.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS floor_sessions (
+    id uuid PRIMARY KEY, user_id uuid NOT NULL, title varchar(200) NOT NULL, provider varchar(32) NOT NULL, model varchar(200) NOT NULL,
+    active_message_id uuid, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+  CREATE INDEX IF NOT EXISTS floor_sessions_user ON floor_sessions (user_id, updated_at);
+  CREATE TABLE IF NOT EXISTS floor_messages (
+    id uuid PRIMARY KEY, session_id uuid NOT NULL REFERENCES floor_sessions (id) ON DELETE CASCADE, parent_id uuid,
+    role varchar(16) NOT NULL, content text NOT NULL, status varchar(16) NOT NULL, provider varchar(32), model varchar(200),
+    response_time_ms integer, prompt_tokens integer, completion_tokens integer, created_at timestamptz NOT NULL);
+  CREATE INDEX IF NOT EXISTS floor_messages_session ON floor_messages (session_id, created_at);
+  CREATE INDEX IF NOT EXISTS floor_messages_parent ON floor_messages (parent_id);
+  CREATE TABLE IF NOT EXISTS floor_usage (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL, message_id uuid, provider varchar(32) NOT NULL,
+    model varchar(200) NOT NULL, status varchar(16) NOT NULL, prompt_tokens integer NOT NULL, completion_tokens integer NOT NULL,
+    cost numeric(20, 9), created_at timestamptz NOT NULL DEFAULT now());
+  CREATE INDEX IF NOT EXISTS floor_usage_message ON floor_usage (message_id);
+  CREATE INDEX IF NOT EXISTS floor_usage_user ON floor_usage (user_id, created_at);`;
+
+const BEGIN = `WITH at AS (SELECT clock_timestamp() AS t),
+  s AS (INSERT INTO floor_sessions (id, user_id, title, provider, model, active_message_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id),
+  question AS (INSERT INTO floor_messages (id, session_id, parent_id, role, content, status, created_at)
+               SELECT $7::uuid, s.id, NULL, 'user', $8, 'complete', at.t FROM s, at RETURNING id),
+  reply AS (INSERT INTO floor_messages (id, session_id, parent_id, role, content, status, provider, model, created_at)
+            SELECT $6, s.id, $7::uuid, 'assistant', '', 'streaming', $4, $5, at.t + interval '1 microsecond' FROM s, at RETURNING id)
+  SELECT id FROM reply`;
+
+const FINISH = `WITH reply AS (UPDATE floor_messages SET content = $2, status = 'complete', response_time_ms = $3, prompt_tokens = $4, completion_tokens = $5
+                                WHERE id = $1 AND status = 'streaming' RETURNING id),
+  usage AS (INSERT INTO floor_usage (user_id, message_id, provider, model, status, prompt_tokens, completion_tokens, cost)
+            SELECT $6::uuid, $1::uuid, $7::varchar, $8::varchar, 'complete', $4::integer, $5::integer, $9::numeric
+             WHERE NOT EXISTS (SELECT 1 FROM floor_usage WHERE message_id = $1))
+  SELECT count(*)::int AS finished FROM reply`;
+
+/** A store of turns in the database at `url`; `begin(question)` writes a turn's start, its `finish(text)` the end. */
+export async function openTurnStore(url) {
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  await pool.query(SCHEMA);
+  const userId = randomUUID();
+  return {
+    begin(question) {
+      const replyId = randomUUID();
+      const startedAt = performance.now();
+      const written = pool.query(BEGIN, [randomUUID(), userId, 'bench', 'openai', 'fake', replyId, randomUUID(), question]);
+      // Awaited by `finish`; a client that leaves first never gets there, and its turn's failure is not a crash.
+      written.catch(() => undefined);
+      return {
+        async finish(text) {
+          await written;
+          const elapsedMs = Math.round(performance.now() - startedAt);
+          await pool.query(FINISH, [replyId, text, elapsedMs, 1, text.length, userId, 'openai', 'fake', null]);
+        },
+      };
+    },
+  };
+}
