@@ -109,4 +109,23 @@ onPostgres('database outage during a stream (e2e)', () => {
       await own.end();
     }
   });
+
+  it('saves the reply when the database refuses only its usage record', async () => {
+    const user = await registerUser(api);
+    await configureFakeProvider(api, user, 'openai', fake.url);
+    const own = new pg.Client({ connectionString: api.db.env.DATABASE_URL });
+    await own.connect();
+    await own.query(`ALTER TABLE usage_records ADD CONSTRAINT no_usage CHECK (completion_tokens < 0) NOT VALID`);
+    try {
+      const stream = await readStream(`${api.url}/api/chat/stream`, { token: user.token, body: { message: 'kept', provider: 'openai', model: 'fake:deltas=5' } });
+      const replyId = stream.events[0]!.data.messageId;
+      expect(stream.events.at(-1)!.event).toBe('done');
+      const { body } = await api.http().get(`/api/chat/sessions/${stream.events[0]!.data.sessionId}/messages`).set(user.auth).expect(200);
+      expect(body.messages[1]).toEqual(expect.objectContaining({ id: replyId, status: 'complete', content: stream.text, usage: null }));
+      expect(await usageRecordsOf(replyId)).toBe(0);
+    } finally {
+      await own.query('ALTER TABLE usage_records DROP CONSTRAINT no_usage');
+      await own.end();
+    }
+  });
 });

@@ -62,7 +62,7 @@ export type GenerationStatus = 'running' | FinishedReply['status'];
 /** What a generation is given by its module: where it saves, what it counts, its limit, whom to tell once settled. */
 export interface GenerationContext {
   saver: ReplySaver;
-  /** Works out what the reply used and cost, once it is settled. */
+  /** Works out what the reply used and cost, once it is settled, and records it where the saver does not. */
   accounting: ReplyAccounting;
   metrics: MetricsService;
   maxReplyChars: number;
@@ -465,18 +465,16 @@ export class Generation {
   }
 
   /**
-   * Finishes the reply's row with its usage record, in one statement. Without a row to finish (not stored, the
-   * turn's rows unwritten) or when the database refuses it, the record is written alone: every reply is counted.
+   * Finishes the reply's row with its usage record, in one statement (ReplySaver). Without a row to finish (not
+   * stored, or the turn's rows unwritten: `failed`), the record is written alone: every reply is counted.
    */
   private async save(reply: Settlement, content: string, usage: NewUsageRecord): Promise<SaveOutcome> {
-    const outcome = this.plan.persist ? await this.finishRow(reply, content, usage) : 'saved';
-    if (!this.plan.persist || outcome === 'failed') await this.context.accounting.record(usage);
-    return outcome;
+    if (this.plan.persist && (await this.turnWritten)) return this.finishRow(reply, content, usage);
+    await this.context.accounting.record(usage);
+    return this.plan.persist ? 'failed' : 'saved';
   }
 
-  /** `failed` at once when the turn's rows were not written: there is no row to finish. */
-  private async finishRow(reply: Settlement, content: string, usage: NewUsageRecord): Promise<SaveOutcome> {
-    if (!(await this.turnWritten)) return 'failed';
+  private finishRow(reply: Settlement, content: string, usage: NewUsageRecord): Promise<SaveOutcome> {
     return this.context.saver.finishReply(
       this.id,
       {

@@ -11,7 +11,7 @@ export type UsageStatus = (typeof USAGE_STATUSES)[number];
 @Entity('usage_records')
 @Index('IDX_usage_records_user_created', ['userId', 'createdAt'])
 @Index('IDX_usage_records_created', ['createdAt'])
-@Index('IDX_usage_records_message', ['messageId'])
+@Index('IDX_usage_records_message', ['messageId'], { unique: true })
 export class UsageRecordEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_usage_records' })
   id: string;

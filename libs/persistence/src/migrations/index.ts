@@ -13,6 +13,7 @@ import { SessionSettings1766600000000 } from './1766600000000-session-settings.j
 import { MessageParts1766500000000 } from './1766500000000-message-parts.js';
 import { Files1766700000000 } from './1766700000000-files.js';
 import { ReplyTools1766800000000 } from './1766800000000-reply-tools.js';
+import { UsageOncePerMessage1766900000000 } from './1766900000000-usage-once-per-message.js';
 
 /** Explicit, ordered list: no globs (there is no __dirname under ESM, and a glob hides what runs). */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   MessageParts1766500000000,
   Files1766700000000,
   ReplyTools1766800000000,
+  UsageOncePerMessage1766900000000,
 ];

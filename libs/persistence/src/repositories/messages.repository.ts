@@ -49,13 +49,11 @@ export class MessagesRepository {
   constructor(@InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>) {}
 
   /**
-   * Only a reply still streaming is finalised, so a late second finish (abort racing completion) is a no-op.
-   * Plain SQL: this runs once per reply, on the way to the `done` event.
-   */
-  /**
-   * Finishes a reply's row; with `usage`, records its usage in the same statement (one round trip, and the two are
-   * retried together). The record is written whether or not the row was still `streaming` (or is still there: the
-   * session may have been deleted meanwhile), at most once per message. True when the row was finished here.
+   * Finishes a reply's row, if it is still `streaming`, so a late second finish (abort racing completion) changes
+   * nothing; true when it was finished here. With `usage`, its usage record is written in the same statement (one
+   * round trip, and the two are retried together): whether or not the row was still `streaming` or is still there
+   * (its session may have been deleted meanwhile), and at most once per message. Plain SQL: this runs once per
+   * reply, on the way to the `done` event.
    */
   async finishReply(messageId: string, reply: FinishedReply, usage?: NewUsageRecord): Promise<boolean> {
     const params: unknown[] = [
@@ -80,7 +78,7 @@ export class MessagesRepository {
       return updated > 0;
     }
     const rows: { finished: number }[] = await this.messages.manager.query(
-      `WITH reply AS (${update} RETURNING id), usage AS (${insertUsageRecord(usage, params, true)}) SELECT count(*)::int AS finished FROM reply`,
+      `WITH reply AS (${update} RETURNING id), usage AS (${insertUsageRecord(usage, params)}) SELECT count(*)::int AS finished FROM reply`,
       params,
     );
     return rows[0].finished > 0;

@@ -26,14 +26,12 @@ const USAGE_COLUMN_LIST = USAGE_COLUMNS.map(([column]) => column).join(', ');
 
 /**
  * The statement that writes `record`, its values appended to `params` (so it can be one part of a larger
- * statement). With `onlyOnce`, nothing is written when the record's message already has one: a retried statement
- * whose first attempt committed unseen (the connection lost after the commit) does not count the reply twice.
+ * statement). A message has at most one record: a retried statement whose first attempt committed unseen (the
+ * connection lost after the commit) does nothing.
  */
-export function insertUsageRecord(record: NewUsageRecord, params: unknown[], onlyOnce = false): string {
+export function insertUsageRecord(record: NewUsageRecord, params: unknown[]): string {
   const values = USAGE_COLUMNS.map(([, type, value]) => `$${params.push(value(record))}::${type}`).join(', ');
-  if (!onlyOnce) return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) VALUES (${values})`;
-  const messageId = `$${params.push(record.messageId)}::uuid`;
-  return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM usage_records WHERE message_id = ${messageId})`;
+  return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) VALUES (${values}) ON CONFLICT (message_id) DO NOTHING`;
 }
 
 export const USAGE_GROUPS = ['day', 'model', 'provider', 'user'] as const;
