@@ -8,11 +8,12 @@ import type { GenerationPlan, RouteTarget } from './generation.js';
 import type { ReplyEncoder } from './reply-encoder.js';
 import { ProviderRegistry } from '@app/ai';
 import { AppError } from '@app/common';
-import { ChatTurnsRepository, MessagesRepository } from '@app/persistence';
+import { ChatTurnsRepository, MessagesRepository, UsageRecordsRepository } from '@app/persistence';
 import { reasoningText, replyText, sizedDeltaText, startFakeLlm } from '../../../fake-llm/src/fake-llm.server.js';
 import { FAKE_BASE_PATHS, FAKE_KEY } from '../../../../test/factories/provider.factory.js';
 import { bootServices, type ServiceTestbed } from '../../../../test/helpers/service-testbed.js';
 import { MetricsModule } from '../observability/metrics.module.js';
+import { PriceBook } from '../usage/price-book.service.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { GenerationsModule } from './generations.module.js';
 import { GenerationsService } from './generations.service.js';
@@ -231,6 +232,22 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
     const reasoning = events.flatMap((event) => (event.type === 'reasoning' ? [event.data as string] : [])).join('');
     expect(reasoning).toBe(reasoningText(100).slice(0, MAX_REPLY_CHARS));
     expect(await replyRow(started)).toMatchObject({ status: 'error', content: '', parts: [{ type: 'reasoning', text: reasoning }] });
+  });
+
+  it('saves a reply whose charge cannot be worked out, counted as nothing used, unpriced', async () => {
+    const prices = bed.module.get(PriceBook);
+    const malformed = { id: randomUUID(), provider: 'openai', model: 'fake:deltas=2', effectiveFrom: new Date(0), currency: 'USD', inputPerMillion: 'not a number', outputPerMillion: '1', cachedInputPerMillion: '1', reasoningPerMillion: '1' };
+    const priceOf = jest.spyOn(prices, 'priceOf').mockResolvedValue(malformed);
+    try {
+      const started = plan('fake:deltas=2');
+      const events = await lastValueFrom((await generations.start(started)).events.pipe(toArray()));
+      expect(events.at(-1)?.type).toBe('done');
+      expect(await replyRow(started)).toMatchObject({ status: 'complete', content: replyText(2) });
+      const [usage] = await bed.module.get(UsageRecordsRepository).listOwnedForSession(bed.userId, started.turn.sessionId);
+      expect(usage).toMatchObject({ messageId: started.turn.replyId, promptTokens: 0, completionTokens: 0, estimated: true, cost: null, currency: null });
+    } finally {
+      priceOf.mockRestore();
+    }
   });
 
   it('saves a reply whose upstream failed as error, with the upstream code', async () => {

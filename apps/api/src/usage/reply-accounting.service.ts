@@ -66,9 +66,7 @@ export class ReplyAccounting implements OnApplicationBootstrap {
    * (ReplySaver) or, where there is no row to finish, alone (`record`).
    */
   async charge(reply: SettledReply): Promise<{ charge: ReplyCharge; record: NewUsageRecord }> {
-    const usage = await this.usageOf(reply);
-    const price = await this.priceOf(reply);
-    const charge: ReplyCharge = { ...usage, cost: price && costOf(price, usage), currency: price?.currency ?? null, priceId: price?.id ?? null };
+    const charge = await this.chargeOf(reply);
     const record: NewUsageRecord = {
       userId: reply.userId,
       messageId: reply.messageId,
@@ -85,6 +83,21 @@ export class ReplyAccounting implements OnApplicationBootstrap {
       priceId: charge.priceId,
     };
     return { charge, record };
+  }
+
+  /**
+   * The reply's row is saved with its usage record, so working out the charge must not fail: anything that throws
+   * here (an estimate, a price) counts the reply as nothing used, unpriced, and is logged.
+   */
+  private async chargeOf(reply: SettledReply): Promise<ReplyCharge> {
+    try {
+      const usage = await this.usageOf(reply);
+      const price = await this.priceOf(reply);
+      return { ...usage, cost: price && costOf(price, usage), currency: price?.currency ?? null, priceId: price?.id ?? null };
+    } catch (error) {
+      this.logger.error({ err: error, messageId: reply.messageId }, 'Could not work out the usage and cost of a reply; counted as nothing used');
+      return { ...NOTHING_COUNTED, cost: null, currency: null, priceId: null };
+    }
   }
 
   /** Writes a usage record alone; a failed write is logged, never thrown (the reply is not failed for it). */
@@ -110,14 +123,8 @@ export class ReplyAccounting implements OnApplicationBootstrap {
     }
     // A reply that failed before its first token (refused key, unreachable host) was not billed by the provider.
     if (reply.status === 'error' && reply.text.length === 0) return NOTHING_COUNTED;
-    try {
-      const [promptTokens, completionTokens] = await Promise.all([estimatePromptTokens(reply.prompt), estimateCompletionTokens(reply.text)]);
-      return { promptTokens, completionTokens, cachedPromptTokens: 0, reasoningTokens: 0, estimated: true };
-    } catch (error) {
-      // The reply's row is saved with its usage record: a failed estimate must not keep it from being saved.
-      this.logger.error({ err: error }, 'Could not estimate the tokens of a reply');
-      return NOTHING_COUNTED;
-    }
+    const [promptTokens, completionTokens] = await Promise.all([estimatePromptTokens(reply.prompt), estimateCompletionTokens(reply.text)]);
+    return { promptTokens, completionTokens, cachedPromptTokens: 0, reasoningTokens: 0, estimated: true };
   }
 
   private async priceOf(reply: SettledReply): Promise<ModelPrice | null> {
