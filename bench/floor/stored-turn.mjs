@@ -49,7 +49,7 @@ const BEGIN = `WITH at AS (SELECT clock_timestamp() AS t),
 const FINISH = `WITH reply AS (UPDATE floor_messages SET content = $2, status = 'complete', response_time_ms = $3, prompt_tokens = $4, completion_tokens = $5
                                 WHERE id = $1 AND status = 'streaming' RETURNING id),
   usage AS (INSERT INTO floor_usage (user_id, message_id, provider, model, status, prompt_tokens, completion_tokens, cost)
-            VALUES ($6::uuid, $1::uuid, $7::varchar, $8::varchar, 'complete', $4::integer, $5::integer, $9::numeric)
+            VALUES ($6, $1, $7, $8, 'complete', $4, $5, $9)
             ON CONFLICT (message_id) DO NOTHING)
   SELECT count(*)::int AS finished FROM reply`;
 

@@ -6,21 +6,21 @@ import { UsageRecordEntity } from '../entities/usage-record.entity.js';
 
 export type NewUsageRecord = Omit<UsageRecordEntity, 'id' | 'createdAt'>;
 
-/** The columns of a usage record, each with its type: the values are cast, so they also fit an `INSERT ... SELECT`. */
-const USAGE_COLUMNS: [column: string, type: string, value: (record: NewUsageRecord) => unknown][] = [
-  ['user_id', 'uuid', (r) => r.userId],
-  ['message_id', 'uuid', (r) => r.messageId],
-  ['provider', 'varchar', (r) => r.provider],
-  ['model', 'varchar', (r) => r.model],
-  ['status', 'varchar', (r) => r.status],
-  ['prompt_tokens', 'integer', (r) => r.promptTokens],
-  ['completion_tokens', 'integer', (r) => r.completionTokens],
-  ['cached_prompt_tokens', 'integer', (r) => r.cachedPromptTokens],
-  ['reasoning_tokens', 'integer', (r) => r.reasoningTokens],
-  ['estimated', 'boolean', (r) => r.estimated],
-  ['cost', 'numeric', (r) => r.cost],
-  ['currency', 'varchar', (r) => r.currency],
-  ['price_id', 'uuid', (r) => r.priceId],
+/** The columns of a usage record, each beside the field it is written from. */
+const USAGE_COLUMNS: [column: string, value: (record: NewUsageRecord) => unknown][] = [
+  ['user_id', (r) => r.userId],
+  ['message_id', (r) => r.messageId],
+  ['provider', (r) => r.provider],
+  ['model', (r) => r.model],
+  ['status', (r) => r.status],
+  ['prompt_tokens', (r) => r.promptTokens],
+  ['completion_tokens', (r) => r.completionTokens],
+  ['cached_prompt_tokens', (r) => r.cachedPromptTokens],
+  ['reasoning_tokens', (r) => r.reasoningTokens],
+  ['estimated', (r) => r.estimated],
+  ['cost', (r) => r.cost],
+  ['currency', (r) => r.currency],
+  ['price_id', (r) => r.priceId],
 ];
 const USAGE_COLUMN_LIST = USAGE_COLUMNS.map(([column]) => column).join(', ');
 
@@ -30,7 +30,7 @@ const USAGE_COLUMN_LIST = USAGE_COLUMNS.map(([column]) => column).join(', ');
  * connection lost after the commit) does nothing.
  */
 export function insertUsageRecord(record: NewUsageRecord, params: unknown[]): string {
-  const values = USAGE_COLUMNS.map(([, type, value]) => `$${params.push(value(record))}::${type}`).join(', ');
+  const values = USAGE_COLUMNS.map(([, value]) => `$${params.push(value(record))}`).join(', ');
   return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) VALUES (${values}) ON CONFLICT (message_id) DO NOTHING`;
 }
 
