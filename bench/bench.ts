@@ -289,19 +289,21 @@ async function startScript(script: string, env: Record<string, string> = {}, pro
  */
 type Kind = 'direct' | 'native' | 'native-new-session' | 'v1' | 'v1-unstored' | 'portkey' | 'relay' | FloorKind;
 /** The floor subjects: what any gateway that reads the deltas must do, in plain Node and in a minimal Nest app. */
-type FloorKind = 'floor-node' | 'floor-nest' | 'floor-nest-stored' | 'floor-nest-sse';
-/** `stored`: run only beside our gateway on PostgreSQL, whose stored `/v1` turns it is the floor of. */
+type FloorKind = 'floor-node' | 'floor-nest' | 'floor-nest-stored' | 'floor-nest-sse' | 'floor-nest-sse-stored';
+/** `stored`: run only beside our gateway on PostgreSQL, whose stored turns (`/v1`, native) it is the floor of. */
 const FLOORS: { kind: FloorKind; label: string; script: string; env?: Record<string, string>; stored?: boolean }[] = [
   { kind: 'floor-node', label: 'floor: node:http', script: 'bench/floor/node-http.mjs' },
   { kind: 'floor-nest', label: 'floor: Nest + Express, res.write', script: 'bench/floor/nest.mjs', env: { FLOOR_WRITER: 'write' } },
   { kind: 'floor-nest-stored', label: 'floor: Nest + Express, res.write, turn stored', script: 'bench/floor/nest.mjs', env: { FLOOR_WRITER: 'write' }, stored: true },
   { kind: 'floor-nest-sse', label: 'floor: Nest @Sse()', script: 'bench/floor/nest.mjs', env: { FLOOR_WRITER: 'sse' } },
+  { kind: 'floor-nest-sse-stored', label: 'floor: Nest @Sse(), turn stored', script: 'bench/floor/nest.mjs', env: { FLOOR_WRITER: 'sse' }, stored: true },
 ];
 /**
  * Each of our routes beside the floor built the same way: the native route is `@Sse()`, `/v1` writes its own
- * response; a stored `/v1` turn on PostgreSQL also beside the floor that stores it (`floorOf`).
+ * response. On PostgreSQL, each stored route is beside the same floor storing its turn as it does (`STORED_FLOOR_OF`).
  */
 const FLOOR_OF: Partial<Record<Kind, FloorKind>> = { native: 'floor-nest-sse', v1: 'floor-nest', 'v1-unstored': 'floor-nest' };
+const STORED_FLOOR_OF: Partial<Record<Kind, FloorKind>> = { native: 'floor-nest-sse-stored', v1: 'floor-nest-stored' };
 
 /** One column of the report: a way of reaching the upstream. Ours has three routes on one gateway per database. */
 interface Subject {
@@ -337,6 +339,7 @@ function targetOf(subject: Subject, server: Server | undefined, deltas: number, 
     case 'floor-nest-stored':
       return openAi(at('/v1/chat/completions'), { authorization: 'Bearer bench-key' });
     case 'floor-nest-sse':
+    case 'floor-nest-sse-stored':
       // Nest's `@Sse()` writes events, not OpenAI's `[DONE]`: the floor ends with `event: done`.
       return { ...openAi(at('/v1/chat/completions'), {}), isEnd: (event) => event === 'done' };
     case 'portkey':
@@ -771,14 +774,14 @@ function markdown(report: Report): string {
   const portkey = subjects.find((subject) => subject.kind === 'portkey');
   const relay = subjects.find((subject) => subject.kind === 'relay');
   const floorOf = ({ key, kind }: Subject) =>
-    (key === 'v1-postgres' && subjects.find((subject) => subject.kind === 'floor-nest-stored')) || subjects.find((subject) => subject.kind === FLOOR_OF[kind]);
+    (key.endsWith('-postgres') && subjects.find((subject) => subject.kind === STORED_FLOOR_OF[kind])) || subjects.find((subject) => subject.kind === FLOOR_OF[kind]);
   // Ours, each also beside the floor built as it is; and the floors, to show what of a target the floor itself meets.
   const rated = subjects.filter((subject) => !['direct', 'portkey', 'relay'].includes(subject.kind));
   lines.push(
     '',
     '## Ratios and targets (BENCH-METHOD)',
     '',
-    'Its floor: for our native route (`@Sse()`), floor: Nest @Sse(); for `/v1` (its own writer), floor: Nest + Express, res.write, and for a stored `/v1` turn on PostgreSQL the same floor storing the turn with the same two statements. A floor does only what any gateway that reads the deltas must do (bench/README.md).',
+    'Its floor: for our native route (`@Sse()`), floor: Nest @Sse(); for `/v1` (its own writer), floor: Nest + Express, res.write. On PostgreSQL, a stored turn (native, `/v1`) is beside the same floor storing its turn with the same statements. A floor does only what any gateway that reads the deltas must do (bench/README.md).',
     '',
     '| figure | subject | value | Portkey | relay | its floor | ÷ Portkey | ÷ relay | ÷ its floor | target | met |',
     '|---|---|---|---|---|---|---|---|---|---|---|',

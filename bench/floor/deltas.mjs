@@ -20,6 +20,9 @@ export const chunkOf = (upstream, content) => ({
   choices: [{ index: 0, delta: { content }, finish_reason: null }],
 });
 
+/** The question of a client's chat completion request: its last message's text. */
+export const questionOf = (body) => String(body.messages?.at(-1)?.content ?? '');
+
 /**
  * Streams the upstream's reply to `body` (the client's parsed request), calling `onDelta(chunk)` with the
  * re-encoded chunk of each content delta; resolves when the upstream has ended, rejects if it failed. `signal`
@@ -69,7 +72,7 @@ export async function relayTo(res, body, store) {
   res.on('close', () => {
     if (!res.writableFinished) upstream.abort();
   });
-  const turn = store?.begin(String(body.messages?.at(-1)?.content ?? ''));
+  const turn = store?.begin(questionOf(body));
   let text = '';
   try {
     await streamDeltas(body, upstream.signal, (chunk) => {

@@ -9,10 +9,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Module, Post, RequestMethod, Res, Sse, SseSignal } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Observable } from 'rxjs';
-import { relayTo, streamDeltas } from './deltas.mjs';
+import { questionOf, relayTo, streamDeltas } from './deltas.mjs';
 import { openTurnStore } from './stored-turn.mjs';
 
-// `FLOOR_DATABASE_URL` (with `FLOOR_WRITER=write`): each turn is also stored, as our `/v1` stores it (stored-turn.mjs).
+// `FLOOR_DATABASE_URL`: each turn is also stored (stored-turn.mjs), as our `/v1` stores it (`FLOOR_WRITER=write`) or
+// as our native route stores a turn continuing a session (`FLOOR_WRITER=sse`).
 const store = process.env.FLOOR_DATABASE_URL ? await openTurnStore(process.env.FLOOR_DATABASE_URL) : undefined;
 
 class FloorController {
@@ -20,19 +21,31 @@ class FloorController {
     return relayTo(res, body, store);
   }
 
-  /** The client's leaving unsubscribes, which aborts the upstream request; so does `signal`, as on our route. */
-  sse(body, signal) {
+  /**
+   * The client's leaving unsubscribes, which aborts the upstream request; so does `signal`, as on our route. With
+   * a store, as our route: the session read before the Observable is returned, the turn written beside the upstream
+   * request, the reply stored before `done`.
+   */
+  async sse(body, signal) {
+    const session = await store?.openSession();
     return new Observable((subscriber) => {
       const upstream = new AbortController();
       const abort = () => upstream.abort();
       signal.addEventListener('abort', abort, { once: true });
-      streamDeltas(body, upstream.signal, (chunk) => subscriber.next({ data: chunk })).then(
-        () => {
-          subscriber.next({ type: 'done', data: '[DONE]' });
-          subscriber.complete();
-        },
-        (error) => subscriber.error(error),
-      );
+      const turn = session?.begin(questionOf(body));
+      let text = '';
+      streamDeltas(body, upstream.signal, (chunk) => {
+        if (turn) text += chunk.choices[0].delta.content;
+        subscriber.next({ data: chunk });
+      })
+        .then(() => turn?.finish(text))
+        .then(
+          () => {
+            subscriber.next({ type: 'done', data: '[DONE]' });
+            subscriber.complete();
+          },
+          (error) => subscriber.error(error),
+        );
       return () => {
         signal.removeEventListener('abort', abort);
         abort();

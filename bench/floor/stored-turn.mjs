@@ -1,11 +1,18 @@
 /**
- * What storing a turn costs any gateway on node-postgres (`FLOOR_DATABASE_URL`): the two statements our `/v1` sends
+ * What storing a turn costs any gateway on node-postgres (`FLOOR_DATABASE_URL`): the statements our gateway sends
  * for a stored turn, with the same shape and as many values, through a `pg` Pool of the same size and nothing
- * else (no TypeORM, no retries, no generation). Before the reply: a new session, the user's message and the
- * reply's `streaming` row, in one statement beside the upstream request. After it, before `[DONE]`: the reply's
- * row finished and its usage recorded, in one statement. Tables of its own, created at start, with the indexes,
- * foreign keys and generated search columns those statements meet in our schema (the database's work, which in
- * the bench shares the load client's core, is then the same as ours).
+ * else (no TypeORM, no retries, no generation). Tables of its own, created at start, with the indexes, foreign
+ * keys and generated search columns those statements meet in our schema (the database's work, which in the bench
+ * shares the load client's core, is then the same as ours).
+ * - A `/v1` turn (`begin`), two statements. Before the reply: a new session, the user's message and the reply's
+ *   `streaming` row, in one statement beside the upstream request. After it, before the end: the reply's row
+ *   finished and its usage recorded, in one statement.
+ * - A chat turn continuing a session (`openSession`), three: first, before the upstream request, the session and
+ *   its latest message read in one statement (our gateways in the bench read one earlier message:
+ *   `CHAT_HISTORY_MAX_MESSAGES=2`); then, beside the upstream request, the session moved on to the new turn with
+ *   the user's message and the reply's row; then the reply finished as above. The sessions are the store's own
+ *   pool, as the bench's client keeps ours: a turn takes a free one, or starts one (as a `/v1` turn does) when none
+ *   is free, and gives it back once its reply is stored.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -53,25 +60,67 @@ const FINISH = `WITH reply AS (UPDATE floor_messages SET content = $2, status = 
             ON CONFLICT (message_id) DO NOTHING)
   SELECT count(*)::int AS finished FROM reply`;
 
+const READ = `WITH RECURSIVE s AS (
+    SELECT id, user_id, title, provider, model, active_message_id, pinned, created_at, updated_at FROM floor_sessions WHERE id = $1 AND user_id = $2),
+  branch AS (
+    SELECT m.id, m.parent_id, m.role, m.content, m.status, 1 AS depth FROM s JOIN floor_messages m ON m.id = s.active_message_id AND m.session_id = s.id
+    UNION ALL
+    SELECT p.id, p.parent_id, p.role, p.content, p.status, branch.depth + 1 FROM branch JOIN floor_messages p ON p.id = branch.parent_id WHERE branch.depth < $3)
+  SELECT s.*, COALESCE((SELECT json_agg(json_build_object('id', b.id, 'parentId', b.parent_id, 'role', b.role, 'content', b.content, 'status', b.status)
+                                 ORDER BY b.depth) FROM branch b), '[]') AS branch FROM s`;
+
+const CONTINUE = `WITH at AS (SELECT clock_timestamp() AS t),
+  s AS (UPDATE floor_sessions SET provider = $3, model = $4, active_message_id = $5, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING id),
+  question AS (INSERT INTO floor_messages (id, session_id, parent_id, role, content, status, created_at)
+               SELECT $7::uuid, s.id, $6::uuid, 'user', $8, 'complete', at.t FROM s, at RETURNING id),
+  reply AS (INSERT INTO floor_messages (id, session_id, parent_id, role, content, status, provider, model, created_at)
+            SELECT $5, s.id, $7::uuid, 'assistant', '', 'streaming', $3, $4, at.t + interval '1 microsecond' FROM s, at RETURNING id)
+  SELECT id FROM reply`;
+
+/** Earlier messages a continuing turn reads: the bench's `CHAT_HISTORY_MAX_MESSAGES=2` less the new question. */
+const BRANCH_READ = 1;
+
 /** A store of turns in the database at `url`; `begin(question)` writes a turn's start, its `finish(text)` the end. */
 export async function openTurnStore(url) {
   const pool = new pg.Pool({ connectionString: url, max: 20 });
   await pool.query(SCHEMA);
   const userId = randomUUID();
   await pool.query('INSERT INTO floor_users (id) VALUES ($1)', [userId]);
+  /** Sessions no turn is continuing. */
+  const free = [];
+  /** A turn whose first statement is `statement(replyId)`; `finished()` once its reply is stored. */
+  const turn = (statement, finished = () => undefined) => {
+    const replyId = randomUUID();
+    const startedAt = performance.now();
+    const written = statement(replyId);
+    // Awaited by `finish`; a client that leaves first never gets there, and its turn's failure is not a crash.
+    written.catch(() => undefined);
+    return {
+      async finish(text) {
+        await written;
+        const elapsedMs = Math.round(performance.now() - startedAt);
+        await pool.query(FINISH, [replyId, text, elapsedMs, 1, text.length, userId, 'openai', 'fake', null]);
+        finished();
+      },
+    };
+  };
+  const newSession = (question, sessionId = randomUUID()) => (replyId) =>
+    pool.query(BEGIN, [sessionId, userId, 'bench', 'openai', 'fake', replyId, randomUUID(), question]);
   return {
-    begin(question) {
-      const replyId = randomUUID();
-      const startedAt = performance.now();
-      const written = pool.query(BEGIN, [randomUUID(), userId, 'bench', 'openai', 'fake', replyId, randomUUID(), question]);
-      // Awaited by `finish`; a client that leaves first never gets there, and its turn's failure is not a crash.
-      written.catch(() => undefined);
+    /** A `/v1` turn: a session of its own. */
+    begin: (question) => turn(newSession(question)),
+    /** A chat turn: a free session read (or, with none, a new one); `begin(question)` then writes the turn. */
+    async openSession() {
+      const sessionId = free.pop();
+      const giveBack = (id) => () => free.push(id);
+      if (!sessionId) {
+        const id = randomUUID();
+        return { begin: (question) => turn(newSession(question, id), giveBack(id)) };
+      }
+      const { rows } = await pool.query(READ, [sessionId, userId, BRANCH_READ]);
+      const parentId = rows[0].branch[0]?.id ?? null;
       return {
-        async finish(text) {
-          await written;
-          const elapsedMs = Math.round(performance.now() - startedAt);
-          await pool.query(FINISH, [replyId, text, elapsedMs, 1, text.length, userId, 'openai', 'fake', null]);
-        },
+        begin: (question) => turn((replyId) => pool.query(CONTINUE, [sessionId, userId, 'openai', 'fake', replyId, parentId, randomUUID(), question]), giveBack(sessionId)),
       };
     },
   };
