@@ -111,16 +111,14 @@ export async function openTurnStore(url) {
     begin: (question) => turn(newSession(question)),
     /** A chat turn: a free session read (or, with none, a new one); `begin(question)` then writes the turn. */
     async openSession() {
-      const sessionId = free.pop();
-      const giveBack = (id) => () => free.push(id);
-      if (!sessionId) {
-        const id = randomUUID();
-        return { begin: (question) => turn(newSession(question, id), giveBack(id)) };
-      }
+      const continued = free.pop();
+      const sessionId = continued ?? randomUUID();
+      const giveBack = () => free.push(sessionId);
+      if (!continued) return { begin: (question) => turn(newSession(question, sessionId), giveBack) };
       const { rows } = await pool.query(READ, [sessionId, userId, BRANCH_READ]);
       const parentId = rows[0].branch[0]?.id ?? null;
       return {
-        begin: (question) => turn((replyId) => pool.query(CONTINUE, [sessionId, userId, 'openai', 'fake', replyId, parentId, randomUUID(), question]), giveBack(sessionId)),
+        begin: (question) => turn((replyId) => pool.query(CONTINUE, [sessionId, userId, 'openai', 'fake', replyId, parentId, randomUUID(), question]), giveBack),
       };
     },
   };
