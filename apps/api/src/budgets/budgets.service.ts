@@ -46,7 +46,10 @@ export class BudgetsService {
     if (!limit) throw new AppError('USER_NOT_FOUND', 'User not found');
     const now = new Date();
     const period = periodOf(now);
-    const [{ spent }, reserved] = await Promise.all([this.budgets.spendIn(userId, period), this.ledger.reservedIn(userId, period)]);
+    // The holds before the spend: a reply settling in between is then counted twice (held, and spent), never missed,
+    // as a settlement records its spend before it releases its hold (see BudgetLedger.settle).
+    const reserved = await this.ledger.reservedIn(userId, period);
+    const { spent } = await this.budgets.spendIn(userId, period);
     const spentNanos = parseDecimal(spent);
     const monthly = limit.monthlyLimit === null ? null : parseDecimal(limit.monthlyLimit);
     const left = monthly === null ? null : monthly - spentNanos - reserved;

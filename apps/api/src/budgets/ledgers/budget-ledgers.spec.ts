@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { BudgetsRepository, UsersRepository } from '@app/persistence';
@@ -58,6 +58,29 @@ describe.each(ledgers)('budget ledger in the %s (PGlite)', (_name, make) => {
     await new Promise((done) => setTimeout(done, 20));
     expect(await ledger.reservedIn(user, period)).toBe(0n);
     expect(await ledger.reserve(hold(user, 9n * CENT, 10n * CENT))).toEqual({ granted: true, spent: 0n, reserved: 0n });
+  });
+
+  it('counts a hold until its spend is recorded: the month never shows the money of a reply neither held nor spent', async () => {
+    const budgets = bed.module.get(BudgetsRepository);
+    const created = await bed.module.get(UsersRepository).createUser({ email: `${randomUUID()}@example.com`, passwordHash: 'unused', displayName: 'Settler' });
+    const reservation = hold(created!.id, 6n * CENT, 10n * CENT);
+    await ledger.reserve(reservation);
+    let recordNow!: () => void;
+    const recording = new Promise<void>((resolve) => (recordNow = resolve));
+    const record = budgets.settle.bind(budgets);
+    const slowRecord = jest.spyOn(budgets, 'settle').mockImplementation(async (...args) => {
+      await recording;
+      return record(...args);
+    });
+    try {
+      const settled = ledger.settle(reservation, 2n * CENT);
+      expect(await ledger.reservedIn(created!.id, period)).toBe(6n * CENT);
+      recordNow();
+      expect(await settled).toEqual({ spent: '0.020000000', alertedPercent: 0 });
+      expect(await ledger.reservedIn(created!.id, period)).toBe(0n);
+    } finally {
+      slowRecord.mockRestore();
+    }
   });
 
   it('grants exactly what fits to reservations made at once', async () => {

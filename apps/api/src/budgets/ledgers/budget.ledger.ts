@@ -28,7 +28,10 @@ export abstract class BudgetLedger {
   /** Holds `amount` if spent + held + amount stays within the limit; otherwise holds nothing. */
   abstract reserve(reservation: Reservation): Promise<ReservationOutcome>;
 
-  /** Drops the reply's hold and adds its real cost to the month; answers the month's spend after it. */
+  /**
+   * Adds the reply's real cost to the month and drops its hold; answers the month's spend after it. The hold counts
+   * until the cost is recorded, so a reader of the holds and then the spend never misses the reply.
+   */
   abstract settle(reservation: Omit<Reservation, 'limit' | 'ttlMs'>, cost: bigint): Promise<PeriodSpend>;
 
   /** What the user's running replies hold this month. */

@@ -8,7 +8,8 @@ import { BudgetLedger, type Reservation, type ReservationOutcome } from './budge
 
 /**
  * The month's spend as Redis sees it, in nano-units: a copy of the database's, read again when missing. It expires
- * after an hour, so whatever a Redis outage or a settlement racing the copy made it miss is put right within one.
+ * after an hour, so whatever a Redis outage made it miss, or a settlement racing the copy counted twice (recorded in
+ * the database before the copy was read, added to the copy after), is put right within one.
  */
 const spentKey = (userId: string, period: string) => `budget:${userId}:${period}:spent`;
 /** The month's reservations: reply id → `<nano-units> <expiry, ms since the epoch by Redis's clock>`. */
@@ -85,18 +86,30 @@ export class RedisBudgetLedger extends BudgetLedger {
     return { granted: granted === 1, spent: BigInt(spent), reserved: BigInt(reserved) };
   }
 
+  /**
+   * The database's record first, the hold released after it: while the spend is written the hold still counts, so
+   * the month never shows the reply's money neither held nor spent (as the database ledger's one statement does).
+   * The hold is released even when the record fails, as the reply is over.
+   */
   async settle({ userId, period, replyId }: Omit<Reservation, 'limit' | 'ttlMs'>, cost: bigint): Promise<PeriodSpend> {
+    try {
+      return await this.budgets.settle(userId, period, replyId, formatDecimal(cost));
+    } finally {
+      await this.release(userId, period, replyId, cost);
+    }
+  }
+
+  async reservedIn(userId: string, period: string): Promise<bigint> {
+    return BigInt((await this.command(this.redis.eval(HELD, 1, holdsKey(userId, period)))) as string);
+  }
+
+  private async release(userId: string, period: string, replyId: string, cost: bigint): Promise<void> {
     try {
       await this.command(this.redis.eval(SETTLE, 2, spentKey(userId, period), holdsKey(userId, period), replyId, cost.toString()));
     } catch {
       // The hold expires by itself; the spend's copy is read again from the database within the hour.
       this.logger.warn(`Could not release the budget hold of reply ${replyId} in Redis; it expires by itself`);
     }
-    return this.budgets.settle(userId, period, replyId, formatDecimal(cost));
-  }
-
-  async reservedIn(userId: string, period: string): Promise<bigint> {
-    return BigInt((await this.command(this.redis.eval(HELD, 1, holdsKey(userId, period)))) as string);
   }
 
   private async command<T>(pending: Promise<T>): Promise<T> {
