@@ -16,6 +16,17 @@ import { type CpuProfile, cpuByLayer, LAYERS } from './cpu-layers.js';
 import { agent, gaps, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
 
 const QUICK = process.argv.includes('--quick');
+/**
+ * A targeted run, for an experiment's before and after: `BENCH_SUBJECTS` names the subjects run beside direct (by
+ * key: `native-postgres`, `v1-pglite`, `portkey`, `relay`, `floor-nest-sse-stored`, ...), `BENCH_FIGURES` the
+ * figures (`memory`, `atOne`, `profile`, `turn`, `paced<streams>` at any level, `burst`, `saturation`, `held`).
+ * Its report goes to `latest-targeted.md`, never over the full run's.
+ */
+const ONLY_SUBJECTS = process.env.BENCH_SUBJECTS?.split(',');
+const ONLY_FIGURES = process.env.BENCH_FIGURES?.split(',');
+const TARGETED = ONLY_SUBJECTS !== undefined || ONLY_FIGURES !== undefined;
+const runs = (figure: string) => !ONLY_FIGURES || ONLY_FIGURES.includes(figure);
+const chosen = (key: string) => key === 'direct' || !ONLY_SUBJECTS || ONLY_SUBJECTS.includes(key);
 const DELTAS = 64;
 const PACE_MS = 20;
 const FAKE_PORT = 4610;
@@ -30,7 +41,11 @@ const CLOCK_TICKS_PER_SECOND = 100;
 const WARM_UP_REQUESTS = QUICK ? 200 : 5000;
 const WARM_UP_CONCURRENCY = 8;
 /** Figure 2: paced streams open at once, each level its own rounds; and, in the full run, 100 arriving at once. */
-const PACED_LEVELS = QUICK ? [100, 200] : [100, 200, 1000];
+const PACED_LEVELS = ONLY_FIGURES
+  ? ONLY_FIGURES.flatMap((figure) => (/^paced\d+$/.test(figure) ? [Number(figure.slice('paced'.length))] : []))
+  : QUICK
+    ? [100, 200]
+    : [100, 200, 1000];
 const BURST = 100;
 /** RSS per open stream: this many open together, one delta a second each. */
 const MEMORY_STREAMS = QUICK ? 300 : 1000;
@@ -57,6 +72,9 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const median = (values: number[]) => percentile(values, 50);
 const began = performance.now();
+const startedAt = new Date().toISOString();
+/** The run's files in bench/results: its report, its profiles. */
+const RUN_ID = `${startedAt.replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}${TARGETED ? '-targeted' : ''}`;
 const log = (message: string) => console.error(`[${Math.round((performance.now() - began) / 1000)} s] ${message}`);
 
 /** Preloaded into the processes whose CPU the bench profiles by layer (figure 1's breakdown). */
@@ -463,19 +481,45 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, 
 
 /** Requests each profiled subject serves while its CPU profile runs (figure 1 by layer). */
 const PROFILED_REQUESTS = QUICK ? 100 : 400;
+/** Paced streams each profiled subject serves while its CPU profile runs (figure 2 by layer). */
+const PROFILED_PACED_LEVEL = 200;
 
 async function waitForFile(path: string): Promise<void> {
   for (let i = 0; i < 300 && !existsSync(path); i++) await sleep(100);
   if (!existsSync(path)) throw new Error(`${path} was not written`);
 }
 
+/** A profiled load: the work each subject does while its profile runs, and the unit its CPU is given per. */
+interface ProfiledLoad {
+  key: 'cpuByLayer' | 'cpuByLayerPaced';
+  run(subject: Subject): Promise<StreamTiming[]>;
+  /** How many units (requests, thousands of deltas) the runs were. */
+  units(runs: StreamTiming[]): number;
+}
+
 /**
- * Figure 1 by layer: the CPU of a request at c=1, from a CPU profile of the warm process over PROFILED_REQUESTS
- * requests (`profile-on-signal.mjs`), charged to layers by `cpu-layers.ts`; for our routes and the floors built
- * like them, so that what a route spends above its floor shows where it goes. Sampling every 250 µs adds to the
- * CPU it measures: the layers are read against each other and against the floor's, the total against figure 1's.
+ * Figure 1 by layer: the CPU of a request at c=1, over PROFILED_REQUESTS requests; for our routes and the floors
+ * built like them, so that what a route spends above its floor shows where it goes.
  */
-async function profileAtOne(subjects: Subject[], results: Map<string, Figures>) {
+const AT_ONE_PROFILED: ProfiledLoad = {
+  key: 'cpuByLayer',
+  run: (subject) => runStreams(target(subject, DELTAS, 0), PROFILED_REQUESTS, 1),
+  units: (runs) => runs.length,
+};
+
+/** The CPU of 1,000 deltas by layer, under PROFILED_PACED_LEVEL paced streams (figure 2's load, after it). */
+const PACED_PROFILED: ProfiledLoad = {
+  key: 'cpuByLayerPaced',
+  run: (subject) => runStreams(target(subject, DELTAS, PACE_MS), PROFILED_PACED_LEVEL, PROFILED_PACED_LEVEL, DELTAS * PACE_MS),
+  units: (runs) => relayedDeltas(runs) / 1000,
+};
+
+/**
+ * A CPU profile of each warm process over one load (`profile-on-signal.mjs`), charged to layers by `cpu-layers.ts`.
+ * Sampling every 250 µs adds to the CPU it measures: the layers are read against each other and against the
+ * floor's, the total against the figure taken without the profiler.
+ */
+async function profileLayers(subjects: Subject[], results: Map<string, Figures>, load: ProfiledLoad) {
   for (const subject of subjects) {
     const file = subject.server?.profileFile;
     if (!file) continue;
@@ -484,17 +528,21 @@ async function profileAtOne(subjects: Subject[], results: Map<string, Figures>) 
     subject.server!.child.kill('SIGUSR2');
     await waitForFile(`${file}.started`);
     const cpu = cpuSince(subject.server!.child.pid!);
-    const runs = await runStreams(target(subject, DELTAS, 0), PROFILED_REQUESTS, 1);
+    const runs = await load.run(subject);
     const [processMs] = cpu();
     subject.server!.child.kill('SIGUSR2');
     await waitForFile(`${file}.done`);
-    const byLayer = cpuByLayer(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
-    results.get(subject.key)!.cpuByLayer = {
-      requests: PROFILED_REQUESTS,
+    const profile = readFileSync(file, 'utf8');
+    // Kept beside the run's report, to be read function by function (Chrome DevTools opens it).
+    writeFileSync(`bench/results/${RUN_ID}-${subject.key}-${load.key}.cpuprofile`, profile);
+    const byLayer = cpuByLayer(JSON.parse(profile) as CpuProfile);
+    const units = load.units(runs);
+    results.get(subject.key)![load.key] = {
+      units: round(units, 3),
       errors: errorCount(runs),
-      /** The whole process's CPU over the same requests, profiler included (`/proc`: all threads, kernel time too). */
-      processMsPerRequest: round(processMs! / PROFILED_REQUESTS, 3),
-      msPerRequest: Object.fromEntries([...byLayer].map(([layer, us]) => [layer, round(us / 1000 / PROFILED_REQUESTS, 3)])),
+      /** The whole process's CPU over the same load, profiler included (`/proc`: all threads, kernel time too). */
+      processMsPerUnit: round(processMs! / units, 3),
+      msPerUnit: Object.fromEntries([...byLayer].map(([layer, us]) => [layer, round(us / 1000 / units, 3)])),
     };
   }
 }
@@ -731,6 +779,7 @@ const ratio = (ours: number | undefined, theirs: number | undefined) => (ours !=
 interface Report {
   startedAt: string;
   quick: boolean;
+  targeted?: { subjects?: string[]; figures?: string[] };
   pinned: boolean;
   machine: Record<string, unknown>;
   loadAverage: { before: number[]; after: number[] };
@@ -744,7 +793,7 @@ function markdown(report: Report): string {
   const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
   const errors = subjects.flatMap((subject) => {
     const own = figures(subject.key);
-    const counted = [own.atOne, own.atOneNewSession, own.turn, own.cpuByLayer, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
+    const counted = [own.atOne, own.atOneNewSession, own.turn, own.cpuByLayer, own.cpuByLayerPaced, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
     const count = counted.reduce((sum, figure) => sum + (figure.errors ?? 0), 0);
     const first = counted.find((figure) => figure.firstError)?.firstError;
     return count ? [`${subject.label}: ${count} failed streams outside the open-stream levels${first ? ` (the first: ${first})` : ''}`] : [];
@@ -754,6 +803,9 @@ function markdown(report: Report): string {
     '',
     `Run ${report.startedAt} on ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}. Produced by \`npm run bench${report.quick ? ':quick' : ''}\`.`,
     `Load average (1 / 5 / 15 min): ${load(report.loadAverage.before)} before, ${load(report.loadAverage.after)} after.`,
+    ...(report.targeted
+      ? [`A targeted run (an experiment): subjects ${report.targeted.subjects?.join(', ') ?? 'all'}; figures ${report.targeted.figures?.join(', ') ?? 'all'}.`]
+      : []),
     `Method: shared/BENCH-METHOD.md. ${report.pinned ? 'Each gateway pinned to core 1 (`taskset -c 1`); the fake upstream and the load client on core 0.' : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : 'medians of 3 rounds'}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
     ...(errors.length ? ['', `**Failed streams: the figures they are part of are not valid.** ${errors.join('; ')}.`] : []),
     '',
@@ -809,7 +861,22 @@ function markdown(report: Report): string {
       );
     }
   }
-  lines.push(...layerTable(report));
+  lines.push(
+    ...layerTable(
+      report,
+      'cpuByLayer',
+      'Where the CPU of a request goes (c=1, by layer)',
+      `Each subject's CPU per request (ms) over ${PROFILED_REQUESTS} requests at c=1 (${DELTAS} deltas at once)`,
+      { name: "figure 1's CPU per request", pick: (f) => f.atOne?.cpuMsPerRequest },
+    ),
+    ...layerTable(
+      report,
+      'cpuByLayerPaced',
+      `Where the CPU of 1,000 deltas goes (${PROFILED_PACED_LEVEL} paced streams, by layer)`,
+      `Each subject's CPU per 1,000 relayed deltas (ms) over one round of ${PROFILED_PACED_LEVEL} paced streams (${DELTAS} deltas every ${PACE_MS} ms, starts spread over one stream), after that level's figures`,
+      { name: `the CPU per 1,000 deltas at ${PROFILED_PACED_LEVEL} paced streams`, pick: (f) => f[`paced${PROFILED_PACED_LEVEL}`]?.cpuMsPer1000Deltas },
+    ),
+  );
   lines.push(
     '',
     `## Open streams and memory per stream (held: every delta arrives, errors under 0.1 %, p99 gap between deltas at most ${HELD_MAX_GAP_P99_MS} ms)`,
@@ -833,44 +900,44 @@ function markdown(report: Report): string {
   return lines.join('\n');
 }
 
-/** Figure 1 by layer (profileAtOne), each of our routes beside its floor. */
-function layerTable(report: Report): string[] {
-  const profiled = report.subjects.filter((subject) => report.results[subject.key]?.cpuByLayer);
+/** A profiled load by layer (profileLayers), each of our routes beside its floor; `figure` names what the total compares with. */
+function layerTable(report: Report, key: ProfiledLoad['key'], heading: string, what: string, figure: { name: string; pick: (figures: Figures) => number | undefined }): string[] {
+  const profiled = report.subjects.filter((subject) => report.results[subject.key]?.[key]);
   if (profiled.length === 0) return [];
-  const perRequest = (key: string) => report.results[key]!.cpuByLayer.msPerRequest as Record<string, number>;
-  const total = (key: string) => Object.values(perRequest(key)).reduce((sum, ms) => sum + ms, 0);
+  const perUnit = (subject: string) => report.results[subject]![key].msPerUnit as Record<string, number>;
+  const total = (subject: string) => Object.values(perUnit(subject)).reduce((sum, ms) => sum + ms, 0);
   const lines = [
     '',
-    '## Where the CPU of a request goes (c=1, by layer)',
+    `## ${heading}`,
     '',
-    `Each subject's CPU per request over ${PROFILED_REQUESTS} requests at c=1 (${DELTAS} deltas at once), warm, from a V8 CPU profile sampled every 250 µs, each sample charged to the innermost package or module of ours on its stack (\`bench/cpu-layers.ts\`: a socket write is charged to whoever wrote). The profile sees JavaScript and what it calls; Node's native I/O between calls (it marks the thread idle while it polls) and V8's helper threads are only in the process's CPU (\`/proc\`), given below the total. The profiler adds to what it measures: compare layers and subjects, and the totals with figure 1's CPU per request, taken without it. ms per request:`,
+    `${what}, warm, from a V8 CPU profile sampled every 250 µs, each sample charged to the innermost package or module of ours on its stack (\`bench/cpu-layers.ts\`: a socket write is charged to whoever wrote). The profile sees JavaScript and what it calls; Node's native I/O between calls (it marks the thread idle while it polls) and V8's helper threads are only in the process's CPU (\`/proc\`), given below the total. The profiler adds to what it measures: compare layers and subjects, and the totals with ${figure.name}, taken without it.`,
     '',
     `| layer | ${profiled.map((subject) => subject.label).join(' | ')} |`,
     `|---|${profiled.map(() => '---').join('|')}|`,
   ];
   for (const layer of LAYERS) {
-    const cells = profiled.map((subject) => perRequest(subject.key)[layer]);
+    const cells = profiled.map((subject) => perUnit(subject.key)[layer]);
     if (cells.every((ms) => !ms || ms < 0.005)) continue;
     lines.push(`| ${layer} | ${cells.map((ms) => show(ms ?? 0)).join(' | ')} |`);
   }
-  const processMs = (key: string) => report.results[key]!.cpuByLayer.processMsPerRequest as number;
+  const processMs = (subject: string) => report.results[subject]![key].processMsPerUnit as number;
   lines.push(`| **total, profiled** | ${profiled.map((subject) => `**${show(total(subject.key))}**`).join(' | ')} |`);
   lines.push(
     `| outside the profile: Node's native I/O (socket reads, request heads parsed), V8's helper threads, kernel time of both (\`/proc\` minus the profiled total) | ${profiled.map((subject) => show(processMs(subject.key) - total(subject.key))).join(' | ')} |`,
   );
-  lines.push(`| the process's CPU over the profiled requests (\`/proc\`, profiler running) | ${profiled.map((subject) => show(processMs(subject.key))).join(' | ')} |`);
-  lines.push(`| figure 1's CPU per request, no profiler | ${profiled.map((subject) => show(report.results[subject.key]!.atOne?.cpuMsPerRequest)).join(' | ')} |`);
+  lines.push(`| the process's CPU over the profiled load (\`/proc\`, profiler running) | ${profiled.map((subject) => show(processMs(subject.key))).join(' | ')} |`);
+  lines.push(`| ${figure.name}, no profiler | ${profiled.map((subject) => show(figure.pick(report.results[subject.key]!))).join(' | ')} |`);
   return lines;
 }
 
 let fakeUpstream: ChildProcess | undefined;
 
 async function main() {
-  const startedAt = new Date().toISOString();
   const before = loadavg();
+  mkdirSync('bench/results', { recursive: true });
   // The load client shares core 0 with the fake upstream, all its threads included.
   if (PINNED) spawnSync('taskset', ['-a', '-cp', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
-  const portkeyVersion = installPortkey();
+  const portkeyVersion = chosen('portkey') ? installPortkey() : undefined;
   fakeUpstream = start('dist/apps/fake-llm/apps/fake-llm/src/main.js', { FAKE_LLM_PORT: String(FAKE_PORT), FAKE_LLM_HOST: '127.0.0.1' }, CLIENT_CORE);
   const servers: Server[] = [];
   try {
@@ -880,68 +947,80 @@ async function main() {
     const subjects: Subject[] = [{ key: 'direct', label: 'direct', kind: 'direct' }];
     for (const db of dbs) {
       const name = db === 'postgres' ? 'PostgreSQL' : 'PGlite';
+      const routes = [
+        { key: `native-${db}`, label: `us native SSE, ${name}`, kind: 'native' as const },
+        { key: `v1-${db}`, label: `us \`/v1\`, ${name}`, kind: 'v1' as const },
+        { key: `v1-unstored-${db}`, label: `us \`/v1\` store:false, ${name}`, kind: 'v1-unstored' as const },
+      ].filter((route) => chosen(route.key));
+      if (routes.length === 0) continue;
       const server = await startOurs(db);
       servers.push(server);
       const launch = () => startOurs(db);
-      subjects.push(
-        { key: `native-${db}`, label: `us native SSE, ${name}`, kind: 'native', server, launch },
-        { key: `v1-${db}`, label: `us \`/v1\`, ${name}`, kind: 'v1', server, launch },
-        { key: `v1-unstored-${db}`, label: `us \`/v1\` store:false, ${name}`, kind: 'v1-unstored', server, launch },
-      );
+      subjects.push(...routes.map((route) => ({ ...route, server, launch })));
     }
-    const portkey = await startPortkey();
-    const relay = await startScript('bench/relay.mjs');
-    servers.push(portkey, relay);
-    subjects.push(
-      { key: 'portkey', label: `Portkey ${portkeyVersion}`, kind: 'portkey', server: portkey },
-      { key: 'relay', label: 'relay', kind: 'relay', server: relay },
-    );
+    if (portkeyVersion) {
+      const portkey = await startPortkey();
+      servers.push(portkey);
+      subjects.push({ key: 'portkey', label: `Portkey ${portkeyVersion}`, kind: 'portkey', server: portkey });
+    }
+    if (chosen('relay')) {
+      const relay = await startScript('bench/relay.mjs');
+      servers.push(relay);
+      subjects.push({ key: 'relay', label: 'relay', kind: 'relay', server: relay });
+    }
     for (const floor of FLOORS) {
-      if (floor.stored && !dbs.includes('postgres')) continue;
+      if ((floor.stored && !dbs.includes('postgres')) || !chosen(floor.kind)) continue;
       const server = await startScript(floor.script, floor.env, true, floor.stored);
       servers.push(server);
       subjects.push({ key: floor.kind, label: floor.label, kind: floor.kind, server });
     }
     const results = new Map<string, Figures>(subjects.map((subject) => [subject.key, {}]));
-    await memoryPerStream(subjects, results);
+    if (runs('memory')) await memoryPerStream(subjects, results);
     await warmUp(subjects);
-    log('c=1: added latency and CPU per request');
-    // Beside each native subject, turns that each start a new session, title included: shown as its `atOneNewSession`.
-    const newSessionTurns = subjects.filter((subject) => subject.kind === 'native').map((subject) => ({ ...subject, key: `${subject.key}-new-session`, kind: 'native-new-session' as const }));
-    for (const subject of newSessionTurns) results.set(subject.key, {});
-    await latencyAtOne([...subjects, ...newSessionTurns], results, DELTAS, 'atOne');
-    for (const subject of newSessionTurns) {
-      results.get(subject.key.replace(/-new-session$/, ''))!.atOneNewSession = results.get(subject.key)!.atOne;
-      results.delete(subject.key);
+    if (runs('atOne')) {
+      log('c=1: added latency and CPU per request');
+      // Beside each native subject, turns that each start a new session, title included: shown as its `atOneNewSession`.
+      const newSessionTurns = subjects.filter((subject) => subject.kind === 'native').map((subject) => ({ ...subject, key: `${subject.key}-new-session`, kind: 'native-new-session' as const }));
+      for (const subject of newSessionTurns) results.set(subject.key, {});
+      await latencyAtOne([...subjects, ...newSessionTurns], results, DELTAS, 'atOne');
+      for (const subject of newSessionTurns) {
+        results.get(subject.key.replace(/-new-session$/, ''))!.atOneNewSession = results.get(subject.key)!.atOne;
+        results.delete(subject.key);
+      }
     }
-    await profileAtOne(subjects, results);
-    log('c=1: a one-delta reply');
-    await latencyAtOne(subjects, results, 1, 'turn');
+    if (runs('profile')) await profileLayers(subjects, results, AT_ONE_PROFILED);
+    if (runs('turn')) {
+      log('c=1: a one-delta reply');
+      await latencyAtOne(subjects, results, 1, 'turn');
+    }
     for (const level of PACED_LEVELS) {
       log(`${level} paced streams`);
       await pacedStreams(subjects, level, results);
+      if (level === PROFILED_PACED_LEVEL && runs('profile')) await profileLayers(subjects, results, PACED_PROFILED);
     }
-    if (!QUICK) {
+    if (!QUICK && runs('burst')) {
       log(`a burst of ${BURST}`);
       await pacedStreams(subjects, BURST, results, true);
     }
-    log('saturation');
-    await saturation(subjects, results);
-    await heldStreams(subjects, results);
+    if (runs('saturation')) {
+      log('saturation');
+      await saturation(subjects, results);
+    }
+    if (runs('held')) await heldStreams(subjects, results);
     const machine = { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version };
     const report: Report = {
       startedAt,
       quick: QUICK,
+      ...(TARGETED && { targeted: { subjects: ONLY_SUBJECTS, figures: ONLY_FIGURES } }),
       pinned: PINNED,
       machine,
       loadAverage: { before, after: loadavg() },
       subjects: subjects.map(({ key, label, kind }) => ({ key, label, kind })),
       results: Object.fromEntries(results),
     };
-    mkdirSync('bench/results', { recursive: true });
-    writeFileSync(`bench/results/${startedAt.replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}.json`, JSON.stringify(report, null, 2));
+    writeFileSync(`bench/results/${RUN_ID}.json`, JSON.stringify(report, null, 2));
     const md = markdown(report);
-    writeFileSync(QUICK ? 'bench/results/latest-quick.md' : 'bench/results/latest.md', md);
+    writeFileSync(`bench/results/latest${QUICK ? '-quick' : ''}${TARGETED ? '-targeted' : ''}.md`, md);
     console.log(md);
   } finally {
     for (const server of servers) await server.close();
