@@ -66,7 +66,7 @@ export class OpenAiStrategy implements ChatProvider {
     );
     const splitter = new ThinkTagSplitter();
     const calls = new ToolCallNumbering();
-    const emitSegments = (emit: (delta: ChatDelta) => void, segments: ContentSegment[]) => segments.forEach(({ type, text }) => emit({ type, text }));
+    const emitSegments = (emit: (delta: ChatDelta) => void, segments: ContentSegment[]) => segments.forEach((segment) => emit(segment));
     return decodeEvents(events, (message, emit) => {
       if (message.data === '[DONE]') {
         emitSegments(emit, splitter.flush());

@@ -26,6 +26,8 @@ export class ThinkTagSplitter {
   private afterClose = false;
 
   push(chunk: string): ContentSegment[] {
+    // Nearly every chunk: answer text, no tag begun before it and none in it (a tag, whole or begun, has a `<`).
+    if (!chunk.includes('<') && !this.inside && !this.afterClose && this.held === '') return chunk ? [{ type: 'text', text: chunk }] : [];
     const segments: ContentSegment[] = [];
     let rest = this.held + chunk;
     this.held = '';
