@@ -224,6 +224,8 @@ async function startOurs(db: Db): Promise<Server> {
       TITLE_MODEL: 'openai/fake:deltas=1',
       BENCH_PROFILE_FILE: profileFile,
       ...databaseEnv,
+      // An experiment's setting of ours (a JSON object of variables), e.g. {"GENERATION_RETENTION_MS":"1000"}.
+      ...(process.env.BENCH_OURS_ENV ? (JSON.parse(process.env.BENCH_OURS_ENV) as Record<string, string>) : {}),
     },
     GATEWAY_CORE,
     [],
@@ -714,7 +716,9 @@ async function heldStreams(subjects: Subject[], results: Map<string, Figures>) {
     }
     const heldHere = (subject: Subject) => (results.get(subject.key)!.held as { held: boolean }[]).at(-1)!.held;
     if (!heldHere(direct)) {
-      for (const subject of holding) (results.get(subject.key)!.held as { clientBound?: boolean }[]).at(-1)!.clientBound = true;
+      for (const subject of holding) {
+        if (subject !== direct) (results.get(subject.key)!.held as { clientBound?: boolean }[]).at(-1)!.clientBound = true;
+      }
       break;
     }
     holding = holding.filter(heldHere);
@@ -900,7 +904,7 @@ function markdown(report: Report): string {
     const own = figures(subject.key);
     for (const level of [...(own.held ?? []), ...(own.memory ? [own.memory] : [])]) {
       lines.push(
-        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${level.paceMs !== HELD_PACE_MS ? '(memory)' : level.clientBound ? `${level.held ? 'yes' : 'no'}, but not direct: not counted` : level.held ? 'yes' : 'no'} | ${level.failed} | ${level.gapP99Ms} | ${level.worstGapMs} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} |`,
+        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${level.paceMs !== HELD_PACE_MS ? '(memory)' : level.clientBound ? `${level.held ? 'yes' : 'no'} (direct did not hold it: not counted)` : level.held ? 'yes' : 'no'} | ${level.failed} | ${level.gapP99Ms} | ${level.worstGapMs} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} |`,
       );
     }
   }
