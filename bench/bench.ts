@@ -73,8 +73,9 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const median = (values: number[]) => percentile(values, 50);
 const began = performance.now();
 const startedAt = new Date().toISOString();
-/** The run's files in bench/results: its report, its profiles. */
-const RUN_ID = `${startedAt.replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}${TARGETED ? '-targeted' : ''}`;
+/** What kind of run this is, in its files' names: `latest<variant>.md`, and its report and profiles. */
+const VARIANT = `${QUICK ? '-quick' : ''}${TARGETED ? '-targeted' : ''}`;
+const RUN_ID = `${startedAt.replace(/[:.]/g, '-')}${VARIANT}`;
 const log = (message: string) => console.error(`[${Math.round((performance.now() - began) / 1000)} s] ${message}`);
 
 /** Preloaded into the processes whose CPU the bench profiles by layer (figure 1's breakdown). */
@@ -725,6 +726,13 @@ async function heldStreams(subjects: Subject[], results: Map<string, Figures>) {
   }
 }
 
+/** The held column of a level: whether it was held, and whether it counts; a memory row is not a held level. */
+function heldCell(level: { paceMs: number; held: boolean; clientBound?: boolean }): string {
+  if (level.paceMs !== HELD_PACE_MS) return '(memory)';
+  const held = level.held ? 'yes' : 'no';
+  return level.clientBound ? `${held} (direct did not hold it: not counted)` : held;
+}
+
 const highestHeld = (figures: Figures): number | undefined => {
   const levels = figures.held as { streams: number; held: boolean; clientBound?: boolean }[] | undefined;
   if (!levels) return undefined;
@@ -904,7 +912,7 @@ function markdown(report: Report): string {
     const own = figures(subject.key);
     for (const level of [...(own.held ?? []), ...(own.memory ? [own.memory] : [])]) {
       lines.push(
-        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${level.paceMs !== HELD_PACE_MS ? '(memory)' : level.clientBound ? `${level.held ? 'yes' : 'no'} (direct did not hold it: not counted)` : level.held ? 'yes' : 'no'} | ${level.failed} | ${level.gapP99Ms} | ${level.worstGapMs} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} |`,
+        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${heldCell(level)} | ${level.failed} | ${level.gapP99Ms} | ${level.worstGapMs} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} |`,
       );
     }
   }
@@ -1036,7 +1044,7 @@ async function main() {
     };
     writeFileSync(`bench/results/${RUN_ID}.json`, JSON.stringify(report, null, 2));
     const md = markdown(report);
-    writeFileSync(`bench/results/latest${QUICK ? '-quick' : ''}${TARGETED ? '-targeted' : ''}.md`, md);
+    writeFileSync(`bench/results/latest${VARIANT}.md`, md);
     console.log(md);
   } finally {
     for (const server of servers) await server.close();
