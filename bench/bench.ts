@@ -24,7 +24,20 @@ const QUICK = process.argv.includes('--quick');
  */
 const ONLY_SUBJECTS = process.env.BENCH_SUBJECTS?.split(',');
 const ONLY_FIGURES = process.env.BENCH_FIGURES?.split(',');
-const TARGETED = ONLY_SUBJECTS !== undefined || ONLY_FIGURES !== undefined;
+/**
+ * An experiment's settings, each of which makes the run a targeted one: `BENCH_OURS_ENV` (a JSON object of our
+ * gateway's variables, e.g. {"GENERATION_RETENTION_MS":"1000"}), `BENCH_OURS_NODE_ARGS` (Node and V8 flags for our
+ * gateway, e.g. `--no-memory-reducer`), `BENCH_ROUNDS` (rounds of each paced level), `BENCH_ROUND_IDLE_MS` (an idle
+ * before each paced round: a run of every subject leaves each gateway idle 15-20 s between its rounds, a targeted
+ * run of two a few seconds), `BENCH_PROFILE_ROUNDS=1` (a CPU profile of each paced round of our gateway and the
+ * floors, saved beside the report: the profile of a slow round itself).
+ */
+const EXPERIMENT = Object.fromEntries(
+  ['BENCH_OURS_ENV', 'BENCH_OURS_NODE_ARGS', 'BENCH_ROUNDS', 'BENCH_ROUND_IDLE_MS', 'BENCH_PROFILE_ROUNDS']
+    .filter((name) => process.env[name])
+    .map((name) => [name, process.env[name]!]),
+);
+const TARGETED = ONLY_SUBJECTS !== undefined || ONLY_FIGURES !== undefined || Object.keys(EXPERIMENT).length > 0;
 const runs = (figure: string) => !ONLY_FIGURES || ONLY_FIGURES.includes(figure);
 const chosen = (key: string) => key === 'direct' || !ONLY_SUBJECTS || ONLY_SUBJECTS.includes(key);
 const DELTAS = 64;
@@ -225,12 +238,11 @@ async function startOurs(db: Db): Promise<Server> {
       TITLE_MODEL: 'openai/fake:deltas=1',
       BENCH_PROFILE_FILE: profileFile,
       ...databaseEnv,
-      // An experiment's setting of ours (a JSON object of variables), e.g. {"GENERATION_RETENTION_MS":"1000"}.
-      ...(process.env.BENCH_OURS_ENV ? (JSON.parse(process.env.BENCH_OURS_ENV) as Record<string, string>) : {}),
+      ...(EXPERIMENT.BENCH_OURS_ENV ? (JSON.parse(EXPERIMENT.BENCH_OURS_ENV) as Record<string, string>) : {}),
     },
     GATEWAY_CORE,
     [],
-    PROFILER,
+    [...PROFILER, ...(EXPERIMENT.BENCH_OURS_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
   );
   const close = async () => {
     await stop(child);
@@ -269,12 +281,12 @@ async function startPortkey(): Promise<Server> {
 }
 
 /**
- * The relay, or a floor subject (`bench/floor/`): a script of ours serving the fake upstream's routes. `stored`:
- * given a database of its own (`FLOOR_DATABASE_URL`).
+ * The relay, or a floor subject (`bench/floor/`, profiled): a script of ours serving the fake upstream's routes.
+ * `stored`: given a database of its own (`FLOOR_DATABASE_URL`).
  */
-async function startScript(script: string, env: Record<string, string> = {}, profiled = false, stored = false): Promise<Server> {
+async function startScript(script: string, env: Record<string, string> = {}, floor = false, stored = false): Promise<Server> {
   const port = nextPort++;
-  const profileDir = profiled ? mkdtempSync(join(tmpdir(), 'bench-profile-')) : undefined;
+  const profileDir = floor ? mkdtempSync(join(tmpdir(), 'bench-profile-')) : undefined;
   const profileFile = profileDir && join(profileDir, 'profile.json');
   const database = stored ? await createDatabase(port) : undefined;
   const child = start(
@@ -289,7 +301,7 @@ async function startScript(script: string, env: Record<string, string> = {}, pro
     },
     GATEWAY_CORE,
     [],
-    profiled ? PROFILER : [],
+    floor ? PROFILER : [],
   );
   const close = async () => {
     await stop(child);
@@ -518,7 +530,24 @@ const PACED_PROFILED: ProfiledLoad = {
 };
 
 /**
- * A CPU profile of each warm process over one load (`profile-on-signal.mjs`), charged to layers by `cpu-layers.ts`.
+ * `run` under the server's CPU profiler (`profile-on-signal.mjs`); the profile is also kept beside the run's report
+ * as `<RUN_ID>-<name>.cpuprofile`, to be read function by function (Chrome DevTools opens it).
+ */
+async function profiled<T>(server: Server, name: string, run: () => Promise<T>): Promise<{ result: T; profile: string }> {
+  const file = server.profileFile!;
+  for (const written of [file, `${file}.started`, `${file}.done`]) rmSync(written, { force: true });
+  server.child.kill('SIGUSR2');
+  await waitForFile(`${file}.started`);
+  const result = await run();
+  server.child.kill('SIGUSR2');
+  await waitForFile(`${file}.done`);
+  const profile = readFileSync(file, 'utf8');
+  writeFileSync(`bench/results/${RUN_ID}-${name}.cpuprofile`, profile);
+  return { result, profile };
+}
+
+/**
+ * A CPU profile of each warm process over one load, charged to layers by `cpu-layers.ts`.
  * Sampling every 250 µs adds to the CPU it measures: the layers are read against each other and against the
  * floor's, the total against the figure taken without the profiler.
  */
@@ -527,17 +556,14 @@ async function profileLayers(subjects: Subject[], results: Map<string, Figures>,
     const file = subject.server?.profileFile;
     if (!file) continue;
     log(`profiling ${subject.label}`);
-    for (const written of [file, `${file}.started`, `${file}.done`]) rmSync(written, { force: true });
-    subject.server!.child.kill('SIGUSR2');
-    await waitForFile(`${file}.started`);
-    const cpu = cpuSince(subject.server!.child.pid!);
-    const runs = await load.run(subject);
-    const [processMs] = cpu();
-    subject.server!.child.kill('SIGUSR2');
-    await waitForFile(`${file}.done`);
-    const profile = readFileSync(file, 'utf8');
-    // Kept beside the run's report, to be read function by function (Chrome DevTools opens it).
-    writeFileSync(`bench/results/${RUN_ID}-${subject.key}-${load.key}.cpuprofile`, profile);
+    const {
+      result: { runs, processMs },
+      profile,
+    } = await profiled(subject.server!, `${subject.key}-${load.key}`, async () => {
+      const cpu = cpuSince(subject.server!.child.pid!);
+      const runs = await load.run(subject);
+      return { runs, processMs: cpu()[0]! };
+    });
     const byLayer = cpuByLayer(JSON.parse(profile) as CpuProfile);
     const units = load.units(runs);
     results.get(subject.key)![load.key] = {
@@ -562,7 +588,7 @@ async function warmUp(subjects: Subject[]) {
  * time-to-first-token, added gap between deltas, and the gateway's CPU per 1,000 relayed deltas.
  */
 async function pacedStreams(subjects: Subject[], level: number, results: Map<string, Figures>, burst = false) {
-  const rounds = QUICK || level >= 1000 ? 1 : 3;
+  const rounds = Number(EXPERIMENT.BENCH_ROUNDS ?? (QUICK || level >= 1000 ? 1 : 3));
   // A first burst at a new level opens the connections it needs (the client's, the gateway's to the upstream, its
   // database pool): the figure is for a server already serving that many streams, as figure 1's is for a warm one.
   if (!burst) {
@@ -574,10 +600,20 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
   const fakePid = fakeUpstream!.pid!;
   const byRound = new Map(subjects.map((subject) => [subject.key, [] as Figures[]]));
   for (let r = 0; r < rounds; r++) {
+    if (EXPERIMENT.BENCH_ROUND_IDLE_MS) await sleep(Number(EXPERIMENT.BENCH_ROUND_IDLE_MS));
     for (const subject of subjects) {
-      const cpu = cpuSince(fakePid, ...(subject.server ? [subject.server.child.pid!] : []));
-      const runs = await runStreams(target(subject, DELTAS, PACE_MS), level, level, burst ? 0 : DELTAS * PACE_MS);
-      const [upstreamCpuMs, gatewayCpuMs] = cpu() as [number, number | undefined];
+      const measured = async () => {
+        const cpu = cpuSince(fakePid, ...(subject.server ? [subject.server.child.pid!] : []));
+        const runs = await runStreams(target(subject, DELTAS, PACE_MS), level, level, burst ? 0 : DELTAS * PACE_MS);
+        return { runs, cpuMs: cpu() as [number, number | undefined] };
+      };
+      const {
+        runs,
+        cpuMs: [upstreamCpuMs, gatewayCpuMs],
+      } =
+        EXPERIMENT.BENCH_PROFILE_ROUNDS && subject.server?.profileFile
+          ? (await profiled(subject.server, `${subject.key}-${burst ? 'burst' : 'paced'}${level}-round${r}`, measured)).result
+          : await measured();
       const ok = runs.filter((run) => !run.error);
       const relayed = relayedDeltas(runs);
       byRound.get(subject.key)!.push({
@@ -803,7 +839,7 @@ const ratio = (ours: number | undefined, theirs: number | undefined) => (ours !=
 interface Report {
   startedAt: string;
   quick: boolean;
-  targeted?: { subjects?: string[]; figures?: string[] };
+  targeted?: { subjects?: string[]; figures?: string[]; experiment: Record<string, string> };
   pinned: boolean;
   machine: Record<string, unknown>;
   loadAverage: { before: number[]; after: number[] };
@@ -828,7 +864,11 @@ function markdown(report: Report): string {
     `Run ${report.startedAt} on ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}. Produced by \`npm run bench${report.quick ? ':quick' : ''}\`.`,
     `Load average (1 / 5 / 15 min): ${load(report.loadAverage.before)} before, ${load(report.loadAverage.after)} after.`,
     ...(report.targeted
-      ? [`A targeted run (an experiment): subjects ${report.targeted.subjects?.join(', ') ?? 'all'}; figures ${report.targeted.figures?.join(', ') ?? 'all'}.`]
+      ? [
+          `A targeted run (an experiment): subjects ${report.targeted.subjects?.join(', ') ?? 'all'}; figures ${report.targeted.figures?.join(', ') ?? 'all'}${Object.entries(report.targeted.experiment)
+            .map(([name, value]) => `; ${name}=${value}`)
+            .join('')}.`,
+        ]
       : []),
     `Method: shared/BENCH-METHOD.md. ${report.pinned ? 'Each gateway pinned to core 1 (`taskset -c 1`); the fake upstream and the load client on core 0.' : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : 'medians of 3 rounds'}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
     ...(errors.length ? ['', `**Failed streams: the figures they are part of are not valid.** ${errors.join('; ')}.`] : []),
@@ -1035,7 +1075,7 @@ async function main() {
     const report: Report = {
       startedAt,
       quick: QUICK,
-      ...(TARGETED && { targeted: { subjects: ONLY_SUBJECTS, figures: ONLY_FIGURES } }),
+      ...(TARGETED && { targeted: { subjects: ONLY_SUBJECTS, figures: ONLY_FIGURES, experiment: EXPERIMENT } }),
       pinned: PINNED,
       machine,
       loadAverage: { before, after: loadavg() },
