@@ -27,16 +27,28 @@ const ONLY_FIGURES = process.env.BENCH_FIGURES?.split(',');
 /**
  * An experiment's settings, each of which makes the run a targeted one: `BENCH_OURS_ENV` (a JSON object of our
  * gateway's variables, e.g. {"GENERATION_RETENTION_MS":"1000"}), `BENCH_OURS_NODE_ARGS` (Node and V8 flags for our
- * gateway, e.g. `--no-memory-reducer`), `BENCH_ROUNDS` (rounds of each paced level), `BENCH_ROUND_IDLE_MS` (an idle
- * before each paced round: a run of every subject leaves each gateway idle 15-20 s between its rounds, a targeted
- * run of two a few seconds), `BENCH_PROFILE_ROUNDS=1` (a CPU profile of each paced round of our gateway and the
- * floors, saved beside the report: the profile of a slow round itself).
+ * gateway, e.g. `--no-memory-reducer`), `BENCH_ROUNDS` (rounds of each paced level and the burst),
+ * `BENCH_ROUND_IDLE_MS` (an idle before each of those rounds: a run of every subject leaves each gateway idle 15-20 s
+ * between its rounds, a targeted run of two a few seconds), `BENCH_PROFILE_ROUNDS=1` (a CPU profile of each of
+ * those rounds of our gateway and the floors, saved beside the report: the profile of a slow round itself).
  */
-const EXPERIMENT = Object.fromEntries(
-  ['BENCH_OURS_ENV', 'BENCH_OURS_NODE_ARGS', 'BENCH_ROUNDS', 'BENCH_ROUND_IDLE_MS', 'BENCH_PROFILE_ROUNDS']
-    .filter((name) => process.env[name])
-    .map((name) => [name, process.env[name]!]),
+const EXPERIMENT_SETTINGS = ['BENCH_OURS_ENV', 'BENCH_OURS_NODE_ARGS', 'BENCH_ROUNDS', 'BENCH_ROUND_IDLE_MS', 'BENCH_PROFILE_ROUNDS'] as const;
+const EXPERIMENT: Partial<Record<(typeof EXPERIMENT_SETTINGS)[number], string>> = Object.fromEntries(
+  EXPERIMENT_SETTINGS.filter((name) => process.env[name]).map((name) => [name, process.env[name]!]),
 );
+/** A setting that must be a whole number of at least `min`: `BENCH_ROUNDS=abc` would otherwise run no round at all. */
+function wholeNumber(name: 'BENCH_ROUNDS' | 'BENCH_ROUND_IDLE_MS', min: number): number | undefined {
+  const value = EXPERIMENT[name];
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min) throw new Error(`${name} must be a whole number of at least ${min}, not ${value}`);
+  return number;
+}
+const PACED_ROUNDS = wholeNumber('BENCH_ROUNDS', 1);
+const ROUND_IDLE_MS = wholeNumber('BENCH_ROUND_IDLE_MS', 0) ?? 0;
+if (![undefined, '1'].includes(EXPERIMENT.BENCH_PROFILE_ROUNDS)) throw new Error('BENCH_PROFILE_ROUNDS is 1 or unset');
+const PROFILE_ROUNDS = EXPERIMENT.BENCH_PROFILE_ROUNDS === '1';
+const OURS_NODE_ARGS = EXPERIMENT.BENCH_OURS_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
 const TARGETED = ONLY_SUBJECTS !== undefined || ONLY_FIGURES !== undefined || Object.keys(EXPERIMENT).length > 0;
 const runs = (figure: string) => !ONLY_FIGURES || ONLY_FIGURES.includes(figure);
 const chosen = (key: string) => key === 'direct' || !ONLY_SUBJECTS || ONLY_SUBJECTS.includes(key);
@@ -242,7 +254,7 @@ async function startOurs(db: Db): Promise<Server> {
     },
     GATEWAY_CORE,
     [],
-    [...PROFILER, ...(EXPERIMENT.BENCH_OURS_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+    [...PROFILER, ...OURS_NODE_ARGS],
   );
   const close = async () => {
     await stop(child);
@@ -281,12 +293,12 @@ async function startPortkey(): Promise<Server> {
 }
 
 /**
- * The relay, or a floor subject (`bench/floor/`, profiled): a script of ours serving the fake upstream's routes.
+ * The relay, or a floor subject (`bench/floor/`, `withProfiler`): a script of ours serving the fake upstream's routes.
  * `stored`: given a database of its own (`FLOOR_DATABASE_URL`).
  */
-async function startScript(script: string, env: Record<string, string> = {}, floor = false, stored = false): Promise<Server> {
+async function startScript(script: string, env: Record<string, string> = {}, withProfiler = false, stored = false): Promise<Server> {
   const port = nextPort++;
-  const profileDir = floor ? mkdtempSync(join(tmpdir(), 'bench-profile-')) : undefined;
+  const profileDir = withProfiler ? mkdtempSync(join(tmpdir(), 'bench-profile-')) : undefined;
   const profileFile = profileDir && join(profileDir, 'profile.json');
   const database = stored ? await createDatabase(port) : undefined;
   const child = start(
@@ -301,7 +313,7 @@ async function startScript(script: string, env: Record<string, string> = {}, flo
     },
     GATEWAY_CORE,
     [],
-    floor ? PROFILER : [],
+    withProfiler ? PROFILER : [],
   );
   const close = async () => {
     await stop(child);
@@ -561,8 +573,8 @@ async function profileLayers(subjects: Subject[], results: Map<string, Figures>,
       profile,
     } = await profiled(subject.server!, `${subject.key}-${load.key}`, async () => {
       const cpu = cpuSince(subject.server!.child.pid!);
-      const runs = await load.run(subject);
-      return { runs, processMs: cpu()[0]! };
+      const streams = await load.run(subject);
+      return { runs: streams, processMs: cpu()[0]! };
     });
     const byLayer = cpuByLayer(JSON.parse(profile) as CpuProfile);
     const units = load.units(runs);
@@ -570,7 +582,7 @@ async function profileLayers(subjects: Subject[], results: Map<string, Figures>,
       units: round(units, 3),
       errors: errorCount(runs),
       /** The whole process's CPU over the same load, profiler included (`/proc`: all threads, kernel time too). */
-      processMsPerUnit: round(processMs! / units, 3),
+      processMsPerUnit: round(processMs / units, 3),
       msPerUnit: Object.fromEntries([...byLayer].map(([layer, us]) => [layer, round(us / 1000 / units, 3)])),
     };
   }
@@ -588,7 +600,8 @@ async function warmUp(subjects: Subject[]) {
  * time-to-first-token, added gap between deltas, and the gateway's CPU per 1,000 relayed deltas.
  */
 async function pacedStreams(subjects: Subject[], level: number, results: Map<string, Figures>, burst = false) {
-  const rounds = Number(EXPERIMENT.BENCH_ROUNDS ?? (QUICK || level >= 1000 ? 1 : 3));
+  const rounds = PACED_ROUNDS ?? (QUICK || level >= 1000 ? 1 : 3);
+  const figure = `${burst ? 'burst' : 'paced'}${level}`;
   // A first burst at a new level opens the connections it needs (the client's, the gateway's to the upstream, its
   // database pool): the figure is for a server already serving that many streams, as figure 1's is for a warm one.
   if (!burst) {
@@ -600,19 +613,19 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
   const fakePid = fakeUpstream!.pid!;
   const byRound = new Map(subjects.map((subject) => [subject.key, [] as Figures[]]));
   for (let r = 0; r < rounds; r++) {
-    if (EXPERIMENT.BENCH_ROUND_IDLE_MS) await sleep(Number(EXPERIMENT.BENCH_ROUND_IDLE_MS));
+    await sleep(ROUND_IDLE_MS);
     for (const subject of subjects) {
       const measured = async () => {
         const cpu = cpuSince(fakePid, ...(subject.server ? [subject.server.child.pid!] : []));
-        const runs = await runStreams(target(subject, DELTAS, PACE_MS), level, level, burst ? 0 : DELTAS * PACE_MS);
-        return { runs, cpuMs: cpu() as [number, number | undefined] };
+        const streams = await runStreams(target(subject, DELTAS, PACE_MS), level, level, burst ? 0 : DELTAS * PACE_MS);
+        return { runs: streams, cpuMs: cpu() as [number, number | undefined] };
       };
       const {
         runs,
         cpuMs: [upstreamCpuMs, gatewayCpuMs],
       } =
-        EXPERIMENT.BENCH_PROFILE_ROUNDS && subject.server?.profileFile
-          ? (await profiled(subject.server, `${subject.key}-${burst ? 'burst' : 'paced'}${level}-round${r}`, measured)).result
+        PROFILE_ROUNDS && subject.server?.profileFile
+          ? (await profiled(subject.server, `${subject.key}-${figure}-round${r + 1}`, measured)).result
           : await measured();
       const ok = runs.filter((run) => !run.error);
       const relayed = relayedDeltas(runs);
@@ -632,7 +645,7 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
     const own = byRound.get(subject.key)!;
     const added = (key: string) => median(own.map((figures, r) => figures[key] - (subject.kind === 'direct' ? 0 : direct[r]![key])));
     const gateway = subject.kind !== 'direct';
-    results.get(subject.key)![`${burst ? 'burst' : 'paced'}${level}`] = {
+    results.get(subject.key)![figure] = {
       // For direct: its own figures, the limit the others add to.
       ttftP50Ms: round(added('ttftP50')),
       ttftP99Ms: round(added('ttftP99')),
@@ -839,7 +852,7 @@ const ratio = (ours: number | undefined, theirs: number | undefined) => (ours !=
 interface Report {
   startedAt: string;
   quick: boolean;
-  targeted?: { subjects?: string[]; figures?: string[]; experiment: Record<string, string> };
+  targeted?: { subjects?: string[]; figures?: string[]; experiment: typeof EXPERIMENT };
   pinned: boolean;
   machine: Record<string, unknown>;
   loadAverage: { before: number[]; after: number[] };
@@ -858,6 +871,11 @@ function markdown(report: Report): string {
     const first = counted.find((figure) => figure.firstError)?.firstError;
     return count ? [`${subject.label}: ${count} failed streams outside the open-stream levels${first ? ` (the first: ${first})` : ''}`] : [];
   });
+  const settings = Object.entries(report.targeted?.experiment ?? {})
+    .map(([name, value]) => `; \`${name}=${value}\``)
+    .join('');
+  const rounds = report.targeted?.experiment.BENCH_ROUNDS;
+  const pacedRounds = rounds ? `${rounds} at each paced level` : 'one at 1,000 paced streams and more';
   const lines = [
     `# Benchmark results${report.quick ? ' (quick run)' : ''}: us beside Portkey, a minimal relay, the floors and direct`,
     '',
@@ -865,12 +883,10 @@ function markdown(report: Report): string {
     `Load average (1 / 5 / 15 min): ${load(report.loadAverage.before)} before, ${load(report.loadAverage.after)} after.`,
     ...(report.targeted
       ? [
-          `A targeted run (an experiment): subjects ${report.targeted.subjects?.join(', ') ?? 'all'}; figures ${report.targeted.figures?.join(', ') ?? 'all'}${Object.entries(report.targeted.experiment)
-            .map(([name, value]) => `; ${name}=${value}`)
-            .join('')}.`,
+          `A targeted run (an experiment): subjects ${report.targeted.subjects?.join(', ') ?? 'all'}; figures ${report.targeted.figures?.join(', ') ?? 'all'}${settings}.`,
         ]
       : []),
-    `Method: shared/BENCH-METHOD.md. ${report.pinned ? 'Each gateway pinned to core 1 (`taskset -c 1`); the fake upstream and the load client on core 0.' : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : 'medians of 3 rounds'}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
+    `Method: shared/BENCH-METHOD.md. ${report.pinned ? 'Each gateway pinned to core 1 (`taskset -c 1`); the fake upstream and the load client on core 0.' : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${pacedRounds})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
     ...(errors.length ? ['', `**Failed streams: the figures they are part of are not valid.** ${errors.join('; ')}.`] : []),
     '',
     `| figure | ${subjects.map((subject) => subject.label).join(' | ')} |`,
