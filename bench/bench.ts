@@ -49,6 +49,8 @@ const ROUND_IDLE_MS = wholeNumber('BENCH_ROUND_IDLE_MS', 0) ?? 0;
 if (![undefined, '1'].includes(EXPERIMENT.BENCH_PROFILE_ROUNDS)) throw new Error('BENCH_PROFILE_ROUNDS is 1 or unset');
 const PROFILE_ROUNDS = EXPERIMENT.BENCH_PROFILE_ROUNDS === '1';
 const OURS_NODE_ARGS = EXPERIMENT.BENCH_OURS_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+/** Parsed here, once: a malformed object stops the run before any gateway starts, as the settings above do. */
+const OURS_ENV = EXPERIMENT.BENCH_OURS_ENV ? (JSON.parse(EXPERIMENT.BENCH_OURS_ENV) as Record<string, string>) : {};
 const TARGETED = ONLY_SUBJECTS !== undefined || ONLY_FIGURES !== undefined || Object.keys(EXPERIMENT).length > 0;
 const runs = (figure: string) => !ONLY_FIGURES || ONLY_FIGURES.includes(figure);
 const chosen = (key: string) => key === 'direct' || !ONLY_SUBJECTS || ONLY_SUBJECTS.includes(key);
@@ -250,7 +252,7 @@ async function startOurs(db: Db): Promise<Server> {
       TITLE_MODEL: 'openai/fake:deltas=1',
       BENCH_PROFILE_FILE: profileFile,
       ...databaseEnv,
-      ...(EXPERIMENT.BENCH_OURS_ENV ? (JSON.parse(EXPERIMENT.BENCH_OURS_ENV) as Record<string, string>) : {}),
+      ...OURS_ENV,
     },
     GATEWAY_CORE,
     [],
