@@ -102,7 +102,16 @@ export async function bootTestApp(env: Record<string, string> = {}, database?: T
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const url = await waitUntilServing(listening, child, () => output, startTimeoutMs);
+  let url: string;
+  try {
+    url = await waitUntilServing(listening, child, () => output, startTimeoutMs);
+  } catch (error) {
+    // A server that never served is stopped here, or it outlives the suite: one that printed its configuration
+    // error and then hung in `process.exit` (Node's exit-time deadlock, nodejs/node#54918) stayed up for good.
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
