@@ -16,9 +16,12 @@ function startWith(env: Record<string, string>) {
 describe('start-up (e2e)', () => {
   // Each variable's rule is covered by libs/common/src/config/validate-config.spec.ts; this proves the process refuses.
   it('refuses to start with an invalid variable, exits 1 and names it', () => {
-    const result = startWith({ PORT: 'abc' });
+    // --trace-exit reports any call of process.exit(): the process ends by its event loop draining, the exit that
+    // cannot deadlock (apps/api/src/process-exit.ts).
+    const result = startWith({ PORT: 'abc', NODE_OPTIONS: '--trace-exit' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Invalid configuration: PORT');
+    expect(result.stderr).not.toContain('Exited the environment');
   });
 });
 

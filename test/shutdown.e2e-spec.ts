@@ -15,7 +15,9 @@ describe('graceful shutdown (e2e)', () => {
 
   it('on SIGTERM with 50 streams in flight: refuses new work, lets short replies finish, saves the rest as aborted, exits 0', async () => {
     const env = { ...FAKE_UPSTREAM_ENV, SHUTDOWN_GRACE_MS: '2000' };
-    const api = await bootTestApp(env, bench.database);
+    // --trace-exit reports any call of process.exit(): once closed, the process must end by its event loop draining,
+    // the exit that cannot deadlock (apps/api/src/process-exit.ts), so the close left no handle open.
+    const api = await bootTestApp({ ...env, NODE_OPTIONS: '--trace-exit' }, bench.database);
     const user = await registerUser(api);
     await configureFakeProvider(api, user, 'openai', bench.fake.url);
 
@@ -49,6 +51,7 @@ describe('graceful shutdown (e2e)', () => {
 
     const results = await Promise.all(streams);
     expect(await exitCode).toBe(0);
+    expect(api.output()).not.toContain('Exited the environment');
     const short = results.filter((_, i) => i % 2 === 0);
     const long = results.filter((_, i) => i % 2 === 1);
     for (const result of short) expect(result.events.at(-1)!.event).toBe('done');

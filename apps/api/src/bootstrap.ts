@@ -26,7 +26,9 @@ import { RATE_LIMIT_HEADERS } from './throttling/throttling.module.js';
 export async function createApp(): Promise<NestExpressApplication> {
   validateConfig(process.env);
   // Lines logged while the app is built wait for its logger (JSON, from DI), and are written through it.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true, forceCloseConnections: true });
+  // abortOnError: false: a module that fails to start is thrown to main.ts, which ends the process; Nest's own
+  // abort calls process.exit() at once (see process-exit.ts).
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false, bodyParser: false, bufferLogs: true, forceCloseConnections: true });
   app.useLogger(app.get(Logger));
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   // First, so that every request is logged with its id, even one refused by the body parser or answered by CORS.

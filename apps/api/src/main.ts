@@ -11,6 +11,7 @@ import { appConfig, ConfigError } from '@app/common';
 import { createApp } from './bootstrap.js';
 import { httpUrl } from './http/http-url.js';
 import { JsonLimitsDeserializer } from './messaging/json-limits.deserializer.js';
+import { exitWhenSettled } from './process-exit.js';
 
 const logger = new Logger('Bootstrap');
 
@@ -29,10 +30,10 @@ function exitCleanlyOn(app: INestApplication, signals: NodeJS.Signals[]): void {
         .close()
         .then(() => tracing?.shutdown())
         .then(
-          () => process.exit(0),
+          () => exitWhenSettled(0),
           (error: unknown) => {
             logger.error('Shutdown failed', error instanceof Error ? error.stack : String(error));
-            process.exit(1);
+            exitWhenSettled(1);
           },
         );
     });
@@ -64,7 +65,8 @@ try {
   // The socket's own address: Nest's getUrl() names 127.0.0.1 for a server listening on every interface.
   logger.log(`Listening on ${httpUrl(app.getHttpServer().address() as AddressInfo)}${config.apiDocs ? ' (API docs at /api/docs)' : ''}`);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
+  // Nest has logged a failed start already (its modules' errors with their stacks); a configuration error gets
+  // its one clear line.
+  console.error(error instanceof ConfigError ? error.message : error);
+  exitWhenSettled(1);
 }

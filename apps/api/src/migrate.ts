@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ConfigError, parseDatabaseConfig } from '@app/common';
 import { buildDataSourceOptions } from '@app/persistence';
+import { exitWhenSettled } from './process-exit.js';
 
 /**
  * Applies the pending migrations and exits: the one-shot step a deployment runs before its replicas start (with
@@ -16,5 +17,5 @@ try {
   console.log(JSON.stringify({ level: 30, time: Date.now(), context: 'Migrations', msg: `Applied ${applied.length} migration(s)`, migrations: applied.map(({ name }) => name) }));
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
+  exitWhenSettled(1);
 }
