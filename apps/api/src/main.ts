@@ -65,8 +65,8 @@ try {
   // The socket's own address: Nest's getUrl() names 127.0.0.1 for a server listening on every interface.
   logger.log(`Listening on ${httpUrl(app.getHttpServer().address() as AddressInfo)}${config.apiDocs ? ' (API docs at /api/docs)' : ''}`);
 } catch (error) {
-  // Nest has logged a failed start already (its modules' errors with their stacks); a configuration error gets
-  // its one clear line.
+  // Nest logs a failure of its own start (a module's, say) with its stack before rethrowing it; this prints every
+  // failure once more, also those outside Nest, a configuration error as its one clear line.
   console.error(error instanceof ConfigError ? error.message : error);
   exitWhenSettled(1);
 }
