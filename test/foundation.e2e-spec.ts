@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { registerUser, type TestUser } from './factories/user.factory.js';
 import { bootTestApp, MAIN_JS, TEST_ENV, type TestApp } from './helpers/test-app.js';
 import { createTestDatabase } from './helpers/test-database.js';
@@ -22,6 +22,20 @@ describe('start-up (e2e)', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Invalid configuration: PORT');
     expect(result.stderr).not.toContain('Exited the environment');
+  });
+
+  it('exits 1 when its port is taken, once what it had started is closed', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    try {
+      const result = startWith({ PORT: String((taken.address() as AddressInfo).port), NODE_OPTIONS: '--trace-exit' });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('EADDRINUSE');
+      // Its app was closed (database, timers): nothing kept the process open for a forced exit.
+      expect(result.stderr).not.toContain('Exited the environment');
+    } finally {
+      taken.close();
+    }
   });
 });
 

@@ -40,8 +40,9 @@ function exitCleanlyOn(app: INestApplication, signals: NodeJS.Signals[]): void {
   }
 }
 
+let app: INestApplication | undefined;
 try {
-  const app = await createApp();
+  app = await createApp();
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   exitCleanlyOn(app, ['SIGTERM', 'SIGINT']);
   if (config.natsUrl) {
@@ -69,4 +70,7 @@ try {
   // failure once more, also those outside Nest, a configuration error as its one clear line.
   console.error(error instanceof ConfigError ? error.message : error);
   exitWhenSettled(1);
+  // A start that failed at its last steps (the port taken) has a running app: its message consumer and timers stop
+  // now, rather than work until the forced exit.
+  await app?.close().catch(() => undefined);
 }
