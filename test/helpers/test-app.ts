@@ -101,7 +101,8 @@ export async function bootTestApp(env: Record<string, string> = {}, database?: T
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  // 'close', not 'exit': its output is read to the end by then (a test reads what it printed while stopping).
+  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
   let url: string;
   try {
     url = await waitUntilServing(listening, child, () => output, startTimeoutMs);

@@ -29,6 +29,18 @@ export async function createApp(): Promise<NestExpressApplication> {
   // abortOnError: false: a module that fails to start is thrown to main.ts, which ends the process; Nest's own
   // abort calls process.exit() at once (see process-exit.ts).
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false, bodyParser: false, bufferLogs: true, forceCloseConnections: true });
+  try {
+    configure(app);
+  } catch (error) {
+    // Its modules are up (the database pool among them): closed, so the process can end (main.ts).
+    await app.close();
+    throw error;
+  }
+  return app;
+}
+
+/** Middleware, parsers, filters, pipes and the API docs, in the order requests meet them. */
+function configure(app: NestExpressApplication): void {
   app.useLogger(app.get(Logger));
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   // First, so that every request is logged with its id, even one refused by the body parser or answered by CORS.
@@ -55,7 +67,6 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.useGlobalPipes(...inputPipes());
   if (config.apiDocs) setUpSwagger(app);
   answerProtocolErrorsInJson(app.getHttpServer() as Server);
-  return app;
 }
 
 /**

@@ -44,7 +44,6 @@ let app: INestApplication | undefined;
 try {
   app = await createApp();
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
-  exitCleanlyOn(app, ['SIGTERM', 'SIGINT']);
   if (config.natsUrl) {
     // A queue group: with several replicas, each message is handled by exactly one of them.
     const messages = app.connectMicroservice<MicroserviceOptions>(
@@ -65,6 +64,9 @@ try {
   await (app.listen as unknown as ListenWithBacklog).call(app, config.port, config.host, config.listenBacklog);
   // The socket's own address: Nest's getUrl() names 127.0.0.1 for a server listening on every interface.
   logger.log(`Listening on ${httpUrl(app.getHttpServer().address() as AddressInfo)}${config.apiDocs ? ' (API docs at /api/docs)' : ''}`);
+  // Once started: a close while `listen` is still under way would leave it to bind a closed app. A signal before
+  // this ends the process as Node does by default.
+  exitCleanlyOn(app, ['SIGTERM', 'SIGINT']);
 } catch (error) {
   // Nest logs a failure of its own start (a module's, say) with its stack before rethrowing it; this prints every
   // failure once more, also those outside Nest, a configuration error as its one clear line.
@@ -72,5 +74,5 @@ try {
   exitWhenSettled(1);
   // A start that failed at its last steps (the port taken) has a running app: its message consumer and timers stop
   // now, rather than work until the forced exit.
-  await app?.close().catch(() => undefined);
+  await app?.close().catch((closeError: unknown) => console.error('Closing the app that failed to start failed too:', closeError));
 }
