@@ -366,8 +366,8 @@ export class Generation {
     if (delta.type === 'text') this.parts.addText(delta.text);
     else this.parts.addReasoning(delta);
     const events = delta.type === 'text' ? encoder.delta(delta.text) : encoder.reasoning(delta);
-    // The text's weight goes with the last event, the one that carries it.
-    events.forEach((event, index) => this.log.append(event, index === events.length - 1 ? delta.text.length : 0));
+    // The text's weight goes with the last event, the one that carries it. A loop, as in GenerationLog.append.
+    for (let index = 0; index < events.length; index++) this.log.append(events[index]!, index === events.length - 1 ? delta.text.length : 0);
   }
 
   /**
