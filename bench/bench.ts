@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { type CpuProfile, cpuByLayer, LAYERS } from './cpu-layers.js';
+import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { agent, gaps, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -799,12 +799,21 @@ interface Row {
   portkeyAtMost?: number;
   relayAtMost?: number;
   relayAtLeast?: number;
+  /** For a target one of our routes misses: what its cost beyond its floor is, and where it goes. */
+  remains?: Remains;
 }
 
 const ROWS: Row[] = [
-  { name: 'added latency p50, c=1, zero-delay upstream (ms)', pick: (f) => f.atOne?.p50Ms, direct: (f) => `full reply ${f.atOne.p50Ms}`, portkeyAtMost: 0.5, relayAtMost: 3 },
+  {
+    name: 'added latency p50, c=1, zero-delay upstream (ms)',
+    pick: (f) => f.atOne?.p50Ms,
+    direct: (f) => `full reply ${f.atOne.p50Ms}`,
+    portkeyAtMost: 0.5,
+    relayAtMost: 3,
+    remains: byLayer('cpuByLayer', 'per request at c=1 (its latency there is this CPU and its waits on the database)'),
+  },
   { name: 'added latency p99, c=1, zero-delay upstream (ms)', pick: (f) => f.atOne?.p99Ms, direct: (f) => `full reply ${f.atOne.p99Ms}` },
-  { name: 'gateway CPU per request, c=1 (ms)', pick: (f) => f.atOne?.cpuMsPerRequest, portkeyAtMost: 0.5 },
+  { name: 'gateway CPU per request, c=1 (ms)', pick: (f) => f.atOne?.cpuMsPerRequest, portkeyAtMost: 0.5, remains: byLayer('cpuByLayer', 'per request at c=1') },
   { name: 'our chat route, a new session each request (its title asked for too): added latency p50, c=1 (ms)', pick: (f) => f.atOneNewSession?.p50Ms },
   { name: 'our chat route, a new session each request (its title asked for too): gateway CPU per request, c=1 (ms)', pick: (f) => f.atOneNewSession?.cpuMsPerRequest },
   {
@@ -817,13 +826,13 @@ const ROWS: Row[] = [
       name: `added TTFT p99, ${level} paced streams (ms)`,
       pick: (f) => f[`paced${level}`]?.ttftP99Ms,
       direct: (f) => `TTFT ${f[`paced${level}`].ttftP99Ms}`,
-      ...(level <= 200 ? { portkeyAtMost: 0.5 } : {}),
+      ...(level <= 200 ? { portkeyAtMost: 0.5, remains: coreAtPeak(level) } : {}),
     },
     { name: `added gap between deltas p99, ${level} paced streams (ms)`, pick: (f) => f[`paced${level}`]?.gapP99Ms, direct: (f) => `gap ${f[`paced${level}`].gapP99Ms}` },
     {
       name: `gateway CPU per 1,000 deltas, ${level} paced streams (ms)`,
       pick: (f) => f[`paced${level}`]?.cpuMsPer1000Deltas,
-      ...(level === 200 ? { portkeyAtMost: 0.5, relayAtMost: 1.3 } : {}),
+      ...(level === 200 ? { portkeyAtMost: 0.5, relayAtMost: 1.3, remains: byLayer('cpuByLayerPaced', `per 1,000 deltas under ${PROFILED_PACED_LEVEL} paced streams`) } : {}),
     },
   ]),
   ...(QUICK
@@ -835,7 +844,7 @@ const ROWS: Row[] = [
   { name: 'relayed deltas per second at saturation (no pacing)', pick: (f) => f.saturation?.deltasPerSecond, direct: (f) => show(f.saturation.deltasPerSecond) },
   { name: 'gateway CPU per 1,000 deltas at saturation (ms)', pick: (f) => f.saturation?.cpuMsPer1000Deltas },
   { name: `RSS per open stream, ${MEMORY_STREAMS.toLocaleString('en')} open at 1 delta/s (KiB)`, pick: (f) => f.memory?.rssPerStreamKiB, relayAtMost: 1 },
-  { name: `open streams held at 10 deltas/s (p99 gap ≤ ${HELD_MAX_GAP_P99_MS} ms; highest of ${HELD_LEVELS.join(', ')}; 0: none)`, pick: highestHeld, relayAtLeast: 0.8 },
+  { name: `open streams held at 10 deltas/s (p99 gap ≤ ${HELD_MAX_GAP_P99_MS} ms; highest of ${HELD_LEVELS.join(', ')}; 0: none)`, pick: highestHeld, relayAtLeast: 0.8, remains: heldLevel },
 ];
 
 function targetText(row: Row): string {
@@ -850,6 +859,172 @@ function targetText(row: Row): string {
 const show = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '—' : value.toLocaleString('en', { maximumFractionDigits: 2 }));
 /** A ratio of two figures, where both are positive; added latency can come out at or below zero in a noisy round. */
 const ratio = (ours: number | undefined, theirs: number | undefined) => (ours !== undefined && theirs !== undefined && ours >= 0 && theirs > 0 ? ours / theirs : undefined);
+
+type ReportSubject = Report['subjects'][number];
+
+/** One line of the ratio table: a subject's figure beside Portkey's, the relay's and its floor's. */
+interface Assessment {
+  row: Row;
+  subject: ReportSubject;
+  value: number;
+  theirs?: number;
+  relayed?: number;
+  floorSubject?: ReportSubject;
+  floor?: number;
+  /** Whether the figure meets the row's target; undefined where the row has none or a figure it needs is missing. */
+  met?: boolean;
+}
+
+/** What a route's cost beyond its floor is made of, for a target it misses (a sentence or two, or ''). */
+type Remains = (assessment: Assessment, report: Report) => string;
+
+const hasTarget = (row: Row) => row.portkeyAtMost !== undefined || row.relayAtMost !== undefined || row.relayAtLeast !== undefined;
+const OURS: Kind[] = ['native', 'v1', 'v1-unstored'];
+const isFloor = (kind: Kind) => kind.startsWith('floor-');
+
+/** Whether `value` meets the row's target beside Portkey's and the relay's figures (undefined: no target, or a figure missing). */
+function meets(row: Row, value: number, theirs: number | undefined, relayed: number | undefined): boolean | undefined {
+  const checks: (boolean | undefined)[] = [];
+  const check = (bound: number | undefined, against: number | undefined, holds: (ratio: number, bound: number) => boolean) => {
+    if (bound === undefined) return;
+    const r = ratio(value, against);
+    checks.push(r === undefined ? undefined : holds(r, bound));
+  };
+  check(row.portkeyAtMost, theirs, (r, bound) => r <= bound);
+  check(row.relayAtMost, relayed, (r, bound) => r <= bound);
+  check(row.relayAtLeast, relayed, (r, bound) => r >= bound);
+  return checks.length === 0 || checks.includes(undefined) ? undefined : checks.every(Boolean);
+}
+
+/** The row's target in the figure's own unit, from this run's Portkey and relay figures. */
+function limitText(row: Row, theirs: number | undefined, relayed: number | undefined): string {
+  const most = [row.portkeyAtMost === undefined || theirs === undefined ? undefined : row.portkeyAtMost * theirs, row.relayAtMost === undefined || relayed === undefined ? undefined : row.relayAtMost * relayed].filter(
+    (bound): bound is number => bound !== undefined,
+  );
+  if (row.relayAtLeast !== undefined && relayed !== undefined) return `at least ${show(row.relayAtLeast * relayed)}`;
+  return most.length ? `at most ${show(Math.min(...most))}` : 'unknown here';
+}
+
+/** Every figure of ours and of the floors, each beside Portkey's, the relay's and (ours) its floor's. */
+function assess(report: Report): Assessment[] {
+  const subjects = report.subjects;
+  const figures = (key: string) => report.results[key] ?? {};
+  const portkey = subjects.find((subject) => subject.kind === 'portkey');
+  const relay = subjects.find((subject) => subject.kind === 'relay');
+  const floorOf = ({ key, kind }: ReportSubject) =>
+    (key.endsWith('-postgres') && subjects.find((subject) => subject.kind === STORED_FLOOR_OF[kind])) || subjects.find((subject) => subject.kind === FLOOR_OF[kind]);
+  // Ours, each also beside the floor built as it is; and the floors, to show what of a target the floor itself meets.
+  const rated = subjects.filter((subject) => OURS.includes(subject.kind) || isFloor(subject.kind));
+  return ROWS.flatMap((row) => {
+    const theirs = portkey && row.pick(figures(portkey.key));
+    const relayed = relay && row.pick(figures(relay.key));
+    return rated.flatMap((subject): Assessment[] => {
+      const value = row.pick(figures(subject.key));
+      if (value === undefined) return [];
+      const floorSubject = floorOf(subject) || undefined;
+      const floor = floorSubject && row.pick(figures(floorSubject.key));
+      return [{ row, subject, value, theirs, relayed, floorSubject, floor, met: meets(row, value, theirs, relayed) }];
+    });
+  });
+}
+
+/**
+ * "Done when" of the performance issue: for each target a route of ours misses, its floor's figure (whether
+ * Nest, Express and Node alone, and the floor's stored turn, already miss it) and what our cost above the floor is
+ * made of (the row's `remains`).
+ */
+function remainsSection(report: Report, assessed: Assessment[]): string[] {
+  const unmet = assessed.filter((line) => line.met === false && OURS.includes(line.subject.kind));
+  if (unmet.length === 0) return [];
+  const lines = [
+    '',
+    '## Targets not met: what remains, and where',
+    '',
+    "For each target a route of ours misses: the floors' figures (what Nest, Express and Node cost with nothing of ours: a target a floor misses too is below what the framework the route is built on costs by itself), then the route beside its own floor and where its cost above that floor goes. Features are the layers no floor has (sign-in, throttling, validation, logging, metrics, tracing, security headers, and our turn's routing, credential, budget and resume log).",
+  ];
+  for (const row of ROWS) {
+    const missed = unmet.filter((line) => line.row === row);
+    if (missed.length === 0) continue;
+    const { theirs, relayed } = missed[0]!;
+    const floors = assessed.filter((line) => line.row === row && isFloor(line.subject.kind));
+    lines.push('', `**${row.name}**: ${targetText(row)}, here ${limitText(row, theirs, relayed)}.`);
+    if (floors.length) {
+      const onNest = floors.filter((line) => line.subject.kind.startsWith('floor-nest'));
+      const verdict = onNest.length > 0 && onNest.every((line) => line.met === false) ? ' No floor built on Nest meets it: the target is below what Nest and Express cost by themselves.' : '';
+      lines.push(`Floors: ${floors.map((line) => `${line.subject.label} ${show(line.value)} (${line.met === undefined ? 'unknown' : line.met ? 'meets it' : 'misses it'})`).join('; ')}.${verdict}`);
+    }
+    lines.push('');
+    for (const line of missed) {
+      const floorMet = line.floor === undefined ? undefined : meets(row, line.floor, theirs, relayed);
+      const beside =
+        line.floorSubject && line.floor !== undefined
+          ? `its floor (${line.floorSubject.label}) ${show(line.floor)}, which ${floorMet === undefined ? 'may or may not meet it' : floorMet ? 'meets it' : 'misses it too'}; ${show(ratio(line.value, line.floor))} × the floor.`
+          : 'no floor of its kind in this run.';
+      const remains = row.remains?.(line, report);
+      lines.push(`- ${line.subject.label}, ${show(line.value)}: ${beside}${remains ? ` ${remains}` : ''}`);
+    }
+  }
+  return lines;
+}
+
+const signed = (ms: number) => `${ms >= 0 ? '+' : '−'}${show(Math.abs(ms))}`;
+
+/** Where a route's CPU above its floor's goes, by layer, from the profile of `key` (c=1 or paced). */
+function byLayer(key: ProfiledLoad['key'], unit: string): Remains {
+  return ({ subject, floorSubject }, report) => {
+    const ours = report.results[subject.key]?.[key];
+    const floor = floorSubject && report.results[floorSubject.key]?.[key];
+    if (!ours || !floor) return 'No profile of it beside its floor in this run.';
+    const profiled = (load: Figures) => Object.values(load.msPerUnit as Record<string, number>).reduce((sum, ms) => sum + ms, 0);
+    const excess = layerExcess(ours.msPerUnit, floor.msPerUnit);
+    const outside = ours.processMsPerUnit - profiled(ours) - (floor.processMsPerUnit - profiled(floor));
+    const above = ours.processMsPerUnit - floor.processMsPerUnit;
+    const features = excess.filter(({ layer }) => FEATURE_LAYERS.has(layer)).reduce((sum, { ms }) => sum + ms, 0);
+    // The layers that make up most of the difference; the many small ones are summed.
+    const shown = excess.filter(({ ms }) => Math.abs(ms) >= 0.02 * floor.processMsPerUnit);
+    const rest = excess.filter((item) => !shown.includes(item)).reduce((sum, { ms }) => sum + ms, 0);
+    return (
+      `Profiled ${unit} (the profiler's own cost in both): ${show(ours.processMsPerUnit)} ms against the floor's ${show(floor.processMsPerUnit)}, ${signed(above)}. ` +
+      `By layer, ours minus the floor's: ${[...shown.map(({ layer, ms }) => `${layer} ${signed(ms)}`), `the other layers ${signed(rest)}`, `outside the profile (native I/O, V8's helper threads, kernel) ${signed(outside)}`].join('; ')}. ` +
+      `Features account for ${signed(features)} of it.`
+    );
+  };
+}
+
+/**
+ * TTFT under paced load: at a round's peak every stream is open, and past a full core the deltas and the new streams'
+ * first events queue (bench/README.md, "The native route's slow paced rounds"): the core's load at the peak.
+ */
+function coreAtPeak(level: number): Remains {
+  const perSecond = (level * 1000) / PACE_MS;
+  return ({ subject, floorSubject }, report) => {
+    const load = (key: string) => {
+      const cpu = report.results[key]?.[`paced${level}`]?.cpuMsPer1000Deltas as number | undefined;
+      return cpu === undefined ? undefined : (cpu * perSecond) / 1000 / 10;
+    };
+    const ours = load(subject.key);
+    if (ours === undefined) return '';
+    const floor = floorSubject && load(floorSubject.key);
+    return (
+      `At a round's peak all ${level} streams are open, ${perSecond.toLocaleString('en')} deltas a second: at its CPU per 1,000 deltas that is ${Math.round(ours)} % of its core${floor === undefined ? '' : ` (its floor's: ${Math.round(floor)} %)`}. ` +
+      (ours >= 80
+        ? 'Near or past a full core, the deltas and the new streams’ first events queue: what remains is the CPU per delta (its row).'
+        : 'Its core is not full at the peak: see the per-round figures in the run’s JSON.')
+    );
+  };
+}
+
+/** Open streams held: the first level the route did not hold, and how busy its core was there. */
+function heldLevel({ subject }: Assessment, report: Report): string {
+  const levels = (report.results[subject.key]?.held ?? []) as { streams: number; held: boolean; clientBound?: boolean; gapP99Ms: number; failed: number; gatewayBusyPercent?: number; cpuMsPer1000Deltas?: number }[];
+  const lost = levels.find((level) => !level.held && !level.clientBound);
+  if (!lost) return 'It held every level the load client could measure.';
+  const busy = lost.gatewayBusyPercent ?? 0;
+  return (
+    `The first level it did not hold: ${lost.streams.toLocaleString('en')} streams (${((lost.streams * 1000) / HELD_PACE_MS).toLocaleString('en')} deltas a second), p99 gap ${show(lost.gapP99Ms)} ms, ${lost.failed} failed, its core ${busy} % busy at ${show(lost.cpuMsPer1000Deltas)} ms per 1,000 deltas. ` +
+    (busy >= 90 ? 'Its core was full: what remains is the CPU per delta.' : 'Its core was not full there.')
+  );
+}
 
 interface Report {
   startedAt: string;
@@ -905,12 +1080,6 @@ function markdown(report: Report): string {
     });
     lines.push(`| ${row.name} | ${cells.join(' | ')} |`);
   }
-  const portkey = subjects.find((subject) => subject.kind === 'portkey');
-  const relay = subjects.find((subject) => subject.kind === 'relay');
-  const floorOf = ({ key, kind }: Subject) =>
-    (key.endsWith('-postgres') && subjects.find((subject) => subject.kind === STORED_FLOOR_OF[kind])) || subjects.find((subject) => subject.kind === FLOOR_OF[kind]);
-  // Ours, each also beside the floor built as it is; and the floors, to show what of a target the floor itself meets.
-  const rated = subjects.filter((subject) => !['direct', 'portkey', 'relay'].includes(subject.kind));
   lines.push(
     '',
     '## Ratios and targets (BENCH-METHOD)',
@@ -920,29 +1089,14 @@ function markdown(report: Report): string {
     '| figure | subject | value | Portkey | relay | its floor | ÷ Portkey | ÷ relay | ÷ its floor | target | met |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   );
-  for (const row of ROWS) {
-    const theirs = portkey && row.pick(figures(portkey.key));
-    const relayed = relay && row.pick(figures(relay.key));
-    for (const subject of rated) {
-      const value = row.pick(figures(subject.key));
-      if (value === undefined) continue;
-      const floorSubject = floorOf(subject);
-      const floor = floorSubject && row.pick(figures(floorSubject.key));
-      const toPortkey = ratio(value, theirs);
-      const toRelay = ratio(value, relayed);
-      const checks = [
-        row.portkeyAtMost === undefined ? undefined : toPortkey === undefined ? undefined : toPortkey <= row.portkeyAtMost,
-        row.relayAtMost === undefined ? undefined : toRelay === undefined ? undefined : toRelay <= row.relayAtMost,
-        row.relayAtLeast === undefined ? undefined : toRelay === undefined ? undefined : toRelay >= row.relayAtLeast,
-      ];
-      const wanted = [row.portkeyAtMost, row.relayAtMost, row.relayAtLeast].filter((bound) => bound !== undefined).length;
-      const known = checks.filter((check) => check !== undefined);
-      const met = wanted === 0 ? '' : known.length < wanted ? 'unknown' : known.every(Boolean) ? '**met**' : 'not met';
-      lines.push(
-        `| ${row.name} | ${subject.label} | ${show(value)} | ${show(theirs)} | ${show(relayed)} | ${show(floor)} | ${show(toPortkey)} | ${show(toRelay)} | ${show(ratio(value, floor))} | ${targetText(row)} | ${met} |`,
-      );
-    }
+  const assessed = assess(report);
+  for (const { row, subject, value, theirs, relayed, floor, met } of assessed) {
+    const verdict = !hasTarget(row) ? '' : met === undefined ? 'unknown' : met ? '**met**' : 'not met';
+    lines.push(
+      `| ${row.name} | ${subject.label} | ${show(value)} | ${show(theirs)} | ${show(relayed)} | ${show(floor)} | ${show(ratio(value, theirs))} | ${show(ratio(value, relayed))} | ${show(ratio(value, floor))} | ${targetText(row)} | ${verdict} |`,
+    );
   }
+  lines.push(...remainsSection(report, assessed));
   lines.push(
     ...layerTable(
       report,
@@ -1111,4 +1265,10 @@ async function main() {
   }
 }
 
-await main();
+/**
+ * `--render <run>.json` writes a run's report again from its JSON (after a change to the report, without running the
+ * bench); with the same `--quick` and `BENCH_FIGURES` as the run, whose rows it shows.
+ */
+const rendered = process.argv.indexOf('--render');
+if (rendered === -1) await main();
+else console.log(markdown(JSON.parse(readFileSync(process.argv[rendered + 1]!, 'utf8')) as Report));

@@ -1,4 +1,4 @@
-import { type CpuProfile, cpuByLayer } from './cpu-layers.js';
+import { type CpuProfile, cpuByLayer, layerExcess } from './cpu-layers.js';
 
 const DIST = '/srv/app/dist/apps/api';
 
@@ -63,5 +63,16 @@ describe('cpuByLayer', () => {
   it('takes the innermost package of a nested node_modules path', () => {
     const profile = profileOf([{ stack: [['x', '/srv/app/node_modules/typeorm/node_modules/uuid/dist/index.js']], us: 10 }]);
     expect(Object.fromEntries(cpuByLayer(profile))).toEqual({ 'other packages': 10 });
+  });
+});
+
+describe('layerExcess', () => {
+  it("gives each layer's difference, largest first, a layer only one side spends in included", () => {
+    expect(layerExcess({ validation: 0.2, 'Express routing': 0.05, 'garbage collection': 0.3 }, { 'Express routing': 0.1, 'garbage collection': 0.1, 'body parsing': 0.02 })).toEqual([
+      { layer: 'validation', ms: 0.2 },
+      { layer: 'garbage collection', ms: expect.closeTo(0.2, 10) },
+      { layer: 'body parsing', ms: -0.02 },
+      { layer: 'Express routing', ms: expect.closeTo(-0.05, 10) },
+    ]);
   });
 });

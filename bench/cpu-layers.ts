@@ -16,9 +16,12 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
-export const LAYERS = [
-  'database driver and our statements',
-  'the provider request and its deltas, read and written',
+/**
+ * Layers that are features of ours, which no floor has: signing in, limits, checks, records and the turn's own
+ * work (routing, credential, budget, resume). What we spend there above a floor is the price of a feature; what we
+ * spend above it in the other layers (relaying, Nest, Node, GC) is the relaying's own cost.
+ */
+const FEATURES = [
   'our turn: routing, credential, budget, generation, settlement',
   'authentication',
   'throttling',
@@ -27,6 +30,12 @@ export const LAYERS = [
   'metrics',
   'tracing',
   'security headers (helmet)',
+] as const;
+
+export const LAYERS = [
+  'database driver and our statements',
+  'the provider request and its deltas, read and written',
+  ...FEATURES,
   'body parsing',
   'Express routing',
   'Nest pipeline (core, RxJS, metadata)',
@@ -36,6 +45,15 @@ export const LAYERS = [
   'V8 and native, unattributed',
 ] as const;
 export type Layer = (typeof LAYERS)[number];
+
+export const FEATURE_LAYERS: ReadonlySet<Layer> = new Set<Layer>(FEATURES);
+
+/** Each layer's CPU in one profile minus another's (ms per unit), largest first; layers neither spends in are left out. */
+export function layerExcess(ours: Partial<Record<Layer, number>>, floor: Partial<Record<Layer, number>>): { layer: Layer; ms: number }[] {
+  return LAYERS.filter((layer) => ours[layer] !== undefined || floor[layer] !== undefined)
+    .map((layer) => ({ layer, ms: (ours[layer] ?? 0) - (floor[layer] ?? 0) }))
+    .sort((a, b) => b.ms - a.ms);
+}
 
 const PACKAGE_LAYERS: [Layer, string[]][] = [
   ['database driver and our statements', ['pg', 'pg-protocol', 'pg-pool', 'pg-types', 'pg-connection-string', 'postgres-array', 'postgres-date', 'postgres-interval', 'postgres-bytea', 'typeorm', '@electric-sql/pglite']],
