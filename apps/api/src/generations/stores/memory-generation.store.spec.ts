@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -6,6 +7,13 @@ import { GenerationLog } from '../generation-log.js';
 import { MemoryGenerationStore } from './memory-generation.store.js';
 
 const BUDGET = 64 * 1024 * 1024;
+
+/** The collector, reached from a test (a WeakRef holds its target until the current job ends: wait a turn first). */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  await new Promise((resolve) => setImmediate(resolve));
+  (runInNewContext('gc') as () => void)();
+}
 
 /** A finished generation whose one delta declares `chars` characters (the text itself does not matter to the budget). */
 function finishedLog(store: MemoryGenerationStore, chars: number): GenerationLog {
@@ -33,14 +41,36 @@ describe('MemoryGenerationStore', () => {
   });
 
   it('lets go of a generation forgotten for the budget, before its retention time is up', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const store = new MemoryGenerationStore({ retentionMs: 60_000, retentionMaxChars: BUDGET, maxRunMs: 60_000, leaseMs: 15_000 });
     const first = new WeakRef(finishedLog(store, BUDGET - 1000));
     finishedLog(store, BUDGET - 1000);
-    // A WeakRef holds its target until the current job ends.
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
+    await collectGarbage();
     expect(first.deref()).toBeUndefined();
+  });
+
+  it('forgets each finished generation when its own retention time is up', async () => {
+    const store = new MemoryGenerationStore({ retentionMs: 200, retentionMaxChars: BUDGET, maxRunMs: 60_000, leaseMs: 15_000 });
+    const first = finishedLog(store, 10);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const second = finishedLog(store, 10);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await store.follow(first.sessionId)).toBeNull();
+    expect(await store.follow(second.sessionId)).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await store.follow(second.sessionId)).toBeNull();
+  });
+
+  it('keeps a finished generation without the async context it ended in (the request and its logger)', async () => {
+    const store = new MemoryGenerationStore({ retentionMs: 60_000, retentionMaxChars: BUDGET, maxRunMs: 60_000, leaseMs: 15_000 });
+    const request = new AsyncLocalStorage<{ logger: object }>();
+    let context: WeakRef<object> | undefined;
+    const logs = ['a', 'b'].map(() => {
+      const value = { logger: {} };
+      context ??= new WeakRef(value);
+      return request.run(value, () => finishedLog(store, 10));
+    });
+    await collectGarbage();
+    expect(await store.follow(logs[0]!.sessionId)).not.toBeNull();
+    expect(context!.deref()).toBeUndefined();
   });
 });

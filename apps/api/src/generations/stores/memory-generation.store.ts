@@ -1,4 +1,5 @@
 import type { MessageEvent } from '@nestjs/common';
+import { AsyncResource } from 'node:async_hooks';
 import type { Observable } from 'rxjs';
 import type { EventPosition } from '../reply-encoder.js';
 import type { GenerationLog } from '../generation-log.js';
@@ -12,9 +13,11 @@ export class MemoryGenerationStore extends GenerationStore {
   private readonly running = new Map<string, string>();
   /** The latest generation of each session, running or finished; finished ones in the order they ended. */
   private readonly latest = new Map<string, GenerationLog>();
-  /** Each with the timer that forgets it when its retention time is up. */
-  private readonly finished = new Map<GenerationLog, NodeJS.Timeout>();
+  /** Each with when its retention time is up (Date.now()), in the order they ended: the order they expire in. */
+  private readonly finished = new Map<GenerationLog, number>();
   private retainedWeight = 0;
+  /** One timer for every finished generation, due when the oldest expires. */
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly settings: GenerationStoreSettings) {
     super();
@@ -56,7 +59,8 @@ export class MemoryGenerationStore extends GenerationStore {
 
   private retire(log: GenerationLog): void {
     if (this.running.get(log.sessionId) === log.generationId) this.running.delete(log.sessionId);
-    this.finished.set(log, setTimeout(() => this.forget(log), this.settings.retentionMs).unref());
+    this.finished.set(log, Date.now() + this.settings.retentionMs);
+    this.scheduleSweep();
     this.retainedWeight += log.weight;
     // The count alone is no bound: 10,000 replies at the reply limit would be gigabytes. The default budget (64 Mi)
     // keeps thousands of ordinary replies for their reconnects, or a few hundred cut off at the reply limit.
@@ -65,12 +69,28 @@ export class MemoryGenerationStore extends GenerationStore {
     }
   }
 
+  /**
+   * Bound to the context the store was made in, outside any request: a timer keeps the async context it was made
+   * in, and a timer made per reply as it ended kept that request's logger and context for the retention time (two
+   * pino loggers and their store per kept reply, about 9,500 replies at once in the bench's open-stream levels).
+   */
+  private readonly scheduleSweep = AsyncResource.bind(() => {
+    if (this.sweep) return;
+    const oldest = this.finished.values().next();
+    if (oldest.done) return;
+    this.sweep = setTimeout(() => {
+      this.sweep = undefined;
+      const now = Date.now();
+      for (const [log, expiresAt] of this.finished) {
+        if (expiresAt > now) break;
+        this.forget(log);
+      }
+      this.scheduleSweep();
+    }, oldest.value - Date.now()).unref();
+  });
+
   private forget(log: GenerationLog): void {
-    const timer = this.finished.get(log);
-    if (timer === undefined) return;
-    // The timer's callback holds the log: one forgotten early would otherwise stay in memory until the timer fires.
-    clearTimeout(timer);
-    this.finished.delete(log);
+    if (!this.finished.delete(log)) return;
     this.retainedWeight -= log.weight;
     if (this.latest.get(log.sessionId) === log) this.latest.delete(log.sessionId);
   }
