@@ -1022,7 +1022,9 @@ function heldLevel({ subject }: Assessment, report: Report): string {
   const busy = lost.gatewayBusyPercent ?? 0;
   return (
     `The first level it did not hold: ${lost.streams.toLocaleString('en')} streams (${((lost.streams * 1000) / HELD_PACE_MS).toLocaleString('en')} deltas a second), p99 gap ${show(lost.gapP99Ms)} ms, ${lost.failed} failed, its core ${busy} % busy at ${show(lost.cpuMsPer1000Deltas)} ms per 1,000 deltas. ` +
-    (busy >= 90 ? 'Its core was full: what remains is the CPU per delta.' : 'Its core was not full there.')
+    (busy >= 90
+      ? 'Its core was full: what remains is the CPU per delta.'
+      : 'Its core was not full on average (the ramp included): the long gaps are moments the event loop stood still, such as the collector’s pauses (bench/README.md, “Open streams held: pauses, not a full core”).')
   );
 }
 
