@@ -955,7 +955,8 @@ function remainsSection(report: Report, assessed: Assessment[]): string[] {
     }
     lines.push('');
     for (const line of missed) {
-      const floorMet = line.floor === undefined ? undefined : meets(row, line.floor, theirs, relayed);
+      // The floor's own line, assessed beside the same Portkey and relay figures.
+      const floorMet = floors.find((floor) => floor.subject === line.floorSubject)?.met;
       const beside =
         line.floorSubject && line.floor !== undefined
           ? `its floor (${line.floorSubject.label}) ${show(line.floor)}, which ${floorMet === undefined ? 'may or may not meet it' : floorMet ? 'meets it' : 'misses it too'}; ${show(ratio(line.value, line.floor))} × the floor.`
@@ -967,6 +968,9 @@ function remainsSection(report: Report, assessed: Assessment[]): string[] {
   return lines;
 }
 
+/** A profiled load's CPU per unit summed over its layers: what the profile saw. */
+const profiledMs = (load: Figures) => Object.values(load.msPerUnit as Record<string, number>).reduce((sum, ms) => sum + ms, 0);
+
 const signed = (ms: number) => `${ms >= 0 ? '+' : '−'}${show(Math.abs(ms))}`;
 
 /** Where a route's CPU above its floor's goes, by layer, from the profile of `key` (c=1 or paced). */
@@ -975,9 +979,8 @@ function byLayer(key: ProfiledLoad['key'], unit: string): Remains {
     const ours = report.results[subject.key]?.[key];
     const floor = floorSubject && report.results[floorSubject.key]?.[key];
     if (!ours || !floor) return 'No profile of it beside its floor in this run.';
-    const profiled = (load: Figures) => Object.values(load.msPerUnit as Record<string, number>).reduce((sum, ms) => sum + ms, 0);
     const excess = layerExcess(ours.msPerUnit, floor.msPerUnit);
-    const outside = ours.processMsPerUnit - profiled(ours) - (floor.processMsPerUnit - profiled(floor));
+    const outside = ours.processMsPerUnit - profiledMs(ours) - (floor.processMsPerUnit - profiledMs(floor));
     const above = ours.processMsPerUnit - floor.processMsPerUnit;
     const features = excess.filter(({ layer }) => FEATURE_LAYERS.has(layer)).reduce((sum, { ms }) => sum + ms, 0);
     // The layers that make up most of the difference; the many small ones are summed.
@@ -1143,7 +1146,7 @@ function layerTable(report: Report, key: ProfiledLoad['key'], heading: string, w
   const profiled = report.subjects.filter((subject) => report.results[subject.key]?.[key]);
   if (profiled.length === 0) return [];
   const perUnit = (subject: string) => report.results[subject]![key].msPerUnit as Record<string, number>;
-  const total = (subject: string) => Object.values(perUnit(subject)).reduce((sum, ms) => sum + ms, 0);
+  const total = (subject: string) => profiledMs(report.results[subject]![key]);
   const lines = [
     '',
     `## ${heading}`,
