@@ -1,10 +1,10 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { ChatDelta, ChatTurn } from '@app/ai';
 import { type NewUsageRecord, UsageRecordsRepository, type UsageStatus } from '@app/persistence';
 import { costOf, type TokenUsage } from './cost.js';
 import { formatDecimal } from './money.js';
 import { type ModelPrice, PriceBook } from './price-book.service.js';
-import { estimateCompletionTokens, estimatePromptTokens, loadTokenizer } from './token-estimate.js';
+import { TokenEstimator } from './token-estimate.js';
 
 /** What a provider reported about a reply, as the strategies pass it on. */
 export type ReportedUsage = Omit<Extract<ChatDelta, { type: 'usage' }>, 'type'>;
@@ -49,17 +49,14 @@ const NOTHING_COUNTED: TokenUsage & { estimated: boolean } = { promptTokens: 0, 
  * history is whole.
  */
 @Injectable()
-export class ReplyAccounting implements OnApplicationBootstrap {
+export class ReplyAccounting {
   private readonly logger = new Logger(ReplyAccounting.name);
 
   constructor(
     private readonly prices: PriceBook,
     private readonly records: UsageRecordsRepository,
+    private readonly estimates: TokenEstimator,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await loadTokenizer();
-  }
 
   /**
    * Works out the reply's charge, and the usage record that keeps it. The record is written with the reply's row
@@ -123,7 +120,7 @@ export class ReplyAccounting implements OnApplicationBootstrap {
     }
     // A reply that failed before its first token (refused key, unreachable host) was not billed by the provider.
     if (reply.status === 'error' && reply.text.length === 0) return NOTHING_COUNTED;
-    const [promptTokens, completionTokens] = await Promise.all([estimatePromptTokens(reply.prompt), estimateCompletionTokens(reply.text)]);
+    const [promptTokens, completionTokens] = await Promise.all([this.estimates.prompt(reply.prompt), this.estimates.completion(reply.text)]);
     return { promptTokens, completionTokens, cachedPromptTokens: 0, reasoningTokens: 0, estimated: true };
   }
 

@@ -1,4 +1,6 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { ChatTurn } from '@app/ai';
+import { TokenCounter } from './token-counter.js';
 
 /**
  * Token counts for replies whose provider sent none, with OpenAI's o200k tokenizer (other providers' tokenizers
@@ -10,34 +12,31 @@ export const ESTIMATE_MAX_CHARS = 32_000;
 const TOKENS_PER_MESSAGE = 4;
 const TOKENS_TO_START_REPLY = 3;
 
-type Tokenizer = typeof import('gpt-tokenizer');
-let tokenizer: Promise<Tokenizer> | undefined;
+/** Estimates on the counter's own thread (TokenCounter): never on the event loop that streams the replies. */
+@Injectable()
+export class TokenEstimator implements OnApplicationShutdown {
+  private readonly counter = new TokenCounter();
 
-/**
- * Loads the tokenizer's tables (a second or two of work on this thread): the server does it at start-up, so
- * that the first estimate does not stall every reply streaming at that moment.
- */
-export function loadTokenizer(): Promise<Tokenizer> {
-  return (tokenizer ??= import('gpt-tokenizer'));
-}
+  /** The prompt as the provider would have counted it: every message's text, once, with the chat framing. */
+  async prompt(messages: readonly ChatTurn[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    const text = await this.countBounded(messages.map((turn) => turn.content).join('\n'));
+    return text + messages.length * TOKENS_PER_MESSAGE + TOKENS_TO_START_REPLY;
+  }
 
-async function countBounded(text: string): Promise<number> {
-  if (text.length === 0) return 0;
-  const { countTokens } = await loadTokenizer();
-  const counted = text.length > ESTIMATE_MAX_CHARS ? text.slice(0, ESTIMATE_MAX_CHARS) : text;
-  // Special-token text typed by a user (`<|endoftext|>`) is counted as the plain text it is, not refused.
-  const tokens = countTokens(counted, { disallowedSpecial: new Set() });
-  return counted.length === text.length ? tokens : Math.ceil((tokens * text.length) / counted.length);
-}
+  /** The reply's text so far. */
+  completion(text: string): Promise<number> {
+    return this.countBounded(text);
+  }
 
-/** The prompt as the provider would have counted it: every message's text, once, with the chat framing. */
-export async function estimatePromptTokens(messages: readonly ChatTurn[]): Promise<number> {
-  if (messages.length === 0) return 0;
-  const text = await countBounded(messages.map((turn) => turn.content).join('\n'));
-  return text + messages.length * TOKENS_PER_MESSAGE + TOKENS_TO_START_REPLY;
-}
+  onApplicationShutdown(): Promise<void> {
+    return this.counter.close();
+  }
 
-/** The reply's text so far. */
-export function estimateCompletionTokens(text: string): Promise<number> {
-  return countBounded(text);
+  private async countBounded(text: string): Promise<number> {
+    if (text.length === 0) return 0;
+    const counted = text.length > ESTIMATE_MAX_CHARS ? text.slice(0, ESTIMATE_MAX_CHARS) : text;
+    const tokens = await this.counter.count(counted);
+    return counted.length === text.length ? tokens : Math.ceil((tokens * text.length) / counted.length);
+  }
 }

@@ -6,6 +6,7 @@ import { AdminUsageController } from './admin-usage.controller.js';
 import { PriceBook } from './price-book.service.js';
 import { PricesService } from './prices.service.js';
 import { ReplyAccounting } from './reply-accounting.service.js';
+import { TokenEstimator } from './token-estimate.js';
 import { UsageReportService } from './usage-report.service.js';
 import { UsageController } from './usage.controller.js';
 
@@ -13,7 +14,7 @@ import { UsageController } from './usage.controller.js';
 @Module({
   imports: [AuditModule, RedisModule],
   controllers: [UsageController, AdminPricesController, AdminUsageController],
-  providers: [PriceBook, PricesService, ReplyAccounting, UsageReportService],
+  providers: [PriceBook, PricesService, ReplyAccounting, TokenEstimator, UsageReportService],
   exports: [PriceBook, ReplyAccounting],
 })
 export class UsageModule {}
