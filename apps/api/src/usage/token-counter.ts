@@ -24,17 +24,21 @@ parentPort.on('message', ({ id, text }) => {
 type Reply = { id: number; tokens: number; error?: undefined } | { id: number; error: string };
 
 /**
- * Counts tokens with OpenAI's o200k tokenizer (`gpt-tokenizer`) on one worker thread, started on the first count:
- * a process that never estimates (every provider reported its usage) never loads the tables. A worker that fails
- * or exits rejects what it was counting, and the next count starts a new one.
+ * Counts tokens with OpenAI's o200k tokenizer (`gpt-tokenizer`) on one worker thread, started by `start` or the
+ * first count. A worker that fails or exits rejects what it was counting, and the next count starts a new one.
  */
 export class TokenCounter {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, { resolve: (tokens: number) => void; reject: (error: Error) => void }>();
   private nextId = 0;
 
+  /** Starts the worker, which loads the tokenizer's tables at once, without waiting for it. */
+  start(): void {
+    this.worker ??= this.spawn();
+  }
+
   count(text: string): Promise<number> {
-    const worker = (this.worker ??= this.start());
+    const worker = (this.worker ??= this.spawn());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -48,7 +52,7 @@ export class TokenCounter {
     if (worker) await worker.terminate();
   }
 
-  private start(): Worker {
+  private spawn(): Worker {
     const tokenizer = createRequire(import.meta.url).resolve('gpt-tokenizer');
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { tokenizer } });
     // Never what keeps the process alive: shutdown does not wait for an idle counter.

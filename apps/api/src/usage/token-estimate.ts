@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ChatTurn } from '@app/ai';
 import { TokenCounter } from './token-counter.js';
 
@@ -14,8 +14,16 @@ const TOKENS_TO_START_REPLY = 3;
 
 /** Estimates on the counter's own thread (TokenCounter): never on the event loop that streams the replies. */
 @Injectable()
-export class TokenEstimator implements OnApplicationShutdown {
+export class TokenEstimator implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly counter = new TokenCounter();
+
+  /**
+   * The tables load on the counter's thread while the server starts: loaded at the first estimate instead, they made
+   * that reply's settlement half a second late, and its slot among the user's concurrent replies with it.
+   */
+  onApplicationBootstrap(): void {
+    this.counter.start();
+  }
 
   /** The prompt as the provider would have counted it: every message's text, once, with the chat framing. */
   async prompt(messages: readonly ChatTurn[]): Promise<number> {
