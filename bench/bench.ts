@@ -83,6 +83,13 @@ const HELD_LEVELS = QUICK ? [300] : [500, 1000, 1500, 2000, 3000, 4000, 5000];
 const HELD_DELTAS = QUICK ? 10 : 50;
 /** BENCH-METHOD: a level is held when the p99 gap between deltas is at most 200 ms and errors stay under 0.1 %. */
 const HELD_MAX_GAP_P99_MS = 200;
+const isHeld = (failed: number, streams: number, gapP99Ms: number) => failed / streams < 0.001 && gapP99Ms <= HELD_MAX_GAP_P99_MS;
+/**
+ * Trials of each held level, subjects interleaved, judged on their median p99 gap (BENCH-METHOD: medians of several
+ * rounds). One trial's verdict is a coin flip near a gateway's limit: with 1,000 streams open, three pauses of the
+ * event loop over 200 ms put 1 % of the gaps over it, and single-trial runs of the same build held 500 and 1,500.
+ */
+const HELD_TRIALS = QUICK ? 1 : 3;
 /**
  * The gateway under test gets core 1 to itself; the fake upstream and the load client share core 0, so a
  * gateway's figures are not set by how the scheduler shares the cores with the harness.
@@ -685,7 +692,7 @@ async function holdStreams(server: Server | undefined, through: Target, level: n
   return {
     streams: level,
     paceMs: pace,
-    held: failed.length / level < 0.001 && gapP99 <= HELD_MAX_GAP_P99_MS,
+    held: isHeld(failed.length, level, gapP99),
     failed: failed.length,
     gapP99Ms: round(gapP99),
     worstGapMs: round(allGaps.reduce((worst, gap) => Math.max(worst, gap), 0)),
@@ -759,13 +766,16 @@ async function heldStreams(subjects: Subject[], results: Map<string, Figures>) {
   let holding = subjects;
   for (const level of HELD_LEVELS) {
     if (holding.length === 0) break;
-    for (const subject of holding) {
-      log(`${level} open streams at 10 deltas/s, ${subject.label}`);
-      await openSessions(subject, subject.server, level);
-      const result = await holdStreams(subject.server, target(subject, HELD_DELTAS, HELD_PACE_MS), level, HELD_DELTAS, HELD_PACE_MS);
-      ((results.get(subject.key)!.held ??= []) as unknown[]).push(result);
-      await sleep(1000);
+    const trials = new Map<Subject, HeldTrial[]>(holding.map((subject) => [subject, []]));
+    for (let trial = 1; trial <= HELD_TRIALS; trial++) {
+      for (const subject of holding) {
+        log(`${level} open streams at 10 deltas/s, ${subject.label}${HELD_TRIALS > 1 ? `, trial ${trial} of ${HELD_TRIALS}` : ''}`);
+        await openSessions(subject, subject.server, level);
+        trials.get(subject)!.push(await holdStreams(subject.server, target(subject, HELD_DELTAS, HELD_PACE_MS), level, HELD_DELTAS, HELD_PACE_MS));
+        await sleep(1000);
+      }
     }
+    for (const subject of holding) ((results.get(subject.key)!.held ??= []) as unknown[]).push(medianTrial(trials.get(subject)!));
     const heldHere = (subject: Subject) => (results.get(subject.key)!.held as { held: boolean }[]).at(-1)!.held;
     if (!heldHere(direct)) {
       for (const subject of holding) {
@@ -775,6 +785,36 @@ async function heldStreams(subjects: Subject[], results: Map<string, Figures>) {
     }
     holding = holding.filter(heldHere);
   }
+}
+
+type HeldTrial = Awaited<ReturnType<typeof holdStreams>>;
+
+/**
+ * A level's trials as one: the median of each figure, every failure counted, held by the same rule on those; the
+ * trials' own p99 gaps are kept for the report.
+ */
+function medianTrial(trials: HeldTrial[]): HeldTrial & { trialGapP99Ms?: number[] } {
+  if (trials.length === 1) return trials[0]!;
+  const middle = (pick: (trial: HeldTrial) => number | undefined) => {
+    const values = trials.map(pick).filter((value): value is number => value !== undefined);
+    return values.length ? round(median(values)) : undefined;
+  };
+  const { streams } = trials[0]!;
+  const failed = trials.reduce((sum, trial) => sum + trial.failed, 0);
+  const gapP99Ms = middle((trial) => trial.gapP99Ms)!;
+  return {
+    ...trials[0]!,
+    held: isHeld(failed, streams * trials.length, gapP99Ms),
+    failed,
+    gapP99Ms,
+    worstGapMs: Math.max(...trials.map((trial) => trial.worstGapMs)),
+    rssPerStreamKiB: middle((trial) => trial.rssPerStreamKiB),
+    cpuMsPer1000Deltas: middle((trial) => trial.cpuMsPer1000Deltas),
+    cpuPerUpstreamCpu: middle((trial) => trial.cpuPerUpstreamCpu),
+    gatewayBusyPercent: middle((trial) => trial.gatewayBusyPercent),
+    firstError: trials.find((trial) => trial.firstError)?.firstError,
+    trialGapP99Ms: trials.map((trial) => trial.gapP99Ms),
+  };
 }
 
 /** The held column of a level: whether it was held, and whether it counts; a memory row is not a held level. */
@@ -1122,20 +1162,20 @@ function markdown(report: Report): string {
     '',
     `## Open streams and memory per stream (held: every delta arrives, errors under 0.1 %, p99 gap between deltas at most ${HELD_MAX_GAP_P99_MS} ms)`,
     '',
-    '| subject | streams | pace (ms) | held | failed | p99 gap (ms) | worst gap (ms) | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of its core) |',
+    '| subject | streams | pace (ms) | held | failed | p99 gap (ms; each trial’s in brackets) | worst gap (ms) | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of its core) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const subject of subjects) {
     const own = figures(subject.key);
     for (const level of [...(own.held ?? []), ...(own.memory ? [own.memory] : [])]) {
       lines.push(
-        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${heldCell(level)} | ${level.failed} | ${level.gapP99Ms} | ${level.worstGapMs} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} |`,
+        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${heldCell(level)} | ${level.failed} | ${level.gapP99Ms}${level.trialGapP99Ms ? ` (${level.trialGapP99Ms.join(', ')})` : ''} | ${level.worstGapMs} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} |`,
       );
     }
   }
   lines.push(
     '',
-    `RSS per stream rows (pace 1000 ms) are measured first in each process, after 200 warm-up requests (the full run starts a gateway of ours for each route after the first; the quick run measures its native route only), ${MEMORY_STREAMS} streams of ${MEMORY_DELTAS} deltas a second apart, as its peak RSS during the level minus its RSS before. Held levels use ${HELD_DELTAS} deltas every ${HELD_PACE_MS} ms, starts spread over half a stream; direct's level is bounded by the load client's core, not a gateway, and a level direct does not hold counts for no subject. Portkey sleeps 25 ms before the first event of every streamed reply (its \`src/handlers/streamHandler.ts\`), so its latency at c=1 is no bar; latency is judged against the relay.`,
+    `RSS per stream rows (pace 1000 ms) are measured first in each process, after 200 warm-up requests (the full run starts a gateway of ours for each route after the first; the quick run measures its native route only), ${MEMORY_STREAMS} streams of ${MEMORY_DELTAS} deltas a second apart, as its peak RSS during the level minus its RSS before. Held levels use ${HELD_DELTAS} deltas every ${HELD_PACE_MS} ms, starts spread over half a stream, ${HELD_TRIALS === 1 ? 'one trial' : `${HELD_TRIALS} trials of each, subjects interleaved, judged on their median p99 gap (the CPU, memory and busy figures are medians too; failed counts every trial's)`}; direct's level is bounded by the load client's core, not a gateway, and a level direct does not hold counts for no subject. Portkey sleeps 25 ms before the first event of every streamed reply (its \`src/handlers/streamHandler.ts\`), so its latency at c=1 is no bar; latency is judged against the relay.`,
     '',
   );
   return lines.join('\n');
