@@ -40,6 +40,8 @@ export class TokenCounter {
   count(text: string): Promise<number> {
     const worker = (this.worker ??= this.spawn());
     const id = this.nextId++;
+    // Referenced while a count is waiting (a reply's settlement is, even in shutdown), never when idle.
+    if (this.pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, text });
@@ -55,11 +57,12 @@ export class TokenCounter {
   private spawn(): Worker {
     const tokenizer = createRequire(import.meta.url).resolve('gpt-tokenizer');
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { tokenizer } });
-    // Never what keeps the process alive: shutdown does not wait for an idle counter.
+    // An idle counter never keeps the process alive.
     worker.unref();
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
       if (reply.error === undefined) waiting?.resolve(reply.tokens);
       else waiting?.reject(new Error(`Token count failed: ${reply.error}`));
     });
