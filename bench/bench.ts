@@ -13,6 +13,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
+import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
 import { agent, gaps, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -681,8 +682,16 @@ async function holdStreams(server: Server | undefined, through: Target, level: n
   const cpu = pid ? cpuSince(pid, fakeUpstream!.pid!) : undefined;
   const startedAt = performance.now();
   let peak = baseline;
-  const sampler = pid ? setInterval(() => (peak = Math.max(peak, processStats(pid).rss)), 100) : undefined;
-  const runs = await runStreams(through, level, level, (deltas * pace) / 2);
+  const busy: CpuSample[] = [];
+  const sampler = pid
+    ? setInterval(() => {
+        const stats = processStats(pid);
+        peak = Math.max(peak, stats.rss);
+        busy.push({ at: performance.now() - startedAt, cpuMs: stats.cpuMs });
+      }, 100)
+    : undefined;
+  const rampMs = (deltas * pace) / 2;
+  const runs = await runStreams(through, level, level, rampMs);
   clearInterval(sampler);
   const [cpuMs, upstreamCpuMs] = cpu ? (cpu() as [number, number]) : [];
   const relayed = relayedDeltas(runs);
@@ -700,6 +709,8 @@ async function holdStreams(server: Server | undefined, through: Target, level: n
     cpuMsPer1000Deltas: cpuMs === undefined ? undefined : round((cpuMs / relayed) * 1000),
     cpuPerUpstreamCpu: cpuMs === undefined ? undefined : perUpstreamCpu(cpuMs, upstreamCpuMs!),
     gatewayBusyPercent: cpuMs === undefined ? undefined : round((cpuMs / (performance.now() - startedAt)) * 100, 0),
+    ...(pid && busiest(busy)),
+    rampMs,
     firstError: failed[0]?.error,
   };
 }
@@ -812,6 +823,8 @@ function medianTrial(trials: HeldTrial[]): HeldTrial & { trialGapP99Ms?: number[
     cpuMsPer1000Deltas: middle((trial) => trial.cpuMsPer1000Deltas),
     cpuPerUpstreamCpu: middle((trial) => trial.cpuPerUpstreamCpu),
     gatewayBusyPercent: middle((trial) => trial.gatewayBusyPercent),
+    gatewayPeakBusyPercent: middle((trial) => trial.gatewayPeakBusyPercent),
+    gatewayPeakAtMs: middle((trial) => trial.gatewayPeakAtMs),
     firstError: trials.find((trial) => trial.firstError)?.firstError,
     trialGapP99Ms: trials.map((trial) => trial.gapP99Ms),
   };
@@ -1057,18 +1070,47 @@ function coreAtPeak(level: number): Remains {
   };
 }
 
+/** A held level's busiest half second, and when it came; the arrivals end at `rampMs`. */
+function peakCell(level: { gatewayPeakBusyPercent?: number; gatewayPeakAtMs?: number }): string {
+  if (level.gatewayPeakBusyPercent === undefined) return '—';
+  return `${level.gatewayPeakBusyPercent} (${show(round(level.gatewayPeakAtMs! / 1000, 1))})`;
+}
+
+/** A held level's busiest half second at or over this share of the core: the core was full then. */
+const FULL_CORE_PERCENT = 95;
+
 /** Open streams held: the first level the route did not hold, and how busy its core was there. */
 function heldLevel({ subject }: Assessment, report: Report): string {
-  const levels = (report.results[subject.key]?.held ?? []) as { streams: number; held: boolean; clientBound?: boolean; gapP99Ms: number; failed: number; gatewayBusyPercent?: number; cpuMsPer1000Deltas?: number }[];
+  const levels = (report.results[subject.key]?.held ?? []) as {
+    streams: number;
+    held: boolean;
+    clientBound?: boolean;
+    gapP99Ms: number;
+    failed: number;
+    gatewayBusyPercent?: number;
+    gatewayPeakBusyPercent?: number;
+    gatewayPeakAtMs?: number;
+    rampMs?: number;
+    cpuMsPer1000Deltas?: number;
+  }[];
   const lost = levels.find((level) => !level.held && !level.clientBound);
   if (!lost) return 'It held every level the load client could measure.';
   const busy = lost.gatewayBusyPercent ?? 0;
-  return (
-    `The first level it did not hold: ${lost.streams.toLocaleString('en')} streams (${((lost.streams * 1000) / HELD_PACE_MS).toLocaleString('en')} deltas a second), p99 gap ${show(lost.gapP99Ms)} ms, ${lost.failed} failed, its core ${busy} % busy at ${show(lost.cpuMsPer1000Deltas)} ms per 1,000 deltas. ` +
-    (busy >= 90
-      ? 'Its core was full: what remains is the CPU per delta.'
-      : 'Its core was not full on average (the ramp included): the long gaps are moments the event loop stood still, such as the collector’s pauses (bench/README.md, “Open streams held: pauses, not a full core”).')
-  );
+  const peak = lost.gatewayPeakBusyPercent;
+  const lostLevel = `The first level it did not hold: ${lost.streams.toLocaleString('en')} streams (${((lost.streams * 1000) / HELD_PACE_MS).toLocaleString('en')} deltas a second), p99 gap ${show(lost.gapP99Ms)} ms, ${lost.failed} failed, its core ${busy} % busy at ${show(lost.cpuMsPer1000Deltas)} ms per 1,000 deltas`;
+  if (busy >= 90) return `${lostLevel}. Its core was full: what remains is the CPU per delta.`;
+  if (peak !== undefined && peak >= FULL_CORE_PERCENT) {
+    const at = lost.gatewayPeakAtMs!;
+    const when =
+      at <= lost.rampMs! + BUSY_WINDOW_MS / 2
+        ? 'while streams were still arriving, their set-ups on top of the deltas of those already open'
+        : 'with every stream open';
+    return (
+      `${lostLevel} on average, but ${peak} % in its busiest half second, ${show(round(at / 1000, 1))} s into the level (the last streams arrive at ${show(round(lost.rampMs! / 1000, 1))} s), ${when}: ` +
+      'the core was full then, and deltas queued. What remains is the CPU per request and per delta (their rows).'
+    );
+  }
+  return `${lostLevel}${peak === undefined ? '' : ` (${peak} % in its busiest half second)`}. Its core was not full: the long gaps are moments the event loop stood still, such as the collector’s pauses (bench/README.md, “Open streams held: pauses, and a full core at the arrivals' end”).`;
 }
 
 interface Report {
@@ -1162,14 +1204,14 @@ function markdown(report: Report): string {
     '',
     `## Open streams and memory per stream (held: every delta arrives, errors under 0.1 %, p99 gap between deltas at most ${HELD_MAX_GAP_P99_MS} ms)`,
     '',
-    '| subject | streams | pace (ms) | held | failed | p99 gap (ms; each trial’s in brackets) | worst gap (ms) | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of its core) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| subject | streams | pace (ms) | held | failed | p99 gap (ms; each trial’s in brackets) | worst gap (ms) | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of its core) | busiest 0.5 s (% of its core; when, s into the level) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const subject of subjects) {
     const own = figures(subject.key);
     for (const level of [...(own.held ?? []), ...(own.memory ? [own.memory] : [])]) {
       lines.push(
-        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${heldCell(level)} | ${level.failed} | ${level.gapP99Ms}${level.trialGapP99Ms ? ` (${level.trialGapP99Ms.join(', ')})` : ''} | ${level.worstGapMs} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} |`,
+        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${heldCell(level)} | ${level.failed} | ${level.gapP99Ms}${level.trialGapP99Ms ? ` (${level.trialGapP99Ms.join(', ')})` : ''} | ${level.worstGapMs} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} | ${peakCell(level)} |`,
       );
     }
   }
