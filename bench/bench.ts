@@ -1071,7 +1071,7 @@ function coreAtPeak(level: number): Remains {
 }
 
 /** A held level's busiest half second, and when it came; the arrivals end at `rampMs`. */
-function peakCell(level: { gatewayPeakBusyPercent?: number; gatewayPeakAtMs?: number }): string {
+function peakCell(level: Partial<Pick<HeldTrial, 'gatewayPeakBusyPercent' | 'gatewayPeakAtMs'>>): string {
   if (level.gatewayPeakBusyPercent === undefined) return '—';
   return `${level.gatewayPeakBusyPercent} (${show(round(level.gatewayPeakAtMs! / 1000, 1))})`;
 }
@@ -1081,18 +1081,7 @@ const FULL_CORE_PERCENT = 95;
 
 /** Open streams held: the first level the route did not hold, and how busy its core was there. */
 function heldLevel({ subject }: Assessment, report: Report): string {
-  const levels = (report.results[subject.key]?.held ?? []) as {
-    streams: number;
-    held: boolean;
-    clientBound?: boolean;
-    gapP99Ms: number;
-    failed: number;
-    gatewayBusyPercent?: number;
-    gatewayPeakBusyPercent?: number;
-    gatewayPeakAtMs?: number;
-    rampMs?: number;
-    cpuMsPer1000Deltas?: number;
-  }[];
+  const levels = (report.results[subject.key]?.held ?? []) as (HeldTrial & { clientBound?: boolean })[];
   const lost = levels.find((level) => !level.held && !level.clientBound);
   if (!lost) return 'It held every level the load client could measure.';
   const busy = lost.gatewayBusyPercent ?? 0;
@@ -1102,11 +1091,11 @@ function heldLevel({ subject }: Assessment, report: Report): string {
   if (peak !== undefined && peak >= FULL_CORE_PERCENT) {
     const at = lost.gatewayPeakAtMs!;
     const when =
-      at <= lost.rampMs! + BUSY_WINDOW_MS / 2
+      at <= lost.rampMs + BUSY_WINDOW_MS / 2
         ? 'while streams were still arriving, their set-ups on top of the deltas of those already open'
         : 'with every stream open';
     return (
-      `${lostLevel} on average, but ${peak} % in its busiest half second, ${show(round(at / 1000, 1))} s into the level (the last streams arrive at ${show(round(lost.rampMs! / 1000, 1))} s), ${when}: ` +
+      `${lostLevel} on average, but ${peak} % in its busiest half second, ${show(round(at / 1000, 1))} s into the level (the last streams arrive at ${show(round(lost.rampMs / 1000, 1))} s), ${when}: ` +
       'the core was full then, and deltas queued. What remains is the CPU per request and per delta (their rows).'
     );
   }
