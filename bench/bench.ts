@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
+import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
 import { agent, gaps, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
 
@@ -83,16 +84,6 @@ const MEMORY_DELTAS = QUICK ? 4 : 10;
 const HELD_PACE_MS = 100;
 const HELD_LEVELS = QUICK ? [300] : [500, 1000, 1500, 2000, 3000, 4000, 5000];
 const HELD_DELTAS = QUICK ? 10 : 50;
-/**
- * BENCH-METHOD: a level is held when the p99 gap between deltas is at most 200 ms, errors stay under 0.1 % and the
- * streams were open together: at least this share of them delivering at one moment. A gateway that queues new
- * streams (seconds to their first delta) starts some after others have ended, and would otherwise "hold" a level
- * it never had open; in a run on a loaded machine a stored floor held 3,000 streams on 52 % of its core so.
- */
-const HELD_MAX_GAP_P99_MS = 200;
-const HELD_MIN_OPEN_SHARE = 0.9;
-const isHeld = (failed: number, streams: number, gapP99Ms: number, openTogether: number) =>
-  failed / streams < 0.001 && gapP99Ms <= HELD_MAX_GAP_P99_MS && openTogether >= HELD_MIN_OPEN_SHARE * streams;
 /**
  * Trials of each held level, subjects interleaved, judged on their median p99 gap (BENCH-METHOD: medians of several
  * rounds). One trial's verdict is a coin flip near a gateway's limit: with 1,000 streams open, three pauses of the
@@ -711,7 +702,7 @@ async function holdStreams(server: Server | undefined, through: Target, level: n
   return {
     streams: level,
     paceMs: pace,
-    held: isHeld(failed.length, level, gapP99, openTogether),
+    held: isHeld({ streams: level, failed: failed.length, gapP99Ms: gapP99, openTogether }),
     failed: failed.length,
     gapP99Ms: round(gapP99),
     worstGapMs: round(allGaps.reduce((worst, gap) => Math.max(worst, gap), 0)),
@@ -828,7 +819,7 @@ function medianTrial(trials: HeldTrial[]): HeldTrial & { trialGapP99Ms?: number[
   const openTogether = Math.round(median(trials.map((trial) => trial.openTogether)));
   return {
     ...trials[0]!,
-    held: isHeld(failed, streams * trials.length, gapP99Ms, openTogether),
+    held: isHeld({ streams, failed, gapP99Ms, openTogether }, trials.length),
     openTogether,
     ttftP99Ms: middle((trial) => trial.ttftP99Ms)!,
     failed,
@@ -1102,8 +1093,7 @@ function heldLevel({ subject }: Assessment, report: Report): string {
   const busy = lost.gatewayBusyPercent ?? 0;
   const peak = lost.gatewayPeakBusyPercent;
   const lostLevel = `The first level it did not hold: ${lost.streams.toLocaleString('en')} streams (${((lost.streams * 1000) / HELD_PACE_MS).toLocaleString('en')} deltas a second), p99 gap ${show(lost.gapP99Ms)} ms, TTFT p99 ${show(lost.ttftP99Ms)} ms, at most ${show(lost.openTogether)} open together, ${lost.failed} failed, its core ${busy} % busy at ${show(lost.cpuMsPer1000Deltas)} ms per 1,000 deltas`;
-  const trials = lost.trialGapP99Ms?.length ?? 1;
-  if (isHeld(lost.failed, lost.streams * trials, lost.gapP99Ms, lost.streams)) {
+  if (isHeld({ ...lost, openTogether: lost.streams }, lost.trialGapP99Ms?.length)) {
     return `${lostLevel}. Its deltas kept pace, but its streams were not open together: later ones waited for their first delta while earlier ones ended. What remains is what a stream waits for before its first delta: its set-up (the CPU per request row) and, on our chat route, the turn's statements (the one-delta reply row).`;
   }
   if (busy >= 90) return `${lostLevel}. Its core was full: what remains is the CPU per delta.`;
