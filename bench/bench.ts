@@ -816,7 +816,7 @@ function medianTrial(trials: HeldTrial[]): HeldTrial & { trialGapP99Ms?: number[
   const { streams } = trials[0]!;
   const failed = trials.reduce((sum, trial) => sum + trial.failed, 0);
   const gapP99Ms = middle((trial) => trial.gapP99Ms)!;
-  const openTogether = Math.round(median(trials.map((trial) => trial.openTogether)));
+  const openTogether = middle((trial) => trial.openTogether)!;
   return {
     ...trials[0]!,
     held: isHeld({ streams, failed, gapP99Ms, openTogether }, trials.length),
@@ -1087,13 +1087,13 @@ const FULL_CORE_PERCENT = 95;
 
 /** Open streams held: the first level the route did not hold, and how busy its core was there. */
 function heldLevel({ subject }: Assessment, report: Report): string {
-  const levels = (report.results[subject.key]?.held ?? []) as (ReturnType<typeof medianTrial> & { clientBound?: boolean })[];
+  const levels = (report.results[subject.key]?.held ?? []) as (HeldTrial & { clientBound?: boolean })[];
   const lost = levels.find((level) => !level.held && !level.clientBound);
   if (!lost) return 'It held every level the load client could measure.';
   const busy = lost.gatewayBusyPercent ?? 0;
   const peak = lost.gatewayPeakBusyPercent;
   const lostLevel = `The first level it did not hold: ${lost.streams.toLocaleString('en')} streams (${((lost.streams * 1000) / HELD_PACE_MS).toLocaleString('en')} deltas a second), p99 gap ${show(lost.gapP99Ms)} ms, TTFT p99 ${show(lost.ttftP99Ms)} ms, at most ${show(lost.openTogether)} open together, ${lost.failed} failed, its core ${busy} % busy at ${show(lost.cpuMsPer1000Deltas)} ms per 1,000 deltas`;
-  if (isHeld({ ...lost, openTogether: lost.streams }, lost.trialGapP99Ms?.length)) {
+  if (isHeld({ ...lost, openTogether: lost.streams }, HELD_TRIALS)) {
     return `${lostLevel}. Its deltas kept pace, but its streams were not open together: later ones waited for their first delta while earlier ones ended. What remains is what a stream waits for before its first delta: its set-up (the CPU per request row) and, on our chat route, the turn's statements (the one-delta reply row).`;
   }
   if (busy >= 90) return `${lostLevel}. Its core was full: what remains is the CPU per delta.`;

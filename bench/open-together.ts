@@ -1,10 +1,8 @@
 import type { StreamTiming } from './sse-load.js';
 
 /**
- * The most streams delivering at one moment: each counts from its first delta to its last. A held level means
- * that many streams open together (BENCH-METHOD: the highest concurrency sustained); a gateway that queues new
- * streams for seconds before their first delta starts some after others have ended, and holds fewer at once than
- * the level it was sent.
+ * The most streams delivering at one moment, each counted from its first delta to its last: how many of a held
+ * level's streams were open together (`HELD_MIN_OPEN_SHARE` in `held-level.ts` says why that matters).
  */
 export function mostOpenTogether(runs: readonly StreamTiming[]): number {
   const edges: [at: number, change: 1 | -1][] = [];
