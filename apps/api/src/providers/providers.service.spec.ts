@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { parseAuthConfig, SecretCipher } from '@app/common';
 import { AuditEventsRepository, ProviderConnectionsRepository, ProviderCredentialsRepository, UsersRepository } from '@app/persistence';
@@ -44,6 +44,24 @@ describe('ProvidersService (PGlite)', () => {
   it('keeps the saved key when settings are saved again without one', async () => {
     await providers.upsert(bed.userId, 'openai', { baseUrl }, origin);
     expect((await providers.resolveEndpoint(bed.userId, 'openai')).apiKey).toBe(FAKE_KEY);
+  });
+
+  it('unseals a key once for the turns of the next minute, and uses a newly saved key at once', async () => {
+    const cipher = bed.module.get(SecretCipher);
+    const decrypt = jest.spyOn(cipher, 'decrypt');
+    try {
+      await providers.upsert(bed.userId, 'deepseek', { apiKey: 'first-key', baseUrl: `${bed.fake.url}${FAKE_BASE_PATHS.openai}` }, origin);
+      expect((await providers.resolveEndpoint(bed.userId, 'deepseek')).apiKey).toBe('first-key');
+      expect((await providers.resolveEndpoint(bed.userId, 'deepseek')).apiKey).toBe('first-key');
+      expect(decrypt).toHaveBeenCalledTimes(1);
+
+      await providers.upsert(bed.userId, 'deepseek', { apiKey: 'second-key' }, origin);
+      expect((await providers.resolveEndpoint(bed.userId, 'deepseek')).apiKey).toBe('second-key');
+      expect(decrypt).toHaveBeenCalledTimes(2);
+    } finally {
+      decrypt.mockRestore();
+      await providers.remove(bed.userId, 'deepseek', origin);
+    }
   });
 
   it('refuses what cannot work before saving it: no key, no base URL where one is needed, a private address', async () => {

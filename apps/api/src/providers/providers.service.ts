@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { getProviderInfo, PROVIDER_IDS, type ProviderId, type ProviderInfo, UpstreamHttpClient } from '@app/ai';
-import { AppError, connectionsConfig, SecretCipher } from '@app/common';
+import { AppError, connectionsConfig, ExpiringMap, SecretCipher } from '@app/common';
 import {
   type ProviderConnectionEntity,
   ProviderConnectionsRepository,
@@ -37,11 +37,22 @@ export interface ResolvedEndpoint {
 /** How the caller can reach a provider: own key, an organisation connection, no key needed, or not at all. */
 export type ProviderAccess = 'own_key' | 'organisation' | 'keyless' | null;
 
+/** How long, and for how many keys, an unsealed key is kept after a turn used it: as long as the credential cache keeps its row. */
+const UNSEALED_TTL_MS = 60_000;
+const UNSEALED_MAX_ENTRIES = 10_000;
+
 @Injectable()
 export class ProvidersService {
   private readonly logger = new Logger(ProvidersService.name);
   /** Per provider, the turn count that spreads turns over several connections serving the same model. */
   private readonly turns = new Map<string, number>();
+  /**
+   * Keys recent turns used, by their sealed form: unsealing (AES-GCM's key set-up on every call) was the largest
+   * single function of a turn's own work in the bench's profile of /v1 turns. Kept unsealed in memory for a minute:
+   * sealed, they protected nothing there, since this process holds ENCRYPTION_KEY beside them. A saved or re-sealed
+   * key has a new sealed form (a new IV), so nothing here is ever stale.
+   */
+  private readonly unsealed = new ExpiringMap<string, string>(UNSEALED_MAX_ENTRIES);
 
   constructor(
     private readonly credentials: ProviderCredentialsRepository,
@@ -170,11 +181,16 @@ export class ProvidersService {
   }
 
   private unseal(sealed: string, whose: string): string {
+    const known = this.unsealed.get(sealed);
+    if (known !== undefined) return known;
+    let apiKey: string;
     try {
-      return this.cipher.decrypt(sealed);
+      apiKey = this.cipher.decrypt(sealed);
     } catch {
       throw new AppError('CREDENTIAL_UNREADABLE', `${whose} was sealed with a retired encryption key: save it again`);
     }
+    this.unsealed.set(sealed, apiKey, Date.now() + UNSEALED_TTL_MS);
+    return apiKey;
   }
 
   /** Key rotation happens on use: a key sealed with a retired ENCRYPTION_KEY is sealed again with the current one. */
