@@ -52,6 +52,9 @@ import { UsageModule } from './usage/usage.module.js';
     // Guards run in registration order: authentication first, so throttling can key on the user.
     AuthModule,
     ThrottlingModule,
+    // Express tries routes in the order they were registered, ninety of them: the streaming routes first.
+    OpenAiModule,
+    ChatModule,
     OidcModule,
     ProvidersModule,
     SessionsModule,
@@ -63,9 +66,7 @@ import { UsageModule } from './usage/usage.module.js';
     SharingModule,
     TransferModule,
     GenerationsModule,
-    ChatModule,
     HealthModule,
-    OpenAiModule,
     MessagingModule,
     RetentionModule,
     AdminModule,
