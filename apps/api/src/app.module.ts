@@ -52,7 +52,8 @@ import { UsageModule } from './usage/usage.module.js';
     // Guards run in registration order: authentication first, so throttling can key on the user.
     AuthModule,
     ThrottlingModule,
-    // Express tries routes in the order they were registered, ninety of them: the streaming routes first.
+    // Express tries a request against its router layers one by one (about 120) in the order they were registered:
+    // the streaming routes first.
     OpenAiModule,
     ChatModule,
     OidcModule,

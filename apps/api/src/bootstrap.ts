@@ -9,7 +9,7 @@ import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } 
 import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoRoot } from 'pino';
-import { AllExceptionsFilter, appConfig, checkJsonLimits, type JsonLimits, inputPipes, validateConfig } from '@app/common';
+import { AllExceptionsFilter, appConfig, cacheValidationMetadata, checkJsonLimits, type JsonLimits, inputPipes, validateConfig } from '@app/common';
 import { AppModule } from './app.module.js';
 import { IMPORT_PATH } from './transfer/transfer.controller.js';
 import { coalescePipedWrites } from './http/coalesced-writes.js';
@@ -65,6 +65,7 @@ function configure(app: NestExpressApplication): void {
   app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalFilters(new AllExceptionsFilter(v1ShapeBeforeRouting));
   app.useGlobalPipes(...inputPipes());
+  cacheValidationMetadata();
   if (config.apiDocs) setUpSwagger(app);
   answerProtocolErrorsInJson(app.getHttpServer() as Server);
 }

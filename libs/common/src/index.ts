@@ -9,4 +9,5 @@ export * from './cache/read-through-cache.js';
 export * from './input/json-limits.js';
 export * from './input/well-formed-text.pipe.js';
 export * from './input/input-pipes.js';
+export * from './input/validation-metadata.cache.js';
 export * from './errors/database-error-code.js';
