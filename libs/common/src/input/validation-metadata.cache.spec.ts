@@ -7,8 +7,9 @@ type Storage = ReturnType<typeof getMetadataStorage>;
 /** A storage whose lookup is counted: what the cache saves is calls to it. */
 function countedStorage() {
   const lookUp = jest.fn((target: unknown, _schema: string, _always: boolean, _strictGroups: boolean, groups?: string[]) => [{ target, groups }]);
-  const storage = { getTargetValidationMetadatas: lookUp } as unknown as Storage;
-  return { storage, lookUp };
+  const group = jest.fn((metadatas: unknown[]) => ({ name: metadatas }));
+  const storage = { getTargetValidationMetadatas: lookUp, groupByPropertyName: group } as unknown as Storage;
+  return { storage, lookUp, group };
 }
 
 class Base {
@@ -38,6 +39,18 @@ describe('cacheValidationMetadata', () => {
     storage.getTargetValidationMetadatas(Derived, '', false, true);
     storage.getTargetValidationMetadatas(Base, '', false, false);
     expect(lookUp).toHaveBeenCalledTimes(5);
+  });
+
+  it('groups each looked-up answer by property once', () => {
+    const { storage, group } = countedStorage();
+    cacheValidationMetadata(storage);
+    const derived = storage.getTargetValidationMetadatas(Derived, '', false, false);
+    const grouped = storage.groupByPropertyName(derived);
+    expect(storage.groupByPropertyName(storage.getTargetValidationMetadatas(Derived, '', false, false))).toBe(grouped);
+    expect(group).toHaveBeenCalledTimes(1);
+
+    expect(storage.groupByPropertyName(storage.getTargetValidationMetadatas(Base, '', false, false))).not.toBe(grouped);
+    expect(group).toHaveBeenCalledTimes(2);
   });
 
   it('passes a target with no constructor to key on straight through', () => {
