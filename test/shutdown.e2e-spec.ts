@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { registerUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
-import { readStream, type StreamResult } from './helpers/sse-client.js';
+import { readStream } from './helpers/sse-client.js';
 import { bootTestApp } from './helpers/test-app.js';
 import { useRestartBench } from './helpers/restart-bench.js';
 
@@ -22,21 +22,26 @@ describe('graceful shutdown (e2e)', () => {
     await configureFakeProvider(api, user, 'openai', bench.fake.url);
 
     const started: Promise<void>[] = [];
-    const streams: Promise<StreamResult>[] = [];
-    for (let i = 0; i < 50; i++) {
+    /** A stream read to its end, `started` told once its first delta (native: `message`; /v1: any event) arrives. */
+    const open = (path: string, body: object, isDelta: (event: { event: string }) => boolean) => {
       let markStarted!: () => void;
       started.push(new Promise((resolve) => (markStarted = resolve)));
-      streams.push(
-        readStream(`${api.url}/api/chat/stream`, {
-          token: user.token,
-          body: { message: `stream ${i}`, provider: 'openai', model: i % 2 === 0 ? SHORT : LONG },
-          until: (event) => {
-            if (event.event === 'message') markStarted();
-            return false;
-          },
-        }),
-      );
-    }
+      return readStream(`${api.url}${path}`, {
+        token: user.token,
+        body,
+        until: (event) => {
+          if (isDelta(event)) markStarted();
+          return false;
+        },
+      });
+    };
+    const streams = Array.from({ length: 50 }, (_, i) =>
+      open('/api/chat/stream', { message: `stream ${i}`, provider: 'openai', model: i % 2 === 0 ? SHORT : LONG }, (event) => event.event === 'message'),
+    );
+    // /v1 turns that are not stored: their usage records wait to be written together (UsageRecordBatcher).
+    const unstored = Array.from({ length: 4 }, (_, i) =>
+      open('/v1/chat/completions', { model: `openai/${LONG}`, stream: true, store: false, messages: [{ role: 'user', content: `unstored ${i}` }] }, () => true),
+    );
     await Promise.all(started);
     const exitCode = api.stop('SIGTERM');
     // No new connection is accepted any more, well within the grace period (the long replies run for 20 s): polled,
@@ -50,6 +55,7 @@ describe('graceful shutdown (e2e)', () => {
     await eventually(async () => expect(await attempt()).toBe('ECONNREFUSED'), 1500);
 
     const results = await Promise.all(streams);
+    await Promise.all(unstored);
     expect(await exitCode).toBe(0);
     expect(api.output()).not.toContain('Exited the environment');
     const short = results.filter((_, i) => i % 2 === 0);
@@ -73,6 +79,11 @@ describe('graceful shutdown (e2e)', () => {
           expect(reply.content.length).toBeGreaterThan(0);
         }
       }
+      // Every reply is counted: the unstored ones' records were written before the process exited.
+      const { body: report } = await again.http().get('/api/usage?groupBy=model').set(auth).expect(200);
+      expect(report.rows).toEqual(
+        expect.arrayContaining([expect.objectContaining({ key: `openai/${SHORT}`, replies: 25 }), expect.objectContaining({ key: `openai/${LONG}`, replies: 25 + 4 })]),
+      );
     } finally {
       await again.close({ dropDatabase: false });
     }

@@ -205,13 +205,16 @@ describe('usage and cost: prices, what each reply used and cost, reports (e2e)',
 
       const key = (await api.http().post('/api/keys').set(user.auth).send({ name: 'off the record' }).expect(201)).body.key as string;
       const client = new OpenAI({ apiKey: key, baseURL: `${api.url}/v1`, maxRetries: 0 });
-      const completion = await client.chat.completions.create({ model: 'anthropic/priced:deltas=5', messages: [{ role: 'user', content: 'not stored' }], store: false });
-      expect(completion.choices[0]!.message.content).toBe(replyText(5));
+      // Three at once: their records are written together (UsageRecordBatcher), and the report waits for them.
+      const completions = await Promise.all(
+        [1, 2, 3].map(() => client.chat.completions.create({ model: 'anthropic/priced:deltas=5', messages: [{ role: 'user', content: 'not stored' }], store: false })),
+      );
+      expect(completions.map((completion) => completion.choices[0]!.message.content)).toEqual([replyText(5), replyText(5), replyText(5)]);
       expect((await api.http().get('/api/chat/sessions').set(user.auth).expect(200)).body.sessions).toEqual([]);
 
       const report = (await api.http().get('/api/usage?groupBy=model').set(user.auth).expect(200)).body;
       expect(report.rows).toEqual([
-        expect.objectContaining({ key: 'anthropic/priced:deltas=5', replies: 1, completionTokens: 5, currency: 'USD', estimatedReplies: 0 }),
+        expect.objectContaining({ key: 'anthropic/priced:deltas=5', replies: 3, completionTokens: 15, currency: 'USD', estimatedReplies: 0 }),
         expect.objectContaining({ key: 'openai/priced:deltas=3', replies: 1, completionTokens: 3, currency: 'USD' }),
       ]);
     });

@@ -465,13 +465,18 @@ export class Generation {
   }
 
   /**
-   * Finishes the reply's row with its usage record, in one statement (ReplySaver). Without a row to finish (not
-   * stored, or the turn's rows unwritten: `failed`), the record is written alone: every reply is counted.
+   * Finishes the reply's row with its usage record, in one statement (ReplySaver). Without a row to finish, the
+   * record is written alone, so every reply is counted: with others soon after when the reply is not stored, now
+   * when the turn's rows were never written (`failed`).
    */
   private async save(reply: Settlement, content: string, usage: NewUsageRecord): Promise<SaveOutcome> {
-    if (this.plan.persist && (await this.turnWritten)) return this.finishRow(reply, content, usage);
+    if (!this.plan.persist) {
+      this.context.accounting.recordSoon(usage);
+      return 'saved';
+    }
+    if (await this.turnWritten) return this.finishRow(reply, content, usage);
     await this.context.accounting.record(usage);
-    return this.plan.persist ? 'failed' : 'saved';
+    return 'failed';
   }
 
   private finishRow(reply: Settlement, content: string, usage: NewUsageRecord): Promise<SaveOutcome> {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { databaseErrorCode } from '@app/common';
+import { refusedByDatabase } from '@app/common';
 import { ChatTurnsRepository, type FinishedReply, MessagesRepository, type NewTurn, type NewUsageRecord } from '@app/persistence';
 import { ReplyAccounting } from '../usage/reply-accounting.service.js';
 
@@ -9,11 +9,6 @@ import { ReplyAccounting } from '../usage/reply-accounting.service.js';
  * database refused the row).
  */
 export type SaveOutcome = 'saved' | 'retrying' | 'failed';
-
-/** The reply's row itself is refused (SQLSTATE class 22, data exception, or 23, constraint): writing it again cannot help. */
-function refusesRow(error: unknown): boolean {
-  return /^2[23]/.test(databaseErrorCode(error) ?? '');
-}
 
 /** About a minute in all: long enough for a database failover, short enough to end before the sweep. */
 const SAVE_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
@@ -53,7 +48,7 @@ export class ReplySaver {
       await this.messages.finishReply(replyId, row, usage);
       return 'saved';
     } catch (error) {
-      if (refusesRow(error)) return this.saveRefused(replyId, row, usage, error);
+      if (refusedByDatabase(error)) return this.saveRefused(replyId, row, usage, error);
       this.logger.error(`Could not save reply ${replyId}; retrying in the background`, error instanceof Error ? error.stack : String(error));
       void this.retrySave(replyId, row, usage);
       return 'retrying';

@@ -5,6 +5,7 @@ import { costOf, type TokenUsage } from './cost.js';
 import { formatDecimal } from './money.js';
 import { type ModelPrice, PriceBook } from './price-book.service.js';
 import { TokenEstimator } from './token-estimate.js';
+import { UsageRecordBatcher } from './usage-record.batcher.js';
 
 /** What a provider reported about a reply, as the strategies pass it on. */
 export type ReportedUsage = Omit<Extract<ChatDelta, { type: 'usage' }>, 'type'>;
@@ -56,6 +57,7 @@ export class ReplyAccounting {
     private readonly prices: PriceBook,
     private readonly records: UsageRecordsRepository,
     private readonly estimates: TokenEstimator,
+    private readonly batcher: UsageRecordBatcher,
   ) {}
 
   /**
@@ -97,13 +99,21 @@ export class ReplyAccounting {
     }
   }
 
-  /** Writes a usage record alone; a failed write is logged, never thrown (the reply is not failed for it). */
+  /**
+   * Writes a usage record alone, now: for a reply whose row could not be finished with it. A failed write is
+   * logged, never thrown (the reply is not failed for it).
+   */
   async record(record: NewUsageRecord): Promise<void> {
     try {
       await this.records.insert(record);
     } catch (error) {
       this.logger.error({ err: error, usage: record }, 'Could not record the usage of a reply');
     }
+  }
+
+  /** Writes the usage record of a reply that is not stored, with others soon after (UsageRecordBatcher). */
+  recordSoon(record: NewUsageRecord): void {
+    this.batcher.add(record);
   }
 
   /** The provider's counts when it sent them; otherwise an estimate from the prompt and the text so far. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
 import { AppError } from '@app/common';
 import { type UsageGroup, type UsageRange, UsageRecordsRepository, type UsageTotals } from '@app/persistence';
+import { UsageRecordBatcher } from './usage-record.batcher.js';
 
 /** The longest range a report covers: a year, leap day included. */
 export const MAX_REPORT_DAYS = 366;
@@ -18,18 +19,27 @@ export interface UsageReport extends UsageRange {
   truncated: boolean;
 }
 
-/** Sums of what replies used and cost over a range, per day, model, provider or user: the caller's own, or everyone's for admins. */
+/**
+ * Sums of what replies used and cost over a range, per day, model, provider or user: the caller's own, or everyone's
+ * for admins. The records this process has yet to write are written first, so a report includes every reply this
+ * process has ended (other replicas' last USAGE_WRITE_DELAY_MS may be missing).
+ */
 @Injectable()
 export class UsageReportService {
-  constructor(private readonly records: UsageRecordsRepository) {}
+  constructor(
+    private readonly records: UsageRecordsRepository,
+    private readonly batcher: UsageRecordBatcher,
+  ) {}
 
   async ownReport(userId: string, from: string | undefined, to: string | undefined, groupBy: Exclude<UsageGroup, 'user'>): Promise<UsageReport> {
     const range = reportRange(from, to);
+    await this.batcher.flush();
     return this.report(range, groupBy, await this.records.totalsOf(userId, range, groupBy, MAX_REPORT_ROWS));
   }
 
   async everyonesReport(from: string | undefined, to: string | undefined, groupBy: UsageGroup, userId?: string): Promise<UsageReport> {
     const range = reportRange(from, to);
+    await this.batcher.flush();
     return this.report(range, groupBy, await this.records.totalsOfAll(range, groupBy, MAX_REPORT_ROWS, userId));
   }
 

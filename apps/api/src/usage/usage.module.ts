@@ -7,6 +7,7 @@ import { PriceBook } from './price-book.service.js';
 import { PricesService } from './prices.service.js';
 import { ReplyAccounting } from './reply-accounting.service.js';
 import { TokenEstimator } from './token-estimate.js';
+import { UsageRecordBatcher } from './usage-record.batcher.js';
 import { UsageReportService } from './usage-report.service.js';
 import { UsageController } from './usage.controller.js';
 
@@ -14,7 +15,7 @@ import { UsageController } from './usage.controller.js';
 @Module({
   imports: [AuditModule, RedisModule],
   controllers: [UsageController, AdminPricesController, AdminUsageController],
-  providers: [PriceBook, PricesService, ReplyAccounting, TokenEstimator, UsageReportService],
+  providers: [PriceBook, PricesService, ReplyAccounting, TokenEstimator, UsageRecordBatcher, UsageReportService],
   exports: [PriceBook, ReplyAccounting],
 })
 export class UsageModule {}

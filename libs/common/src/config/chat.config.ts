@@ -23,9 +23,9 @@ export function parseChatConfig(env: Env) {
     heartbeatMs: read.int('SSE_HEARTBEAT_MS', 15_000, { min: 100, max: 600_000 }),
     /** Replies one user may have generating at once, per server process. */
     maxConcurrentPerUser: read.int('CHAT_MAX_CONCURRENT_PER_USER', 10, { min: 1, max: 100_000 }),
-    /** How long a finished generation's events stay available to clients that reconnect. */
     /** The most characters a reply may have; beyond it the upstream is cut off and the reply fails (`upstream_too_large`). */
     maxReplyChars: read.int('CHAT_MAX_REPLY_CHARS', 400_000, { min: 1000, max: 100_000_000 }),
+    /** How long a finished generation's events stay available to clients that reconnect. */
     generationRetentionMs: read.int('GENERATION_RETENTION_MS', 300_000, { min: 1000, max: 86_400_000 }),
     /** With Redis: how long a session stays locked by a reply whose replica died; its live owner renews it every third of this. */
     generationLeaseMs: read.int('GENERATION_LEASE_MS', 15_000, { min: 1000, max: 600_000 }),
@@ -34,13 +34,15 @@ export function parseChatConfig(env: Env) {
      * reconnects, oldest forgotten first: the count alone is no bound when replies can be large.
      */
     generationRetentionMaxChars: read.int('GENERATION_RETENTION_MAX_CHARS', 67_108_864, { min: 100_000, max: 4_294_967_296 }),
+    /** The currency budgets are set in: the price table's (a model priced in another counts as unpriced for budgets). */
+    budgetCurrency: currencyCode(read.string('BUDGET_CURRENCY', 'USD')),
     /**
      * Output tokens a reply of a user with a budget is reserved for when its request sets no maximum; the request
      * is then capped at it, so the reservation is a true worst case.
      */
-    /** The currency budgets are set in: the price table's (a model priced in another counts as unpriced for budgets). */
-    budgetCurrency: currencyCode(read.string('BUDGET_CURRENCY', 'USD')),
     budgetMaxOutputTokens: read.int('BUDGET_MAX_OUTPUT_TOKENS', 4096, { min: 1, max: 1_000_000 }),
+    /** How long the usage record of a reply that is not stored waits to be written with others (UsageRecordBatcher). */
+    usageWriteDelayMs: read.int('USAGE_WRITE_DELAY_MS', 100, { min: 0, max: 10_000 }),
     streamLimitPerMinute: read.int('THROTTLE_STREAM_LIMIT', 20, { min: 1, max: 1_000_000 }),
     streamLimitWindowMs: read.int('THROTTLE_STREAM_TTL_MS', 60_000, { min: 1000, max: 86_400_000 }),
     requestLimitPerMinute: read.int('THROTTLE_DEFAULT_LIMIT', 600, { min: 1, max: 1_000_000 }),

@@ -7,3 +7,11 @@ export function databaseErrorCode(error: unknown): string | undefined {
   const code = failure?.driverError?.code ?? failure?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/**
+ * The database refused what a statement writes (SQLSTATE class 22, data exception, or 23, constraint): writing the
+ * same again cannot help, unlike after an outage.
+ */
+export function refusedByDatabase(error: unknown): boolean {
+  return /^2[23]/.test(databaseErrorCode(error) ?? '');
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { MessageEntity, type MessagePart, type MessageStatus, type ReplyAttempt } from '../entities/message.entity.js';
-import { insertUsageRecord, type NewUsageRecord } from './usage-records.repository.js';
+import { insertUsageRecords, type NewUsageRecord } from './usage-records.repository.js';
 
 export type BranchMessage = Pick<MessageEntity, 'id' | 'parentId' | 'role' | 'content' | 'parts' | 'status' | 'tools'>;
 
@@ -78,7 +78,7 @@ export class MessagesRepository {
       return updated > 0;
     }
     const rows: { finished: number }[] = await this.messages.manager.query(
-      `WITH reply AS (${update} RETURNING id), usage AS (${insertUsageRecord(usage, params)}) SELECT count(*)::int AS finished FROM reply`,
+      `WITH reply AS (${update} RETURNING id), usage AS (${insertUsageRecords([usage], params)}) SELECT count(*)::int AS finished FROM reply`,
       params,
     );
     return rows[0].finished > 0;

@@ -25,14 +25,17 @@ const USAGE_COLUMNS: [column: string, value: (record: NewUsageRecord) => unknown
 const USAGE_COLUMN_LIST = USAGE_COLUMNS.map(([column]) => column).join(', ');
 
 /**
- * The statement that writes `record`, its values appended to `params` (so it can be one part of a larger
+ * The statement that writes `records`, their values appended to `params` (so it can be one part of a larger
  * statement). A message has at most one record: a retried statement whose first attempt committed unseen (the
  * connection lost after the commit) does nothing.
  */
-export function insertUsageRecord(record: NewUsageRecord, params: unknown[]): string {
-  const values = USAGE_COLUMNS.map(([, value]) => `$${params.push(value(record))}`).join(', ');
-  return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) VALUES (${values}) ON CONFLICT (message_id) DO NOTHING`;
+export function insertUsageRecords(records: readonly NewUsageRecord[], params: unknown[]): string {
+  const rows = records.map((record) => `(${USAGE_COLUMNS.map(([, value]) => `$${params.push(value(record))}`).join(', ')})`);
+  return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) VALUES ${rows.join(', ')} ON CONFLICT (message_id) DO NOTHING`;
 }
+
+/** Records one statement writes at most: PostgreSQL takes at most 65,535 parameters a statement. */
+export const MAX_USAGE_RECORDS_PER_STATEMENT = Math.floor(65_535 / USAGE_COLUMNS.length);
 
 export const USAGE_GROUPS = ['day', 'model', 'provider', 'user'] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
@@ -89,10 +92,13 @@ interface TotalsRow {
 export class UsageRecordsRepository {
   constructor(@InjectRepository(UsageRecordEntity) private readonly records: Repository<UsageRecordEntity>) {}
 
-  /** Plain SQL: it runs once per reply, and TypeORM's insert builder costs more CPU than the statement. */
-  async insert(record: NewUsageRecord): Promise<void> {
+  /**
+   * In one statement, all or none (at most MAX_USAGE_RECORDS_PER_STATEMENT). Plain SQL: it runs once per reply or
+   * batch of replies, and TypeORM's insert builder costs more CPU than the statement.
+   */
+  async insert(...records: NewUsageRecord[]): Promise<void> {
     const params: unknown[] = [];
-    await this.records.manager.query(insertUsageRecord(record, params), params);
+    await this.records.manager.query(insertUsageRecords(records, params), params);
   }
 
   /** The usage of the user's replies in one session, for its message listing. */
