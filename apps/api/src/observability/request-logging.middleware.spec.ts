@@ -1,5 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
-import { redactUrl } from './request-logging.middleware.js';
+import { describe, expect, it, jest } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { redactUrl, requestLogging } from './request-logging.middleware.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -18,5 +21,47 @@ describe('redactUrl', () => {
     ['/api/health', '/api/health'],
   ])('%s → %s', (url, logged) => {
     expect(redactUrl(url)).toBe(logged);
+  });
+});
+
+describe('requestLogging', () => {
+  /** One GET through the middleware to a handler answering `status`, logged by a root at `level` into `lines`. */
+  async function serve(level: string, status: number) {
+    const lines: Record<string, unknown>[] = [];
+    const root = pino({ level }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const child = jest.spyOn(root, 'child');
+    const middleware = requestLogging(root);
+    const server = createServer((req, res) =>
+      middleware(req, res, () => {
+        Object.assign(req, { user: { id: 'user-1' } });
+        res.statusCode = status;
+        res.end();
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x`);
+      await response.text();
+      // pino-http logs on the response's 'finish', which may come just after the client has read it.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { lines, children: child.mock.calls.length };
+    } finally {
+      server.close();
+    }
+  }
+
+  it('logs each request at its level, with its user', async () => {
+    const { lines } = await serve('info', 200);
+    expect(lines).toEqual([expect.objectContaining({ level: 30, userId: 'user-1', res: { statusCode: 200 } })]);
+    expect((await serve('info', 404)).lines).toEqual([expect.objectContaining({ level: 40, userId: 'user-1' })]);
+  });
+
+  it('builds nothing for a line the level drops: only the request logger itself', async () => {
+    const dropped = await serve('warn', 200);
+    expect(dropped.lines).toEqual([]);
+    const logged = await serve('warn', 404);
+    expect(logged.lines).toEqual([expect.objectContaining({ level: 40, userId: 'user-1' })]);
+    // The logged line's user comes from a child of its own, which the dropped line no longer costs.
+    expect(dropped.children).toBeLessThan(logged.children);
   });
 });

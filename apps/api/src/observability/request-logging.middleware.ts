@@ -60,7 +60,12 @@ export function requestLogging(root: Logger) {
       const user = (req as Request).user;
       return user ? { userId: user.id } : {};
     },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, error) => {
+      const level = error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+      // pino would drop the line, but pino-http builds it first (a child logger with the user, the line's fields):
+      // 'silent' skips that. At LOG_LEVEL=error it was a tenth of the memory a /v1 request left to the old generation.
+      return root.isLevelEnabled(level) ? level : 'silent';
+    },
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
