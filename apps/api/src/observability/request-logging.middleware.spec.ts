@@ -25,15 +25,20 @@ describe('redactUrl', () => {
 });
 
 describe('requestLogging', () => {
-  /** One GET through the middleware to a handler answering `status`, logged by a root at `level` into `lines`. */
+  /**
+   * One GET through the middleware to a handler answering `status`, logged by a root at `level` into `lines`; the
+   * handler sets the user as the auth guard does, counting how often it is read.
+   */
   async function serve(level: string, status: number) {
     const lines: Record<string, unknown>[] = [];
     const root = pino({ level }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
-    const child = jest.spyOn(root, 'child');
     const middleware = requestLogging(root);
+    // Counted per request: pino-http makes a child of the root when it is set up.
+    const child = jest.spyOn(Object.getPrototypeOf(root) as typeof root, 'child');
+    let userReads = 0;
     const server = createServer((req, res) =>
       middleware(req, res, () => {
-        Object.assign(req, { user: { id: 'user-1' } });
+        Object.defineProperty(req, 'user', { get: () => (userReads++, { id: 'user-1' }) });
         res.statusCode = status;
         res.end();
       }),
@@ -44,24 +49,28 @@ describe('requestLogging', () => {
       await response.text();
       // pino-http logs on the response's 'finish', which may come just after the client has read it.
       await new Promise((resolve) => setTimeout(resolve, 20));
-      return { lines, children: child.mock.calls.length };
+      return { lines, children: child.mock.calls.length, userReads };
     } finally {
+      child.mockRestore();
       server.close();
     }
   }
 
-  it('logs each request at its level, with its user', async () => {
-    const { lines } = await serve('info', 200);
-    expect(lines).toEqual([expect.objectContaining({ level: 30, userId: 'user-1', res: { statusCode: 200 } })]);
-    expect((await serve('info', 404)).lines).toEqual([expect.objectContaining({ level: 40, userId: 'user-1' })]);
+  it('logs each request at its level, with its user, from the one child logger of the request', async () => {
+    const ok = await serve('info', 200);
+    expect(ok.lines).toEqual([expect.objectContaining({ level: 30, userId: 'user-1', req: expect.objectContaining({ method: 'GET', url: '/x' }), res: { statusCode: 200 } })]);
+    expect(ok.children).toBe(1);
+    const missing = await serve('info', 404);
+    expect(missing.lines).toEqual([expect.objectContaining({ level: 40, userId: 'user-1' })]);
+    expect(missing.children).toBe(1);
   });
 
-  it('builds nothing for a line the level drops: only the request logger itself', async () => {
+  it('builds nothing for a line the level drops', async () => {
     const dropped = await serve('warn', 200);
     expect(dropped.lines).toEqual([]);
+    expect(dropped.userReads).toBe(0);
     const logged = await serve('warn', 404);
     expect(logged.lines).toEqual([expect.objectContaining({ level: 40, userId: 'user-1' })]);
-    // The logged line's user comes from a child of its own, which the dropped line no longer costs.
-    expect(dropped.children).toBeLessThan(logged.children);
+    expect(logged.userReads).toBe(1);
   });
 });
