@@ -46,7 +46,8 @@ describe('usage and cost: prices, what each reply used and cost, reports (e2e)',
 
   beforeAll(async () => {
     fake = await startFakeLlm({ port: 0 });
-    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ADMIN_EMAILS: ACCOUNTANT });
+    // Unstored replies' records wait long here: a report sees them only because it writes what waits first.
+    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, ADMIN_EMAILS: ACCOUNTANT, USAGE_WRITE_DELAY_MS: '10000' });
     admin = await registerUser(api, { email: ACCOUNTANT });
     member = await configured();
     for (const provider of PROVIDERS) await createPrice({ ...PRICE, provider, model: 'priced', effectiveFrom: '2026-01-01T00:00:00Z' }).expect(201);

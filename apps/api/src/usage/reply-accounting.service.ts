@@ -80,6 +80,8 @@ export class ReplyAccounting {
       cost: charge.cost === null ? null : formatDecimal(charge.cost),
       currency: charge.currency,
       priceId: charge.priceId,
+      // Now, as the reply ends: a record written later (with others, or once the database is back) keeps its time.
+      createdAt: new Date(),
     };
     return { charge, record };
   }

@@ -19,6 +19,7 @@ const record = (n: number): NewUsageRecord => ({
   cost: null,
   currency: null,
   priceId: null,
+  createdAt: new Date(Date.UTC(2026, 11, 4, 12, 0, n)),
 });
 
 /** A repository that keeps what it is given, one array per statement, and fails statements as told. */
@@ -103,6 +104,30 @@ describe('UsageRecordBatcher', () => {
     expect(most).toBe(1);
   });
 
+  it('ends a flush while records keep coming: those added after it are left to the next write', async () => {
+    let added = 10;
+    const statements: NewUsageRecord[][] = [];
+    const usage = batcher(
+      {
+        insert: async (...batch: NewUsageRecord[]) => {
+          await new Promise((resolve) => setImmediate(resolve));
+          statements.push(batch);
+          // A reply ends during every write.
+          usage.add(record(added++));
+        },
+      } as unknown as UsageRecordsRepository,
+      10_000,
+    );
+    usage.add(record(1));
+    const first = usage.flush();
+    usage.add(record(2));
+    await usage.flush();
+    await first;
+    expect(statements).toEqual([[record(1), record(2)]]);
+    await usage.flush();
+    expect(statements).toEqual([[record(1), record(2)], [record(10)]]);
+  });
+
   it('writes each record of a refused statement alone, so that only the refused one is lost', async () => {
     const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const { statements, repository: records, insert } = repository((batch) => (batch.some((r) => r.userId === 'user-2') ? refused() : undefined));
@@ -125,7 +150,7 @@ describe('UsageRecordBatcher', () => {
     expect(error).toHaveBeenCalledWith(expect.objectContaining({ usage: [record(1), record(2)] }), 'Could not record the usage of 2 replies');
   });
 
-  it('keeps a bounded number waiting while the database does not take them; the rest are logged as lost', async () => {
+  it('keeps a bounded number waiting while the database does not take them; the rest are logged as lost, together', async () => {
     const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -141,10 +166,14 @@ describe('UsageRecordBatcher', () => {
     for (let n = 0; n < 500; n++) usage.add(record(n));
     await new Promise((resolve) => setImmediate(resolve));
     for (let n = 0; n < MAX_WAITING_RECORDS + 3; n++) usage.add(record(n));
-    expect(error).toHaveBeenCalledTimes(3);
     release();
     await usage.flush();
     expect(written).toBe(500 + MAX_WAITING_RECORDS);
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(error).toHaveBeenCalledWith(
+      { usage: [record(MAX_WAITING_RECORDS), record(MAX_WAITING_RECORDS + 1), record(MAX_WAITING_RECORDS + 2)] },
+      'Could not record the usage of 3 replies: the database had not taken the earlier ones',
+    );
   });
 
   it('writes what waits when the application shuts down', async () => {

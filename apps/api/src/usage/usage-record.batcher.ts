@@ -1,20 +1,21 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { chatConfig, refusedByDatabase } from '@app/common';
-import { MAX_USAGE_RECORDS_PER_STATEMENT, type NewUsageRecord, UsageRecordsRepository } from '@app/persistence';
+import { type NewUsageRecord, UsageRecordsRepository } from '@app/persistence';
 
-/** Records one statement writes; far under what PostgreSQL allows, so that a statement stays small. */
-const RECORDS_PER_STATEMENT = Math.min(500, MAX_USAGE_RECORDS_PER_STATEMENT);
+/** Records one statement writes at most, so that a statement stays small. */
+const RECORDS_PER_STATEMENT = 500;
 /** Records waiting while the database does not take them (down, or slower than the replies): memory stays bounded. */
 export const MAX_WAITING_RECORDS = 20 * RECORDS_PER_STATEMENT;
 
 /**
- * The usage records of replies that are not stored (`/v1` with `store: false`), written together: one statement
- * for the records of USAGE_WRITE_DELAY_MS (at most RECORDS_PER_STATEMENT), where each reply wrote its own and
- * waited for it before its last event. Under load that statement was most of such a reply's database work. A
- * record is written at most USAGE_WRITE_DELAY_MS after its reply ended, before the process exits on shutdown,
- * and before a usage report of this process is read; a process killed outright loses the records of that delay.
- * The records of stored replies are written with their reply's row (ReplySaver), as before.
+ * The usage records of replies that are not stored (`/v1` with `store: false`), written together: the records of
+ * about USAGE_WRITE_DELAY_MS in one statement (at most RECORDS_PER_STATEMENT), where each reply wrote its own and
+ * waited for it before its last event. Under load that statement was most of such a reply's database work. Each
+ * record keeps the time its reply ended. A record is written once the delay has passed and the write before it is
+ * done (later while the database is slow or down), before the process exits on shutdown, and before a usage report
+ * of this process is read; a process killed outright loses the records still waiting. The records of stored replies
+ * are written with their reply's row (ReplySaver), as before.
  */
 @Injectable()
 export class UsageRecordBatcher implements OnApplicationShutdown {
@@ -23,8 +24,10 @@ export class UsageRecordBatcher implements OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   /** The write under way (settled when none is); writes run one at a time. */
   private current: Promise<void> = Promise.resolve();
-  /** The write that follows it, not begun yet: it takes every record waiting when it begins. */
+  /** The write that follows it, not begun yet: it takes the records waiting when it begins. */
   private next: Promise<void> | undefined;
+  /** Records dropped while too many waited, logged together rather than one line each. */
+  private dropped: NewUsageRecord[] = [];
 
   constructor(
     private readonly records: UsageRecordsRepository,
@@ -33,7 +36,8 @@ export class UsageRecordBatcher implements OnApplicationShutdown {
 
   add(record: NewUsageRecord): void {
     if (this.waiting.length >= MAX_WAITING_RECORDS) {
-      this.logger.error({ usage: record }, 'Could not record the usage of a reply: the database has not taken the earlier ones yet');
+      this.dropped.push(record);
+      if (this.dropped.length >= RECORDS_PER_STATEMENT) this.logDropped();
       return;
     }
     this.waiting.push(record);
@@ -42,15 +46,19 @@ export class UsageRecordBatcher implements OnApplicationShutdown {
     else this.timer ??= setTimeout(() => void this.flush(), this.config.usageWriteDelayMs).unref();
   }
 
-  /** Resolves once every record added before it is written (or, if the database failed it, logged as lost). */
+  /**
+   * Resolves once every record added before it is written (or, if the database failed it, logged as lost); records
+   * added meanwhile are left to the next write, so a flush ends however many keep coming. Never rejects.
+   */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.next ??= this.current.then(() => {
+    const begin = () => {
       this.current = this.next!;
       this.next = undefined;
       return this.writeWaiting();
-    });
+    };
+    this.next ??= this.current.then(begin, begin);
     return this.next;
   }
 
@@ -59,7 +67,10 @@ export class UsageRecordBatcher implements OnApplicationShutdown {
   }
 
   private async writeWaiting(): Promise<void> {
-    while (this.waiting.length > 0) await this.write(this.waiting.splice(0, RECORDS_PER_STATEMENT));
+    const taken = this.waiting;
+    this.waiting = [];
+    for (let from = 0; from < taken.length; from += RECORDS_PER_STATEMENT) await this.write(taken.slice(from, from + RECORDS_PER_STATEMENT));
+    this.logDropped();
   }
 
   private async write(batch: NewUsageRecord[]): Promise<void> {
@@ -73,5 +84,12 @@ export class UsageRecordBatcher implements OnApplicationShutdown {
       }
       this.logger.error({ err: error, usage: batch }, `Could not record the usage of ${batch.length} ${batch.length === 1 ? 'reply' : 'replies'}`);
     }
+  }
+
+  private logDropped(): void {
+    if (this.dropped.length === 0) return;
+    const usage = this.dropped;
+    this.dropped = [];
+    this.logger.error({ usage }, `Could not record the usage of ${usage.length} ${usage.length === 1 ? 'reply' : 'replies'}: the database had not taken the earlier ones`);
   }
 }

@@ -5,7 +5,8 @@ import { buildDataSourceOptions } from '../data-source.options.js';
 import { MessageEntity } from '../entities/message.entity.js';
 import { ChatTurnsRepository } from './chat-turns.repository.js';
 import { MessagesRepository } from './messages.repository.js';
-import type { NewUsageRecord } from './usage-records.repository.js';
+import { UsageRecordEntity } from '../entities/usage-record.entity.js';
+import { type NewUsageRecord, UsageRecordsRepository } from './usage-records.repository.js';
 
 // The schema the app migrates to, in an embedded database: seconds of start-up, once for the file.
 let dataSource: DataSource;
@@ -46,10 +47,11 @@ const usageOf = (messageId: string): NewUsageRecord => ({
   cost: '0.000012000',
   currency: 'USD',
   priceId: null,
+  createdAt: new Date('2026-11-30T23:59:59.900Z'),
 });
 const finished = { content: 'answer', status: 'complete', responseTimeMs: 5 } as const;
-const recordsOf = async (messageId: string): Promise<{ prompt_tokens: number; cost: string }[]> =>
-  dataSource.query(`SELECT prompt_tokens, cost FROM usage_records WHERE message_id = $1`, [messageId]);
+const recordsOf = async (messageId: string): Promise<{ prompt_tokens: number; cost: string; created_at: Date }[]> =>
+  dataSource.query(`SELECT prompt_tokens, cost, created_at FROM usage_records WHERE message_id = $1`, [messageId]);
 
 describe('MessagesRepository.finishReply with the reply’s usage', () => {
   it('finishes the row and records its usage in one statement', async () => {
@@ -57,7 +59,8 @@ describe('MessagesRepository.finishReply with the reply’s usage', () => {
     await expect(messages.finishReply(replyId, finished, usageOf(replyId))).resolves.toBe(true);
     const [row] = await dataSource.query(`SELECT status, content FROM messages WHERE id = $1`, [replyId]);
     expect(row).toEqual({ status: 'complete', content: 'answer' });
-    expect(await recordsOf(replyId)).toEqual([{ prompt_tokens: 7, cost: '0.000012000' }]);
+    // Written at the time its reply ended, not the statement's: here, the month before.
+    expect(await recordsOf(replyId)).toEqual([{ prompt_tokens: 7, cost: '0.000012000', created_at: new Date('2026-11-30T23:59:59.900Z') }]);
   });
 
   it('records the usage once when the statement runs again (a retry whose first attempt committed unseen)', async () => {
@@ -79,5 +82,30 @@ describe('MessagesRepository.finishReply with the reply’s usage', () => {
     // Longer than the provider column: SQLSTATE 22001, the class ReplySaver takes for a refused row.
     await expect(messages.finishReply(replyId, { ...finished, provider: 'p'.repeat(100) }, usageOf(replyId))).rejects.toThrow(/too long/);
     expect(await recordsOf(replyId)).toEqual([]);
+  });
+});
+
+describe('UsageRecordsRepository.insert', () => {
+  it('writes any number of records in one statement, each as given, and a message’s at most once', async () => {
+    const records = new UsageRecordsRepository(dataSource.getRepository(UsageRecordEntity));
+    const { replyId } = await streamingReply();
+    const unstored = (n: number): NewUsageRecord => ({ ...usageOf(replyId), messageId: null, model: `batch-${n}`, promptTokens: n, cost: n % 2 ? null : '0.5', currency: n % 2 ? null : 'USD', createdAt: new Date(Date.UTC(2026, 11, 4, 0, 0, n)) });
+    await records.insert(unstored(1));
+    await records.insert(...Array.from({ length: 700 }, (_, n) => unstored(n + 2)), usageOf(replyId), usageOf(replyId));
+    const rows: { model: string; prompt_tokens: number; cost: string | null; created_at: Date }[] = await dataSource.query(
+      `SELECT model, prompt_tokens, cost, created_at FROM usage_records WHERE model LIKE 'batch-%' ORDER BY prompt_tokens`,
+    );
+    expect(rows).toHaveLength(701);
+    expect(rows[0]).toEqual({ model: 'batch-1', prompt_tokens: 1, cost: null, created_at: new Date(Date.UTC(2026, 11, 4, 0, 0, 1)) });
+    expect(rows[699]).toEqual({ model: 'batch-700', prompt_tokens: 700, cost: '0.500000000', created_at: new Date(Date.UTC(2026, 11, 4, 0, 0, 700)) });
+    expect(await recordsOf(replyId)).toHaveLength(1);
+  });
+
+  it('writes any text as given: quotes, braces, commas, backslashes and NULL-looking names are values, not array syntax', async () => {
+    const records = new UsageRecordsRepository(dataSource.getRepository(UsageRecordEntity));
+    const models = ['a "quoted", {braced} \\ model', 'NULL', '', ' spaced '];
+    await records.insert(...models.map((model, n): NewUsageRecord => ({ ...usageOf(randomUUID()), messageId: null, provider: `odd-${n}`, model })));
+    const rows: { model: string }[] = await dataSource.query(`SELECT model FROM usage_records WHERE provider LIKE 'odd-%' ORDER BY provider`);
+    expect(rows.map((row) => row.model)).toEqual(models);
   });
 });

@@ -4,38 +4,38 @@ import type { Repository } from 'typeorm';
 import { MessageEntity } from '../entities/message.entity.js';
 import { UsageRecordEntity } from '../entities/usage-record.entity.js';
 
-export type NewUsageRecord = Omit<UsageRecordEntity, 'id' | 'createdAt'>;
+/** A usage record to write: `createdAt` is when its reply ended, whenever the record is written. */
+export type NewUsageRecord = Omit<UsageRecordEntity, 'id'>;
 
-/** The columns of a usage record, each beside the field it is written from. */
-const USAGE_COLUMNS: [column: string, value: (record: NewUsageRecord) => unknown][] = [
-  ['user_id', (r) => r.userId],
-  ['message_id', (r) => r.messageId],
-  ['provider', (r) => r.provider],
-  ['model', (r) => r.model],
-  ['status', (r) => r.status],
-  ['prompt_tokens', (r) => r.promptTokens],
-  ['completion_tokens', (r) => r.completionTokens],
-  ['cached_prompt_tokens', (r) => r.cachedPromptTokens],
-  ['reasoning_tokens', (r) => r.reasoningTokens],
-  ['estimated', (r) => r.estimated],
-  ['cost', (r) => r.cost],
-  ['currency', (r) => r.currency],
-  ['price_id', (r) => r.priceId],
+/** The columns of a usage record, each with its SQL type, beside the field it is written from. */
+const USAGE_COLUMNS: [column: string, type: string, value: (record: NewUsageRecord) => unknown][] = [
+  ['user_id', 'uuid', (r) => r.userId],
+  ['message_id', 'uuid', (r) => r.messageId],
+  ['provider', 'varchar', (r) => r.provider],
+  ['model', 'varchar', (r) => r.model],
+  ['status', 'varchar', (r) => r.status],
+  ['prompt_tokens', 'integer', (r) => r.promptTokens],
+  ['completion_tokens', 'integer', (r) => r.completionTokens],
+  ['cached_prompt_tokens', 'integer', (r) => r.cachedPromptTokens],
+  ['reasoning_tokens', 'integer', (r) => r.reasoningTokens],
+  ['estimated', 'boolean', (r) => r.estimated],
+  ['cost', 'numeric', (r) => r.cost],
+  ['currency', 'varchar', (r) => r.currency],
+  ['price_id', 'uuid', (r) => r.priceId],
+  ['created_at', 'timestamptz', (r) => r.createdAt],
 ];
 const USAGE_COLUMN_LIST = USAGE_COLUMNS.map(([column]) => column).join(', ');
 
 /**
  * The statement that writes `records`, their values appended to `params` (so it can be one part of a larger
- * statement). A message has at most one record: a retried statement whose first attempt committed unseen (the
- * connection lost after the commit) does nothing.
+ * statement): one array per column, so that the text is the same for any number of records (PGlite prepares each
+ * distinct text once) and the parameters are as many as the columns. A message has at most one record: a retried
+ * statement whose first attempt committed unseen (the connection lost after the commit) does nothing.
  */
 export function insertUsageRecords(records: readonly NewUsageRecord[], params: unknown[]): string {
-  const rows = records.map((record) => `(${USAGE_COLUMNS.map(([, value]) => `$${params.push(value(record))}`).join(', ')})`);
-  return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) VALUES ${rows.join(', ')} ON CONFLICT (message_id) DO NOTHING`;
+  const columns = USAGE_COLUMNS.map(([, type, value]) => `$${params.push(records.map(value))}::${type}[]`);
+  return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) SELECT * FROM unnest(${columns.join(', ')}) ON CONFLICT (message_id) DO NOTHING`;
 }
-
-/** Records one statement writes at most: PostgreSQL takes at most 65,535 parameters a statement. */
-export const MAX_USAGE_RECORDS_PER_STATEMENT = Math.floor(65_535 / USAGE_COLUMNS.length);
 
 export const USAGE_GROUPS = ['day', 'model', 'provider', 'user'] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
@@ -93,8 +93,8 @@ export class UsageRecordsRepository {
   constructor(@InjectRepository(UsageRecordEntity) private readonly records: Repository<UsageRecordEntity>) {}
 
   /**
-   * In one statement, all or none (at most MAX_USAGE_RECORDS_PER_STATEMENT). Plain SQL: it runs once per reply or
-   * batch of replies, and TypeORM's insert builder costs more CPU than the statement.
+   * In one statement, all or none. Plain SQL: it runs once per reply or batch of replies, and TypeORM's insert
+   * builder costs more CPU than the statement.
    */
   async insert(...records: NewUsageRecord[]): Promise<void> {
     const params: unknown[] = [];
