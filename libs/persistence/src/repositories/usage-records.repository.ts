@@ -28,13 +28,17 @@ const USAGE_COLUMN_LIST = USAGE_COLUMNS.map(([column]) => column).join(', ');
 
 /**
  * The statement that writes `records`, their values appended to `params` (so it can be one part of a larger
- * statement): one array per column, so that the text is the same for any number of records (PGlite prepares each
- * distinct text once) and the parameters are as many as the columns. A message has at most one record: a retried
- * statement whose first attempt committed unseen (the connection lost after the commit) does nothing.
+ * statement). One record, a row of values: the statement every reply writes, and the cheapest. Several, one array
+ * per column: the text is the same for any number of them (PGlite prepares each distinct text once), and on
+ * PostgreSQL 100 records took a third of the time of 100 rows of values. A message has at most one record: a
+ * retried statement whose first attempt committed unseen (the connection lost after the commit) does nothing.
  */
 export function insertUsageRecords(records: readonly NewUsageRecord[], params: unknown[]): string {
-  const columns = USAGE_COLUMNS.map(([, type, value]) => `$${params.push(records.map(value))}::${type}[]`);
-  return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) SELECT * FROM unnest(${columns.join(', ')}) ON CONFLICT (message_id) DO NOTHING`;
+  const columns =
+    records.length === 1
+      ? `VALUES (${USAGE_COLUMNS.map(([, , value]) => `$${params.push(value(records[0]!))}`).join(', ')})`
+      : `SELECT * FROM unnest(${USAGE_COLUMNS.map(([, type, value]) => `$${params.push(records.map(value))}::${type}[]`).join(', ')})`;
+  return `INSERT INTO usage_records (${USAGE_COLUMN_LIST}) ${columns} ON CONFLICT (message_id) DO NOTHING`;
 }
 
 export const USAGE_GROUPS = ['day', 'model', 'provider', 'user'] as const;
