@@ -8,6 +8,8 @@ const RECORDS_PER_STATEMENT = 500;
 /** Records waiting while the database does not take them (down, or slower than the replies): memory stays bounded. */
 export const MAX_WAITING_RECORDS = 20 * RECORDS_PER_STATEMENT;
 
+const replies = (count: number) => `${count} ${count === 1 ? 'reply' : 'replies'}`;
+
 /**
  * The usage records of replies that are not stored (`/v1` with `store: false`), written together: the records of
  * about USAGE_WRITE_DELAY_MS in one statement (at most RECORDS_PER_STATEMENT), where each reply wrote its own and
@@ -82,7 +84,7 @@ export class UsageRecordBatcher implements OnApplicationShutdown {
         for (const record of batch) await this.write([record]);
         return;
       }
-      this.logger.error({ err: error, usage: batch }, `Could not record the usage of ${batch.length} ${batch.length === 1 ? 'reply' : 'replies'}`);
+      this.logger.error({ err: error, usage: batch }, `Could not record the usage of ${replies(batch.length)}`);
     }
   }
 
@@ -90,6 +92,6 @@ export class UsageRecordBatcher implements OnApplicationShutdown {
     if (this.dropped.length === 0) return;
     const usage = this.dropped;
     this.dropped = [];
-    this.logger.error({ usage }, `Could not record the usage of ${usage.length} ${usage.length === 1 ? 'reply' : 'replies'}: the database had not taken the earlier ones`);
+    this.logger.error({ usage }, `Could not record the usage of ${replies(usage.length)}: the database had not taken the earlier ones`);
   }
 }

@@ -11,11 +11,11 @@ const CACHED = Symbol('validation metadata cached');
  * Keeps class-validator's answer to "which rules apply to this class" after the first validation of each class.
  * The library works it out on every validation of every object, nested ones included, by testing each decorated
  * class of the app for being an ancestor (typestack/class-validator#2686, open): with this app's 73 DTO classes that
- * was a third of validating a /v1 chat completion body (35-37 µs, 22-23 with this). A class's rules, its own and its ancestors', are all registered when its
- * module loads, before any object of it can be validated, so the answer cannot change afterwards. Kept per class
- * (weakly) and per options (schema, `always`, strict groups, groups), as the library's arguments. The rules grouped by
- * property, which the library then builds afresh from that answer on every validation too, are kept per answer; the
- * library only reads them.
+ * was a third of validating a /v1 chat completion body (35-37 µs, 22-23 with this). A class's rules, its own and
+ * its ancestors', are all registered when its module loads, before any object of it can be validated, so the answer
+ * cannot change afterwards. Kept per class (weakly) and per options (schema, `always`, strict groups, groups), as
+ * the library's arguments. The rules grouped by property, which the library then builds afresh from that answer on
+ * every validation too, are kept per answer; the library only reads them.
  */
 export function cacheValidationMetadata(storage: MetadataStorage = getMetadataStorage()): void {
   const marked = storage as MetadataStorage & { [CACHED]?: true };
