@@ -8,7 +8,7 @@
  * round, direct first in each round. Writes bench/results/<time>.json and bench/results/latest(-quick).md.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -33,9 +33,12 @@ const ONLY_FIGURES = process.env.BENCH_FIGURES?.split(',');
  * gateway, e.g. `--no-memory-reducer`), `BENCH_ROUNDS` (rounds of each paced level and the burst),
  * `BENCH_ROUND_IDLE_MS` (an idle before each of those rounds: a run of every subject leaves each gateway idle 15-20 s
  * between its rounds, a targeted run of two a few seconds), `BENCH_PROFILE_ROUNDS=1` (a CPU profile of each of
- * those rounds of our gateway and the floors, saved beside the report: the profile of a slow round itself).
+ * those rounds of our gateway and the floors, saved beside the report: the profile of a slow round itself),
+ * `BENCH_COMPARE_BUILD` (the root of another checkout of this repository, built: each route of ours chosen also runs
+ * from that build, on a gateway of its own, as one more subject interleaved with the rest, so two builds are
+ * compared in the same run: full runs of one build at different hours of this shared machine differ by up to 28 %).
  */
-const EXPERIMENT_SETTINGS = ['BENCH_OURS_ENV', 'BENCH_OURS_NODE_ARGS', 'BENCH_ROUNDS', 'BENCH_ROUND_IDLE_MS', 'BENCH_PROFILE_ROUNDS'] as const;
+const EXPERIMENT_SETTINGS = ['BENCH_OURS_ENV', 'BENCH_OURS_NODE_ARGS', 'BENCH_ROUNDS', 'BENCH_ROUND_IDLE_MS', 'BENCH_PROFILE_ROUNDS', 'BENCH_COMPARE_BUILD'] as const;
 const EXPERIMENT: Partial<Record<(typeof EXPERIMENT_SETTINGS)[number], string>> = Object.fromEntries(
   EXPERIMENT_SETTINGS.filter((name) => process.env[name]).map((name) => [name, process.env[name]!]),
 );
@@ -54,6 +57,9 @@ const PROFILE_ROUNDS = EXPERIMENT.BENCH_PROFILE_ROUNDS === '1';
 const OURS_NODE_ARGS = EXPERIMENT.BENCH_OURS_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
 /** Parsed here, once: a malformed object stops the run before any gateway starts, as the settings above do. */
 const OURS_ENV = EXPERIMENT.BENCH_OURS_ENV ? (JSON.parse(EXPERIMENT.BENCH_OURS_ENV) as Record<string, string>) : {};
+/** Our gateway's entry point in a checkout, built. */
+const OUR_MAIN = 'dist/apps/api/apps/api/src/main.js';
+const COMPARED = EXPERIMENT.BENCH_COMPARE_BUILD && comparedBuild(EXPERIMENT.BENCH_COMPARE_BUILD);
 const TARGETED = ONLY_SUBJECTS !== undefined || ONLY_FIGURES !== undefined || Object.keys(EXPERIMENT).length > 0;
 const runs = (figure: string) => !ONLY_FIGURES || ONLY_FIGURES.includes(figure);
 const chosen = (key: string) => key === 'direct' || !ONLY_SUBJECTS || ONLY_SUBJECTS.includes(key);
@@ -63,6 +69,8 @@ const FAKE_PORT = 4610;
 const FIRST_GATEWAY_PORT = 4620;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLOCK_TICKS_PER_SECOND = 100;
+/** Whether this kernel keeps each thread's run time (CONFIG_SCHEDSTATS' `/proc/<pid>/task/<tid>/schedstat`). */
+const SCHEDSTAT = existsSync(`/proc/${process.pid}/task/${process.pid}/schedstat`);
 /**
  * Requests each subject serves before figure 1 is measured. A server runs warm: V8 optimises the per-request code
  * over thousands of requests (CPU per chat turn still fell by a third between 1,000 and 5,000 here). They are sent
@@ -115,6 +123,14 @@ const log = (message: string) => console.error(`[${Math.round((performance.now()
 /** Preloaded into the processes whose CPU the bench profiles by layer (figure 1's breakdown). */
 const PROFILER = ['--import', './bench/profile-on-signal.mjs'];
 
+/** The compared build (BENCH_COMPARE_BUILD): its root, and its commit as its subjects' labels name it. */
+function comparedBuild(root: string): { root: string; name: string } {
+  if (!existsSync(join(root, OUR_MAIN))) throw new Error(`BENCH_COMPARE_BUILD: no build at ${join(root, OUR_MAIN)} (npm run build there)`);
+  const git = (...args: string[]) => spawnSync('git', ['-C', root, ...args], { encoding: 'utf8' }).stdout.trim();
+  const commit = git('rev-parse', '--short', 'HEAD') || root;
+  return { root, name: git('status', '--porcelain') ? `${commit} with changes` : commit };
+}
+
 function start(script: string, env: Record<string, string>, core: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
   const [command, ...prefix] = PINNED ? ['taskset', '-c', core, process.execPath] : [process.execPath];
   const child = spawn(command!, [...prefix, ...nodeArgs, script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -147,19 +163,35 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(kill);
 }
 
-/** Resident memory (bytes) and CPU time (ms) of a process, from /proc. */
-function processStats(pid: number): { rss: number; cpuMs: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+/** Resident memory (bytes) of a process, from /proc. */
+function rssOf(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+}
+
+/** A thread's time on a CPU (ns) as the scheduler counts it; 0 for one that has ended since its directory was read. */
+function threadRunNs(pid: number, thread: string): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time (ms) of a process, all its threads, kernel time included: the scheduler's own count in nanoseconds
+ * (`schedstat`), where the kernel keeps one; else `stat`'s 10 ms clock ticks, whose count at c=1 (a request of 2-3
+ * ms takes a tick or none) reaches a stable mean only over many requests.
+ */
+function cpuMsOf(pid: number): number {
+  if (SCHEDSTAT) return readdirSync(`/proc/${pid}/task`).reduce((sum, thread) => sum + threadRunNs(pid, thread), 0) / 1e6;
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const cpuMs = ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
-  return { rss, cpuMs };
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
 }
 
 /** The CPU time (ms) each process spends from now until the returned function is called. */
 function cpuSince(...pids: number[]): () => number[] {
-  const before = pids.map((pid) => processStats(pid).cpuMs);
-  return () => pids.map((pid, i) => processStats(pid).cpuMs - before[i]!);
+  const before = pids.map(cpuMsOf);
+  return () => pids.map((pid, i) => cpuMsOf(pid) - before[i]!);
 }
 
 /**
@@ -219,7 +251,11 @@ async function createDatabase(port: number): Promise<{ url: string; drop: () => 
   return { url: url.toString(), drop };
 }
 
-async function startOurs(db: Db): Promise<Server> {
+/**
+ * Our gateway on a database of its own, from this checkout's build or, given `root`, another checkout's (the
+ * compared build: run from its own directory, so its own packages are the ones it loads).
+ */
+async function startOurs(db: Db, root = '.'): Promise<Server> {
   const port = nextPort++;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
   const profileFile = join(dataDir, 'profile.json');
@@ -231,7 +267,7 @@ async function startOurs(db: Db): Promise<Server> {
     dropDatabase = database.drop;
   }
   const child = start(
-    'dist/apps/api/apps/api/src/main.js',
+    join(root, OUR_MAIN),
     {
       NODE_ENV: 'production',
       PORT: String(port),
@@ -677,16 +713,15 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
  */
 async function holdStreams(server: Server | undefined, through: Target, level: number, deltas: number, pace: number) {
   const pid = server?.child.pid;
-  const baseline = pid ? processStats(pid).rss : 0;
+  const baseline = pid ? rssOf(pid) : 0;
   const cpu = pid ? cpuSince(pid, fakeUpstream!.pid!) : undefined;
   const startedAt = performance.now();
   let peak = baseline;
   const busy: CpuSample[] = [];
   const sampler = pid
     ? setInterval(() => {
-        const stats = processStats(pid);
-        peak = Math.max(peak, stats.rss);
-        busy.push({ at: performance.now() - startedAt, cpuMs: stats.cpuMs });
+        peak = Math.max(peak, rssOf(pid));
+        busy.push({ at: performance.now() - startedAt, cpuMs: cpuMsOf(pid) });
       }, 100)
     : undefined;
   const rampMs = (deltas * pace) / 2;
@@ -1278,6 +1313,11 @@ async function main() {
       servers.push(server);
       const launch = () => startOurs(db);
       subjects.push(...routes.map((route) => ({ ...route, server, launch })));
+      if (COMPARED) {
+        const compared = await startOurs(db, COMPARED.root);
+        servers.push(compared);
+        subjects.push(...routes.map((route) => ({ ...route, key: `compared-${route.key}`, label: `${route.label}, build ${COMPARED.name}`, server: compared, launch: () => startOurs(db, COMPARED.root) })));
+      }
     }
     if (portkeyVersion) {
       const portkey = await startPortkey();
