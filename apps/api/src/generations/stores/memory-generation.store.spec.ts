@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
@@ -25,6 +25,8 @@ function finishedLog(store: MemoryGenerationStore, chars: number): GenerationLog
 }
 
 describe('MemoryGenerationStore', () => {
+  afterEach(() => jest.restoreAllMocks());
+
   it('forgets the oldest finished generations once their retained weight passes the budget', async () => {
     const store = new MemoryGenerationStore({ retentionMs: 60_000, retentionMaxChars: BUDGET, maxRunMs: 60_000, leaseMs: 15_000 });
     const quarter = Math.floor(BUDGET / 4);
@@ -58,6 +60,15 @@ describe('MemoryGenerationStore', () => {
     expect(await store.follow(second.sessionId)).not.toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(await store.follow(second.sessionId)).toBeNull();
+  });
+
+  it('never sets its sweep for a time already past (Node warns on stderr for a negative delay)', () => {
+    const store = new MemoryGenerationStore({ retentionMs: 0, retentionMaxChars: BUDGET, maxRunMs: 60_000, leaseMs: 15_000 });
+    // The reply ends at 1,000 with nothing to retain it for; the sweep is set a millisecond later.
+    jest.spyOn(Date, 'now').mockReturnValueOnce(1000).mockReturnValue(1001);
+    const timers = jest.spyOn(global, 'setTimeout');
+    finishedLog(store, 10);
+    expect(timers).toHaveBeenCalledWith(expect.any(Function), 0);
   });
 
   it('keeps a finished generation without the async context it ended in (the request and its logger)', async () => {

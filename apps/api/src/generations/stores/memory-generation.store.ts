@@ -86,7 +86,9 @@ export class MemoryGenerationStore extends GenerationStore {
         this.forget(log);
       }
       this.scheduleSweep();
-    }, oldest.value - Date.now()).unref();
+      // At least 0: the oldest may expire before this runs (the sweep above took a millisecond), and Node answers a
+      // negative delay with a warning on stderr, outside the JSON log.
+    }, Math.max(0, oldest.value - Date.now())).unref();
   });
 
   private forget(log: GenerationLog): void {
