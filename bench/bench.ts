@@ -907,7 +907,16 @@ const ROWS: Row[] = [
     remains: byLayer('cpuByLayer', 'per request at c=1 (its latency there is this CPU and its waits on the database)'),
   },
   { name: 'added latency p99, c=1, zero-delay upstream (ms)', pick: (f) => f.atOne?.p99Ms, direct: (f) => `full reply ${f.atOne.p99Ms}` },
-  { name: 'gateway CPU per request, c=1 (ms)', pick: (f) => f.atOne?.cpuMsPerRequest, portkeyAtMost: 0.5, remains: byLayer('cpuByLayer', 'per request at c=1') },
+  {
+    name: 'gateway CPU per request, c=1 (ms)',
+    pick: (f) => f.atOne?.cpuMsPerRequest,
+    portkeyAtMost: 0.5,
+    remains: byLayer(
+      'cpuByLayer',
+      'per request at c=1',
+      'What the features cost here, measured with a build without them beside Portkey and the floor: bench/README.md, "The same target with the per-request features taken out".',
+    ),
+  },
   { name: 'our chat route, a new session each request (its title asked for too): added latency p50, c=1 (ms)', pick: (f) => f.atOneNewSession?.p50Ms },
   { name: 'our chat route, a new session each request (its title asked for too): gateway CPU per request, c=1 (ms)', pick: (f) => f.atOneNewSession?.cpuMsPerRequest },
   {
@@ -1068,7 +1077,8 @@ const profiledMs = (load: Figures) => Object.values(load.msPerUnit as Record<str
 const signed = (ms: number) => `${ms >= 0 ? '+' : '−'}${show(Math.abs(ms))}`;
 
 /** Where a route's CPU above its floor's goes, by layer, from the profile of `key` (c=1 or paced). */
-function byLayer(key: ProfiledLoad['key'], unit: string): Remains {
+/** `measured`: where an experiment measured the same cost another way, said after the profile's account. */
+function byLayer(key: ProfiledLoad['key'], unit: string, measured?: string): Remains {
   return ({ subject, floorSubject }, report) => {
     const ours = report.results[subject.key]?.[key];
     const floor = floorSubject && report.results[floorSubject.key]?.[key];
@@ -1083,7 +1093,8 @@ function byLayer(key: ProfiledLoad['key'], unit: string): Remains {
     return (
       `Profiled ${unit} (the profiler's own cost in both): ${show(ours.processMsPerUnit)} ms against the floor's ${show(floor.processMsPerUnit)}, ${signed(above)}. ` +
       `By layer, ours minus the floor's: ${[...shown.map(({ layer, ms }) => `${layer} ${signed(ms)}`), `the other layers ${signed(rest)}`, `outside the profile (native I/O, V8's helper threads, kernel) ${signed(outside)}`].join('; ')}. ` +
-      `Features account for ${signed(features)} of it.`
+      `Features account for ${signed(features)} of it.` +
+      (measured ? ` ${measured}` : '')
     );
   };
 }
