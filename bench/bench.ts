@@ -253,7 +253,7 @@ async function createDatabase(port: number): Promise<{ url: string; drop: () => 
 
 /**
  * Our gateway on a database of its own, from this checkout's build or, given `root`, another checkout's (the
- * compared build: run from its own directory, so its own packages are the ones it loads).
+ * compared build: Node resolves its packages from its own directory, so it loads its own).
  */
 async function startOurs(db: Db, root = '.'): Promise<Server> {
   const port = nextPort++;
