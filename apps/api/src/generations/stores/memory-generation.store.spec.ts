@@ -25,7 +25,9 @@ function finishedLog(store: MemoryGenerationStore, chars: number): GenerationLog
 }
 
 describe('MemoryGenerationStore', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   it('forgets the oldest finished generations once their retained weight passes the budget', async () => {
     const store = new MemoryGenerationStore({ retentionMs: 60_000, retentionMaxChars: BUDGET, maxRunMs: 60_000, leaseMs: 15_000 });
