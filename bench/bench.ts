@@ -22,7 +22,8 @@ const QUICK = process.argv.includes('--quick');
 /**
  * A targeted run, for an experiment's before and after: `BENCH_SUBJECTS` names the subjects run beside direct (by
  * key: `native-postgres`, `v1-pglite`, `portkey`, `relay`, `floor-nest-sse-stored`, ...), `BENCH_FIGURES` the
- * figures (`memory`, `atOne`, `profile`, `turn`, `paced<streams>` at any level, `burst`, `saturation`, `held`).
+ * figures (`memory`, `atOne`, `atOneInBlocks`, `profile`, `turn`, `paced<streams>` at any level, `burst`, `saturation`,
+ * `held`).
  * Its report goes to `latest-targeted.md`, never over the full run's.
  */
 const ONLY_SUBJECTS = process.env.BENCH_SUBJECTS?.split(',');
@@ -504,25 +505,27 @@ type Figures = Record<string, any>;
  * Figure 1: added latency at concurrency 1 against the zero-delay upstream (subject minus direct in the same
  * round) and each gateway's CPU per request (steadier than latency on a shared machine). Each request of a round
  * goes to every subject in turn. With one delta a reply (`key` turn), the same is figure 5: what a chat turn costs
- * beyond the relay, its database writes on our chat route.
+ * beyond the relay, its database writes on our chat route. `atOneInBlocks`: each subject's requests of a round in a
+ * row instead, the subjects in turn, as a replica serves its own requests one after another: request by request,
+ * every request of a gateway starts from what the other processes left in the core's caches, which costs a gateway
+ * in proportion to the code and data a request touches.
  */
-async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, deltas: number, key: 'atOne' | 'turn') {
+async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, deltas: number, key: 'atOne' | 'turn' | 'atOneInBlocks') {
   const rounds = QUICK ? 1 : 3;
   const perRound = QUICK ? 40 : 200;
   const byRound = new Map(subjects.map((subject) => [subject.key, { p50: [] as number[], p99: [] as number[], cpu: [] as number[], errors: 0, firstError: undefined as string | undefined }]));
   for (let r = 0; r < rounds; r++) {
     const times = new Map(subjects.map((subject) => [subject.key, [] as number[]]));
     const cpuMs = new Map(subjects.map((subject) => [subject.key, 0]));
-    for (let i = 0; i < perRound; i++) {
-      for (const subject of subjects) {
-        const cpu = subject.server && cpuSince(subject.server.child.pid!);
-        const [run] = await runStreams(target(subject, deltas, 0), 1, 1);
-        if (cpu) cpuMs.set(subject.key, cpuMs.get(subject.key)! + cpu()[0]!);
-        times.get(subject.key)!.push(total(run!));
-        if (run!.error) {
-          byRound.get(subject.key)!.errors++;
-          byRound.get(subject.key)!.firstError ??= run!.error;
-        }
+    const order = key === 'atOneInBlocks' ? subjects.flatMap((subject) => Array.from({ length: perRound }, () => subject)) : Array.from({ length: perRound }, () => subjects).flat();
+    for (const subject of order) {
+      const cpu = subject.server && cpuSince(subject.server.child.pid!);
+      const [run] = await runStreams(target(subject, deltas, 0), 1, 1);
+      if (cpu) cpuMs.set(subject.key, cpuMs.get(subject.key)! + cpu()[0]!);
+      times.get(subject.key)!.push(total(run!));
+      if (run!.error) {
+        byRound.get(subject.key)!.errors++;
+        byRound.get(subject.key)!.firstError ??= run!.error;
       }
     }
     const direct = times.get('direct')!;
@@ -916,6 +919,12 @@ const ROWS: Row[] = [
       'per request at c=1',
       'What the features cost here, measured with a build without them beside Portkey and the floor: bench/README.md, "The same target with the per-request features taken out".',
     ),
+  },
+  {
+    name: 'gateway CPU per request, c=1, each subject’s requests of a round in a row, as a replica serves its own (ms)',
+    pick: (f) => f.atOneInBlocks?.cpuMsPerRequest,
+    portkeyAtMost: 0.5,
+    remains: byLayer('cpuByLayer', 'per request at c=1, 400 requests in a row'),
   },
   { name: 'our chat route, a new session each request (its title asked for too): added latency p50, c=1 (ms)', pick: (f) => f.atOneNewSession?.p50Ms },
   { name: 'our chat route, a new session each request (its title asked for too): gateway CPU per request, c=1 (ms)', pick: (f) => f.atOneNewSession?.cpuMsPerRequest },
@@ -1359,6 +1368,10 @@ async function main() {
         results.get(subject.key.replace(/-new-session$/, ''))!.atOneNewSession = results.get(subject.key)!.atOne;
         results.delete(subject.key);
       }
+    }
+    if (runs('atOneInBlocks')) {
+      log('c=1: CPU per request, each subject\'s requests of a round in a row');
+      await latencyAtOne(subjects, results, DELTAS, 'atOneInBlocks');
     }
     if (runs('profile')) await profileLayers(subjects, results, AT_ONE_PROFILED);
     if (runs('turn')) {
