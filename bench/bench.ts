@@ -70,8 +70,12 @@ const FAKE_PORT = 4610;
 const FIRST_GATEWAY_PORT = 4620;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLOCK_TICKS_PER_SECOND = 100;
-/** Whether this kernel keeps each thread's run time (CONFIG_SCHEDSTATS' `/proc/<pid>/task/<tid>/schedstat`). */
-const SCHEDSTAT = existsSync(`/proc/${process.pid}/task/${process.pid}/schedstat`);
+/**
+ * Whether this kernel keeps each thread's run time (`/proc/<pid>/task/<tid>/schedstat`): a kernel without
+ * sched_info has no such file, or one of zeros, where this process has surely run by now.
+ */
+const SCHEDSTAT =
+  existsSync(`/proc/${process.pid}/task/${process.pid}/schedstat`) && Number(readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) > 0;
 /**
  * Requests each subject serves before figure 1 is measured. A server runs warm: V8 optimises the per-request code
  * over thousands of requests (CPU per chat turn still fell by a third between 1,000 and 5,000 here). They are sent
@@ -169,30 +173,50 @@ function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 }
 
-/** A thread's time on a CPU (ns) as the scheduler counts it; 0 for one that has ended since its directory was read. */
-function threadRunNs(pid: number, thread: string): number {
+/** A thread's time on a CPU (ns) as the scheduler counts it; undefined for one that has ended since its directory was read. */
+function threadRunNs(pid: number, thread: string): number | undefined {
   try {
     return Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
 /**
- * CPU time (ms) of a process, all its threads, kernel time included: the scheduler's own count in nanoseconds
- * (`schedstat`), where the kernel keeps one; else `stat`'s 10 ms clock ticks, whose count at c=1 (a request of 2-3
- * ms takes a tick or none) reaches a stable mean only over many requests.
+ * A process's CPU time (ms) from now on, all its threads, kernel time included: the scheduler's own count in
+ * nanoseconds (`schedstat`), where the kernel keeps one; else `stat`'s 10 ms clock ticks, whose count at c=1 (a
+ * request of 2-3 ms takes a tick or none) reaches a stable mean only over many requests. Each thread's time is taken
+ * as it grows between two readings, so a thread that ends takes none of the total back with it (a process's
+ * threads are listed anew each time; `stat` keeps ended threads' time itself).
  */
-function cpuMsOf(pid: number): number {
-  if (SCHEDSTAT) return readdirSync(`/proc/${pid}/task`).reduce((sum, thread) => sum + threadRunNs(pid, thread), 0) / 1e6;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
+function cpuCounter(pid: number): () => number {
+  if (!SCHEDSTAT) {
+    const ticksMs = () => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
+    };
+    const start = ticksMs();
+    return () => ticksMs() - start;
+  }
+  const seen = new Map<string, number>();
+  let grownNs = 0;
+  const read = () => {
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      const ns = threadRunNs(pid, thread);
+      if (ns === undefined) continue;
+      grownNs += ns - (seen.get(thread) ?? ns);
+      seen.set(thread, ns);
+    }
+    return grownNs / 1e6;
+  };
+  read();
+  return read;
 }
 
 /** The CPU time (ms) each process spends from now until the returned function is called. */
 function cpuSince(...pids: number[]): () => number[] {
-  const before = pids.map(cpuMsOf);
-  return () => pids.map((pid, i) => cpuMsOf(pid) - before[i]!);
+  const counters = pids.map(cpuCounter);
+  return () => counters.map((counter) => counter());
 }
 
 /**
@@ -721,12 +745,14 @@ async function holdStreams(server: Server | undefined, through: Target, level: n
   const startedAt = performance.now();
   let peak = baseline;
   const busy: CpuSample[] = [];
-  const sampler = pid
-    ? setInterval(() => {
-        peak = Math.max(peak, rssOf(pid));
-        busy.push({ at: performance.now() - startedAt, cpuMs: cpuMsOf(pid) });
-      }, 100)
-    : undefined;
+  const gatewayCpu = pid && cpuCounter(pid);
+  const sampler =
+    pid && gatewayCpu
+      ? setInterval(() => {
+          peak = Math.max(peak, rssOf(pid));
+          busy.push({ at: performance.now() - startedAt, cpuMs: gatewayCpu() });
+        }, 100)
+      : undefined;
   const rampMs = (deltas * pace) / 2;
   const runs = await runStreams(through, level, level, rampMs);
   clearInterval(sampler);
@@ -914,17 +940,17 @@ const ROWS: Row[] = [
     name: 'gateway CPU per request, c=1 (ms)',
     pick: (f) => f.atOne?.cpuMsPerRequest,
     portkeyAtMost: 0.5,
-    remains: byLayer(
-      'cpuByLayer',
-      'per request at c=1',
-      'What the features cost here, measured with a build without them beside Portkey and the floor: bench/README.md, "The same target with the per-request features taken out".',
+    remains: byLayer('cpuByLayer', 'per request at c=1', (subject) =>
+      subject.kind === 'v1-unstored' && subject.key.endsWith('-postgres')
+        ? 'What the features cost here, measured with a build without them beside Portkey and the floor: bench/README.md, "The same target with the per-request features taken out".'
+        : undefined,
     ),
   },
   {
     name: 'gateway CPU per request, c=1, each subject’s requests of a round in a row, as a replica serves its own (ms)',
     pick: (f) => f.atOneInBlocks?.cpuMsPerRequest,
     portkeyAtMost: 0.5,
-    remains: byLayer('cpuByLayer', 'per request at c=1, 400 requests in a row'),
+    remains: byLayer('cpuByLayer', `per request at c=1, ${PROFILED_REQUESTS} requests in a row`),
   },
   { name: 'our chat route, a new session each request (its title asked for too): added latency p50, c=1 (ms)', pick: (f) => f.atOneNewSession?.p50Ms },
   { name: 'our chat route, a new session each request (its title asked for too): gateway CPU per request, c=1 (ms)', pick: (f) => f.atOneNewSession?.cpuMsPerRequest },
@@ -1086,8 +1112,8 @@ const profiledMs = (load: Figures) => Object.values(load.msPerUnit as Record<str
 const signed = (ms: number) => `${ms >= 0 ? '+' : '−'}${show(Math.abs(ms))}`;
 
 /** Where a route's CPU above its floor's goes, by layer, from the profile of `key` (c=1 or paced). */
-/** `measured`: where an experiment measured the same cost another way, said after the profile's account. */
-function byLayer(key: ProfiledLoad['key'], unit: string, measured?: string): Remains {
+/** `measured`: where an experiment measured the same cost of a subject another way, said after the profile's account. */
+function byLayer(key: ProfiledLoad['key'], unit: string, measured?: (subject: ReportSubject) => string | undefined): Remains {
   return ({ subject, floorSubject }, report) => {
     const ours = report.results[subject.key]?.[key];
     const floor = floorSubject && report.results[floorSubject.key]?.[key];
@@ -1103,7 +1129,7 @@ function byLayer(key: ProfiledLoad['key'], unit: string, measured?: string): Rem
       `Profiled ${unit} (the profiler's own cost in both): ${show(ours.processMsPerUnit)} ms against the floor's ${show(floor.processMsPerUnit)}, ${signed(above)}. ` +
       `By layer, ours minus the floor's: ${[...shown.map(({ layer, ms }) => `${layer} ${signed(ms)}`), `the other layers ${signed(rest)}`, `outside the profile (native I/O, V8's helper threads, kernel) ${signed(outside)}`].join('; ')}. ` +
       `Features account for ${signed(features)} of it.` +
-      (measured ? ` ${measured}` : '')
+      (measured?.(subject) ? ` ${measured(subject)}` : '')
     );
   };
 }
@@ -1183,7 +1209,7 @@ function markdown(report: Report): string {
   const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
   const errors = subjects.flatMap((subject) => {
     const own = figures(subject.key);
-    const counted = [own.atOne, own.atOneNewSession, own.turn, own.cpuByLayer, own.cpuByLayerPaced, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
+    const counted = [own.atOne, own.atOneInBlocks, own.atOneNewSession, own.turn, own.cpuByLayer, own.cpuByLayerPaced, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
     const count = counted.reduce((sum, figure) => sum + (figure.errors ?? 0), 0);
     const first = counted.find((figure) => figure.firstError)?.firstError;
     return count ? [`${subject.label}: ${count} failed streams outside the open-stream levels${first ? ` (the first: ${first})` : ''}`] : [];
