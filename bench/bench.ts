@@ -74,8 +74,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
  * Whether this kernel keeps each thread's run time (`/proc/<pid>/task/<tid>/schedstat`): a kernel without
  * sched_info has no such file, or one of zeros, where this process has surely run by now.
  */
-const SCHEDSTAT =
-  existsSync(`/proc/${process.pid}/task/${process.pid}/schedstat`) && Number(readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) > 0;
+const SCHEDSTAT = (threadRunNs(process.pid, String(process.pid)) ?? 0) > 0;
 /**
  * Requests each subject serves before figure 1 is measured. A server runs warm: V8 optimises the per-request code
  * over thousands of requests (CPU per chat turn still fell by a third between 1,000 and 5,000 here). They are sent
@@ -198,19 +197,21 @@ function cpuCounter(pid: number): () => number {
     const start = ticksMs();
     return () => ticksMs() - start;
   }
-  const seen = new Map<string, number>();
-  let grownNs = 0;
-  const read = () => {
-    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+  const threadsNow = () =>
+    readdirSync(`/proc/${pid}/task`).flatMap((thread) => {
       const ns = threadRunNs(pid, thread);
-      if (ns === undefined) continue;
-      grownNs += ns - (seen.get(thread) ?? ns);
+      return ns === undefined ? [] : [[thread, ns] as const];
+    });
+  // A thread first seen after this started after it too: all its time counts.
+  const seen = new Map<string, number>(threadsNow());
+  let grownNs = 0;
+  return () => {
+    for (const [thread, ns] of threadsNow()) {
+      grownNs += ns - (seen.get(thread) ?? 0);
       seen.set(thread, ns);
     }
     return grownNs / 1e6;
   };
-  read();
-  return read;
 }
 
 /** The CPU time (ms) each process spends from now until the returned function is called. */
@@ -741,22 +742,22 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
 async function holdStreams(server: Server | undefined, through: Target, level: number, deltas: number, pace: number) {
   const pid = server?.child.pid;
   const baseline = pid ? rssOf(pid) : 0;
-  const cpu = pid ? cpuSince(pid, fakeUpstream!.pid!) : undefined;
+  // The gateway's counter gives both the busy windows and the total.
+  const cpu = pid ? { gateway: cpuCounter(pid), upstream: cpuCounter(fakeUpstream!.pid!) } : undefined;
   const startedAt = performance.now();
   let peak = baseline;
   const busy: CpuSample[] = [];
-  const gatewayCpu = pid && cpuCounter(pid);
   const sampler =
-    pid && gatewayCpu
+    pid && cpu
       ? setInterval(() => {
           peak = Math.max(peak, rssOf(pid));
-          busy.push({ at: performance.now() - startedAt, cpuMs: gatewayCpu() });
+          busy.push({ at: performance.now() - startedAt, cpuMs: cpu.gateway() });
         }, 100)
       : undefined;
   const rampMs = (deltas * pace) / 2;
   const runs = await runStreams(through, level, level, rampMs);
   clearInterval(sampler);
-  const [cpuMs, upstreamCpuMs] = cpu ? (cpu() as [number, number]) : [];
+  const [cpuMs, upstreamCpuMs] = cpu ? [cpu.gateway(), cpu.upstream()] : [];
   const relayed = relayedDeltas(runs);
   const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
   const ok = runs.filter((run) => !run.error);
