@@ -82,6 +82,13 @@ const SCHEDSTAT = (threadRunNs(process.pid, String(process.pid)) ?? 0) > 0;
  */
 const WARM_UP_REQUESTS = QUICK ? 200 : 5000;
 const WARM_UP_CONCURRENCY = 8;
+/**
+ * Then each subject's requests one at a time, figure 1's own load. Eight at a time does not optimise all of it: on
+ * 2026-12-04, after the 5,000, stored `/v1` at c=1 still spent 0.4-1.0 ms a request on V8's helper threads
+ * (compiling, collecting) over its first 1,000 requests, against 0.04-0.16 after them; its main thread fell from
+ * 1.34-1.58 ms to 1.29-1.37. The small floors settle within 200. Every subject gets the same requests.
+ */
+const WARM_UP_AT_ONE_REQUESTS = QUICK ? 0 : 1200;
 /** Figure 2: paced streams open at once, each level its own rounds; and, in the full run, 100 arriving at once. */
 const PACED_LEVELS = ONLY_FIGURES
   ? ONLY_FIGURES.flatMap((figure) => (/^paced\d+$/.test(figure) ? [Number(figure.slice('paced'.length))] : []))
@@ -212,6 +219,12 @@ function cpuCounter(pid: number): () => number {
     }
     return grownNs / 1e6;
   };
+}
+
+/** The CPU time (ms) of a process's main thread from now on (`schedstat`): the rest of its CPU is its helper threads'. */
+function mainThreadSince(pid: number): (() => number) | undefined {
+  const start = SCHEDSTAT ? threadRunNs(pid, String(pid)) : undefined;
+  return start === undefined ? undefined : () => ((threadRunNs(pid, String(pid)) ?? start) - start) / 1e6;
 }
 
 /** The CPU time (ms) each process spends from now until the returned function is called. */
@@ -536,17 +549,25 @@ type Figures = Record<string, any>;
  * in proportion to the code and data a request touches.
  */
 async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, deltas: number, key: 'atOne' | 'turn' | 'atOneInBlocks') {
-  const rounds = QUICK ? 1 : 3;
+  // In a row, a round's figure swings with whichever collection or compilation falls in its block (stored `/v1`:
+  // 1.59, 2.31 and 3.43 ms in one run here): five rounds there, for a steadier median.
+  const rounds = QUICK ? 1 : key === 'atOneInBlocks' ? 5 : 3;
   const perRound = QUICK ? 40 : 200;
-  const byRound = new Map(subjects.map((subject) => [subject.key, { p50: [] as number[], p99: [] as number[], cpu: [] as number[], errors: 0, firstError: undefined as string | undefined }]));
+  const byRound = new Map(
+    subjects.map((subject) => [subject.key, { p50: [] as number[], p99: [] as number[], cpu: [] as number[], helperCpu: [] as number[], errors: 0, firstError: undefined as string | undefined }]),
+  );
   for (let r = 0; r < rounds; r++) {
     const times = new Map(subjects.map((subject) => [subject.key, [] as number[]]));
     const cpuMs = new Map(subjects.map((subject) => [subject.key, 0]));
+    const mainThreadMs = new Map(subjects.map((subject) => [subject.key, 0]));
     const order = key === 'atOneInBlocks' ? subjects.flatMap((subject) => Array.from({ length: perRound }, () => subject)) : Array.from({ length: perRound }, () => subjects).flat();
     for (const subject of order) {
-      const cpu = subject.server && cpuSince(subject.server.child.pid!);
+      const pid = subject.server?.child.pid;
+      const cpu = pid && cpuSince(pid);
+      const mainThread = pid && mainThreadSince(pid);
       const [run] = await runStreams(target(subject, deltas, 0), 1, 1);
       if (cpu) cpuMs.set(subject.key, cpuMs.get(subject.key)! + cpu()[0]!);
+      if (mainThread) mainThreadMs.set(subject.key, mainThreadMs.get(subject.key)! + mainThread());
       times.get(subject.key)!.push(total(run!));
       if (run!.error) {
         byRound.get(subject.key)!.errors++;
@@ -561,6 +582,7 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, 
       figures.p50.push(percentile(own, 50) - base * percentile(direct, 50));
       figures.p99.push(percentile(own, 99) - base * percentile(direct, 99));
       figures.cpu.push(cpuMs.get(subject.key)! / perRound);
+      figures.helperCpu.push((cpuMs.get(subject.key)! - mainThreadMs.get(subject.key)!) / perRound);
     }
   }
   for (const subject of subjects) {
@@ -570,6 +592,7 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, 
       p50Ms: round(median(figures.p50)),
       p99Ms: round(median(figures.p99)),
       cpuMsPerRequest: subject.server ? round(median(figures.cpu)) : undefined,
+      helperCpuMsPerRequest: subject.server && SCHEDSTAT ? round(median(figures.helperCpu)) : undefined,
       rounds,
       requestsPerRound: perRound,
       errors: figures.errors,
@@ -665,6 +688,7 @@ async function warmUp(subjects: Subject[]) {
   for (const subject of subjects) {
     log(`warming up ${subject.label}`);
     await runStreams(target(subject, DELTAS, 0), WARM_UP_REQUESTS, WARM_UP_CONCURRENCY);
+    await runStreams(target(subject, DELTAS, 0), WARM_UP_AT_ONE_REQUESTS, 1);
   }
 }
 
@@ -941,18 +965,30 @@ const ROWS: Row[] = [
     name: 'gateway CPU per request, c=1 (ms)',
     pick: (f) => f.atOne?.cpuMsPerRequest,
     portkeyAtMost: 0.5,
-    remains: byLayer('cpuByLayer', 'per request at c=1', (subject) =>
-      subject.kind === 'v1-unstored' && subject.key.endsWith('-postgres')
-        ? 'What the features cost here, measured with a build without them beside Portkey and the floor: bench/README.md, "The same target with the per-request features taken out".'
-        : undefined,
+    remains: withRounds(
+      'atOne',
+      byLayer('cpuByLayer', 'per request at c=1', (subject) =>
+        subject.kind === 'v1-unstored' && subject.key.endsWith('-postgres')
+          ? 'What the features cost here, measured with a build without them beside Portkey and the floor: bench/README.md, "The same target with the per-request features taken out".'
+          : undefined,
+      ),
     ),
   },
+  { name: 'of it, on the gateway’s helper threads: V8 compiling and collecting, libuv’s pool (ms)', pick: (f) => f.atOne?.helperCpuMsPerRequest },
   {
     name: 'gateway CPU per request, c=1, each subject’s requests of a round in a row, as a replica serves its own (ms)',
     pick: (f) => f.atOneInBlocks?.cpuMsPerRequest,
     portkeyAtMost: 0.5,
-    remains: byLayer('cpuByLayer', `per request at c=1, ${PROFILED_REQUESTS} requests in a row`),
+    remains: withRounds(
+      'atOneInBlocks',
+      byLayer('cpuByLayer', `per request at c=1, ${PROFILED_REQUESTS} requests in a row`, (subject) =>
+        subject.kind === 'v1' && subject.key.endsWith('-postgres')
+          ? 'What the features and the turn’s writes cost here, measured with a build without the features beside Portkey and both floors: bench/README.md, "Stored `/v1` in a row".'
+          : undefined,
+      ),
+    ),
   },
+  { name: 'of it (in a row), on the gateway’s helper threads: V8 compiling and collecting, libuv’s pool (ms)', pick: (f) => f.atOneInBlocks?.helperCpuMsPerRequest },
   { name: 'our chat route, a new session each request (its title asked for too): added latency p50, c=1 (ms)', pick: (f) => f.atOneNewSession?.p50Ms },
   { name: 'our chat route, a new session each request (its title asked for too): gateway CPU per request, c=1 (ms)', pick: (f) => f.atOneNewSession?.cpuMsPerRequest },
   {
@@ -1135,6 +1171,16 @@ function byLayer(key: ProfiledLoad['key'], unit: string, measured?: (subject: Re
   };
 }
 
+/** `remains`, then each round's figure of the subject and of Portkey: how far one round's median can move. */
+function withRounds(key: 'atOne' | 'atOneInBlocks', remains: Remains): Remains {
+  return (assessment, report) => {
+    const cpu = (subjectKey: string) => (report.results[subjectKey]?.[key]?.byRound?.cpu as number[] | undefined)?.map((ms) => show(ms)).join(', ');
+    const ours = cpu(assessment.subject.key);
+    const theirs = cpu('portkey');
+    return `${remains(assessment, report)}${ours && theirs ? ` Each round: ${ours} (Portkey: ${theirs}).` : ''}`;
+  };
+}
+
 /**
  * TTFT under paced load: at a round's peak every stream is open, and past a full core the deltas and the new streams'
  * first events queue (bench/README.md, "The native route's slow paced rounds"): the core's load at the peak.
@@ -1220,6 +1266,8 @@ function markdown(report: Report): string {
     .join('');
   const rounds = report.targeted?.experiment.BENCH_ROUNDS;
   const pacedRounds = rounds ? `${rounds} at each paced level` : 'one at 1,000 paced streams and more';
+  const inARow = Object.values(report.results).find((figures) => figures.atOneInBlocks)?.atOneInBlocks.rounds as number | undefined;
+  const roundsNote = `${pacedRounds}${inARow && inARow !== 3 ? `; ${inARow} for c=1 in a row` : ''}`;
   const lines = [
     `# Benchmark results${report.quick ? ' (quick run)' : ''}: us beside Portkey, a minimal relay, the floors and direct`,
     '',
@@ -1230,7 +1278,7 @@ function markdown(report: Report): string {
           `A targeted run (an experiment): subjects ${report.targeted.subjects?.join(', ') ?? 'all'}; figures ${report.targeted.figures?.join(', ') ?? 'all'}${settings}.`,
         ]
       : []),
-    `Method: shared/BENCH-METHOD.md. ${report.pinned ? 'Each gateway pinned to core 1 (`taskset -c 1`); the fake upstream and the load client on core 0.' : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${pacedRounds})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
+    `Method: shared/BENCH-METHOD.md. ${report.pinned ? 'Each gateway pinned to core 1 (`taskset -c 1`); the fake upstream and the load client on core 0.' : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${roundsNote})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
     ...(errors.length ? ['', `**Failed streams: the figures they are part of are not valid.** ${errors.join('; ')}.`] : []),
     '',
     `| figure | ${subjects.map((subject) => subject.label).join(' | ')} |`,
