@@ -1244,6 +1244,8 @@ interface Report {
   quick: boolean;
   targeted?: { subjects?: string[]; figures?: string[]; experiment: typeof EXPERIMENT };
   pinned: boolean;
+  /** With PostgreSQL: whether its processes ran on the load client's core (pinDatabase); absent in older runs. */
+  databasePinned?: boolean;
   machine: Record<string, unknown>;
   loadAverage: { before: number[]; after: number[] };
   subjects: { key: string; label: string; kind: Kind }[];
@@ -1278,7 +1280,7 @@ function markdown(report: Report): string {
           `A targeted run (an experiment): subjects ${report.targeted.subjects?.join(', ') ?? 'all'}; figures ${report.targeted.figures?.join(', ') ?? 'all'}${settings}.`,
         ]
       : []),
-    `Method: shared/BENCH-METHOD.md. ${report.pinned ? 'Each gateway pinned to core 1 (`taskset -c 1`); the fake upstream and the load client on core 0.' : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${roundsNote})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
+    `Method: shared/BENCH-METHOD.md. ${report.pinned ? `Each gateway pinned to core 1 (\`taskset -c 1\`); the fake upstream and the load client on core 0${report.databasePinned ? ', and PostgreSQL’s processes with them' : ''}.${report.databasePinned === false ? ' PostgreSQL could not be pinned here: its backends ran wherever the scheduler put them, the gateway’s core included.' : ''}` : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${roundsNote})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
     ...(errors.length ? ['', `**Failed streams: the figures they are part of are not valid.** ${errors.join('; ')}.`] : []),
     '',
     `| figure | ${subjects.map((subject) => subject.label).join(' | ')} |`,
@@ -1383,6 +1385,47 @@ function layerTable(report: Report, key: ProfiledLoad['key'], heading: string, w
 
 let fakeUpstream: ChildProcess | undefined;
 
+/**
+ * PostgreSQL is another machine in a deployment, as the upstream is: for the run its processes share the load
+ * client's core, never the gateway's. Left to the scheduler, the backends serving a gateway ran on that gateway's
+ * core three times in four (2026-12-04: 471 of 616 clock ticks of PostgreSQL's CPU over the first 4 minutes of a full
+ * run), which took the core's time and its caches from the gateway under test. Backends started later fork from the
+ * server's first process and take its affinity. Pinned only where the bench can reach the server's processes (the
+ * same machine, a user allowed to): undefined otherwise, and the report says which. `restore` puts every process
+ * of the server back on the cores it had.
+ */
+async function pinDatabase(): Promise<{ restore: () => void } | undefined> {
+  const host = new URL(PG_ADMIN_URL).hostname;
+  if (!PINNED || !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) return undefined;
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await client.connect();
+  let server: number;
+  try {
+    // The backend's parent, read while the backend is still there.
+    const backend = ((await client.query('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number }).pid;
+    server = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  } catch {
+    return undefined;
+  } finally {
+    await client.end();
+  }
+  const processes = () => [server, ...readFileSync(`/proc/${server}/task/${server}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
+  const cores = /list: (\S+)/.exec(spawnSync('taskset', ['-cp', String(server)], { encoding: 'utf8' }).stdout)?.[1];
+  const pin = (list: string) => processes().every((pid) => spawnSync('taskset', ['-a', '-cp', list, String(pid)], { stdio: 'ignore' }).status === 0);
+  const restore = () => void (cores && pin(cores));
+  if (!cores || !pin(CLIENT_CORE)) {
+    restore();
+    return undefined;
+  }
+  // A run stopped by a signal skips main's `finally`: the server must not stay on one core.
+  const onSignal = (signal: NodeJS.Signals) => {
+    restore();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  return { restore };
+}
+
 async function main() {
   const before = loadavg();
   mkdirSync('bench/results', { recursive: true });
@@ -1391,10 +1434,11 @@ async function main() {
   const portkeyVersion = chosen('portkey') ? installPortkey() : undefined;
   fakeUpstream = start('dist/apps/fake-llm/apps/fake-llm/src/main.js', { FAKE_LLM_PORT: String(FAKE_PORT), FAKE_LLM_HOST: '127.0.0.1' }, CLIENT_CORE);
   const servers: Server[] = [];
+  // The quick run checks the embedded default only; the full run covers both. BENCH_DBS=postgres picks one.
+  const dbs = (process.env.BENCH_DBS?.split(',') as Db[] | undefined) ?? (QUICK ? ['pglite'] : ['pglite', 'postgres']);
+  const database = dbs.includes('postgres') ? await pinDatabase() : undefined;
   try {
     await waitFor(`http://127.0.0.1:${FAKE_PORT}/v1/models`, fakeUpstream);
-    // The quick run checks the embedded default only; the full run covers both. BENCH_DBS=postgres picks one.
-    const dbs = (process.env.BENCH_DBS?.split(',') as Db[] | undefined) ?? (QUICK ? ['pglite'] : ['pglite', 'postgres']);
     const subjects: Subject[] = [{ key: 'direct', label: 'direct', kind: 'direct' }];
     for (const db of dbs) {
       const name = db === 'postgres' ? 'PostgreSQL' : 'PGlite';
@@ -1473,6 +1517,7 @@ async function main() {
       quick: QUICK,
       ...(TARGETED && { targeted: { subjects: ONLY_SUBJECTS, figures: ONLY_FIGURES, experiment: EXPERIMENT } }),
       pinned: PINNED,
+      ...(dbs.includes('postgres') && { databasePinned: database !== undefined }),
       machine,
       loadAverage: { before, after: loadavg() },
       subjects: subjects.map(({ key, label, kind }) => ({ key, label, kind })),
@@ -1486,6 +1531,7 @@ async function main() {
     for (const server of servers) await server.close();
     await stop(fakeUpstream);
     await agent.close();
+    database?.restore();
   }
 }
 
