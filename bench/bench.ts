@@ -89,6 +89,8 @@ const WARM_UP_CONCURRENCY = 8;
  * 1.34-1.58 ms to 1.29-1.37. The small floors settle within 200. Every subject gets the same requests.
  */
 const WARM_UP_AT_ONE_REQUESTS = QUICK ? 0 : 1200;
+/** The figures measured at c=1, which that second warm-up is for (a targeted run of others skips it). */
+const AT_ONE_FIGURES = ['atOne', 'atOneInBlocks', 'profile', 'turn'];
 /** Figure 2: paced streams open at once, each level its own rounds; and, in the full run, 100 arriving at once. */
 const PACED_LEVELS = ONLY_FIGURES
   ? ONLY_FIGURES.flatMap((figure) => (/^paced\d+$/.test(figure) ? [Number(figure.slice('paced'.length))] : []))
@@ -188,22 +190,31 @@ function threadRunNs(pid: number, thread: string): number | undefined {
   }
 }
 
+/** A process's CPU (ms) so far: all its threads, and (where `schedstat` gives threads apart) its main thread's part. */
+interface ProcessCpu {
+  totalMs: number;
+  /** The rest of the total is its helper threads': V8 compiling and collecting, libuv's pool, workers. */
+  mainThreadMs?: number;
+}
+
 /**
- * A process's CPU time (ms) from now on, all its threads, kernel time included: the scheduler's own count in
+ * A process's CPU time from now on, all its threads, kernel time included: the scheduler's own count in
  * nanoseconds (`schedstat`), where the kernel keeps one; else `stat`'s 10 ms clock ticks, whose count at c=1 (a
  * request of 2-3 ms takes a tick or none) reaches a stable mean only over many requests. Each thread's time is taken
  * as it grows between two readings, so a thread that ends takes none of the total back with it (a process's
- * threads are listed anew each time; `stat` keeps ended threads' time itself).
+ * threads are listed anew each time; `stat` keeps ended threads' time itself). The main thread's part comes from
+ * the same readings, so it is never more than the total.
  */
-function cpuCounter(pid: number): () => number {
+function cpuCounter(pid: number): () => ProcessCpu {
   if (!SCHEDSTAT) {
     const ticksMs = () => {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
     };
     const start = ticksMs();
-    return () => ticksMs() - start;
+    return () => ({ totalMs: ticksMs() - start });
   }
+  const main = String(pid);
   const threadsNow = () =>
     readdirSync(`/proc/${pid}/task`).flatMap((thread) => {
       const ns = threadRunNs(pid, thread);
@@ -212,25 +223,22 @@ function cpuCounter(pid: number): () => number {
   // A thread first seen after this started after it too: all its time counts.
   const seen = new Map<string, number>(threadsNow());
   let grownNs = 0;
+  let mainGrownNs = 0;
   return () => {
     for (const [thread, ns] of threadsNow()) {
-      grownNs += ns - (seen.get(thread) ?? 0);
+      const grown = ns - (seen.get(thread) ?? 0);
+      grownNs += grown;
+      if (thread === main) mainGrownNs += grown;
       seen.set(thread, ns);
     }
-    return grownNs / 1e6;
+    return { totalMs: grownNs / 1e6, mainThreadMs: mainGrownNs / 1e6 };
   };
-}
-
-/** The CPU time (ms) of a process's main thread from now on (`schedstat`): the rest of its CPU is its helper threads'. */
-function mainThreadSince(pid: number): (() => number) | undefined {
-  const start = SCHEDSTAT ? threadRunNs(pid, String(pid)) : undefined;
-  return start === undefined ? undefined : () => ((threadRunNs(pid, String(pid)) ?? start) - start) / 1e6;
 }
 
 /** The CPU time (ms) each process spends from now until the returned function is called. */
 function cpuSince(...pids: number[]): () => number[] {
   const counters = pids.map(cpuCounter);
-  return () => counters.map((counter) => counter());
+  return () => counters.map((counter) => counter().totalMs);
 }
 
 /**
@@ -549,8 +557,9 @@ type Figures = Record<string, any>;
  * in proportion to the code and data a request touches.
  */
 async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, deltas: number, key: 'atOne' | 'turn' | 'atOneInBlocks') {
-  // In a row, a round's figure swings with whichever collection or compilation falls in its block (stored `/v1`:
-  // 1.59, 2.31 and 3.43 ms in one run here): five rounds there, for a steadier median.
+  // In a row, one subject's rounds differ more than interleaved (stored `/v1`: 1.59, 2.31 and 3.43 ms in one run
+  // here; in two others 1.25-1.92 ms in the first two rounds and 2.88-3.55 in the last three): five rounds there, so
+  // that the median spans more of the process's run than three adjacent blocks do.
   const rounds = QUICK ? 1 : key === 'atOneInBlocks' ? 5 : 3;
   const perRound = QUICK ? 40 : 200;
   const byRound = new Map(
@@ -562,12 +571,13 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, 
     const mainThreadMs = new Map(subjects.map((subject) => [subject.key, 0]));
     const order = key === 'atOneInBlocks' ? subjects.flatMap((subject) => Array.from({ length: perRound }, () => subject)) : Array.from({ length: perRound }, () => subjects).flat();
     for (const subject of order) {
-      const pid = subject.server?.child.pid;
-      const cpu = pid && cpuSince(pid);
-      const mainThread = pid && mainThreadSince(pid);
+      const cpu = subject.server && cpuCounter(subject.server.child.pid!);
       const [run] = await runStreams(target(subject, deltas, 0), 1, 1);
-      if (cpu) cpuMs.set(subject.key, cpuMs.get(subject.key)! + cpu()[0]!);
-      if (mainThread) mainThreadMs.set(subject.key, mainThreadMs.get(subject.key)! + mainThread());
+      if (cpu) {
+        const { totalMs, mainThreadMs: mainMs = totalMs } = cpu();
+        cpuMs.set(subject.key, cpuMs.get(subject.key)! + totalMs);
+        mainThreadMs.set(subject.key, mainThreadMs.get(subject.key)! + mainMs);
+      }
       times.get(subject.key)!.push(total(run!));
       if (run!.error) {
         byRound.get(subject.key)!.errors++;
@@ -688,7 +698,7 @@ async function warmUp(subjects: Subject[]) {
   for (const subject of subjects) {
     log(`warming up ${subject.label}`);
     await runStreams(target(subject, DELTAS, 0), WARM_UP_REQUESTS, WARM_UP_CONCURRENCY);
-    await runStreams(target(subject, DELTAS, 0), WARM_UP_AT_ONE_REQUESTS, 1);
+    if (AT_ONE_FIGURES.some(runs)) await runStreams(target(subject, DELTAS, 0), WARM_UP_AT_ONE_REQUESTS, 1);
   }
 }
 
@@ -775,13 +785,13 @@ async function holdStreams(server: Server | undefined, through: Target, level: n
     pid && cpu
       ? setInterval(() => {
           peak = Math.max(peak, rssOf(pid));
-          busy.push({ at: performance.now() - startedAt, cpuMs: cpu.gateway() });
+          busy.push({ at: performance.now() - startedAt, cpuMs: cpu.gateway().totalMs });
         }, 100)
       : undefined;
   const rampMs = (deltas * pace) / 2;
   const runs = await runStreams(through, level, level, rampMs);
   clearInterval(sampler);
-  const [cpuMs, upstreamCpuMs] = cpu ? [cpu.gateway(), cpu.upstream()] : [];
+  const [cpuMs, upstreamCpuMs] = cpu ? [cpu.gateway().totalMs, cpu.upstream().totalMs] : [];
   const relayed = relayedDeltas(runs);
   const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
   const ok = runs.filter((run) => !run.error);
@@ -974,7 +984,7 @@ const ROWS: Row[] = [
       ),
     ),
   },
-  { name: 'of it, on the gateway’s helper threads: V8 compiling and collecting, libuv’s pool (ms)', pick: (f) => f.atOne?.helperCpuMsPerRequest },
+  { name: 'gateway CPU per request, c=1, on its helper threads: V8 compiling and collecting, libuv’s pool, workers (ms)', pick: (f) => f.atOne?.helperCpuMsPerRequest },
   {
     name: 'gateway CPU per request, c=1, each subject’s requests of a round in a row, as a replica serves its own (ms)',
     pick: (f) => f.atOneInBlocks?.cpuMsPerRequest,
@@ -988,7 +998,10 @@ const ROWS: Row[] = [
       ),
     ),
   },
-  { name: 'of it (in a row), on the gateway’s helper threads: V8 compiling and collecting, libuv’s pool (ms)', pick: (f) => f.atOneInBlocks?.helperCpuMsPerRequest },
+  {
+    name: 'gateway CPU per request, c=1, each subject’s requests of a round in a row, on its helper threads: V8 compiling and collecting, libuv’s pool, workers (ms)',
+    pick: (f) => f.atOneInBlocks?.helperCpuMsPerRequest,
+  },
   { name: 'our chat route, a new session each request (its title asked for too): added latency p50, c=1 (ms)', pick: (f) => f.atOneNewSession?.p50Ms },
   { name: 'our chat route, a new session each request (its title asked for too): gateway CPU per request, c=1 (ms)', pick: (f) => f.atOneNewSession?.cpuMsPerRequest },
   {
@@ -1171,12 +1184,15 @@ function byLayer(key: ProfiledLoad['key'], unit: string, measured?: (subject: Re
   };
 }
 
-/** `remains`, then each round's figure of the subject and of Portkey: how far one round's median can move. */
+/** `remains`, then each round's figure of the subject and of Portkey (several rounds only): how far one round moves the median. */
 function withRounds(key: 'atOne' | 'atOneInBlocks', remains: Remains): Remains {
   return (assessment, report) => {
-    const cpu = (subjectKey: string) => (report.results[subjectKey]?.[key]?.byRound?.cpu as number[] | undefined)?.map((ms) => show(ms)).join(', ');
+    const cpu = (subjectKey: string | undefined) => {
+      const rounds = subjectKey === undefined ? undefined : (report.results[subjectKey]?.[key]?.byRound?.cpu as number[] | undefined);
+      return rounds && rounds.length > 1 ? rounds.map(show).join(', ') : undefined;
+    };
     const ours = cpu(assessment.subject.key);
-    const theirs = cpu('portkey');
+    const theirs = cpu(report.subjects.find((subject) => subject.kind === 'portkey')?.key);
     return `${remains(assessment, report)}${ours && theirs ? ` Each round: ${ours} (Portkey: ${theirs}).` : ''}`;
   };
 }
@@ -1244,8 +1260,8 @@ interface Report {
   quick: boolean;
   targeted?: { subjects?: string[]; figures?: string[]; experiment: typeof EXPERIMENT };
   pinned: boolean;
-  /** With PostgreSQL: whether its processes ran on the load client's core (pinDatabase); absent in older runs. */
-  databasePinned?: boolean;
+  /** With PostgreSQL: whether its processes ran on the load client's core, or why not (pinDatabase); absent in older runs. */
+  database?: { pinned: boolean; why?: string };
   machine: Record<string, unknown>;
   loadAverage: { before: number[]; after: number[] };
   subjects: { key: string; label: string; kind: Kind }[];
@@ -1280,7 +1296,7 @@ function markdown(report: Report): string {
           `A targeted run (an experiment): subjects ${report.targeted.subjects?.join(', ') ?? 'all'}; figures ${report.targeted.figures?.join(', ') ?? 'all'}${settings}.`,
         ]
       : []),
-    `Method: shared/BENCH-METHOD.md. ${report.pinned ? `Each gateway pinned to core 1 (\`taskset -c 1\`); the fake upstream and the load client on core 0${report.databasePinned ? ', and PostgreSQL’s processes with them' : ''}.${report.databasePinned === false ? ' PostgreSQL could not be pinned here: its backends ran wherever the scheduler put them, the gateway’s core included.' : ''}` : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${roundsNote})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
+    `Method: shared/BENCH-METHOD.md. ${report.pinned ? `Each gateway pinned to core 1 (\`taskset -c 1\`); the fake upstream and the load client on core 0${report.database?.pinned ? ', and PostgreSQL’s processes with them' : ''}.${report.database && !report.database.pinned ? ` PostgreSQL’s processes were not pinned: ${report.database.why}.` : ''}` : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${roundsNote})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
     ...(errors.length ? ['', `**Failed streams: the figures they are part of are not valid.** ${errors.join('; ')}.`] : []),
     '',
     `| figure | ${subjects.map((subject) => subject.label).join(' | ')} |`,
@@ -1385,45 +1401,66 @@ function layerTable(report: Report, key: ProfiledLoad['key'], heading: string, w
 
 let fakeUpstream: ChildProcess | undefined;
 
+/** Where PostgreSQL's processes ran during a run with it: on the load client's core, or why not. */
+type DatabasePlacement = { pinned: true; restore: () => void } | { pinned: false; why: string };
+
 /**
  * PostgreSQL is another machine in a deployment, as the upstream is: for the run its processes share the load
  * client's core, never the gateway's. Left to the scheduler, the backends serving a gateway ran on that gateway's
  * core three times in four (2026-12-04: 471 of 616 clock ticks of PostgreSQL's CPU over the first 4 minutes of a full
  * run), which took the core's time and its caches from the gateway under test. Backends started later fork from the
- * server's first process and take its affinity. Pinned only where the bench can reach the server's processes (the
- * same machine, a user allowed to): undefined otherwise, and the report says which. `restore` puts every process
- * of the server back on the cores it had.
+ * server's first process and take its affinity. Pinned only where the bench can reach the server's processes (this
+ * machine, this process namespace, a user allowed to). `restore` gives every process of the server the cores the
+ * server's first process had: at the end, on SIGINT or SIGTERM, or at exit.
  */
-async function pinDatabase(): Promise<{ restore: () => void } | undefined> {
+async function pinDatabase(): Promise<DatabasePlacement> {
   const host = new URL(PG_ADMIN_URL).hostname;
-  if (!PINNED || !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) return undefined;
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
+  if (!PINNED) return { pinned: false, why: 'one core: nothing is pinned' };
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return { pinned: false, why: 'it runs on another machine' };
+  const isPostgres = (pid: number) => ['postgres', 'postmaster'].includes(readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
   let server: number;
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
   try {
-    // The backend's parent, read while the backend is still there.
+    await client.connect();
+    // The backend's parent, read while the backend is still there; both checked, in case the server runs in a
+    // container, whose process ids are not this machine's.
     const backend = ((await client.query('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number }).pid;
     server = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    if (!isPostgres(backend) || !isPostgres(server)) throw new Error('not this machine\'s process');
   } catch {
-    return undefined;
+    return { pinned: false, why: 'its processes are not reachable from here' };
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
-  const processes = () => [server, ...readFileSync(`/proc/${server}/task/${server}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
+  const children = () => {
+    try {
+      return readFileSync(`/proc/${server}/task/${server}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const processes = () => [server, ...children()];
   const cores = /list: (\S+)/.exec(spawnSync('taskset', ['-cp', String(server)], { encoding: 'utf8' }).stdout)?.[1];
-  const pin = (list: string) => processes().every((pid) => spawnSync('taskset', ['-a', '-cp', list, String(pid)], { stdio: 'ignore' }).status === 0);
-  const restore = () => void (cores && pin(cores));
-  if (!cores || !pin(CLIENT_CORE)) {
-    restore();
-    return undefined;
-  }
-  // A run stopped by a signal skips main's `finally`: the server must not stay on one core.
+  // Every process, even after one fails: a backend that exits meanwhile is no failure.
+  const pin = (list: string) =>
+    processes()
+      .map((pid) => spawnSync('taskset', ['-a', '-cp', list, String(pid)], { stdio: 'ignore' }).status === 0 || !existsSync(`/proc/${pid}`))
+      .every(Boolean);
   const onSignal = (signal: NodeJS.Signals) => {
     restore();
     process.kill(process.pid, signal);
   };
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  return { restore };
+  const restore = () => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('exit', restore);
+    if (cores) pin(cores);
+  };
+  if (!cores || !pin(CLIENT_CORE)) {
+    restore();
+    return { pinned: false, why: 'this user may not move its processes' };
+  }
+  // A run stopped by a signal or a crash skips main's `finally`: the server must not stay on one core.
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal).once('exit', restore);
+  return { pinned: true, restore };
 }
 
 async function main() {
@@ -1436,8 +1473,9 @@ async function main() {
   const servers: Server[] = [];
   // The quick run checks the embedded default only; the full run covers both. BENCH_DBS=postgres picks one.
   const dbs = (process.env.BENCH_DBS?.split(',') as Db[] | undefined) ?? (QUICK ? ['pglite'] : ['pglite', 'postgres']);
-  const database = dbs.includes('postgres') ? await pinDatabase() : undefined;
+  let database: DatabasePlacement | undefined;
   try {
+    if (dbs.includes('postgres')) database = await pinDatabase();
     await waitFor(`http://127.0.0.1:${FAKE_PORT}/v1/models`, fakeUpstream);
     const subjects: Subject[] = [{ key: 'direct', label: 'direct', kind: 'direct' }];
     for (const db of dbs) {
@@ -1517,7 +1555,7 @@ async function main() {
       quick: QUICK,
       ...(TARGETED && { targeted: { subjects: ONLY_SUBJECTS, figures: ONLY_FIGURES, experiment: EXPERIMENT } }),
       pinned: PINNED,
-      ...(dbs.includes('postgres') && { databasePinned: database !== undefined }),
+      ...(database && { database: database.pinned ? { pinned: true } : { pinned: false, why: database.why } }),
       machine,
       loadAverage: { before, after: loadavg() },
       subjects: subjects.map(({ key, label, kind }) => ({ key, label, kind })),
@@ -1528,10 +1566,10 @@ async function main() {
     writeFileSync(`bench/results/latest${VARIANT}.md`, md);
     console.log(md);
   } finally {
+    if (database?.pinned) database.restore();
     for (const server of servers) await server.close();
     await stop(fakeUpstream);
     await agent.close();
-    database?.restore();
   }
 }
 
