@@ -177,6 +177,11 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** Resident memory (bytes) of a process, from /proc. */
+/** The fields of `/proc/<pid>/stat` after the process's name (which may hold spaces): [0] its state, [1] its parent. */
+function procStat(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+}
+
 function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 }
@@ -208,7 +213,7 @@ interface ProcessCpu {
 function cpuCounter(pid: number): () => ProcessCpu {
   if (!SCHEDSTAT) {
     const ticksMs = () => {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const fields = procStat(pid);
       return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
     };
     const start = ticksMs();
@@ -1425,7 +1430,7 @@ async function pinDatabase(): Promise<DatabasePlacement> {
     // The backend's parent, read while the backend is still there; both checked, in case the server runs in a
     // container, whose process ids are not this machine's.
     const backend = ((await client.query('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number }).pid;
-    server = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    server = Number(procStat(backend)[1]);
     if (!isPostgres(backend) || !isPostgres(server)) throw new Error('not this machine\'s process');
   } catch {
     return { pinned: false, why: 'its processes are not reachable from here' };
