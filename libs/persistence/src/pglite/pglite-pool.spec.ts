@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { PGlite } from '@electric-sql/pglite';
-import { openPglite, PglitePool } from './pglite-pool.js';
+import { FIRST_REPLAN_AFTER, openPglite, PglitePool } from './pglite-pool.js';
 
 type Client = { query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount?: number; command?: string }> };
 
@@ -62,6 +62,29 @@ describe('PglitePool', () => {
     const { rows } = await client.query('SELECT statement FROM pg_prepared_statements WHERE statement = $1', [sql]);
     expect(rows).toHaveLength(1);
     release();
+  });
+
+  it('makes the plans it keeps again as the tables grow (PGlite has no autovacuum to analyze them)', async () => {
+    await db.exec('CREATE TABLE grows (id int PRIMARY KEY, k int NOT NULL); CREATE INDEX grows_k ON grows (k); INSERT INTO grows VALUES (1, 1)');
+    const sql = 'SELECT id FROM grows WHERE k = $1';
+    const { client, release } = await acquire();
+    // Before the test that prepares 500 statements: past them, this one would not be prepared.
+    // Past five runs PostgreSQL keeps the statement's generic plan, made for a table of one row; EXPLAIN shows it by `$1`.
+    for (let run = 0; run < 6; run++) await client.query(sql, [1]);
+    const [{ name }] = (await client.query('SELECT name FROM pg_prepared_statements WHERE statement = $1', [sql])).rows as [{ name: string }];
+    const plan = async (holder: Client) => (await holder.query(`EXPLAIN EXECUTE ${name}(1)`)).rows.map((row) => row['QUERY PLAN']).join('\n');
+    expect(await plan(client)).toContain('$1');
+    await client.query('INSERT INTO grows SELECT n, n FROM generate_series(2, 20000) n');
+    release();
+    // Within twice the first count of holders from any point, the plans are dropped once: the next run plans again.
+    let planned: string | undefined;
+    for (let served = 0; served < 2 * FIRST_REPLAN_AFTER && !planned; served++) {
+      const holder = await acquire();
+      const shown = await plan(holder.client);
+      if (!shown.includes('$1')) planned = shown;
+      holder.release();
+    }
+    expect(planned).toContain('k = 1');
   });
 
   it('stops preparing past 500 distinct statements, and still runs the rest', async () => {
