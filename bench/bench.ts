@@ -391,13 +391,13 @@ async function startPortkey(): Promise<Server> {
 
 /**
  * The relay, or a floor subject (`bench/floor/`, `withProfiler`): a script of ours serving the fake upstream's routes.
- * `stored`: given a database of its own (`FLOOR_DATABASE_URL`).
+ * `storedOn`: given a database of its own, on PostgreSQL (`FLOOR_DATABASE_URL`) or PGlite (`FLOOR_PGLITE_DIR`).
  */
-async function startScript(script: string, env: Record<string, string> = {}, withProfiler = false, stored = false): Promise<Server> {
+async function startScript(script: string, env: Record<string, string> = {}, withProfiler = false, storedOn?: Db): Promise<Server> {
   const port = nextPort++;
-  const profileDir = withProfiler ? mkdtempSync(join(tmpdir(), 'bench-profile-')) : undefined;
-  const profileFile = profileDir && join(profileDir, 'profile.json');
-  const database = stored ? await createDatabase(port) : undefined;
+  const dataDir = withProfiler || storedOn ? mkdtempSync(join(tmpdir(), 'bench-floor-')) : undefined;
+  const profileFile = withProfiler ? join(dataDir!, 'profile.json') : undefined;
+  const database = storedOn === 'postgres' ? await createDatabase(port) : undefined;
   const child = start(
     script,
     {
@@ -407,6 +407,7 @@ async function startScript(script: string, env: Record<string, string> = {}, wit
       ...env,
       ...(profileFile && { BENCH_PROFILE_FILE: profileFile }),
       ...(database && { FLOOR_DATABASE_URL: database.url }),
+      ...(storedOn === 'pglite' && { FLOOR_PGLITE_DIR: join(dataDir!, 'pglite') }),
     },
     GATEWAY_CORE,
     [],
@@ -415,7 +416,7 @@ async function startScript(script: string, env: Record<string, string> = {}, wit
   const close = async () => {
     await stop(child);
     await database?.drop();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   // Any answer will do: the floors have no route for it.
   await waitFor(`http://127.0.0.1:${port}/v1/models`, child).catch(async (error: unknown) => {
@@ -432,7 +433,10 @@ async function startScript(script: string, env: Record<string, string> = {}, wit
 type Kind = 'direct' | 'native' | 'native-new-session' | 'v1' | 'v1-unstored' | 'portkey' | 'relay' | FloorKind;
 /** The floor subjects: what any gateway that reads the deltas must do, in plain Node and in a minimal Nest app. */
 type FloorKind = 'floor-node' | 'floor-nest' | 'floor-nest-stored' | 'floor-nest-sse' | 'floor-nest-sse-stored';
-/** `stored`: run only beside our gateway on PostgreSQL, whose stored turns (`/v1`, native) it is the floor of. */
+/**
+ * `stored`: run beside our gateway on each database of the run, on a database of its own of the same kind: the floor
+ * of our stored turns (`/v1`, native) there. Its key and label name the database (`storedFloor`).
+ */
 const FLOORS: { kind: FloorKind; label: string; script: string; env?: Record<string, string>; stored?: boolean }[] = [
   { kind: 'floor-node', label: 'floor: node:http', script: 'bench/floor/node-http.mjs' },
   { kind: 'floor-nest', label: 'floor: Nest + Express, res.write', script: 'bench/floor/nest.mjs', env: { FLOOR_WRITER: 'write' } },
@@ -442,10 +446,21 @@ const FLOORS: { kind: FloorKind; label: string; script: string; env?: Record<str
 ];
 /**
  * Each of our routes beside the floor built the same way: the native route is `@Sse()`, `/v1` writes its own
- * response. On PostgreSQL, each stored route is beside the same floor storing its turn as it does (`STORED_FLOOR_OF`).
+ * response. Each stored route is beside the same floor storing its turn as it does, on the same database
+ * (`STORED_FLOOR_OF`).
  */
 const FLOOR_OF: Partial<Record<Kind, FloorKind>> = { native: 'floor-nest-sse', v1: 'floor-nest', 'v1-unstored': 'floor-nest' };
 const STORED_FLOOR_OF: Partial<Record<Kind, FloorKind>> = { native: 'floor-nest-sse-stored', v1: 'floor-nest-stored' };
+/**
+ * A stored floor's subject on `db`. On PostgreSQL its key is the floor's kind alone, as in the runs from before the
+ * floors stored on PGlite too (their reports still render), and on PGlite the kind and `-pglite`, as our keys end.
+ */
+const storedFloor = (floor: (typeof FLOORS)[number], db: Db) =>
+  db === 'postgres'
+    ? { key: floor.kind, label: `${floor.label} on PostgreSQL` }
+    : { key: `${floor.kind}-pglite`, label: `${floor.label} on PGlite` };
+/** The database a subject of ours or a stored floor runs on, by its key (above). */
+const dbOfKey = (key: string): Db => (key.endsWith('-pglite') ? 'pglite' : 'postgres');
 
 /** One column of the report: a way of reaching the upstream. Ours has three routes on one gateway per database. */
 interface Subject {
@@ -1105,7 +1120,7 @@ function assess(report: Report): Assessment[] {
   const portkey = subjects.find((subject) => subject.kind === 'portkey');
   const relay = subjects.find((subject) => subject.kind === 'relay');
   const floorOf = ({ key, kind }: ReportSubject) =>
-    (key.endsWith('-postgres') && subjects.find((subject) => subject.kind === STORED_FLOOR_OF[kind])) || subjects.find((subject) => subject.kind === FLOOR_OF[kind]);
+    subjects.find((subject) => subject.kind === STORED_FLOOR_OF[kind] && dbOfKey(subject.key) === dbOfKey(key)) ?? subjects.find((subject) => subject.kind === FLOOR_OF[kind]);
   // Ours, each also beside the floor built as it is; and the floors, to show what of a target the floor itself meets.
   const rated = subjects.filter((subject) => OURS.includes(subject.kind) || isFloor(subject.kind));
   return ROWS.flatMap((row) => {
@@ -1322,7 +1337,7 @@ function markdown(report: Report): string {
     '',
     '## Ratios and targets (BENCH-METHOD)',
     '',
-    'Its floor: for our native route (`@Sse()`), floor: Nest @Sse(); for `/v1` (its own writer), floor: Nest + Express, res.write. On PostgreSQL, a stored turn (native, `/v1`) is beside the same floor storing its turn with the same statements. A floor does only what any gateway that reads the deltas must do (bench/README.md).',
+    'Its floor: for our native route (`@Sse()`), floor: Nest @Sse(); for `/v1` (its own writer), floor: Nest + Express, res.write. A stored turn (native, `/v1`) is beside the same floor storing its turn with the same statements on the same kind of database (PGlite in the floor’s own process, as in ours), where the run has that floor. A floor does only what any gateway that reads the deltas must do (bench/README.md).',
     '',
     '| figure | subject | value | Portkey | relay | its floor | ÷ Portkey | ÷ relay | ÷ its floor | target | met |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -1512,10 +1527,13 @@ async function main() {
       subjects.push({ key: 'relay', label: 'relay', kind: 'relay', server: relay });
     }
     for (const floor of FLOORS) {
-      if ((floor.stored && !dbs.includes('postgres')) || !chosen(floor.kind)) continue;
-      const server = await startScript(floor.script, floor.env, true, floor.stored);
-      servers.push(server);
-      subjects.push({ key: floor.kind, label: floor.label, kind: floor.kind, server });
+      const placed = floor.stored ? dbs.map((db) => ({ ...storedFloor(floor, db), db })) : [{ key: floor.kind, label: floor.label, db: undefined }];
+      for (const { key, label, db } of placed) {
+        if (!chosen(key)) continue;
+        const server = await startScript(floor.script, floor.env, true, db);
+        servers.push(server);
+        subjects.push({ key, label, kind: floor.kind, server });
+      }
     }
     const results = new Map<string, Figures>(subjects.map((subject) => [subject.key, {}]));
     if (runs('memory')) await memoryPerStream(subjects, results);

@@ -4,7 +4,7 @@
  * itself, as node-http.mjs does; `FLOOR_WRITER=sse`: the route is `@Sse()` on POST, as our native chat route
  * declares it, and returns an Observable of one `{data}` event per delta, then `event: done` (Nest numbers the
  * events). Plain JavaScript, decorators applied by hand: no build step. `RELAY_PORT`, `RELAY_UPSTREAM`, as for
- * bench/relay.mjs; `FLOOR_DATABASE_URL`, below.
+ * bench/relay.mjs; `FLOOR_DATABASE_URL` or `FLOOR_PGLITE_DIR`, below.
  */
 import { Body, Controller, HttpCode, HttpStatus, Module, Post, RequestMethod, Res, Sse, SseSignal } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -12,9 +12,11 @@ import { Observable } from 'rxjs';
 import { questionOf, relayTo, streamDeltas } from './deltas.mjs';
 import { openTurnStore } from './stored-turn.mjs';
 
-// `FLOOR_DATABASE_URL`: each turn is also stored (stored-turn.mjs), as our `/v1` stores it (`FLOOR_WRITER=write`) or
-// as our native route stores a turn continuing a session (`FLOOR_WRITER=sse`).
-const store = process.env.FLOOR_DATABASE_URL ? await openTurnStore(process.env.FLOOR_DATABASE_URL) : undefined;
+// `FLOOR_DATABASE_URL` (PostgreSQL) or `FLOOR_PGLITE_DIR` (PGlite in this process): each turn is also stored
+// (stored-turn.mjs), as our `/v1` stores it (`FLOOR_WRITER=write`) or as our native route stores a turn continuing a
+// session (`FLOOR_WRITER=sse`).
+const { FLOOR_DATABASE_URL: url, FLOOR_PGLITE_DIR: pgliteDir } = process.env;
+const store = url || pgliteDir ? await openTurnStore({ url, pgliteDir }) : undefined;
 
 class FloorController {
   write(body, res) {

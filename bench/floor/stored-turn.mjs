@@ -1,9 +1,12 @@
 /**
- * What storing a turn costs any gateway on node-postgres (`FLOOR_DATABASE_URL`): the statements our gateway sends
- * for a stored turn, with the same shape and as many values, through a `pg` Pool of the same size and nothing
- * else (no TypeORM, no retries, no generation). Tables of its own, created at start, with the indexes, foreign
- * keys and generated search columns those statements meet in our schema (the database's work, which in the bench
- * shares the load client's core, is then the same as ours).
+ * What storing a turn costs any gateway on node-postgres: the statements our gateway sends for a stored turn, with
+ * the same shape and as many values, and nothing else (no TypeORM, no retries, no generation). On PostgreSQL
+ * (`FLOOR_DATABASE_URL`) through a `pg` Pool of the same size as ours; on PGlite (`FLOOR_PGLITE_DIR`), the embedded
+ * database running in the floor's own process as it runs in ours, through one `pg` client over PGlite's connection
+ * with each statement prepared once, as our PGlite pool sends them (libs/persistence/src/pglite/pglite-pool.ts).
+ * Tables of its own, created at start, with the indexes, foreign keys and generated search columns those
+ * statements meet in our schema (the database's work, which in the bench shares the load client's core on
+ * PostgreSQL and the gateway's on PGlite, is then the same as ours).
  * - A `/v1` turn (`begin`), two statements. Before the reply: a new session, the user's message and the reply's
  *   `streaming` row, in one statement beside the upstream request. After it, before the end: the reply's row
  *   finished and its usage recorded, in one statement.
@@ -80,12 +83,34 @@ const CONTINUE = `WITH at AS (SELECT clock_timestamp() AS t),
 /** Earlier messages a continuing turn reads: the bench's `CHAT_HISTORY_MAX_MESSAGES=2` less the new question. */
 const BRANCH_READ = 1;
 
-/** A store of turns in the database at `url`; `begin(question)` writes a turn's start, its `finish(text)` the end. */
-export async function openTurnStore(url) {
-  const pool = new pg.Pool({ connectionString: url, max: 20 });
-  await pool.query(SCHEMA);
+/**
+ * `query(text, values)` on PostgreSQL at `url` or on a PGlite database in `pgliteDir`. PGlite is one connection:
+ * the `pg` client queues the statements of concurrent turns, as our pool hands the connection out one at a time.
+ */
+async function connect({ url, pgliteDir }) {
+  if (url) {
+    const pool = new pg.Pool({ connectionString: url, max: 20 });
+    return (text, values) => pool.query(text, values);
+  }
+  // Loaded only here: the floors without a database, and those on PostgreSQL, keep PGlite out of their heap.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+  const client = new pg.Client(createPgConfig(await PGlite.create(pgliteDir)));
+  await client.connect();
+  const names = new Map();
+  const nameOf = (text) => names.get(text) ?? names.set(text, `s${names.size}`).get(text);
+  return (text, values) => client.query(values ? { name: nameOf(text), text, values } : text);
+}
+
+/**
+ * A store of turns in the database at `database.url` (PostgreSQL) or `database.pgliteDir` (PGlite);
+ * `begin(question)` writes a turn's start, its `finish(text)` the end.
+ */
+export async function openTurnStore(database) {
+  const query = await connect(database);
+  await query(SCHEMA);
   const userId = randomUUID();
-  await pool.query('INSERT INTO floor_users (id) VALUES ($1)', [userId]);
+  await query('INSERT INTO floor_users (id) VALUES ($1)', [userId]);
   /** Sessions no turn is continuing. */
   const free = [];
   /** A turn whose first statement is `statement(replyId)`; `finished()` once its reply is stored. */
@@ -99,13 +124,13 @@ export async function openTurnStore(url) {
       async finish(text) {
         await written;
         const elapsedMs = Math.round(performance.now() - startedAt);
-        await pool.query(FINISH, [replyId, text, elapsedMs, 1, text.length, userId, 'openai', 'fake', null]);
+        await query(FINISH, [replyId, text, elapsedMs, 1, text.length, userId, 'openai', 'fake', null]);
         finished();
       },
     };
   };
   const newSession = (question, sessionId = randomUUID()) => (replyId) =>
-    pool.query(BEGIN, [sessionId, userId, 'bench', 'openai', 'fake', replyId, randomUUID(), question]);
+    query(BEGIN, [sessionId, userId, 'bench', 'openai', 'fake', replyId, randomUUID(), question]);
   return {
     /** A `/v1` turn: a session of its own. */
     begin: (question) => turn(newSession(question)),
@@ -115,10 +140,10 @@ export async function openTurnStore(url) {
       const sessionId = continued ?? randomUUID();
       const giveBack = () => free.push(sessionId);
       if (!continued) return { begin: (question) => turn(newSession(question, sessionId), giveBack) };
-      const { rows } = await pool.query(READ, [sessionId, userId, BRANCH_READ]);
+      const { rows } = await query(READ, [sessionId, userId, BRANCH_READ]);
       const parentId = rows[0].branch[0]?.id ?? null;
       return {
-        begin: (question) => turn((replyId) => pool.query(CONTINUE, [sessionId, userId, 'openai', 'fake', replyId, parentId, randomUUID(), question]), giveBack),
+        begin: (question) => turn((replyId) => query(CONTINUE, [sessionId, userId, 'openai', 'fake', replyId, parentId, randomUUID(), question]), giveBack),
       };
     },
   };
