@@ -3,7 +3,8 @@
  * the same shape and as many values, and nothing else (no TypeORM, no retries, no generation). On PostgreSQL
  * (`FLOOR_DATABASE_URL`) through a `pg` Pool of the same size as ours; on PGlite (`FLOOR_PGLITE_DIR`), the embedded
  * database running in the floor's own process as it runs in ours, through one `pg` client over PGlite's connection
- * with each statement prepared once, as our PGlite pool sends them (libs/persistence/src/pglite/pglite-pool.ts).
+ * with each statement prepared once and the plans made again as the tables grow, as our PGlite pool sends them
+ * (libs/persistence/src/pglite/pglite-pool.ts).
  * Tables of its own, created at start, with the indexes, foreign keys and generated search columns those
  * statements meet in our schema (the database's work, which in the bench shares the load client's core on
  * PostgreSQL and the gateway's on PGlite, is then the same as ours).
@@ -99,7 +100,18 @@ async function connect({ url, pgliteDir }) {
   await client.connect();
   const names = new Map();
   const nameOf = (text) => names.get(text) ?? names.set(text, `s${names.size}`).get(text);
-  return (text, values) => client.query(values ? { name: nameOf(text), text, values } : text);
+  // As our PGlite pool does (FIRST_REPLAN_AFTER there): the kept plans made again at the 1,000th statement, the
+  // 2,000th, the 4,000th and so on, for the tables as they are then. Without it the floor's plans, made while its
+  // tables were nearly empty, cost it more and more as they grow (PGlite has no autovacuum).
+  let sent = 0;
+  let replanAt = 1_000;
+  return (text, values) => {
+    if (++sent === replanAt) {
+      replanAt *= 2;
+      client.query('DISCARD PLANS').catch(() => undefined);
+    }
+    return client.query(values ? { name: nameOf(text), text, values } : text);
+  };
 }
 
 /**
