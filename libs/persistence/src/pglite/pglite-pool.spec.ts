@@ -64,11 +64,11 @@ describe('PglitePool', () => {
     release();
   });
 
+  // Before the test that prepares 500 statements: past them, this one's statement would not be prepared.
   it('makes the plans it keeps again as the tables grow (PGlite has no autovacuum to analyze them)', async () => {
     await db.exec('CREATE TABLE grows (id int PRIMARY KEY, k int NOT NULL); CREATE INDEX grows_k ON grows (k); INSERT INTO grows VALUES (1, 1)');
     const sql = 'SELECT id FROM grows WHERE k = $1';
     const { client, release } = await acquire();
-    // Before the test that prepares 500 statements: past them, this one would not be prepared.
     // Past five runs PostgreSQL keeps the statement's generic plan, made for a table of one row; EXPLAIN shows it by `$1`.
     for (let run = 0; run < 6; run++) await client.query(sql, [1]);
     const [{ name }] = (await client.query('SELECT name FROM pg_prepared_statements WHERE statement = $1', [sql])).rows as [{ name: string }];

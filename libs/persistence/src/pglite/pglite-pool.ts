@@ -63,9 +63,9 @@ export const FIRST_REPLAN_AFTER = 1_000;
  * A plan PostgreSQL keeps (a prepared statement's, and those of the foreign-key checks an insert runs) is made
  * again when its tables are analyzed; PGlite has no autovacuum to analyze them, so the plans made while the tables
  * were nearly empty stayed as they grew. The two statements of a chat turn continuing a session took 0.6 and 0.5 ms
- * of the gateway's CPU, then 1.7 and 1.6 ms after 8,000 more turns. `DISCARD PLANS` between two holders, at the
+ * of the gateway's CPU, then 1.7 and 1.6 ms after 8,000 more `/v1` turns. `DISCARD PLANS` between two holders, at the
  * 1,000th, then the 2,000th, the 4,000th and so on (the tables have at most about doubled since), has them planned
- * again for the tables as they are: 0.4 and 0.5 ms after 40,000 more turns. It costs 0.2 ms each time; `ANALYZE`
+ * again for the tables as they are: 0.4 and 0.5 ms after 40,000 more `/v1` turns. It costs 0.2 ms each time; `ANALYZE`
  * did the same but held the event loop 70-370 ms each time.
  */
 export class PglitePool extends EventEmitter {
