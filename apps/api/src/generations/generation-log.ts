@@ -7,6 +7,12 @@ const EVENT_WEIGHT = 64;
 /**
  * One generation's events in this process, in order, so whoever watches gets every event from where it asks,
  * then the live ones, until the generation ends. The generation writes here whether or not anyone watches.
+ *
+ * A log nobody can rejoin (`replayable` false: a /v1 turn, a title) has one reader, the request that started it.
+ * It holds events only while that reader has not come: from then on each event goes to the reader and is not
+ * kept, so a delta's event dies young instead of surviving every young-generation collection until its reply
+ * ends. With thousands of long replies open, those survivors made the collections that copy them take 20-70 ms
+ * each (bench/README.md, "Events nobody can replay are not kept").
  */
 export class GenerationLog {
   private readonly events: MessageEvent[] = [];
@@ -17,12 +23,14 @@ export class GenerationLog {
   constructor(
     readonly generationId: string,
     readonly sessionId: string,
+    private readonly replayable = true,
   ) {}
 
   get ended(): boolean {
     return this.finished;
   }
 
+  /** The events kept: all of a replayable log's; of another, those its reader has not come for yet. */
   get length(): number {
     return this.events.length;
   }
@@ -39,7 +47,7 @@ export class GenerationLog {
   append(event: MessageEvent, chars = 0): void {
     if (this.finished) return;
     this.kept += EVENT_WEIGHT + chars;
-    this.events.push(event);
+    if (this.replayable || this.watchers.size === 0) this.events.push(event);
     // A loop, not forEach: a closure made per delta loses its optimised code at every major GC, and its
     // recompiling was part of the CPU of the slow paced rounds (bench/README.md).
     for (const watcher of this.watchers) watcher.next(event);
@@ -52,10 +60,12 @@ export class GenerationLog {
     this.watchers.clear();
   }
 
-  /** The events after the first `skip`, then the live ones until the end. */
+  /** The events after the first `skip`, then the live ones until the end; of a log that is not replayable, its one reader's. */
   watch(skip = 0): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       for (let index = skip; index < this.events.length && !subscriber.closed; index++) subscriber.next(this.events[index]!);
+      // Handed to the one reader there is: nobody else will ask for them.
+      if (!this.replayable) this.events.length = 0;
       if (this.finished) return subscriber.complete();
       this.watchers.add(subscriber);
       return () => this.watchers.delete(subscriber);

@@ -195,7 +195,7 @@ export class Generation {
     this.id = plan.turn.replyId;
     this.sessionId = plan.turn.sessionId;
     this.userId = plan.turn.userId;
-    this.log = new GenerationLog(this.id, this.sessionId);
+    this.log = new GenerationLog(this.id, this.sessionId, plan.shared);
     this.attempts = [...plan.skipped];
     this.labels = this.labelsOf(this.target);
     this.span = this.startSpan();
