@@ -45,4 +45,13 @@ describe('GenerationLog', () => {
     log.append(delta('late'));
     expect(read(log)).toEqual([delta('a')]);
   });
+
+  it('refuses a second reader of a log nobody can rejoin, rather than give it a reply without its beginning', () => {
+    const log = new GenerationLog(randomUUID(), randomUUID(), false);
+    log.append(delta('a'));
+    read(log);
+    let failure: unknown;
+    log.watch().subscribe({ error: (error: unknown) => (failure = error) });
+    expect(String(failure)).toContain('its one reader has come');
+  });
 });

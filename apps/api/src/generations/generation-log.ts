@@ -8,17 +8,16 @@ const EVENT_WEIGHT = 64;
  * One generation's events in this process, in order, so whoever watches gets every event from where it asks,
  * then the live ones, until the generation ends. The generation writes here whether or not anyone watches.
  *
- * A log nobody can rejoin (`replayable` false: a /v1 turn, a title) has one reader, the request that started it.
- * It holds events only while that reader has not come: from then on each event goes to the reader and is not
- * kept, so a delta's event dies young instead of surviving every young-generation collection until its reply
- * ends. With thousands of long replies open, those survivors made the collections that copy them take 20-70 ms
- * each (bench/README.md, "Events nobody can replay are not kept").
+ * A log nobody can rejoin (`replayable` false: a /v1 turn) has one reader, the request that started it. It holds
+ * events only until that reader comes, and keeps none it has sent: a long reply no longer holds every delta's
+ * event until it ends, about 120 bytes a delta (bench/README.md, "Events nobody can replay are not kept").
  */
 export class GenerationLog {
   private readonly events: MessageEvent[] = [];
   private readonly watchers = new Set<Subscriber<MessageEvent>>();
   private finished = false;
   private kept = 0;
+  private readerCame = false;
 
   constructor(
     readonly generationId: string,
@@ -30,7 +29,7 @@ export class GenerationLog {
     return this.finished;
   }
 
-  /** The events kept: all of a replayable log's; of another, those its reader has not come for yet. */
+  /** The events kept: all of a replayable log's; of another, those before its reader came. */
   get length(): number {
     return this.events.length;
   }
@@ -47,7 +46,7 @@ export class GenerationLog {
   append(event: MessageEvent, chars = 0): void {
     if (this.finished) return;
     this.kept += EVENT_WEIGHT + chars;
-    if (this.replayable || this.watchers.size === 0) this.events.push(event);
+    if (this.replayable || !this.readerCame) this.events.push(event);
     // A loop, not forEach: a closure made per delta loses its optimised code at every major GC, and its
     // recompiling was part of the CPU of the slow paced rounds (bench/README.md).
     for (const watcher of this.watchers) watcher.next(event);
@@ -60,9 +59,16 @@ export class GenerationLog {
     this.watchers.clear();
   }
 
-  /** The events after the first `skip`, then the live ones until the end; of a log that is not replayable, its one reader's. */
+  /**
+   * The events after the first `skip`, then the live ones until the end. A log that is not replayable has one
+   * reader: a second one is an error, not a reply with its beginning missing.
+   */
   watch(skip = 0): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
+      if (!this.replayable) {
+        if (this.readerCame) return subscriber.error(new Error(`Generation ${this.generationId} cannot be replayed: its one reader has come`));
+        this.readerCame = true;
+      }
       for (let index = skip; index < this.events.length && !subscriber.closed; index++) subscriber.next(this.events[index]!);
       // Handed to the one reader there is: nobody else will ask for them.
       if (!this.replayable) this.events.length = 0;

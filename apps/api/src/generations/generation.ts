@@ -149,7 +149,7 @@ export class Generation {
   readonly id: string;
   readonly sessionId: string;
   readonly userId: string;
-  /** Every event of this reply, in order: what followers replay and the stores share. */
+  /** This reply's events, in order: what followers replay and the stores share; a /v1 turn's, its one reader's. */
   readonly log: GenerationLog;
   /** The running attempt's: each attempt has its own, so cancelling one never reaches the next. */
   private upstream = new AbortController();

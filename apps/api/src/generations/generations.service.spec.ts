@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { MessageEvent } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, shareReplay, toArray } from 'rxjs';
 import type { ProviderId } from '@app/ai';
 import type { GenerationPlan, RouteTarget } from './generation.js';
 import type { ReplyEncoder } from './reply-encoder.js';
@@ -190,8 +190,10 @@ describe('GenerationsService (PGlite, fake upstream)', () => {
     const started = await Promise.all(mine.map((each) => generations.start(each)));
     const othersPlan = plan('fake:deltas=20,delay=5');
     const someoneElse = await generations.start({ ...othersPlan, turn: { ...othersPlan.turn, userId: bed.otherUserId } });
-    const ends = started.map((generation) => lastValueFrom(generation.events.pipe(toArray())));
-    await Promise.all(started.map((generation) => firstValueFrom(generation.events.pipe(filter((event) => event.type === 'delta')))));
+    // One reader each: a reply that is not shared (a /v1 turn's) gives its events to one reader only.
+    const streams = started.map((generation) => generation.events.pipe(shareReplay()));
+    const ends = streams.map((events) => lastValueFrom(events.pipe(toArray())));
+    await Promise.all(streams.map((events) => firstValueFrom(events.pipe(filter((event) => event.type === 'delta')))));
 
     expect(await generations.stopUser(bed.userId)).toBe(2);
     for (const [index, events] of (await Promise.all(ends)).entries()) {
