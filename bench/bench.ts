@@ -186,6 +186,17 @@ function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 }
 
+/**
+ * The time core `core` has been busy (ms), whoever ran on it: `/proc/stat`'s user, nice, system, irq and softirq
+ * ticks (guest time is inside user's; idle, I/O wait and time stolen by the hypervisor are not busy). Core 0 holds
+ * the load client, the fake upstream and PostgreSQL's processes.
+ */
+function coreBusyMs(core: string): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((entry) => entry.startsWith(`cpu${core} `))!;
+  const [user, nice, system, , , irq, softirq] = line.split(/\s+/).slice(1).map(Number);
+  return ((user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS_PER_SECOND) * 1000;
+}
+
 /** A thread's time on a CPU (ns) as the scheduler counts it; undefined for one that has ended since its directory was read. */
 function threadRunNs(pid: number, thread: string): number | undefined {
   try {
@@ -787,6 +798,12 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
   }
 }
 
+/** The busiest half second of `samples` (busiest-window.ts) under `who`'s names; nothing without samples enough. */
+function peakOf<Who extends 'gateway' | 'clientCore'>(samples: readonly CpuSample[], who: Who): Partial<Record<`${Who}PeakBusyPercent` | `${Who}PeakAtMs`, number>> {
+  const peak = busiest(samples);
+  return peak ? ({ [`${who}PeakBusyPercent`]: peak.busyPercent, [`${who}PeakAtMs`]: peak.atMs } as Record<`${Who}PeakBusyPercent` | `${Who}PeakAtMs`, number>) : {};
+}
+
 /**
  * `level` streams of `deltas` deltas every `pace` ms, starting spread over half a stream's duration, as a
  * population of users arrives, so all of them are open together for the second half. Reports the peak RSS the
@@ -801,13 +818,16 @@ async function holdStreams(server: Server | undefined, through: Target, level: n
   const startedAt = performance.now();
   let peak = baseline;
   const busy: CpuSample[] = [];
-  const sampler =
-    pid && cpu
-      ? setInterval(() => {
-          peak = Math.max(peak, rssOf(pid));
-          busy.push({ at: performance.now() - startedAt, cpuMs: cpu.gateway().totalMs });
-        }, 100)
-      : undefined;
+  // Core 0's too, for every subject (direct's shows the load client and the upstream alone): a gap can be its.
+  const clientCoreBusy: CpuSample[] = [];
+  const clientCoreStart = PINNED ? coreBusyMs(CLIENT_CORE) : 0;
+  const sampler = setInterval(() => {
+    const at = performance.now() - startedAt;
+    if (PINNED) clientCoreBusy.push({ at, cpuMs: coreBusyMs(CLIENT_CORE) - clientCoreStart });
+    if (!pid || !cpu) return;
+    peak = Math.max(peak, rssOf(pid));
+    busy.push({ at, cpuMs: cpu.gateway().totalMs });
+  }, 100);
   const rampMs = (deltas * pace) / 2;
   const runs = await runStreams(through, level, level, rampMs);
   clearInterval(sampler);
@@ -829,7 +849,8 @@ async function holdStreams(server: Server | undefined, through: Target, level: n
     cpuMsPer1000Deltas: cpuMs === undefined ? undefined : round((cpuMs / relayed) * 1000),
     cpuPerUpstreamCpu: cpuMs === undefined ? undefined : perUpstreamCpu(cpuMs, upstreamCpuMs!),
     gatewayBusyPercent: cpuMs === undefined ? undefined : round((cpuMs / (performance.now() - startedAt)) * 100, 0),
-    ...(pid && busiest(busy)),
+    ...peakOf(busy, 'gateway'),
+    ...peakOf(clientCoreBusy, 'clientCore'),
     rampMs,
     ttftP99Ms: round(percentile(ok.map(ttft), 99)),
     openTogether,
@@ -950,6 +971,8 @@ function medianTrial(trials: HeldTrial[]): HeldTrial & { trialGapP99Ms?: number[
     gatewayBusyPercent: middle((trial) => trial.gatewayBusyPercent),
     gatewayPeakBusyPercent: middle((trial) => trial.gatewayPeakBusyPercent),
     gatewayPeakAtMs: middle((trial) => trial.gatewayPeakAtMs),
+    clientCorePeakBusyPercent: middle((trial) => trial.clientCorePeakBusyPercent),
+    clientCorePeakAtMs: middle((trial) => trial.clientCorePeakAtMs),
     firstError: trials.find((trial) => trial.firstError)?.firstError,
     trialGapP99Ms: trials.map((trial) => trial.gapP99Ms),
   };
@@ -1240,10 +1263,10 @@ function coreAtPeak(level: number): Remains {
   };
 }
 
-/** A held level's busiest half second, and when it came; the arrivals end at `rampMs`. */
-function peakCell(level: Partial<Pick<HeldTrial, 'gatewayPeakBusyPercent' | 'gatewayPeakAtMs'>>): string {
-  if (level.gatewayPeakBusyPercent === undefined) return '—';
-  return `${level.gatewayPeakBusyPercent} (${show(round(level.gatewayPeakAtMs! / 1000, 1))})`;
+/** A held level's busiest half second of the gateway's core or of core 0, and when it came; the arrivals end at `rampMs`. */
+function peakCell(percent: number | undefined, atMs: number | undefined): string {
+  if (percent === undefined) return '—';
+  return `${percent} (${show(round(atMs! / 1000, 1))})`;
 }
 
 /** A held level's busiest half second at or over this share of the core: the core was full then. */
@@ -1272,7 +1295,12 @@ function heldLevel({ subject }: Assessment, report: Report): string {
       'the core was full then, and deltas queued. What remains is the CPU per request and per delta (their rows).'
     );
   }
-  return `${lostLevel}${peak === undefined ? '' : ` (${peak} % in its busiest half second)`}. Its core was not full: the long gaps are moments the event loop stood still, such as the collector’s pauses (bench/README.md, “Open streams held: pauses, and a full core at the arrivals' end”).`;
+  const clientCore = lost.clientCorePeakBusyPercent;
+  const onPeak = `${lostLevel}${peak === undefined ? '' : ` (${peak} % in its busiest half second)`}. Its core was not full`;
+  if (clientCore !== undefined && clientCore >= FULL_CORE_PERCENT) {
+    return `${onPeak}, but core 0 was: ${clientCore} % in its busiest half second, ${show(round(lost.clientCorePeakAtMs! / 1000, 1))} s into the level. The load client, the fake upstream and (with PostgreSQL) the database's processes share that core, so the gaps were the harness's as much as the gateway's (bench/README.md, “Native on PostgreSQL, held: core 0 full”).`;
+  }
+  return `${onPeak}: the long gaps are moments the event loop stood still, such as the collector’s pauses (bench/README.md, “Open streams held: pauses, and a full core at the arrivals' end”).`;
 }
 
 interface Report {
@@ -1370,14 +1398,14 @@ function markdown(report: Report): string {
     '',
     `## Open streams and memory per stream (held: every delta arrives, errors under 0.1 %, p99 gap between deltas at most ${HELD_MAX_GAP_P99_MS} ms, at least ${HELD_MIN_OPEN_SHARE * 100} % of the streams open together)`,
     '',
-    '| subject | streams | pace (ms) | held | failed | p99 gap (ms; each trial’s in brackets) | worst gap (ms) | TTFT p99 (ms) | most open together | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of its core) | busiest 0.5 s (% of its core; when, s into the level) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| subject | streams | pace (ms) | held | failed | p99 gap (ms; each trial’s in brackets) | worst gap (ms) | TTFT p99 (ms) | most open together | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of its core) | busiest 0.5 s (% of its core; when, s into the level) | core 0’s busiest 0.5 s (load client, upstream, PostgreSQL: %; when) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const subject of subjects) {
     const own = figures(subject.key);
     for (const level of [...(own.held ?? []), ...(own.memory ? [own.memory] : [])]) {
       lines.push(
-        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${heldCell(level)} | ${level.failed} | ${level.gapP99Ms}${level.trialGapP99Ms ? ` (${level.trialGapP99Ms.join(', ')})` : ''} | ${level.worstGapMs} | ${show(level.ttftP99Ms)} | ${show(level.openTogether)} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} | ${peakCell(level)} |`,
+        `| ${subject.label} | ${level.streams} | ${level.paceMs} | ${heldCell(level)} | ${level.failed} | ${level.gapP99Ms}${level.trialGapP99Ms ? ` (${level.trialGapP99Ms.join(', ')})` : ''} | ${level.worstGapMs} | ${show(level.ttftP99Ms)} | ${show(level.openTogether)} | ${show(level.rssPerStreamKiB)} | ${show(level.cpuMsPer1000Deltas)} | ${show(level.cpuPerUpstreamCpu)} | ${show(level.gatewayBusyPercent)} | ${peakCell(level.gatewayPeakBusyPercent, level.gatewayPeakAtMs)} | ${peakCell(level.clientCorePeakBusyPercent, level.clientCorePeakAtMs)} |`,
       );
     }
   }

@@ -12,12 +12,12 @@ describe('busiest', () => {
   it('finds a full half second that the average over the load hides, and when it was', () => {
     // 40 % throughout, but 100 % from 2.0 s to 2.5 s.
     const samples = sampled(6000, (at) => (at > 2000 && at <= 2500 ? 100 : 40));
-    expect(busiest(samples)).toEqual({ gatewayPeakBusyPercent: 100, gatewayPeakAtMs: 2250 });
+    expect(busiest(samples)).toEqual({ busyPercent: 100, atMs: 2250 });
   });
 
   it('measures windows of at least half a second, so one busy sample does not read as a full core', () => {
     const samples = sampled(3000, (at) => (at === 1000 ? 100 : 0));
-    expect(busiest(samples)!.gatewayPeakBusyPercent).toBe(20);
+    expect(busiest(samples)!.busyPercent).toBe(20);
   });
 
   it('is undefined when the samples span less than a window', () => {
