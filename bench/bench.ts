@@ -189,7 +189,7 @@ function rssOf(pid: number): number {
 /**
  * The time core `core` has been busy (ms), whoever ran on it: `/proc/stat`'s user, nice, system, irq and softirq
  * ticks (guest time is inside user's; idle, I/O wait and time stolen by the hypervisor are not busy). Core 0 holds
- * the load client, the fake upstream and PostgreSQL's processes.
+ * the load client and the fake upstream, and PostgreSQL's processes where the bench could pin them there.
  */
 function coreBusyMs(core: string): number {
   const line = readFileSync('/proc/stat', 'utf8').split('\n').find((entry) => entry.startsWith(`cpu${core} `))!;
@@ -829,8 +829,12 @@ async function holdStreams(server: Server | undefined, through: Target, level: n
     busy.push({ at, cpuMs: cpu.gateway().totalMs });
   }, 100);
   const rampMs = (deltas * pace) / 2;
-  const runs = await runStreams(through, level, level, rampMs);
-  clearInterval(sampler);
+  let runs: Awaited<ReturnType<typeof runStreams>>;
+  try {
+    runs = await runStreams(through, level, level, rampMs);
+  } finally {
+    clearInterval(sampler);
+  }
   const [cpuMs, upstreamCpuMs] = cpu ? [cpu.gateway().totalMs, cpu.upstream().totalMs] : [];
   const relayed = relayedDeltas(runs);
   const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
@@ -969,6 +973,7 @@ function medianTrial(trials: HeldTrial[]): HeldTrial & { trialGapP99Ms?: number[
     cpuMsPer1000Deltas: middle((trial) => trial.cpuMsPer1000Deltas),
     cpuPerUpstreamCpu: middle((trial) => trial.cpuPerUpstreamCpu),
     gatewayBusyPercent: middle((trial) => trial.gatewayBusyPercent),
+    // Each median on its own, as every figure here: a busiest half second and its time can be two trials'.
     gatewayPeakBusyPercent: middle((trial) => trial.gatewayPeakBusyPercent),
     gatewayPeakAtMs: middle((trial) => trial.gatewayPeakAtMs),
     clientCorePeakBusyPercent: middle((trial) => trial.clientCorePeakBusyPercent),
@@ -1298,7 +1303,8 @@ function heldLevel({ subject }: Assessment, report: Report): string {
   const clientCore = lost.clientCorePeakBusyPercent;
   const onPeak = `${lostLevel}${peak === undefined ? '' : ` (${peak} % in its busiest half second)`}. Its core was not full`;
   if (clientCore !== undefined && clientCore >= FULL_CORE_PERCENT) {
-    return `${onPeak}, but core 0 was: ${clientCore} % in its busiest half second, ${show(round(lost.clientCorePeakAtMs! / 1000, 1))} s into the level. The load client, the fake upstream and (with PostgreSQL) the database's processes share that core, so the gaps were the harness's as much as the gateway's (bench/README.md, “Native on PostgreSQL, held: core 0 full”).`;
+    const sharing = report.database?.pinned ? 'The load client, the fake upstream and PostgreSQL’s processes share that core' : 'The load client and the fake upstream share that core';
+    return `${onPeak}, but core 0 was: ${clientCore} % in its busiest half second, ${show(round(lost.clientCorePeakAtMs! / 1000, 1))} s into the level. ${sharing}, so the gaps were the harness's as much as the gateway's (bench/README.md, “Native on PostgreSQL, held: core 0 full”).`;
   }
   return `${onPeak}: the long gaps are moments the event loop stood still, such as the collector’s pauses (bench/README.md, “Open streams held: pauses, and a full core at the arrivals' end”).`;
 }
@@ -1398,7 +1404,7 @@ function markdown(report: Report): string {
     '',
     `## Open streams and memory per stream (held: every delta arrives, errors under 0.1 %, p99 gap between deltas at most ${HELD_MAX_GAP_P99_MS} ms, at least ${HELD_MIN_OPEN_SHARE * 100} % of the streams open together)`,
     '',
-    '| subject | streams | pace (ms) | held | failed | p99 gap (ms; each trial’s in brackets) | worst gap (ms) | TTFT p99 (ms) | most open together | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of its core) | busiest 0.5 s (% of its core; when, s into the level) | core 0’s busiest 0.5 s (load client, upstream, PostgreSQL: %; when) |',
+    `| subject | streams | pace (ms) | held | failed | p99 gap (ms; each trial’s in brackets) | worst gap (ms) | TTFT p99 (ms) | most open together | RSS per stream (KiB) | gateway CPU per 1,000 deltas (ms) | ÷ the fake upstream’s | gateway busy (% of its core) | busiest 0.5 s (% of its core; when, s into the level) | core 0’s busiest 0.5 s (load client, upstream${report.database?.pinned ? ', PostgreSQL' : ''}: %; when) |`,
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const subject of subjects) {

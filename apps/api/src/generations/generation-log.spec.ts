@@ -54,4 +54,17 @@ describe('GenerationLog', () => {
     log.watch().subscribe({ error: (error: unknown) => (failure = error) });
     expect(String(failure)).toContain('its one reader has come');
   });
+
+  it('sends its one reader, in order, an event appended while what came before is being sent', () => {
+    const log = new GenerationLog(randomUUID(), randomUUID(), false);
+    log.append(delta('a'));
+    const seen: MessageEvent[] = [];
+    log.watch().subscribe((event) => {
+      seen.push(event);
+      if (event === seen[0]) log.append(delta('b'));
+    });
+    log.append(delta('c'));
+    expect(seen.map((event) => (event.data as { content: string }).content)).toEqual(['a', 'b', 'c']);
+    expect(log.length).toBe(0);
+  });
 });

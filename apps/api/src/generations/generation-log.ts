@@ -29,14 +29,15 @@ export class GenerationLog {
     return this.finished;
   }
 
-  /** The events kept: all of a replayable log's; of another, those before its reader came. */
+  /** The events kept: all of a replayable log's; of another, those no reader was there for. */
   get length(): number {
     return this.events.length;
   }
 
   /**
    * Roughly the memory its events hold, in characters (one byte each for Latin-1 text, two otherwise): the text the
-   * appender declared plus a fixed cost per event. Counted as events arrive, so a store can budget retained logs.
+   * appender declared plus a fixed cost per event. Counted as events arrive, so a store can budget retained logs
+   * (only replayable ones are retained: another's count includes events it did not keep).
    */
   get weight(): number {
     return this.kept;
@@ -46,7 +47,8 @@ export class GenerationLog {
   append(event: MessageEvent, chars = 0): void {
     if (this.finished) return;
     this.kept += EVENT_WEIGHT + chars;
-    if (this.replayable || !this.readerCame) this.events.push(event);
+    // Kept until the reader is there, and while it is not (it can be replaying what came before, or gone).
+    if (this.replayable || this.watchers.size === 0) this.events.push(event);
     // A loop, not forEach: a closure made per delta loses its optimised code at every major GC, and its
     // recompiling was part of the CPU of the slow paced rounds (bench/README.md).
     for (const watcher of this.watchers) watcher.next(event);
@@ -69,6 +71,7 @@ export class GenerationLog {
         if (this.readerCame) return subscriber.error(new Error(`Generation ${this.generationId} cannot be replayed: its one reader has come`));
         this.readerCame = true;
       }
+      // An event appended while these are sent is kept (no watcher yet) and sent in its turn.
       for (let index = skip; index < this.events.length && !subscriber.closed; index++) subscriber.next(this.events[index]!);
       // Handed to the one reader there is: nobody else will ask for them.
       if (!this.replayable) this.events.length = 0;

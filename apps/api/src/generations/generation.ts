@@ -52,7 +52,10 @@ export interface GenerationPlan {
   encoder: ReplyEncoder;
   /** False when the client asked not to be recorded (OpenAI's `store: false`): nothing is written. */
   persist: boolean;
-  /** The session's one generation, which clients can reattach to and stop from anywhere (our chat protocol only). */
+  /**
+   * The session's one generation, which clients can reattach to and stop from anywhere (our chat protocol only).
+   * When false (/v1), its events have one reader, the request that started it, and are not kept once sent.
+   */
   shared: boolean;
 }
 
@@ -222,7 +225,7 @@ export class Generation {
     return this.settledCharge;
   }
 
-  /** Every event from the first, then the live ones, until the end. */
+  /** Every event from the first, then the live ones, until the end; a reply that is not `shared` has one reader. */
   get events(): Observable<MessageEvent> {
     return this.log.watch();
   }
