@@ -10,7 +10,7 @@
  * fake upstream is this checkout's. Ports 4711 and 4712.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -69,7 +69,7 @@ async function snapshot() {
     // Written in pieces: parsed once it has stopped growing for a second.
     let size = -1;
     for (;;) {
-      const now = readFileSync(join(dir, file)).length;
+      const now = statSync(join(dir, file)).size;
       if (now > 0 && now === size) break;
       size = now;
       await sleep(1000);
