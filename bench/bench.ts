@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
+import { FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp } from './gateway.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
 import { agent, gaps, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
@@ -58,8 +59,6 @@ const PROFILE_ROUNDS = EXPERIMENT.BENCH_PROFILE_ROUNDS === '1';
 const OURS_NODE_ARGS = EXPERIMENT.BENCH_OURS_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
 /** Parsed here, once: a malformed object stops the run before any gateway starts, as the settings above do. */
 const OURS_ENV = EXPERIMENT.BENCH_OURS_ENV ? (JSON.parse(EXPERIMENT.BENCH_OURS_ENV) as Record<string, string>) : {};
-/** Our gateway's entry point in a checkout, built. */
-const OUR_MAIN = 'dist/apps/api/apps/api/src/main.js';
 const COMPARED = EXPERIMENT.BENCH_COMPARE_BUILD && comparedBuild(EXPERIMENT.BENCH_COMPARE_BUILD);
 const TARGETED = ONLY_SUBJECTS !== undefined || ONLY_FIGURES !== undefined || Object.keys(EXPERIMENT).length > 0;
 const runs = (figure: string) => !ONLY_FIGURES || ONLY_FIGURES.includes(figure);
@@ -331,35 +330,7 @@ async function startOurs(db: Db, root = '.'): Promise<Server> {
   }
   const child = start(
     join(root, OUR_MAIN),
-    {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      DATA_DIR: dataDir,
-      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0001',
-      ENCRYPTION_KEY: 'ab'.repeat(32),
-      // Production refuses public metrics; the bench never scrapes them.
-      METRICS_TOKEN: 'bench-metrics-token',
-      UPSTREAM_ALLOW_HTTP: 'true',
-      ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
-      THROTTLE_STREAM_LIMIT: '1000000',
-      THROTTLE_DEFAULT_LIMIT: '1000000',
-      // The full run outlasts the default 15 minutes, and the bench user's token is taken once at the start.
-      JWT_EXPIRES_IN: '12h',
-      // One load-test user opens every stream: the per-user cap on running replies would refuse the held levels.
-      CHAT_MAX_CONCURRENT_PER_USER: '100000',
-      // Native turns continue sessions (chatTurns): with one earlier message read, the history sent upstream is
-      // the question alone (a history does not start with a reply), the same request every subject sends, instead
-      // of up to 40 earlier messages whose size would follow the replies of whichever figure ran before.
-      CHAT_HISTORY_MAX_MESSAGES: '2',
-      // A new session's title comes from a small model of its own, as a deployment would set it: one delta, not
-      // paced, so a new session's stream stays open after `done` only as long as the title request takes.
-      TITLE_MODEL: 'openai/fake:deltas=1',
-      BENCH_PROFILE_FILE: profileFile,
-      ...databaseEnv,
-      ...OURS_ENV,
-    },
+    { ...gatewayEnv(port, dataDir), BENCH_PROFILE_FILE: profileFile, ...databaseEnv, ...OURS_ENV },
     GATEWAY_CORE,
     [],
     [...PROFILER, ...OURS_NODE_ARGS],
@@ -372,19 +343,7 @@ async function startOurs(db: Db, root = '.'): Promise<Server> {
   try {
     const base = `http://127.0.0.1:${port}/api`;
     await waitFor(`${base}/health`, child);
-    const json = { 'content-type': 'application/json' };
-    const registered = await fetch(`${base}/auth/register`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'bench-password' }),
-    });
-    const { accessToken } = (await registered.json()) as { accessToken: string };
-    const saved = await fetch(`${base}/providers/openai`, {
-      method: 'PUT',
-      headers: { ...json, authorization: `Bearer ${accessToken}` },
-      body: JSON.stringify({ apiKey: 'sk-bench-key', baseUrl: `http://127.0.0.1:${FAKE_PORT}/v1` }),
-    });
-    if (saved.status !== 200) throw new Error(`could not configure the provider: ${await saved.text()}`);
+    const accessToken = await signUp(base, FAKE_PORT);
     return { child, port, token: accessToken, freeSessions: [], profileFile, close };
   } catch (error) {
     await close();
@@ -1523,7 +1482,7 @@ async function main() {
   // The load client shares core 0 with the fake upstream, all its threads included.
   if (PINNED) spawnSync('taskset', ['-a', '-cp', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
   const portkeyVersion = chosen('portkey') ? installPortkey() : undefined;
-  fakeUpstream = start('dist/apps/fake-llm/apps/fake-llm/src/main.js', { FAKE_LLM_PORT: String(FAKE_PORT), FAKE_LLM_HOST: '127.0.0.1' }, CLIENT_CORE);
+  fakeUpstream = start(FAKE_MAIN, fakeUpstreamEnv(FAKE_PORT), CLIENT_CORE);
   const servers: Server[] = [];
   // The quick run checks the embedded default only; the full run covers both. BENCH_DBS=postgres picks one.
   const dbs = (process.env.BENCH_DBS?.split(',') as Db[] | undefined) ?? (QUICK ? ['pglite'] : ['pglite', 'postgres']);

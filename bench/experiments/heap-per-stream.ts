@@ -4,10 +4,10 @@
  * `WAIT_MS` after the last opened; the difference divided by the streams. Steadier than RSS for a heap's part, and
  * it names what the memory is. Run from the repository's root, after `npm run build`:
  *
- *   node bench/experiments/heap-per-stream.mjs [checkout]       (default: this one; another one's own build)
+ *   npx tsx bench/experiments/heap-per-stream.ts [checkout]       (default: this one; another one's own build)
  *
- * `STORE=false` sends `store: false`. The gateway runs on PGlite in a temporary folder, as the bench starts it; the
- * fake upstream is this checkout's. Ports 4711 and 4712.
+ * `STORE=false` sends `store: false`. The gateway runs on PGlite in a temporary folder, started as the bench starts
+ * it (`../gateway.ts`); the fake upstream is this checkout's. Ports 4711 and 4712.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -15,31 +15,25 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
+import { FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp } from '../gateway.js';
 
 const { STREAMS = '200', DELTAS = '3000', DELAY_MS = '20', WAIT_MS = '10000', STORE } = process.env;
 const checkout = resolve(process.argv[2] ?? '.');
 const [port, fakePort] = [4711, 4712];
 const dir = mkdtempSync(join(tmpdir(), 'heap-per-stream-'));
-const fake = spawn(process.execPath, ['dist/apps/fake-llm/apps/fake-llm/src/main.js'], { env: { ...process.env, FAKE_LLM_PORT: String(fakePort), FAKE_LLM_HOST: '127.0.0.1' }, stdio: 'ignore' });
-const gateway = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', join(checkout, 'dist/apps/api/apps/api/src/main.js')], {
+const fake = spawn(process.execPath, [FAKE_MAIN], { env: { PATH: process.env.PATH, ...fakeUpstreamEnv(fakePort) }, stdio: 'ignore' });
+const gateway = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', join(checkout, OUR_MAIN)], {
   cwd: dir,
-  env: {
-    PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', DATA_DIR: dir, PGLITE_DATA_DIR: join(dir, 'pglite'),
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0001', ENCRYPTION_KEY: 'ab'.repeat(32), METRICS_TOKEN: 'bench-metrics-token',
-    UPSTREAM_ALLOW_HTTP: 'true', ALLOWED_UPSTREAM_HOSTS: '127.0.0.1', THROTTLE_STREAM_LIMIT: '1000000', THROTTLE_DEFAULT_LIMIT: '1000000', CHAT_MAX_CONCURRENT_PER_USER: '100000',
-  },
+  env: { PATH: process.env.PATH, ...gatewayEnv(port, dir), PGLITE_DATA_DIR: join(dir, 'pglite') },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 
 try {
   const base = `http://127.0.0.1:${port}`;
   while (!(await fetch(`${base}/api/health`).then((response) => response.ok, () => false))) await sleep(200);
-  const json = { 'content-type': 'application/json' };
-  const registered = await fetch(`${base}/api/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email: `heap-${Date.now()}@example.com`, password: 'bench-password' }) });
-  const headers = { ...json, authorization: `Bearer ${(await registered.json()).accessToken}` };
-  await fetch(`${base}/api/providers/openai`, { method: 'PUT', headers, body: JSON.stringify({ apiKey: 'sk-bench-key', baseUrl: `http://127.0.0.1:${fakePort}/v1` }) });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` };
   const agent = new Agent({ connections: Number(STREAMS) + 10 });
-  const open = (model) =>
+  const open = (model: string) =>
     request(`${base}/v1/chat/completions`, { method: 'POST', dispatcher: agent, headers, body: JSON.stringify({ model, stream: true, store: STORE !== 'false', messages: [{ role: 'user', content: 'hello' }] }) });
   // Warm: every route of a turn loaded and compiled before the first snapshot.
   for (let index = 0; index < 300; index++) await (await open('openai/fake:deltas=64')).body.text();
@@ -58,8 +52,16 @@ try {
 }
 process.exit(0);
 
+/** The fields of a `.heapsnapshot` file that `byKind` reads. */
+interface HeapSnapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
+  nodes: number[];
+  strings: string[];
+}
+type Kinds = Map<string, { count: number; bytes: number }>;
+
 /** Signals the gateway and waits for its snapshot to be written; its objects by kind. */
-async function snapshot() {
+async function snapshot(): Promise<Kinds> {
   const known = new Set(readdirSync(dir));
   gateway.kill('SIGUSR2');
   for (;;) {
@@ -74,31 +76,31 @@ async function snapshot() {
       size = now;
       await sleep(1000);
     }
-    return byKind(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    return byKind(JSON.parse(readFileSync(join(dir, file), 'utf8')) as HeapSnapshot);
   }
 }
 
 /** Count and bytes of each kind of object: strings, code and arrays by type, objects by constructor. */
-function byKind({ snapshot: { meta }, nodes, strings }) {
+function byKind({ snapshot: { meta }, nodes, strings }: HeapSnapshot): Kinds {
   const width = meta.node_fields.length;
   const [type, name, size] = ['type', 'name', 'self_size'].map((field) => meta.node_fields.indexOf(field));
-  const kinds = new Map();
+  const kinds: Kinds = new Map();
   for (let node = 0; node < nodes.length; node += width) {
-    const nodeType = meta.node_types[0][nodes[node + type]];
-    const kind = nodeType.includes('string') || nodeType === 'code' ? `(${nodeType})` : `${nodeType}: ${strings[nodes[node + name]].slice(0, 50)}`;
+    const nodeType = meta.node_types[0][nodes[node + type]!]!;
+    const kind = nodeType.includes('string') || nodeType === 'code' ? `(${nodeType})` : `${nodeType}: ${strings[nodes[node + name]!]!.slice(0, 50)}`;
     // PGlite's WebAssembly memory and I/O buffers: not the streams' objects.
     if (kind.startsWith('native: system / JSArrayBufferData')) continue;
     const entry = kinds.get(kind) ?? { count: 0, bytes: 0 };
     entry.count++;
-    entry.bytes += nodes[node + size];
+    entry.bytes += nodes[node + size]!;
     kinds.set(kind, entry);
   }
   return kinds;
 }
 
-function report(before, after, streams) {
+function report(before: Kinds, after: Kinds, streams: number) {
   const rows = [...after].map(([kind, { count, bytes }]) => ({ kind, count: (count - (before.get(kind)?.count ?? 0)) / streams, bytes: (bytes - (before.get(kind)?.bytes ?? 0)) / streams }));
-  const sum = (field) => rows.reduce((total, row) => total + row[field], 0);
+  const sum = (field: 'count' | 'bytes') => rows.reduce((total, row) => total + row[field], 0);
   console.log(`per stream: ${sum('count').toFixed(0)} objects, ${(sum('bytes') / 1024).toFixed(1)} KiB`);
   for (const row of rows.sort((a, b) => b.bytes - a.bytes).slice(0, 15)) console.log(`${row.bytes.toFixed(0).padStart(8)} B ${row.count.toFixed(1).padStart(8)} ${row.kind}`);
 }

@@ -1,0 +1,68 @@
+/**
+ * How the bench and its experiments start our gateway and the fake upstream, and sign up the load's user: one
+ * place, so that a change to what the gateway needs to start is made once.
+ */
+
+/** Our gateway's entry point in a checkout, built. */
+export const OUR_MAIN = 'dist/apps/api/apps/api/src/main.js';
+/** The fake upstream's entry point in this checkout, built. */
+export const FAKE_MAIN = 'dist/apps/fake-llm/apps/fake-llm/src/main.js';
+
+/** The fake upstream's environment: it listens on `port` of the loopback address. */
+export const fakeUpstreamEnv = (port: number): Record<string, string> => ({ FAKE_LLM_PORT: String(port), FAKE_LLM_HOST: '127.0.0.1' });
+
+/**
+ * Our gateway's environment under load, in production mode on `port`, with its files in `dataDir`: every throttle
+ * and per-user cap out of the load's way, one user opening every stream. The caller adds its database
+ * (`PGLITE_DATA_DIR` or `DATABASE_URL`).
+ */
+export function gatewayEnv(port: number, dataDir: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0001',
+    ENCRYPTION_KEY: 'ab'.repeat(32),
+    // Production refuses public metrics; the bench never scrapes them.
+    METRICS_TOKEN: 'bench-metrics-token',
+    UPSTREAM_ALLOW_HTTP: 'true',
+    ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
+    THROTTLE_STREAM_LIMIT: '1000000',
+    THROTTLE_DEFAULT_LIMIT: '1000000',
+    // The full run outlasts the default 15 minutes, and the bench user's token is taken once at the start.
+    JWT_EXPIRES_IN: '12h',
+    // One load-test user opens every stream: the per-user cap on running replies would refuse the held levels.
+    CHAT_MAX_CONCURRENT_PER_USER: '100000',
+    // Native turns continue sessions (chatTurns): with one earlier message read, the history sent upstream is
+    // the question alone (a history does not start with a reply), the same request every subject sends, instead
+    // of up to 40 earlier messages whose size would follow the replies of whichever figure ran before.
+    CHAT_HISTORY_MAX_MESSAGES: '2',
+    // A new session's title comes from a small model of its own, as a deployment would set it: one delta, not
+    // paced, so a new session's stream stays open after `done` only as long as the title request takes.
+    TITLE_MODEL: 'openai/fake:deltas=1',
+  };
+}
+
+/**
+ * Registers a new user on the gateway at `base` (its `/api` root) and points its OpenAI provider at the fake
+ * upstream on `fakePort`; the user's access token.
+ */
+export async function signUp(base: string, fakePort: number): Promise<string> {
+  const json = { 'content-type': 'application/json' };
+  const registered = await fetch(`${base}/auth/register`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'bench-password' }),
+  });
+  if (registered.status !== 201) throw new Error(`could not sign up: ${await registered.text()}`);
+  const { accessToken } = (await registered.json()) as { accessToken: string };
+  const saved = await fetch(`${base}/providers/openai`, {
+    method: 'PUT',
+    headers: { ...json, authorization: `Bearer ${accessToken}` },
+    body: JSON.stringify({ apiKey: 'sk-bench-key', baseUrl: `http://127.0.0.1:${fakePort}/v1` }),
+  });
+  if (saved.status !== 200) throw new Error(`could not configure the provider: ${await saved.text()}`);
+  return accessToken;
+}
