@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
-import { FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp } from './gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp } from './gateway.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
 import { agent, gaps, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
@@ -296,22 +296,7 @@ interface Server {
 let nextPort = FIRST_GATEWAY_PORT;
 
 /** A new PostgreSQL database of the subject's own on the bench's server (BENCH_PG_ADMIN_URL), dropped by `drop`. */
-async function createDatabase(port: number): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `bench_${Date.now()}_${port}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  const drop = async () => {
-    const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
-  };
-  return { url: url.toString(), drop };
-}
+const createDatabase = (port: number) => createThrowAwayDatabase(PG_ADMIN_URL, `bench_${Date.now()}_${port}`);
 
 /**
  * Our gateway on a database of its own, from this checkout's build or, given `root`, another checkout's (the

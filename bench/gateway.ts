@@ -1,7 +1,8 @@
 /**
- * How the bench and its experiments start our gateway and the fake upstream, and sign up the load's user: one
- * place, so that a change to what the gateway needs to start is made once.
+ * How the bench and its experiments start our gateway and the fake upstream, give it a database and sign up the
+ * load's user: one place, so that a change to what the gateway needs to start is made once.
  */
+import pg from 'pg';
 
 /** Our gateway's entry point in a checkout, built. */
 export const OUR_MAIN = 'dist/apps/api/apps/api/src/main.js';
@@ -65,4 +66,24 @@ export async function signUp(base: string, fakePort: number): Promise<string> {
   });
   if (saved.status !== 200) throw new Error(`could not configure the provider: ${await saved.text()}`);
   return accessToken;
+}
+
+/**
+ * A new database `name` on the PostgreSQL server of `adminUrl` (a connection to any of its databases, by a role that
+ * may create them): its URL, and `drop`, which drops it with whatever is still connected.
+ */
+export async function createThrowAwayDatabase(adminUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const asAdmin = async (statement: string) => {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(statement);
+    } finally {
+      await admin.end();
+    }
+  };
+  await asAdmin(`CREATE DATABASE "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
