@@ -8,16 +8,17 @@
  * round, direct first in each round. Writes bench/results/<time>.json and bench/results/latest(-quick).md.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp } from './gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp, stop, waitFor } from './gateway.js';
+import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, SCHEDSTAT } from './process-cpu.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
-import { agent, gaps, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
+import { agent, gaps, isOpenAiDelta, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
 
 const QUICK = process.argv.includes('--quick');
 /**
@@ -68,12 +69,6 @@ const PACE_MS = 20;
 const FAKE_PORT = 4610;
 const FIRST_GATEWAY_PORT = 4620;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const CLOCK_TICKS_PER_SECOND = 100;
-/**
- * Whether this kernel keeps each thread's run time (`/proc/<pid>/task/<tid>/schedstat`): a kernel without
- * sched_info has no such file, or one of zeros, where this process has surely run by now.
- */
-const SCHEDSTAT = (threadRunNs(process.pid, String(process.pid)) ?? 0) > 0;
 /**
  * Requests each subject serves before figure 1 is measured. A server runs warm: V8 optimises the per-request code
  * over thousands of requests (CPU per chat turn still fell by a third between 1,000 and 5,000 here). They are sent
@@ -152,34 +147,6 @@ function start(script: string, env: Record<string, string>, core: string, args: 
   return child;
 }
 
-async function waitFor(url: string, child: ChildProcess): Promise<void> {
-  // Two minutes: a gateway starting on one core of a busy machine has taken more than 30 s.
-  for (let i = 0; i < 1200 && child.exitCode === null; i++) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  // Cleared once it has exited: a pending timer kept the bench alive 15 s after its last figure.
-  const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(kill);
-}
-
-/** The fields of `/proc/<pid>/stat` after the process's name (which may hold spaces): [0] its state, [1] its parent. */
-function procStat(pid: number): string[] {
-  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-}
-
 /** Resident memory (bytes) of a process, from /proc. */
 function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
@@ -194,60 +161,6 @@ function coreBusyMs(core: string): number {
   const line = readFileSync('/proc/stat', 'utf8').split('\n').find((entry) => entry.startsWith(`cpu${core} `))!;
   const [user, nice, system, , , irq, softirq] = line.split(/\s+/).slice(1).map(Number);
   return ((user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS_PER_SECOND) * 1000;
-}
-
-/** A thread's time on a CPU (ns) as the scheduler counts it; undefined for one that has ended since its directory was read. */
-function threadRunNs(pid: number, thread: string): number | undefined {
-  try {
-    return Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A process's CPU (ms) so far: all its threads, and (where `schedstat` gives threads apart) its main thread's part. */
-interface ProcessCpu {
-  totalMs: number;
-  /** The rest of the total is its helper threads': V8 compiling and collecting, libuv's pool, workers. */
-  mainThreadMs?: number;
-}
-
-/**
- * A process's CPU time from now on, all its threads, kernel time included: the scheduler's own count in
- * nanoseconds (`schedstat`), where the kernel keeps one; else `stat`'s 10 ms clock ticks, whose count at c=1 (a
- * request of 2-3 ms takes a tick or none) reaches a stable mean only over many requests. Each thread's time is taken
- * as it grows between two readings, so a thread that ends takes none of the total back with it (a process's
- * threads are listed anew each time; `stat` keeps ended threads' time itself). The main thread's part comes from
- * the same readings, so it is never more than the total.
- */
-function cpuCounter(pid: number): () => ProcessCpu {
-  if (!SCHEDSTAT) {
-    const ticksMs = () => {
-      const fields = procStat(pid);
-      return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
-    };
-    const start = ticksMs();
-    return () => ({ totalMs: ticksMs() - start });
-  }
-  const main = String(pid);
-  const threadsNow = () =>
-    readdirSync(`/proc/${pid}/task`).flatMap((thread) => {
-      const ns = threadRunNs(pid, thread);
-      return ns === undefined ? [] : [[thread, ns] as const];
-    });
-  // A thread first seen after this started after it too: all its time counts.
-  const seen = new Map<string, number>(threadsNow());
-  let grownNs = 0;
-  let mainGrownNs = 0;
-  return () => {
-    for (const [thread, ns] of threadsNow()) {
-      const grown = ns - (seen.get(thread) ?? 0);
-      grownNs += grown;
-      if (thread === main) mainGrownNs += grown;
-      seen.set(thread, ns);
-    }
-    return { totalMs: grownNs / 1e6, mainThreadMs: mainGrownNs / 1e6 };
-  };
 }
 
 /** The CPU time (ms) each process spends from now until the returned function is called. */
@@ -306,23 +219,17 @@ async function startOurs(db: Db, root = '.'): Promise<Server> {
   const port = nextPort++;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
   const profileFile = join(dataDir, 'profile.json');
-  let databaseEnv: Record<string, string> = { PGLITE_DATA_DIR: join(dataDir, 'pglite') };
-  let dropDatabase = async (): Promise<void> => undefined;
-  if (db === 'postgres') {
-    const database = await createDatabase(port);
-    databaseEnv = { DATABASE_URL: database.url, DATABASE_POOL_SIZE: '20' };
-    dropDatabase = database.drop;
-  }
+  const database = db === 'postgres' ? await createDatabase(port) : undefined;
   const child = start(
     join(root, OUR_MAIN),
-    { ...gatewayEnv(port, dataDir), BENCH_PROFILE_FILE: profileFile, ...databaseEnv, ...OURS_ENV },
+    { ...gatewayEnv(port, dataDir, database?.url), BENCH_PROFILE_FILE: profileFile, ...OURS_ENV },
     GATEWAY_CORE,
     [],
     [...PROFILER, ...OURS_NODE_ARGS],
   );
   const close = async () => {
     await stop(child);
-    await dropDatabase();
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
@@ -429,8 +336,6 @@ interface Subject {
 }
 
 const model = (deltas: number, delayMs: number) => (delayMs ? `fake:deltas=${deltas},delay=${delayMs}` : `fake:deltas=${deltas}`);
-const isOpenAiDelta = (_event: string | undefined, data: string) =>
-  data !== '[DONE]' && Boolean((JSON.parse(data) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content);
 
 /** The request a client sends each subject: the same OpenAI chat completion, except on our native chat route. */
 function targetOf(subject: Subject, server: Server | undefined, deltas: number, delayMs: number): Target {

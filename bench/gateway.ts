@@ -1,7 +1,10 @@
 /**
- * How the bench and its experiments start our gateway and the fake upstream, give it a database and sign up the
- * load's user: one place, so that a change to what the gateway needs to start is made once.
+ * What the bench and its experiments need to run our gateway and the fake upstream: their entry points and
+ * environment, a database, the load's user, and waiting for a process to serve or to stop. One place, so that a
+ * change to what the gateway needs to start is made once.
  */
+import type { ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
 /** Our gateway's entry point in a checkout, built. */
@@ -14,11 +17,12 @@ export const fakeUpstreamEnv = (port: number): Record<string, string> => ({ FAKE
 
 /**
  * Our gateway's environment under load, in production mode on `port`, with its files in `dataDir`: every throttle
- * and per-user cap out of the load's way, one user opening every stream. The caller adds its database
- * (`PGLITE_DATA_DIR` or `DATABASE_URL`).
+ * and per-user cap out of the load's way, one user opening every stream. Its database: PostgreSQL at `databaseUrl`
+ * (20 connections: the paced levels' turns wait on fewer), else PGlite in `dataDir`.
  */
-export function gatewayEnv(port: number, dataDir: string): Record<string, string> {
+export function gatewayEnv(port: number, dataDir: string, databaseUrl?: string): Record<string, string> {
   return {
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '20' } : { PGLITE_DATA_DIR: `${dataDir}/pglite` }),
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -86,4 +90,29 @@ export async function createThrowAwayDatabase(adminUrl: string, name: string): P
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/** Resolves once `url` answers at all; fails if `child` exits first or after two minutes. */
+export async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  // Two minutes: a gateway starting on one core of a busy machine has taken more than 30 s.
+  for (let i = 0; i < 1200 && child.exitCode === null; i++) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** SIGTERM, then SIGKILL after 15 s; resolves once `child` has exited (at once if it already has). */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  // Cleared once it has exited: a pending timer kept the bench alive 15 s after its last figure.
+  const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(kill);
 }

@@ -93,4 +93,7 @@ export function percentile(values: number[], p: number): number {
 export const ttft = (timing: StreamTiming) => (timing.deltas[0] ?? timing.endedAt) - timing.startedAt;
 export const total = (timing: StreamTiming) => timing.endedAt - timing.startedAt;
 export const gaps = (timing: StreamTiming) => timing.deltas.slice(1).map((at, i) => at - timing.deltas[i]!);
+/** Whether an OpenAI stream's event carries a content delta (the `[DONE]` marker and role or usage chunks do not). */
+export const isOpenAiDelta = (_event: string | undefined, data: string) =>
+  data !== '[DONE]' && Boolean((JSON.parse(data) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content);
 export const relayedDeltas = (runs: StreamTiming[]) => runs.reduce((sum, run) => sum + run.deltas.length, 0);

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp } from '../gateway.js';
+import { FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp, waitFor } from '../gateway.js';
 
 const { STREAMS = '200', DELTAS = '3000', DELAY_MS = '20', WAIT_MS = '10000', STORE } = process.env;
 const checkout = resolve(process.argv[2] ?? '.');
@@ -24,13 +24,13 @@ const dir = mkdtempSync(join(tmpdir(), 'heap-per-stream-'));
 const fake = spawn(process.execPath, [FAKE_MAIN], { env: { PATH: process.env.PATH, ...fakeUpstreamEnv(fakePort) }, stdio: 'ignore' });
 const gateway = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', join(checkout, OUR_MAIN)], {
   cwd: dir,
-  env: { PATH: process.env.PATH, ...gatewayEnv(port, dir), PGLITE_DATA_DIR: join(dir, 'pglite') },
+  env: { PATH: process.env.PATH, ...gatewayEnv(port, dir) },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 
 try {
   const base = `http://127.0.0.1:${port}`;
-  while (!(await fetch(`${base}/api/health`).then((response) => response.ok, () => false))) await sleep(200);
+  await waitFor(`${base}/api/health`, gateway);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` };
   const agent = new Agent({ connections: Number(STREAMS) + 10 });
   const open = (model: string) =>
