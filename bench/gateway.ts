@@ -17,8 +17,9 @@ export const fakeUpstreamEnv = (port: number): Record<string, string> => ({ FAKE
 
 /**
  * Our gateway's environment under load, in production mode on `port`, with its files in `dataDir`: every throttle
- * and per-user cap out of the load's way, one user opening every stream. Its database: PostgreSQL at `databaseUrl`
- * (20 connections: the paced levels' turns wait on fewer), else PGlite in `dataDir`.
+ * and per-user cap out of the load's way, one user opening every stream. Its database: PostgreSQL at `databaseUrl`,
+ * with a pool of 20 connections (the bench's setting since it first ran on PostgreSQL; the default is 10), else
+ * PGlite in `dataDir`.
  */
 export function gatewayEnv(port: number, dataDir: string, databaseUrl?: string): Record<string, string> {
   return {
