@@ -7,14 +7,14 @@
  * pinned to core 1; the fake upstream and this process, the load client, share core 0. Subjects are interleaved round by
  * round, direct first in each round. Writes bench/results/<time>.json and bench/results/latest(-quick).md.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp, stop, waitFor } from './gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, stop, waitFor } from './gateway.js';
 import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, SCHEDSTAT } from './process-cpu.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
@@ -138,14 +138,9 @@ function comparedBuild(root: string): { root: string; name: string } {
   return { root, name: git('status', '--porcelain') ? `${commit} with changes` : commit };
 }
 
-function start(script: string, env: Record<string, string>, core: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
-  const [command, ...prefix] = PINNED ? ['taskset', '-c', core, process.execPath] : [process.execPath];
-  const child = spawn(command!, [...prefix, ...nodeArgs, script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.on('exit', (code, signal) => {
-    if (code && code !== 0) console.error(`${script} exited with ${code ?? signal}`);
-  });
-  return child;
-}
+/** `script` pinned to `core` where the bench pins (PINNED). */
+const start = (script: string, env: Record<string, string>, core: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess =>
+  startNode(script, env, PINNED ? core : undefined, args, nodeArgs);
 
 /** Resident memory (bytes) of a process, from /proc. */
 function rssOf(pid: number): number {
@@ -1370,7 +1365,7 @@ async function main() {
   const before = loadavg();
   mkdirSync('bench/results', { recursive: true });
   // The load client shares core 0 with the fake upstream, all its threads included.
-  if (PINNED) spawnSync('taskset', ['-a', '-cp', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
+  if (PINNED) pinThisProcess(CLIENT_CORE);
   const portkeyVersion = chosen('portkey') ? installPortkey() : undefined;
   fakeUpstream = start(FAKE_MAIN, fakeUpstreamEnv(FAKE_PORT), CLIENT_CORE);
   const servers: Server[] = [];

@@ -3,7 +3,7 @@
  * environment, a database, the load's user, and waiting for a process to serve or to stop. One place, so that a
  * change to what the gateway needs to start is made once.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
@@ -11,6 +11,24 @@ import pg from 'pg';
 export const OUR_MAIN = 'dist/apps/api/apps/api/src/main.js';
 /** The fake upstream's entry point in this checkout, built. */
 export const FAKE_MAIN = 'dist/apps/fake-llm/apps/fake-llm/src/main.js';
+
+/**
+ * `script` in a new Node process with `env` (and PATH) alone, on `core` when one is given: `taskset` replaces itself
+ * with Node, so the child's pid is the script's. Its stderr is ours; an exit with an error code is reported.
+ */
+export function startNode(script: string, env: Record<string, string>, core?: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
+  const [command, ...prefix] = core === undefined ? [process.execPath] : ['taskset', '-c', core, process.execPath];
+  const child = spawn(command!, [...prefix, ...nodeArgs, script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (code && code !== 0) console.error(`${script} exited with ${code ?? signal}`);
+  });
+  return child;
+}
+
+/** This process, all its threads, on `core`: the load client's place beside the fake upstream. */
+export function pinThisProcess(core: string): void {
+  spawnSync('taskset', ['-a', '-cp', core, String(process.pid)], { stdio: 'ignore' });
+}
 
 /** The fake upstream's environment: it listens on `port` of the loopback address. */
 export const fakeUpstreamEnv = (port: number): Record<string, string> => ({ FAKE_LLM_PORT: String(port), FAKE_LLM_HOST: '127.0.0.1' });

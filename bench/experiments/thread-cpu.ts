@@ -11,21 +11,16 @@
  * runs on core 1, the fake upstream and this client on core 0, as in the bench; PostgreSQL (at
  * `BENCH_PG_ADMIN_URL`) is not pinned, as the bench pins it, and may share either core. Ports 4812-4819.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp, stop, waitFor } from '../gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, stop, waitFor } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
 import { isOpenAiDelta, relayedDeltas, runStreams, type Target } from '../sse-load.js';
 
 const { STORE = 'false', DATABASES = 'pglite,postgres,pglite', ROUNDS = '3', STREAMS = '800', OPEN = '200' } = process.env;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const fakePort = 4812;
-
-/** `script` on `core`: taskset replaces itself with Node, so the child's pid is the script's. */
-const pinned = (core: string, script: string, env: Record<string, string>) =>
-  spawn('taskset', ['-c', core, process.execPath, script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 
 function target(base: string, token: string, delayMs: number): Target {
   return {
@@ -40,7 +35,7 @@ function target(base: string, token: string, delayMs: number): Target {
 async function measure(database: string, port: number): Promise<void> {
   const postgres = database === 'postgres' ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_threads_${Date.now()}`) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'thread-cpu-'));
-  const gateway = pinned('1', OUR_MAIN, gatewayEnv(port, dir, postgres?.url));
+  const gateway = startNode(OUR_MAIN, gatewayEnv(port, dir, postgres?.url), '1');
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/api/health`, gateway);
@@ -61,8 +56,8 @@ async function measure(database: string, port: number): Promise<void> {
   }
 }
 
-spawnSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
-const fake = pinned('0', FAKE_MAIN, fakeUpstreamEnv(fakePort));
+pinThisProcess('0');
+const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), '0');
 try {
   let port = fakePort + 1;
   for (const database of DATABASES.split(',')) await measure(database, port++);
