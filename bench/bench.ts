@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
+import { type CostSplit, costSplit } from './cost-split.js';
 import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, stop, waitFor } from './gateway.js';
 import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, SCHEDSTAT } from './process-cpu.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
@@ -39,14 +40,16 @@ const ONLY_FIGURES = process.env.BENCH_FIGURES?.split(',');
  * those rounds of our gateway and the floors, saved beside the report: the profile of a slow round itself),
  * `BENCH_COMPARE_BUILD` (the root of another checkout of this repository, built: each route of ours chosen also runs
  * from that build, on a gateway of its own, as one more subject interleaved with the rest, so two builds are
- * compared in the same run: full runs of one build at different hours of this shared machine differ by up to 28 %).
+ * compared in the same run: full runs of one build at different hours of this shared machine differ by up to 28 %),
+ * `BENCH_DELTAS` (the deltas of each reply at c=1 and in the paced levels and the burst, 64 by default: two runs at
+ * two lengths split a subject's CPU into what a request costs and what a delta costs).
  */
-const EXPERIMENT_SETTINGS = ['BENCH_OURS_ENV', 'BENCH_OURS_NODE_ARGS', 'BENCH_ROUNDS', 'BENCH_ROUND_IDLE_MS', 'BENCH_PROFILE_ROUNDS', 'BENCH_COMPARE_BUILD'] as const;
+const EXPERIMENT_SETTINGS = ['BENCH_OURS_ENV', 'BENCH_OURS_NODE_ARGS', 'BENCH_ROUNDS', 'BENCH_ROUND_IDLE_MS', 'BENCH_PROFILE_ROUNDS', 'BENCH_COMPARE_BUILD', 'BENCH_DELTAS'] as const;
 const EXPERIMENT: Partial<Record<(typeof EXPERIMENT_SETTINGS)[number], string>> = Object.fromEntries(
   EXPERIMENT_SETTINGS.filter((name) => process.env[name]).map((name) => [name, process.env[name]!]),
 );
 /** A setting that must be a whole number of at least `min`: `BENCH_ROUNDS=abc` would otherwise run no round at all. */
-function wholeNumber(name: 'BENCH_ROUNDS' | 'BENCH_ROUND_IDLE_MS', min: number): number | undefined {
+function wholeNumber(name: 'BENCH_ROUNDS' | 'BENCH_ROUND_IDLE_MS' | 'BENCH_DELTAS', min: number): number | undefined {
   const value = EXPERIMENT[name];
   if (value === undefined) return undefined;
   const number = Number(value);
@@ -64,7 +67,7 @@ const COMPARED = EXPERIMENT.BENCH_COMPARE_BUILD && comparedBuild(EXPERIMENT.BENC
 const TARGETED = ONLY_SUBJECTS !== undefined || ONLY_FIGURES !== undefined || Object.keys(EXPERIMENT).length > 0;
 const runs = (figure: string) => !ONLY_FIGURES || ONLY_FIGURES.includes(figure);
 const chosen = (key: string) => key === 'direct' || !ONLY_SUBJECTS || ONLY_SUBJECTS.includes(key);
-const DELTAS = 64;
+const DELTAS = wholeNumber('BENCH_DELTAS', 1) ?? 64;
 const PACE_MS = 20;
 const FAKE_PORT = 4610;
 const FIRST_GATEWAY_PORT = 4620;
@@ -491,6 +494,13 @@ async function latencyAtOne(subjects: Subject[], results: Map<string, Figures>, 
 const PROFILED_REQUESTS = QUICK ? 100 : 400;
 /** Paced streams each profiled subject serves while its CPU profile runs (figure 2 by layer). */
 const PROFILED_PACED_LEVEL = 200;
+/**
+ * Figure 2 again at PROFILED_PACED_LEVEL streams, with replies five times as long: its CPU per 1,000 deltas beside
+ * the same level's with DELTAS-delta replies splits a subject's CPU into what each request costs and what each
+ * delta costs (`costSplit`: the issue's reading of the CPU targets by stream length).
+ */
+const LONG_DELTAS = DELTAS * 5;
+const LONG_FIGURE = `long${PROFILED_PACED_LEVEL}`;
 
 async function waitForFile(path: string): Promise<void> {
   for (let i = 0; i < 300 && !existsSync(path); i++) await sleep(100);
@@ -579,11 +589,14 @@ async function warmUp(subjects: Subject[]) {
 
 /**
  * Figure 2 at `level` paced streams open at once (starts spread over one stream's duration): added
- * time-to-first-token, added gap between deltas, and the gateway's CPU per 1,000 relayed deltas.
+ * time-to-first-token, added gap between deltas, and the gateway's CPU per 1,000 relayed deltas. `long`: with
+ * replies of LONG_DELTAS deltas (LONG_FIGURE).
  */
-async function pacedStreams(subjects: Subject[], level: number, results: Map<string, Figures>, burst = false) {
+async function pacedStreams(subjects: Subject[], level: number, results: Map<string, Figures>, shape: 'paced' | 'burst' | 'long' = 'paced') {
   const rounds = PACED_ROUNDS ?? (QUICK || level >= 1000 ? 1 : 3);
-  const figure = `${burst ? 'burst' : 'paced'}${level}`;
+  const figure = `${shape}${level}`;
+  const burst = shape === 'burst';
+  const deltas = shape === 'long' ? LONG_DELTAS : DELTAS;
   // A first burst at a new level opens the connections it needs (the client's, the gateway's to the upstream, its
   // database pool): the figure is for a server already serving that many streams, as figure 1's is for a warm one.
   if (!burst) {
@@ -599,7 +612,7 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
     for (const subject of subjects) {
       const measured = async () => {
         const cpu = cpuSince(fakePid, ...(subject.server ? [subject.server.child.pid!] : []));
-        const streams = await runStreams(target(subject, DELTAS, PACE_MS), level, level, burst ? 0 : DELTAS * PACE_MS);
+        const streams = await runStreams(target(subject, deltas, PACE_MS), level, level, burst ? 0 : deltas * PACE_MS);
         return { runs: streams, cpuMs: cpu() as [number, number | undefined] };
       };
       const {
@@ -918,6 +931,19 @@ const ROWS: Row[] = [
   ...(QUICK
     ? []
     : [
+        { name: `gateway CPU per 1,000 deltas, ${PROFILED_PACED_LEVEL} paced streams of ${LONG_DELTAS} deltas (ms)`, pick: (f: Figures) => f[LONG_FIGURE]?.cpuMsPer1000Deltas },
+        {
+          name: `gateway CPU per relayed delta, ${PROFILED_PACED_LEVEL} paced streams, split by stream length: replies of ${DELTAS} and of ${LONG_DELTAS} deltas (µs)`,
+          pick: (f: Figures) => pacedCostSplit(f)?.perDeltaUs,
+          portkeyAtMost: 0.5,
+          relayAtMost: 1.3,
+          remains: byLayer('cpuByLayerPaced', `per 1,000 deltas under ${PROFILED_PACED_LEVEL} paced streams of ${DELTAS}-delta replies`),
+        },
+        {
+          name: `gateway CPU per request set-up, ${PROFILED_PACED_LEVEL} paced streams, split by stream length: replies of ${DELTAS} and of ${LONG_DELTAS} deltas (ms)`,
+          pick: (f: Figures) => pacedCostSplit(f)?.perRequestMs,
+          portkeyAtMost: 0.5,
+        },
         { name: `added TTFT p50, a burst of ${BURST} arriving at once (ms)`, pick: (f: Figures) => f[`burst${BURST}`]?.ttftP50Ms, direct: (f: Figures) => `TTFT ${f[`burst${BURST}`].ttftP50Ms}` },
         { name: `added TTFT p99, a burst of ${BURST} arriving at once (ms)`, pick: (f: Figures) => f[`burst${BURST}`]?.ttftP99Ms, direct: (f: Figures) => `TTFT ${f[`burst${BURST}`].ttftP99Ms}` },
       ]),
@@ -926,6 +952,15 @@ const ROWS: Row[] = [
   { name: `RSS per open stream, ${MEMORY_STREAMS.toLocaleString('en')} open at 1 delta/s (KiB)`, pick: (f) => f.memory?.rssPerStreamKiB, relayAtMost: 1 },
   { name: `open streams held at 10 deltas/s (p99 gap ≤ ${HELD_MAX_GAP_P99_MS} ms, ${HELD_MIN_OPEN_SHARE * 100} % open together; highest of ${HELD_LEVELS.join(', ')}; 0: none)`, pick: highestHeld, relayAtLeast: 0.8, remains: heldLevel },
 ];
+
+/** costSplit of a subject's CPU per 1,000 deltas at PROFILED_PACED_LEVEL paced streams, from both reply lengths. */
+function pacedCostSplit(figures: Figures): CostSplit | undefined {
+  const short = figures[`paced${PROFILED_PACED_LEVEL}`]?.cpuMsPer1000Deltas as number | undefined;
+  const long = figures[LONG_FIGURE]?.cpuMsPer1000Deltas as number | undefined;
+  if (short === undefined || long === undefined) return undefined;
+  const { perRequestMs, perDeltaUs } = costSplit({ deltas: DELTAS, msPer1000Deltas: short }, { deltas: LONG_DELTAS, msPer1000Deltas: long });
+  return { perRequestMs: round(perRequestMs, 3), perDeltaUs: round(perDeltaUs) };
+}
 
 function targetText(row: Row): string {
   const parts = [
@@ -1172,7 +1207,7 @@ function markdown(report: Report): string {
   const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
   const errors = subjects.flatMap((subject) => {
     const own = figures(subject.key);
-    const counted = [own.atOne, own.atOneInBlocks, own.atOneNewSession, own.turn, own.cpuByLayer, own.cpuByLayerPaced, own[`burst${BURST}`], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
+    const counted = [own.atOne, own.atOneInBlocks, own.atOneNewSession, own.turn, own.cpuByLayer, own.cpuByLayerPaced, own[`burst${BURST}`], own[LONG_FIGURE], own.saturation, ...PACED_LEVELS.map((level) => own[`paced${level}`])].filter(Boolean) as Figures[];
     const count = counted.reduce((sum, figure) => sum + (figure.errors ?? 0), 0);
     const first = counted.find((figure) => figure.firstError)?.firstError;
     return count ? [`${subject.label}: ${count} failed streams outside the open-stream levels${first ? ` (the first: ${first})` : ''}`] : [];
@@ -1194,7 +1229,7 @@ function markdown(report: Report): string {
           `A targeted run (an experiment): subjects ${report.targeted.subjects?.join(', ') ?? 'all'}; figures ${report.targeted.figures?.join(', ') ?? 'all'}${settings}.`,
         ]
       : []),
-    `Method: shared/BENCH-METHOD.md. ${report.pinned ? `Each gateway pinned to core 1 (\`taskset -c 1\`); the fake upstream and the load client on core 0${report.database?.pinned ? ', and PostgreSQL’s processes with them' : ''}.${report.database && !report.database.pinned ? ` PostgreSQL’s processes were not pinned: ${report.database.why}.` : ''}` : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${roundsNote})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced).`,
+    `Method: shared/BENCH-METHOD.md. ${report.pinned ? `Each gateway pinned to core 1 (\`taskset -c 1\`); the fake upstream and the load client on core 0${report.database?.pinned ? ', and PostgreSQL’s processes with them' : ''}.${report.database && !report.database.pinned ? ` PostgreSQL’s processes were not pinned: ${report.database.why}.` : ''}` : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${roundsNote})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced)${Object.values(report.results).some((figures) => figures[LONG_FIGURE]) ? `; ${LONG_DELTAS} every ${PACE_MS} ms in the long replies` : ''}.`,
     ...(errors.length ? ['', `**Failed streams: the figures they are part of are not valid.** ${errors.join('; ')}.`] : []),
     '',
     `| figure | ${subjects.map((subject) => subject.label).join(' | ')} |`,
@@ -1441,9 +1476,13 @@ async function main() {
       await pacedStreams(subjects, level, results);
       if (level === PROFILED_PACED_LEVEL && runs('profile')) await profileLayers(subjects, results, PACED_PROFILED);
     }
+    if (!QUICK && runs(LONG_FIGURE)) {
+      log(`${PROFILED_PACED_LEVEL} paced streams of ${LONG_DELTAS} deltas`);
+      await pacedStreams(subjects, PROFILED_PACED_LEVEL, results, 'long');
+    }
     if (!QUICK && runs('burst')) {
       log(`a burst of ${BURST}`);
-      await pacedStreams(subjects, BURST, results, true);
+      await pacedStreams(subjects, BURST, results, 'burst');
     }
     if (runs('saturation')) {
       log('saturation');
