@@ -25,7 +25,7 @@ const QUICK = process.argv.includes('--quick');
 /**
  * A targeted run, for an experiment's before and after: `BENCH_SUBJECTS` names the subjects run beside direct (by
  * key: `native-postgres`, `v1-pglite`, `portkey`, `relay`, `floor-nest-sse-stored`, ...), `BENCH_FIGURES` the
- * figures (`memory`, `atOne`, `atOneInBlocks`, `profile`, `turn`, `paced<streams>` at any level, `burst`, `saturation`,
+ * figures (`memory`, `atOne`, `atOneInBlocks`, `profile`, `turn`, `paced<streams>` at any level, `long200`, `burst`, `saturation`,
  * `held`).
  * Its report goes to `latest-targeted.md`, never over the full run's.
  */
@@ -41,8 +41,8 @@ const ONLY_FIGURES = process.env.BENCH_FIGURES?.split(',');
  * `BENCH_COMPARE_BUILD` (the root of another checkout of this repository, built: each route of ours chosen also runs
  * from that build, on a gateway of its own, as one more subject interleaved with the rest, so two builds are
  * compared in the same run: full runs of one build at different hours of this shared machine differ by up to 28 %),
- * `BENCH_DELTAS` (the deltas of each reply at c=1 and in the paced levels and the burst, 64 by default: two runs at
- * two lengths split a subject's CPU into what a request costs and what a delta costs).
+ * `BENCH_DELTAS` (the deltas of each reply wherever a figure does not set its own: c=1, its warm-ups and profile, the
+ * paced levels and their profile, the burst; 64 by default).
  */
 const EXPERIMENT_SETTINGS = ['BENCH_OURS_ENV', 'BENCH_OURS_NODE_ARGS', 'BENCH_ROUNDS', 'BENCH_ROUND_IDLE_MS', 'BENCH_PROFILE_ROUNDS', 'BENCH_COMPARE_BUILD', 'BENCH_DELTAS'] as const;
 const EXPERIMENT: Partial<Record<(typeof EXPERIMENT_SETTINGS)[number], string>> = Object.fromEntries(
@@ -497,7 +497,8 @@ const PROFILED_PACED_LEVEL = 200;
 /**
  * Figure 2 again at PROFILED_PACED_LEVEL streams, with replies five times as long: its CPU per 1,000 deltas beside
  * the same level's with DELTAS-delta replies splits a subject's CPU into what each request costs and what each
- * delta costs (`costSplit`: the issue's reading of the CPU targets by stream length).
+ * delta costs (`costSplit`: the issue's reading of the CPU targets by stream length). Five times, not ten: each
+ * round of a subject lasts two replies' time (starts spread over one), and ten would add 20 minutes to the full run.
  */
 const LONG_DELTAS = DELTAS * 5;
 const LONG_FIGURE = `long${PROFILED_PACED_LEVEL}`;
@@ -937,7 +938,12 @@ const ROWS: Row[] = [
           pick: (f: Figures) => pacedCostSplit(f)?.perDeltaUs,
           portkeyAtMost: 0.5,
           relayAtMost: 1.3,
-          remains: byLayer('cpuByLayerPaced', `per 1,000 deltas under ${PROFILED_PACED_LEVEL} paced streams of ${DELTAS}-delta replies`),
+          remains: ({ subject }: Assessment) =>
+            `Where its CPU goes by layer: the row of CPU per 1,000 deltas at ${PROFILED_PACED_LEVEL} paced streams, above.${
+              subject.kind === 'v1-unstored' && subject.key.endsWith('-postgres')
+                ? ' Per delta beside its floor, with perf and the system calls counted: bench/README.md, "Per request and per delta: the CPU split by stream length".'
+                : ''
+            }`,
         },
         {
           name: `gateway CPU per request set-up, ${PROFILED_PACED_LEVEL} paced streams, split by stream length: replies of ${DELTAS} and of ${LONG_DELTAS} deltas (ms)`,
@@ -1474,11 +1480,13 @@ async function main() {
     for (const level of PACED_LEVELS) {
       log(`${level} paced streams`);
       await pacedStreams(subjects, level, results);
+      // Right after the same level with short replies: the split is the difference of the two, and this machine's
+      // speed drifts between minutes.
+      if (level === PROFILED_PACED_LEVEL && !QUICK && runs(LONG_FIGURE)) {
+        log(`${level} paced streams of ${LONG_DELTAS} deltas`);
+        await pacedStreams(subjects, level, results, 'long');
+      }
       if (level === PROFILED_PACED_LEVEL && runs('profile')) await profileLayers(subjects, results, PACED_PROFILED);
-    }
-    if (!QUICK && runs(LONG_FIGURE)) {
-      log(`${PROFILED_PACED_LEVEL} paced streams of ${LONG_DELTAS} deltas`);
-      await pacedStreams(subjects, PROFILED_PACED_LEVEL, results, 'long');
     }
     if (!QUICK && runs('burst')) {
       log(`a burst of ${BURST}`);
