@@ -947,8 +947,9 @@ const ROWS: Row[] = [
         },
         {
           name: `gateway CPU per request set-up, ${PROFILED_PACED_LEVEL} paced streams, split by stream length: replies of ${DELTAS} and of ${LONG_DELTAS} deltas (ms)`,
+          // No target here: the part is a difference of two figures over 14, too noisy to judge (bench/README.md, "Per
+          // request and per delta"); figure 1 measures the set-up itself, against the issue's target.
           pick: (f: Figures) => pacedCostSplit(f)?.perRequestMs,
-          portkeyAtMost: 0.5,
         },
         { name: `added TTFT p50, a burst of ${BURST} arriving at once (ms)`, pick: (f: Figures) => f[`burst${BURST}`]?.ttftP50Ms, direct: (f: Figures) => `TTFT ${f[`burst${BURST}`].ttftP50Ms}` },
         { name: `added TTFT p99, a burst of ${BURST} arriving at once (ms)`, pick: (f: Figures) => f[`burst${BURST}`]?.ttftP99Ms, direct: (f: Figures) => `TTFT ${f[`burst${BURST}`].ttftP99Ms}` },
