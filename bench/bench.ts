@@ -1524,7 +1524,7 @@ async function main() {
 
 /**
  * `--render <run>.json` writes a run's report again from its JSON (after a change to the report, without running the
- * bench); with the same `--quick` and `BENCH_FIGURES` as the run, whose rows it shows.
+ * bench); with the same `--quick`, `BENCH_FIGURES` and `BENCH_DELTAS` as the run, whose rows and labels it shows.
  */
 const rendered = process.argv.indexOf('--render');
 if (rendered === -1) await main();
