@@ -19,7 +19,7 @@ import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MA
 import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, SCHEDSTAT } from './process-cpu.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
-import { agent, gaps, isOpenAiDelta, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
+import { agent, gaps, isOpenAiDelta, isOpenAiEnd, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
 
 const QUICK = process.argv.includes('--quick');
 /**
@@ -342,7 +342,7 @@ function targetOf(subject: Subject, server: Server | undefined, deltas: number, 
     headers,
     body: () => ({ model: `${modelPrefix}${model(deltas, delayMs)}`, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'bench' }], ...extra }),
     isDelta: isOpenAiDelta,
-    isEnd: (_event, data) => data === '[DONE]',
+    isEnd: isOpenAiEnd,
   });
   const at = (path: string) => `http://127.0.0.1:${server?.port ?? FAKE_PORT}${path}`;
   const ours = { authorization: `Bearer ${server?.token}` };

@@ -19,8 +19,8 @@ export const FAKE_MAIN = 'dist/apps/fake-llm/apps/fake-llm/src/main.js';
 export function startNode(script: string, env: Record<string, string>, core?: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
   const [command, ...prefix] = core === undefined ? [process.execPath] : ['taskset', '-c', core, process.execPath];
   const child = spawn(command!, [...prefix, ...nodeArgs, script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.on('exit', (code, signal) => {
-    if (code && code !== 0) console.error(`${script} exited with ${code ?? signal}`);
+  child.on('exit', (code) => {
+    if (code) console.error(`${script} exited with ${code}`);
   });
   return child;
 }

@@ -96,4 +96,6 @@ export const gaps = (timing: StreamTiming) => timing.deltas.slice(1).map((at, i)
 /** Whether an OpenAI stream's event carries a content delta (the `[DONE]` marker and role or usage chunks do not). */
 export const isOpenAiDelta = (_event: string | undefined, data: string) =>
   data !== '[DONE]' && Boolean((JSON.parse(data) as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content);
+/** Whether an OpenAI stream's event is its end: the `[DONE]` marker. */
+export const isOpenAiEnd = (_event: string | undefined, data: string) => data === '[DONE]';
 export const relayedDeltas = (runs: StreamTiming[]) => runs.reduce((sum, run) => sum + run.deltas.length, 0);

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, stop, waitFor } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
-import { isOpenAiDelta, relayedDeltas, runStreams, type Target } from '../sse-load.js';
+import { isOpenAiDelta, isOpenAiEnd, relayedDeltas, runStreams, type Target } from '../sse-load.js';
 
 const { STORE = 'false', DATABASES = 'pglite,postgres,pglite', ROUNDS = '3', STREAMS = '800', OPEN = '200' } = process.env;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -28,7 +28,7 @@ function target(base: string, token: string, delayMs: number): Target {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: () => ({ model: `openai/fake:deltas=64${delayMs ? `,delay=${delayMs}` : ''}`, stream: true, store: STORE === 'true', stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'bench' }] }),
     isDelta: isOpenAiDelta,
-    isEnd: (_event, data) => data === '[DONE]',
+    isEnd: isOpenAiEnd,
   };
 }
 
