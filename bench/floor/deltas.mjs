@@ -20,6 +20,14 @@ export const chunkOf = (upstream, content) => ({
   choices: [{ index: 0, delta: { content }, finish_reason: null }],
 });
 
+/** The re-encoded chunk of one upstream event's content delta; none for `[DONE]` or an event without content. */
+export function chunkFrom(data) {
+  if (data === '[DONE]') return undefined;
+  const upstream = JSON.parse(data);
+  const content = upstream.choices?.[0]?.delta?.content;
+  return content ? chunkOf(upstream, content) : undefined;
+}
+
 /** The question of a client's chat completion request: its last message's text. */
 export const questionOf = (body) => String(body.messages?.at(-1)?.content ?? '');
 
@@ -42,10 +50,8 @@ export async function streamDeltas(body, signal, onDelta) {
   }
   const parser = createParser({
     onEvent: ({ data }) => {
-      if (data === '[DONE]') return;
-      const upstream = JSON.parse(data);
-      const content = upstream.choices?.[0]?.delta?.content;
-      if (content) onDelta(chunkOf(upstream, content));
+      const chunk = chunkFrom(data);
+      if (chunk) onDelta(chunk);
     },
   });
   const decoder = new TextDecoder();
@@ -62,9 +68,21 @@ const open = (res) => {
 };
 
 /**
- * The reply to `body` written to a Node `ServerResponse` as OpenAI SSE, one `res.write` per delta and `[DONE]` at
- * the end. The deltas of one turn of the event loop leave in one socket write (Node's cork idiom; our gateway
- * coalesces its writes too). The upstream request is aborted if the client leaves. With `store`
+ * One delta's chunk written to a Node `ServerResponse` as OpenAI SSE. The deltas of one turn of the event loop leave
+ * in one socket write (Node's cork idiom; our gateway coalesces its writes too).
+ */
+export function writeChunk(res, chunk) {
+  open(res);
+  if (!res.writableCorked) {
+    res.cork();
+    process.nextTick(uncork, res);
+  }
+  res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+}
+
+/**
+ * The reply to `body` written to a Node `ServerResponse` as OpenAI SSE, one `res.write` per delta (`writeChunk`) and
+ * `[DONE]` at the end. The upstream request is aborted if the client leaves. With `store`
  * (stored-turn.mjs), the turn is written beside the upstream request and the reply before `[DONE]`.
  */
 export async function relayTo(res, body, store) {
@@ -76,13 +94,8 @@ export async function relayTo(res, body, store) {
   let text = '';
   try {
     await streamDeltas(body, upstream.signal, (chunk) => {
-      open(res);
-      if (!res.writableCorked) {
-        res.cork();
-        process.nextTick(uncork, res);
-      }
       if (turn) text += chunk.choices[0].delta.content;
-      res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      writeChunk(res, chunk);
     });
     await turn?.finish(text);
     open(res);

@@ -16,6 +16,9 @@ import { openTurnStore } from './stored-turn.mjs';
 // (stored-turn.mjs), as our `/v1` stores it (`FLOOR_WRITER=write`) or as our native route stores a turn continuing a
 // session (`FLOOR_WRITER=sse`).
 const { FLOOR_DATABASE_URL: url, FLOOR_PGLITE_DIR: pgliteDir } = process.env;
+// `FLOOR_LOAD_APP`: every module our gateway's `AppModule` imports loaded (this checkout's build), none of it used: the
+// heap and code our gateway carries, beside a floor's work (bench.ts, `floor-nest-app`).
+if (process.env.FLOOR_LOAD_APP) await import(new URL('../../dist/apps/api/apps/api/src/app.module.js', import.meta.url).href);
 const store = url || pgliteDir ? await openTurnStore({ url, pgliteDir }) : undefined;
 
 class FloorController {
