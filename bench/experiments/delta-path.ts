@@ -4,7 +4,8 @@
  * timed. Ours is the real chain of a `/v1` store:false turn: the OpenAI strategy and its decoder, the generation
  * (the reply limit, its text, the encoder, the log), the heartbeat's wrapper and the response writer with its write
  * coalescing. Left out with the socket: the provider client's per-chunk byte count and its idle timer's restart (53
- * ns a delta timed alone), undici's handlers, and the pass-through Observable ChatService puts around the events. The
+ * ns a delta timed alone), our dispatcher's handler wrapper (`SentReportingHandler`, one call a chunk) and undici's
+ * own handlers, and the pass-through Observable ChatService puts around the events. The
  * floor's is bench/floor/deltas.mjs's own (`chunkFrom`, `writeChunk`). Run from the repository's root, after
  * `npm run build`:
  *
@@ -12,8 +13,9 @@
  *
  * `STREAMS` (200) replies open together, `DELTAS` (640) each, fed round-robin, one delta per stream a turn of the
  * event loop, as paced streams arrive; `REPLIES` (2) sets of them a round. After a round of each to warm up, rounds
- * alternate, ours then the floor's, `ROUNDS` (5) of each; prints each path's CPU (user + system) per delta, sorted,
- * and the median of the rounds' differences.
+ * alternate, `ROUNDS` (5) pairs, which path goes first swapped each pair (a collection one path leaves behind falls
+ * in either's rounds alike); prints each path's CPU (user + system) per delta, sorted, and the median of the pairs'
+ * differences.
  */
 import { resolve } from 'node:path';
 import { createParser } from 'eventsource-parser';
@@ -30,7 +32,7 @@ const { withHeartbeat } = await built('apps/api/src/chat/chat-events.js');
 const floorPath = '../floor/deltas.mjs';
 const { chunkFrom, writeChunk } = (await import(floorPath)) as { chunkFrom(data: string): object | undefined; writeChunk(res: unknown, chunk: object): void };
 
-/** Chunks shaped like the fake upstream's: one delta each, then the finish, the usage and `[DONE]`. */
+/** Chunks shaped like the fake upstream's (its opening role chunk left out): one delta each, then the finish, the usage and `[DONE]`. */
 const chunk = (choices: string, usage = '') =>
   `data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","created":1733400000,"model":"fake","system_fingerprint":null,"choices":${choices}${usage}}\n\n`;
 const choice = (delta: object, finish: string | null = null) => `[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${JSON.stringify(finish)}}]`;
@@ -77,6 +79,8 @@ interface Path {
   name: string;
   /** Opens one reply and returns where its bytes go. */
   open(): Feed;
+  /** What a reply writes besides its deltas: ours, the opening chunk, the finish, the usage and `[DONE]`. */
+  extraWrites: number;
   writes: number;
   rounds: number[];
 }
@@ -100,6 +104,7 @@ let replyNumber = 0;
 
 const ours: Path = {
   name: `ours (${checkout})`,
+  extraWrites: 4,
   writes: 0,
   rounds: [],
   open() {
@@ -125,13 +130,16 @@ const ours: Path = {
       },
     );
     writeEventStream(new CountingResponse(ours) as any, withHeartbeat(generation.events, 15_000));
+    opened = undefined;
     generation.run();
-    return opened!;
+    if (!opened) throw new Error('the generation did not ask the provider when it started');
+    return opened;
   },
 };
 
 const floor: Path = {
   name: 'the floor',
+  extraWrites: 0,
   writes: 0,
   rounds: [],
   open() {
@@ -158,15 +166,16 @@ async function replies(path: Path): Promise<void> {
   await nextTurn();
 }
 
-/** One round of a path: its CPU per delta, and a check that every delta was written. */
+/** One round of a path: its CPU per delta, and a check that every reply wrote every delta and its own events. */
 async function round(path: Path): Promise<number> {
-  const expected = Number(REPLIES) * Number(STREAMS) * Number(DELTAS);
+  const deltasWritten = Number(REPLIES) * Number(STREAMS) * Number(DELTAS);
+  const expected = deltasWritten + Number(REPLIES) * Number(STREAMS) * path.extraWrites;
   const writesBefore = path.writes;
   const before = process.cpuUsage();
   for (let i = 0; i < Number(REPLIES); i++) await replies(path);
   const { user, system } = process.cpuUsage(before);
-  if (path.writes - writesBefore < expected) throw new Error(`${path.name} wrote ${path.writes - writesBefore} of ${expected} deltas`);
-  return ((user + system) * 1000) / expected;
+  if (path.writes - writesBefore !== expected) throw new Error(`${path.name} wrote ${path.writes - writesBefore} times, not ${expected}`);
+  return ((user + system) * 1000) / deltasWritten;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -174,11 +183,14 @@ await round(ours);
 await round(floor);
 const differences: number[] = [];
 for (let i = 0; i < Number(ROUNDS); i++) {
-  const [mine, theirs] = [await round(ours), await round(floor)];
+  const first = i % 2 === 0 ? ours : floor;
+  const firstRound = await round(first);
+  const secondRound = await round(first === ours ? floor : ours);
+  const [mine, theirs] = first === ours ? [firstRound, secondRound] : [secondRound, firstRound];
   ours.rounds.push(mine);
   floor.rounds.push(theirs);
   differences.push(mine - theirs);
 }
 for (const path of [ours, floor]) console.log(`${path.name}: ns of CPU per delta, rounds sorted: ${[...path.rounds].sort((a, b) => a - b).map((ns) => ns.toFixed(0)).join(', ')}`);
-console.log(`ours − the floor, median of the rounds' differences: ${median(differences).toFixed(0)} ns a delta`);
+console.log(`ours − the floor, median of the pairs' differences: ${median(differences).toFixed(0)} ns a delta`);
 process.exit(0);
