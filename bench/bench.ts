@@ -297,8 +297,8 @@ type FloorKind = 'floor-node' | 'floor-nest' | 'floor-nest-app' | 'floor-nest-st
  * `stored`: run beside our gateway on each database of the run, on a database of its own of the same kind: the floor
  * of our stored turns (`/v1`, native) there. Its key and label name the database (`storedFloor`). `experiment`: run
  * only when `BENCH_SUBJECTS` names it, never in a full run (`floor-nest-app`, the `res.write` floor with every module
- * our `AppModule` imports loaded and none of it used: what the size of our code costs each delta; bench/README.md, "Where the
- * last microseconds of a delta go").
+ * our `AppModule` imports loaded and none of it used: what the size of our code costs each delta; bench/README.md,
+ * "Where the last microseconds of a delta go").
  */
 const FLOORS: { kind: FloorKind; label: string; script: string; env?: Record<string, string>; stored?: boolean; experiment?: boolean }[] = [
   { kind: 'floor-node', label: 'floor: node:http', script: 'bench/floor/node-http.mjs' },

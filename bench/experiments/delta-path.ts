@@ -20,6 +20,7 @@
 import { resolve } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { Observable } from 'rxjs';
+import { percentile } from '../sse-load.js';
 
 const { STREAMS = '200', DELTAS = '640', REPLIES = '2', ROUNDS = '5' } = process.env;
 const checkout = resolve(process.argv[2] ?? '.');
@@ -178,19 +179,12 @@ async function round(path: Path): Promise<number> {
   return ((user + system) * 1000) / deltasWritten;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 await round(ours);
 await round(floor);
-const differences: number[] = [];
 for (let i = 0; i < Number(ROUNDS); i++) {
-  const first = i % 2 === 0 ? ours : floor;
-  const firstRound = await round(first);
-  const secondRound = await round(first === ours ? floor : ours);
-  const [mine, theirs] = first === ours ? [firstRound, secondRound] : [secondRound, firstRound];
-  ours.rounds.push(mine);
-  floor.rounds.push(theirs);
-  differences.push(mine - theirs);
+  for (const path of i % 2 === 0 ? [ours, floor] : [floor, ours]) path.rounds.push(await round(path));
 }
+const differences = ours.rounds.map((ns, i) => ns - floor.rounds[i]!);
 for (const path of [ours, floor]) console.log(`${path.name}: ns of CPU per delta, rounds sorted: ${[...path.rounds].sort((a, b) => a - b).map((ns) => ns.toFixed(0)).join(', ')}`);
-console.log(`ours − the floor, median of the pairs' differences: ${median(differences).toFixed(0)} ns a delta`);
+console.log(`ours − the floor, median of the pairs' differences: ${percentile(differences, 50).toFixed(0)} ns a delta`);
 process.exit(0);
