@@ -14,6 +14,9 @@ export default {
   // The slowest suites first, also on a fresh clone, where jest has no durations of its own to go by.
   testSequencer: '<rootDir>/test/slow-first.sequencer.js',
   reporters: ['default', '<rootDir>/test/skipped-suites.reporter.js'],
+  // Both projects' suites copy the databases it migrates once (test/helpers/database-templates.ts).
+  globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
   projects: [
     {
       ...shared,
@@ -28,8 +31,6 @@ export default {
       displayName: 'e2e',
       roots: ['<rootDir>/test/'],
       testRegex: '.*\\.e2e-spec\\.ts$',
-      globalSetup: '<rootDir>/test/global-setup.js',
-      globalTeardown: '<rootDir>/test/global-teardown.js',
     },
   ],
 };

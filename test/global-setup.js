@@ -2,6 +2,6 @@ import { tsImport } from 'tsx/esm/api';
 
 // Jest loads global set-up without the projects' module mapping (`.js` imports of `.ts` files): tsx runs the helper.
 export default async function globalSetup() {
-  const { createPgliteTemplate } = await tsImport('./helpers/pglite-template.ts', import.meta.url);
-  await createPgliteTemplate();
+  const { createDatabaseTemplates } = await tsImport('./helpers/database-templates.ts', import.meta.url);
+  await createDatabaseTemplates();
 }

@@ -1,6 +1,6 @@
 import { tsImport } from 'tsx/esm/api';
 
 export default async function globalTeardown() {
-  const { removePgliteTemplate } = await tsImport('./helpers/pglite-template.ts', import.meta.url);
-  removePgliteTemplate();
+  const { removeDatabaseTemplates } = await tsImport('./helpers/database-templates.ts', import.meta.url);
+  await removeDatabaseTemplates();
 }

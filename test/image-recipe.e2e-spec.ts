@@ -12,7 +12,7 @@ import { registerUser } from './factories/user.factory.js';
 import { envPairs, execForm, readDockerfile } from './helpers/dockerfile.js';
 import { readStream } from './helpers/sse-client.js';
 import { describeWith, POSTGRES } from './helpers/suite-requirements.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createEmptyTestDatabase, type TestDatabase } from './helpers/test-database.js';
 import { freePort, TEST_ENV, type TestApp } from './helpers/test-app.js';
 
 /**
@@ -86,7 +86,7 @@ onPostgres("the image's runtime stage, performed without Docker (e2e)", () => {
       else if (!['WORKDIR', 'USER', 'EXPOSE', 'STOPSIGNAL'].includes(keyword)) throw new Error(`The recipe has ${keyword}, which this test does not perform`);
     }
 
-    db = await createTestDatabase();
+    db = await createEmptyTestDatabase();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const secrets = { JWT_SECRET: TEST_ENV.JWT_SECRET, ENCRYPTION_KEY: TEST_ENV.ENCRYPTION_KEY, METRICS_TOKEN: 'image-recipe-metrics' };
@@ -148,7 +148,7 @@ onPostgres("the image's runtime stage, performed without Docker (e2e)", () => {
   it("migrates a fresh database with deploy/compose.yaml's migration command (the Kubernetes Job's too)", async () => {
     const compose = parse(readFileSync('deploy/compose.yaml', 'utf8'), { merge: true });
     const command = compose.services.migrate.command as string[];
-    const fresh = await createTestDatabase();
+    const fresh = await createEmptyTestDatabase();
     try {
       await run(command[0]!, command.slice(1), { cwd: root, env: runEnv(fresh.env) });
       expect(await migrationCount(fresh.env.DATABASE_URL!)).toBe(MIGRATIONS.length);

@@ -8,8 +8,9 @@ import { PersistenceModule, UsersRepository } from '@app/persistence';
 import { type FakeLlmServer, startFakeLlm } from '../../apps/fake-llm/src/fake-llm.server.js';
 import { FAKE_UPSTREAM_ENV } from '../factories/provider.factory.js';
 import { TEST_ENV } from './test-app.js';
+import { copyPgliteTemplate } from './test-database.js';
 
-/** Services booted in this process ("medium" tests): in-memory PGlite, the fake upstream, no Redis. */
+/** Services booted in this process ("medium" tests): a copy of the run's migrated PGlite, the fake upstream, no Redis. */
 export interface ServiceTestbed {
   module: TestingModule;
   fake: FakeLlmServer;
@@ -31,9 +32,11 @@ export async function bootServices(
   adjust: (builder: TestingModuleBuilder) => TestingModuleBuilder = (builder) => builder,
 ): Promise<ServiceTestbed> {
   const fake = await startFakeLlm({ port: 0 });
+  // A suite that passes its own DATABASE_URL needs no PGlite.
+  const pglite = env.DATABASE_URL ? undefined : copyPgliteTemplate();
   const saved = { ...process.env };
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'NATS_URL']) delete process.env[name];
-  Object.assign(process.env, TEST_ENV, FAKE_UPSTREAM_ENV, { PGLITE_DATA_DIR: 'memory://' }, env);
+  Object.assign(process.env, TEST_ENV, FAKE_UPSTREAM_ENV, pglite?.env, env);
   let module: TestingModule;
   try {
     const builder = Test.createTestingModule({
@@ -60,6 +63,7 @@ export async function bootServices(
     close: async () => {
       await module.close();
       await fake.close();
+      await pglite?.drop();
     },
   };
 }

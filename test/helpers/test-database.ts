@@ -7,9 +7,8 @@ import pg from 'pg';
 /**
  * With TEST_DATABASE_URL set (CI points it at the real PostgreSQL), each suite gets a database of its own,
  * created here and dropped afterwards, so suites never see each other's rows. Without it, each server gets an
- * embedded PGlite of its own: a copy of the template the e2e global set-up migrated once (test/helpers/pglite-template.ts),
- * since a fresh PGlite costs an initdb (seconds of CPU) and every server would pay it. On disk, so it also
- * survives a restart of the server.
+ * embedded PGlite of its own, on disk, so it also survives a restart of the server. Either way it is a copy of the
+ * template the run's global set-up migrated once (test/helpers/database-templates.ts).
  */
 export interface TestDatabase {
   env: Record<string, string>;
@@ -17,14 +16,26 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Where test/global-setup.ts leaves the migrated PGlite data directory for this run. */
+/** Where test/global-setup.js leaves the migrated PGlite data directory for this run. */
 export const PGLITE_TEMPLATE_VARIABLE = 'TEST_PGLITE_TEMPLATE';
+/** The migrated PostgreSQL database of this run, when it has TEST_DATABASE_URL. */
+export const POSTGRES_TEMPLATE_VARIABLE = 'TEST_POSTGRES_TEMPLATE';
 
+/** A migrated database of the run's kind. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const adminUrl = process.env.TEST_DATABASE_URL;
-  if (!adminUrl) return copyPgliteTemplate();
+  if (!process.env.TEST_DATABASE_URL) return copyPgliteTemplate();
+  return createPostgresDatabase(template(POSTGRES_TEMPLATE_VARIABLE));
+}
+
+/** An empty database of the run's kind, for what migrates one itself. */
+export async function createEmptyTestDatabase(): Promise<TestDatabase> {
+  return process.env.TEST_DATABASE_URL ? createPostgresDatabase() : emptyPgliteDatabase();
+}
+
+async function createPostgresDatabase(template?: string): Promise<TestDatabase> {
+  const adminUrl = process.env.TEST_DATABASE_URL!;
   const name = `chat_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+  await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
@@ -40,15 +51,20 @@ export function emptyPgliteDatabase(): TestDatabase {
   return { kind: 'pglite', env: { PGLITE_DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
-function copyPgliteTemplate(): TestDatabase {
-  const template = process.env[PGLITE_TEMPLATE_VARIABLE];
-  if (!template) throw new Error(`${PGLITE_TEMPLATE_VARIABLE} is not set: e2e suites run through jest's e2e project, whose global set-up makes it`);
+/** A migrated PGlite data directory of its own, whatever database the run has (in-process suites use PGlite). */
+export function copyPgliteTemplate(): TestDatabase {
   const database = emptyPgliteDatabase();
-  cpSync(template, database.env.PGLITE_DATA_DIR!, { recursive: true });
+  cpSync(template(PGLITE_TEMPLATE_VARIABLE), database.env.PGLITE_DATA_DIR!, { recursive: true });
   return database;
 }
 
-async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+function template(variable: string): string {
+  const name = process.env[variable];
+  if (!name) throw new Error(`${variable} is not set: suites run through jest, whose global set-up (test/global-setup.js) makes it`);
+  return name;
+}
+
+export async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { PGlite } from '@electric-sql/pglite';
+import { copyPgliteTemplate, type TestDatabase } from '../../../../test/helpers/test-database.js';
 import { FIRST_REPLAN_AFTER, openPglite, PglitePool } from './pglite-pool.js';
 
 type Client = { query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount?: number; command?: string }> };
@@ -9,13 +10,17 @@ const acquireFrom = (pool: PglitePool) =>
     pool.connect((error, client, release) => (error ? reject(error) : resolve({ client: client as unknown as Client, release }))),
   );
 
-// One database for the file: a fresh PGlite runs initdb, seconds of CPU. The last suite closes it.
+// One database for the file, a copy of the run's migrated one: a fresh PGlite runs initdb, seconds of CPU. The last
+// suite closes it.
+let database: TestDatabase;
 let db: PGlite;
 beforeAll(async () => {
-  db = await openPglite('memory://');
+  database = copyPgliteTemplate();
+  db = await openPglite(database.env.PGLITE_DATA_DIR!);
 });
 afterAll(async () => {
   if (!db.closed) await db.close();
+  await database.drop();
 });
 
 describe('PglitePool', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { copyPgliteTemplate, type TestDatabase } from '../../../../test/helpers/test-database.js';
 import { buildDataSourceOptions } from '../data-source.options.js';
 import { MessageEntity } from '../entities/message.entity.js';
 import { ChatTurnsRepository } from './chat-turns.repository.js';
@@ -8,14 +9,16 @@ import { MessagesRepository } from './messages.repository.js';
 import { UsageRecordEntity } from '../entities/usage-record.entity.js';
 import { type NewUsageRecord, UsageRecordsRepository } from './usage-records.repository.js';
 
-// The schema the app migrates to, in an embedded database: seconds of start-up, once for the file.
+// The schema the app migrates to, in an embedded database of the file's own: a copy of the run's migrated one.
+let database: TestDatabase;
 let dataSource: DataSource;
 let messages: MessagesRepository;
 let turns: ChatTurnsRepository;
 let userId: string;
 
 beforeAll(async () => {
-  dataSource = new DataSource(await buildDataSourceOptions({ pgliteDataDir: 'memory://', poolSize: 1, migrationsRun: true, logQueries: false }));
+  database = copyPgliteTemplate();
+  dataSource = new DataSource(await buildDataSourceOptions({ pgliteDataDir: database.env.PGLITE_DATA_DIR!, poolSize: 1, migrationsRun: true, logQueries: false }));
   await dataSource.initialize();
   messages = new MessagesRepository(dataSource.getRepository(MessageEntity));
   turns = new ChatTurnsRepository(dataSource);
@@ -23,6 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await dataSource?.destroy();
+  await database?.drop();
 });
 
 /** A new session whose reply is `streaming`: its id. */
