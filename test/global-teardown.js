@@ -1,6 +1,6 @@
 import { tsImport } from 'tsx/esm/api';
 
 export default async function globalTeardown() {
-  const { removeDatabaseTemplates } = await tsImport('./helpers/database-templates.ts', import.meta.url);
+  const { removeDatabaseTemplates } = await tsImport('./helpers/test-database.ts', import.meta.url);
   await removeDatabaseTemplates();
 }

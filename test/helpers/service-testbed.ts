@@ -10,7 +10,10 @@ import { FAKE_UPSTREAM_ENV } from '../factories/provider.factory.js';
 import { TEST_ENV } from './test-app.js';
 import { copyPgliteTemplate } from './test-database.js';
 
-/** Services booted in this process ("medium" tests): a copy of the run's migrated PGlite, the fake upstream, no Redis. */
+/**
+ * Services booted in this process ("medium" tests): a copy of the run's migrated PGlite (or the database the suite
+ * names with DATABASE_URL), the fake upstream, no Redis.
+ */
 export interface ServiceTestbed {
   module: TestingModule;
   fake: FakeLlmServer;
@@ -34,10 +37,37 @@ export async function bootServices(
   const fake = await startFakeLlm({ port: 0 });
   // A suite that passes its own DATABASE_URL needs no PGlite.
   const pglite = env.DATABASE_URL ? undefined : copyPgliteTemplate();
+  let module: TestingModule | undefined;
+  const close = async () => {
+    try {
+      await module?.close();
+    } finally {
+      await fake.close();
+      await pglite?.drop();
+    }
+  };
+  try {
+    module = await compileWith(imports, { ...TEST_ENV, ...FAKE_UPSTREAM_ENV, ...pglite?.env, ...env }, adjust);
+    const users = module.get(UsersRepository);
+    const createUser = () => users.createUser({ email: `${randomUUID()}@example.com`, passwordHash: 'unused', displayName: 'Tester' });
+    const [user, other] = [await createUser(), await createUser()];
+    return { module, fake, userId: user!.id, otherUserId: other!.id, close };
+  } catch (error) {
+    // What a failed start left open: the suite gets no testbed to close.
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The testing module, compiled and initialised with `env` as the process's environment, which is then restored. */
+async function compileWith(
+  imports: (Type | DynamicModule)[],
+  env: Record<string, string | undefined>,
+  adjust: (builder: TestingModuleBuilder) => TestingModuleBuilder,
+): Promise<TestingModule> {
   const saved = { ...process.env };
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'NATS_URL']) delete process.env[name];
-  Object.assign(process.env, TEST_ENV, FAKE_UPSTREAM_ENV, pglite?.env, env);
-  let module: TestingModule;
+  Object.assign(process.env, env);
   try {
     const builder = Test.createTestingModule({
       imports: [
@@ -48,22 +78,10 @@ export async function bootServices(
         ...imports,
       ],
     });
-    module = await adjust(builder).compile();
+    const module = await adjust(builder).compile();
     await module.init();
+    return module;
   } finally {
     process.env = saved;
   }
-  const createUser = () => module.get(UsersRepository).createUser({ email: `${randomUUID()}@example.com`, passwordHash: 'unused', displayName: 'Tester' });
-  const [user, other] = [await createUser(), await createUser()];
-  return {
-    module,
-    fake,
-    userId: user!.id,
-    otherUserId: other!.id,
-    close: async () => {
-      await module.close();
-      await fake.close();
-      await pglite?.drop();
-    },
-  };
 }

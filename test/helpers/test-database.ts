@@ -7,8 +7,8 @@ import pg from 'pg';
 /**
  * With TEST_DATABASE_URL set (CI points it at the real PostgreSQL), each suite gets a database of its own,
  * created here and dropped afterwards, so suites never see each other's rows. Without it, each server gets an
- * embedded PGlite of its own, on disk, so it also survives a restart of the server. Either way it is a copy of the
- * template the run's global set-up migrated once (test/helpers/database-templates.ts).
+ * embedded PGlite of its own, on disk, so it also survives a restart of the server. A migrated one is a copy of
+ * the template the run's global set-up migrated once (test/helpers/database-templates.ts).
  */
 export interface TestDatabase {
   env: Record<string, string>;
@@ -41,7 +41,7 @@ async function createPostgresDatabase(template?: string): Promise<TestDatabase> 
   return {
     kind: 'postgres',
     env: { DATABASE_URL: url.toString() },
-    drop: () => withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () => dropPostgresDatabase(adminUrl, name),
   };
 }
 
@@ -62,6 +62,19 @@ function template(variable: string): string {
   const name = process.env[variable];
   if (!name) throw new Error(`${variable} is not set: suites run through jest, whose global set-up (test/global-setup.js) makes it`);
   return name;
+}
+
+/** What the global set-up made, removed once the run ends (test/global-teardown.js). */
+export async function removeDatabaseTemplates(): Promise<void> {
+  const pglite = process.env[PGLITE_TEMPLATE_VARIABLE];
+  if (pglite) rmSync(pglite, { recursive: true, force: true });
+  const postgres = process.env[POSTGRES_TEMPLATE_VARIABLE];
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (postgres && adminUrl) await dropPostgresDatabase(adminUrl, postgres);
+}
+
+export async function dropPostgresDatabase(adminUrl: string, name: string): Promise<void> {
+  await withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
 
 export async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -18,7 +18,7 @@ import { RetentionService } from './retention.service.js';
 /** More than two batches of the job's 500. */
 const OLD_SESSIONS = 1_100;
 
-/** The job against a database: `env` chooses which (PGlite in memory by default). */
+/** The job against a database: `database` chooses which (a copy of the run's migrated PGlite when it gives none). */
 function retentionSuite(database: () => Promise<TestDatabase | undefined>) {
   let bed: ServiceTestbed;
   let db: TestDatabase | undefined;

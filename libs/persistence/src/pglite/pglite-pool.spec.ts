@@ -19,8 +19,8 @@ beforeAll(async () => {
   db = await openPglite(database.env.PGLITE_DATA_DIR!);
 });
 afterAll(async () => {
-  if (!db.closed) await db.close();
-  await database.drop();
+  if (db && !db.closed) await db.close();
+  await database?.drop();
 });
 
 describe('PglitePool', () => {
