@@ -110,8 +110,14 @@ export async function bootTestApp(env: Record<string, string> = {}, database?: T
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  // 'close', not 'exit': its output is read to the end by then (a test reads what it printed while stopping).
-  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
+  // 'close', not 'exit': its output is read to the end by then (a test reads what it printed while stopping). Its data
+  // directory goes with it, however it was stopped: no later server is given the same one.
+  const exited = new Promise<number | null>((done) =>
+    child.once('close', (code) => {
+      rmSync(dataDir, { recursive: true, force: true });
+      done(code);
+    }),
+  );
   let url: string;
   try {
     url = await waitUntilServing(listening, child, () => output, startTimeoutMs);
@@ -119,7 +125,6 @@ export async function bootTestApp(env: Record<string, string> = {}, database?: T
     // A server that never served is stopped here, or it outlives the suite: one that printed its configuration
     // error and then hung in `process.exit` (Node's exit-time deadlock, nodejs/node#54918) stayed up for good.
     child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
 
@@ -138,7 +143,6 @@ export async function bootTestApp(env: Record<string, string> = {}, database?: T
       const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await stop();
       clearTimeout(killer);
-      rmSync(dataDir, { recursive: true, force: true });
       if (dropDatabase) await db.drop();
     },
   };
