@@ -1,8 +1,7 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../libs/persistence/src/data-source.options.js';
-import { emptyPgliteDatabase, PGLITE_TEMPLATE_VARIABLE, POSTGRES_TEMPLATE_VARIABLE, removeDatabaseTemplates, withAdmin } from './test-database.js';
+import { createEmptyTestDatabase, emptyPgliteDatabase, PGLITE_TEMPLATE_VARIABLE, POSTGRES_TEMPLATE_VARIABLE, removeDatabaseTemplates, type TestDatabase } from './test-database.js';
 
 /**
  * Once per jest run (its global set-up): a database of each kind the run uses, migrated as the app migrates one at
@@ -18,24 +17,21 @@ export async function createDatabaseTemplates(): Promise<void> {
   try {
     const pglite = emptyPgliteDatabase();
     process.env[PGLITE_TEMPLATE_VARIABLE] = pglite.env.PGLITE_DATA_DIR;
-    await migrate({ url: undefined, pgliteDataDir: pglite.env.PGLITE_DATA_DIR! });
+    await migrate(pglite);
 
-    const adminUrl = process.env.TEST_DATABASE_URL;
-    if (!adminUrl) return;
-    const name = `chat_template_${randomBytes(6).toString('hex')}`;
-    await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
-    process.env[POSTGRES_TEMPLATE_VARIABLE] = name;
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    await migrate({ url: url.toString(), pgliteDataDir: '' });
+    if (!process.env.TEST_DATABASE_URL) return;
+    const postgres = await createEmptyTestDatabase();
+    process.env[POSTGRES_TEMPLATE_VARIABLE] = new URL(postgres.env.DATABASE_URL!).pathname.slice(1);
+    await migrate(postgres);
   } catch (error) {
     await removeDatabaseTemplates();
     throw error;
   }
 }
 
-async function migrate(database: { url: string | undefined; pgliteDataDir: string }): Promise<void> {
-  const dataSource = new DataSource(await buildDataSourceOptions({ ...database, poolSize: 1, migrationsRun: true, logQueries: false }));
+async function migrate(database: TestDatabase): Promise<void> {
+  const { DATABASE_URL: url, PGLITE_DATA_DIR: pgliteDataDir = '' } = database.env;
+  const dataSource = new DataSource(await buildDataSourceOptions({ url, pgliteDataDir, poolSize: 1, migrationsRun: true, logQueries: false }));
   try {
     await dataSource.initialize();
   } finally {

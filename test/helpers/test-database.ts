@@ -32,10 +32,10 @@ export async function createEmptyTestDatabase(): Promise<TestDatabase> {
   return process.env.TEST_DATABASE_URL ? createPostgresDatabase() : emptyPgliteDatabase();
 }
 
-async function createPostgresDatabase(template?: string): Promise<TestDatabase> {
+async function createPostgresDatabase(templateName?: string): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL!;
   const name = `chat_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`));
+  await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"${templateName ? ` TEMPLATE "${templateName}"` : ''}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
@@ -73,11 +73,11 @@ export async function removeDatabaseTemplates(): Promise<void> {
   if (postgres && adminUrl) await dropPostgresDatabase(adminUrl, postgres);
 }
 
-export async function dropPostgresDatabase(adminUrl: string, name: string): Promise<void> {
+async function dropPostgresDatabase(adminUrl: string, name: string): Promise<void> {
   await withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
 
-export async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
