@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { type FakeLlmServer, startFakeLlm } from '../apps/fake-llm/src/fake-llm.server.js';
+import { configureFakeProvider, FAKE_UPSTREAM_ENV } from './factories/provider.factory.js';
 import { buildRegistration, registerUser } from './factories/user.factory.js';
 import { eventually } from './helpers/eventually.js';
 import { readStream } from './helpers/sse-client.js';
@@ -16,11 +18,16 @@ const logLines = (api: TestApp) =>
 
 describe('observability (e2e)', () => {
   let api: TestApp;
+  let fake: FakeLlmServer;
 
   beforeAll(async () => {
-    api = await bootTestApp({ LOG_LEVEL: 'log', DATABASE_LOG_QUERIES: 'true', METRICS_TOKEN: 'scrape-token-123', CORS_ORIGINS: 'https://portal.example.com' });
+    fake = await startFakeLlm({ port: 0 });
+    api = await bootTestApp({ ...FAKE_UPSTREAM_ENV, LOG_LEVEL: 'log', DATABASE_LOG_QUERIES: 'true', METRICS_TOKEN: 'scrape-token-123', CORS_ORIGINS: 'https://portal.example.com' });
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api?.close();
+    await fake?.close();
+  });
 
   it('echoes a sane X-Request-Id, replaces a bad one, and logs one JSON line per request with it', async () => {
     const user = await registerUser(api);
@@ -88,6 +95,36 @@ describe('observability (e2e)', () => {
     const sent = Object.keys(response.headers).filter((name) => name.startsWith('x-ratelimit-'));
     expect(sent.length).toBeGreaterThan(0);
     expect(exposed.map((name: string) => name.toLowerCase())).toEqual(expect.arrayContaining(sent));
+  });
+
+  it("tells the gateway's own time before the provider is asked: Server-Timing on the stream's headers, and a histogram", async () => {
+    const user = await registerUser(api);
+    await configureFakeProvider(api, user, 'openai', fake.url);
+    const appDuration = (serverTiming: string | null | undefined) => Number(/^app;dur=(\d+\.\d{2})$/.exec(serverTiming ?? '')?.[1]);
+    // The provider takes a second to its first byte: the stream's headers (and the session event) leave before it
+    // does, and their time is the gateway's alone.
+    const startedAt = performance.now();
+    let headersAfterMs = 0;
+    const stream = await readStream(`${api.url}/api/chat/stream`, {
+      token: user.token,
+      body: { message: 'how long did you take?', provider: 'openai', model: 'fake:deltas=2,first=1000' },
+      until: (event) => {
+        if (event.event === 'session') headersAfterMs = performance.now() - startedAt;
+        return event.event === 'done';
+      },
+    });
+    expect(stream.events.at(-1)!.event).toBe('done');
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(1000);
+    const setup = appDuration(stream.headers.get('server-timing'));
+    expect(setup).toBeGreaterThan(0);
+    expect(setup).toBeLessThan(1000);
+    expect(setup).toBeLessThanOrEqual(headersAfterMs);
+    // A JSON answer carries it too: the time until its headers, which leave with its body.
+    expect(appDuration((await api.http().get('/api/chat/sessions').set(user.auth).expect(200)).headers['server-timing'])).toBeGreaterThan(0);
+    const exposed = (await api.http().get('/api/health').set('Origin', 'https://portal.example.com')).headers['access-control-expose-headers'];
+    expect(exposed.split(',')).toContain('Server-Timing');
+    const metrics = await api.http().get('/metrics').set('Authorization', 'Bearer scrape-token-123').expect(200);
+    expect(metrics.text).toMatch(/http_time_to_headers_seconds_count\{method="POST",route="\/api\/chat\/stream",status="200"\} [1-9]/);
   });
 
   it('serves Prometheus metrics to a scraper with the token only', async () => {

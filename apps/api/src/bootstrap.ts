@@ -60,8 +60,11 @@ function configure(app: NestExpressApplication): void {
   app.disable('x-powered-by');
   // The app speaks plain HTTP behind a TLS-terminating proxy (or on localhost): no upgrade of sub-requests.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
-  // A portal on another origin reads the limits, when to retry, and the request id to quote in a support ticket.
-  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id', ...RATE_LIMIT_HEADERS] });
+  // A portal on another origin reads the limits, when to retry, the request id to quote in a support ticket, and how
+  // long the gateway took before answering (Server-Timing).
+  if (config.corsOrigins.length) {
+    app.enableCors({ origin: config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id', 'Server-Timing', ...RATE_LIMIT_HEADERS] });
+  }
   app.setGlobalPrefix('api', { exclude: [{ path: 'v1/*path', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalFilters(new AllExceptionsFilter(v1ShapeBeforeRouting));
   app.useGlobalPipes(...inputPipes());

@@ -14,6 +14,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly timeToHeaders = new Histogram({
+    name: 'http_time_to_headers_seconds',
+    help: "HTTP requests by route and status, until the response's headers leave (streams: the gateway's work before the upstream request; also sent as Server-Timing)",
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
   readonly activeStreams = new Gauge({ name: 'chat_active_streams', help: 'Replies being generated now', registers: [this.registry] });
 
   readonly timeToFirstToken = new Histogram({
