@@ -630,9 +630,11 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
           : await measured();
       const ok = runs.filter((run) => !run.error);
       const relayed = relayedDeltas(runs);
+      const setups = ok.flatMap((run) => (run.setupMs === undefined ? [] : [run.setupMs]));
       byRound.get(subject.key)!.push({
         ttftP50: percentile(ok.map(ttft), 50),
         ttftP99: percentile(ok.map(ttft), 99),
+        ...(setups.length > 0 && { setupP50: percentile(setups, 50), setupP99: percentile(setups, 99) }),
         gapP99: percentile(ok.flatMap(gaps), 99),
         cpuPer1000: gatewayCpuMs === undefined ? undefined : (gatewayCpuMs / relayed) * 1000,
         cpuPerUpstream: gatewayCpuMs === undefined ? undefined : perUpstreamCpu(gatewayCpuMs, upstreamCpuMs),
@@ -645,12 +647,19 @@ async function pacedStreams(subjects: Subject[], level: number, results: Map<str
   for (const subject of subjects) {
     const own = byRound.get(subject.key)!;
     const added = (key: string) => median(own.map((figures, r) => figures[key] - (subject.kind === 'direct' ? 0 : direct[r]![key])));
+    const ownMedian = (key: string) => {
+      const values = own.flatMap((figures) => (figures[key] === undefined ? [] : [figures[key] as number]));
+      return values.length > 0 ? round(median(values)) : undefined;
+    };
     const gateway = subject.kind !== 'direct';
     results.get(subject.key)![figure] = {
       // For direct: its own figures, the limit the others add to.
       ttftP50Ms: round(added('ttftP50')),
       ttftP99Ms: round(added('ttftP99')),
       gapP99Ms: round(added('gapP99')),
+      // The gateway's own: nothing of direct's to take away.
+      setupP50Ms: ownMedian('setupP50'),
+      setupP99Ms: ownMedian('setupP99'),
       cpuMsPer1000Deltas: gateway ? round(median(own.map((figures) => figures.cpuPer1000))) : undefined,
       cpuPerUpstreamCpu: gateway ? round(median(own.map((figures) => figures.cpuPerUpstream)), 1) : undefined,
       errors: own.reduce((sum, figures) => sum + figures.errors, 0),
@@ -927,6 +936,7 @@ const ROWS: Row[] = [
       direct: (f) => `TTFT ${f[`paced${level}`].ttftP99Ms}`,
       ...(level <= 200 ? { portkeyAtMost: 0.5, remains: coreAtPeak(level) } : {}),
     },
+    { name: `our set-up before the upstream request, p99, ${level} paced streams (ms; Server-Timing)`, pick: (f) => f[`paced${level}`]?.setupP99Ms },
     { name: `added gap between deltas p99, ${level} paced streams (ms)`, pick: (f) => f[`paced${level}`]?.gapP99Ms, direct: (f) => `gap ${f[`paced${level}`].gapP99Ms}` },
     {
       name: `gateway CPU per 1,000 deltas, ${level} paced streams (ms)`,
@@ -958,6 +968,7 @@ const ROWS: Row[] = [
         },
         { name: `added TTFT p50, a burst of ${BURST} arriving at once (ms)`, pick: (f: Figures) => f[`burst${BURST}`]?.ttftP50Ms, direct: (f: Figures) => `TTFT ${f[`burst${BURST}`].ttftP50Ms}` },
         { name: `added TTFT p99, a burst of ${BURST} arriving at once (ms)`, pick: (f: Figures) => f[`burst${BURST}`]?.ttftP99Ms, direct: (f: Figures) => `TTFT ${f[`burst${BURST}`].ttftP99Ms}` },
+        { name: `our set-up before the upstream request, p99, a burst of ${BURST} arriving at once (ms; Server-Timing)`, pick: (f: Figures) => f[`burst${BURST}`]?.setupP99Ms },
       ]),
   { name: 'relayed deltas per second at saturation (no pacing)', pick: (f) => f.saturation?.deltasPerSecond, direct: (f) => show(f.saturation.deltasPerSecond) },
   { name: 'gateway CPU per 1,000 deltas at saturation (ms)', pick: (f) => f.saturation?.cpuMsPer1000Deltas },
@@ -1151,13 +1162,25 @@ function coreAtPeak(level: number): Remains {
     const ours = load(subject.key);
     if (ours === undefined) return '';
     const floor = floorSubject && load(floorSubject.key);
+    const own = report.results[subject.key]?.[`paced${level}`] as Figures | undefined;
     return (
       `At a round's peak all ${level} streams are open, ${perSecond.toLocaleString('en')} deltas a second: at its CPU per 1,000 deltas that is ${Math.round(ours)} % of its core${floor === undefined ? '' : ` (its floor's: ${Math.round(floor)} %)`}. ` +
       (ours >= 80
         ? 'Near or past a full core, the deltas and the new streams’ first events queue: what remains is the CPU per delta (its row).'
-        : 'Its core is not full at the peak: see the per-round figures in the run’s JSON.')
+        : 'Its core is not full at the peak.') +
+      (own?.setupP99Ms === undefined ? '' : ` ${setupShare(subject, own)}`)
     );
   };
+}
+
+/**
+ * How much of a stream's first event is the gateway's own set-up (its Server-Timing: from the request's arrival to
+ * its headers, which leave once the upstream request is made). The native route continues a session: it reads the
+ * session and its branch (the history the provider is sent) before it asks the provider, where no floor reads.
+ */
+function setupShare(subject: Subject, figures: Figures): string {
+  const read = subject.kind === 'native' ? ' It includes the turn’s one database read before the upstream request (the session and its branch, which the provider is sent), which its floor does not make.' : '';
+  return `Of its time to first token, its own set-up before the upstream request (Server-Timing) took p50 ${show(figures.setupP50Ms)} and p99 ${show(figures.setupP99Ms)} ms.${read}`;
 }
 
 /** A held level's busiest half second of the gateway's core or of core 0, and when it came; the arrivals end at `rampMs`. */

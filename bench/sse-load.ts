@@ -7,7 +7,15 @@ export interface StreamTiming {
   /** Arrival times (ms, performance.now) of each content delta. */
   deltas: number[];
   endedAt: number;
+  /** The gateway's own time before its headers (`Server-Timing: app;dur=`), where it sends one: ours does. */
+  setupMs?: number;
   error?: string;
+}
+
+/** `app;dur=<ms>` of a Server-Timing header (undici gives a repeated header as an array); undefined without one. */
+export function appDuration(serverTiming: string | string[] | undefined): number | undefined {
+  const found = /(?:^|,)\s*app;dur=([\d.]+)/.exec([serverTiming ?? []].flat().join(','));
+  return found ? Number(found[1]) : undefined;
 }
 
 export interface Target {
@@ -42,6 +50,7 @@ export async function timeStream(target: Target, i: number): Promise<StreamTimin
       body: JSON.stringify(target.body(i)),
       dispatcher: agent,
     });
+    timing.setupMs = appDuration(response.headers['server-timing']);
     if (response.statusCode !== 200) {
       timing.error = `HTTP ${response.statusCode}: ${(await response.body.text()).slice(0, 120)}`;
     } else {
