@@ -1167,20 +1167,20 @@ function coreAtPeak(level: number): Remains {
       `At a round's peak all ${level} streams are open, ${perSecond.toLocaleString('en')} deltas a second: at its CPU per 1,000 deltas that is ${Math.round(ours)} % of its core${floor === undefined ? '' : ` (its floor's: ${Math.round(floor)} %)`}. ` +
       (ours >= 80
         ? 'Near or past a full core, the deltas and the new streams’ first events queue: what remains is the CPU per delta (its row).'
-        : 'Its core is not full at the peak.') +
-      (own?.setupP99Ms === undefined ? '' : ` ${setupShare(subject, own)}`)
+        : 'Its core is not full at the peak: see the per-round figures in the run’s JSON.') +
+      (own?.setupP99Ms === undefined ? '' : ` ${ownSetup(subject, own)}`)
     );
   };
 }
 
 /**
- * How much of a stream's first event is the gateway's own set-up (its Server-Timing: from the request's arrival to
- * its headers, which leave once the upstream request is made). The native route continues a session: it reads the
- * session and its branch (the history the provider is sent) before it asks the provider, where no floor reads.
+ * The route's own set-up before its upstream request, over the same streams (its Server-Timing: from the request
+ * reaching the app to its headers, which leave once the upstream request is made). Percentiles of the set-up and of
+ * the TTFT are of different distributions: put side by side, not subtracted.
  */
-function setupShare(subject: Subject, figures: Figures): string {
-  const read = subject.kind === 'native' ? ' It includes the turn’s one database read before the upstream request (the session and its branch, which the provider is sent), which its floor does not make.' : '';
-  return `Of its time to first token, its own set-up before the upstream request (Server-Timing) took p50 ${show(figures.setupP50Ms)} and p99 ${show(figures.setupP99Ms)} ms.${read}`;
+function ownSetup(subject: Subject, figures: Figures): string {
+  const read = subject.kind === 'native' ? ' On this route it includes the turn’s one database read before the upstream request (the session and its branch, which the provider is sent).' : '';
+  return `Its own set-up before the upstream request (Server-Timing), over the same streams: p50 ${show(figures.setupP50Ms)} and p99 ${show(figures.setupP99Ms)} ms.${read}`;
 }
 
 /** A held level's busiest half second of the gateway's core or of core 0, and when it came; the arrivals end at `rampMs`. */

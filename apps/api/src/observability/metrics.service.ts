@@ -14,10 +14,10 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly timeToHeaders = new Histogram({
-    name: 'http_time_to_headers_seconds',
-    help: "HTTP requests by route and status, until the response's headers leave (streams: the gateway's work before the upstream request; also sent as Server-Timing)",
-    labelNames: ['method', 'route', 'status'] as const,
+  readonly streamSetup = new Histogram({
+    name: 'http_stream_setup_seconds',
+    help: "Event streams by route, until their headers: the gateway's work before the upstream request (also sent as Server-Timing)",
+    labelNames: ['route'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
