@@ -956,7 +956,7 @@ const ROWS: Row[] = [
           remains: ({ subject }: Assessment) =>
             `Where its CPU goes by layer: the row of CPU per 1,000 deltas at ${PROFILED_PACED_LEVEL} paced streams, above.${
               subject.kind === 'v1-unstored' && subject.key.endsWith('-postgres')
-                ? ' Per delta beside its floor, with perf and the system calls counted: bench/README.md, "Per request and per delta: the CPU split by stream length".'
+                ? ' Per delta beside its floor, timed with perf and the system calls counted: bench/README.md, "Per request and per delta: the CPU split by stream length"; its instructions and cache misses counted with callgrind: "A delta counted, not timed".'
                 : ''
             }`,
         },

@@ -1,0 +1,179 @@
+/**
+ * A relayed delta's cost counted, not timed: one gateway run under valgrind's callgrind, its instructions and its
+ * simulated cache misses (first level and last level, data and instructions) counted over a window of open streams
+ * only, then divided by the deltas relayed in that window. Counts do not move with the machine's load as times do
+ * (bench/README.md, "Where the last microseconds of a delta go": timed, our store:false route and its floor moved by
+ * half from round to round). What valgrind cannot count: the kernel's share (system calls run natively), and V8's
+ * helper threads run one at a time with the main thread, as on a gateway pinned to one core. Run from the
+ * repository's root, after `npm run build`:
+ *
+ *   SUBJECT=ours npx tsx bench/experiments/callgrind-delta.ts      (our `/v1`, `store: false`, on PostgreSQL)
+ *   SUBJECT=floor npx tsx bench/experiments/callgrind-delta.ts     (bench/floor/nest.mjs, `res.write`)
+ *
+ *   npx tsx bench/experiments/callgrind-delta.ts --report <callgrind's file> <deltas>      (a kept run's table again)
+ *
+ * `STREAMS` (200) streams are opened, each one delta every `DELAY_MS` (2000: slow enough that the gateway, some 100
+ * times slower under callgrind, keeps up, so each delta is read and written alone as at full speed), then counted for
+ * `WINDOW_S` (300) seconds after two more `DELAY_MS` to settle. Before them, `WARM` (300) short turns, so that the path
+ * is compiled. callgrind's file stays in `OUT_DIR` when one is given (else a temporary folder, removed). The gateway
+ * runs on Node 24's `node` when it is first on PATH, as in the bench. PostgreSQL at `BENCH_PG_ADMIN_URL`. Ports
+ * `PORT` (4821) and the next, for the fake upstream: two runs at once need two. What a table shows, and a run's
+ * figures: bench/README.md, "A delta counted, not timed".
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp, startNode, waitFor } from '../gateway.js';
+import { CLOCK_TICKS_PER_SECOND, procStat } from '../process-cpu.js';
+
+const { SUBJECT = 'ours', STREAMS = '200', DELAY_MS = '2000', WINDOW_S = '300', WARM = '300', LL = '33554432,16,64', PORT = '4821' } = process.env;
+const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const [port, fakePort] = [Number(PORT), Number(PORT) + 1];
+const ours = SUBJECT === 'ours';
+
+// callgrind_control finds the gateway by files named with a prefix, the user and `HOST`, which the gateway's
+// environment sets (to the address it listens on). Both are given the same, the floor too (it does not read it).
+const HOST = '127.0.0.1';
+const callgrindArgs = (outDir: string) => [
+  '--tool=callgrind',
+  // Nothing counted until the window: the start and the warm-up would run some 100 times slower counted.
+  '--instr-atstart=no',
+  '--cache-sim=yes',
+  // This VM hides its caches (callgrind read a 512 MiB last level): a core of AMD's Zen, its L3 the last level
+  // unless `LL` says otherwise (size, ways, line: `1048576,8,64` for its L2, or for an L3 that other tenants share).
+  '--I1=32768,8,64',
+  '--D1=32768,8,64',
+  `--LL=${LL}`,
+  // V8 writes code into memory it then runs.
+  '--smc-check=all-non-file',
+  '--compress-strings=no',
+  '--compress-pos=no',
+  `--callgrind-out-file=${outDir}/callgrind.out`,
+  `--vgdb-prefix=${outDir}/vgdb`,
+];
+
+if (process.argv[2] === '--report') report(readFileSync(process.argv[3]!, 'utf8'), Number(process.argv[4]));
+else await measure(process.env.OUT_DIR ?? mkdtempSync(join(tmpdir(), 'callgrind-delta-')));
+process.exit(0);
+
+/** Runs the gateway under callgrind, counts the window and prints its table (report). */
+async function measure(outDir: string): Promise<void> {
+  const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort));
+  const database = ours ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_callgrind_${Date.now()}`) : undefined;
+  const env = ours
+    ? gatewayEnv(port, outDir, database!.url)
+    : { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${fakePort}`, NODE_ENV: 'production', FLOOR_WRITER: 'write', HOST };
+  const gateway: ChildProcess = spawn('valgrind', [...callgrindArgs(outDir), process.execPath, ours ? OUR_MAIN : 'bench/floor/nest.mjs'], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(ours ? `${base}/api/health` : `${base}/v1/models`, gateway);
+    const headers = { 'content-type': 'application/json', ...(ours ? { authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` } : { authorization: 'Bearer bench-key' }) };
+    const agent = new Agent({ connections: Number(STREAMS) + 10, headersTimeout: 0, bodyTimeout: 0 });
+    const open = (model: string) =>
+      request(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers,
+        body: JSON.stringify({ model: `${ours ? 'openai/' : ''}${model}`, stream: true, store: false, messages: [{ role: 'user', content: 'bench' }] }),
+      });
+
+    for (let done = 0; done < Number(WARM); done += 10) await Promise.all(Array.from({ length: 10 }, async () => (await open('fake:deltas=64')).body.text()));
+    let deltas = 0;
+    const streams = await Promise.all(Array.from({ length: Number(STREAMS) }, () => open(`fake:deltas=1000000,delay=${DELAY_MS}`)));
+    for (const { statusCode, body } of streams) {
+      if (statusCode !== 200) throw new Error(`a stream was refused: ${statusCode}`);
+      // One event a delta, each written alone at this pace.
+      body.on('data', (chunk: Buffer) => (deltas += chunk.toString().split('data: ').length - 1));
+    }
+    await sleep(Number(DELAY_MS) * 2);
+    // callgrind_control exits with 0 even when it could not reach the process: its answer says.
+    const control = (...args: string[]) => {
+      const answer = execFileSync('callgrind_control', [`--vgdb-prefix=${outDir}/vgdb`, ...args, String(gateway.pid)], { encoding: 'utf8', env: { ...process.env, HOST }, stdio: ['ignore', 'pipe', 'pipe'] });
+      if (!answer.includes('OK')) throw new Error(`callgrind_control ${args.join(' ')}: ${answer}`);
+    };
+    // Its user and system time (ms): under 100 %, it kept up with the deltas.
+    const cpuAt = () => procStat(gateway.pid!).slice(11, 13).reduce((sum, ticks) => sum + (Number(ticks) * 1000) / CLOCK_TICKS_PER_SECOND, 0);
+    control('-i', 'on');
+    const [start, startCpu] = [deltas, cpuAt()];
+    await sleep(Number(WINDOW_S) * 1000);
+    const [counted, cpuMs] = [deltas - start, cpuAt() - startCpu];
+    control('-d');
+    const dump = await dumped(outDir);
+    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, the gateway's core ${((cpuMs / Number(WINDOW_S) / 1000) * 100).toFixed(0)} % busy under callgrind`);
+    report(readFileSync(join(outDir, dump), 'utf8'), counted);
+    console.log(`callgrind's file: ${join(outDir, dump)}`);
+  } finally {
+    gateway.kill('SIGKILL');
+    fake.kill('SIGKILL');
+    await database?.drop();
+    if (!process.env.OUT_DIR) rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/** The dump's file once callgrind has written all of it (its last line, `totals:`); a large process takes seconds. */
+async function dumped(outDir: string): Promise<string> {
+  for (let second = 0; second < 300; second++) {
+    const name = readdirSync(outDir).find((file) => file.startsWith('callgrind.out.'));
+    if (name && /^totals: /m.test(readFileSync(join(outDir, name), 'utf8').slice(-2000))) return name;
+    await sleep(1000);
+  }
+  throw new Error('callgrind wrote no dump');
+}
+
+/** The part of the gateway a function belongs to, by its object (the file its code came from) and its name. */
+export function groupOf(object: string, fn: string): string {
+  if (object === '???') return 'compiled JavaScript (V8\'s optimizing tiers)';
+  if (/libc\.so/.test(object)) return 'libc (memmove, malloc, ...)';
+  if (!/\/node$/.test(object)) return object.split('/').at(-1)!;
+  if (fn.startsWith('Builtins_')) return 'V8 builtins and interpreter';
+  if (/v8::internal::(\w*Scaveng|\w*Mark|Sweeper|Heap::|\w*Evacuat|MemoryAllocator|\w*Compactor|BodyDescriptor|\w*RememberedSet|\w*Collector|HeapObject::SizeFromMap|PagedSpace|\w*SlotSet|\w*StringTableCleaner|PointersUpdatingVisitor|FreeList)|heap::base::|cppgc::/.test(fn)) return 'garbage collection';
+  if (/v8::internal::(compiler|maglev|baseline|interpreter::BytecodeGenerator|Parser|Compiler|Scanner)/.test(fn)) return 'V8 compiling';
+  return "V8's and Node's other C++";
+}
+
+/**
+ * Each event per delta, in all and by group (groupOf). Self costs only: a `calls=` line's next line is the callee's
+ * inclusive cost, already counted in the callee's own lines.
+ */
+function report(text: string, deltas: number): void {
+  const events = text.match(/^events: (.+)$/m)![1]!.split(' ');
+  const byGroup = new Map<string, number[]>();
+  // The collections in the window: calls of each collector's entry point.
+  const collections = { scavenges: 0, 'mark-compacts': 0 };
+  let [object, fn, callee] = ['???', '???', ''];
+  let skipNext = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('ob=')) object = line.slice(3);
+    else if (line.startsWith('fn=')) fn = line.slice(3);
+    else if (line.startsWith('cfn=')) callee = line.slice(4);
+    else if (line.startsWith('calls=')) {
+      skipNext = true;
+      const calls = Number(line.slice(6).split(' ')[0]);
+      if (callee === 'v8::internal::ScavengerCollector::CollectGarbage()') collections.scavenges += calls;
+      if (callee === 'v8::internal::MarkCompactCollector::CollectGarbage()') collections['mark-compacts'] += calls;
+    }
+    else if (/^\d/.test(line)) {
+      if (skipNext) {
+        skipNext = false;
+        continue;
+      }
+      const group = groupOf(object, fn);
+      const sums = byGroup.get(group) ?? new Array<number>(events.length).fill(0);
+      line.split(' ').slice(1).forEach((cost, index) => (sums[index]! += Number(cost)));
+      byGroup.set(group, sums);
+    }
+  }
+  const total = events.map((_, index) => [...byGroup.values()].reduce((sum, costs) => sum + costs[index]!, 0));
+  const perDelta = (costs: number[]) => costs.map((cost) => (cost / deltas).toFixed(0).padStart(9)).join(' ');
+  console.log(`per delta  ${events.map((event) => event.padStart(9)).join(' ')}`);
+  console.log(`all        ${perDelta(total)}`);
+  for (const [name, costs] of [...byGroup].sort(([, a], [, b]) => b[0]! - a[0]!)) console.log(`  ${perDelta(costs)}  ${name}`);
+  console.log(`collections in the window: ${collections.scavenges} scavenges, ${collections['mark-compacts']} mark-compacts`);
+}
