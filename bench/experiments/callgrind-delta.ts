@@ -14,29 +14,30 @@
  *
  * `STREAMS` (200) streams are opened, each one delta every `DELAY_MS` (2000: slow enough that the gateway, some 100
  * times slower under callgrind, keeps up, so each delta is read and written alone as at full speed), then counted for
- * `WINDOW_S` (300) seconds after two more `DELAY_MS` to settle. Before them, `WARM` (300) short turns, so that the path
+ * `WINDOW_S` (300) seconds after two more `DELAY_MS` to settle: tens of thousands of deltas, as a window of a few
+ * hundred is dominated by whichever mark-compact falls in it. Before them, `WARM` (300) short turns, so that the path
  * is compiled. callgrind's file stays in `OUT_DIR` when one is given (else a temporary folder, removed). The gateway
  * runs on Node 24's `node` when it is first on PATH, as in the bench. PostgreSQL at `BENCH_PG_ADMIN_URL`. Ports
  * `PORT` (4821) and the next, for the fake upstream: two runs at once need two. What a table shows, and a run's
  * figures: bench/README.md, "A delta counted, not timed".
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp, startNode, waitFor } from '../gateway.js';
-import { CLOCK_TICKS_PER_SECOND, procStat } from '../process-cpu.js';
+import { cpuCounter } from '../process-cpu.js';
 
 const { SUBJECT = 'ours', STREAMS = '200', DELAY_MS = '2000', WINDOW_S = '300', WARM = '300', LL = '33554432,16,64', PORT = '4821' } = process.env;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const [port, fakePort] = [Number(PORT), Number(PORT) + 1];
 const ours = SUBJECT === 'ours';
 
-// callgrind_control finds the gateway by files named with a prefix, the user and `HOST`, which the gateway's
-// environment sets (to the address it listens on). Both are given the same, the floor too (it does not read it).
-const HOST = '127.0.0.1';
+// callgrind_control finds the gateway by files named with a prefix (below), `USER` (or `LOGNAME`) and `HOST`, each
+// side reading its own environment; ours sets `HOST` to the address it listens on. Both sides are given the same.
+const VGDB_NAMING = { HOST: '127.0.0.1', USER: 'callgrind', LOGNAME: 'callgrind' };
 const callgrindArgs = (outDir: string) => [
   '--tool=callgrind',
   // Nothing counted until the window: the start and the warm-up would run some 100 times slower counted.
@@ -61,17 +62,23 @@ process.exit(0);
 
 /** Runs the gateway under callgrind, counts the window and prints its table (report). */
 async function measure(outDir: string): Promise<void> {
+  // Fails here, clearly, where valgrind is not installed.
+  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  mkdirSync(outDir, { recursive: true });
+  // An earlier run's dump in the same folder would be read as this one's.
+  for (const file of readdirSync(outDir)) if (file.startsWith('callgrind.out')) rmSync(join(outDir, file));
   const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort));
-  const database = ours ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_callgrind_${Date.now()}`) : undefined;
-  const env = ours
-    ? gatewayEnv(port, outDir, database!.url)
-    : { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${fakePort}`, NODE_ENV: 'production', FLOOR_WRITER: 'write', HOST };
-  const gateway: ChildProcess = spawn('valgrind', [...callgrindArgs(outDir), process.execPath, ours ? OUR_MAIN : 'bench/floor/nest.mjs'], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
-
+  let gateway: ChildProcess | undefined;
+  let database: Awaited<ReturnType<typeof createThrowAwayDatabase>> | undefined;
   try {
+    database = ours ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_callgrind_${Date.now()}`) : undefined;
+    const env = ours
+      ? gatewayEnv(port, outDir, database!.url)
+      : { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${fakePort}`, NODE_ENV: 'production', FLOOR_WRITER: 'write' };
+    gateway = spawn('valgrind', [...callgrindArgs(outDir), process.execPath, ours ? OUR_MAIN : 'bench/floor/nest.mjs'], {
+      env: { PATH: process.env.PATH, ...env, ...VGDB_NAMING },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const base = `http://127.0.0.1:${port}`;
     await waitFor(ours ? `${base}/api/health` : `${base}/v1/models`, gateway);
     const headers = { 'content-type': 'application/json', ...(ours ? { authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` } : { authorization: 'Bearer bench-key' }) };
@@ -93,24 +100,29 @@ async function measure(outDir: string): Promise<void> {
       body.on('data', (chunk: Buffer) => (deltas += chunk.toString().split('data: ').length - 1));
     }
     await sleep(Number(DELAY_MS) * 2);
-    // callgrind_control exits with 0 even when it could not reach the process: its answer says.
+    // callgrind_control exits with 0 even when it could not reach the process: its answer says. It blocks this
+    // client while it runs (well under a second), so the window's edges may be off by that many deltas.
+    const pid = gateway.pid!;
     const control = (...args: string[]) => {
-      const answer = execFileSync('callgrind_control', [`--vgdb-prefix=${outDir}/vgdb`, ...args, String(gateway.pid)], { encoding: 'utf8', env: { ...process.env, HOST }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const answer = execFileSync('callgrind_control', [`--vgdb-prefix=${outDir}/vgdb`, ...args, String(pid)], {
+        encoding: 'utf8',
+        env: { ...process.env, ...VGDB_NAMING },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       if (!answer.includes('OK')) throw new Error(`callgrind_control ${args.join(' ')}: ${answer}`);
     };
-    // Its user and system time (ms): under 100 %, it kept up with the deltas.
-    const cpuAt = () => procStat(gateway.pid!).slice(11, 13).reduce((sum, ticks) => sum + (Number(ticks) * 1000) / CLOCK_TICKS_PER_SECOND, 0);
     control('-i', 'on');
-    const [start, startCpu] = [deltas, cpuAt()];
+    const [start, cpu] = [deltas, cpuCounter(pid)];
     await sleep(Number(WINDOW_S) * 1000);
-    const [counted, cpuMs] = [deltas - start, cpuAt() - startCpu];
+    // Under 100 %, the gateway kept up with the deltas.
+    const [counted, { totalMs }] = [deltas - start, cpu()];
     control('-d');
     const dump = await dumped(outDir);
-    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, the gateway's core ${((cpuMs / Number(WINDOW_S) / 1000) * 100).toFixed(0)} % busy under callgrind`);
+    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, the gateway's core ${((totalMs / Number(WINDOW_S) / 1000) * 100).toFixed(0)} % busy under callgrind`);
     report(readFileSync(join(outDir, dump), 'utf8'), counted);
     console.log(`callgrind's file: ${join(outDir, dump)}`);
   } finally {
-    gateway.kill('SIGKILL');
+    gateway?.kill('SIGKILL');
     fake.kill('SIGKILL');
     await database?.drop();
     if (!process.env.OUT_DIR) rmSync(outDir, { recursive: true, force: true });
@@ -128,7 +140,7 @@ async function dumped(outDir: string): Promise<string> {
 }
 
 /** The part of the gateway a function belongs to, by its object (the file its code came from) and its name. */
-export function groupOf(object: string, fn: string): string {
+function groupOf(object: string, fn: string): string {
   if (object === '???') return 'compiled JavaScript (V8\'s optimizing tiers)';
   if (/libc\.so/.test(object)) return 'libc (memmove, malloc, ...)';
   if (!/\/node$/.test(object)) return object.split('/').at(-1)!;
