@@ -11,6 +11,11 @@
  *   SUBJECT=floor npx tsx bench/experiments/callgrind-delta.ts     (bench/floor/nest.mjs, `res.write`)
  *
  *   npx tsx bench/experiments/callgrind-delta.ts --report <callgrind's file> <deltas>      (a kept run's table again)
+ *   TRACE_GC=1 DELAY_MS=20 WINDOW_S=60 SUBJECT=ours npx tsx bench/experiments/callgrind-delta.ts
+ *
+ * `TRACE_GC=1` runs the same window at full speed without callgrind, the gateway with `--trace-gc`, and prints the
+ * collections of its main thread in the window instead: what a steady window costs the collector at the bench's pace,
+ * where callgrind's slow one also counts the collections V8 starts on a timer.
  *
  * `STREAMS` (200) streams are opened, each one delta every `DELAY_MS` (2000: slow enough that the gateway, some 100
  * times slower under callgrind, keeps up, so each delta is read and written alone as at full speed), then counted for
@@ -22,15 +27,15 @@
  * figures: bench/README.md, "A delta counted, not timed".
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp, startNode, waitFor } from '../gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, waitFor } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
 
-const { SUBJECT = 'ours', STREAMS = '200', DELAY_MS = '2000', WINDOW_S = '300', WARM = '300', LL = '33554432,16,64', PORT = '4821' } = process.env;
+const { SUBJECT = 'ours', STREAMS = '200', DELAY_MS = '2000', WINDOW_S = '300', WARM = '300', LL = '33554432,16,64', PORT = '4821', TRACE_GC } = process.env;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const [port, fakePort] = [Number(PORT), Number(PORT) + 1];
 const ours = SUBJECT === 'ours';
@@ -60,14 +65,15 @@ if (process.argv[2] === '--report') report(readFileSync(process.argv[3]!, 'utf8'
 else await measure(process.env.OUT_DIR ?? mkdtempSync(join(tmpdir(), 'callgrind-delta-')));
 process.exit(0);
 
-/** Runs the gateway under callgrind, counts the window and prints its table (report). */
+/** Runs the gateway under callgrind (or with `--trace-gc`), counts the window and prints its table. */
 async function measure(outDir: string): Promise<void> {
   // Fails here, clearly, where valgrind is not installed.
-  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  if (!TRACE_GC) execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
   mkdirSync(outDir, { recursive: true });
   // An earlier run's dump in the same folder would be read as this one's.
   for (const file of readdirSync(outDir)) if (file.startsWith('callgrind.out')) rmSync(join(outDir, file));
-  const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort));
+  if (TRACE_GC) pinThisProcess('0');
+  const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), TRACE_GC ? '0' : undefined);
   let gateway: ChildProcess | undefined;
   let database: Awaited<ReturnType<typeof createThrowAwayDatabase>> | undefined;
   try {
@@ -75,10 +81,12 @@ async function measure(outDir: string): Promise<void> {
     const env = ours
       ? gatewayEnv(port, outDir, database!.url)
       : { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${fakePort}`, NODE_ENV: 'production', FLOOR_WRITER: 'write' };
-    gateway = spawn('valgrind', [...callgrindArgs(outDir), process.execPath, ours ? OUR_MAIN : 'bench/floor/nest.mjs'], {
-      env: { PATH: process.env.PATH, ...env, ...VGDB_NAMING },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const main = ours ? OUR_MAIN : 'bench/floor/nest.mjs';
+    // With `--trace-gc`, as the bench runs it: the gateway on core 1, the fake upstream and this client on core 0.
+    const [command, ...args] = TRACE_GC ? ['taskset', '-c', '1', process.execPath, '--trace-gc', main] : ['valgrind', ...callgrindArgs(outDir), process.execPath, main];
+    gateway = spawn(command!, args, { env: { PATH: process.env.PATH, ...env, ...VGDB_NAMING }, stdio: ['ignore', TRACE_GC ? 'pipe' : 'ignore', 'inherit'] });
+    const traceFile = join(outDir, 'trace-gc.log');
+    if (TRACE_GC) gateway.stdout!.pipe(createWriteStream(traceFile));
     const base = `http://127.0.0.1:${port}`;
     await waitFor(ours ? `${base}/api/health` : `${base}/v1/models`, gateway);
     const headers = { 'content-type': 'application/json', ...(ours ? { authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` } : { authorization: 'Bearer bench-key' }) };
@@ -111,14 +119,15 @@ async function measure(outDir: string): Promise<void> {
       });
       if (!answer.includes('OK')) throw new Error(`callgrind_control ${args.join(' ')}: ${answer}`);
     };
-    control('-i', 'on');
-    const [start, cpu] = [deltas, cpuCounter(pid)];
+    if (!TRACE_GC) control('-i', 'on');
+    const [start, cpu, traced] = [deltas, cpuCounter(pid), TRACE_GC ? statSync(traceFile).size : 0];
     await sleep(Number(WINDOW_S) * 1000);
     // Under 100 %, the gateway kept up with the deltas.
     const [counted, { totalMs }] = [deltas - start, cpu()];
+    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, the gateway's core ${((totalMs / Number(WINDOW_S) / 1000) * 100).toFixed(0)} % busy${TRACE_GC ? '' : ' under callgrind'}`);
+    if (TRACE_GC) return traceReport(readFileSync(traceFile, 'utf8'), traced, counted);
     control('-d');
     const dump = await dumped(outDir);
-    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, the gateway's core ${((totalMs / Number(WINDOW_S) / 1000) * 100).toFixed(0)} % busy under callgrind`);
     report(readFileSync(join(outDir, dump), 'utf8'), counted);
     console.log(`callgrind's file: ${join(outDir, dump)}`);
   } finally {
@@ -127,6 +136,26 @@ async function measure(outDir: string): Promise<void> {
     await database?.drop();
     if (!process.env.OUT_DIR) rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The collections of the gateway's main thread in `--trace-gc`'s output from byte `from` on: each kind's count and
+ * pauses, in all and per delta. The main thread's isolate is the first to print (a worker's, the token counter's,
+ * prints too, under another address).
+ */
+function traceReport(text: string, from: number, deltas: number): void {
+  const main = text.match(/^\[\d+:(0x[0-9a-f]+)\]/m)?.[1];
+  const kinds = new Map<string, { count: number; pauseMs: number }>();
+  for (const line of text.slice(from).split('\n')) {
+    const collection = line.match(/^\[\d+:(0x[0-9a-f]+)\]\s+\d+ ms: ([A-Za-z-]+(?: \(reduce\))?) .*?MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \//);
+    if (!collection || collection[1] !== main) continue;
+    const kind = kinds.get(collection[2]!) ?? { count: 0, pauseMs: 0 };
+    kind.count++;
+    kind.pauseMs += Number(collection[3]);
+    kinds.set(collection[2]!, kind);
+  }
+  if (kinds.size === 0) console.log('no collection of the main thread in the window');
+  for (const [kind, { count, pauseMs }] of kinds) console.log(`${kind}: ${count}, ${pauseMs.toFixed(1)} ms of pauses, ${((pauseMs * 1000) / deltas).toFixed(2)} µs a delta`);
 }
 
 /** The dump's file once callgrind has written all of it (its last line, `totals:`); a large process takes seconds. */
