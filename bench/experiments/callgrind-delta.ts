@@ -27,7 +27,7 @@
  * figures: bench/README.md, "A delta counted, not timed".
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -84,9 +84,10 @@ async function measure(outDir: string): Promise<void> {
     const main = ours ? OUR_MAIN : 'bench/floor/nest.mjs';
     // With `--trace-gc`, as the bench runs it: the gateway on core 1, the fake upstream and this client on core 0.
     const [command, ...args] = TRACE_GC ? ['taskset', '-c', '1', process.execPath, '--trace-gc', main] : ['valgrind', ...callgrindArgs(outDir), process.execPath, main];
-    gateway = spawn(command!, args, { env: { PATH: process.env.PATH, ...env, ...VGDB_NAMING }, stdio: ['ignore', TRACE_GC ? 'pipe' : 'ignore', 'inherit'] });
-    const traceFile = join(outDir, 'trace-gc.log');
-    if (TRACE_GC) gateway.stdout!.pipe(createWriteStream(traceFile));
+    gateway = spawn(command!, args, { env: { PATH: process.env.PATH, ...env, ...(TRACE_GC ? {} : VGDB_NAMING) }, stdio: ['ignore', TRACE_GC ? 'pipe' : 'ignore', 'inherit'] });
+    // `--trace-gc`'s lines, kept as they come: a few a second.
+    let trace = '';
+    if (TRACE_GC) gateway.stdout!.on('data', (chunk: Buffer) => (trace += chunk.toString()));
     const base = `http://127.0.0.1:${port}`;
     await waitFor(ours ? `${base}/api/health` : `${base}/v1/models`, gateway);
     const headers = { 'content-type': 'application/json', ...(ours ? { authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` } : { authorization: 'Bearer bench-key' }) };
@@ -120,12 +121,14 @@ async function measure(outDir: string): Promise<void> {
       if (!answer.includes('OK')) throw new Error(`callgrind_control ${args.join(' ')}: ${answer}`);
     };
     if (!TRACE_GC) control('-i', 'on');
-    const [start, cpu, traced] = [deltas, cpuCounter(pid), TRACE_GC ? statSync(traceFile).size : 0];
+    const [start, cpu, traced] = [deltas, cpuCounter(pid), trace.length];
     await sleep(Number(WINDOW_S) * 1000);
     // Under 100 %, the gateway kept up with the deltas.
     const [counted, { totalMs }] = [deltas - start, cpu()];
-    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, the gateway's core ${((totalMs / Number(WINDOW_S) / 1000) * 100).toFixed(0)} % busy${TRACE_GC ? '' : ' under callgrind'}`);
-    if (TRACE_GC) return traceReport(readFileSync(traceFile, 'utf8'), traced, counted);
+    const busy = `the gateway's core ${((totalMs / Number(WINDOW_S) / 1000) * 100).toFixed(0)} % busy`;
+    const perDelta = `${((totalMs * 1000) / counted).toFixed(1)} µs of CPU a delta`;
+    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, ${busy}${TRACE_GC ? `, ${perDelta}` : ' under callgrind'}`);
+    if (TRACE_GC) return traceReport(trace, traced, counted);
     control('-d');
     const dump = await dumped(outDir);
     report(readFileSync(join(outDir, dump), 'utf8'), counted);
@@ -139,9 +142,10 @@ async function measure(outDir: string): Promise<void> {
 }
 
 /**
- * The collections of the gateway's main thread in `--trace-gc`'s output from byte `from` on: each kind's count and
- * pauses, in all and per delta. The main thread's isolate is the first to print (a worker's, the token counter's,
- * prints too, under another address).
+ * The collections of the gateway's main thread in `--trace-gc`'s output from character `from` on: each kind's count
+ * and pauses, in all and per delta. The main thread's isolate is the first to print (a worker's, the token counter's,
+ * prints too, under another address). A pause is the main thread's stop only: a mark-compact's incremental steps
+ * before it (`+ x ms in n steps`) and the helper threads' work are not added.
  */
 function traceReport(text: string, from: number, deltas: number): void {
   const main = text.match(/^\[\d+:(0x[0-9a-f]+)\]/m)?.[1];
@@ -155,7 +159,7 @@ function traceReport(text: string, from: number, deltas: number): void {
     kinds.set(collection[2]!, kind);
   }
   if (kinds.size === 0) console.log('no collection of the main thread in the window');
-  for (const [kind, { count, pauseMs }] of kinds) console.log(`${kind}: ${count}, ${pauseMs.toFixed(1)} ms of pauses, ${((pauseMs * 1000) / deltas).toFixed(2)} µs a delta`);
+  for (const [kind, { count, pauseMs }] of kinds) console.log(`${kind}: ${count}, ${pauseMs.toFixed(1)} ms of pauses (main thread), ${((pauseMs * 1000) / deltas).toFixed(2)} µs a delta`);
 }
 
 /** The dump's file once callgrind has written all of it (its last line, `totals:`); a large process takes seconds. */
