@@ -15,7 +15,7 @@ import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
 import { type CostSplit, costSplit } from './cost-split.js';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, stop, waitFor } from './gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, stop, waitFor } from './gateway.js';
 import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, SCHEDSTAT } from './process-cpu.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
@@ -261,9 +261,7 @@ async function startScript(script: string, env: Record<string, string> = {}, wit
   const child = start(
     script,
     {
-      RELAY_PORT: String(port),
-      RELAY_UPSTREAM: `http://127.0.0.1:${FAKE_PORT}`,
-      NODE_ENV: 'production',
+      ...floorEnv(port, FAKE_PORT),
       ...env,
       ...(profileFile && { BENCH_PROFILE_FILE: profileFile }),
       ...(database && { FLOOR_DATABASE_URL: database.url }),

@@ -34,6 +34,16 @@ export function pinThisProcess(core: string): void {
 export const fakeUpstreamEnv = (port: number): Record<string, string> => ({ FAKE_LLM_PORT: String(port), FAKE_LLM_HOST: '127.0.0.1' });
 
 /**
+ * The environment of the relay or a floor (`bench/relay.mjs`, `bench/floor/`), in production mode: it listens on
+ * `port` and relays the fake upstream on `upstreamPort`.
+ */
+export const floorEnv = (port: number, upstreamPort: number): Record<string, string> => ({
+  RELAY_PORT: String(port),
+  RELAY_UPSTREAM: `http://127.0.0.1:${upstreamPort}`,
+  NODE_ENV: 'production',
+});
+
+/**
  * Our gateway's environment under load, in production mode on `port`, with its files in `dataDir`: every throttle
  * and per-user cap out of the load's way, one user opening every stream. Its database: PostgreSQL at `databaseUrl`,
  * with a pool of 20 connections (the bench's setting since it first ran on PostgreSQL; the default is 10), else

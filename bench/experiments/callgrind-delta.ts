@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, waitFor } from '../gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, waitFor } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
 
 const { SUBJECT = 'ours', STREAMS = '200', DELAY_MS = '2000', WINDOW_S = '300', WARM = '300', LL = '33554432,16,64', PORT = '4821', TRACE_GC } = process.env;
@@ -65,29 +65,31 @@ if (process.argv[2] === '--report') report(readFileSync(process.argv[3]!, 'utf8'
 else await measure(process.env.OUT_DIR ?? mkdtempSync(join(tmpdir(), 'callgrind-delta-')));
 process.exit(0);
 
-/** Runs the gateway under callgrind (or with `--trace-gc`), counts the window and prints its table. */
+/** How a window is counted: under callgrind, or at full speed with `--trace-gc` (`TRACE_GC`). */
+interface Counter {
+  /** The fake upstream's core, if it is pinned. */
+  fakeCore?: string;
+  /** The gateway, `main` run with `env`. */
+  start(main: string, env: Record<string, string>): ChildProcess;
+  /** The window opens. */
+  open(gateway: ChildProcess): void;
+  /** What the window's summary line adds to its CPU figure `perDelta`. */
+  cpu(perDelta: string): string;
+  /** The window has closed, with `counted` deltas: its table. */
+  close(counted: number): Promise<void>;
+}
+
+/** Runs the gateway with `TRACE_GC`'s counter or callgrind's, counts the window and prints its table. */
 async function measure(outDir: string): Promise<void> {
-  // Fails here, clearly, where valgrind is not installed.
-  if (!TRACE_GC) execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  // The gateway's files (ours) and callgrind's (callgrindCounter).
   mkdirSync(outDir, { recursive: true });
-  // An earlier run's dump in the same folder would be read as this one's.
-  for (const file of readdirSync(outDir)) if (file.startsWith('callgrind.out')) rmSync(join(outDir, file));
-  if (TRACE_GC) pinThisProcess('0');
-  const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), TRACE_GC ? '0' : undefined);
+  const counter = TRACE_GC ? traceGcCounter() : callgrindCounter(outDir);
+  const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), counter.fakeCore);
   let gateway: ChildProcess | undefined;
   let database: Awaited<ReturnType<typeof createThrowAwayDatabase>> | undefined;
   try {
     database = ours ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_callgrind_${Date.now()}`) : undefined;
-    const env = ours
-      ? gatewayEnv(port, outDir, database!.url)
-      : { RELAY_PORT: String(port), RELAY_UPSTREAM: `http://127.0.0.1:${fakePort}`, NODE_ENV: 'production', FLOOR_WRITER: 'write' };
-    const main = ours ? OUR_MAIN : 'bench/floor/nest.mjs';
-    // With `--trace-gc`, as the bench runs it: the gateway on core 1, the fake upstream and this client on core 0.
-    const [command, ...args] = TRACE_GC ? ['taskset', '-c', '1', process.execPath, '--trace-gc', main] : ['valgrind', ...callgrindArgs(outDir), process.execPath, main];
-    gateway = spawn(command!, args, { env: { PATH: process.env.PATH, ...env, ...(TRACE_GC ? {} : VGDB_NAMING) }, stdio: ['ignore', TRACE_GC ? 'pipe' : 'ignore', 'inherit'] });
-    // `--trace-gc`'s lines, kept as they come: a few a second.
-    let trace = '';
-    if (TRACE_GC) gateway.stdout!.on('data', (chunk: Buffer) => (trace += chunk.toString()));
+    gateway = ours ? counter.start(OUR_MAIN, gatewayEnv(port, outDir, database!.url)) : counter.start('bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' });
     const base = `http://127.0.0.1:${port}`;
     await waitFor(ours ? `${base}/api/health` : `${base}/v1/models`, gateway);
     const headers = { 'content-type': 'application/json', ...(ours ? { authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` } : { authorization: 'Bearer bench-key' }) };
@@ -109,36 +111,74 @@ async function measure(outDir: string): Promise<void> {
       body.on('data', (chunk: Buffer) => (deltas += chunk.toString().split('data: ').length - 1));
     }
     await sleep(Number(DELAY_MS) * 2);
-    // callgrind_control exits with 0 even when it could not reach the process: its answer says. It blocks this
-    // client while it runs (well under a second), so the window's edges may be off by that many deltas.
-    const pid = gateway.pid!;
-    const control = (...args: string[]) => {
-      const answer = execFileSync('callgrind_control', [`--vgdb-prefix=${outDir}/vgdb`, ...args, String(pid)], {
-        encoding: 'utf8',
-        env: { ...process.env, ...VGDB_NAMING },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      if (!answer.includes('OK')) throw new Error(`callgrind_control ${args.join(' ')}: ${answer}`);
-    };
-    if (!TRACE_GC) control('-i', 'on');
-    const [start, cpu, traced] = [deltas, cpuCounter(pid), trace.length];
+    counter.open(gateway);
+    const [start, cpu] = [deltas, cpuCounter(gateway.pid!)];
     await sleep(Number(WINDOW_S) * 1000);
     // Under 100 %, the gateway kept up with the deltas.
     const [counted, { totalMs }] = [deltas - start, cpu()];
     const busy = `the gateway's core ${((totalMs / Number(WINDOW_S) / 1000) * 100).toFixed(0)} % busy`;
-    const perDelta = `${((totalMs * 1000) / counted).toFixed(1)} µs of CPU a delta`;
-    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, ${busy}${TRACE_GC ? `, ${perDelta}` : ' under callgrind'}`);
-    if (TRACE_GC) return traceReport(trace, traced, counted);
-    control('-d');
-    const dump = await dumped(outDir);
-    report(readFileSync(join(outDir, dump), 'utf8'), counted);
-    console.log(`callgrind's file: ${join(outDir, dump)}`);
+    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, ${busy}${counter.cpu(`${((totalMs * 1000) / counted).toFixed(1)} µs of CPU a delta`)}`);
+    await counter.close(counted);
   } finally {
     gateway?.kill('SIGKILL');
     fake.kill('SIGKILL');
     await database?.drop();
     if (!process.env.OUT_DIR) rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/** The gateway under callgrind, nothing counted until the window opens; its dump in `outDir`, read into a table. */
+function callgrindCounter(outDir: string): Counter {
+  // Fails here, clearly, where valgrind is not installed.
+  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  // An earlier run's dump in the same folder would be read as this one's.
+  for (const file of readdirSync(outDir)) if (file.startsWith('callgrind.out')) rmSync(join(outDir, file));
+  let pid = 0;
+  // callgrind_control exits with 0 even when it could not reach the process: its answer says. It blocks this
+  // client while it runs (well under a second), so the window's edges may be off by that many deltas.
+  const control = (...args: string[]) => {
+    const answer = execFileSync('callgrind_control', [`--vgdb-prefix=${outDir}/vgdb`, ...args, String(pid)], {
+      encoding: 'utf8',
+      env: { ...process.env, ...VGDB_NAMING },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (!answer.includes('OK')) throw new Error(`callgrind_control ${args.join(' ')}: ${answer}`);
+  };
+  return {
+    start: (main, env) =>
+      spawn('valgrind', [...callgrindArgs(outDir), process.execPath, main], { env: { PATH: process.env.PATH, ...env, ...VGDB_NAMING }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    open(gateway) {
+      pid = gateway.pid!;
+      control('-i', 'on');
+    },
+    cpu: () => ' under callgrind',
+    async close(counted) {
+      control('-d');
+      const dump = await dumped(outDir);
+      report(readFileSync(join(outDir, dump), 'utf8'), counted);
+      console.log(`callgrind's file: ${join(outDir, dump)}`);
+    },
+  };
+}
+
+/**
+ * The gateway at full speed with `--trace-gc`, as the bench runs it: on core 1, the fake upstream and this client on
+ * core 0. Its lines are kept as they come (a few a second); the window's are those after `open`.
+ */
+function traceGcCounter(): Counter {
+  pinThisProcess('0');
+  let [trace, from] = ['', 0];
+  return {
+    fakeCore: '0',
+    start(main, env) {
+      const gateway = spawn('taskset', ['-c', '1', process.execPath, '--trace-gc', main], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+      gateway.stdout!.on('data', (chunk: Buffer) => (trace += chunk.toString()));
+      return gateway;
+    },
+    open: () => (from = trace.length),
+    cpu: (perDelta) => `, ${perDelta}`,
+    close: async (counted) => traceReport(trace, from, counted),
+  };
 }
 
 /**
