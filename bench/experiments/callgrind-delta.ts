@@ -61,35 +61,41 @@ const callgrindArgs = (outDir: string) => [
   `--vgdb-prefix=${outDir}/vgdb`,
 ];
 
-if (process.argv[2] === '--report') report(readFileSync(process.argv[3]!, 'utf8'), Number(process.argv[4]));
-else await measure(process.env.OUT_DIR ?? mkdtempSync(join(tmpdir(), 'callgrind-delta-')));
-process.exit(0);
-
 /** How a window is counted: under callgrind, or at full speed with `--trace-gc` (`TRACE_GC`). */
 interface Counter {
-  /** The fake upstream's core, if it is pinned. */
-  fakeCore?: string;
-  /** The gateway, `main` run with `env`. */
+  /**
+   * The fake upstream's core, where the counter decides it: at full speed the layout is the bench's (it on core 0
+   * beside this client); under callgrind the gateway, 100 times slower, is the only busy process.
+   */
+  readonly fakeCore?: string;
+  /** Starts the gateway, `main` run with `env`; the counter keeps it. */
   start(main: string, env: Record<string, string>): ChildProcess;
-  /** The window opens. */
-  open(gateway: ChildProcess): void;
-  /** What the window's summary line adds to its CPU figure `perDelta`. */
-  cpu(perDelta: string): string;
-  /** The window has closed, with `counted` deltas: its table. */
+  /**
+   * Counting starts. Called just before the client's count of deltas and the gateway's CPU counter start, with no
+   * wait between, so that all three share the window's first edge.
+   */
+  open(): void;
+  /**
+   * The summary line's end, given the window's CPU a delta: at full speed that figure; under callgrind it means
+   * nothing (every instruction runs some 100 times slower), so the line says where it ran instead.
+   */
+  summary(cpuPerDelta: string): string;
+  /** Counting has ended, with `counted` deltas relayed in the window: prints the window's table. */
   close(counted: number): Promise<void>;
 }
 
 /** Runs the gateway with `TRACE_GC`'s counter or callgrind's, counts the window and prints its table. */
 async function measure(outDir: string): Promise<void> {
-  // The gateway's files (ours) and callgrind's (callgrindCounter).
+  // The gateway's files (ours) and callgrind's: made before CallgrindCounter clears it of an earlier run's dumps.
   mkdirSync(outDir, { recursive: true });
-  const counter = TRACE_GC ? traceGcCounter() : callgrindCounter(outDir);
+  const counter: Counter = TRACE_GC ? new TraceGcCounter() : new CallgrindCounter(outDir);
   const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), counter.fakeCore);
   let gateway: ChildProcess | undefined;
   let database: Awaited<ReturnType<typeof createThrowAwayDatabase>> | undefined;
   try {
     database = ours ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_callgrind_${Date.now()}`) : undefined;
-    gateway = ours ? counter.start(OUR_MAIN, gatewayEnv(port, outDir, database!.url)) : counter.start('bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' });
+    const [main, env] = ours ? [OUR_MAIN, gatewayEnv(port, outDir, database!.url)] : ['bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' }];
+    gateway = counter.start(main, env);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(ours ? `${base}/api/health` : `${base}/v1/models`, gateway);
     const headers = { 'content-type': 'application/json', ...(ours ? { authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` } : { authorization: 'Bearer bench-key' }) };
@@ -111,13 +117,13 @@ async function measure(outDir: string): Promise<void> {
       body.on('data', (chunk: Buffer) => (deltas += chunk.toString().split('data: ').length - 1));
     }
     await sleep(Number(DELAY_MS) * 2);
-    counter.open(gateway);
+    counter.open();
     const [start, cpu] = [deltas, cpuCounter(gateway.pid!)];
     await sleep(Number(WINDOW_S) * 1000);
     // Under 100 %, the gateway kept up with the deltas.
     const [counted, { totalMs }] = [deltas - start, cpu()];
     const busy = `the gateway's core ${((totalMs / Number(WINDOW_S) / 1000) * 100).toFixed(0)} % busy`;
-    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, ${busy}${counter.cpu(`${((totalMs * 1000) / counted).toFixed(1)} µs of CPU a delta`)}`);
+    console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, ${busy}${counter.summary(`${((totalMs * 1000) / counted).toFixed(1)} µs of CPU a delta`)}`);
     await counter.close(counted);
   } finally {
     gateway?.kill('SIGKILL');
@@ -128,57 +134,82 @@ async function measure(outDir: string): Promise<void> {
 }
 
 /** The gateway under callgrind, nothing counted until the window opens; its dump in `outDir`, read into a table. */
-function callgrindCounter(outDir: string): Counter {
-  // Fails here, clearly, where valgrind is not installed.
-  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-  // An earlier run's dump in the same folder would be read as this one's.
-  for (const file of readdirSync(outDir)) if (file.startsWith('callgrind.out')) rmSync(join(outDir, file));
-  let pid = 0;
-  // callgrind_control exits with 0 even when it could not reach the process: its answer says. It blocks this
-  // client while it runs (well under a second), so the window's edges may be off by that many deltas.
-  const control = (...args: string[]) => {
-    const answer = execFileSync('callgrind_control', [`--vgdb-prefix=${outDir}/vgdb`, ...args, String(pid)], {
+class CallgrindCounter implements Counter {
+  private pid?: number;
+
+  constructor(private readonly outDir: string) {
+    // Fails here, clearly, where valgrind is not installed.
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+    // An earlier run's dump in the same folder would be read as this one's.
+    for (const file of readdirSync(outDir)) if (file.startsWith('callgrind.out')) rmSync(join(outDir, file));
+  }
+
+  start(main: string, env: Record<string, string>): ChildProcess {
+    const gateway = spawn('valgrind', [...callgrindArgs(this.outDir), process.execPath, main], { env: { PATH: process.env.PATH, ...env, ...VGDB_NAMING }, stdio: ['ignore', 'ignore', 'inherit'] });
+    this.pid = gateway.pid;
+    return gateway;
+  }
+
+  open(): void {
+    this.control('-i', 'on');
+  }
+
+  summary(): string {
+    return ' under callgrind';
+  }
+
+  async close(counted: number): Promise<void> {
+    this.control('-d');
+    const dump = await dumped(this.outDir);
+    report(readFileSync(join(this.outDir, dump), 'utf8'), counted);
+    console.log(`callgrind's file: ${join(this.outDir, dump)}`);
+  }
+
+  /**
+   * callgrind_control exits with 0 even when it could not reach the process: its answer says. It blocks this client
+   * while it runs (well under a second), so the window's edges may be off by that many deltas.
+   */
+  private control(...args: string[]): void {
+    if (this.pid === undefined) throw new Error('callgrind_control before the gateway started');
+    const answer = execFileSync('callgrind_control', [`--vgdb-prefix=${this.outDir}/vgdb`, ...args, String(this.pid)], {
       encoding: 'utf8',
       env: { ...process.env, ...VGDB_NAMING },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (!answer.includes('OK')) throw new Error(`callgrind_control ${args.join(' ')}: ${answer}`);
-  };
-  return {
-    start: (main, env) =>
-      spawn('valgrind', [...callgrindArgs(outDir), process.execPath, main], { env: { PATH: process.env.PATH, ...env, ...VGDB_NAMING }, stdio: ['ignore', 'ignore', 'inherit'] }),
-    open(gateway) {
-      pid = gateway.pid!;
-      control('-i', 'on');
-    },
-    cpu: () => ' under callgrind',
-    async close(counted) {
-      control('-d');
-      const dump = await dumped(outDir);
-      report(readFileSync(join(outDir, dump), 'utf8'), counted);
-      console.log(`callgrind's file: ${join(outDir, dump)}`);
-    },
-  };
+  }
 }
 
 /**
  * The gateway at full speed with `--trace-gc`, as the bench runs it: on core 1, the fake upstream and this client on
  * core 0. Its lines are kept as they come (a few a second); the window's are those after `open`.
  */
-function traceGcCounter(): Counter {
-  pinThisProcess('0');
-  let [trace, from] = ['', 0];
-  return {
-    fakeCore: '0',
-    start(main, env) {
-      const gateway = spawn('taskset', ['-c', '1', process.execPath, '--trace-gc', main], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-      gateway.stdout!.on('data', (chunk: Buffer) => (trace += chunk.toString()));
-      return gateway;
-    },
-    open: () => (from = trace.length),
-    cpu: (perDelta) => `, ${perDelta}`,
-    close: async (counted) => traceReport(trace, from, counted),
-  };
+class TraceGcCounter implements Counter {
+  readonly fakeCore = '0';
+  private trace = '';
+  private from = 0;
+
+  constructor() {
+    pinThisProcess('0');
+  }
+
+  start(main: string, env: Record<string, string>): ChildProcess {
+    const gateway = spawn('taskset', ['-c', '1', process.execPath, '--trace-gc', main], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    gateway.stdout!.on('data', (chunk: Buffer) => (this.trace += chunk.toString()));
+    return gateway;
+  }
+
+  open(): void {
+    this.from = this.trace.length;
+  }
+
+  summary(cpuPerDelta: string): string {
+    return `, ${cpuPerDelta}`;
+  }
+
+  async close(counted: number): Promise<void> {
+    traceReport(this.trace, this.from, counted);
+  }
 }
 
 /**
@@ -262,3 +293,8 @@ function report(text: string, deltas: number): void {
   for (const [name, costs] of [...byGroup].sort(([, a], [, b]) => b[0]! - a[0]!)) console.log(`  ${perDelta(costs)}  ${name}`);
   console.log(`collections in the window: ${collections.scavenges} scavenges, ${collections['mark-compacts']} mark-compacts`);
 }
+
+// Last: the counters are classes, which are not hoisted as functions are.
+if (process.argv[2] === '--report') report(readFileSync(process.argv[3]!, 'utf8'), Number(process.argv[4]));
+else await measure(process.env.OUT_DIR ?? mkdtempSync(join(tmpdir(), 'callgrind-delta-')));
+process.exit(0);
