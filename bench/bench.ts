@@ -1190,19 +1190,11 @@ function peakCell(percent: number | undefined, atMs: number | undefined): string
 /** A held level's busiest half second at or over this share of the core: the core was full then. */
 const FULL_CORE_PERCENT = 95;
 
-/**
- * Open streams held: the first level the route did not hold, and how busy its core was there; and that the level is
- * taken in the process all our routes share, as a deployment runs them.
- */
-function heldLevel(assessment: Assessment, report: Report): string {
-  const levels = (report.results[assessment.subject.key]?.held ?? []) as (HeldTrial & { clientBound?: boolean })[];
+/** Open streams held: the first level the route did not hold, and how busy its core was there. */
+function heldLevel({ subject }: Assessment, report: Report): string {
+  const levels = (report.results[subject.key]?.held ?? []) as (HeldTrial & { clientBound?: boolean })[];
   const lost = levels.find((level) => !level.held && !level.clientBound);
   if (!lost) return 'It held every level the load client could measure.';
-  return `${whyLost(lost, report)} Our routes run in one gateway process, as a deployment runs them, so a route's level is taken with the other routes' kept replies in the same heap (bench/README.md, “Held levels and what shares the process”).`;
-}
-
-/** Why a route lost its first level not held: what its core and core 0 did there. */
-function whyLost(lost: HeldTrial, report: Report): string {
   const busy = lost.gatewayBusyPercent ?? 0;
   const peak = lost.gatewayPeakBusyPercent;
   const lostLevel = `The first level it did not hold: ${lost.streams.toLocaleString('en')} streams (${((lost.streams * 1000) / HELD_PACE_MS).toLocaleString('en')} deltas a second), p99 gap ${show(lost.gapP99Ms)} ms, TTFT p99 ${show(lost.ttftP99Ms)} ms, at most ${show(lost.openTogether)} open together, ${lost.failed} failed, its core ${busy} % busy at ${show(lost.cpuMsPer1000Deltas)} ms per 1,000 deltas`;
