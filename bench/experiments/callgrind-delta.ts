@@ -88,11 +88,12 @@ interface Counter {
 async function measure(outDir: string): Promise<void> {
   // The gateway's files (ours) and callgrind's: made before CallgrindCounter clears it of an earlier run's dumps.
   mkdirSync(outDir, { recursive: true });
-  const counter: Counter = TRACE_GC ? new TraceGcCounter() : new CallgrindCounter(outDir);
-  const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), counter.fakeCore);
-  let gateway: ChildProcess | undefined;
+  let [fake, gateway]: (ChildProcess | undefined)[] = [];
   let database: Awaited<ReturnType<typeof createThrowAwayDatabase>> | undefined;
+  // Inside try from here: a counter that cannot start (no valgrind) still leaves no temporary folder behind.
   try {
+    const counter: Counter = TRACE_GC ? new TraceGcCounter() : new CallgrindCounter(outDir);
+    fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), counter.fakeCore);
     database = ours ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_callgrind_${Date.now()}`) : undefined;
     const [main, env] = ours ? [OUR_MAIN, gatewayEnv(port, outDir, database!.url)] : ['bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' }];
     gateway = counter.start(main, env);
@@ -127,7 +128,7 @@ async function measure(outDir: string): Promise<void> {
     await counter.close(counted);
   } finally {
     gateway?.kill('SIGKILL');
-    fake.kill('SIGKILL');
+    fake?.kill('SIGKILL');
     await database?.drop();
     if (!process.env.OUT_DIR) rmSync(outDir, { recursive: true, force: true });
   }
