@@ -14,11 +14,12 @@ export const FAKE_MAIN = 'dist/apps/fake-llm/apps/fake-llm/src/main.js';
 
 /**
  * `script` in a new Node process with `env` (and PATH) alone, on `core` when one is given: `taskset` replaces itself
- * with Node, so the child's pid is the script's. Its stderr is ours; an exit with an error code is reported.
+ * with Node, so the child's pid is the script's. Its stderr is ours; its stdout is dropped unless `stdout` is 'pipe'
+ * (then the caller must read it, or the child blocks once the pipe is full). An exit with an error code is reported.
  */
-export function startNode(script: string, env: Record<string, string>, core?: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
+export function startNode(script: string, env: Record<string, string>, core?: string, args: string[] = [], nodeArgs: string[] = [], stdout: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
   const [command, ...prefix] = core === undefined ? [process.execPath] : ['taskset', '-c', core, process.execPath];
-  const child = spawn(command!, [...prefix, ...nodeArgs, script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(command!, [...prefix, ...nodeArgs, script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', stdout, 'inherit'] });
   child.on('exit', (code) => {
     if (code) console.error(`${script} exited with ${code}`);
   });

@@ -195,7 +195,7 @@ class TraceGcCounter implements Counter {
   }
 
   start(main: string, env: Record<string, string>): ChildProcess {
-    const gateway = spawn('taskset', ['-c', '1', process.execPath, '--trace-gc', main], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const gateway = startNode(main, env, '1', [], ['--trace-gc'], 'pipe');
     gateway.stdout!.on('data', (chunk: Buffer) => (this.trace += chunk.toString()));
     return gateway;
   }
