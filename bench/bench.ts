@@ -15,7 +15,7 @@ import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
 import { type CostSplit, costSplit } from './cost-split.js';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, stop, waitFor } from './gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, stop, waitFor } from './gateway.js';
 import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, SCHEDSTAT } from './process-cpu.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
@@ -35,8 +35,9 @@ const ONLY_FIGURES = process.env.BENCH_FIGURES?.split(',');
  * An experiment's settings, each of which makes the run a targeted one: `BENCH_OURS_ENV` (a JSON object of our
  * gateway's variables, e.g. {"GENERATION_RETENTION_MS":"1000"}), `BENCH_OURS_NODE_ARGS` (Node and V8 flags for our
  * gateway, e.g. `--no-memory-reducer`), `BENCH_ROUNDS` (rounds of each paced level and the burst),
- * `BENCH_ROUND_IDLE_MS` (an idle before each of those rounds: a run of every subject leaves each gateway idle 15-20 s
- * between its rounds, a targeted run of two a few seconds), `BENCH_PROFILE_ROUNDS=1` (a CPU profile of each of
+ * `BENCH_ROUND_IDLE_MS` (an idle before each of those rounds and each held level's trials: a run of every subject
+ * leaves each gateway idle 15-20 s between its paced rounds and some 2 minutes between its held trials, a targeted run
+ * of two a few seconds), `BENCH_PROFILE_ROUNDS=1` (a CPU profile of each of
  * those rounds of our gateway and the floors, saved beside the report: the profile of a slow round itself),
  * `BENCH_COMPARE_BUILD` (the root of another checkout of this repository, built: each route of ours chosen also runs
  * from that build, on a gateway of its own, as one more subject interleaved with the rest, so two builds are
@@ -223,7 +224,7 @@ async function startOurs(db: Db, root = '.'): Promise<Server> {
     { ...gatewayEnv(port, dataDir, database?.url), BENCH_PROFILE_FILE: profileFile, ...OURS_ENV },
     GATEWAY_CORE,
     [],
-    [...PROFILER, ...OURS_NODE_ARGS],
+    [...PROFILER, ...ourNodeArgs(root), ...OURS_NODE_ARGS],
   );
   const close = async () => {
     await stop(child);
@@ -796,6 +797,7 @@ async function heldStreams(subjects: Subject[], results: Map<string, Figures>) {
     if (holding.length === 0) break;
     const trials = new Map<Subject, HeldTrial[]>(holding.map((subject) => [subject, []]));
     for (let trial = 1; trial <= HELD_TRIALS; trial++) {
+      await sleep(ROUND_IDLE_MS);
       for (const subject of holding) {
         log(`${level} open streams at 10 deltas/s, ${subject.label}${HELD_TRIALS > 1 ? `, trial ${trial} of ${HELD_TRIALS}` : ''}`);
         await openSessions(subject, subject.server, level);
