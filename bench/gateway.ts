@@ -4,11 +4,24 @@
  * change to what the gateway needs to start is made once.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
 /** Our gateway's entry point in a checkout, built. */
 export const OUR_MAIN = 'dist/apps/api/apps/api/src/main.js';
+/**
+ * The Node flags our gateway runs with in `root`'s checkout: those of its `npm run start:prod`, which the image runs
+ * too. The bench measures the gateway as it is deployed, and a compared build (BENCH_COMPARE_BUILD) with its own.
+ */
+export function ourNodeArgs(root = '.'): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [command, ...rest] = scripts['start:prod']!.split(' ');
+  if (command !== 'node' || rest.at(-1) !== OUR_MAIN) throw new Error(`${root}: start:prod does not run node ${OUR_MAIN}`);
+  return rest.slice(0, -1);
+}
+
 /** The fake upstream's entry point in this checkout, built. */
 export const FAKE_MAIN = 'dist/apps/fake-llm/apps/fake-llm/src/main.js';
 

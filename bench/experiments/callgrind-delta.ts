@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, waitFor } from '../gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, waitFor } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
 
 const { SUBJECT = 'ours', STREAMS = '200', DELAY_MS = '2000', WINDOW_S = '300', WARM = '300', LL = '33554432,16,64', PORT = '4821', TRACE_GC } = process.env;
@@ -68,8 +68,8 @@ interface Counter {
    * beside this client); under callgrind the gateway, 100 times slower, is the only busy process.
    */
   readonly fakeCore?: string;
-  /** Starts the gateway, `main` run with `env`; the counter keeps it. */
-  start(main: string, env: Record<string, string>): ChildProcess;
+  /** Starts the gateway, `main` run with `env` and Node's `nodeArgs`; the counter keeps it. */
+  start(main: string, env: Record<string, string>, nodeArgs: string[]): ChildProcess;
   /**
    * Counting starts. Called just before the client's count of deltas and the gateway's CPU counter start, with no
    * wait between, so that all three share the window's first edge.
@@ -95,8 +95,10 @@ async function measure(outDir: string): Promise<void> {
     const counter: Counter = TRACE_GC ? new TraceGcCounter() : new CallgrindCounter(outDir);
     fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), counter.fakeCore);
     database = ours ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_callgrind_${Date.now()}`) : undefined;
-    const [main, env] = ours ? [OUR_MAIN, gatewayEnv(port, outDir, database!.url)] : ['bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' }];
-    gateway = counter.start(main, env);
+    const [main, env, nodeArgs] = ours
+      ? [OUR_MAIN, gatewayEnv(port, outDir, database!.url), ourNodeArgs()]
+      : ['bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' }, []];
+    gateway = counter.start(main, env, nodeArgs);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(ours ? `${base}/api/health` : `${base}/v1/models`, gateway);
     const headers = { 'content-type': 'application/json', ...(ours ? { authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` } : { authorization: 'Bearer bench-key' }) };
@@ -145,8 +147,8 @@ class CallgrindCounter implements Counter {
     for (const file of readdirSync(outDir)) if (file.startsWith('callgrind.out')) rmSync(join(outDir, file));
   }
 
-  start(main: string, env: Record<string, string>): ChildProcess {
-    const gateway = spawn('valgrind', [...callgrindArgs(this.outDir), process.execPath, main], { env: { PATH: process.env.PATH, ...env, ...VGDB_NAMING }, stdio: ['ignore', 'ignore', 'inherit'] });
+  start(main: string, env: Record<string, string>, nodeArgs: string[]): ChildProcess {
+    const gateway = spawn('valgrind', [...callgrindArgs(this.outDir), process.execPath, ...nodeArgs, main], { env: { PATH: process.env.PATH, ...env, ...VGDB_NAMING }, stdio: ['ignore', 'ignore', 'inherit'] });
     this.pid = gateway.pid;
     return gateway;
   }
@@ -194,8 +196,8 @@ class TraceGcCounter implements Counter {
     pinThisProcess('0');
   }
 
-  start(main: string, env: Record<string, string>): ChildProcess {
-    const gateway = startNode(main, env, '1', [], ['--trace-gc'], 'pipe');
+  start(main: string, env: Record<string, string>, nodeArgs: string[]): ChildProcess {
+    const gateway = startNode(main, env, '1', [], ['--trace-gc', ...nodeArgs], 'pipe');
     gateway.stdout!.on('data', (chunk: Buffer) => (this.trace += chunk.toString()));
     return gateway;
   }

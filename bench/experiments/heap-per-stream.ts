@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, signUp, startNode, waitFor } from '../gateway.js';
+import { FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, signUp, startNode, waitFor } from '../gateway.js';
 
 const { STREAMS = '200', DELTAS = '3000', DELAY_MS = '20', WAIT_MS = '10000', STORE } = process.env;
 const checkout = resolve(process.argv[2] ?? '.');
@@ -23,7 +23,7 @@ const [port, fakePort] = [4711, 4712];
 const dir = mkdtempSync(join(tmpdir(), 'heap-per-stream-'));
 const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort));
 // Spawned here, not by startNode: its working folder is where V8 writes the heap snapshots.
-const gateway = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', join(checkout, OUR_MAIN)], {
+const gateway = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', ...ourNodeArgs(checkout), join(checkout, OUR_MAIN)], {
   cwd: dir,
   env: { PATH: process.env.PATH, ...gatewayEnv(port, dir) },
   stdio: ['ignore', 'ignore', 'inherit'],

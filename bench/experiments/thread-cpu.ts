@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, pinThisProcess, signUp, startNode, stop, waitFor } from '../gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, stop, waitFor } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
 import { isOpenAiDelta, isOpenAiEnd, relayedDeltas, runStreams, type Target } from '../sse-load.js';
 
@@ -35,7 +35,7 @@ function target(base: string, token: string, delayMs: number): Target {
 async function measure(database: string, port: number): Promise<void> {
   const postgres = database === 'postgres' ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_threads_${Date.now()}`) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'thread-cpu-'));
-  const gateway = startNode(OUR_MAIN, gatewayEnv(port, dir, postgres?.url), '1');
+  const gateway = startNode(OUR_MAIN, gatewayEnv(port, dir, postgres?.url), '1', [], ourNodeArgs());
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/api/health`, gateway);

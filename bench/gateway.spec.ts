@@ -1,0 +1,29 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OUR_MAIN, ourNodeArgs } from './gateway.js';
+
+describe('ourNodeArgs', () => {
+  const withStartProd = (command: string) => {
+    const root = mkdtempSync(join(tmpdir(), 'node-args-'));
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ scripts: { 'start:prod': command } }));
+    try {
+      return ourNodeArgs(root);
+    } finally {
+      rmSync(root, { recursive: true });
+    }
+  };
+
+  it("gives the Node flags of this checkout's start:prod, which the image runs", () => {
+    expect(ourNodeArgs()).toEqual(['--no-memory-reducer']);
+  });
+
+  it('gives none where start:prod has none (a compared build from before the flags)', () => {
+    expect(withStartProd(`node ${OUR_MAIN}`)).toEqual([]);
+  });
+
+  it('refuses a start:prod that does not run our entry point with node', () => {
+    expect(() => withStartProd('node dist/other.js')).toThrow('start:prod does not run node');
+    expect(() => withStartProd(`npm exec ${OUR_MAIN}`)).toThrow('start:prod does not run node');
+  });
+});
