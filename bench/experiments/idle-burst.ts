@@ -1,0 +1,95 @@
+/**
+ * Bursts of streams after the gateway has been idle: two gateways of ours on PostgreSQL, one run as `npm run
+ * start:prod` runs it (its flags: `--no-memory-reducer`), one without those flags. Each cycle both idle `IDLE_S`
+ * seconds, then each serves a burst as a held level does (`STREAMS` `/v1` store:false streams of 50 deltas every
+ * 100 ms, their starts spread over 2.5 s), one after the other, which goes first swapped each cycle. Each burst's
+ * p99 gap between deltas is against the held bar (200 ms), and each gateway's RSS is read from `/proc` at the end
+ * of every idle. A single burst is one draw: a stall of 150 ms in it decides its p99, so `CYCLES` of them. Run from
+ * the repository's root, after `npm run build`:
+ *
+ *   npx tsx bench/experiments/idle-burst.ts
+ *
+ * The gateways run on core 1, the fake upstream and this client on core 0, as in the bench. Ports 4822-4824.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HELD_MAX_GAP_P99_MS } from '../held-level.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, stop, waitFor } from '../gateway.js';
+import { gaps, isOpenAiDelta, isOpenAiEnd, percentile, runStreams, type Target } from '../sse-load.js';
+
+const { STREAMS = '1500', IDLE_S = '60', CYCLES = '5' } = process.env;
+const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const fakePort = 4822;
+
+function target(base: string, token: string, deltas: number, delayMs: number): Target {
+  return {
+    url: `${base}/v1/chat/completions`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: () => ({ model: `openai/fake:deltas=${deltas},delay=${delayMs}`, stream: true, store: false, messages: [{ role: 'user', content: 'bench' }] }),
+    isDelta: isOpenAiDelta,
+    isEnd: isOpenAiEnd,
+  };
+}
+
+const rssMiB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+
+/** One burst like a held level's: its p99 gap between deltas, against the held bar, and its failures. */
+async function burst(base: string, token: string): Promise<string> {
+  const streams = Number(STREAMS);
+  const runs = await runStreams(target(base, token, 50, 100), streams, streams, 2500);
+  const ok = runs.filter((run) => !run.error);
+  const gapP99 = percentile(ok.flatMap(gaps), 99);
+  return `p99 gap ${gapP99.toFixed(0)} ms (held: ≤ ${HELD_MAX_GAP_P99_MS}), ${runs.length - ok.length} failed`;
+}
+
+interface Gateway {
+  label: string;
+  base: string;
+  token: string;
+  pid: number;
+  close: () => Promise<void>;
+}
+
+async function startGateway(label: string, nodeArgs: string[], port: number): Promise<Gateway> {
+  const database = await createThrowAwayDatabase(PG_ADMIN_URL, `bench_idle_${Date.now()}_${port}`);
+  const dir = mkdtempSync(join(tmpdir(), 'idle-burst-'));
+  const child = startNode(OUR_MAIN, gatewayEnv(port, dir, database.url), '1', [], nodeArgs);
+  const close = async () => {
+    await stop(child);
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/api/health`, child);
+    const token = await signUp(`${base}/api`, fakePort);
+    // Warm, as the bench's gateways are: every route of a turn compiled, connections open.
+    await runStreams(target(base, token, 64, 0), 400, 4);
+    return { label, base, token, pid: child.pid!, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+pinThisProcess('0');
+const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), '0');
+const gateways: Gateway[] = [];
+try {
+  gateways.push(await startGateway(`start:prod's flags (${ourNodeArgs().join(' ')})`, ourNodeArgs(), fakePort + 1));
+  gateways.push(await startGateway('no flags', [], fakePort + 2));
+  for (let cycle = 1; cycle <= Number(CYCLES); cycle++) {
+    await sleep(Number(IDLE_S) * 1000);
+    const rss = gateways.map((gateway) => `${gateway.label} ${rssMiB(gateway.pid)} MiB`).join(', ');
+    for (const gateway of cycle % 2 ? gateways : [...gateways].reverse()) {
+      console.log(`cycle ${cycle}, ${gateway.label}: ${await burst(gateway.base, gateway.token)}`);
+    }
+    console.log(`cycle ${cycle}: RSS after the idle: ${rss}`);
+  }
+} finally {
+  for (const gateway of gateways) await gateway.close();
+  await stop(fake);
+}
+process.exit(0);
