@@ -27,6 +27,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 3000}/api/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # What the server drains on: replies finish within SHUTDOWN_GRACE_MS (give `docker stop` a longer -t).
 STOPSIGNAL SIGTERM
-# `npm run start:prod`'s command. --no-memory-reducer: V8 would otherwise shrink an idle server's heap, and the next
-# burst of streams would pay for it in repeated full collections that stall every open stream (README, "Runtime").
+# `npm run start:prod`'s command; why --no-memory-reducer: README, "The image".
 CMD ["node", "--no-memory-reducer", "dist/apps/api/apps/api/src/main.js"]

@@ -8,7 +8,8 @@ port=3917
 log="$data_dir/server.log"
 # As the image starts it: `npm run start:prod`'s command, its Node flags included, run here without npm's shell in
 # between, so that $! is the server's pid and the trap's signal reaches it.
-read -ra start_prod <<<"$(node -p 'require("./package.json").scripts["start:prod"]')"
+start_prod_command=$(node -p 'require("./package.json").scripts["start:prod"]')
+read -ra start_prod <<<"$start_prod_command"
 PORT=$port HOST=127.0.0.1 DATA_DIR="$data_dir" "${start_prod[@]}" >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$data_dir"' EXIT

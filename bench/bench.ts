@@ -16,7 +16,7 @@ import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
 import { type CostSplit, costSplit } from './cost-split.js';
 import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, stop, waitFor } from './gateway.js';
-import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, SCHEDSTAT } from './process-cpu.js';
+import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, rssOf, SCHEDSTAT } from './process-cpu.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
 import { agent, gaps, isOpenAiDelta, isOpenAiEnd, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
@@ -34,8 +34,8 @@ const ONLY_FIGURES = process.env.BENCH_FIGURES?.split(',');
 /**
  * An experiment's settings, each of which makes the run a targeted one: `BENCH_OURS_ENV` (a JSON object of our
  * gateway's variables, e.g. {"GENERATION_RETENTION_MS":"1000"}), `BENCH_OURS_NODE_ARGS` (Node and V8 flags for our
- * gateway, e.g. `--no-memory-reducer`), `BENCH_ROUNDS` (rounds of each paced level and the burst),
- * `BENCH_ROUND_IDLE_MS` (an idle before each of those rounds and each held level's trials: a run of every subject
+ * gateway, after those of its `npm run start:prod`, e.g. `--memory-reducer` to undo `--no-memory-reducer`), `BENCH_ROUNDS` (rounds of each paced level and the burst),
+ * `BENCH_ROUND_IDLE_MS` (an idle before each of those rounds and before each trial of the held levels: a run of every subject
  * leaves each gateway idle 15-20 s between its paced rounds and some 2 minutes between its held trials, a targeted run
  * of two a few seconds), `BENCH_PROFILE_ROUNDS=1` (a CPU profile of each of
  * those rounds of our gateway and the floors, saved beside the report: the profile of a slow round itself),
@@ -145,11 +145,6 @@ function comparedBuild(root: string): { root: string; name: string } {
 /** `script` pinned to `core` where the bench pins (PINNED). */
 const start = (script: string, env: Record<string, string>, core: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess =>
   startNode(script, env, PINNED ? core : undefined, args, nodeArgs);
-
-/** Resident memory (bytes) of a process, from /proc. */
-function rssOf(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
-}
 
 /**
  * The time core `core` has been busy (ms), whoever ran on it: `/proc/stat`'s user, nice, system, irq and softirq

@@ -14,16 +14,21 @@ describe('ourNodeArgs', () => {
     }
   };
 
-  it("gives the Node flags of this checkout's start:prod, which the image runs", () => {
-    expect(ourNodeArgs()).toEqual(['--no-memory-reducer']);
+  it("gives the flags between node and our entry point in start:prod, however they are spaced", () => {
+    expect(withStartProd(` node  --no-memory-reducer --max-semi-space-size=32 ${OUR_MAIN} `)).toEqual(['--no-memory-reducer', '--max-semi-space-size=32']);
   });
 
   it('gives none where start:prod has none (a compared build from before the flags)', () => {
     expect(withStartProd(`node ${OUR_MAIN}`)).toEqual([]);
   });
 
-  it('refuses a start:prod that does not run our entry point with node', () => {
+  it("reads this checkout's start:prod, whose flags are flags", () => {
+    expect(ourNodeArgs().every((arg) => arg.startsWith('--'))).toBe(true);
+  });
+
+  it('refuses a start:prod that does not run our entry point with node, or none', () => {
     expect(() => withStartProd('node dist/other.js')).toThrow('start:prod does not run node');
     expect(() => withStartProd(`npm exec ${OUR_MAIN}`)).toThrow('start:prod does not run node');
+    expect(() => withStartProd('')).toThrow('start:prod does not run node');
   });
 });

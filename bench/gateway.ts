@@ -17,7 +17,7 @@ export const OUR_MAIN = 'dist/apps/api/apps/api/src/main.js';
  */
 export function ourNodeArgs(root = '.'): string[] {
   const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const [command, ...rest] = scripts['start:prod']!.split(' ');
+  const [command, ...rest] = (scripts?.['start:prod'] ?? '').trim().split(/\s+/);
   if (command !== 'node' || rest.at(-1) !== OUR_MAIN) throw new Error(`${root}: start:prod does not run node ${OUR_MAIN}`);
   return rest.slice(0, -1);
 }

@@ -3,6 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 export const CLOCK_TICKS_PER_SECOND = 100;
 
+/** Resident memory (bytes) of a process, from /proc. */
+export function rssOf(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+}
+
 /** The fields of `/proc/<pid>/stat` after the process's name (which may hold spaces): [0] its state, [1] its parent. */
 export function procStat(pid: number): string[] {
   return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

@@ -33,6 +33,20 @@ export interface Target {
 }
 
 /**
+ * A streamed `/v1` chat completion from our gateway at `base`, as the experiments send it: `model` is the fake
+ * upstream's (`openai/fake:deltas=64,delay=20`), its turn stored or not.
+ */
+export function v1Target(base: string, token: string, model: string, store: boolean): Target {
+  return {
+    url: `${base}/v1/chat/completions`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: () => ({ model, stream: true, store, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'bench' }] }),
+    isDelta: isOpenAiDelta,
+    isEnd: isOpenAiEnd,
+  };
+}
+
+/**
  * Connections are kept alive, as any real client's are, one request at a time (undici's `pipelining: 0`, used
  * here before, turned keep-alive off: every request paid a new connection). Idle ones are closed before the
  * server's `Keep-Alive: timeout=` hint runs out, so no request is sent on a socket the gateway is closing.

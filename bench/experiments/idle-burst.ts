@@ -9,40 +9,31 @@
  *
  *   npx tsx bench/experiments/idle-burst.ts
  *
- * The gateways run on core 1, the fake upstream and this client on core 0, as in the bench. Ports 4822-4824.
+ * The gateways run on core 1, the fake upstream and this client on core 0, as in the bench. Ports 4832-4834.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HELD_MAX_GAP_P99_MS } from '../held-level.js';
 import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, stop, waitFor } from '../gateway.js';
-import { gaps, isOpenAiDelta, isOpenAiEnd, percentile, runStreams, type Target } from '../sse-load.js';
+import { HELD_MAX_GAP_P99_MS } from '../held-level.js';
+import { rssOf } from '../process-cpu.js';
+import { gaps, percentile, runStreams, v1Target } from '../sse-load.js';
 
 const { STREAMS = '1500', IDLE_S = '60', CYCLES = '5' } = process.env;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const fakePort = 4822;
-
-function target(base: string, token: string, deltas: number, delayMs: number): Target {
-  return {
-    url: `${base}/v1/chat/completions`,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: () => ({ model: `openai/fake:deltas=${deltas},delay=${delayMs}`, stream: true, store: false, messages: [{ role: 'user', content: 'bench' }] }),
-    isDelta: isOpenAiDelta,
-    isEnd: isOpenAiEnd,
-  };
-}
-
-const rssMiB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+const fakePort = 4832;
 
 /** One burst like a held level's: its p99 gap between deltas, against the held bar, and its failures. */
 async function burst(base: string, token: string): Promise<string> {
   const streams = Number(STREAMS);
-  const runs = await runStreams(target(base, token, 50, 100), streams, streams, 2500);
+  const runs = await runStreams(v1Target(base, token, 'openai/fake:deltas=50,delay=100', false), streams, streams, 2500);
   const ok = runs.filter((run) => !run.error);
   const gapP99 = percentile(ok.flatMap(gaps), 99);
   return `p99 gap ${gapP99.toFixed(0)} ms (held: ≤ ${HELD_MAX_GAP_P99_MS}), ${runs.length - ok.length} failed`;
 }
+
+const rssMiB = (pid: number) => Math.round(rssOf(pid) / 1048576);
 
 interface Gateway {
   label: string;
@@ -66,7 +57,8 @@ async function startGateway(label: string, nodeArgs: string[], port: number): Pr
     await waitFor(`${base}/api/health`, child);
     const token = await signUp(`${base}/api`, fakePort);
     // Warm, as the bench's gateways are: every route of a turn compiled, connections open.
-    await runStreams(target(base, token, 64, 0), 400, 4);
+    const failed = (await runStreams(v1Target(base, token, 'openai/fake:deltas=64', false), 400, 4)).find((run) => run.error);
+    if (failed) throw new Error(`${label}: a warm-up stream failed: ${failed.error}`);
     return { label, base, token, pid: child.pid!, close };
   } catch (error) {
     await close();
@@ -78,6 +70,7 @@ pinThisProcess('0');
 const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), '0');
 const gateways: Gateway[] = [];
 try {
+  await waitFor(`http://127.0.0.1:${fakePort}/v1/models`, fake);
   gateways.push(await startGateway(`start:prod's flags (${ourNodeArgs().join(' ')})`, ourNodeArgs(), fakePort + 1));
   gateways.push(await startGateway('no flags', [], fakePort + 2));
   for (let cycle = 1; cycle <= Number(CYCLES); cycle++) {
@@ -89,7 +82,8 @@ try {
     console.log(`cycle ${cycle}: RSS after the idle: ${rss}`);
   }
 } finally {
-  for (const gateway of gateways) await gateway.close();
+  // Each closed whatever another's close does: a database that cannot be dropped leaves no process behind.
+  await Promise.allSettled(gateways.map((gateway) => gateway.close()));
   await stop(fake);
 }
 process.exit(0);

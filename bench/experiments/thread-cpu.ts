@@ -16,21 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, stop, waitFor } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
-import { isOpenAiDelta, isOpenAiEnd, relayedDeltas, runStreams, type Target } from '../sse-load.js';
+import { relayedDeltas, runStreams, v1Target } from '../sse-load.js';
 
 const { STORE = 'false', DATABASES = 'pglite,postgres,pglite', ROUNDS = '3', STREAMS = '800', OPEN = '200' } = process.env;
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const fakePort = 4812;
 
-function target(base: string, token: string, delayMs: number): Target {
-  return {
-    url: `${base}/v1/chat/completions`,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: () => ({ model: `openai/fake:deltas=64${delayMs ? `,delay=${delayMs}` : ''}`, stream: true, store: STORE === 'true', stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'bench' }] }),
-    isDelta: isOpenAiDelta,
-    isEnd: isOpenAiEnd,
-  };
-}
+const target = (base: string, token: string, delayMs: number) => v1Target(base, token, `openai/fake:deltas=64${delayMs ? `,delay=${delayMs}` : ''}`, STORE === 'true');
 
 async function measure(database: string, port: number): Promise<void> {
   const postgres = database === 'postgres' ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_threads_${Date.now()}`) : undefined;
