@@ -8,7 +8,7 @@ port=3917
 log="$data_dir/server.log"
 # As the image starts it: `npm run start:prod`'s command, its Node flags included, run here without npm's shell in
 # between, so that $! is the server's pid and the trap's signal reaches it.
-start_prod_command=$(node -p 'require("./package.json").scripts["start:prod"]')
+start_prod_command=$(node -p 'require("./package.json").scripts["start:prod"] || process.exit(1)')
 read -ra start_prod <<<"$start_prod_command"
 PORT=$port HOST=127.0.0.1 DATA_DIR="$data_dir" "${start_prod[@]}" >"$log" 2>&1 &
 server=$!

@@ -1226,6 +1226,8 @@ interface Report {
   pinned: boolean;
   /** With PostgreSQL: whether its processes ran on the load client's core, or why not (pinDatabase); absent in older runs. */
   database?: { pinned: boolean; why?: string };
+  /** The Node flags of this checkout's `npm run start:prod`, which our gateways ran with; absent in older runs. */
+  ourNodeArgs?: string[];
   machine: Record<string, unknown>;
   loadAverage: { before: number[]; after: number[] };
   subjects: { key: string; label: string; kind: Kind }[];
@@ -1260,7 +1262,7 @@ function markdown(report: Report): string {
           `A targeted run (an experiment): subjects ${report.targeted.subjects?.join(', ') ?? 'all'}; figures ${report.targeted.figures?.join(', ') ?? 'all'}${settings}.`,
         ]
       : []),
-    `Method: shared/BENCH-METHOD.md. ${report.pinned ? `Each gateway pinned to core 1 (\`taskset -c 1\`); the fake upstream and the load client on core 0${report.database?.pinned ? ', and PostgreSQL’s processes with them' : ''}.${report.database && !report.database.pinned ? ` PostgreSQL’s processes were not pinned: ${report.database.why}.` : ''}` : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${roundsNote})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced)${Object.values(report.results).some((figures) => figures[LONG_FIGURE]) ? `; ${LONG_DELTAS} every ${PACE_MS} ms in the long replies` : ''}.`,
+    `Method: shared/BENCH-METHOD.md. ${report.pinned ? `Each gateway pinned to core 1 (\`taskset -c 1\`); the fake upstream and the load client on core 0${report.database?.pinned ? ', and PostgreSQL’s processes with them' : ''}.${report.database && !report.database.pinned ? ` PostgreSQL’s processes were not pinned: ${report.database.why}.` : ''}` : 'One core only: nothing pinned.'} Subjects interleaved round by round, direct first in each; ${report.quick ? 'one round' : `medians of 3 rounds (${roundsNote})`}. Added figures are the subject's minus direct's in the same round. Fake upstream: ${DELTAS} deltas, all at once (c=1) or every ${PACE_MS} ms (paced)${Object.values(report.results).some((figures) => figures[LONG_FIGURE]) ? `; ${LONG_DELTAS} every ${PACE_MS} ms in the long replies` : ''}.${report.ourNodeArgs?.length ? ` Our gateways ran with \`npm run start:prod\`'s Node flags: \`${report.ourNodeArgs.join(' ')}\`.` : ''}`,
     ...(errors.length ? ['', `**Failed streams: the figures they are part of are not valid.** ${errors.join('; ')}.`] : []),
     '',
     `| figure | ${subjects.map((subject) => subject.label).join(' | ')} |`,
@@ -1529,6 +1531,7 @@ async function main() {
       ...(TARGETED && { targeted: { subjects: ONLY_SUBJECTS, figures: ONLY_FIGURES, experiment: EXPERIMENT } }),
       pinned: PINNED,
       ...(database && { database: database.pinned ? { pinned: true } : { pinned: false, why: database.why } }),
+      ourNodeArgs: ourNodeArgs(),
       machine,
       loadAverage: { before, after: loadavg() },
       subjects: subjects.map(({ key, label, kind }) => ({ key, label, kind })),

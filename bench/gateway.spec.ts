@@ -22,7 +22,7 @@ describe('ourNodeArgs', () => {
     expect(withStartProd(`node ${OUR_MAIN}`)).toEqual([]);
   });
 
-  it("reads this checkout's start:prod, whose flags are flags", () => {
+  it("reads this checkout's start:prod: each argument it gives is a flag", () => {
     expect(ourNodeArgs().every((arg) => arg.startsWith('--'))).toBe(true);
   });
 
