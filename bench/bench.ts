@@ -15,7 +15,7 @@ import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
 import { type CostSplit, costSplit } from './cost-split.js';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, stop, waitFor } from './gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, OUR_MAIN, ourNodeArgs, PG_ADMIN_URL, pinThisProcess, startNode, startOurGateway, stop, waitFor } from './gateway.js';
 import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, rssOf, SCHEDSTAT } from './process-cpu.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
@@ -32,18 +32,21 @@ const QUICK = process.argv.includes('--quick');
 const ONLY_SUBJECTS = process.env.BENCH_SUBJECTS?.split(',');
 const ONLY_FIGURES = process.env.BENCH_FIGURES?.split(',');
 /**
- * An experiment's settings, each of which makes the run a targeted one: `BENCH_OURS_ENV` (a JSON object of our
- * gateway's variables, e.g. {"GENERATION_RETENTION_MS":"1000"}), `BENCH_OURS_NODE_ARGS` (Node and V8 flags for our
- * gateway, after those of its `npm run start:prod`, e.g. `--memory-reducer` to undo `--no-memory-reducer`), `BENCH_ROUNDS` (rounds of each paced level and the burst),
- * `BENCH_ROUND_IDLE_MS` (an idle before each of those rounds and before each trial of the held levels: a run of every subject
- * leaves each gateway idle 15-20 s between its paced rounds and some 2 minutes between its held trials, a targeted run
- * of two a few seconds), `BENCH_PROFILE_ROUNDS=1` (a CPU profile of each of
- * those rounds of our gateway and the floors, saved beside the report: the profile of a slow round itself),
- * `BENCH_COMPARE_BUILD` (the root of another checkout of this repository, built: each route of ours chosen also runs
- * from that build, on a gateway of its own, as one more subject interleaved with the rest, so two builds are
- * compared in the same run: full runs of one build at different hours of this shared machine differ by up to 28 %),
- * `BENCH_DELTAS` (the deltas of each reply wherever a figure does not set its own: c=1, its warm-ups and profile, the
- * paced levels and their profile, the burst; 64 by default).
+ * An experiment's settings, each of which makes the run a targeted one:
+ * - `BENCH_OURS_ENV`: a JSON object of our gateway's variables, e.g. {"GENERATION_RETENTION_MS":"1000"};
+ * - `BENCH_OURS_NODE_ARGS`: Node and V8 flags for our gateway, after those of its `npm run start:prod`, e.g.
+ *   `--memory-reducer` to undo `--no-memory-reducer`;
+ * - `BENCH_ROUNDS`: rounds of each paced level and of the burst;
+ * - `BENCH_ROUND_IDLE_MS`: an idle before each of those rounds and before each trial of the held levels. A run of
+ *   every subject leaves each gateway idle 15-20 s between its paced rounds and some 2 minutes between its held
+ *   trials; a targeted run of two subjects, a few seconds;
+ * - `BENCH_PROFILE_ROUNDS=1`: a CPU profile of each of those rounds of our gateway and the floors, saved beside the
+ *   report: the profile of a slow round itself;
+ * - `BENCH_COMPARE_BUILD`: the root of another checkout of this repository, built. Each route of ours chosen also
+ *   runs from that build, on a gateway of its own, as one more subject interleaved with the rest: two builds
+ *   compared in the same run (full runs of one build at different hours of this shared machine differ by up to 28 %);
+ * - `BENCH_DELTAS`: the deltas of each reply wherever a figure does not set its own (c=1, its warm-ups and profile,
+ *   the paced levels and their profile, the burst); 64 by default.
  */
 const EXPERIMENT_SETTINGS = ['BENCH_OURS_ENV', 'BENCH_OURS_NODE_ARGS', 'BENCH_ROUNDS', 'BENCH_ROUND_IDLE_MS', 'BENCH_PROFILE_ROUNDS', 'BENCH_COMPARE_BUILD', 'BENCH_DELTAS'] as const;
 const EXPERIMENT: Partial<Record<(typeof EXPERIMENT_SETTINGS)[number], string>> = Object.fromEntries(
@@ -72,7 +75,6 @@ const DELTAS = wholeNumber('BENCH_DELTAS', 1) ?? 64;
 const PACE_MS = 20;
 const FAKE_PORT = 4610;
 const FIRST_GATEWAY_PORT = 4620;
-const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /**
  * Requests each subject serves before figure 1 is measured. A server runs warm: V8 optimises the per-request code
  * over thousands of requests (CPU per chat turn still fell by a third between 1,000 and 5,000 here). They are sent
@@ -203,7 +205,7 @@ interface Server {
 let nextPort = FIRST_GATEWAY_PORT;
 
 /** A new PostgreSQL database of the subject's own on the bench's server (BENCH_PG_ADMIN_URL), dropped by `drop`. */
-const createDatabase = (port: number) => createThrowAwayDatabase(PG_ADMIN_URL, `bench_${Date.now()}_${port}`);
+const createDatabase = (port: number) => createThrowAwayDatabase(`bench_${Date.now()}_${port}`);
 
 /**
  * Our gateway on a database of its own, from this checkout's build or, given `root`, another checkout's (the
@@ -211,30 +213,17 @@ const createDatabase = (port: number) => createThrowAwayDatabase(PG_ADMIN_URL, `
  */
 async function startOurs(db: Db, root = '.'): Promise<Server> {
   const port = nextPort++;
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const profileFile = join(dataDir, 'profile.json');
-  const database = db === 'postgres' ? await createDatabase(port) : undefined;
-  const child = start(
-    join(root, OUR_MAIN),
-    { ...gatewayEnv(port, dataDir, database?.url), BENCH_PROFILE_FILE: profileFile, ...OURS_ENV },
-    GATEWAY_CORE,
-    [],
-    [...PROFILER, ...ourNodeArgs(root), ...OURS_NODE_ARGS],
-  );
-  const close = async () => {
-    await stop(child);
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  try {
-    const base = `http://127.0.0.1:${port}/api`;
-    await waitFor(`${base}/health`, child);
-    const accessToken = await signUp(base, FAKE_PORT);
-    return { child, port, token: accessToken, freeSessions: [], profileFile, close };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  const profileFile = (dataDir: string) => join(dataDir, 'profile.json');
+  const gateway = await startOurGateway({
+    port,
+    fakePort: FAKE_PORT,
+    database: db,
+    root,
+    nodeArgs: [...PROFILER, ...ourNodeArgs(root), ...OURS_NODE_ARGS],
+    core: PINNED ? GATEWAY_CORE : undefined,
+    env: (dataDir) => ({ BENCH_PROFILE_FILE: profileFile(dataDir), ...OURS_ENV }),
+  });
+  return { child: gateway.child, port, token: gateway.token, freeSessions: [], profileFile: profileFile(gateway.dataDir), close: gateway.close };
 }
 
 /** Portkey as its README runs it (`node build/start-server.js`), without the log UI a production run leaves out. */

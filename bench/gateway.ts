@@ -4,7 +4,8 @@
  * change to what the gateway needs to start is made once.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -115,13 +116,13 @@ export async function signUp(base: string, fakePort: number): Promise<string> {
   return accessToken;
 }
 
-/**
- * A new database `name` on the PostgreSQL server of `adminUrl` (a connection to any of its databases, by a role that
- * may create them): its URL, and `drop`, which drops it with whatever is still connected.
- */
-export async function createThrowAwayDatabase(adminUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+/** The PostgreSQL server on which the bench and its experiments make their throw-away databases: a role that may create them. */
+export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A new database `name` on PG_ADMIN_URL's server: its URL, and `drop`, which drops it with whatever is still connected. */
+export async function createThrowAwayDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const asAdmin = async (statement: string) => {
-    const admin = new pg.Client({ connectionString: adminUrl });
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
     await admin.connect();
     try {
       await admin.query(statement);
@@ -130,9 +131,63 @@ export async function createThrowAwayDatabase(adminUrl: string, name: string): P
     }
   };
   await asAdmin(`CREATE DATABASE "${name}"`);
-  const url = new URL(adminUrl);
+  const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/** How `startOurGateway` runs our gateway. */
+export interface OurGatewayOptions {
+  port: number;
+  /** The fake upstream's port: the load user's OpenAI provider points at it. */
+  fakePort: number;
+  /** PostgreSQL: a throw-away database on PG_ADMIN_URL's server; PGlite: in the gateway's own folder. */
+  database: 'pglite' | 'postgres';
+  /** The checkout whose build runs (default: this one). */
+  root?: string;
+  /** Node's flags; default: those of `root`'s start:prod, as the gateway is deployed. */
+  nodeArgs?: string[];
+  /** The core it is pinned to, if any. */
+  core?: string;
+  /** More environment, given the gateway's own folder (e.g. for a file it writes there). */
+  env?: (dataDir: string) => Record<string, string>;
+}
+
+/** Our gateway, started and signed up to by `startOurGateway`. */
+export interface OurGateway {
+  child: ChildProcess;
+  /** Its `/api` root. */
+  api: string;
+  /** The load user's access token. */
+  token: string;
+  /** Its own folder (DATA_DIR, and PGlite's), removed by `close`. */
+  dataDir: string;
+  /** Stops it, then drops its database and removes its folder. */
+  close: () => Promise<void>;
+}
+
+/**
+ * Our gateway under load (gatewayEnv) in a new folder of its own and on a database of its own, serving, with the
+ * load user signed up. If it fails to start, what was made is undone before the error is thrown.
+ */
+export async function startOurGateway(options: OurGatewayOptions): Promise<OurGateway> {
+  const { port, fakePort, root = '.', nodeArgs = ourNodeArgs(root), core, env = () => ({}) } = options;
+  const database = options.database === 'postgres' ? await createThrowAwayDatabase(`bench_${Date.now()}_${port}`) : undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const child = startNode(join(root, OUR_MAIN), { ...gatewayEnv(port, dataDir, database?.url), ...env(dataDir) }, core, [], nodeArgs);
+  const close = async () => {
+    await stop(child);
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const api = `http://127.0.0.1:${port}/api`;
+    await waitFor(`${api}/health`, child);
+    return { child, api, token: await signUp(api, fakePort), dataDir, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** Resolves once `url` answers at all; fails if `child` exits first or after two minutes. */

@@ -36,7 +36,6 @@ import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayE
 import { cpuCounter } from '../process-cpu.js';
 
 const { SUBJECT = 'ours', STREAMS = '200', DELAY_MS = '2000', WINDOW_S = '300', WARM = '300', LL = '33554432,16,64', PORT = '4821', TRACE_GC } = process.env;
-const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const [port, fakePort] = [Number(PORT), Number(PORT) + 1];
 const ours = SUBJECT === 'ours';
 
@@ -94,7 +93,7 @@ async function measure(outDir: string): Promise<void> {
   try {
     const counter: Counter = TRACE_GC ? new TraceGcCounter() : new CallgrindCounter(outDir);
     fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), counter.fakeCore);
-    database = ours ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_callgrind_${Date.now()}`) : undefined;
+    database = ours ? await createThrowAwayDatabase(`bench_callgrind_${Date.now()}`) : undefined;
     const [main, env, nodeArgs] = ours
       ? [OUR_MAIN, gatewayEnv(port, outDir, database!.url), ourNodeArgs()]
       : ['bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' }, []];

@@ -1,28 +1,23 @@
 /**
  * Bursts of streams after the gateway has been idle: two gateways of ours on PostgreSQL, one run as `npm run
- * start:prod` runs it (its flags: `--no-memory-reducer`), one without those flags. Each cycle both idle `IDLE_S`
- * seconds, then each serves a burst as a held level does (`STREAMS` `/v1` store:false streams of 50 deltas every
- * 100 ms, their starts spread over 2.5 s), one after the other with 20 s between, which goes first swapped each
- * cycle. Each burst's
- * p99 gap between deltas is against the held bar (200 ms), and each gateway's RSS is read from `/proc` at the end
- * of every idle. A single burst is one draw: a stall of 150 ms in it decides its p99, so `CYCLES` of them. Run from
- * the repository's root, after `npm run build`:
+ * start:prod` runs it (its flags: `--no-memory-reducer`), one without those flags. Each cycle, both idle `IDLE_S`
+ * seconds; then each serves a burst as a held level does (`STREAMS` `/v1` store:false streams of 50 deltas every
+ * 100 ms, their starts spread over 2.5 s), one after the other with 20 s between, the first swapped each cycle. Each
+ * burst's p99 gap between deltas is set against the held bar (200 ms), and each gateway's RSS is read from `/proc`
+ * at the end of every idle. A single burst is one draw (a stall of 150 ms in it decides its p99), so `CYCLES` of
+ * them. Run from the repository's root, after `npm run build`:
  *
  *   npx tsx bench/experiments/idle-burst.ts
  *
  * The gateways run on core 1, the fake upstream and this client on core 0, as in the bench. Ports 4832-4834.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, stop, waitFor } from '../gateway.js';
+import { FAKE_MAIN, fakeUpstreamEnv, ourNodeArgs, pinThisProcess, startNode, startOurGateway, stop, waitFor } from '../gateway.js';
 import { HELD_MAX_GAP_P99_MS } from '../held-level.js';
 import { rssOf } from '../process-cpu.js';
 import { gaps, percentile, runStreams, v1Target } from '../sse-load.js';
 
 const { STREAMS = '1500', IDLE_S = '60', CYCLES = '5' } = process.env;
-const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const fakePort = 4832;
 /** Between the two gateways' bursts of a cycle: past the first's memory reducer (8 s after its allocation falls). */
 const BETWEEN_MS = 20_000;
@@ -47,26 +42,15 @@ interface Gateway {
 }
 
 async function startGateway(label: string, nodeArgs: string[], port: number): Promise<Gateway> {
-  const database = await createThrowAwayDatabase(PG_ADMIN_URL, `bench_idle_${Date.now()}_${port}`);
-  const dir = mkdtempSync(join(tmpdir(), 'idle-burst-'));
-  const child = startNode(OUR_MAIN, gatewayEnv(port, dir, database.url), '1', [], nodeArgs);
-  const close = async () => {
-    await stop(child);
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(`${base}/api/health`, child);
-    const token = await signUp(`${base}/api`, fakePort);
-    // Warm, as the bench's gateways are: every route of a turn compiled, connections open.
-    const failed = (await runStreams(v1Target(base, token, 'openai/fake:deltas=64', false), 400, 4)).find((run) => run.error);
-    if (failed) throw new Error(`${label}: a warm-up stream failed: ${failed.error}`);
-    return { label, base, token, pid: child.pid!, close };
-  } catch (error) {
-    await close();
-    throw error;
+  const gateway = await startOurGateway({ port, fakePort, database: 'postgres', nodeArgs, core: '1' });
+  const base = `http://127.0.0.1:${port}`;
+  // Warm, as the bench's gateways are: every route of a turn compiled, connections open.
+  const failed = (await runStreams(v1Target(base, gateway.token, 'openai/fake:deltas=64', false), 400, 4)).find((run) => run.error);
+  if (failed) {
+    await gateway.close();
+    throw new Error(`${label}: a warm-up stream failed: ${failed.error}`);
   }
+  return { label, base, token: gateway.token, pid: gateway.child.pid!, close: gateway.close };
 }
 
 pinThisProcess('0');

@@ -11,40 +11,35 @@
  * runs on core 1, the fake upstream and this client on core 0, as in the bench; PostgreSQL (at
  * `BENCH_PG_ADMIN_URL`) is not pinned, as the bench pins it, and may share either core. Ports 4812-4819.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, stop, waitFor } from '../gateway.js';
+import { FAKE_MAIN, fakeUpstreamEnv, pinThisProcess, startNode, startOurGateway, stop } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
 import { relayedDeltas, runStreams, v1Target } from '../sse-load.js';
 
 const { STORE = 'false', DATABASES = 'pglite,postgres,pglite', ROUNDS = '3', STREAMS = '800', OPEN = '200' } = process.env;
-const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const fakePort = 4812;
+/** Checked before anything starts. */
+const databases = DATABASES.split(',').map((database) => {
+  if (database !== 'pglite' && database !== 'postgres') throw new Error(`DATABASES: ${database} is neither pglite nor postgres`);
+  return database;
+});
 
 const target = (base: string, token: string, delayMs: number) => v1Target(base, token, `openai/fake:deltas=64${delayMs ? `,delay=${delayMs}` : ''}`, STORE === 'true');
 
-async function measure(database: string, port: number): Promise<void> {
-  const postgres = database === 'postgres' ? await createThrowAwayDatabase(PG_ADMIN_URL, `bench_threads_${Date.now()}`) : undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'thread-cpu-'));
-  const gateway = startNode(OUR_MAIN, gatewayEnv(port, dir, postgres?.url), '1', [], ourNodeArgs());
+async function measure(database: 'pglite' | 'postgres', port: number): Promise<void> {
+  const gateway = await startOurGateway({ port, fakePort, database, core: '1' });
   try {
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(`${base}/api/health`, gateway);
-    const token = await signUp(`${base}/api`, fakePort);
     // Warm: every route of a turn compiled before the first round.
-    await runStreams(target(base, token, 0), 400, 4);
+    await runStreams(target(base, gateway.token, 0), 400, 4);
     for (let round = 1; round <= Number(ROUNDS); round++) {
-      const cpu = cpuCounter(gateway.pid!);
-      const deltas = relayedDeltas(await runStreams(target(base, token, 20), Number(STREAMS), Number(OPEN), 1280));
+      const cpu = cpuCounter(gateway.child.pid!);
+      const deltas = relayedDeltas(await runStreams(target(base, gateway.token, 20), Number(STREAMS), Number(OPEN), 1280));
       const { totalMs, mainThreadMs = totalMs } = cpu();
       const per1000 = (ms: number) => ((ms / deltas) * 1000).toFixed(1);
       console.log(`${database}, round ${round}: ${deltas} deltas; ms per 1,000 deltas: ${per1000(totalMs)}, main thread ${per1000(mainThreadMs)}, helper threads ${per1000(totalMs - mainThreadMs)}`);
     }
   } finally {
-    await stop(gateway);
-    await postgres?.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await gateway.close();
   }
 }
 
@@ -52,7 +47,7 @@ pinThisProcess('0');
 const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), '0');
 try {
   let port = fakePort + 1;
-  for (const database of DATABASES.split(',')) await measure(database, port++);
+  for (const database of databases) await measure(database, port++);
 } finally {
   await stop(fake);
 }
