@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (about an hour on 2 cores: 56 minutes on 2026-12-06) and `npm run bench:quick` (about 4).
+ * `npm run bench` (about an hour on 2 cores: 57 minutes with the build on 2026-12-06) and `npm run bench:quick` (about 4).
  *
  * Follows shared/BENCH-METHOD: our gateway, Portkey's, a minimal Node relay and the floor subjects (bench/floor/: the
  * least a gateway that reads each delta must do, in plain Node and in a minimal Nest app) are measured side by side
@@ -15,7 +15,7 @@ import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
 import { type CostSplit, costSplit } from './cost-split.js';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, OUR_MAIN, ourNodeArgs, PG_ADMIN_URL, pinThisProcess, startNode, startOurGateway, stop, waitFor } from './gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, OUR_MAIN, ourNodeArgs, PG_ADMIN_URL, pinThisProcess, startNode, startOurGateway, stop, throwAwayName, waitFor } from './gateway.js';
 import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, rssOf, SCHEDSTAT } from './process-cpu.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
@@ -204,8 +204,8 @@ interface Server {
 
 let nextPort = FIRST_GATEWAY_PORT;
 
-/** A new PostgreSQL database of the subject's own on the bench's server (BENCH_PG_ADMIN_URL), dropped by `drop`. */
-const createDatabase = (port: number) => createThrowAwayDatabase(`bench_${Date.now()}_${port}`);
+/** A new PostgreSQL database of a floor's own on the bench's server (BENCH_PG_ADMIN_URL), dropped by `drop`. */
+const createFloorDatabase = (port: number) => createThrowAwayDatabase(throwAwayName('bench_floor', port));
 
 /**
  * Our gateway on a database of its own, from this checkout's build or, given `root`, another checkout's (the
@@ -240,33 +240,38 @@ async function startPortkey(): Promise<Server> {
  */
 async function startScript(script: string, env: Record<string, string> = {}, withProfiler = false, storedOn?: Db): Promise<Server> {
   const port = nextPort++;
-  const dataDir = withProfiler || storedOn ? mkdtempSync(join(tmpdir(), 'bench-floor-')) : undefined;
-  const profileFile = withProfiler ? join(dataDir!, 'profile.json') : undefined;
-  const database = storedOn === 'postgres' ? await createDatabase(port) : undefined;
-  const child = start(
-    script,
-    {
-      ...floorEnv(port, FAKE_PORT),
-      ...env,
-      ...(profileFile && { BENCH_PROFILE_FILE: profileFile }),
-      ...(database && { FLOOR_DATABASE_URL: database.url }),
-      ...(storedOn === 'pglite' && { FLOOR_PGLITE_DIR: join(dataDir!, 'pglite') }),
-    },
-    GATEWAY_CORE,
-    [],
-    withProfiler ? PROFILER : [],
-  );
+  let database: Awaited<ReturnType<typeof createFloorDatabase>> | undefined;
+  let dataDir: string | undefined;
+  let child: ChildProcess | undefined;
   const close = async () => {
-    await stop(child);
+    if (child) await stop(child);
     await database?.drop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
-  // Any answer will do: the floors have no route for it.
-  await waitFor(`http://127.0.0.1:${port}/v1/models`, child).catch(async (error: unknown) => {
+  try {
+    if (storedOn === 'postgres') database = await createFloorDatabase(port);
+    if (withProfiler || storedOn) dataDir = mkdtempSync(join(tmpdir(), 'bench-floor-'));
+    const profileFile = withProfiler ? join(dataDir!, 'profile.json') : undefined;
+    child = start(
+      script,
+      {
+        ...floorEnv(port, FAKE_PORT),
+        ...env,
+        ...(profileFile && { BENCH_PROFILE_FILE: profileFile }),
+        ...(database && { FLOOR_DATABASE_URL: database.url }),
+        ...(storedOn === 'pglite' && { FLOOR_PGLITE_DIR: join(dataDir!, 'pglite') }),
+      },
+      GATEWAY_CORE,
+      [],
+      withProfiler ? PROFILER : [],
+    );
+    // Any answer will do: the floors have no route for it.
+    await waitFor(`http://127.0.0.1:${port}/v1/models`, child);
+    return { child, port, token: '', freeSessions: [], profileFile, close };
+  } catch (error) {
     await close();
     throw error;
-  });
-  return { child, port, token: '', freeSessions: [], profileFile, close };
+  }
 }
 
 /**

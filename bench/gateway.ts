@@ -119,6 +119,9 @@ export async function signUp(base: string, fakePort: number): Promise<string> {
 /** The PostgreSQL server on which the bench and its experiments make their throw-away databases: a role that may create them. */
 export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** A throw-away database's or folder's name: `name`, then when and for which port, so that no two runs share one. */
+export const throwAwayName = (name: string, port: number): string => `${name}_${Date.now()}_${port}`;
+
 /** A new database `name` on PG_ADMIN_URL's server: its URL, and `drop`, which drops it with whatever is still connected. */
 export async function createThrowAwayDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const asAdmin = async (statement: string) => {
@@ -143,6 +146,8 @@ export interface OurGatewayOptions {
   fakePort: number;
   /** PostgreSQL: a throw-away database on PG_ADMIN_URL's server; PGlite: in the gateway's own folder. */
   database: 'pglite' | 'postgres';
+  /** What its database and folder are named after, so that a leftover of a failed run names its tool (default: bench). */
+  name?: string;
   /** The checkout whose build runs (default: this one). */
   root?: string;
   /** Node's flags; default: those of `root`'s start:prod, as the gateway is deployed. */
@@ -168,19 +173,22 @@ export interface OurGateway {
 
 /**
  * Our gateway under load (gatewayEnv) in a new folder of its own and on a database of its own, serving, with the
- * load user signed up. If it fails to start, what was made is undone before the error is thrown.
+ * load user signed up. If any step fails, what the steps before it made is undone before the error is thrown.
  */
 export async function startOurGateway(options: OurGatewayOptions): Promise<OurGateway> {
-  const { port, fakePort, root = '.', nodeArgs = ourNodeArgs(root), core, env = () => ({}) } = options;
-  const database = options.database === 'postgres' ? await createThrowAwayDatabase(`bench_${Date.now()}_${port}`) : undefined;
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const child = startNode(join(root, OUR_MAIN), { ...gatewayEnv(port, dataDir, database?.url), ...env(dataDir) }, core, [], nodeArgs);
+  const { port, fakePort, name = 'bench', root = '.', nodeArgs = ourNodeArgs(root), core, env = () => ({}) } = options;
+  let database: Awaited<ReturnType<typeof createThrowAwayDatabase>> | undefined;
+  let dataDir: string | undefined;
+  let child: ChildProcess | undefined;
   const close = async () => {
-    await stop(child);
+    if (child) await stop(child);
     await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
+    if (options.database === 'postgres') database = await createThrowAwayDatabase(throwAwayName(name, port));
+    dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
+    child = startNode(join(root, OUR_MAIN), { ...gatewayEnv(port, dataDir, database?.url), ...env(dataDir) }, core, [], nodeArgs);
     const api = `http://127.0.0.1:${port}/api`;
     await waitFor(`${api}/health`, child);
     return { child, api, token: await signUp(api, fakePort), dataDir, close };

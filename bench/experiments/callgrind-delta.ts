@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, waitFor } from '../gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, throwAwayName, waitFor } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
 
 const { SUBJECT = 'ours', STREAMS = '200', DELAY_MS = '2000', WINDOW_S = '300', WARM = '300', LL = '33554432,16,64', PORT = '4821', TRACE_GC } = process.env;
@@ -93,7 +93,7 @@ async function measure(outDir: string): Promise<void> {
   try {
     const counter: Counter = TRACE_GC ? new TraceGcCounter() : new CallgrindCounter(outDir);
     fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), counter.fakeCore);
-    database = ours ? await createThrowAwayDatabase(`bench_callgrind_${Date.now()}`) : undefined;
+    database = ours ? await createThrowAwayDatabase(throwAwayName('bench_callgrind', port)) : undefined;
     const [main, env, nodeArgs] = ours
       ? [OUR_MAIN, gatewayEnv(port, outDir, database!.url), ourNodeArgs()]
       : ['bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' }, []];

@@ -1,11 +1,12 @@
 /**
  * Bursts of streams after the gateway has been idle: two gateways of ours on PostgreSQL, one run as `npm run
- * start:prod` runs it (its flags: `--no-memory-reducer`), one without those flags. Each cycle, both idle `IDLE_S`
- * seconds; then each serves a burst as a held level does (`STREAMS` `/v1` store:false streams of 50 deltas every
- * 100 ms, their starts spread over 2.5 s), one after the other with 20 s between, the first swapped each cycle. Each
- * burst's p99 gap between deltas is set against the held bar (200 ms), and each gateway's RSS is read from `/proc`
- * at the end of every idle. A single burst is one draw (a stall of 150 ms in it decides its p99), so `CYCLES` of
- * them. Run from the repository's root, after `npm run build`:
+ * start:prod` runs it (its flags: `--no-memory-reducer`), one without those flags. Each cycle, for each level of
+ * `STREAMS` in turn (a comma-separated list, as the held levels grow), both idle `IDLE_S` seconds; then each serves a
+ * burst as a held level does (that many `/v1` store:false streams of 50 deltas every 100 ms, their starts spread over
+ * 2.5 s), one after the other with 20 s between, the first swapped each time. Each burst's p99 gap between deltas is
+ * set against the held bar (200 ms), and each gateway's RSS is read from `/proc` at the end of every idle. A single
+ * burst is one draw (a stall of 150 ms in it decides its p99), so `CYCLES` of them. Each gateway is warmed by
+ * `WARM_UP` requests first (the bench's are 5,000). Run from the repository's root, after `npm run build`:
  *
  *   npx tsx bench/experiments/idle-burst.ts
  *
@@ -17,14 +18,20 @@ import { HELD_MAX_GAP_P99_MS } from '../held-level.js';
 import { rssOf } from '../process-cpu.js';
 import { gaps, percentile, runStreams, v1Target } from '../sse-load.js';
 
-const { STREAMS = '1500', IDLE_S = '60', CYCLES = '5' } = process.env;
+const { STREAMS = '1500', IDLE_S = '60', CYCLES = '5', WARM_UP = '400' } = process.env;
+/** A setting's whole number, checked before anything starts. */
+function count(name: string, value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${name}: ${value} is not a whole number above 0`);
+  return Number(value);
+}
+const LEVELS = STREAMS.split(',').map((level) => count('STREAMS', level));
+const WARM_UP_REQUESTS = count('WARM_UP', WARM_UP);
 const fakePort = 4832;
 /** Between the two gateways' bursts of a cycle: past the first's memory reducer (8 s after its allocation falls). */
 const BETWEEN_MS = 20_000;
 
 /** One burst like a held level's: its p99 gap between deltas, against the held bar, and its failures. */
-async function burst(base: string, token: string): Promise<string> {
-  const streams = Number(STREAMS);
+async function burst(base: string, token: string, streams: number): Promise<string> {
   const runs = await runStreams(v1Target(base, token, 'openai/fake:deltas=50,delay=100', false), streams, streams, 2500);
   const ok = runs.filter((run) => !run.error);
   const gapP99 = percentile(ok.flatMap(gaps), 99);
@@ -42,13 +49,15 @@ interface Gateway {
 }
 
 async function startGateway(label: string, nodeArgs: string[], port: number): Promise<Gateway> {
-  const gateway = await startOurGateway({ port, fakePort, database: 'postgres', nodeArgs, core: '1' });
-  const base = `http://127.0.0.1:${port}`;
-  // Warm, as the bench's gateways are: every route of a turn compiled, connections open.
-  const failed = (await runStreams(v1Target(base, gateway.token, 'openai/fake:deltas=64', false), 400, 4)).find((run) => run.error);
-  if (failed) {
+  const gateway = await startOurGateway({ port, fakePort, database: 'postgres', name: 'bench_idle', nodeArgs, core: '1' });
+  const base = new URL(gateway.api).origin;
+  try {
+    // Warm, as the bench's gateways are: every route of a turn compiled, connections open.
+    const failed = (await runStreams(v1Target(base, gateway.token, 'openai/fake:deltas=64', false), WARM_UP_REQUESTS, 4)).find((run) => run.error);
+    if (failed) throw new Error(`${label}: a warm-up stream failed: ${failed.error}`);
+  } catch (error) {
     await gateway.close();
-    throw new Error(`${label}: a warm-up stream failed: ${failed.error}`);
+    throw error;
   }
   return { label, base, token: gateway.token, pid: gateway.child.pid!, close: gateway.close };
 }
@@ -60,16 +69,20 @@ try {
   await waitFor(`http://127.0.0.1:${fakePort}/v1/models`, fake);
   gateways.push(await startGateway(`start:prod's flags (${ourNodeArgs().join(' ')})`, ourNodeArgs(), fakePort + 1));
   gateways.push(await startGateway('no flags', [], fakePort + 2));
+  let turn = 0;
   for (let cycle = 1; cycle <= Number(CYCLES); cycle++) {
-    await sleep(Number(IDLE_S) * 1000);
-    const rss = gateways.map((gateway) => `${gateway.label} ${rssMiB(gateway.pid)} MiB`).join(', ');
-    const [first, second] = cycle % 2 ? gateways : [...gateways].reverse();
-    console.log(`cycle ${cycle}, ${first!.label}: ${await burst(first!.base, first!.token)}`);
-    // Both gateways share core 1: the first's own collections after its burst (its memory reducer's some 8 s
-    // later, where it runs) must not fall in the second's burst.
-    await sleep(BETWEEN_MS);
-    console.log(`cycle ${cycle}, ${second!.label}: ${await burst(second!.base, second!.token)}`);
-    console.log(`cycle ${cycle}: RSS after the idle: ${rss}`);
+    for (const streams of LEVELS) {
+      await sleep(Number(IDLE_S) * 1000);
+      const rss = gateways.map((gateway) => `${gateway.label} ${rssMiB(gateway.pid)} MiB`).join(', ');
+      const [first, second] = turn++ % 2 ? [...gateways].reverse() : gateways;
+      const at = `cycle ${cycle}, ${streams} streams`;
+      console.log(`${at}, ${first!.label}: ${await burst(first!.base, first!.token, streams)}`);
+      // Both gateways share core 1: the first's own collections after its burst (its memory reducer's some 8 s
+      // later, where it runs) must not fall in the second's burst.
+      await sleep(BETWEEN_MS);
+      console.log(`${at}, ${second!.label}: ${await burst(second!.base, second!.token, streams)}`);
+      console.log(`${at}: RSS after the idle: ${rss}`);
+    }
   }
 } finally {
   // Close every gateway even if another's close fails; say what failed.

@@ -9,7 +9,8 @@
  * `STORE=true` stores the turns (default: `store: false`); `DATABASES` (default `pglite,postgres,pglite`), `ROUNDS`
  * (3), `STREAMS` (800 a round, `OPEN` 200 at a time, starting over 1.28 s), 64 deltas every 20 ms each. The gateway
  * runs on core 1, the fake upstream and this client on core 0, as in the bench; PostgreSQL (at
- * `BENCH_PG_ADMIN_URL`) is not pinned, as the bench pins it, and may share either core. Ports 4812-4819.
+ * `BENCH_PG_ADMIN_URL`) is not pinned, unlike in the bench, which puts it on core 0: here it may share either core.
+ * Ports 4812-4819.
  */
 import { FAKE_MAIN, fakeUpstreamEnv, pinThisProcess, startNode, startOurGateway, stop } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
@@ -26,9 +27,9 @@ const databases = DATABASES.split(',').map((database) => {
 const target = (base: string, token: string, delayMs: number) => v1Target(base, token, `openai/fake:deltas=64${delayMs ? `,delay=${delayMs}` : ''}`, STORE === 'true');
 
 async function measure(database: 'pglite' | 'postgres', port: number): Promise<void> {
-  const gateway = await startOurGateway({ port, fakePort, database, core: '1' });
+  const gateway = await startOurGateway({ port, fakePort, database, name: 'bench_threads', core: '1' });
   try {
-    const base = `http://127.0.0.1:${port}`;
+    const base = new URL(gateway.api).origin;
     // Warm: every route of a turn compiled before the first round.
     await runStreams(target(base, gateway.token, 0), 400, 4);
     for (let round = 1; round <= Number(ROUNDS); round++) {
