@@ -244,9 +244,12 @@ async function startScript(script: string, env: Record<string, string> = {}, wit
   let dataDir: string | undefined;
   let child: ChildProcess | undefined;
   const close = async () => {
-    if (child) await stop(child);
-    await database?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    try {
+      if (child) await stop(child);
+      await database?.drop();
+    } finally {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   };
   try {
     if (storedOn === 'postgres') database = await createFloorDatabase(port);
@@ -269,7 +272,8 @@ async function startScript(script: string, env: Record<string, string> = {}, wit
     await waitFor(`http://127.0.0.1:${port}/v1/models`, child);
     return { child, port, token: '', freeSessions: [], profileFile, close };
   } catch (error) {
-    await close();
+    // The start's own error is the one to see; a failure to undo it is only reported.
+    await close().catch((closing: unknown) => console.error(`could not undo a failed start: ${closing}`));
     throw error;
   }
 }

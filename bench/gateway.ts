@@ -37,6 +37,8 @@ export function startNode(script: string, env: Record<string, string>, core?: st
   child.on('exit', (code) => {
     if (code) console.error(`${script} exited with ${code}`);
   });
+  // A spawn that fails (taskset missing, say) is reported here instead of crashing the harness; its waitFor fails.
+  child.on('error', (error) => console.error(`${script} could not start: ${error.message}`));
   return child;
 }
 
@@ -119,7 +121,7 @@ export async function signUp(base: string, fakePort: number): Promise<string> {
 /** The PostgreSQL server on which the bench and its experiments make their throw-away databases: a role that may create them. */
 export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A throw-away database's or folder's name: `name`, then when and for which port, so that no two runs share one. */
+/** A throw-away database's name: `name`, then when and for which port, so that no two runs share one. */
 export const throwAwayName = (name: string, port: number): string => `${name}_${Date.now()}_${port}`;
 
 /** A new database `name` on PG_ADMIN_URL's server: its URL, and `drop`, which drops it with whatever is still connected. */
@@ -181,9 +183,12 @@ export async function startOurGateway(options: OurGatewayOptions): Promise<OurGa
   let dataDir: string | undefined;
   let child: ChildProcess | undefined;
   const close = async () => {
-    if (child) await stop(child);
-    await database?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    try {
+      if (child) await stop(child);
+      await database?.drop();
+    } finally {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   };
   try {
     if (options.database === 'postgres') database = await createThrowAwayDatabase(throwAwayName(name, port));
@@ -193,7 +198,8 @@ export async function startOurGateway(options: OurGatewayOptions): Promise<OurGa
     await waitFor(`${api}/health`, child);
     return { child, api, token: await signUp(api, fakePort), dataDir, close };
   } catch (error) {
-    await close();
+    // The start's own error is the one to see; a failure to undo it is only reported.
+    await close().catch((closing: unknown) => console.error(`could not undo a failed start: ${closing}`));
     throw error;
   }
 }

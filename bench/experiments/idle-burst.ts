@@ -3,10 +3,11 @@
  * start:prod` runs it (its flags: `--no-memory-reducer`), one without those flags. Each cycle, for each level of
  * `STREAMS` in turn (a comma-separated list, as the held levels grow), both idle `IDLE_S` seconds; then each serves a
  * burst as a held level does (that many `/v1` store:false streams of 50 deltas every 100 ms, their starts spread over
- * 2.5 s), one after the other with 20 s between, the first swapped each time. Each burst's p99 gap between deltas is
- * set against the held bar (200 ms), and each gateway's RSS is read from `/proc` at the end of every idle. A single
- * burst is one draw (a stall of 150 ms in it decides its p99), so `CYCLES` of them. Each gateway is warmed by
- * `WARM_UP` requests first (the bench's are 5,000). Run from the repository's root, after `npm run build`:
+ * 2.5 s), one after the other with 20 s between; which goes first alternates from level to level and, for each
+ * level, from cycle to cycle (use an even `CYCLES`). Each burst's p99 gap between deltas is set against the held bar
+ * (200 ms), and each gateway's RSS is read from `/proc` at the end of every idle. A single burst is one draw (a stall
+ * of 150 ms in it decides its p99), so `CYCLES` of them. Each gateway is warmed by `WARM_UP` requests first, 4 at a
+ * time (the bench's warm-up is 5,000, 8 at a time). Run from the repository's root, after `npm run build`:
  *
  *   npx tsx bench/experiments/idle-burst.ts
  *
@@ -26,6 +27,8 @@ function count(name: string, value: string): number {
 }
 const LEVELS = STREAMS.split(',').map((level) => count('STREAMS', level));
 const WARM_UP_REQUESTS = count('WARM_UP', WARM_UP);
+const IDLE_MS = count('IDLE_S', IDLE_S) * 1000;
+const CYCLE_COUNT = count('CYCLES', CYCLES);
 const fakePort = 4832;
 /** Between the two gateways' bursts of a cycle: past the first's memory reducer (8 s after its allocation falls). */
 const BETWEEN_MS = 20_000;
@@ -69,12 +72,13 @@ try {
   await waitFor(`http://127.0.0.1:${fakePort}/v1/models`, fake);
   gateways.push(await startGateway(`start:prod's flags (${ourNodeArgs().join(' ')})`, ourNodeArgs(), fakePort + 1));
   gateways.push(await startGateway('no flags', [], fakePort + 2));
-  let turn = 0;
-  for (let cycle = 1; cycle <= Number(CYCLES); cycle++) {
-    for (const streams of LEVELS) {
-      await sleep(Number(IDLE_S) * 1000);
+  for (let cycle = 1; cycle <= CYCLE_COUNT; cycle++) {
+    for (const [index, streams] of LEVELS.entries()) {
+      await sleep(IDLE_MS);
       const rss = gateways.map((gateway) => `${gateway.label} ${rssMiB(gateway.pid)} MiB`).join(', ');
-      const [first, second] = turn++ % 2 ? [...gateways].reverse() : gateways;
+      // Swapped at each level and, for each level, at each cycle: every level has each gateway first in half its
+      // cycles (with one counter across levels, an even number of levels gave each level the same order each cycle).
+      const [first, second] = (cycle + index) % 2 ? gateways : [...gateways].reverse();
       const at = `cycle ${cycle}, ${streams} streams`;
       console.log(`${at}, ${first!.label}: ${await burst(first!.base, first!.token, streams)}`);
       // Both gateways share core 1: the first's own collections after its burst (its memory reducer's some 8 s
