@@ -1,5 +1,6 @@
 /**
- * `npm run bench` (about an hour on 2 cores: 57 minutes with the build on 2026-12-06) and `npm run bench:quick` (about 4).
+ * `npm run bench` (about an hour on 2 cores: 57 minutes with the build on 2026-12-06) and `npm run bench:quick`
+ * (about 4).
  *
  * Follows shared/BENCH-METHOD: our gateway, Portkey's, a minimal Node relay and the floor subjects (bench/floor/: the
  * least a gateway that reads each delta must do, in plain Node and in a minimal Nest app) are measured side by side
