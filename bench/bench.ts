@@ -16,7 +16,7 @@ import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
 import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
 import { type CostSplit, costSplit } from './cost-split.js';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, OUR_MAIN, ourNodeArgs, PG_ADMIN_URL, pinThisProcess, startNode, startOurGateway, stop, throwAwayName, waitFor } from './gateway.js';
+import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, OUR_MAIN, ourNodeArgs, PG_ADMIN_URL, pinThisProcess, startNode, startOurGateway, stop, throwAwayName, undo, undoneIfFailed, waitFor } from './gateway.js';
 import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, rssOf, SCHEDSTAT } from './process-cpu.js';
 import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
 import { mostOpenTogether } from './open-together.js';
@@ -239,24 +239,15 @@ async function startPortkey(): Promise<Server> {
  * The relay, or a floor subject (`bench/floor/`, `withProfiler`): a script of ours serving the fake upstream's routes.
  * `storedOn`: given a database of its own, on PostgreSQL (`FLOOR_DATABASE_URL`) or PGlite (`FLOOR_PGLITE_DIR`).
  */
-async function startScript(script: string, env: Record<string, string> = {}, withProfiler = false, storedOn?: Db): Promise<Server> {
+function startScript(script: string, env: Record<string, string> = {}, withProfiler = false, storedOn?: Db): Promise<Server> {
   const port = nextPort++;
-  let database: Awaited<ReturnType<typeof createFloorDatabase>> | undefined;
-  let dataDir: string | undefined;
-  let child: ChildProcess | undefined;
-  const close = async () => {
-    try {
-      if (child) await stop(child);
-      await database?.drop();
-    } finally {
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    }
-  };
-  try {
-    if (storedOn === 'postgres') database = await createFloorDatabase(port);
-    if (withProfiler || storedOn) dataDir = mkdtempSync(join(tmpdir(), 'bench-floor-'));
+  return undoneIfFailed(async (made) => {
+    const database = storedOn === 'postgres' ? await createFloorDatabase(port) : undefined;
+    made.database = database;
+    const dataDir = withProfiler || storedOn ? mkdtempSync(join(tmpdir(), 'bench-floor-')) : undefined;
+    made.dataDir = dataDir;
     const profileFile = withProfiler ? join(dataDir!, 'profile.json') : undefined;
-    child = start(
+    const child = start(
       script,
       {
         ...floorEnv(port, FAKE_PORT),
@@ -269,14 +260,11 @@ async function startScript(script: string, env: Record<string, string> = {}, wit
       [],
       withProfiler ? PROFILER : [],
     );
+    made.child = child;
     // Any answer will do: the floors have no route for it.
     await waitFor(`http://127.0.0.1:${port}/v1/models`, child);
-    return { child, port, token: '', freeSessions: [], profileFile, close };
-  } catch (error) {
-    // The start's own error is the one to see; a failure to undo it is only reported.
-    await close().catch((closing: unknown) => console.error(`could not undo a failed start: ${closing}`));
-    throw error;
-  }
+    return { child, port, token: '', freeSessions: [], profileFile, close: () => undo(made) };
+  });
 }
 
 /**

@@ -173,35 +173,54 @@ export interface OurGateway {
   close: () => Promise<void>;
 }
 
+/** What a start has made so far, each recorded as soon as it exists, so that `undo` can take back exactly that. */
+export interface Made {
+  child?: ChildProcess;
+  database?: { drop: () => Promise<void> };
+  dataDir?: string;
+}
+
+/** Stops the process, then drops the database; the folder is removed whatever fails before it. */
+export async function undo(made: Made): Promise<void> {
+  try {
+    if (made.child) await stop(made.child);
+    await made.database?.drop();
+  } finally {
+    if (made.dataDir) rmSync(made.dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs a start's `steps`, which record in `made` what they make (and close with `undo(made)`); if a step fails,
+ * what the steps before it made is undone and the step's own error is thrown (a failure to undo is only reported).
+ */
+export async function undoneIfFailed<T>(steps: (made: Made) => Promise<T>): Promise<T> {
+  const made: Made = {};
+  try {
+    return await steps(made);
+  } catch (error) {
+    await undo(made).catch((undoing: unknown) => console.error(`could not undo a failed start: ${undoing}`));
+    throw error;
+  }
+}
+
 /**
  * Our gateway under load (gatewayEnv) in a new folder of its own and on a database of its own, serving, with the
  * load user signed up. If any step fails, what the steps before it made is undone before the error is thrown.
  */
-export async function startOurGateway(options: OurGatewayOptions): Promise<OurGateway> {
+export function startOurGateway(options: OurGatewayOptions): Promise<OurGateway> {
   const { port, fakePort, name = 'bench', root = '.', nodeArgs = ourNodeArgs(root), core, env = () => ({}) } = options;
-  let database: Awaited<ReturnType<typeof createThrowAwayDatabase>> | undefined;
-  let dataDir: string | undefined;
-  let child: ChildProcess | undefined;
-  const close = async () => {
-    try {
-      if (child) await stop(child);
-      await database?.drop();
-    } finally {
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    }
-  };
-  try {
-    if (options.database === 'postgres') database = await createThrowAwayDatabase(throwAwayName(name, port));
-    dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
-    child = startNode(join(root, OUR_MAIN), { ...gatewayEnv(port, dataDir, database?.url), ...env(dataDir) }, core, [], nodeArgs);
+  return undoneIfFailed(async (made) => {
+    const database = options.database === 'postgres' ? await createThrowAwayDatabase(throwAwayName(name, port)) : undefined;
+    made.database = database;
+    const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
+    made.dataDir = dataDir;
+    const child = startNode(join(root, OUR_MAIN), { ...gatewayEnv(port, dataDir, database?.url), ...env(dataDir) }, core, [], nodeArgs);
+    made.child = child;
     const api = `http://127.0.0.1:${port}/api`;
     await waitFor(`${api}/health`, child);
-    return { child, api, token: await signUp(api, fakePort), dataDir, close };
-  } catch (error) {
-    // The start's own error is the one to see; a failure to undo it is only reported.
-    await close().catch((closing: unknown) => console.error(`could not undo a failed start: ${closing}`));
-    throw error;
-  }
+    return { child, api, token: await signUp(api, fakePort), dataDir, close: () => undo(made) };
+  });
 }
 
 /** Resolves once `url` answers at all; fails if `child` exits first or after two minutes. */
