@@ -154,8 +154,13 @@ export interface OurGatewayOptions {
   root?: string;
   /** Node's flags; default: those of `root`'s start:prod, as the gateway is deployed. */
   nodeArgs?: string[];
-  /** The core it is pinned to, if any. */
+  /** The core it is pinned to, if any (by the default `launch`). */
   core?: string;
+  /**
+   * Starts its process, given its entry point, environment and Node flags; default: `startNode` on `core`. For a
+   * gateway run under another program (valgrind) or with its output read.
+   */
+  launch?: (main: string, env: Record<string, string>, nodeArgs: string[]) => ChildProcess;
   /** More environment, given the gateway's own folder (e.g. for a file it writes there). */
   env?: (dataDir: string) => Record<string, string>;
 }
@@ -210,12 +215,13 @@ export async function undoneIfFailed<T>(steps: (made: Made) => Promise<T>): Prom
  */
 export function startOurGateway(options: OurGatewayOptions): Promise<OurGateway> {
   const { port, fakePort, name = 'bench', root = '.', nodeArgs = ourNodeArgs(root), core, env = () => ({}) } = options;
+  const { launch = (main, gatewayEnvironment, flags) => startNode(main, gatewayEnvironment, core, [], flags) } = options;
   return undoneIfFailed(async (made) => {
     const database = options.database === 'postgres' ? await createThrowAwayDatabase(throwAwayName(name, port)) : undefined;
     made.database = database;
     const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
     made.dataDir = dataDir;
-    const child = startNode(join(root, OUR_MAIN), { ...gatewayEnv(port, dataDir, database?.url), ...env(dataDir) }, core, [], nodeArgs);
+    const child = launch(join(root, OUR_MAIN), { ...gatewayEnv(port, dataDir, database?.url), ...env(dataDir) }, nodeArgs);
     made.child = child;
     const api = `http://127.0.0.1:${port}/api`;
     await waitFor(`${api}/health`, child);

@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, pinThisProcess, signUp, startNode, throwAwayName, waitFor } from '../gateway.js';
+import { FAKE_MAIN, fakeUpstreamEnv, floorEnv, pinThisProcess, startNode, startOurGateway, stop, undo, undoneIfFailed, waitFor } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
 
 const { SUBJECT = 'ours', STREAMS = '200', DELAY_MS = '2000', WINDOW_S = '300', WARM = '300', LL = '33554432,16,64', PORT = '4821', TRACE_GC } = process.env;
@@ -83,27 +83,51 @@ interface Counter {
   close(counted: number): Promise<void>;
 }
 
+/** A subject started under a counter: its process, the authorization its requests carry, and its close. */
+interface Subject {
+  child: ChildProcess;
+  authorization: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * The subject, started by `counter` and serving: our gateway as the bench starts it (`startOurGateway`: a throw-away
+ * database, a folder of its own, the load user), or the floor. Its close stops it and undoes what its start made.
+ */
+function startSubject(counter: Counter): Promise<Subject> {
+  const launch = (main: string, env: Record<string, string>, nodeArgs: string[]) => counter.start(main, env, nodeArgs);
+  if (ours) {
+    return startOurGateway({ port, fakePort, database: 'postgres', name: 'bench_callgrind', launch }).then((gateway) => ({
+      child: gateway.child,
+      authorization: `Bearer ${gateway.token}`,
+      close: gateway.close,
+    }));
+  }
+  return undoneIfFailed(async (made) => {
+    const child = launch('bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' }, []);
+    made.child = child;
+    await waitFor(`http://127.0.0.1:${port}/v1/models`, child);
+    return { child, authorization: 'Bearer bench-key', close: () => undo(made) };
+  });
+}
+
 /** Runs the gateway with `TRACE_GC`'s counter or callgrind's, counts the window and prints its table. */
 async function measure(outDir: string): Promise<void> {
-  // The gateway's files (ours) and callgrind's: made before CallgrindCounter clears it of an earlier run's dumps.
+  // callgrind's files: made before CallgrindCounter clears it of an earlier run's dumps.
   mkdirSync(outDir, { recursive: true });
-  let [fake, gateway]: (ChildProcess | undefined)[] = [];
-  let database: Awaited<ReturnType<typeof createThrowAwayDatabase>> | undefined;
+  let fake: ChildProcess | undefined;
+  let subject: Subject | undefined;
   // Inside try from here: a counter that cannot start (no valgrind) still leaves no temporary folder behind.
   try {
     const counter: Counter = TRACE_GC ? new TraceGcCounter() : new CallgrindCounter(outDir);
     fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), counter.fakeCore);
-    database = ours ? await createThrowAwayDatabase(throwAwayName('bench_callgrind', port)) : undefined;
-    const [main, env, nodeArgs] = ours
-      ? [OUR_MAIN, gatewayEnv(port, outDir, database!.url), ourNodeArgs()]
-      : ['bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' }, []];
-    gateway = counter.start(main, env, nodeArgs);
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(ours ? `${base}/api/health` : `${base}/v1/models`, gateway);
-    const headers = { 'content-type': 'application/json', ...(ours ? { authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` } : { authorization: 'Bearer bench-key' }) };
+    await waitFor(`http://127.0.0.1:${fakePort}/v1/models`, fake);
+    subject = await startSubject(counter);
+    const gateway = subject.child;
+    const headers = { 'content-type': 'application/json', authorization: subject.authorization };
     const agent = new Agent({ connections: Number(STREAMS) + 10, headersTimeout: 0, bodyTimeout: 0 });
     const open = (model: string) =>
-      request(`${base}/v1/chat/completions`, {
+      request(`http://127.0.0.1:${port}/v1/chat/completions`, {
         method: 'POST',
         dispatcher: agent,
         headers,
@@ -128,9 +152,10 @@ async function measure(outDir: string): Promise<void> {
     console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, ${busy}${counter.summary(`${((totalMs * 1000) / counted).toFixed(1)} µs of CPU a delta`)}`);
     await counter.close(counted);
   } finally {
-    gateway?.kill('SIGKILL');
-    fake?.kill('SIGKILL');
-    await database?.drop();
+    // Its streams never end: killed, not drained (a graceful stop would wait for them, under callgrind for long).
+    subject?.child.kill('SIGKILL');
+    await subject?.close();
+    if (fake) await stop(fake);
     if (!process.env.OUT_DIR) rmSync(outDir, { recursive: true, force: true });
   }
 }

@@ -7,48 +7,47 @@
  *   npx tsx bench/experiments/heap-per-stream.ts [checkout]       (default: this one; another one's own build)
  *
  * `STORE=false` sends `store: false`. The gateway runs on PGlite in a temporary folder, started as the bench starts
- * it (`../gateway.ts`); the fake upstream is this checkout's. Ports 4711 and 4712.
+ * it (`startOurGateway`), with the flags to write a heap snapshot on SIGUSR2 into a folder of this run; the fake
+ * upstream is this checkout's. Ports 4711 and 4712.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { FAKE_MAIN, fakeUpstreamEnv, gatewayEnv, OUR_MAIN, ourNodeArgs, signUp, startNode, waitFor } from '../gateway.js';
+import { FAKE_MAIN, fakeUpstreamEnv, ourNodeArgs, startNode, startOurGateway, stop, waitFor } from '../gateway.js';
 
 const { STREAMS = '200', DELTAS = '3000', DELAY_MS = '20', WAIT_MS = '10000', STORE } = process.env;
 const checkout = resolve(process.argv[2] ?? '.');
 const [port, fakePort] = [4711, 4712];
+/** Where V8 writes the gateway's heap snapshots (`--diagnostic-dir`). */
 const dir = mkdtempSync(join(tmpdir(), 'heap-per-stream-'));
 const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort));
-// Spawned here, not by startNode: its working folder is where V8 writes the heap snapshots.
-const gateway = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', ...ourNodeArgs(checkout), join(checkout, OUR_MAIN)], {
-  cwd: dir,
-  env: { PATH: process.env.PATH, ...gatewayEnv(port, dir) },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+let gateway: Awaited<ReturnType<typeof startOurGateway>> | undefined;
 
 try {
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/api/health`, gateway);
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${await signUp(`${base}/api`, fakePort)}` };
+  await waitFor(`http://127.0.0.1:${fakePort}/v1/models`, fake);
+  const nodeArgs = ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`, ...ourNodeArgs(checkout)];
+  gateway = await startOurGateway({ port, fakePort, database: 'pglite', name: 'bench_heap', root: checkout, nodeArgs });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${gateway.token}` };
   const agent = new Agent({ connections: Number(STREAMS) + 10 });
   const open = (model: string) =>
-    request(`${base}/v1/chat/completions`, { method: 'POST', dispatcher: agent, headers, body: JSON.stringify({ model, stream: true, store: STORE !== 'false', messages: [{ role: 'user', content: 'hello' }] }) });
+    request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', dispatcher: agent, headers, body: JSON.stringify({ model, stream: true, store: STORE !== 'false', messages: [{ role: 'user', content: 'hello' }] }) });
   // Warm: every route of a turn loaded and compiled before the first snapshot.
   for (let index = 0; index < 300; index++) await (await open('openai/fake:deltas=64')).body.text();
-  const before = await snapshot();
+  const before = await snapshot(gateway.child.pid!);
   let deltas = 0;
   for (let index = 0; index < Number(STREAMS); index++) (await open(`openai/fake:deltas=${DELTAS},delay=${DELAY_MS}`)).body.on('data', () => deltas++);
   await sleep(Number(WAIT_MS));
   // Counted before the snapshot, which stops the gateway for seconds while the streams' clocks go on.
   console.log(`${STREAMS} streams open, ${(deltas / Number(STREAMS)).toFixed(0)} chunks received each`);
-  const after = await snapshot();
+  const after = await snapshot(gateway.child.pid!);
   report(before, after, Number(STREAMS));
 } finally {
-  gateway.kill('SIGKILL');
-  fake.kill('SIGKILL');
+  // Its streams are still open: killed, not drained (a graceful stop would wait for them).
+  gateway?.child.kill('SIGKILL');
+  await gateway?.close();
+  await stop(fake);
   rmSync(dir, { recursive: true, force: true });
 }
 process.exit(0);
@@ -61,10 +60,10 @@ interface HeapSnapshot {
 }
 type Kinds = Map<string, { count: number; bytes: number }>;
 
-/** Signals the gateway and waits for its snapshot to be written; its objects by kind. */
-async function snapshot(): Promise<Kinds> {
+/** Signals the gateway (`pid`) and waits for its snapshot to be written; its objects by kind. */
+async function snapshot(pid: number): Promise<Kinds> {
   const known = new Set(readdirSync(dir));
-  gateway.kill('SIGUSR2');
+  process.kill(pid, 'SIGUSR2');
   for (;;) {
     await sleep(1000);
     const file = readdirSync(dir).find((name) => name.endsWith('.heapsnapshot') && !known.has(name));
