@@ -14,12 +14,11 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type CpuProfile, cpuByLayer, FEATURE_LAYERS, LAYERS, layerExcess } from './cpu-layers.js';
-import { BUSY_WINDOW_MS, busiest, type CpuSample } from './busiest-window.js';
+import { BUSY_WINDOW_MS, busiest, type CpuSample, sampleCpu } from './busiest-window.js';
 import { type CostSplit, costSplit } from './cost-split.js';
 import { createThrowAwayDatabase, FAKE_MAIN, fakeUpstreamEnv, floorEnv, OUR_MAIN, ourNodeArgs, PG_ADMIN_URL, pinThisProcess, startNode, startOurGateway, stop, throwAwayName, undo, undoneIfFailed, waitFor } from './gateway.js';
-import { CLOCK_TICKS_PER_SECOND, cpuCounter, procStat, rssOf, SCHEDSTAT } from './process-cpu.js';
-import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from './held-level.js';
-import { mostOpenTogether } from './open-together.js';
+import { coreBusyMs, cpuCounter, procStat, rssOf, SCHEDSTAT } from './process-cpu.js';
+import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, HELD_PACE_MS, HELD_REPLY_DELTAS, heldRuns, isHeld } from './held-level.js';
 import { agent, gaps, isOpenAiDelta, isOpenAiEnd, percentile, relayedDeltas, runStreams, type StreamTiming, type Target, total, ttft } from './sse-load.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -103,9 +102,8 @@ const BURST = 100;
 const MEMORY_STREAMS = QUICK ? 300 : 1000;
 const MEMORY_DELTAS = QUICK ? 4 : 10;
 /** Open streams held at 10 deltas a second: levels rise until a subject does not hold one. */
-const HELD_PACE_MS = 100;
 const HELD_LEVELS = QUICK ? [300] : [500, 1000, 1500, 2000, 3000, 4000, 5000];
-const HELD_DELTAS = QUICK ? 10 : 50;
+const HELD_DELTAS = QUICK ? 10 : HELD_REPLY_DELTAS;
 /**
  * Trials of each held level, subjects interleaved, judged on their median p99 gap (BENCH-METHOD: medians of several
  * rounds). One trial's verdict is a coin flip near a gateway's limit: with 1,000 streams open, three pauses of the
@@ -148,17 +146,6 @@ function comparedBuild(root: string): { root: string; name: string } {
 /** `script` pinned to `core` where the bench pins (PINNED). */
 const start = (script: string, env: Record<string, string>, core: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess =>
   startNode(script, env, PINNED ? core : undefined, args, nodeArgs);
-
-/**
- * The time core `core` has been busy (ms), whoever ran on it: `/proc/stat`'s user, nice, system, irq and softirq
- * ticks (guest time is inside user's; idle, I/O wait and time stolen by the hypervisor are not busy). Core 0 holds
- * the load client and the fake upstream, and PostgreSQL's processes where the bench could pin them there.
- */
-function coreBusyMs(core: string): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((entry) => entry.startsWith(`cpu${core} `))!;
-  const [user, nice, system, , , irq, softirq] = line.split(/\s+/).slice(1).map(Number);
-  return ((user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS_PER_SECOND) * 1000;
-}
 
 /** The CPU time (ms) each process spends from now until the returned function is called. */
 function cpuSince(...pids: number[]): () => number[] {
@@ -670,48 +657,42 @@ async function holdStreams(server: Server | undefined, through: Target, level: n
   const cpu = pid ? { gateway: cpuCounter(pid), upstream: cpuCounter(fakeUpstream!.pid!) } : undefined;
   const startedAt = performance.now();
   let peak = baseline;
-  const busy: CpuSample[] = [];
-  // Core 0's too, for every subject (direct's shows the load client and the upstream alone): a gap can be its.
-  const clientCoreBusy: CpuSample[] = [];
-  const clientCoreStart = PINNED ? coreBusyMs(CLIENT_CORE) : 0;
-  const sampler = setInterval(() => {
-    const at = performance.now() - startedAt;
-    if (PINNED) clientCoreBusy.push({ at, cpuMs: coreBusyMs(CLIENT_CORE) - clientCoreStart });
-    if (!pid || !cpu) return;
-    peak = Math.max(peak, rssOf(pid));
-    busy.push({ at, cpuMs: cpu.gateway().totalMs });
-  }, 100);
+  const gatewayBusy = cpu ? sampleCpu(() => cpu.gateway().totalMs) : undefined;
+  // Core 0's too (the load client, the fake upstream, and PostgreSQL's processes where the bench could pin them
+  // there), for every subject (direct's shows the load client and the upstream alone): a gap can be its.
+  const clientCoreBusy = PINNED ? sampleCpu(() => coreBusyMs(CLIENT_CORE)) : undefined;
+  const rssSampler = pid ? setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100) : undefined;
   const rampMs = (deltas * pace) / 2;
   let runs: Awaited<ReturnType<typeof runStreams>>;
+  let busy: CpuSample[];
+  let clientCore: CpuSample[];
   try {
     runs = await runStreams(through, level, level, rampMs);
   } finally {
-    clearInterval(sampler);
+    clearInterval(rssSampler);
+    busy = gatewayBusy?.stop() ?? [];
+    clientCore = clientCoreBusy?.stop() ?? [];
   }
   const [cpuMs, upstreamCpuMs] = cpu ? [cpu.gateway().totalMs, cpu.upstream().totalMs] : [];
   const relayed = relayedDeltas(runs);
-  const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
-  const ok = runs.filter((run) => !run.error);
-  const allGaps = ok.flatMap(gaps);
-  const gapP99 = percentile(allGaps, 99);
-  const openTogether = mostOpenTogether(runs);
+  const judged = heldRuns(runs, deltas);
   return {
     streams: level,
     paceMs: pace,
-    held: isHeld({ streams: level, failed: failed.length, gapP99Ms: gapP99, openTogether }),
-    failed: failed.length,
-    gapP99Ms: round(gapP99),
-    worstGapMs: round(allGaps.reduce((worst, gap) => Math.max(worst, gap), 0)),
+    held: isHeld(judged),
+    failed: judged.failed,
+    gapP99Ms: round(judged.gapP99Ms),
+    worstGapMs: round(judged.gaps.reduce((worst, gap) => Math.max(worst, gap), 0)),
     rssPerStreamKiB: pid ? round((peak - baseline) / level / 1024, 1) : undefined,
     cpuMsPer1000Deltas: cpuMs === undefined ? undefined : round((cpuMs / relayed) * 1000),
     cpuPerUpstreamCpu: cpuMs === undefined ? undefined : perUpstreamCpu(cpuMs, upstreamCpuMs!),
     gatewayBusyPercent: cpuMs === undefined ? undefined : round((cpuMs / (performance.now() - startedAt)) * 100, 0),
     ...peakOf(busy, 'gateway'),
-    ...peakOf(clientCoreBusy, 'clientCore'),
+    ...peakOf(clientCore, 'clientCore'),
     rampMs,
-    ttftP99Ms: round(percentile(ok.map(ttft), 99)),
-    openTogether,
-    firstError: failed[0]?.error,
+    ttftP99Ms: round(percentile(runs.filter((run) => !run.error).map(ttft), 99)),
+    openTogether: judged.openTogether,
+    firstError: judged.firstError,
   };
 }
 

@@ -26,3 +26,19 @@ export function busiest(samples: readonly CpuSample[]): { busyPercent: number; a
   }
   return best;
 }
+
+/**
+ * Samples `cpuMs()` (a CPU time so far, ms: a process's or a core's) every 100 ms from now, as time since the first
+ * reading; `stop` ends the sampling and gives the samples.
+ */
+export function sampleCpu(cpuMs: () => number): { stop: () => CpuSample[] } {
+  const [startedAt, startMs] = [performance.now(), cpuMs()];
+  const samples: CpuSample[] = [];
+  const timer = setInterval(() => samples.push({ at: performance.now() - startedAt, cpuMs: cpuMs() - startMs }), 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return samples;
+    },
+  };
+}

@@ -66,7 +66,7 @@ export const floorEnv = (port: number, upstreamPort: number): Record<string, str
  * with a pool of 20 connections (the bench's setting since it first ran on PostgreSQL; the default is 10), else
  * PGlite in `dataDir`.
  */
-export function gatewayEnv(port: number, dataDir: string, databaseUrl?: string): Record<string, string> {
+function gatewayEnv(port: number, dataDir: string, databaseUrl?: string): Record<string, string> {
   return {
     ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '20' } : { PGLITE_DATA_DIR: `${dataDir}/pglite` }),
     NODE_ENV: 'production',
@@ -100,7 +100,7 @@ export function gatewayEnv(port: number, dataDir: string, databaseUrl?: string):
  * Registers a new user on the gateway at `base` (its `/api` root) and points its OpenAI provider at the fake
  * upstream on `fakePort`; the user's access token.
  */
-export async function signUp(base: string, fakePort: number): Promise<string> {
+async function signUp(base: string, fakePort: number): Promise<string> {
   const json = { 'content-type': 'application/json' };
   const registered = await fetch(`${base}/auth/register`, {
     method: 'POST',
@@ -174,8 +174,8 @@ export interface OurGateway {
   token: string;
   /** Its own folder (DATA_DIR, and PGlite's), removed by `close`. */
   dataDir: string;
-  /** Stops it, then drops its database and removes its folder. */
-  close: () => Promise<void>;
+  /** Stops it (`stop`, first with `signal`), then drops its database and removes its folder. */
+  close: (signal?: StopSignal) => Promise<void>;
 }
 
 /** What a start has made so far, each recorded as soon as it exists, so that `undo` can take back exactly that. */
@@ -185,10 +185,10 @@ export interface Made {
   dataDir?: string;
 }
 
-/** Stops the process, then drops the database; the folder is removed whatever fails before it. */
-export async function undo(made: Made): Promise<void> {
+/** Stops the process (`stop`, first with `signal`), then drops the database; the folder is removed whatever fails before it. */
+export async function undo(made: Made, signal?: StopSignal): Promise<void> {
   try {
-    if (made.child) await stop(made.child);
+    if (made.child) await stop(made.child, signal);
     await made.database?.drop();
   } finally {
     if (made.dataDir) rmSync(made.dataDir, { recursive: true, force: true });
@@ -214,8 +214,7 @@ export async function undoneIfFailed<T>(steps: (made: Made) => Promise<T>): Prom
  * load user signed up. If any step fails, what the steps before it made is undone before the error is thrown.
  */
 export function startOurGateway(options: OurGatewayOptions): Promise<OurGateway> {
-  const { port, fakePort, name = 'bench', root = '.', nodeArgs = ourNodeArgs(root), core, env = () => ({}) } = options;
-  const { launch = (main, gatewayEnvironment, flags) => startNode(main, gatewayEnvironment, core, [], flags) } = options;
+  const { port, fakePort, name = 'bench', root = '.', nodeArgs = ourNodeArgs(root), core, env = () => ({}), launch = (main, environment, flags) => startNode(main, environment, core, [], flags) } = options;
   return undoneIfFailed(async (made) => {
     const database = options.database === 'postgres' ? await createThrowAwayDatabase(throwAwayName(name, port)) : undefined;
     made.database = database;
@@ -225,7 +224,7 @@ export function startOurGateway(options: OurGatewayOptions): Promise<OurGateway>
     made.child = child;
     const api = `http://127.0.0.1:${port}/api`;
     await waitFor(`${api}/health`, child);
-    return { child, api, token: await signUp(api, fakePort), dataDir, close: () => undo(made) };
+    return { child, api, token: await signUp(api, fakePort), dataDir, close: (signal) => undo(made, signal) };
   });
 }
 
@@ -243,11 +242,17 @@ export async function waitFor(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-/** SIGTERM, then SIGKILL after 15 s; resolves once `child` has exited (at once if it already has). */
-export async function stop(child: ChildProcess): Promise<void> {
+/**
+ * How a process is asked to stop: SIGTERM lets our gateway finish its running replies (up to its shutdown grace);
+ * SIGKILL, for one whose streams never end or are not worth draining, does not wait for them.
+ */
+export type StopSignal = 'SIGTERM' | 'SIGKILL';
+
+/** `signal` (SIGTERM), then SIGKILL after 15 s; resolves once `child` has exited (at once if it already has). */
+export async function stop(child: ChildProcess, signal: StopSignal = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
+  child.kill(signal);
   // Cleared once it has exited: a pending timer kept the bench alive 15 s after its last figure.
   const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;

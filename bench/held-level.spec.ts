@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { isHeld } from './held-level.js';
+import { heldRuns, isHeld } from './held-level.js';
+import type { StreamTiming } from './sse-load.js';
 
 const level = { streams: 1000, failed: 0, gapP99Ms: 150, openTogether: 1000 };
 
@@ -22,5 +23,28 @@ describe('isHeld', () => {
   it('does not hold a level whose streams were not open together', () => {
     expect(isHeld({ ...level, openTogether: 899 })).toBe(false);
     expect(isHeld({ ...level, openTogether: 900 })).toBe(true);
+  });
+});
+
+describe('heldRuns', () => {
+  /** A stream of `deltas` every 100 ms from `firstAt`. */
+  const stream = (firstAt: number, deltas = 3, error?: string): StreamTiming => ({
+    startedAt: 0,
+    deltas: Array.from({ length: deltas }, (_, i) => firstAt + i * 100),
+    endedAt: firstAt + deltas * 100,
+    error,
+  });
+
+  it('counts a stream failed with an error or with a delta missing, as the bench counts a held level', () => {
+    const judged = heldRuns([stream(0), stream(0, 2), stream(0, 3, 'HTTP 503')], 3);
+    expect(judged).toMatchObject({ streams: 3, failed: 2, firstError: undefined, openTogether: 3 });
+    expect(heldRuns([stream(0, 3, 'HTTP 503')], 3).firstError).toBe('HTTP 503');
+  });
+
+  it('reads the gaps of the streams that ended without an error only', () => {
+    const late = { ...stream(0), deltas: [0, 100, 900] };
+    const judged = heldRuns([stream(0), late, { ...stream(0, 3, 'reset'), deltas: [0, 5000] }], 3);
+    expect(judged.gaps.sort((a, b) => a - b)).toEqual([100, 100, 100, 800]);
+    expect(judged.gapP99Ms).toBe(800);
   });
 });

@@ -1,5 +1,12 @@
+import { mostOpenTogether } from './open-together.js';
+import { gaps, percentile, type StreamTiming } from './sse-load.js';
+
 /** BENCH-METHOD: the p99 gap between deltas a held level allows (10 × the paced figures' 20 ms). */
 export const HELD_MAX_GAP_P99_MS = 200;
+/** BENCH-METHOD's held pace: a delta every 100 ms, 10 a second. */
+export const HELD_PACE_MS = 100;
+/** A held level's replies in the full run: 50 deltas, 5 s at the held pace. */
+export const HELD_REPLY_DELTAS = 50;
 /**
  * The share of a level's streams that must be delivering at one moment. BENCH-METHOD's figure is a concurrency
  * sustained: a gateway that queues new streams for seconds before their first delta starts some after others have
@@ -22,4 +29,19 @@ export interface HeldMeasure {
 /** Held: errors under 0.1 % of every trial's streams, a p99 gap of at most 200 ms, and the streams open together. */
 export function isHeld({ streams, failed, gapP99Ms, openTogether }: HeldMeasure, trials = 1): boolean {
   return failed / (streams * trials) < 0.001 && gapP99Ms <= HELD_MAX_GAP_P99_MS && openTogether >= HELD_MIN_OPEN_SHARE * streams;
+}
+
+/** A level's streams read as the held rule reads them, with what the report shows beside. */
+export interface HeldRuns extends HeldMeasure {
+  /** Every gap between deltas of the streams that ended without an error. */
+  gaps: number[];
+  /** The first failed stream's error, if it had one. */
+  firstError?: string;
+}
+
+/** One trial's streams, each meant to carry `deltas`: a stream failed with an error or with a delta missing. */
+export function heldRuns(runs: readonly StreamTiming[], deltas: number): HeldRuns {
+  const failed = runs.filter((run) => run.error || run.deltas.length !== deltas);
+  const allGaps = runs.filter((run) => !run.error).flatMap(gaps);
+  return { streams: runs.length, failed: failed.length, gapP99Ms: percentile(allGaps, 99), openTogether: mostOpenTogether(runs), gaps: allGaps, firstError: failed[0]?.error };
 }

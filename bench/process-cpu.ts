@@ -1,11 +1,21 @@
-/** What a process has spent, read from `/proc`: shared by the bench and its experiments. */
+/** What a process, or a core, has spent, read from `/proc`: shared by the bench and its experiments. */
 import { readdirSync, readFileSync } from 'node:fs';
 
-export const CLOCK_TICKS_PER_SECOND = 100;
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Resident memory (bytes) of a process, from /proc. */
 export function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+}
+
+/**
+ * The time core `core` has been busy (ms), whoever ran on it: `/proc/stat`'s user, nice, system, irq and softirq
+ * ticks (guest time is inside user's; idle, I/O wait and time stolen by the hypervisor are not busy).
+ */
+export function coreBusyMs(core: string): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((entry) => entry.startsWith(`cpu${core} `))!;
+  const [user, nice, system, , , irq, softirq] = line.split(/\s+/).slice(1).map(Number);
+  return ((user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS_PER_SECOND) * 1000;
 }
 
 /** The fields of `/proc/<pid>/stat` after the process's name (which may hold spaces): [0] its state, [1] its parent. */

@@ -7,6 +7,8 @@ export interface StreamTiming {
   /** Arrival times (ms, performance.now) of each content delta. */
   deltas: number[];
   endedAt: number;
+  /** When the response's headers arrived: before it, the request's way in and the gateway's set-up; after, the first delta's way out. */
+  headersAt?: number;
   /** The gateway's own time before its headers (`Server-Timing: app;dur=`), where it sends one: ours does. */
   setupMs?: number;
   error?: string;
@@ -64,6 +66,7 @@ export async function timeStream(target: Target, i: number): Promise<StreamTimin
       body: JSON.stringify(target.body(i)),
       dispatcher: agent,
     });
+    timing.headersAt = performance.now();
     timing.setupMs = appDuration(response.headers['server-timing']);
     if (response.statusCode !== 200) {
       timing.error = `HTTP ${response.statusCode}: ${(await response.body.text()).slice(0, 120)}`;

@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { FAKE_MAIN, fakeUpstreamEnv, floorEnv, pinThisProcess, startNode, startOurGateway, stop, undo, undoneIfFailed, waitFor } from '../gateway.js';
+import { FAKE_MAIN, fakeUpstreamEnv, floorEnv, pinThisProcess, startNode, startOurGateway, type StopSignal, stop, undo, undoneIfFailed, waitFor } from '../gateway.js';
 import { cpuCounter } from '../process-cpu.js';
 
 const { SUBJECT = 'ours', STREAMS = '200', DELAY_MS = '2000', WINDOW_S = '300', WARM = '300', LL = '33554432,16,64', PORT = '4821', TRACE_GC } = process.env;
@@ -87,7 +87,7 @@ interface Counter {
 interface Subject {
   child: ChildProcess;
   authorization: string;
-  close: () => Promise<void>;
+  close: (signal?: StopSignal) => Promise<void>;
 }
 
 /**
@@ -95,7 +95,7 @@ interface Subject {
  * database, a folder of its own, the load user), or the floor. Its close stops it and undoes what its start made.
  */
 function startSubject(counter: Counter): Promise<Subject> {
-  const launch = (main: string, env: Record<string, string>, nodeArgs: string[]) => counter.start(main, env, nodeArgs);
+  const launch: Counter['start'] = (...args) => counter.start(...args);
   if (ours) {
     return startOurGateway({ port, fakePort, database: 'postgres', name: 'bench_callgrind', launch }).then((gateway) => ({
       child: gateway.child,
@@ -107,7 +107,7 @@ function startSubject(counter: Counter): Promise<Subject> {
     const child = launch('bench/floor/nest.mjs', { ...floorEnv(port, fakePort), FLOOR_WRITER: 'write' }, []);
     made.child = child;
     await waitFor(`http://127.0.0.1:${port}/v1/models`, child);
-    return { child, authorization: 'Bearer bench-key', close: () => undo(made) };
+    return { child, authorization: 'Bearer bench-key', close: (signal) => undo(made, signal) };
   });
 }
 
@@ -152,11 +152,13 @@ async function measure(outDir: string): Promise<void> {
     console.log(`${SUBJECT}: ${STREAMS} streams, ${counted} deltas in ${WINDOW_S} s, ${busy}${counter.summary(`${((totalMs * 1000) / counted).toFixed(1)} µs of CPU a delta`)}`);
     await counter.close(counted);
   } finally {
-    // Its streams never end: killed, not drained (a graceful stop would wait for them, under callgrind for long).
-    subject?.child.kill('SIGKILL');
-    await subject?.close();
-    if (fake) await stop(fake);
-    if (!process.env.OUT_DIR) rmSync(outDir, { recursive: true, force: true });
+    try {
+      // Its streams never end: killed, not drained (a graceful stop would wait for them, under callgrind for long).
+      await subject?.close('SIGKILL');
+    } finally {
+      if (fake) await stop(fake);
+      if (!process.env.OUT_DIR) rmSync(outDir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { FAKE_MAIN, fakeUpstreamEnv, ourNodeArgs, startNode, startOurGateway, stop, waitFor } from '../gateway.js';
+import type { ChildProcess } from 'node:child_process';
+import { FAKE_MAIN, fakeUpstreamEnv, type OurGateway, ourNodeArgs, startNode, startOurGateway, stop, waitFor } from '../gateway.js';
 
 const { STREAMS = '200', DELTAS = '3000', DELAY_MS = '20', WAIT_MS = '10000', STORE } = process.env;
 const checkout = resolve(process.argv[2] ?? '.');
@@ -23,7 +24,7 @@ const [port, fakePort] = [4711, 4712];
 /** Where V8 writes the gateway's heap snapshots (`--diagnostic-dir`). */
 const dir = mkdtempSync(join(tmpdir(), 'heap-per-stream-'));
 const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort));
-let gateway: Awaited<ReturnType<typeof startOurGateway>> | undefined;
+let gateway: OurGateway | undefined;
 
 try {
   await waitFor(`http://127.0.0.1:${fakePort}/v1/models`, fake);
@@ -35,20 +36,22 @@ try {
     request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', dispatcher: agent, headers, body: JSON.stringify({ model, stream: true, store: STORE !== 'false', messages: [{ role: 'user', content: 'hello' }] }) });
   // Warm: every route of a turn loaded and compiled before the first snapshot.
   for (let index = 0; index < 300; index++) await (await open('openai/fake:deltas=64')).body.text();
-  const before = await snapshot(gateway.child.pid!);
+  const before = await snapshot(gateway.child);
   let deltas = 0;
   for (let index = 0; index < Number(STREAMS); index++) (await open(`openai/fake:deltas=${DELTAS},delay=${DELAY_MS}`)).body.on('data', () => deltas++);
   await sleep(Number(WAIT_MS));
   // Counted before the snapshot, which stops the gateway for seconds while the streams' clocks go on.
   console.log(`${STREAMS} streams open, ${(deltas / Number(STREAMS)).toFixed(0)} chunks received each`);
-  const after = await snapshot(gateway.child.pid!);
+  const after = await snapshot(gateway.child);
   report(before, after, Number(STREAMS));
 } finally {
-  // Its streams are still open: killed, not drained (a graceful stop would wait for them).
-  gateway?.child.kill('SIGKILL');
-  await gateway?.close();
-  await stop(fake);
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    // Its streams are still open: killed, not drained (a graceful stop would wait for them).
+    await gateway?.close('SIGKILL');
+  } finally {
+    await stop(fake);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 process.exit(0);
 
@@ -60,10 +63,10 @@ interface HeapSnapshot {
 }
 type Kinds = Map<string, { count: number; bytes: number }>;
 
-/** Signals the gateway (`pid`) and waits for its snapshot to be written; its objects by kind. */
-async function snapshot(pid: number): Promise<Kinds> {
+/** Signals the gateway and waits for its snapshot to be written; its objects by kind. */
+async function snapshot(gatewayProcess: ChildProcess): Promise<Kinds> {
   const known = new Set(readdirSync(dir));
-  process.kill(pid, 'SIGUSR2');
+  gatewayProcess.kill('SIGUSR2');
   for (;;) {
     await sleep(1000);
     const file = readdirSync(dir).find((name) => name.endsWith('.heapsnapshot') && !known.has(name));
