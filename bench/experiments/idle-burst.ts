@@ -1,26 +1,28 @@
 /**
  * Bursts of streams after the gateway has been idle: two gateways of ours on PostgreSQL, one run as `npm run
  * start:prod` runs it (its flags: `--no-memory-reducer`), one without those flags, or with `OTHER_FLAGS` instead
- * (e.g. `OTHER_FLAGS="--no-memory-reducer --max-semi-space-size=32"`). Each cycle, for each level of `STREAMS` in
+ * (e.g. `OTHER_FLAGS="--no-memory-reducer --min-semi-space-size=16"`). Each cycle, for each level of `STREAMS` in
  * turn (a comma-separated list, as the held levels grow), both idle `IDLE_S` seconds; then each serves a burst as a
  * held level does (that many `/v1` store:false streams of 50 deltas every 100 ms, their starts spread over 2.5 s),
  * one after the other with 20 s between; which goes first alternates from level to level and, for each level, from
  * cycle to cycle (use an even `CYCLES`). Each burst is judged as a held level is (its p99 gap between deltas at most
- * 200 ms, 90 % of its streams open together, errors under 0.1 %), with its TTFT p99 beside, and each gateway's RSS
- * is read from `/proc` at the end of every idle. A single burst is one draw (a stall of 150 ms in it decides its
- * p99), so `CYCLES` of them. Each gateway is warmed by `WARM_UP` requests first, 4 at a time (the bench's warm-up is
+ * 200 ms, 90 % of its streams open together, under 0.1 % failed: an error or a delta missing), with its TTFT p99
+ * and where the slowest first deltas waited beside, and the busiest half second of each core; each gateway's RSS is
+ * read from `/proc` at the end of every idle. A single burst is one draw (a stall of 150 ms in it decides its p99),
+ * so `CYCLES` of them. Each gateway is warmed by `WARM_UP` requests first, 4 at a time (the bench's warm-up is
  * 5,000, 8 at a time). Run from the repository's root, after `npm run build`:
  *
  *   npx tsx bench/experiments/idle-burst.ts
  *
- * The gateways run on core 1, the fake upstream and this client on core 0, as in the bench. Ports 4832-4834.
+ * The gateways run on core 1, the fake upstream and this client on core 0, as in the bench; PostgreSQL is not pinned
+ * (a store:false turn sends it nothing but its usage record, batched). Ports 4832-4834.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FAKE_MAIN, fakeUpstreamEnv, ourNodeArgs, pinThisProcess, startNode, startOurGateway, stop, waitFor } from '../gateway.js';
-import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, isHeld } from '../held-level.js';
-import { mostOpenTogether } from '../open-together.js';
-import { rssOf } from '../process-cpu.js';
-import { gaps, percentile, runStreams, ttft, v1Target } from '../sse-load.js';
+import { busiest, type CpuSample, sampleCpu } from '../busiest-window.js';
+import { HELD_MAX_GAP_P99_MS, HELD_MIN_OPEN_SHARE, HELD_PACE_MS, HELD_REPLY_DELTAS, heldRuns, isHeld } from '../held-level.js';
+import { coreBusyMs, rssOf } from '../process-cpu.js';
+import { percentile, runStreams, type StreamTiming, ttft, v1Target } from '../sse-load.js';
 
 const { STREAMS = '1500', IDLE_S = '60', CYCLES = '5', WARM_UP = '400', OTHER_FLAGS = '' } = process.env;
 /** A setting's whole number, checked before anything starts. */
@@ -35,25 +37,44 @@ const CYCLE_COUNT = count('CYCLES', CYCLES);
 /** The second gateway's Node flags, in place of start:prod's (default: none). */
 const otherFlags = OTHER_FLAGS.split(/\s+/).filter(Boolean);
 const fakePort = 4832;
-/** A burst's replies: a held level's, 50 deltas every 100 ms. */
-const BURST_DELTAS = 50;
 /** Between the two gateways' bursts of a cycle: past the first's memory reducer (8 s after its allocation falls). */
 const BETWEEN_MS = 20_000;
 
-/** One burst like a held level's, judged by the held level's rule: its p99 gap, its streams open together, its failures. */
+/** One burst like a full run's held level, judged by its rule: its p99 gap, its streams open together, its failures. */
 async function burst(base: string, token: string, streams: number): Promise<string> {
-  const runs = await runStreams(v1Target(base, token, `openai/fake:deltas=${BURST_DELTAS},delay=100`, false), streams, streams, 2500);
-  // Counted as the bench counts a held level: a stream fails with an error or with a delta missing.
-  const failed = runs.filter((run) => run.error || run.deltas.length !== BURST_DELTAS).length;
-  const gapP99Ms = percentile(runs.filter((run) => !run.error).flatMap(gaps), 99);
-  const measure = { streams, failed, gapP99Ms, openTogether: mostOpenTogether(runs) };
-  const judged = isHeld(measure) ? 'held' : 'not held';
-  // A stream that waits long for its first delta is why fewer are open together; the gateway's own set-up
-  // (Server-Timing) says how much of that wait was inside it, after the request reached it.
-  const ttftP99 = percentile(runs.filter((run) => !run.error).map(ttft), 99);
-  const setupP99 = percentile(runs.flatMap((run) => run.setupMs ?? []), 99);
-  const open = `${measure.openTogether} open together (≥ ${HELD_MIN_OPEN_SHARE * streams}), TTFT p99 ${ttftP99.toFixed(0)} ms, set-up p99 ${setupP99.toFixed(0)} ms`;
-  return `${judged}: p99 gap ${measure.gapP99Ms.toFixed(0)} ms (≤ ${HELD_MAX_GAP_P99_MS}), ${open}, ${measure.failed} failed`;
+  const [gatewayCore, clientCore] = [sampleCpu(() => coreBusyMs('1')), sampleCpu(() => coreBusyMs('0'))];
+  const peak = (samples: CpuSample[]) => `${busiest(samples)?.busyPercent ?? '?'} %`;
+  let runs: StreamTiming[];
+  let cores: string;
+  try {
+    // Starts spread over half a reply, as a held level's.
+    runs = await runStreams(v1Target(base, token, `openai/fake:deltas=${HELD_REPLY_DELTAS},delay=${HELD_PACE_MS}`, false), streams, streams, (HELD_REPLY_DELTAS * HELD_PACE_MS) / 2);
+  } finally {
+    cores = `core 1 ${peak(gatewayCore.stop())}, core 0 ${peak(clientCore.stop())}`;
+  }
+  const judged = heldRuns(runs, HELD_REPLY_DELTAS);
+  const open = `${judged.openTogether} open together (≥ ${Math.ceil(HELD_MIN_OPEN_SHARE * streams)})`;
+  return `${isHeld(judged) ? 'held' : 'not held'}: p99 gap ${judged.gapP99Ms.toFixed(0)} ms (≤ ${HELD_MAX_GAP_P99_MS}), ${open}, ${firstDeltaWait(runs)}, ${judged.failed} failed; busiest 0.5 s: ${cores}`;
+}
+
+/**
+ * A stream that waits long for its first delta is why fewer are open together. Where the slowest streams (those at
+ * or over the TTFT p99) waited, on average: until this client had the response's headers (the request's way in, the
+ * gateway's own set-up, which it sends as Server-Timing, and the headers' way back; either process's event loop,
+ * when busy, delays the ways in and back), then from the headers to the first delta (the upstream's answer and its
+ * way out).
+ */
+function firstDeltaWait(runs: readonly StreamTiming[]): string {
+  const timed = runs.filter((run) => !run.error && run.headersAt !== undefined);
+  if (timed.length === 0) return 'no stream answered';
+  const ttftP99 = percentile(timed.map(ttft), 99);
+  const slowest = timed.filter((run) => ttft(run) >= ttftP99);
+  const mean = (of: readonly StreamTiming[], value: (run: StreamTiming) => number) => (of.length ? (of.reduce((sum, run) => sum + value(run), 0) / of.length).toFixed(0) : '?');
+  const toHeaders = (run: StreamTiming) => run.headersAt! - run.startedAt;
+  // Only where the gateway sent its Server-Timing: a missing one is not a set-up of 0 ms.
+  const setup = mean(slowest.filter((run) => run.setupMs !== undefined), (run) => run.setupMs!);
+  const split = `TTFT ${mean(slowest, ttft)} ms: ${mean(slowest, toHeaders)} to headers (set-up ${setup}), then ${mean(slowest, (run) => ttft(run) - toHeaders(run))} to the first delta`;
+  return `TTFT p99 ${ttftP99.toFixed(0)} ms (the ${slowest.length} slowest, on average: ${split})`;
 }
 
 const rssMiB = (pid: number) => Math.round(rssOf(pid) / 1048576);
