@@ -1164,14 +1164,14 @@ function heldLevel({ subject }: Assessment, report: Report): string {
   const peak = lost.gatewayPeakBusyPercent;
   const lostLevel = `The first level it did not hold: ${lost.streams.toLocaleString('en')} streams (${((lost.streams * 1000) / HELD_PACE_MS).toLocaleString('en')} deltas a second), p99 gap ${show(lost.gapP99Ms)} ms, TTFT p99 ${show(lost.ttftP99Ms)} ms, at most ${show(lost.openTogether)} open together, ${lost.failed} failed, its core ${busy} % busy at ${show(lost.cpuMsPer1000Deltas)} ms per 1,000 deltas`;
   if (isHeld({ ...lost, openTogether: lost.streams }, HELD_TRIALS)) {
-    return `${lostLevel}. Its deltas kept pace, but its streams were not open together: later ones waited for their first delta while earlier ones ended. What remains is what a stream waits for before its first delta: its way in and set-up on a loop busy with the open streams' deltas (the CPU per request row; where the slowest waited: bench/README.md, “Where the slowest first deltas wait”) and, on our chat route, the turn's statements (the one-delta reply row).`;
+    return `${lostLevel}. Its deltas kept pace, but its streams were not open together: later ones waited for their first delta while earlier ones ended. What remains is what a stream waits for before its first delta: its way in and set-up on a busy event loop, the gateway's or the load client's (the CPU per request row; where the slowest waited: bench/README.md, “Where the slowest first deltas wait”) and, on our chat route, the turn's statements (the one-delta reply row).`;
   }
   if (busy >= 90) return `${lostLevel}. Its core was full: what remains is the CPU per delta.`;
   if (peak !== undefined && peak >= FULL_CORE_PERCENT) {
     const at = lost.gatewayPeakAtMs!;
     const when =
       at <= lost.rampMs + BUSY_WINDOW_MS / 2
-        ? 'while streams were still arriving, their set-ups on top of the deltas of those already open'
+        ? 'while streams were still arriving, their way in and set-ups on top of the deltas of those already open'
         : 'with every stream open';
     return (
       `${lostLevel} on average, but ${peak} % in its busiest half second, ${show(round(at / 1000, 1))} s into the level (the last streams arrive at ${show(round(lost.rampMs / 1000, 1))} s), ${when}: ` +

@@ -1,6 +1,6 @@
 /** A process's (or a core's) CPU time as sampled during a load. */
 export interface CpuSample {
-  /** ms since the load started */
+  /** ms since sampling started, just before the load */
   at: number;
   /** the CPU time used so far (ms) */
   cpuMs: number;

@@ -10,12 +10,12 @@
  * it (`startOurGateway`), with the flags to write a heap snapshot on SIGUSR2 into a folder of this run; the fake
  * upstream is this checkout's. Ports 4711 and 4712.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import type { ChildProcess } from 'node:child_process';
 import { FAKE_MAIN, fakeUpstreamEnv, type OurGateway, ourNodeArgs, startNode, startOurGateway, stop, waitFor } from '../gateway.js';
 
 const { STREAMS = '200', DELTAS = '3000', DELAY_MS = '20', WAIT_MS = '10000', STORE } = process.env;

@@ -7,16 +7,17 @@
  * one after the other with 20 s between; which goes first alternates from level to level and, for each level, from
  * cycle to cycle (use an even `CYCLES`). Each burst is judged as a held level is (its p99 gap between deltas at most
  * 200 ms, 90 % of its streams open together, under 0.1 % failed: an error or a delta missing), with its TTFT p99
- * and where the slowest first deltas waited beside, and the busiest half second of each core; each gateway's RSS is
- * read from `/proc` at the end of every idle. A single burst is one draw (a stall of 150 ms in it decides its p99),
- * so `CYCLES` of them. Each gateway is warmed by `WARM_UP` requests first, 4 at a time (the bench's warm-up is
- * 5,000, 8 at a time). Run from the repository's root, after `npm run build`:
+ * and where the slowest first deltas waited beside, the busiest half second of each core and this client's
+ * event-loop delay; each gateway's RSS is read from `/proc` at the end of every idle. A single burst is one draw (a
+ * stall of 150 ms in it decides its p99), so `CYCLES` of them. Each gateway is warmed by `WARM_UP` requests first, 4
+ * at a time (the bench's warm-up is 5,000, 8 at a time). Run from the repository's root, after `npm run build`:
  *
  *   npx tsx bench/experiments/idle-burst.ts
  *
  * The gateways run on core 1, the fake upstream and this client on core 0, as in the bench; PostgreSQL is not pinned
  * (a store:false turn sends it nothing but its usage record, batched). Ports 4832-4834.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FAKE_MAIN, fakeUpstreamEnv, ourNodeArgs, pinThisProcess, startNode, startOurGateway, stop, waitFor } from '../gateway.js';
 import { busiest, type CpuSample, sampleCpu } from '../busiest-window.js';
@@ -37,24 +38,31 @@ const CYCLE_COUNT = count('CYCLES', CYCLES);
 /** The second gateway's Node flags, in place of start:prod's (default: none). */
 const otherFlags = OTHER_FLAGS.split(/\s+/).filter(Boolean);
 const fakePort = 4832;
+/** As in the bench: the gateways on one core, this client and the fake upstream on the other. */
+const [GATEWAY_CORE, CLIENT_CORE] = ['1', '0'];
 /** Between the two gateways' bursts of a cycle: past the first's memory reducer (8 s after its allocation falls). */
 const BETWEEN_MS = 20_000;
 
 /** One burst like a full run's held level, judged by its rule: its p99 gap, its streams open together, its failures. */
 async function burst(base: string, token: string, streams: number): Promise<string> {
-  const [gatewayCore, clientCore] = [sampleCpu(() => coreBusyMs('1')), sampleCpu(() => coreBusyMs('0'))];
+  const [gatewayCore, clientCore] = [sampleCpu(() => coreBusyMs(GATEWAY_CORE)), sampleCpu(() => coreBusyMs(CLIENT_CORE))];
   const peak = (samples: CpuSample[]) => `${busiest(samples)?.busyPercent ?? '?'} %`;
+  // This client's own event loop: how late it could have been to send a request or to read its headers.
+  const clientDelay = monitorEventLoopDelay({ resolution: 10 });
+  clientDelay.enable();
   let runs: StreamTiming[];
   let cores: string;
   try {
     // Starts spread over half a reply, as a held level's.
     runs = await runStreams(v1Target(base, token, `openai/fake:deltas=${HELD_REPLY_DELTAS},delay=${HELD_PACE_MS}`, false), streams, streams, (HELD_REPLY_DELTAS * HELD_PACE_MS) / 2);
   } finally {
-    cores = `core 1 ${peak(gatewayCore.stop())}, core 0 ${peak(clientCore.stop())}`;
+    clientDelay.disable();
+    cores = `core ${GATEWAY_CORE} ${peak(gatewayCore.stop())}, core ${CLIENT_CORE} ${peak(clientCore.stop())}`;
   }
   const judged = heldRuns(runs, HELD_REPLY_DELTAS);
   const open = `${judged.openTogether} open together (≥ ${Math.ceil(HELD_MIN_OPEN_SHARE * streams)})`;
-  return `${isHeld(judged) ? 'held' : 'not held'}: p99 gap ${judged.gapP99Ms.toFixed(0)} ms (≤ ${HELD_MAX_GAP_P99_MS}), ${open}, ${firstDeltaWait(runs)}, ${judged.failed} failed; busiest 0.5 s: ${cores}`;
+  const client = `this client's event-loop delay p99 ${(clientDelay.percentile(99) / 1e6).toFixed(0)} ms, at most ${(clientDelay.max / 1e6).toFixed(0)}`;
+  return `${isHeld(judged) ? 'held' : 'not held'}: p99 gap ${judged.gapP99Ms.toFixed(0)} ms (≤ ${HELD_MAX_GAP_P99_MS}), ${open}, ${firstDeltaWait(runs)}, ${judged.failed} failed; busiest 0.5 s: ${cores}; ${client}`;
 }
 
 /**
@@ -65,17 +73,23 @@ async function burst(base: string, token: string, streams: number): Promise<stri
  * way out).
  */
 function firstDeltaWait(runs: readonly StreamTiming[]): string {
-  const timed = runs.filter((run) => !run.error && run.headersAt !== undefined);
-  if (timed.length === 0) return 'no stream answered';
-  const ttftP99 = percentile(timed.map(ttft), 99);
-  const slowest = timed.filter((run) => ttft(run) >= ttftP99);
-  const mean = (of: readonly StreamTiming[], value: (run: StreamTiming) => number) => (of.length ? (of.reduce((sum, run) => sum + value(run), 0) / of.length).toFixed(0) : '?');
-  const toHeaders = (run: StreamTiming) => run.headersAt! - run.startedAt;
+  // A stream that ended without an error had its headers; the guard tells the compiler so.
+  const answered = runs.filter((run): run is Answered => !run.error && run.headersAt !== undefined);
+  if (answered.length === 0) return 'no stream answered';
+  const ttftP99 = percentile(answered.map(ttft), 99);
+  const slowest = answered.filter((run) => ttft(run) >= ttftP99);
+  const toHeaders = (run: Answered) => run.headersAt - run.startedAt;
   // Only where the gateway sent its Server-Timing: a missing one is not a set-up of 0 ms.
-  const setup = mean(slowest.filter((run) => run.setupMs !== undefined), (run) => run.setupMs!);
-  const split = `TTFT ${mean(slowest, ttft)} ms: ${mean(slowest, toHeaders)} to headers (set-up ${setup}), then ${mean(slowest, (run) => ttft(run) - toHeaders(run))} to the first delta`;
+  const setup = mean(slowest.flatMap((run) => run.setupMs ?? []));
+  const split = `TTFT ${mean(slowest.map(ttft))} ms: ${mean(slowest.map(toHeaders))} to headers (set-up ${setup}), then ${mean(slowest.map((run) => ttft(run) - toHeaders(run)))} to the first delta`;
   return `TTFT p99 ${ttftP99.toFixed(0)} ms (the ${slowest.length} slowest, on average: ${split})`;
 }
+
+/** A stream whose response's headers arrived. */
+type Answered = StreamTiming & { headersAt: number };
+
+/** The mean of `values`, whole, or '?' for none. */
+const mean = (values: readonly number[]): string => (values.length ? (values.reduce((sum, value) => sum + value, 0) / values.length).toFixed(0) : '?');
 
 const rssMiB = (pid: number) => Math.round(rssOf(pid) / 1048576);
 
@@ -88,7 +102,7 @@ interface Gateway {
 }
 
 async function startGateway(label: string, nodeArgs: string[], port: number): Promise<Gateway> {
-  const gateway = await startOurGateway({ port, fakePort, database: 'postgres', name: 'bench_idle', nodeArgs, core: '1' });
+  const gateway = await startOurGateway({ port, fakePort, database: 'postgres', name: 'bench_idle', nodeArgs, core: GATEWAY_CORE });
   const base = new URL(gateway.api).origin;
   try {
     // Warm, as the bench's gateways are: every route of a turn compiled, connections open.
@@ -101,8 +115,8 @@ async function startGateway(label: string, nodeArgs: string[], port: number): Pr
   return { label, base, token: gateway.token, pid: gateway.child.pid!, close: gateway.close };
 }
 
-pinThisProcess('0');
-const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), '0');
+pinThisProcess(CLIENT_CORE);
+const fake = startNode(FAKE_MAIN, fakeUpstreamEnv(fakePort), CLIENT_CORE);
 const gateways: Gateway[] = [];
 try {
   await waitFor(`http://127.0.0.1:${fakePort}/v1/models`, fake);
