@@ -168,8 +168,8 @@ export interface OurGatewayOptions {
 /** Our gateway, started and signed up to by `startOurGateway`. */
 export interface OurGateway {
   child: ChildProcess;
-  /** Its `/api` root. */
-  api: string;
+  /** Where it listens (`http://127.0.0.1:<port>`): its `/v1` routes and its `/api` root are under it. */
+  base: string;
   /** The load user's access token. */
   token: string;
   /** Its own folder (DATA_DIR, and PGlite's), removed by `close`. */
@@ -222,9 +222,9 @@ export function startOurGateway(options: OurGatewayOptions): Promise<OurGateway>
     made.dataDir = dataDir;
     const child = launch(join(root, OUR_MAIN), { ...gatewayEnv(port, dataDir, database?.url), ...env(dataDir) }, nodeArgs);
     made.child = child;
-    const api = `http://127.0.0.1:${port}/api`;
-    await waitFor(`${api}/health`, child);
-    return { child, api, token: await signUp(api, fakePort), dataDir, close: (signal) => undo(made, signal) };
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/api/health`, child);
+    return { child, base, token: await signUp(`${base}/api`, fakePort), dataDir, close: (signal) => undo(made, signal) };
   });
 }
 

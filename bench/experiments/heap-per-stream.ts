@@ -30,10 +30,11 @@ try {
   await waitFor(`http://127.0.0.1:${fakePort}/v1/models`, fake);
   const nodeArgs = ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`, ...ourNodeArgs(checkout)];
   gateway = await startOurGateway({ port, fakePort, database: 'pglite', name: 'bench_heap', root: checkout, nodeArgs });
+  const { base } = gateway;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${gateway.token}` };
   const agent = new Agent({ connections: Number(STREAMS) + 10 });
   const open = (model: string) =>
-    request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', dispatcher: agent, headers, body: JSON.stringify({ model, stream: true, store: STORE !== 'false', messages: [{ role: 'user', content: 'hello' }] }) });
+    request(`${base}/v1/chat/completions`, { method: 'POST', dispatcher: agent, headers, body: JSON.stringify({ model, stream: true, store: STORE !== 'false', messages: [{ role: 'user', content: 'hello' }] }) });
   // Warm: every route of a turn loaded and compiled before the first snapshot.
   for (let index = 0; index < 300; index++) await (await open('openai/fake:deltas=64')).body.text();
   const before = await snapshot(gateway.child);

@@ -103,16 +103,15 @@ interface Gateway {
 
 async function startGateway(label: string, nodeArgs: string[], port: number): Promise<Gateway> {
   const gateway = await startOurGateway({ port, fakePort, database: 'postgres', name: 'bench_idle', nodeArgs, core: GATEWAY_CORE });
-  const base = new URL(gateway.api).origin;
   try {
     // Warm, as the bench's gateways are: every route of a turn compiled, connections open.
-    const failed = (await runStreams(v1Target(base, gateway.token, 'openai/fake:deltas=64', false), WARM_UP_REQUESTS, 4)).find((run) => run.error);
+    const failed = (await runStreams(v1Target(gateway.base, gateway.token, 'openai/fake:deltas=64', false), WARM_UP_REQUESTS, 4)).find((run) => run.error);
     if (failed) throw new Error(`${label}: a warm-up stream failed: ${failed.error}`);
   } catch (error) {
     await gateway.close();
     throw error;
   }
-  return { label, base, token: gateway.token, pid: gateway.child.pid!, close: gateway.close };
+  return { label, base: gateway.base, token: gateway.token, pid: gateway.child.pid!, close: gateway.close };
 }
 
 pinThisProcess(CLIENT_CORE);

@@ -29,12 +29,11 @@ const target = (base: string, token: string, delayMs: number) => v1Target(base, 
 async function measure(database: 'pglite' | 'postgres', port: number): Promise<void> {
   const gateway = await startOurGateway({ port, fakePort, database, name: 'bench_threads', core: '1' });
   try {
-    const base = new URL(gateway.api).origin;
     // Warm: every route of a turn compiled before the first round.
-    await runStreams(target(base, gateway.token, 0), 400, 4);
+    await runStreams(target(gateway.base, gateway.token, 0), 400, 4);
     for (let round = 1; round <= Number(ROUNDS); round++) {
       const cpu = cpuCounter(gateway.child.pid!);
-      const deltas = relayedDeltas(await runStreams(target(base, gateway.token, 20), Number(STREAMS), Number(OPEN), 1280));
+      const deltas = relayedDeltas(await runStreams(target(gateway.base, gateway.token, 20), Number(STREAMS), Number(OPEN), 1280));
       const { totalMs, mainThreadMs = totalMs } = cpu();
       const per1000 = (ms: number) => ((ms / deltas) * 1000).toFixed(1);
       console.log(`${database}, round ${round}: ${deltas} deltas; ms per 1,000 deltas: ${per1000(totalMs)}, main thread ${per1000(mainThreadMs)}, helper threads ${per1000(totalMs - mainThreadMs)}`);
