@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { heldRuns, isHeld } from './held-level.js';
+import { atLeastShare, heldFigure, heldRuns, isHeld } from './held-level.js';
 import type { StreamTiming } from './sse-load.js';
 
 const level = { streams: 1000, failed: 0, gapP99Ms: 150, openTogether: 1000 };
@@ -46,5 +46,45 @@ describe('heldRuns', () => {
     const judged = heldRuns([stream(0), late, { ...stream(0, 3, 'reset'), deltas: [0, 5000] }], 3);
     expect(judged.gaps.sort((a, b) => a - b)).toEqual([100, 100, 100, 800]);
     expect(judged.gapP99Ms).toBe(800);
+  });
+});
+
+describe('heldFigure', () => {
+  const at = (streams: number, held: boolean, clientBound?: boolean) => ({ streams, held, ...(clientBound && { clientBound }) });
+
+  it('is the highest level held, exact when the subject lost the next one and direct held it', () => {
+    expect(heldFigure([at(500, true), at(1000, true), at(1500, false)], 5000)).toEqual({ streams: 1000, orMore: false });
+    expect(heldFigure([at(500, false)], 5000)).toEqual({ streams: 0, orMore: false });
+  });
+
+  it('may be more where the next level was the load client’s, held there or not', () => {
+    expect(heldFigure([at(500, true), at(1000, true, true)], 5000)).toEqual({ streams: 500, orMore: true });
+    expect(heldFigure([at(500, true), at(1000, false, true)], 5000)).toEqual({ streams: 500, orMore: true });
+  });
+
+  it('may be more where it held the last level of all', () => {
+    expect(heldFigure([at(4000, true), at(5000, true)], 5000)).toEqual({ streams: 5000, orMore: true });
+  });
+});
+
+describe('atLeastShare', () => {
+  it('judges exact figures by the share', () => {
+    expect(atLeastShare(1600, false, 2000, false, 0.8)).toBe(true);
+    expect(atLeastShare(1500, false, 2000, false, 0.8)).toBe(false);
+  });
+
+  it('cannot call it met when the relay may hold more, but can call it missed', () => {
+    expect(atLeastShare(500, true, 500, true, 0.8)).toBeUndefined();
+    expect(atLeastShare(500, false, 500, true, 0.8)).toBeUndefined();
+    expect(atLeastShare(0, false, 500, true, 0.8)).toBe(false);
+  });
+
+  it('cannot call it missed when ours may hold more, but can call it met', () => {
+    expect(atLeastShare(500, true, 1000, false, 0.8)).toBeUndefined();
+    expect(atLeastShare(1000, true, 1000, false, 0.8)).toBe(true);
+  });
+
+  it('has no answer against a relay that held nothing', () => {
+    expect(atLeastShare(500, false, 0, false, 0.8)).toBeUndefined();
   });
 });

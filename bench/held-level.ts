@@ -45,3 +45,39 @@ export function heldRuns(runs: readonly StreamTiming[], deltas: number): HeldRun
   const allGaps = runs.filter((run) => !run.error).flatMap(gaps);
   return { streams: runs.length, failed: failed.length, gapP99Ms: percentile(allGaps, 99), openTogether: mostOpenTogether(runs), gaps: allGaps, firstError: failed[0]?.error };
 }
+
+/** A subject's held levels, in the order run: the last one it was tried at marked `clientBound` where direct lost it. */
+export interface HeldLevelRun {
+  streams: number;
+  held: boolean;
+  /** Direct did not hold this level: it measures the load client, and counts for no subject. */
+  clientBound?: boolean;
+}
+
+/** The open streams a subject held, and whether it may hold more than the load client could measure. */
+export interface HeldFigure {
+  /** The highest level held that counts; 0: none. */
+  streams: number;
+  /**
+   * It held the highest level that counts and was tried at the next, which direct lost (held or not there, the
+   * client decided), or it held the last level of all: its own limit is `streams` or more.
+   */
+  orMore: boolean;
+}
+
+/** A subject's held figure from its levels; `lastLevel` is the highest level a run tries. */
+export function heldFigure(levels: readonly HeldLevelRun[], lastLevel: number): HeldFigure {
+  const streams = levels.filter((level) => level.held && !level.clientBound).at(-1)?.streams ?? 0;
+  return { streams, orMore: levels.some((level) => level.clientBound || (level.held && level.streams === lastLevel)) };
+}
+
+/**
+ * Whether `value` is at least `share` × `theirs`, where either may be only a lower bound (`orMore`): a bound
+ * decides one way only. Ours at least the share of a relay that may hold more is not yet met; ours under the share
+ * while ours may hold more is not yet missed. Undefined where the bounds leave it open, or `theirs` is not positive.
+ */
+export function atLeastShare(value: number, valueOrMore: boolean, theirs: number, theirsOrMore: boolean, share: number): boolean | undefined {
+  if (!(theirs > 0) || value < 0) return undefined;
+  const meets = value >= share * theirs;
+  return (meets && theirsOrMore) || (!meets && valueOrMore) ? undefined : meets;
+}
