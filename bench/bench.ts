@@ -839,7 +839,10 @@ interface Row {
   portkeyAtMost?: number;
   relayAtMost?: number;
   relayAtLeast?: number;
-  /** Whether the picked figure is only a lower bound: the subject may do more than the harness could measure. */
+  /**
+   * Whether the picked figure is only a lower bound: the subject may do more than the harness could measure. Shown
+   * with a '+', and read by the `relayAtLeast` target, the one row that has it (held levels).
+   */
   orMore?: (figures: Figures) => boolean | undefined;
   /** For a target one of our routes misses: what its cost beyond its floor is, and where it goes. */
   remains?: Remains;
@@ -937,7 +940,7 @@ const ROWS: Row[] = [
   { name: 'relayed deltas per second at saturation (no pacing)', pick: (f) => f.saturation?.deltasPerSecond, direct: (f) => show(f.saturation.deltasPerSecond) },
   { name: 'gateway CPU per 1,000 deltas at saturation (ms)', pick: (f) => f.saturation?.cpuMsPer1000Deltas },
   { name: `RSS per open stream, ${MEMORY_STREAMS.toLocaleString('en')} open at 1 delta/s (KiB)`, pick: (f) => f.memory?.rssPerStreamKiB, relayAtMost: 1 },
-  { name: `open streams held at 10 deltas/s (p99 gap ≤ ${HELD_MAX_GAP_P99_MS} ms, ${HELD_MIN_OPEN_SHARE * 100} % open together; highest of ${HELD_LEVELS.join(', ')}; 0: none)`, pick: (f) => heldOf(f)?.streams, orMore: (f) => heldOf(f)?.orMore, relayAtLeast: 0.8, remains: heldLevel },
+  { name: `open streams held at 10 deltas/s (p99 gap ≤ ${HELD_MAX_GAP_P99_MS} ms, ${HELD_MIN_OPEN_SHARE * 100} % open together; highest of ${HELD_LEVELS.join(', ')}; 0: none; +: or more, the load client's bound)`, pick: (f) => heldOf(f)?.streams, orMore: (f) => heldOf(f)?.orMore, relayAtLeast: 0.8, remains: heldLevel },
 ];
 
 /** costSplit of a subject's CPU per 1,000 deltas at PROFILED_PACED_LEVEL paced streams, from both reply lengths. */
@@ -973,9 +976,23 @@ interface Assessment {
   relayed?: number;
   floorSubject?: ReportSubject;
   floor?: number;
-  /** Whether the figure meets the row's target; undefined where the row has none or a figure it needs is missing. */
+  /** The row's `orMore` of the subject's figure and of the relay's: each only a lower bound. */
+  bounds: LowerBounds;
+  floorOrMore: boolean;
+  /**
+   * Whether the figure meets the row's target; undefined where the row has none, a figure it needs is missing, or
+   * a lower bound cannot decide it.
+   */
   met?: boolean;
 }
+
+interface LowerBounds {
+  valueOrMore: boolean;
+  relayedOrMore: boolean;
+}
+
+/** A figure as the report shows it: a lower bound with a '+'. */
+const shownBound = (value: number | undefined, orMore: boolean) => `${show(value)}${orMore ? '+' : ''}`;
 
 /** What a route's cost beyond its floor is made of, for a target it misses (a sentence or two, or ''). */
 type Remains = (assessment: Assessment, report: Report) => string;
@@ -988,7 +1005,7 @@ const isFloor = (kind: Kind) => kind.startsWith('floor-');
  * Whether `value` meets the row's target beside Portkey's and the relay's figures (undefined: no target, a figure
  * missing, or a lower bound that cannot decide it: `valueOrMore`, `relayedOrMore`).
  */
-function meets(row: Row, value: number, theirs: number | undefined, relayed: number | undefined, valueOrMore = false, relayedOrMore = false): boolean | undefined {
+function meets(row: Row, value: number, theirs: number | undefined, relayed: number | undefined, { valueOrMore, relayedOrMore }: LowerBounds): boolean | undefined {
   const checks: (boolean | undefined)[] = [];
   const atMost = (bound: number | undefined, against: number | undefined) => {
     if (bound === undefined) return;
@@ -1002,11 +1019,11 @@ function meets(row: Row, value: number, theirs: number | undefined, relayed: num
 }
 
 /** The row's target in the figure's own unit, from this run's Portkey and relay figures. */
-function limitText(row: Row, theirs: number | undefined, relayed: number | undefined): string {
+function limitText(row: Row, theirs: number | undefined, relayed: number | undefined, relayedOrMore: boolean): string {
   const most = [row.portkeyAtMost === undefined || theirs === undefined ? undefined : row.portkeyAtMost * theirs, row.relayAtMost === undefined || relayed === undefined ? undefined : row.relayAtMost * relayed].filter(
     (bound): bound is number => bound !== undefined,
   );
-  if (row.relayAtLeast !== undefined && relayed !== undefined) return `at least ${show(row.relayAtLeast * relayed)}`;
+  if (row.relayAtLeast !== undefined && relayed !== undefined) return `at least ${show(row.relayAtLeast * relayed)}${relayedOrMore ? `, or more: the relay’s ${show(relayed)} is a lower bound` : ''}`;
   return most.length ? `at most ${show(Math.min(...most))}` : 'unknown here';
 }
 
@@ -1028,8 +1045,9 @@ function assess(report: Report): Assessment[] {
       if (value === undefined) return [];
       const floorSubject = floorOf(subject) || undefined;
       const floor = floorSubject && row.pick(figures(floorSubject.key));
-      const met = meets(row, value, theirs, relayed, row.orMore?.(figures(subject.key)) ?? false, (relay && row.orMore?.(figures(relay.key))) ?? false);
-      return [{ row, subject, value, theirs, relayed, floorSubject, floor, met }];
+      const bounds = { valueOrMore: row.orMore?.(figures(subject.key)) ?? false, relayedOrMore: (relay && row.orMore?.(figures(relay.key))) ?? false };
+      const floorOrMore = (floorSubject && row.orMore?.(figures(floorSubject.key))) ?? false;
+      return [{ row, subject, value, theirs, relayed, floorSubject, floor, bounds, floorOrMore, met: meets(row, value, theirs, relayed, bounds) }];
     });
   });
 }
@@ -1051,14 +1069,14 @@ function remainsSection(report: Report, assessed: Assessment[]): string[] {
   for (const row of ROWS) {
     const missed = unmet.filter((line) => line.row === row);
     if (missed.length === 0) continue;
-    const { theirs, relayed } = missed[0]!;
+    const { theirs, relayed, bounds } = missed[0]!;
     const floors = assessed.filter((line) => line.row === row && isFloor(line.subject.kind));
-    lines.push('', `**${row.name}**: ${targetText(row)}, here ${limitText(row, theirs, relayed)}.`);
+    lines.push('', `**${row.name}**: ${targetText(row)}, here ${limitText(row, theirs, relayed, bounds.relayedOrMore)}.`);
     if (floors.length) {
       // What Nest and Express cost by themselves: not an experiment's floor, which carries more (our modules).
       const onNest = floors.filter((line) => line.subject.kind.startsWith('floor-nest') && !FLOORS.find((floor) => floor.kind === line.subject.kind)?.experiment);
       const verdict = onNest.length > 0 && onNest.every((line) => line.met === false) ? ' No floor built on Nest meets it: the target is below what Nest and Express cost by themselves.' : '';
-      lines.push(`Floors: ${floors.map((line) => `${line.subject.label} ${show(line.value)} (${line.met === undefined ? 'unknown' : line.met ? 'meets it' : 'misses it'})`).join('; ')}.${verdict}`);
+      lines.push(`Floors: ${floors.map((line) => `${line.subject.label} ${shownBound(line.value, line.bounds.valueOrMore)} (${line.met === undefined ? 'unknown' : line.met ? 'meets it' : 'misses it'})`).join('; ')}.${verdict}`);
     }
     lines.push('');
     for (const line of missed) {
@@ -1066,7 +1084,7 @@ function remainsSection(report: Report, assessed: Assessment[]): string[] {
       const floorMet = floors.find((floor) => floor.subject === line.floorSubject)?.met;
       const beside =
         line.floorSubject && line.floor !== undefined
-          ? `its floor (${line.floorSubject.label}) ${show(line.floor)}, which ${floorMet === undefined ? 'may or may not meet it' : floorMet ? 'meets it' : 'misses it too'}; ${show(ratio(line.value, line.floor))} × the floor.`
+          ? `its floor (${line.floorSubject.label}) ${shownBound(line.floor, line.floorOrMore)}, which ${floorMet === undefined ? 'may or may not meet it' : floorMet ? 'meets it' : 'misses it too'}; ${show(ratio(line.value, line.floor))} × the floor.`
           : 'no floor of its kind in this run.';
       const remains = row.remains?.(line, report);
       lines.push(`- ${line.subject.label}, ${show(line.value)}: ${beside}${remains ? ` ${remains}` : ''}`);
@@ -1243,7 +1261,7 @@ function markdown(report: Report): string {
   ];
   for (const row of ROWS) {
     const cells = subjects.map((subject) => {
-      if (subject.kind !== 'direct') return show(row.pick(figures(subject.key)));
+      if (subject.kind !== 'direct') return shownBound(row.pick(figures(subject.key)), row.orMore?.(figures(subject.key)) ?? false);
       try {
         return row.direct ? `(${row.direct(figures(subject.key))})` : '—';
       } catch {
@@ -1262,10 +1280,10 @@ function markdown(report: Report): string {
     '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   const assessed = assess(report);
-  for (const { row, subject, value, theirs, relayed, floor, met } of assessed) {
+  for (const { row, subject, value, theirs, relayed, floor, bounds, floorOrMore, met } of assessed) {
     const verdict = !hasTarget(row) ? '' : met === undefined ? 'unknown' : met ? '**met**' : 'not met';
     lines.push(
-      `| ${row.name} | ${subject.label} | ${show(value)} | ${show(theirs)} | ${show(relayed)} | ${show(floor)} | ${show(ratio(value, theirs))} | ${show(ratio(value, relayed))} | ${show(ratio(value, floor))} | ${targetText(row)} | ${verdict} |`,
+      `| ${row.name} | ${subject.label} | ${shownBound(value, bounds.valueOrMore)} | ${show(theirs)} | ${shownBound(relayed, bounds.relayedOrMore)} | ${shownBound(floor, floorOrMore)} | ${show(ratio(value, theirs))} | ${show(ratio(value, relayed))} | ${show(ratio(value, floor))} | ${targetText(row)} | ${verdict} |`,
     );
   }
   lines.push(...remainsSection(report, assessed));

@@ -52,18 +52,21 @@ describe('heldRuns', () => {
 describe('heldFigure', () => {
   const at = (streams: number, held: boolean, clientBound?: boolean) => ({ streams, held, ...(clientBound && { clientBound }) });
 
-  it('is the highest level held, exact when the subject lost the next one and direct held it', () => {
+  it('is the highest level held, exact where the subject lost the next one and direct held it', () => {
     expect(heldFigure([at(500, true), at(1000, true), at(1500, false)], 5000)).toEqual({ streams: 1000, orMore: false });
+    expect(heldFigure([at(4000, true), at(5000, false)], 5000)).toEqual({ streams: 4000, orMore: false });
     expect(heldFigure([at(500, false)], 5000)).toEqual({ streams: 0, orMore: false });
   });
 
   it('may be more where the next level was the load client’s, held there or not', () => {
     expect(heldFigure([at(500, true), at(1000, true, true)], 5000)).toEqual({ streams: 500, orMore: true });
     expect(heldFigure([at(500, true), at(1000, false, true)], 5000)).toEqual({ streams: 500, orMore: true });
+    expect(heldFigure([at(500, false, true)], 5000)).toEqual({ streams: 0, orMore: true });
   });
 
-  it('may be more where it held the last level of all', () => {
+  it('may be more where it held the last level of all, a quick run’s one level too', () => {
     expect(heldFigure([at(4000, true), at(5000, true)], 5000)).toEqual({ streams: 5000, orMore: true });
+    expect(heldFigure([at(300, true)], 300)).toEqual({ streams: 300, orMore: true });
   });
 });
 
@@ -84,7 +87,12 @@ describe('atLeastShare', () => {
     expect(atLeastShare(1000, true, 1000, false, 0.8)).toBe(true);
   });
 
-  it('has no answer against a relay that held nothing', () => {
+  it('leaves it open where both are lower bounds and ours is under the share', () => {
+    expect(atLeastShare(500, true, 1000, true, 0.8)).toBeUndefined();
+  });
+
+  it('has no answer against a relay that held nothing, or for a negative figure', () => {
     expect(atLeastShare(500, false, 0, false, 0.8)).toBeUndefined();
+    expect(atLeastShare(-1, false, 500, false, 0.8)).toBeUndefined();
   });
 });

@@ -74,7 +74,8 @@ export function heldFigure(levels: readonly HeldLevelRun[], lastLevel: number): 
 /**
  * Whether `value` is at least `share` × `theirs`, where either may be only a lower bound (`orMore`): a bound
  * decides one way only. Ours at least the share of a relay that may hold more is not yet met; ours under the share
- * while ours may hold more is not yet missed. Undefined where the bounds leave it open, or `theirs` is not positive.
+ * while ours may hold more is not yet missed. Undefined where the bounds leave it open, or where a figure cannot be
+ * a share of the other (`theirs` not positive, `value` negative), as the ratio table's ratios.
  */
 export function atLeastShare(value: number, valueOrMore: boolean, theirs: number, theirsOrMore: boolean, share: number): boolean | undefined {
   if (!(theirs > 0) || value < 0) return undefined;
