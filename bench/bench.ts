@@ -940,7 +940,7 @@ const ROWS: Row[] = [
   { name: 'relayed deltas per second at saturation (no pacing)', pick: (f) => f.saturation?.deltasPerSecond, direct: (f) => show(f.saturation.deltasPerSecond) },
   { name: 'gateway CPU per 1,000 deltas at saturation (ms)', pick: (f) => f.saturation?.cpuMsPer1000Deltas },
   { name: `RSS per open stream, ${MEMORY_STREAMS.toLocaleString('en')} open at 1 delta/s (KiB)`, pick: (f) => f.memory?.rssPerStreamKiB, relayAtMost: 1 },
-  { name: `open streams held at 10 deltas/s (p99 gap ≤ ${HELD_MAX_GAP_P99_MS} ms, ${HELD_MIN_OPEN_SHARE * 100} % open together; highest of ${HELD_LEVELS.join(', ')}; 0: none; +: or more, the load client's bound)`, pick: (f) => heldOf(f)?.streams, orMore: (f) => heldOf(f)?.orMore, relayAtLeast: 0.8, remains: heldLevel },
+  { name: `open streams held at 10 deltas/s (p99 gap ≤ ${HELD_MAX_GAP_P99_MS} ms, ${HELD_MIN_OPEN_SHARE * 100} % open together; highest of ${HELD_LEVELS.join(', ')}; 0: none; +: or more, the harness’s bound)`, pick: (f) => heldOf(f)?.streams, orMore: (f) => heldOf(f)?.orMore, relayAtLeast: 0.8, remains: heldLevel },
 ];
 
 /** costSplit of a subject's CPU per 1,000 deltas at PROFILED_PACED_LEVEL paced streams, from both reply lengths. */
@@ -978,10 +978,12 @@ interface Assessment {
   floor?: number;
   /** The row's `orMore` of the subject's figure and of the relay's: each only a lower bound. */
   bounds: LowerBounds;
+  /** Portkey's figure and the floor's, each only a lower bound: shown so, not judged on. */
+  theirsOrMore: boolean;
   floorOrMore: boolean;
   /**
-   * Whether the figure meets the row's target; undefined where the row has none, a figure it needs is missing, or
-   * a lower bound cannot decide it.
+   * Whether the figure meets the row's target; undefined where the row has none, a figure it needs is missing or at
+   * or below zero (no ratio), or a lower bound cannot decide it.
    */
   met?: boolean;
 }
@@ -1003,7 +1005,7 @@ const isFloor = (kind: Kind) => kind.startsWith('floor-');
 
 /**
  * Whether `value` meets the row's target beside Portkey's and the relay's figures (undefined: no target, a figure
- * missing, or a lower bound that cannot decide it: `valueOrMore`, `relayedOrMore`).
+ * missing or at or below zero, or a lower bound that cannot decide it: `valueOrMore`, `relayedOrMore`).
  */
 function meets(row: Row, value: number, theirs: number | undefined, relayed: number | undefined, { valueOrMore, relayedOrMore }: LowerBounds): boolean | undefined {
   const checks: (boolean | undefined)[] = [];
@@ -1023,7 +1025,7 @@ function limitText(row: Row, theirs: number | undefined, relayed: number | undef
   const most = [row.portkeyAtMost === undefined || theirs === undefined ? undefined : row.portkeyAtMost * theirs, row.relayAtMost === undefined || relayed === undefined ? undefined : row.relayAtMost * relayed].filter(
     (bound): bound is number => bound !== undefined,
   );
-  if (row.relayAtLeast !== undefined && relayed !== undefined) return `at least ${show(row.relayAtLeast * relayed)}${relayedOrMore ? `, or more: the relay’s ${show(relayed)} is a lower bound` : ''}`;
+  if (row.relayAtLeast !== undefined && relayed !== undefined) return `at least ${show(row.relayAtLeast * relayed)}${relayedOrMore ? ` (${row.relayAtLeast} × the relay’s ${show(relayed)}+), perhaps more` : ''}`;
   return most.length ? `at most ${show(Math.min(...most))}` : 'unknown here';
 }
 
@@ -1046,8 +1048,9 @@ function assess(report: Report): Assessment[] {
       const floorSubject = floorOf(subject) || undefined;
       const floor = floorSubject && row.pick(figures(floorSubject.key));
       const bounds = { valueOrMore: row.orMore?.(figures(subject.key)) ?? false, relayedOrMore: (relay && row.orMore?.(figures(relay.key))) ?? false };
+      const theirsOrMore = (portkey && row.orMore?.(figures(portkey.key))) ?? false;
       const floorOrMore = (floorSubject && row.orMore?.(figures(floorSubject.key))) ?? false;
-      return [{ row, subject, value, theirs, relayed, floorSubject, floor, bounds, floorOrMore, met: meets(row, value, theirs, relayed, bounds) }];
+      return [{ row, subject, value, theirs, relayed, floorSubject, floor, bounds, theirsOrMore, floorOrMore, met: meets(row, value, theirs, relayed, bounds) }];
     });
   });
 }
@@ -1087,7 +1090,7 @@ function remainsSection(report: Report, assessed: Assessment[]): string[] {
           ? `its floor (${line.floorSubject.label}) ${shownBound(line.floor, line.floorOrMore)}, which ${floorMet === undefined ? 'may or may not meet it' : floorMet ? 'meets it' : 'misses it too'}; ${show(ratio(line.value, line.floor))} × the floor.`
           : 'no floor of its kind in this run.';
       const remains = row.remains?.(line, report);
-      lines.push(`- ${line.subject.label}, ${show(line.value)}: ${beside}${remains ? ` ${remains}` : ''}`);
+      lines.push(`- ${line.subject.label}, ${shownBound(line.value, line.bounds.valueOrMore)}: ${beside}${remains ? ` ${remains}` : ''}`);
     }
   }
   return lines;
@@ -1280,10 +1283,10 @@ function markdown(report: Report): string {
     '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   const assessed = assess(report);
-  for (const { row, subject, value, theirs, relayed, floor, bounds, floorOrMore, met } of assessed) {
+  for (const { row, subject, value, theirs, relayed, floor, bounds, theirsOrMore, floorOrMore, met } of assessed) {
     const verdict = !hasTarget(row) ? '' : met === undefined ? 'unknown' : met ? '**met**' : 'not met';
     lines.push(
-      `| ${row.name} | ${subject.label} | ${shownBound(value, bounds.valueOrMore)} | ${show(theirs)} | ${shownBound(relayed, bounds.relayedOrMore)} | ${shownBound(floor, floorOrMore)} | ${show(ratio(value, theirs))} | ${show(ratio(value, relayed))} | ${show(ratio(value, floor))} | ${targetText(row)} | ${verdict} |`,
+      `| ${row.name} | ${subject.label} | ${shownBound(value, bounds.valueOrMore)} | ${shownBound(theirs, theirsOrMore)} | ${shownBound(relayed, bounds.relayedOrMore)} | ${shownBound(floor, floorOrMore)} | ${show(ratio(value, theirs))} | ${show(ratio(value, relayed))} | ${show(ratio(value, floor))} | ${targetText(row)} | ${verdict} |`,
     );
   }
   lines.push(...remainsSection(report, assessed));
