@@ -54,7 +54,7 @@ export interface HeldLevelRun {
   clientBound?: boolean;
 }
 
-/** The open streams a subject held, and whether it may hold more than the load client could measure. */
+/** The open streams a subject held, and whether it may hold more than the run could measure. */
 export interface HeldFigure {
   /** The highest level held that counts; 0: none. */
   streams: number;
