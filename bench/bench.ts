@@ -772,7 +772,7 @@ async function heldStreams(subjects: Subject[], results: Map<string, Figures>) {
     const heldHere = (subject: Subject) => (results.get(subject.key)!.held as { held: boolean }[]).at(-1)!.held;
     if (!heldHere(direct)) {
       for (const subject of holding) {
-        if (subject !== direct) (results.get(subject.key)!.held as { clientBound?: boolean }[]).at(-1)!.clientBound = true;
+        if (subject !== direct) (results.get(subject.key)!.held as HeldLevelRun[]).at(-1)!.clientBound = true;
       }
       break;
     }
@@ -986,11 +986,8 @@ interface Assessment {
   relayed?: number;
   floorSubject?: ReportSubject;
   floor?: number;
-  /** The row's `orMore` of the subject's figure and of the relay's: each only a lower bound. */
+  /** Which of its figures are only lower bounds (the row's `orMore`): shown with a '+'; the target reads ours and the relay's. */
   bounds: LowerBounds;
-  /** Portkey's figure and the floor's, each only a lower bound: shown so, not judged on. */
-  theirsOrMore: boolean;
-  floorOrMore: boolean;
   /**
    * Whether the figure meets the row's target; undefined where the row has none, a figure it needs is missing or at
    * or below zero (no ratio), or a lower bound cannot decide it.
@@ -999,9 +996,14 @@ interface Assessment {
 }
 
 interface LowerBounds {
-  valueOrMore: boolean;
-  relayedOrMore: boolean;
+  value: boolean;
+  theirs: boolean;
+  relayed: boolean;
+  floor: boolean;
 }
+
+/** Whether a subject's figure in `row` is only a lower bound (false for a subject the run does not have). */
+const isLowerBound = (row: Row, figures: Figures | undefined) => (figures && row.orMore?.(figures)) ?? false;
 
 /** A figure as the report shows it: a lower bound with a '+'. */
 const shownBound = (value: number | undefined, orMore: boolean) => `${show(value)}${orMore ? '+' : ''}`;
@@ -1015,9 +1017,9 @@ const isFloor = (kind: Kind) => kind.startsWith('floor-');
 
 /**
  * Whether `value` meets the row's target beside Portkey's and the relay's figures (undefined: no target, a figure
- * missing or at or below zero, or a lower bound that cannot decide it: `valueOrMore`, `relayedOrMore`).
+ * missing or at or below zero, or a lower bound that cannot decide it: ours or the relay's, `bounds`).
  */
-function meets(row: Row, value: number, theirs: number | undefined, relayed: number | undefined, { valueOrMore, relayedOrMore }: LowerBounds): boolean | undefined {
+function meets(row: Row, value: number, theirs: number | undefined, relayed: number | undefined, bounds: LowerBounds): boolean | undefined {
   const checks: (boolean | undefined)[] = [];
   const atMost = (bound: number | undefined, against: number | undefined) => {
     if (bound === undefined) return;
@@ -1026,7 +1028,7 @@ function meets(row: Row, value: number, theirs: number | undefined, relayed: num
   };
   atMost(row.portkeyAtMost, theirs);
   atMost(row.relayAtMost, relayed);
-  if (row.relayAtLeast !== undefined) checks.push(relayed === undefined ? undefined : atLeastShare(value, valueOrMore, relayed, relayedOrMore, row.relayAtLeast));
+  if (row.relayAtLeast !== undefined) checks.push(relayed === undefined ? undefined : atLeastShare(value, bounds.value, relayed, bounds.relayed, row.relayAtLeast));
   return checks.length === 0 || checks.includes(undefined) ? undefined : checks.every(Boolean);
 }
 
@@ -1057,10 +1059,9 @@ function assess(report: Report): Assessment[] {
       if (value === undefined) return [];
       const floorSubject = floorOf(subject) || undefined;
       const floor = floorSubject && row.pick(figures(floorSubject.key));
-      const bounds = { valueOrMore: row.orMore?.(figures(subject.key)) ?? false, relayedOrMore: (relay && row.orMore?.(figures(relay.key))) ?? false };
-      const theirsOrMore = (portkey && row.orMore?.(figures(portkey.key))) ?? false;
-      const floorOrMore = (floorSubject && row.orMore?.(figures(floorSubject.key))) ?? false;
-      return [{ row, subject, value, theirs, relayed, floorSubject, floor, bounds, theirsOrMore, floorOrMore, met: meets(row, value, theirs, relayed, bounds) }];
+      const bound = (of: ReportSubject | undefined) => isLowerBound(row, of && figures(of.key));
+      const bounds = { value: bound(subject), theirs: bound(portkey), relayed: bound(relay), floor: bound(floorSubject) };
+      return [{ row, subject, value, theirs, relayed, floorSubject, floor, bounds, met: meets(row, value, theirs, relayed, bounds) }];
     });
   });
 }
@@ -1084,12 +1085,12 @@ function remainsSection(report: Report, assessed: Assessment[]): string[] {
     if (missed.length === 0) continue;
     const { theirs, relayed, bounds } = missed[0]!;
     const floors = assessed.filter((line) => line.row === row && isFloor(line.subject.kind));
-    lines.push('', `**${row.name}**: ${targetText(row)}, here ${limitText(row, theirs, relayed, bounds.relayedOrMore)}.`);
+    lines.push('', `**${row.name}**: ${targetText(row)}, here ${limitText(row, theirs, relayed, bounds.relayed)}.`);
     if (floors.length) {
       // What Nest and Express cost by themselves: not an experiment's floor, which carries more (our modules).
       const onNest = floors.filter((line) => line.subject.kind.startsWith('floor-nest') && !FLOORS.find((floor) => floor.kind === line.subject.kind)?.experiment);
       const verdict = onNest.length > 0 && onNest.every((line) => line.met === false) ? ' No floor built on Nest meets it: the target is below what Nest and Express cost by themselves.' : '';
-      lines.push(`Floors: ${floors.map((line) => `${line.subject.label} ${shownBound(line.value, line.bounds.valueOrMore)} (${line.met === undefined ? 'unknown' : line.met ? 'meets it' : 'misses it'})`).join('; ')}.${verdict}`);
+      lines.push(`Floors: ${floors.map((line) => `${line.subject.label} ${shownBound(line.value, line.bounds.value)} (${line.met === undefined ? 'unknown' : line.met ? 'meets it' : 'misses it'})`).join('; ')}.${verdict}`);
     }
     lines.push('');
     for (const line of missed) {
@@ -1097,10 +1098,10 @@ function remainsSection(report: Report, assessed: Assessment[]): string[] {
       const floorMet = floors.find((floor) => floor.subject === line.floorSubject)?.met;
       const beside =
         line.floorSubject && line.floor !== undefined
-          ? `its floor (${line.floorSubject.label}) ${shownBound(line.floor, line.floorOrMore)}, which ${floorMet === undefined ? 'may or may not meet it' : floorMet ? 'meets it' : 'misses it too'}; ${show(ratio(line.value, line.floor))} × the floor.`
+          ? `its floor (${line.floorSubject.label}) ${shownBound(line.floor, line.bounds.floor)}, which ${floorMet === undefined ? 'may or may not meet it' : floorMet ? 'meets it' : 'misses it too'}; ${show(ratio(line.value, line.floor))} × the floor.`
           : 'no floor of its kind in this run.';
       const remains = row.remains?.(line, report);
-      lines.push(`- ${line.subject.label}, ${shownBound(line.value, line.bounds.valueOrMore)}: ${beside}${remains ? ` ${remains}` : ''}`);
+      lines.push(`- ${line.subject.label}, ${shownBound(line.value, line.bounds.value)}: ${beside}${remains ? ` ${remains}` : ''}`);
     }
   }
   return lines;
@@ -1193,7 +1194,7 @@ const FULL_CORE_PERCENT = 95;
 
 /** Open streams held: the first level the route did not hold, and how busy its core was there. */
 function heldLevel({ subject }: Assessment, report: Report): string {
-  const levels = (report.results[subject.key]?.held ?? []) as (HeldTrial & { clientBound?: boolean })[];
+  const levels = (report.results[subject.key]?.held ?? []) as (HeldTrial & HeldLevelRun)[];
   const lost = levels.find((level) => !level.held && !level.clientBound);
   if (!lost) return 'It held every level the load client could measure.';
   const busy = lost.gatewayBusyPercent ?? 0;
@@ -1274,7 +1275,7 @@ function markdown(report: Report): string {
   ];
   for (const row of ROWS) {
     const cells = subjects.map((subject) => {
-      if (subject.kind !== 'direct') return shownBound(row.pick(figures(subject.key)), row.orMore?.(figures(subject.key)) ?? false);
+      if (subject.kind !== 'direct') return shownBound(row.pick(figures(subject.key)), isLowerBound(row, figures(subject.key)));
       try {
         return row.direct ? `(${row.direct(figures(subject.key))})` : '—';
       } catch {
@@ -1293,10 +1294,10 @@ function markdown(report: Report): string {
     '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   const assessed = assess(report);
-  for (const { row, subject, value, theirs, relayed, floor, bounds, theirsOrMore, floorOrMore, met } of assessed) {
+  for (const { row, subject, value, theirs, relayed, floor, bounds, met } of assessed) {
     const verdict = !hasTarget(row) ? '' : met === undefined ? 'unknown' : met ? '**met**' : 'not met';
     lines.push(
-      `| ${row.name} | ${subject.label} | ${shownBound(value, bounds.valueOrMore)} | ${shownBound(theirs, theirsOrMore)} | ${shownBound(relayed, bounds.relayedOrMore)} | ${shownBound(floor, floorOrMore)} | ${show(ratio(value, theirs))} | ${show(ratio(value, relayed))} | ${show(ratio(value, floor))} | ${targetText(row)} | ${verdict} |`,
+      `| ${row.name} | ${subject.label} | ${shownBound(value, bounds.value)} | ${shownBound(theirs, bounds.theirs)} | ${shownBound(relayed, bounds.relayed)} | ${shownBound(floor, bounds.floor)} | ${show(ratio(value, theirs))} | ${show(ratio(value, relayed))} | ${show(ratio(value, floor))} | ${targetText(row)} | ${verdict} |`,
     );
   }
   lines.push(...remainsSection(report, assessed));
